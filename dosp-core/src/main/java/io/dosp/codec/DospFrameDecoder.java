@@ -1,0 +1,115 @@
+package io.dosp.codec;
+
+import io.dosp.protocol.FrameTooLargeException;
+import io.dosp.protocol.MalformedPacketException;
+import io.dosp.protocol.PacketCodec;
+import io.dosp.protocol.PacketType;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+
+/**
+ * Turns a DoSP byte stream into {@link io.dosp.protocol.Packet}s (spec section 1): any split of
+ * the stream across reads, any number of frames per read.
+ *
+ * <p>LENGTH is checked against the maximum from the five header bytes, before any body byte is
+ * buffered, so a peer can never make it hold more than {@code 5 + maxFrameSize} bytes of a frame;
+ * compressed bodies inflate to at most {@code maxFrameSize} bytes. Bad input never throws: it
+ * becomes an {@link InvalidFrame} message (see there for what is fatal).
+ *
+ * <p>One instance per channel, used on its event loop.
+ */
+public final class DospFrameDecoder extends ByteToMessageDecoder {
+    /** Default limit on a frame body: 1 MiB (the reference has none). */
+    public static final int DEFAULT_MAX_FRAME_SIZE = 1 << 20;
+
+    private static final int ZLIB_CMF = 0x78;
+
+    private final int maxFrameSize;
+    private final Compression compression;
+    private Zlib zlib;
+    private boolean discarding;
+
+    /** A decoder with a body limit of {@code maxFrameSize} bytes and the given compression state. */
+    public DospFrameDecoder(int maxFrameSize, Compression compression) {
+        if (maxFrameSize < 1) {
+            throw new IllegalArgumentException("maxFrameSize must be positive, got " + maxFrameSize);
+        }
+        this.maxFrameSize = maxFrameSize;
+        this.compression = compression;
+    }
+
+    /** The body limit in force. */
+    public int maxFrameSize() {
+        return maxFrameSize;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (discarding) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        if (in.readableBytes() < PacketCodec.HEADER_BYTES) {
+            return;
+        }
+        int start = in.readerIndex();
+        int type = in.getUnsignedByte(start);
+        long length = in.getUnsignedInt(start + 1);
+        if (length > maxFrameSize) {
+            discarding = true;
+            in.skipBytes(in.readableBytes());
+            out.add(new InvalidFrame(type, new FrameTooLargeException(type, length, maxFrameSize)));
+            return;
+        }
+        int len = (int) length;
+        if (in.readableBytes() < PacketCodec.HEADER_BYTES + len) {
+            return;
+        }
+        in.skipBytes(PacketCodec.HEADER_BYTES);
+        try {
+            byte[] body = readBody(in, type, len);
+            if (type == PacketType.HSK.code() && compression.followsHandshake() && body.length > 0) {
+                // Frames after HSK in this same read must already be inflated.
+                compression.enable(body[0] == 1);
+            }
+            out.add(PacketCodec.decodeBody(type, body, 0, body.length));
+        } catch (MalformedPacketException e) {
+            out.add(new InvalidFrame(type, e));
+        } finally {
+            in.readerIndex(start + PacketCodec.HEADER_BYTES + len);
+        }
+    }
+
+    private byte[] readBody(ByteBuf in, int type, int len) {
+        if (compression.enabled() && shouldInflate(in, type, len)) {
+            if (zlib == null) {
+                zlib = new Zlib(compression.level());
+            }
+            return zlib.inflate(in.nioBuffer(in.readerIndex(), len), maxFrameSize, type);
+        }
+        byte[] body = new byte[len];
+        in.readBytes(body);
+        return body;
+    }
+
+    /**
+     * AIP and HSK are sent uncompressed (spec 6); a peer that compresses a later AIP anyway is
+     * recognised by the zlib header, which a 4-byte vIP or dotted text never has at that length.
+     */
+    private static boolean shouldInflate(ByteBuf in, int type, int len) {
+        if (type != PacketType.AIP.code() && type != PacketType.HSK.code()) {
+            return true;
+        }
+        return len > 4 && in.getUnsignedByte(in.readerIndex()) == ZLIB_CMF;
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        if (zlib != null) {
+            zlib.close();
+            zlib = null;
+        }
+    }
+}
