@@ -95,9 +95,9 @@ public final class Packets {
         return text(PacketType.FN, name);
     }
 
-    /** SD advertisement with an encoded body. */
-    public static SimplePacket sd(byte[] body) {
-        return simple(PacketType.SD, body.clone());
+    /** SD advertisement. */
+    public static SimplePacket sd(Advertisement advertisement) {
+        return simple(PacketType.SD, advertisement.encode());
     }
 
     /** RQIP request for {@code vip}. */
