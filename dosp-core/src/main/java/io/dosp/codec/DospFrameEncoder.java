@@ -1,15 +1,13 @@
 package io.dosp.codec;
 
 import io.dosp.protocol.FrameTooLargeException;
-import io.dosp.protocol.MpakPacket;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketCodec;
 import io.dosp.protocol.PacketType;
-import io.dosp.protocol.S2cPacket;
-import io.dosp.protocol.SimplePacket;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToByteEncoder;
+import java.nio.ByteBuffer;
 
 /**
  * Writes {@link Packet}s as DoSP frames; compresses bodies when the connection's
@@ -59,20 +57,13 @@ public final class DospFrameEncoder extends MessageToByteEncoder<Packet> {
         }
     }
 
+    /** Writes the body through an NIO view of {@code out}, so the packet copies from its array in bulk. */
     private static void writeBody(Packet packet, ByteBuf out) {
-        if (packet instanceof S2cPacket s) {
-            out.writeInt(s.dstValue());
-            out.writeInt(s.srcValue());
-            out.writeBytes(s.dataBuffer());
-        } else if (packet instanceof SimplePacket p) {
-            out.writeBytes(p.bodyBuffer());
-        } else {
-            for (Packet sub : ((MpakPacket) packet).packets()) {
-                out.writeByte(sub.typeCode());
-                out.writeInt(sub.bodyLength());
-                writeBody(sub, out);
-            }
-        }
+        int length = packet.bodyLength();
+        out.ensureWritable(length);
+        ByteBuffer view = out.nioBuffer(out.writerIndex(), length);
+        PacketCodec.writeBody(packet, view);
+        out.writerIndex(out.writerIndex() + length);
     }
 
     @Override

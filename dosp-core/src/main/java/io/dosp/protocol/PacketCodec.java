@@ -106,9 +106,9 @@ public final class PacketCodec {
         if (packet instanceof S2cPacket s) {
             out.putInt(s.dstValue());
             out.putInt(s.srcValue());
-            out.put(s.dataBuffer());
+            s.copyDataTo(out);
         } else if (packet instanceof SimplePacket p) {
-            out.put(p.bodyBuffer());
+            p.copyBodyTo(out);
         } else {
             for (Packet sub : ((MpakPacket) packet).packets()) {
                 writeFrame(sub, out);

@@ -85,6 +85,11 @@ public final class S2cPacket implements Packet {
         return ByteBuffer.wrap(bytes, offset, length).asReadOnlyBuffer();
     }
 
+    /** Bulk copy from the backing array (a read-only view would be copied byte by byte by some buffers). */
+    void copyDataTo(ByteBuffer out) {
+        out.put(bytes, offset, length);
+    }
+
     /** DATA decoded as UTF-8. */
     public String dataText() {
         return new String(bytes, offset, length, StandardCharsets.UTF_8);

@@ -56,6 +56,11 @@ public final class SimplePacket implements Packet {
         return ByteBuffer.wrap(bytes, offset, length).asReadOnlyBuffer();
     }
 
+    /** Bulk copy from the backing array. */
+    void copyBodyTo(ByteBuffer out) {
+        out.put(bytes, offset, length);
+    }
+
     /** The body decoded as UTF-8 (malformed sequences become U+FFFD). */
     public String bodyText() {
         return new String(bytes, offset, length, StandardCharsets.UTF_8);
