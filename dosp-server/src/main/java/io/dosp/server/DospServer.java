@@ -1,0 +1,268 @@
+package io.dosp.server;
+
+import io.dosp.protocol.PacketType;
+import io.dosp.protocol.Vip;
+import io.dosp.server.internal.ClientSession;
+import io.dosp.server.internal.ServerCore;
+import io.dosp.server.internal.ServerInitializer;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.DefaultEventLoopGroup;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.local.LocalAddress;
+import io.netty.channel.local.LocalServerChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A DoSP server (spec sections 3–5) on Netty: epoll where available, NIO otherwise; TCP_NODELAY
+ * on every connection; optionally an in-process listener on Netty's local transport.
+ *
+ * <pre>{@code
+ * try (DospServer server = DospServer.start(ServerConfig.builder().port(0).build())) {
+ *     server.registerFunction("get_time", caller -> Instant.now().toString());
+ *     System.out.println("listening on " + server.port());
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. {@link #start()} returns once the server listens; {@link #close()} sends every
+ * client EXIT {@code Server shutting down}, waits briefly for them to go, and frees the port and
+ * all threads. Hooks (listeners, functions, custom handlers) may be added before or after start.
+ */
+public final class DospServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DospServer.class);
+    /** The EXIT reason every client gets on {@link #close()}. */
+    public static final String SHUTDOWN_REASON = "Server shutting down";
+    private static final long CLOSE_WAIT_MILLIS = 3_000;
+
+    private final ServerConfig config;
+    private final ServerCore core;
+    private final List<EventLoopGroup> groups = new ArrayList<>();
+    private Channel tcpChannel;
+    private Channel localChannel;
+    private boolean started;
+    private boolean closed;
+
+    /** A server for {@code config}, not yet listening; loads or generates the admin token. */
+    public DospServer(ServerConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.core = new ServerCore(config);
+    }
+
+    /** Creates and starts a server. */
+    public static DospServer start(ServerConfig config) {
+        return new DospServer(config).start();
+    }
+
+    /**
+     * Binds the listeners; returns once they accept connections.
+     *
+     * @throws ServerStartException when a listener cannot bind (port in use, bad host), with the cause
+     */
+    public synchronized DospServer start() {
+        if (started) {
+            throw new IllegalStateException("server already started");
+        }
+        if (closed) {
+            throw new IllegalStateException("server was closed; create a new one");
+        }
+        started = true;
+        try {
+            if (config.tcp()) {
+                bindTcp();
+            }
+            if (config.localTransport()) {
+                bindLocal();
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        LOG.info("DoSP server listening on {}{} (template {}, server vIP {}, compression {}, max frame {} bytes)",
+                tcpChannel != null ? tcpChannel.localAddress() : "-",
+                localChannel != null ? " and local:" + config.localName() : "", config.template(),
+                config.template().serverVip(), config.compression() ? "on" : "off", config.maxFrameSize());
+        return this;
+    }
+
+    private void bindTcp() {
+        boolean epoll = Epoll.isAvailable();
+        EventLoopGroup boss = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("dosp-accept"))
+                : new NioEventLoopGroup(1, new DefaultThreadFactory("dosp-accept"));
+        groups.add(boss);
+        EventLoopGroup workers = epoll ? new EpollEventLoopGroup(config.workerThreads(), new DefaultThreadFactory("dosp-io"))
+                : new NioEventLoopGroup(config.workerThreads(), new DefaultThreadFactory("dosp-io"));
+        groups.add(workers);
+        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(channelType)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(config.outboundLowWaterMark(), config.outboundHighWaterMark()))
+                .childHandler(new ServerInitializer(core));
+        try {
+            tcpChannel = b.bind(config.host(), config.port()).syncUninterruptibly().channel();
+        } catch (Exception e) {
+            throw new ServerStartException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage()
+                    + " (is another server using the port? choose another port, or 0 for any free one)", e);
+        }
+    }
+
+    private void bindLocal() {
+        EventLoopGroup local = new DefaultEventLoopGroup(Math.max(1, config.workerThreads()),
+                new DefaultThreadFactory("dosp-local"));
+        groups.add(local);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(local)
+                .channel(LocalServerChannel.class)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(config.outboundLowWaterMark(), config.outboundHighWaterMark()))
+                .childHandler(new ServerInitializer(core));
+        try {
+            localChannel = b.bind(new LocalAddress(config.localName())).syncUninterruptibly().channel();
+        } catch (Exception e) {
+            throw new ServerStartException("cannot bind the local transport as '" + config.localName() + "': "
+                    + e.getMessage() + " (another in-process server uses that name; set localName)", e);
+        }
+    }
+
+    /** The TCP port it listens on (the chosen one when configured with 0). */
+    public int port() {
+        return localAddress().getPort();
+    }
+
+    /** The TCP address it listens on. */
+    public InetSocketAddress localAddress() {
+        if (tcpChannel == null) {
+            throw new IllegalStateException("TCP listener not started");
+        }
+        return (InetSocketAddress) tcpChannel.localAddress();
+    }
+
+    /** The in-process address clients connect to when the local transport is enabled. */
+    public LocalAddress localTransportAddress() {
+        if (localChannel == null) {
+            throw new IllegalStateException("local transport not enabled (ServerConfig.Builder.localTransport)");
+        }
+        return (LocalAddress) localChannel.localAddress();
+    }
+
+    /** The configuration. */
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** Where the generated admin token is (owner-only file), when no token was configured. */
+    public Optional<Path> adminTokenFile() {
+        return Optional.ofNullable(core.adminTokenFile());
+    }
+
+    /** Adds a connection listener. */
+    public DospServer addListener(ServerListener listener) {
+        core.addListener(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /** Removes a connection listener. */
+    public DospServer removeListener(ServerListener listener) {
+        core.removeListener(listener);
+        return this;
+    }
+
+    /** Registers (or replaces) a function callable with FN {@code name}. */
+    public DospServer registerFunction(String name, ServerFunction function) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("function name must not be empty");
+        }
+        core.function(name, Objects.requireNonNull(function, "function"));
+        return this;
+    }
+
+    /** Removes a function; later calls get ERR FNF. */
+    public DospServer unregisterFunction(String name) {
+        core.function(name, null);
+        return this;
+    }
+
+    /** Handles custom packet type {@code type} ({@code 0x20..0xFF}); null removes the handler. */
+    public DospServer onCustomPacket(int type, CustomPacketHandler handler) {
+        if (!PacketType.isCustom(type)) {
+            throw new IllegalArgumentException(String.format("custom packet types are 0x20..0xFF, got 0x%02X", type));
+        }
+        core.customHandler(type, handler);
+        return this;
+    }
+
+    /** The clients connected now. */
+    public List<ConnectedClient> clients() {
+        List<ConnectedClient> out = new ArrayList<>();
+        for (ClientSession s : core.sessions()) {
+            out.add(s);
+        }
+        return out;
+    }
+
+    /** The client holding {@code vip}, if any. */
+    public Optional<ConnectedClient> client(Vip vip) {
+        return core.session(vip).map(ServerCore::view);
+    }
+
+    /** Server counters now. */
+    public ServerStats stats() {
+        return core.stats();
+    }
+
+    /** Sends MSG {@code text} to every client; returns how many it was queued to. */
+    public int broadcast(String text) {
+        return core.broadcast(text, null);
+    }
+
+    /** Stops accepting, sends EXIT {@code Server shutting down} to every client, frees the port and threads. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (tcpChannel != null) {
+            tcpChannel.close().syncUninterruptibly();
+        }
+        if (localChannel != null) {
+            localChannel.close().syncUninterruptibly();
+        }
+        core.beginShutdown(SHUTDOWN_REASON);
+        if (!core.channels().newCloseFuture().awaitUninterruptibly(CLOSE_WAIT_MILLIS)) {
+            LOG.warn("Some clients did not close within {} ms; closing them now", CLOSE_WAIT_MILLIS);
+        }
+        core.channels().close().awaitUninterruptibly(CLOSE_WAIT_MILLIS);
+        for (EventLoopGroup g : groups) {
+            g.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        }
+        for (EventLoopGroup g : groups) {
+            g.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        core.shutdownFunctions();
+        LOG.info("DoSP server stopped");
+    }
+}

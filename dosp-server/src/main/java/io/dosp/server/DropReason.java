@@ -1,0 +1,27 @@
+package io.dosp.server;
+
+/** Why the server refused a connection, closed one, or dropped a packet; counted in {@link ServerStats#drops()}. */
+public enum DropReason {
+    /** S2C to a vIP nobody holds (the sender got ERR S2CF). */
+    NO_ROUTE,
+    /** S2C not queued because the target was over its outbound limit (the sender got ERR S2CF). */
+    TARGET_OVERLOADED,
+    /** A client stayed unwritable longer than the slow-consumer timeout and was dropped. */
+    SLOW_CONSUMER_TIMEOUT,
+    /** A client's pending outbound bytes passed the hard limit and it was dropped. */
+    OUTBOUND_LIMIT,
+    /** A client sent nothing within the idle timeout. */
+    IDLE_TIMEOUT,
+    /** A frame header announced more than the maximum frame size (EXIT {@code Packet too large}). */
+    FRAME_TOO_LARGE,
+    /** A frame that could not be decoded (answered with ERR, connection kept). */
+    MALFORMED_FRAME,
+    /** A connection refused because the server or its template was full. */
+    SERVER_FULL,
+    /** A connection refused for a banned address or client hash, or outside the whitelist. */
+    BANNED,
+    /** A connection closed after too many failed AUTH attempts. */
+    AUTH_FAILURES,
+    /** An FN call refused because every function thread and queue slot was busy. */
+    FUNCTION_REJECTED
+}

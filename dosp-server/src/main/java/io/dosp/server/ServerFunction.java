@@ -1,0 +1,20 @@
+package io.dosp.server;
+
+/**
+ * A function clients call by name with FN (spec 5.4). The server answers SA with the returned
+ * text, or ERR FF with the exception's message when it throws.
+ *
+ * <p>Functions run on the server's function threads ({@link ServerConfig#functionThreads()}),
+ * never on an event loop, so they may block; many calls may run at once.
+ */
+@FunctionalInterface
+public interface ServerFunction {
+
+    /**
+     * Runs the function for {@code caller}.
+     *
+     * @return the answer text (null is sent as empty)
+     * @throws Exception to answer ERR FF with its message
+     */
+    String call(ConnectedClient caller) throws Exception;
+}

@@ -1,0 +1,30 @@
+package io.dosp.server;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * Server-wide counters at a moment.
+ *
+ * @param startedAt           when the server started
+ * @param clientsConnected    clients connected now
+ * @param connectionsAccepted connections accepted since start (including those refused right after)
+ * @param packetsIn           packets received from clients
+ * @param packetsOut          packets queued to clients
+ * @param bytesIn             bytes received (uncompressed frames)
+ * @param bytesOut            bytes queued (uncompressed frames)
+ * @param drops               what was refused or dropped, per reason (zero counts included)
+ */
+public record ServerStats(Instant startedAt, int clientsConnected, long connectionsAccepted, long packetsIn,
+        long packetsOut, long bytesIn, long bytesOut, Map<DropReason, Long> drops) {
+
+    /** Copies the map. */
+    public ServerStats {
+        drops = Map.copyOf(drops);
+    }
+
+    /** The count for one reason. */
+    public long drops(DropReason reason) {
+        return drops.getOrDefault(reason, 0L);
+    }
+}

@@ -1,0 +1,137 @@
+package io.dosp.server.internal;
+
+import io.dosp.server.ServerStartException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin tokens AUTH accepts. Tokens are compared as SHA-256 digests with
+ * {@link MessageDigest#isEqual} against every configured token, so neither the length nor the
+ * content of a guess shows in the time taken. When none is configured, one is generated and
+ * written to a file only its owner can read (reused on restart if that file still holds a valid one).
+ * Thread-safe (immutable after construction).
+ */
+public final class AdminTokens {
+    private static final Logger LOG = LoggerFactory.getLogger(AdminTokens.class);
+    private static final int GENERATED_BYTES = 32;
+
+    private final List<byte[]> digests;
+    private final Path generatedFile;
+
+    private AdminTokens(List<byte[]> digests, Path generatedFile) {
+        this.digests = digests;
+        this.generatedFile = generatedFile;
+    }
+
+    /** Tokens from config, or a generated one written to {@code tokenFile}. */
+    public static AdminTokens load(Set<String> configured, Path tokenFile) {
+        if (!configured.isEmpty()) {
+            return new AdminTokens(configured.stream().map(AdminTokens::sha256).toList(), null);
+        }
+        String token = readExisting(tokenFile);
+        if (token == null) {
+            token = HexFormat.of().formatHex(randomBytes());
+            write(tokenFile, token);
+            LOG.info("No admin token configured: generated one and wrote it to {} (owner-only; starts with {}...)",
+                    tokenFile.toAbsolutePath(), token.substring(0, 4));
+        } else {
+            LOG.info("No admin token configured: using the one in {} (starts with {}...)", tokenFile.toAbsolutePath(),
+                    token.substring(0, 4));
+        }
+        return new AdminTokens(List.of(sha256(token)), tokenFile.toAbsolutePath());
+    }
+
+    /** Where the generated token is, or null when tokens were configured. */
+    public Path generatedFile() {
+        return generatedFile;
+    }
+
+    /** Whether {@code candidate} is one of the tokens; constant time in the candidate. */
+    public boolean matches(String candidate) {
+        byte[] d = sha256(candidate);
+        boolean ok = false;
+        for (byte[] t : digests) {
+            ok |= MessageDigest.isEqual(d, t);
+        }
+        return ok;
+    }
+
+    private static String readExisting(Path file) {
+        try {
+            if (!Files.isRegularFile(file)) {
+                return null;
+            }
+            String s = Files.readString(file, StandardCharsets.UTF_8).trim();
+            if (s.length() >= 16 && s.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+                try {
+                    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+                    if (!perms.stream().allMatch(p -> p.name().startsWith("OWNER"))) {
+                        LOG.warn("Admin token file {} is readable by others ({}); restrict it to its owner",
+                                file.toAbsolutePath(), PosixFilePermissions.toString(perms));
+                    }
+                } catch (UnsupportedOperationException e) {
+                    // not a POSIX file system: nothing to check
+                }
+                return s;
+            }
+            return null;
+        } catch (IOException e) {
+            throw new ServerStartException("cannot read admin token file " + file.toAbsolutePath() + ": " + e.getMessage()
+                    + " (fix its permissions, or set adminTokenFile elsewhere)", e);
+        }
+    }
+
+    private static void write(Path file, String token) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.deleteIfExists(file);
+            try {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createFile(file);
+            }
+            Files.writeString(file, token + "\n", StandardCharsets.UTF_8);
+        } catch (FileAlreadyExistsException e) {
+            throw new ServerStartException("admin token file " + file.toAbsolutePath() + " appeared while writing it", e);
+        } catch (IOException e) {
+            throw new ServerStartException("cannot write admin token file " + file.toAbsolutePath() + ": " + e
+                    + " (choose a writable adminTokenFile, or configure adminTokens)", e);
+        }
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[GENERATED_BYTES];
+        new SecureRandom().nextBytes(b);
+        return b;
+    }
+
+    /** SHA-256 of the UTF-8 text. */
+    public static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 missing from the JDK", e);
+        }
+    }
+
+    /** The reference's token rule: {@code sha256_hex(username + ":" + password)}. */
+    public static String tokenFor(String username, String password) {
+        return HexFormat.of().formatHex(sha256(username + ":" + password));
+    }
+}

@@ -1,0 +1,323 @@
+package io.dosp.server.internal;
+
+import io.dosp.codec.InvalidFrame;
+import io.dosp.protocol.ExitReason;
+import io.dosp.protocol.FrameTooLargeException;
+import io.dosp.protocol.MpakPacket;
+import io.dosp.protocol.Packet;
+import io.dosp.protocol.PacketCodec;
+import io.dosp.protocol.Packets;
+import io.dosp.protocol.ProtocolException;
+import io.dosp.protocol.Vip;
+import io.dosp.server.ClientStats;
+import io.dosp.server.ConnectedClient;
+import io.dosp.server.Disconnect;
+import io.dosp.server.DropReason;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
+import java.net.SocketAddress;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: its vIP, flags, counters and outbound queueing. Packets are handled by
+ * {@link PacketDispatcher}; this class owns the connection's lifecycle.
+ *
+ * <p>Threading: inbound handling runs on the channel's event loop. {@link #deliver} may be called
+ * from any thread: it hops to the event loop, and a flush is scheduled once per batch of writes.
+ */
+public final class ClientSession implements ConnectedClient {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
+    private static final long EXIT_GRACE_MILLIS = 2_000;
+
+    final ServerCore core;
+    final Channel channel;
+    private final EventLoop loop;
+    private final Instant connectedSince = Instant.now();
+    private final SocketAddress remote;
+    private volatile Vip vip;
+    private volatile boolean admin;
+    private volatile String machineHash;
+    private volatile boolean closing;
+    private volatile Disconnect disconnect;
+    int authFailures;
+
+    private final AtomicLong packetsIn = new AtomicLong();
+    private final AtomicLong bytesIn = new AtomicLong();
+    private final AtomicLong packetsOut = new AtomicLong();
+    private final AtomicLong bytesOut = new AtomicLong();
+    /** Bytes handed to {@link #deliver} but not yet in Netty's outbound buffer. */
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private boolean flushPending;
+    private final Runnable flushTask = this::flushNow;
+    private ScheduledFuture<?> slowConsumerTimer;
+    private TokenBucket packetBucket;
+    private TokenBucket byteBucket;
+    private final PacketDispatcher dispatcher;
+
+    ClientSession(ServerCore core, Channel channel, Vip vip) {
+        this.core = core;
+        this.channel = channel;
+        this.loop = channel.eventLoop();
+        this.remote = channel.remoteAddress();
+        this.vip = vip;
+        long now = System.nanoTime();
+        if (core.config.packetRateLimit() > 0) {
+            packetBucket = new TokenBucket(core.config.packetRateLimit(), now);
+        }
+        if (core.config.byteRateLimit() > 0) {
+            byteBucket = new TokenBucket(core.config.byteRateLimit(), now);
+        }
+        this.dispatcher = new PacketDispatcher(core, this);
+    }
+
+    @Override
+    public Vip vip() {
+        return vip;
+    }
+
+    void vip(Vip newVip) {
+        vip = newVip;
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return remote;
+    }
+
+    @Override
+    public Instant connectedSince() {
+        return connectedSince;
+    }
+
+    @Override
+    public boolean isAdmin() {
+        return admin;
+    }
+
+    void admin(boolean on) {
+        admin = on;
+    }
+
+    @Override
+    public Optional<String> machineHash() {
+        return Optional.ofNullable(machineHash);
+    }
+
+    void machineHash(String hash) {
+        machineHash = hash;
+    }
+
+    @Override
+    public boolean compression() {
+        return core.config.compression();
+    }
+
+    @Override
+    public ClientStats stats() {
+        return new ClientStats(packetsIn.get(), packetsOut.get(), bytesIn.get(), bytesOut.get(), connectedSince);
+    }
+
+    @Override
+    public boolean send(Packet packet) {
+        if (packet.bodyLength() > core.config.maxFrameSize()) {
+            throw new IllegalArgumentException(new FrameTooLargeException(packet.typeCode(), packet.bodyLength(),
+                    core.config.maxFrameSize()).getMessage() + " (client " + vip + ")");
+        }
+        return deliver(packet) == RouteResult.DELIVERED;
+    }
+
+    @Override
+    public void disconnect(String reason) {
+        close(reason, Disconnect.Initiator.SERVER, true);
+    }
+
+    boolean isClosing() {
+        return closing;
+    }
+
+    Disconnect disconnectInfo() {
+        Disconnect d = disconnect;
+        return d != null ? d : new Disconnect(Disconnect.Initiator.NETWORK, null, "connection lost");
+    }
+
+    // ---- inbound (event loop) ----
+
+    void onMessage(Object msg) {
+        if (closing) {
+            return;
+        }
+        if (msg instanceof InvalidFrame f) {
+            onInvalidFrame(f);
+            return;
+        }
+        Packet p = (Packet) msg;
+        int size = PacketCodec.HEADER_BYTES + p.bodyLength();
+        bytesIn.addAndGet(size);
+        core.counters.bytesIn.add(size);
+        throttle(p, size);
+        if (p instanceof MpakPacket m) {
+            for (Packet sub : m.packets()) {
+                countIn();
+                dispatcher.dispatch(sub);
+            }
+            for (ProtocolException e : m.errors()) {
+                core.counters.drop(DropReason.MALFORMED_FRAME);
+                deliver(Packets.err(e.errCode(), e.getMessage()));
+            }
+        } else {
+            countIn();
+            dispatcher.dispatch(p);
+        }
+    }
+
+    private void countIn() {
+        packetsIn.incrementAndGet();
+        core.counters.packetsIn.increment();
+    }
+
+    private void onInvalidFrame(InvalidFrame f) {
+        if (f.fatal()) {
+            core.counters.drop(DropReason.FRAME_TOO_LARGE);
+            LOG.warn("Closing {} ({}): {}", vip, remote, f.error().getMessage());
+            close(FrameTooLargeException.EXIT_REASON, Disconnect.Initiator.SERVER, true);
+            return;
+        }
+        core.counters.drop(DropReason.MALFORMED_FRAME);
+        LOG.debug("Malformed frame from {}: {}", vip, f.error().getMessage());
+        deliver(Packets.err(f.error().errCode(), f.error().getMessage()));
+    }
+
+    /** Rate limits slow the client down by not reading from it, so nothing it sent is lost. */
+    private void throttle(Packet p, int size) {
+        if (packetBucket == null && byteBucket == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        long wait = 0;
+        if (packetBucket != null) {
+            wait = packetBucket.take(p instanceof MpakPacket m ? Math.max(1, m.packets().size()) : 1, now);
+        }
+        if (byteBucket != null) {
+            wait = Math.max(wait, byteBucket.take(size, now));
+        }
+        if (wait > 0 && channel.config().isAutoRead()) {
+            channel.config().setAutoRead(false);
+            loop.schedule(() -> channel.config().setAutoRead(true), wait, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    void onIdle() {
+        core.counters.drop(DropReason.IDLE_TIMEOUT);
+        LOG.info("Closing idle client {} ({})", vip, remote);
+        close("Idle timeout", Disconnect.Initiator.SERVER, true);
+    }
+
+    void onClientExit(ExitReason reason) {
+        disconnect = new Disconnect(Disconnect.Initiator.CLIENT, reason.code(), reason.reason());
+        closing = true;
+        channel.close();
+    }
+
+    void onWritabilityChanged(boolean writable) {
+        if (writable) {
+            if (slowConsumerTimer != null) {
+                slowConsumerTimer.cancel(false);
+                slowConsumerTimer = null;
+            }
+        } else if (slowConsumerTimer == null) {
+            slowConsumerTimer = loop.schedule(() -> {
+                slowConsumerTimer = null;
+                if (!channel.isWritable() && !closing) {
+                    core.counters.drop(DropReason.SLOW_CONSUMER_TIMEOUT);
+                    LOG.warn("Dropping slow consumer {} ({}): unwritable for {}", vip, remote,
+                            core.config.slowConsumerTimeout());
+                    close("Too slow: not reading", Disconnect.Initiator.SERVER, false);
+                }
+            }, core.config.slowConsumerTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    // ---- outbound (any thread) ----
+
+    /** Queues {@code packet}; never blocks; a client past its hard outbound limit is dropped instead. */
+    RouteResult deliver(Packet packet) {
+        if (closing || !channel.isActive()) {
+            return RouteResult.NO_ROUTE;
+        }
+        int size = PacketCodec.HEADER_BYTES + packet.bodyLength();
+        long queued = queuedBytes.addAndGet(size);
+        long inNetty = channel.isWritable() ? 0 : channel.bytesBeforeWritable() + core.config.outboundLowWaterMark();
+        if (queued + inNetty > core.config.maxOutboundBytes()) {
+            queuedBytes.addAndGet(-size);
+            core.counters.drop(DropReason.OUTBOUND_LIMIT);
+            LOG.warn("Dropping slow consumer {} ({}): more than {} bytes pending", vip, remote,
+                    core.config.maxOutboundBytes());
+            close("Too slow: outbound buffer limit exceeded", Disconnect.Initiator.SERVER, false);
+            return RouteResult.OVERLOADED;
+        }
+        if (loop.inEventLoop()) {
+            writeNow(packet, size);
+        } else {
+            loop.execute(() -> writeNow(packet, size));
+        }
+        return RouteResult.DELIVERED;
+    }
+
+    private void writeNow(Packet packet, int size) {
+        queuedBytes.addAndGet(-size);
+        if (!channel.isActive()) {
+            return;
+        }
+        channel.write(packet, channel.voidPromise());
+        packetsOut.incrementAndGet();
+        bytesOut.addAndGet(size);
+        core.counters.packetsOut.increment();
+        core.counters.bytesOut.add(size);
+        if (!flushPending) {
+            // One flush per batch: it runs after the reads and writes already queued on this loop.
+            flushPending = true;
+            loop.execute(flushTask);
+        }
+    }
+
+    private void flushNow() {
+        flushPending = false;
+        channel.flush();
+    }
+
+    /**
+     * Ends the connection from the server side, once. With {@code graceful}, EXIT is flushed first
+     * (bounded by a grace period); otherwise the connection is closed at once (slow consumers).
+     */
+    void close(String reason, Disconnect.Initiator initiator, boolean graceful) {
+        if (!loop.inEventLoop()) {
+            loop.execute(() -> close(reason, initiator, graceful));
+            return;
+        }
+        if (closing) {
+            return;
+        }
+        closing = true;
+        disconnect = new Disconnect(initiator, null, reason);
+        if (!graceful || !channel.isActive()) {
+            channel.close();
+            return;
+        }
+        channel.writeAndFlush(Packets.serverExit(reason)).addListener(ChannelFutureListener.CLOSE);
+        loop.schedule(() -> {
+            channel.close();
+        }, EXIT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public String toString() {
+        return "client " + vip + " (" + remote + ")";
+    }
+}

@@ -1,0 +1,25 @@
+package io.dosp.server.internal;
+
+/**
+ * A token bucket refilled at {@code rate} per second with a burst of one second. Used on one
+ * event loop only (not thread-safe). Hand-written: a dozen lines, no library needed for it.
+ */
+final class TokenBucket {
+    private final double rate;
+    private double tokens;
+    private long last;
+
+    TokenBucket(long ratePerSecond, long now) {
+        this.rate = ratePerSecond;
+        this.tokens = ratePerSecond;
+        this.last = now;
+    }
+
+    /** Takes {@code n} tokens (may go negative); returns nanoseconds until the bucket is non-negative again. */
+    long take(long n, long now) {
+        tokens = Math.min(rate, tokens + (now - last) * rate / 1e9);
+        last = now;
+        tokens -= n;
+        return tokens >= 0 ? 0 : (long) Math.ceil(-tokens / rate * 1e9);
+    }
+}
