@@ -115,6 +115,12 @@ public final class TunnelCipher {
         byte[] nonce = new byte[NONCE_LENGTH];
         synchronized (sendLock) {
             random.nextBytes(nonce);
+            // Every DoSP implementation reads S2C DATA starting with 0x15 (HC2C) as a tunnel handshake
+            // (spec 8.3), and a frame starts with its nonce: never let the first byte be 0x15. This takes
+            // log2(256/255) bits from a 96-bit random nonce, which changes nothing in practice.
+            while (nonce[0] == (byte) TunnelHandshake.HC2C) {
+                nonce[0] = (byte) random.nextInt(256);
+            }
             return sealLocked(plaintext, nonce);
         }
     }

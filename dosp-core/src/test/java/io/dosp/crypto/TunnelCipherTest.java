@@ -265,4 +265,19 @@ class TunnelCipherTest {
             pool.shutdownNow();
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void sealedFramesNeverStartWithTheHandshakeMarker() {
+        // A random nonce would start with 0x15 once in 256 frames; every implementation would read
+        // that frame as a tunnel handshake (spec 8.3).
+        byte[] material = new byte[96];
+        new java.util.Random(1).nextBytes(material);
+        TunnelCipher sender = new TunnelCipher(TunnelKeys.fromKeyMaterial(material));
+        TunnelCipher receiver = new TunnelCipher(TunnelKeys.fromKeyMaterial(material));
+        for (int i = 0; i < 20_000; i++) {
+            byte[] frame = sender.seal(new byte[] {(byte) i});
+            org.assertj.core.api.Assertions.assertThat(frame[0]).isNotEqualTo((byte) 0x15);
+            org.assertj.core.api.Assertions.assertThat(receiver.open(frame)).containsExactly((byte) i);
+        }
+    }
 }

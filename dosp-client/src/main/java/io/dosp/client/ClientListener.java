@@ -1,0 +1,41 @@
+package io.dosp.client;
+
+import io.dosp.protocol.ErrorReply;
+import io.dosp.protocol.Packet;
+import io.dosp.protocol.Vip;
+
+/**
+ * Callbacks from a {@link DospClient}. Every method has a default that does nothing.
+ *
+ * <p>Executor model: callbacks run on the client's own callback thread, one at a time and in the
+ * order events happened, never on the network I/O thread and never on a thread that called into
+ * the client. A slow callback delays later callbacks (and {@link DospClient#receive()} is fed
+ * independently), but never the network: packets keep being read and requests keep completing.
+ * A callback that throws is logged and skipped.
+ */
+public interface ClientListener {
+
+    /** Every packet as it arrived from the server, before the client handles it (tunnel frames still sealed). */
+    default void onPacket(Packet packet) {
+    }
+
+    /** Something that is not an answer to our requests: S2C data (opened if tunneled), MSG, custom packets. */
+    default void onMessage(Incoming message) {
+    }
+
+    /** A tunnel with {@code peer} is ready (we opened it, or the peer did). */
+    default void onTunnelEstablished(Vip peer) {
+    }
+
+    /** A frame from {@code peer} failed tunnel verification; it was dropped, never delivered. */
+    default void onTunnelFrameRejected(Vip peer, String reason) {
+    }
+
+    /** An ERR the server sent that no request of ours was waiting for (e.g. S2CF for a plain send). */
+    default void onError(ErrorReply error) {
+    }
+
+    /** The connection ended; {@code cause} says why. */
+    default void onDisconnected(DisconnectedException cause) {
+    }
+}

@@ -1,0 +1,273 @@
+package io.dosp.client;
+
+import io.dosp.client.internal.MachineHash;
+import io.dosp.codec.DospFrameDecoder;
+import io.dosp.protocol.Vip;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a {@link DospClient} connects and behaves. Immutable; built once with {@link #builder()}
+ * and validated in {@link Builder#build()} (messages name the field). Reconnect and heartbeat are
+ * off by default.
+ */
+public final class ClientOptions {
+    /** The DoSP port. */
+    public static final int DEFAULT_PORT = 7744;
+    /** TCP connect timeout. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** Time for AIP + HSK (and RQIP, when asked) after connecting. */
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
+    /** Time a request (GCL, PING, FN, GSI, RQIP, AUTH, ADMIN, BCST) waits for its answer. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** Time {@code openTunnel} waits for the peer's handshake. */
+    public static final Duration DEFAULT_TUNNEL_TIMEOUT = Duration.ofSeconds(10);
+    /** Frame body limit, both directions. */
+    public static final int DEFAULT_MAX_FRAME_SIZE = DospFrameDecoder.DEFAULT_MAX_FRAME_SIZE;
+    /** Received messages buffered for {@link DospClient#receive()} before the oldest are dropped (and counted). */
+    public static final int DEFAULT_RECEIVE_QUEUE = 65_536;
+
+    private final String host;
+    private final int port;
+    private final String localName;
+    private final Vip requestedVip;
+    private final boolean fixedVip;
+    private final Duration connectTimeout;
+    private final Duration handshakeTimeout;
+    private final Duration requestTimeout;
+    private final Duration tunnelTimeout;
+    private final int maxFrameSize;
+    private final String machineHash;
+    private final boolean sendClientInfo;
+    private final int receiveQueue;
+
+    private ClientOptions(Builder b) {
+        host = b.host;
+        port = b.port;
+        localName = b.localName;
+        requestedVip = b.requestedVip;
+        fixedVip = b.fixedVip;
+        connectTimeout = b.connectTimeout;
+        handshakeTimeout = b.handshakeTimeout;
+        requestTimeout = b.requestTimeout;
+        tunnelTimeout = b.tunnelTimeout;
+        maxFrameSize = b.maxFrameSize;
+        machineHash = b.machineHash != null ? b.machineHash : MachineHash.compute();
+        sendClientInfo = b.sendClientInfo;
+        receiveQueue = b.receiveQueue;
+    }
+
+    /** A builder with every default ({@code 127.0.0.1:7744}). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Server host (TCP). */
+    public String host() {
+        return host;
+    }
+
+    /** Server port (TCP). */
+    public int port() {
+        return port;
+    }
+
+    /** The in-process server's local transport name, or null for TCP. */
+    public String localName() {
+        return localName;
+    }
+
+    /** The vIP to request with RQIP after the handshake, or null. */
+    public Vip requestedVip() {
+        return requestedVip;
+    }
+
+    /** Whether connecting fails when the requested vIP is refused. */
+    public boolean fixedVip() {
+        return fixedVip;
+    }
+
+    /** TCP connect timeout. */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** Handshake timeout. */
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    /** Request timeout. */
+    public Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    /** Tunnel handshake timeout. */
+    public Duration tunnelTimeout() {
+        return tunnelTimeout;
+    }
+
+    /** Frame body limit. */
+    public int maxFrameSize() {
+        return maxFrameSize;
+    }
+
+    /** The machine hash sent in CLIENT_INFO (64 hex characters). */
+    public String machineHash() {
+        return machineHash;
+    }
+
+    /** Whether CLIENT_INFO is sent after the handshake (as the Python client does). */
+    public boolean sendClientInfo() {
+        return sendClientInfo;
+    }
+
+    /** Capacity of the receive queue. */
+    public int receiveQueue() {
+        return receiveQueue;
+    }
+
+    /** {@code host:port} or {@code local:name}, for messages. */
+    public String serverName() {
+        return localName != null ? "local:" + localName : host + ":" + port;
+    }
+
+    /** Builds {@link ClientOptions}; not thread-safe. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = DEFAULT_PORT;
+        private String localName;
+        private Vip requestedVip;
+        private boolean fixedVip;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private Duration tunnelTimeout = DEFAULT_TUNNEL_TIMEOUT;
+        private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+        private String machineHash;
+        private boolean sendClientInfo = true;
+        private int receiveQueue = DEFAULT_RECEIVE_QUEUE;
+
+        private Builder() {
+        }
+
+        /** Server host and port. */
+        public Builder server(String host, int port) {
+            this.host = host;
+            this.port = port;
+            this.localName = null;
+            return this;
+        }
+
+        /**
+         * Server as {@code host:port} or {@code host} (port 7744).
+         *
+         * @throws IllegalArgumentException when the port is not a number
+         */
+        public Builder server(String hostPort) {
+            Objects.requireNonNull(hostPort, "server");
+            int colon = hostPort.lastIndexOf(':');
+            if (colon < 0) {
+                return server(hostPort, DEFAULT_PORT);
+            }
+            try {
+                return server(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("server: '" + hostPort + "' is not host:port (port must be a number)");
+            }
+        }
+
+        /** An in-process server on Netty's local transport with this name (see the server's localTransport option). */
+        public Builder local(String name) {
+            this.localName = name;
+            return this;
+        }
+
+        /** Request this vIP after the handshake; with {@code fixed}, fail to connect if it is refused. */
+        public Builder requestVip(Vip vip, boolean fixed) {
+            this.requestedVip = vip;
+            this.fixedVip = fixed;
+            return this;
+        }
+
+        /** TCP connect timeout. */
+        public Builder connectTimeout(Duration d) {
+            this.connectTimeout = d;
+            return this;
+        }
+
+        /** Handshake timeout. */
+        public Builder handshakeTimeout(Duration d) {
+            this.handshakeTimeout = d;
+            return this;
+        }
+
+        /** Request timeout. */
+        public Builder requestTimeout(Duration d) {
+            this.requestTimeout = d;
+            return this;
+        }
+
+        /** Tunnel handshake timeout. */
+        public Builder tunnelTimeout(Duration d) {
+            this.tunnelTimeout = d;
+            return this;
+        }
+
+        /** Frame body limit (at least 1 KiB). */
+        public Builder maxFrameSize(int bytes) {
+            this.maxFrameSize = bytes;
+            return this;
+        }
+
+        /** Overrides the machine hash (tests, or several identities on one machine). */
+        public Builder machineHash(String hash) {
+            this.machineHash = hash;
+            return this;
+        }
+
+        /** Whether to send CLIENT_INFO after the handshake (default true). */
+        public Builder sendClientInfo(boolean send) {
+            this.sendClientInfo = send;
+            return this;
+        }
+
+        /** Capacity of the receive queue (at least 1). */
+        public Builder receiveQueue(int capacity) {
+            this.receiveQueue = capacity;
+            return this;
+        }
+
+        /**
+         * Validates and builds.
+         *
+         * @throws IllegalArgumentException naming the first invalid field
+         */
+        public ClientOptions build() {
+            if (localName == null) {
+                require(host != null && !host.isBlank(), "host", "must not be empty");
+                require(port > 0 && port <= 65535, "port", "must be 1..65535, got " + port);
+            }
+            positive(connectTimeout, "connectTimeout");
+            positive(handshakeTimeout, "handshakeTimeout");
+            positive(requestTimeout, "requestTimeout");
+            positive(tunnelTimeout, "tunnelTimeout");
+            require(maxFrameSize >= 1024, "maxFrameSize", "must be at least 1024, got " + maxFrameSize);
+            require(receiveQueue >= 1, "receiveQueue", "must be at least 1");
+            require(!fixedVip || requestedVip != null, "fixedVip", "needs a requested vIP");
+            require(machineHash == null || machineHash.matches("[0-9a-fA-F]{1,128}"), "machineHash",
+                    "must be hex (the reference sends 64 hex characters)");
+            return new ClientOptions(this);
+        }
+
+        private static void positive(Duration d, String field) {
+            require(d != null && !d.isNegative() && !d.isZero(), field, "must be positive");
+        }
+
+        private static void require(boolean ok, String field, String message) {
+            if (!ok) {
+                throw new IllegalArgumentException(field + ": " + message);
+            }
+        }
+    }
+}
