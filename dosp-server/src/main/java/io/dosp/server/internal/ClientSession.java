@@ -164,6 +164,11 @@ public final class ClientSession implements ConnectedClient {
         throttle(p, size);
         if (p instanceof MpakPacket m) {
             for (Packet sub : m.packets()) {
+                if (closing) {
+                    // An EXIT, kick or ban earlier in this MPAK ended the connection: as if each
+                    // sub-packet had arrived alone (spec 7), nothing after it is handled.
+                    return;
+                }
                 countIn();
                 dispatcher.dispatch(sub);
             }
