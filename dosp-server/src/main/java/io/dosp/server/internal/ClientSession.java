@@ -16,6 +16,7 @@ import io.dosp.server.DropReason;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.Optional;
@@ -164,6 +165,11 @@ public final class ClientSession implements ConnectedClient {
         throttle(p, size);
         if (p instanceof MpakPacket m) {
             for (Packet sub : m.packets()) {
+                if (closing) {
+                    // An EXIT, kick or ban earlier in this MPAK ended the connection: as if each
+                    // sub-packet had arrived alone (spec 7), nothing after it is handled.
+                    return;
+                }
                 countIn();
                 dispatcher.dispatch(sub);
             }
@@ -209,11 +215,22 @@ public final class ClientSession implements ConnectedClient {
         }
         if (wait > 0 && channel.config().isAutoRead()) {
             channel.config().setAutoRead(false);
-            loop.schedule(() -> channel.config().setAutoRead(true), wait, TimeUnit.NANOSECONDS);
+            loop.schedule(this::resumeReading, wait, TimeUnit.NANOSECONDS);
         }
     }
 
+    /** Ends a rate-limit pause. The idle clock restarts: the client's packets were waiting unread, not missing. */
+    private void resumeReading() {
+        if (channel.pipeline().get("idle") instanceof IdleStateHandler idle) {
+            idle.resetReadTimeout();
+        }
+        channel.config().setAutoRead(true);
+    }
+
     void onIdle() {
+        if (!channel.config().isAutoRead()) {
+            return; // paused by the rate limit: we are not reading from it, so it is not idle
+        }
         core.counters.drop(DropReason.IDLE_TIMEOUT);
         LOG.info("Closing idle client {} ({})", vip, remote);
         close("Idle timeout", Disconnect.Initiator.SERVER, true);
