@@ -219,8 +219,11 @@ public final class ServerCore {
         if (access.isBlocked(wanted)) {
             return RqipReply.CANNOT_BE_USED;
         }
-        if (!t.contains(wanted) || !t.isAssignable(wanted)) {
+        if (!t.contains(wanted)) {
             return "IP outside this server's range " + t;
+        }
+        if (!t.isAssignable(wanted)) {
+            return RqipReply.CANNOT_BE_USED; // network, server or broadcast address, or .0/.255
         }
         synchronized (vipLock) {
             Vip old = s.vip();
