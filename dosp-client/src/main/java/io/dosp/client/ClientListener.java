@@ -35,7 +35,14 @@ public interface ClientListener {
     default void onError(ErrorReply error) {
     }
 
-    /** The connection ended; {@code cause} says why. */
+    /**
+     * The connection was lost and re-established (only with reconnect enabled); {@code vip} is the
+     * vIP held now (the previous one when the server still had it free).
+     */
+    default void onReconnected(Vip vip) {
+    }
+
+    /** The connection ended for good (with reconnect enabled: when the client will not reconnect); {@code cause} says why. */
     default void onDisconnected(DisconnectedException cause) {
     }
 }

@@ -40,8 +40,18 @@ public final class ClientOptions {
     private final String machineHash;
     private final boolean sendClientInfo;
     private final int receiveQueue;
+    private final boolean reconnect;
+    private final Duration reconnectInitialDelay;
+    private final Duration reconnectMaxDelay;
+    private final Duration heartbeatInterval;
+    private final int heartbeatMisses;
 
     private ClientOptions(Builder b) {
+        reconnect = b.reconnect;
+        reconnectInitialDelay = b.reconnectInitialDelay;
+        reconnectMaxDelay = b.reconnectMaxDelay;
+        heartbeatInterval = b.heartbeatInterval;
+        heartbeatMisses = b.heartbeatMisses;
         host = b.host;
         port = b.port;
         localName = b.localName;
@@ -127,6 +137,62 @@ public final class ClientOptions {
         return receiveQueue;
     }
 
+    /** Whether a lost connection is re-established automatically (off by default). */
+    public boolean reconnect() {
+        return reconnect;
+    }
+
+    /** First reconnect delay; doubles per failed attempt up to {@link #reconnectMaxDelay()}, with jitter. */
+    public Duration reconnectInitialDelay() {
+        return reconnectInitialDelay;
+    }
+
+    /** Longest reconnect delay. */
+    public Duration reconnectMaxDelay() {
+        return reconnectMaxDelay;
+    }
+
+    /** Heartbeat PING interval; {@link Duration#ZERO} when off (the default). */
+    public Duration heartbeatInterval() {
+        return heartbeatInterval;
+    }
+
+    /** Unanswered heartbeat PINGs after which the connection is declared dead. */
+    public int heartbeatMisses() {
+        return heartbeatMisses;
+    }
+
+    /** A copy of these options asking for {@code vip} without insisting (used when reconnecting). */
+    public ClientOptions withRequestedVip(Vip vip) {
+        Builder b = toBuilder();
+        b.requestedVip = vip;
+        b.fixedVip = false;
+        return b.build();
+    }
+
+    private Builder toBuilder() {
+        Builder b = new Builder();
+        b.host = host;
+        b.port = port;
+        b.localName = localName;
+        b.requestedVip = requestedVip;
+        b.fixedVip = fixedVip;
+        b.connectTimeout = connectTimeout;
+        b.handshakeTimeout = handshakeTimeout;
+        b.requestTimeout = requestTimeout;
+        b.tunnelTimeout = tunnelTimeout;
+        b.maxFrameSize = maxFrameSize;
+        b.machineHash = machineHash;
+        b.sendClientInfo = sendClientInfo;
+        b.receiveQueue = receiveQueue;
+        b.reconnect = reconnect;
+        b.reconnectInitialDelay = reconnectInitialDelay;
+        b.reconnectMaxDelay = reconnectMaxDelay;
+        b.heartbeatInterval = heartbeatInterval;
+        b.heartbeatMisses = heartbeatMisses;
+        return b;
+    }
+
     /** {@code host:port} or {@code local:name}, for messages. */
     public String serverName() {
         return localName != null ? "local:" + localName : host + ":" + port;
@@ -147,8 +213,33 @@ public final class ClientOptions {
         private String machineHash;
         private boolean sendClientInfo = true;
         private int receiveQueue = DEFAULT_RECEIVE_QUEUE;
+        private boolean reconnect;
+        private Duration reconnectInitialDelay = Duration.ofMillis(100);
+        private Duration reconnectMaxDelay = Duration.ofSeconds(30);
+        private Duration heartbeatInterval = Duration.ZERO;
+        private int heartbeatMisses = 3;
 
         private Builder() {
+        }
+
+        /**
+         * Re-establish a lost connection automatically: attempts after {@code initialDelay}, doubling up
+         * to {@code maxDelay}, each with random jitter (50–100% of the delay). The client asks for its
+         * previous vIP again, and tunnels are re-opened on the first send to a former tunnel peer. No
+         * reconnect after {@link DospClient#close()}, or when the server kicked or banned the client.
+         */
+        public Builder reconnect(Duration initialDelay, Duration maxDelay) {
+            this.reconnect = true;
+            this.reconnectInitialDelay = initialDelay;
+            this.reconnectMaxDelay = maxDelay;
+            return this;
+        }
+
+        /** Send PING every {@code interval}; after {@code misses} unanswered PINGs the connection is declared dead. */
+        public Builder heartbeat(Duration interval, int misses) {
+            this.heartbeatInterval = interval;
+            this.heartbeatMisses = misses;
+            return this;
         }
 
         /** Server host and port. */
@@ -254,6 +345,12 @@ public final class ClientOptions {
             positive(tunnelTimeout, "tunnelTimeout");
             require(maxFrameSize >= 1024, "maxFrameSize", "must be at least 1024, got " + maxFrameSize);
             require(receiveQueue >= 1, "receiveQueue", "must be at least 1");
+            positive(reconnectInitialDelay, "reconnectInitialDelay");
+            require(reconnectMaxDelay != null && reconnectMaxDelay.compareTo(reconnectInitialDelay) >= 0,
+                    "reconnectMaxDelay", "must be at least the initial delay");
+            require(heartbeatInterval != null && !heartbeatInterval.isNegative(), "heartbeatInterval",
+                    "must be zero (off) or positive");
+            require(heartbeatMisses >= 1, "heartbeatMisses", "must be at least 1");
             require(!fixedVip || requestedVip != null, "fixedVip", "needs a requested vIP");
             require(machineHash == null || machineHash.matches("[0-9a-fA-F]{1,128}"), "machineHash",
                     "must be hex (the reference sends 64 hex characters)");

@@ -1,6 +1,7 @@
 package io.dosp.client;
 
 import io.dosp.client.internal.ClientCore;
+import io.dosp.client.internal.ClientShared;
 import io.dosp.protocol.ExitCode;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketType;
@@ -37,13 +38,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * (see {@link ClientListener}). Close the client to release it; the I/O threads are shared daemons.
  */
 public final class DospClient implements AutoCloseable {
-    private final ClientCore core;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DospClient.class);
+    private final ClientOptions options;
+    private final ClientShared shared;
+    private volatile ClientCore core;
+    private volatile boolean closed;
+    private final java.util.Set<Vip> formerTunnels = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicLong pingIds = new AtomicLong();
     private final Object fnLock = new Object();
     private final Admin admin = new Admin();
 
-    private DospClient(ClientCore core) {
-        this.core = core;
+    private DospClient(ClientOptions options) {
+        this.options = options;
+        this.shared = new ClientShared(options.receiveQueue());
     }
 
     /** Connects to {@code host:port} with default options. */
@@ -66,21 +73,76 @@ public final class DospClient implements AutoCloseable {
      * @throws VipRefusedException      when a fixed vIP is refused
      */
     public static DospClient connect(ClientOptions options) {
-        ClientCore core = new ClientCore(options);
-        core.connect();
-        DospClient client = new DospClient(core);
-        if (options.requestedVip() != null) {
+        DospClient client = new DospClient(options);
+        client.core = client.newConnection(options);
+        return client;
+    }
+
+    /** One connection: TCP, AIP + HSK, RQIP when asked, CLIENT_INFO, heartbeat when configured. */
+    private ClientCore newConnection(ClientOptions opts) {
+        ClientCore k = new ClientCore(opts, shared, this::onLost);
+        k.connect();
+        if (opts.requestedVip() != null) {
             try {
-                client.requestVip(options.requestedVip());
+                requestVip(k, opts.requestedVip());
             } catch (VipRefusedException | RequestTimeoutException e) {
-                if (options.fixedVip()) {
-                    client.close();
+                if (opts.fixedVip()) {
+                    k.close(Packets.exit(ExitCode.CC, "requested vIP refused"));
                     throw e;
                 }
+                LOG.info("Keeping vIP {} on {}: {}", k.vip(), k.server(), e.getMessage());
             }
         }
-        core.sendClientInfo();
-        return client;
+        k.sendClientInfo();
+        if (!opts.heartbeatInterval().isZero()) {
+            k.startHeartbeat(opts.heartbeatInterval(), opts.heartbeatMisses());
+        }
+        return k;
+    }
+
+    /** The connection ended without close(): reconnect, or end for good. */
+    private void onLost(DisconnectedException cause) {
+        if (closed) {
+            return;
+        }
+        if (!options.reconnect() || !reconnectable(cause.serverReason())) {
+            shared.close(cause);
+            shared.emit(l -> l.onDisconnected(cause));
+            return;
+        }
+        ClientCore lost = core;
+        formerTunnels.addAll(lost.tunnels().peers());
+        LOG.info("Connection to {} lost ({}); reconnecting", lost.server(), cause.getMessage());
+        scheduleReconnect(lost.vip(), 0);
+    }
+
+    private static boolean reconnectable(String reason) {
+        return reason == null || !(reason.equals("Disconnected by admin") || reason.contains("blocked")
+                || reason.contains("banned") || reason.contains("whitelist") || reason.contains("authentication"));
+    }
+
+    private void scheduleReconnect(Vip previous, int attempt) {
+        long base = Math.min(options.reconnectMaxDelay().toNanos(),
+                options.reconnectInitialDelay().toNanos() << Math.min(attempt, 30));
+        long delay = (long) (base * (0.5 + 0.5 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
+        io.dosp.client.internal.SharedResources.scheduler().schedule(() -> {
+            if (closed) {
+                return;
+            }
+            try {
+                ClientCore k = newConnection(options.withRequestedVip(previous));
+                core = k;
+                if (closed) {
+                    k.close(Packets.exit(ExitCode.CC));
+                    return;
+                }
+                LOG.info("Reconnected to {} as {} after {} attempt(s)", k.server(), k.vip(), attempt + 1);
+                shared.emit(l -> l.onReconnected(k.vip()));
+            } catch (DospClientException e) {
+                LOG.debug("Reconnect attempt {} to {} failed: {}", attempt + 1, options.serverName(), e.getMessage());
+                scheduleReconnect(previous, attempt + 1);
+            }
+        }, delay, TimeUnit.NANOSECONDS);
     }
 
     /** The vIP the server assigned (or granted after RQIP). */
@@ -105,13 +167,13 @@ public final class DospClient implements AutoCloseable {
 
     /** Adds a listener (see {@link ClientListener} for the executor model). */
     public DospClient addListener(ClientListener listener) {
-        core.addListener(listener);
+        shared.addListener(listener);
         return this;
     }
 
     /** Removes a listener. */
     public DospClient removeListener(ClientListener listener) {
-        core.removeListener(listener);
+        shared.removeListener(listener);
         return this;
     }
 
@@ -119,7 +181,13 @@ public final class DospClient implements AutoCloseable {
 
     /** Sends {@code data} to the client holding {@code dst}; sealed if a tunnel with it exists. */
     public void send(Vip dst, byte[] data) {
-        core.sendData(dst, data);
+        ClientCore k = core;
+        if (!formerTunnels.isEmpty() && formerTunnels.contains(dst) && !k.tunnels().has(dst)) {
+            // After a reconnect: re-open the tunnel first; never send former tunnel traffic in plaintext.
+            openTunnel(dst);
+            formerTunnels.remove(dst);
+        }
+        k.sendData(dst, data);
     }
 
     /** Sends UTF-8 {@code text} to {@code dst} (sealed if a tunnel exists). */
@@ -156,7 +224,7 @@ public final class DospClient implements AutoCloseable {
      */
     public Incoming receive() {
         try {
-            return core.receive(-1);
+            return shared.receive(-1);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DospClientException("interrupted while receiving from " + server(), e);
@@ -170,7 +238,7 @@ public final class DospClient implements AutoCloseable {
      */
     public Incoming receive(Duration timeout) {
         try {
-            return core.receive(Math.max(0, timeout.toNanos()));
+            return shared.receive(Math.max(0, timeout.toNanos()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DospClientException("interrupted while receiving from " + server(), e);
@@ -179,12 +247,12 @@ public final class DospClient implements AutoCloseable {
 
     /** Messages dropped because the receive queue was full (oldest first). */
     public long droppedMessages() {
-        return core.droppedMessages();
+        return shared.droppedMessages();
     }
 
     /** Tunnel frames that failed verification and were dropped. */
     public long rejectedTunnelFrames() {
-        return core.rejectedTunnelFrames();
+        return shared.rejectedFrames();
     }
 
     // ---- requests ----
@@ -243,12 +311,16 @@ public final class DospClient implements AutoCloseable {
      * @throws VipRefusedException when the server refuses
      */
     public Vip requestVip(Vip wanted) {
-        SimplePacket reply = await(core.request(Packets.rqip(wanted), PacketType.RQIP), "RQIP " + wanted);
+        return requestVip(core, wanted);
+    }
+
+    private Vip requestVip(ClientCore k, Vip wanted) {
+        SimplePacket reply = awaitRaw(k.request(Packets.rqip(wanted), PacketType.RQIP), "RQIP " + wanted);
         RqipReply r = RqipReply.parse(reply.body());
         if (!r.granted()) {
-            throw new VipRefusedException(server(), wanted, r.message());
+            throw new VipRefusedException(k.server(), wanted, r.message());
         }
-        return vip();
+        return k.vip();
     }
 
     /** Admin requests (AUTH, ADMIN, BCST). */
@@ -301,12 +373,16 @@ public final class DospClient implements AutoCloseable {
     /** Sends EXIT {@code CC} and closes. Idempotent. */
     @Override
     public void close() {
+        closed = true;
         core.close(Packets.exit(ExitCode.CC));
+        shared.close(new DisconnectedException(server(), "closed by this client"));
     }
 
     /** Sends EXIT {@code CC,reason} and closes. */
     public void close(String reason) {
+        closed = true;
         core.close(Packets.exit(ExitCode.CC, reason));
+        shared.close(new DisconnectedException(server(), "closed by this client"));
     }
 
     @Override
@@ -323,7 +399,7 @@ public final class DospClient implements AutoCloseable {
     }
 
     private <T> T awaitRaw(CompletableFuture<T> f, String what) {
-        Duration timeout = core.options().requestTimeout();
+        Duration timeout = options.requestTimeout();
         try {
             return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {

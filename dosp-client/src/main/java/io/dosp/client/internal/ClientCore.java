@@ -49,18 +49,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClientCore {
     private static final Logger LOG = LoggerFactory.getLogger(ClientCore.class);
-    /** Marks the end of the receive queue. */
-    private static final Incoming CLOSED = new Incoming(Packets.ping(), false);
-
     private final ClientOptions options;
     private final String server;
     private final PendingRequests requests = new PendingRequests();
     private final TunnelManager tunnels;
-    private final List<ClientListener> listeners = new CopyOnWriteArrayList<>();
-    private final SerialExecutor callbacks = new SerialExecutor(SharedResources.callbackPool());
-    private final BlockingQueue<Incoming> received;
-    private final AtomicLong droppedMessages = new AtomicLong();
-    private final AtomicLong rejectedFrames = new AtomicLong();
+    private final ClientShared shared;
+    private final java.util.function.Consumer<DisconnectedException> onLost;
+    private final java.util.concurrent.atomic.AtomicInteger missedHeartbeats = new java.util.concurrent.atomic.AtomicInteger();
     private final CompletableFuture<Vip> handshake = new CompletableFuture<>();
     private volatile Channel channel;
     private volatile Vip vip;
@@ -69,11 +64,15 @@ public final class ClientCore {
     private volatile boolean closing;
     private volatile SimplePacket pendingGrant;
 
-    /** A core for {@code options}; call {@link #connect()} next. */
-    public ClientCore(ClientOptions options) {
+    /**
+     * A core for {@code options} sharing queue and listeners with earlier connections; call
+     * {@link #connect()} next. {@code onLost} hears of a connection that ended without {@link #close}.
+     */
+    public ClientCore(ClientOptions options, ClientShared shared, java.util.function.Consumer<DisconnectedException> onLost) {
         this.options = options;
         this.server = options.serverName();
-        this.received = new LinkedBlockingQueue<>(options.receiveQueue());
+        this.shared = shared;
+        this.onLost = onLost;
         this.tunnels = new TunnelManager(this::writeS2cInOrder, peer -> emit(l -> l.onTunnelEstablished(peer)));
     }
 
@@ -146,22 +145,6 @@ public final class ClientCore {
         return c != null && c.isActive() && disconnected == null;
     }
 
-    public long droppedMessages() {
-        return droppedMessages.get();
-    }
-
-    public long rejectedTunnelFrames() {
-        return rejectedFrames.get();
-    }
-
-    public void addListener(ClientListener l) {
-        listeners.add(l);
-    }
-
-    public void removeListener(ClientListener l) {
-        listeners.remove(l);
-    }
-
     /** Drops a request that will never be answered. */
     public void requestsForget(PacketType type, CompletableFuture<SimplePacket> f) {
         requests.forget(type, f);
@@ -218,37 +201,37 @@ public final class ClientCore {
         return requests.register(replyType, () -> write(p));
     }
 
-    // ---- receiving ----
-
-    /** Next incoming item; null on timeout; throws when disconnected and nothing is left. */
-    public Incoming receive(long timeoutNanos) throws InterruptedException {
-        Incoming i = timeoutNanos < 0 ? received.take() : received.poll(timeoutNanos, TimeUnit.NANOSECONDS);
-        if (i == CLOSED) {
-            received.offer(CLOSED); // stay closed for every later call
-            throw disconnected != null ? disconnected : new DisconnectedException(server, null);
-        }
-        return i;
-    }
-
     private void deliver(Incoming in) {
-        while (!received.offer(in)) {
-            if (received.poll() != null) {
-                droppedMessages.incrementAndGet();
-            }
-        }
-        emit(l -> l.onMessage(in));
+        shared.deliver(in);
     }
 
     private void emit(java.util.function.Consumer<ClientListener> event) {
-        if (listeners.isEmpty()) {
-            return;
-        }
-        callbacks.execute(() -> {
-            for (ClientListener l : listeners) {
-                event.accept(l);
-            }
-        });
+        shared.emit(event);
     }
+
+    /** Starts PINGs every {@code interval}; after {@code missed} unanswered ones the connection is closed as dead. */
+    public void startHeartbeat(java.time.Duration interval, int missed) {
+        Channel c = channel;
+        long nanos = interval.toNanos();
+        c.eventLoop().scheduleAtFixedRate(new Runnable() {
+            @Override
+            public void run() {
+                if (!c.isActive()) {
+                    throw new java.util.concurrent.CancellationException("connection closed"); // ends the schedule
+                }
+                if (missedHeartbeats.get() >= missed) {
+                    LOG.warn("No answer to {} heartbeat PINGs from {}: closing the connection as dead", missed, server);
+                    heartbeatDead = true;
+                    c.close();
+                    throw new java.util.concurrent.CancellationException("dead");
+                }
+                missedHeartbeats.incrementAndGet();
+                request(Packets.ping(), PacketType.PING).thenRun(() -> missedHeartbeats.set(0));
+            }
+        }, nanos, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private volatile boolean heartbeatDead;
 
     // ---- inbound (I/O thread) ----
 
@@ -389,7 +372,7 @@ public final class ClientCore {
                 try {
                     plain = tunnels.open(s.src(), s.data());
                 } catch (TunnelException e) {
-                    rejectedFrames.incrementAndGet();
+                    shared.rejectedFrames.incrementAndGet();
                     LOG.debug("Dropped a tunnel frame from {}: {}", s.src(), e.getMessage());
                     emit(l -> l.onTunnelFrameRejected(s.src(), e.reason() + ": " + e.getMessage()));
                     return;
@@ -406,16 +389,17 @@ public final class ClientCore {
         public void channelInactive(ChannelHandlerContext ctx) {
             DisconnectedException d = disconnected;
             if (d == null) {
-                d = new DisconnectedException(server, closing ? "closed by this client" : null);
+                d = new DisconnectedException(server, closing ? "closed by this client"
+                        : heartbeatDead ? "no answer to heartbeat PINGs" : null);
                 disconnected = d;
             }
             handshake.completeExceptionally(d);
             requests.failAll(d);
             tunnels.failAll("disconnected from " + server);
-            received.offer(CLOSED);
-            if (!closing) {
-                DisconnectedException cause = d;
-                emit(l -> l.onDisconnected(cause));
+            if (closing) {
+                shared.close(d);
+            } else if (!handshake.isCompletedExceptionally()) { // it was connected: a loss, not a failed connect
+                onLost.accept(d);
             }
         }
 

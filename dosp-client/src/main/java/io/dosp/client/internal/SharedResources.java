@@ -12,10 +12,11 @@ import java.util.concurrent.Executors;
  * one cached pool for callbacks. All daemon threads, created on first use, so a process with
  * many clients does not get a thread per client and a program never hangs on exit because of them.
  */
-final class SharedResources {
+public final class SharedResources {
     private static volatile EventLoopGroup io;
     private static volatile EventLoopGroup local;
     private static volatile ExecutorService callbacks;
+    private static volatile java.util.concurrent.ScheduledExecutorService scheduler;
 
     private SharedResources() {
     }
@@ -40,6 +41,18 @@ final class SharedResources {
             }
         }
         return local;
+    }
+
+    /** Runs reconnect attempts (which block while connecting): never an I/O thread. */
+    public static java.util.concurrent.ScheduledExecutorService scheduler() {
+        if (scheduler == null) {
+            synchronized (SharedResources.class) {
+                if (scheduler == null) {
+                    scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("dosp-client-reconnect", true));
+                }
+            }
+        }
+        return scheduler;
     }
 
     static ExecutorService callbackPool() {

@@ -73,6 +73,12 @@ final class TunnelManager {
         return tunnels.containsKey(peer.value());
     }
 
+    java.util.Set<Vip> peers() {
+        java.util.Set<Vip> out = new java.util.HashSet<>();
+        tunnels.keySet().forEach(v -> out.add(new Vip(v)));
+        return out;
+    }
+
     void remove(Vip peer) {
         tunnels.remove(peer.value());
     }

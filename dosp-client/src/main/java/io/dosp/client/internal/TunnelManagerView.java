@@ -23,6 +23,10 @@ public final class TunnelManagerView {
         return tunnels.has(peer);
     }
 
+    public java.util.Set<Vip> peers() {
+        return tunnels.peers();
+    }
+
     public void remove(Vip peer) {
         tunnels.remove(peer);
     }
