@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +56,8 @@ public final class ClientSession implements ConnectedClient {
     private final AtomicLong bytesOut = new AtomicLong();
     /** Bytes handed to {@link #deliver} but not yet in Netty's outbound buffer. */
     private final AtomicLong queuedBytes = new AtomicLong();
+    /** Set once, by whichever thread first decides to drop this client as a slow consumer. */
+    private final AtomicBoolean slowConsumerDropped = new AtomicBoolean();
     private boolean flushPending;
     private final Runnable flushTask = this::flushNow;
     private ScheduledFuture<?> slowConsumerTimer;
@@ -251,7 +254,7 @@ public final class ClientSession implements ConnectedClient {
         } else if (slowConsumerTimer == null) {
             slowConsumerTimer = loop.schedule(() -> {
                 slowConsumerTimer = null;
-                if (!channel.isWritable() && !closing) {
+                if (!channel.isWritable() && !closing && slowConsumerDropped.compareAndSet(false, true)) {
                     core.counters.drop(DropReason.SLOW_CONSUMER_TIMEOUT);
                     LOG.warn("Dropping slow consumer {} ({}): unwritable for {}", vip, remote,
                             core.config.slowConsumerTimeout());
@@ -268,15 +271,20 @@ public final class ClientSession implements ConnectedClient {
         if (closing || !channel.isActive()) {
             return RouteResult.NO_ROUTE;
         }
+        if (slowConsumerDropped.get()) {
+            return RouteResult.OVERLOADED; // being dropped: its close may not have run on its event loop yet
+        }
         int size = PacketCodec.HEADER_BYTES + packet.bodyLength();
         long queued = queuedBytes.addAndGet(size);
         long inNetty = channel.isWritable() ? 0 : channel.bytesBeforeWritable() + core.config.outboundLowWaterMark();
         if (queued + inNetty > core.config.maxOutboundBytes()) {
             queuedBytes.addAndGet(-size);
-            core.counters.drop(DropReason.OUTBOUND_LIMIT);
-            LOG.warn("Dropping slow consumer {} ({}): more than {} bytes pending", vip, remote,
-                    core.config.maxOutboundBytes());
-            close("Too slow: outbound buffer limit exceeded", Disconnect.Initiator.SERVER, false);
+            if (slowConsumerDropped.compareAndSet(false, true)) {
+                core.counters.drop(DropReason.OUTBOUND_LIMIT);
+                LOG.warn("Dropping slow consumer {} ({}): more than {} bytes pending", vip, remote,
+                        core.config.maxOutboundBytes());
+                close("Too slow: outbound buffer limit exceeded", Disconnect.Initiator.SERVER, false);
+            }
             return RouteResult.OVERLOADED;
         }
         if (loop.inEventLoop()) {

@@ -143,7 +143,7 @@ public final class ServerCore {
         synchronized (vipLock) {
             vip = s.vip();
             if (byVip.remove(vip.value(), s)) {
-                allocator.release(vip);
+                freeLocked(vip);
             }
         }
         connected.decrementAndGet();
@@ -236,7 +236,7 @@ public final class ServerCore {
             byVip.put(wanted.value(), s);
             s.vip(wanted);
             byVip.remove(old.value(), s);
-            allocator.release(old);
+            freeLocked(old);
         }
         LOG.info("Client {} moved to requested vIP {}", s.remoteAddress(), wanted);
         return null;
@@ -256,6 +256,18 @@ public final class ServerCore {
                     reservedByBlock.add(vip);
                 }
             }
+        }
+    }
+
+    /**
+     * Returns a vIP a client gave up to the allocator, unless it was blocked while held: then it
+     * stays reserved until unblocked, like a vIP blocked while free. Caller holds {@code vipLock}.
+     */
+    private void freeLocked(Vip vip) {
+        if (access.isBlocked(vip)) {
+            reservedByBlock.add(vip);
+        } else {
+            allocator.release(vip);
         }
     }
 
