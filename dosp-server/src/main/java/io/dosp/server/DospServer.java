@@ -95,9 +95,10 @@ public final class DospServer implements AutoCloseable {
             close();
             throw e;
         }
-        LOG.info("DoSP server listening on {}{} (template {}, server vIP {}, compression {}, max frame {} bytes)",
+        LOG.info("DoSP server listening on {}{} ({}; template {}, server vIP {}, compression {}, max frame {} bytes)",
                 tcpChannel != null ? tcpChannel.localAddress() : "-",
-                localChannel != null ? " and local:" + config.localName() : "", config.template(),
+                localChannel != null ? " and local:" + config.localName() : "",
+                tcpChannel == null ? "local only" : Epoll.isAvailable() ? "epoll" : "NIO", config.template(),
                 config.template().serverVip(), config.compression() ? "on" : "off", config.maxFrameSize());
         return this;
     }

@@ -124,22 +124,27 @@ public final class ClientCore {
 
     // ---- state ----
 
+    /** The current vIP. */
     public Vip vip() {
         return vip;
     }
 
+    /** The server as {@code host:port} or {@code local:name}. */
     public String server() {
         return server;
     }
 
+    /** The options this connection was made with. */
     public ClientOptions options() {
         return options;
     }
 
+    /** Whether the server compresses this connection. */
     public boolean compression() {
         return compression;
     }
 
+    /** Whether the channel is up and no EXIT arrived. */
     public boolean isConnected() {
         Channel c = channel;
         return c != null && c.isActive() && disconnected == null;
@@ -150,6 +155,7 @@ public final class ClientCore {
         requests.forget(type, f);
     }
 
+    /** The tunnels of this connection. */
     public TunnelManagerView tunnels() {
         return new TunnelManagerView(tunnels);
     }
@@ -420,6 +426,7 @@ public final class ClientCore {
             this.reply = reply;
         }
 
+    /** The server's ERR. */
         public ErrorReply reply() {
             return reply;
         }

@@ -32,18 +32,22 @@ public final class ClientShared {
         received = new LinkedBlockingQueue<>(capacity);
     }
 
+    /** Adds a listener. */
     public void addListener(ClientListener l) {
         listeners.add(l);
     }
 
+    /** Removes a listener. */
     public void removeListener(ClientListener l) {
         listeners.remove(l);
     }
 
+    /** Messages dropped because the receive queue was full. */
     public long droppedMessages() {
         return droppedMessages.get();
     }
 
+    /** Tunnel frames that failed verification. */
     public long rejectedFrames() {
         return rejectedFrames.get();
     }
