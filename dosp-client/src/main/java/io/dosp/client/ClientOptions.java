@@ -45,8 +45,12 @@ public final class ClientOptions {
     private final Duration reconnectMaxDelay;
     private final Duration heartbeatInterval;
     private final int heartbeatMisses;
+    private final javax.net.ssl.SSLContext tls;
+    private final boolean tlsVerifyHostname;
 
     private ClientOptions(Builder b) {
+        tls = b.tls;
+        tlsVerifyHostname = b.tlsVerifyHostname;
         reconnect = b.reconnect;
         reconnectInitialDelay = b.reconnectInitialDelay;
         reconnectMaxDelay = b.reconnectMaxDelay;
@@ -162,6 +166,16 @@ public final class ClientOptions {
         return heartbeatMisses;
     }
 
+    /** The TLS context, or null when TLS is off (the default). */
+    public javax.net.ssl.SSLContext tls() {
+        return tls;
+    }
+
+    /** Whether the server certificate must match the host name (on by default when TLS is on). */
+    public boolean tlsVerifyHostname() {
+        return tlsVerifyHostname;
+    }
+
     /** A copy of these options asking for {@code vip} without insisting (used when reconnecting). */
     public ClientOptions withRequestedVip(Vip vip) {
         Builder b = toBuilder();
@@ -190,6 +204,8 @@ public final class ClientOptions {
         b.reconnectMaxDelay = reconnectMaxDelay;
         b.heartbeatInterval = heartbeatInterval;
         b.heartbeatMisses = heartbeatMisses;
+        b.tls = tls;
+        b.tlsVerifyHostname = tlsVerifyHostname;
         return b;
     }
 
@@ -218,8 +234,26 @@ public final class ClientOptions {
         private Duration reconnectMaxDelay = Duration.ofSeconds(30);
         private Duration heartbeatInterval = Duration.ZERO;
         private int heartbeatMisses = 3;
+        private javax.net.ssl.SSLContext tls;
+        private boolean tlsVerifyHostname = true;
 
         private Builder() {
+        }
+
+        /**
+         * Connect over TLS with this context (its trust managers decide which server certificates are
+         * accepted); the certificate must match the host name. TLS is off by default: reference servers
+         * do not speak it.
+         */
+        public Builder tls(javax.net.ssl.SSLContext context) {
+            return tls(context, true);
+        }
+
+        /** Connect over TLS; {@code verifyHostname=false} accepts a trusted certificate for any host name. */
+        public Builder tls(javax.net.ssl.SSLContext context, boolean verifyHostname) {
+            this.tls = context;
+            this.tlsVerifyHostname = verifyHostname;
+            return this;
         }
 
         /**
@@ -351,6 +385,7 @@ public final class ClientOptions {
             require(heartbeatInterval != null && !heartbeatInterval.isNegative(), "heartbeatInterval",
                     "must be zero (off) or positive");
             require(heartbeatMisses >= 1, "heartbeatMisses", "must be at least 1");
+            require(tls == null || localName == null, "tls", "is for TCP; the in-process transport needs none");
             require(!fixedVip || requestedVip != null, "fixedVip", "needs a requested vIP");
             require(machineHash == null || machineHash.matches("[0-9a-fA-F]{1,128}"), "machineHash",
                     "must be hex (the reference sends 64 hex characters)");

@@ -82,8 +82,10 @@ public final class ServerConfig {
     private final boolean localTransport;
     private final String localName;
     private final boolean tcp;
+    private final javax.net.ssl.SSLContext tls;
 
     private ServerConfig(Builder b) {
+        tls = b.tls;
         host = b.host;
         port = b.port;
         template = b.template;
@@ -264,6 +266,11 @@ public final class ServerConfig {
         return tcp;
     }
 
+    /** The TLS context for TCP connections, or null when TLS is off (the default; the reference has none). */
+    public javax.net.ssl.SSLContext tls() {
+        return tls;
+    }
+
     /** A builder preset with this configuration. */
     public Builder toBuilder() {
         Builder b = new Builder();
@@ -295,6 +302,7 @@ public final class ServerConfig {
         b.localTransport = localTransport;
         b.localName = localName;
         b.tcp = tcp;
+        b.tls = tls;
         return b;
     }
 
@@ -328,8 +336,18 @@ public final class ServerConfig {
         private boolean localTransport;
         private String localName = DEFAULT_LOCAL_NAME;
         private boolean tcp = true;
+        private javax.net.ssl.SSLContext tls;
 
         private Builder() {
+        }
+
+        /**
+         * Serve TCP clients over TLS with this context (its key managers hold the server certificate);
+         * null turns TLS off. Reference clients cannot speak TLS: enable it only for clients of this project.
+         */
+        public Builder tls(javax.net.ssl.SSLContext context) {
+            this.tls = context;
+            return this;
         }
 
         /** Listen host (name or address). */

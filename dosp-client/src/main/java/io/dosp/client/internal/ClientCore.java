@@ -83,6 +83,9 @@ public final class ClientCore {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (options.tls() != null) {
+                            ch.pipeline().addLast("tls", tlsHandler());
+                        }
                         ch.pipeline().addLast("codec", DospCodec.forClient(options.maxFrameSize()));
                         ch.pipeline().addLast("client", new Handler());
                     }
@@ -113,6 +116,24 @@ public final class ClientCore {
             throw new HandshakeException("interrupted while connecting to " + server);
         }
         tunnels.selfVip(vip);
+    }
+
+    private io.netty.handler.ssl.SslHandler tlsHandler() {
+        javax.net.ssl.SSLEngine engine = options.tls().createSSLEngine(options.host(), options.port());
+        engine.setUseClientMode(true);
+        if (options.tlsVerifyHostname()) {
+            javax.net.ssl.SSLParameters params = engine.getSSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS");
+            engine.setSSLParameters(params);
+        }
+        io.netty.handler.ssl.SslHandler h = new io.netty.handler.ssl.SslHandler(engine);
+        h.handshakeFuture().addListener(f -> {
+            if (!f.isSuccess()) {
+                handshake.completeExceptionally(new HandshakeException("TLS handshake with DoSP server " + server
+                        + " failed: " + f.cause().getMessage()));
+            }
+        });
+        return h;
     }
 
     /** Sends CLIENT_INFO when configured (after any RQIP, as the Python client does). */

@@ -7,8 +7,9 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The one pipeline every transport uses (TCP and in-process): optional idle detection, the
- * DoSP codec, the session handler. Named handlers: {@code idle}, {@code codec}, {@code session}.
+ * The one pipeline every transport uses (TCP and in-process): optional TLS, optional idle
+ * detection, the DoSP codec, the session handler. Named handlers: {@code tls}, {@code idle}, {@code codec},
+ * {@code session}.
  */
 public final class ServerInitializer extends ChannelInitializer<Channel> {
     private final ServerCore core;
@@ -21,6 +22,11 @@ public final class ServerInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         var config = core.config;
+        if (config.tls() != null && !(ch instanceof io.netty.channel.local.LocalChannel)) {
+            javax.net.ssl.SSLEngine engine = config.tls().createSSLEngine();
+            engine.setUseClientMode(false);
+            ch.pipeline().addLast("tls", new io.netty.handler.ssl.SslHandler(engine));
+        }
         if (!config.idleTimeout().isZero()) {
             ch.pipeline().addLast("idle", new IdleStateHandler(config.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         }
