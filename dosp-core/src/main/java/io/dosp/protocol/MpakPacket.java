@@ -12,11 +12,18 @@ import java.util.List;
 public final class MpakPacket implements Packet {
     private final List<Packet> packets;
     private final List<ProtocolException> errors;
+    /** Packets and errors interleaved in wire order (null when there are no errors: then it is {@link #packets}). */
+    private final List<Object> inOrder;
     private final int bodyLength;
 
     MpakPacket(List<Packet> packets, List<ProtocolException> errors) {
+        this(packets, errors, null);
+    }
+
+    MpakPacket(List<Packet> packets, List<ProtocolException> errors, List<Object> inOrder) {
         this.packets = List.copyOf(packets);
         this.errors = List.copyOf(errors);
+        this.inOrder = errors.isEmpty() || inOrder == null ? null : List.copyOf(inOrder);
         int len = 0;
         for (Packet p : this.packets) {
             if (p instanceof MpakPacket) {
@@ -55,6 +62,23 @@ public final class MpakPacket implements Packet {
     /** Sub-frames that could not be decoded, in wire order; empty for a well-formed MPAK. */
     public List<ProtocolException> errors() {
         return errors;
+    }
+
+    /**
+     * Visits sub-packets and errors in wire order, so a receiver can answer each bad sub-frame
+     * exactly where it stood; stops early when {@code packetAction} returns false.
+     */
+    public void forEachInOrder(java.util.function.Predicate<Packet> packetAction,
+            java.util.function.Consumer<ProtocolException> errorAction) {
+        for (Object o : inOrder != null ? inOrder : packets) {
+            if (o instanceof Packet p) {
+                if (!packetAction.test(p)) {
+                    return;
+                }
+            } else {
+                errorAction.accept((ProtocolException) o);
+            }
+        }
     }
 
     @Override

@@ -46,6 +46,7 @@ public final class PacketCodec {
     private static MpakPacket decodeMpak(byte[] b, int off, int len) {
         List<Packet> packets = new ArrayList<>();
         List<ProtocolException> errors = new ArrayList<>(0);
+        List<Object> inOrder = new ArrayList<>();
         int pos = off;
         int end = off + len;
         while (pos < end) {
@@ -54,6 +55,7 @@ public final class PacketCodec {
                 errors.add(new MalformedPacketException(MalformedPacketException.Reason.TRUNCATED_SUBFRAME,
                         PacketType.MPAK.code(), "MPAK ends with a truncated sub-frame header (" + remaining
                         + " of 5 bytes)", ErrCode.UKNP));
+                inOrder.add(errors.get(errors.size() - 1));
                 break;
             }
             int type = b[pos] & 0xff;
@@ -62,6 +64,7 @@ public final class PacketCodec {
                 errors.add(new MalformedPacketException(MalformedPacketException.Reason.TRUNCATED_SUBFRAME,
                         PacketType.MPAK.code(), "MPAK sub-frame " + PacketType.nameOf(type) + " announces " + subLen
                         + " bytes but only " + (remaining - HEADER_BYTES) + " remain", ErrCode.UKNP));
+                inOrder.add(errors.get(errors.size() - 1));
                 break;
             }
             int bodyStart = pos + HEADER_BYTES;
@@ -69,15 +72,19 @@ public final class PacketCodec {
             if (type == PacketType.MPAK.code()) {
                 errors.add(new MalformedPacketException(MalformedPacketException.Reason.NESTED_MPAK,
                         PacketType.MPAK.code(), "MPAK inside MPAK is refused", ErrCode.UKNP));
+                inOrder.add(errors.get(errors.size() - 1));
                 continue;
             }
             try {
-                packets.add(decodeBody(type, b, bodyStart, (int) subLen));
+                Packet sub = decodeBody(type, b, bodyStart, (int) subLen);
+                packets.add(sub);
+                inOrder.add(sub);
             } catch (MalformedPacketException e) {
                 errors.add(e);
+                inOrder.add(e);
             }
         }
-        return new MpakPacket(packets, errors);
+        return new MpakPacket(packets, errors, inOrder);
     }
 
     /** The whole uncompressed frame: TYPE, LENGTH, body. */

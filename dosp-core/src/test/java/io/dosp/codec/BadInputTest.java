@@ -110,6 +110,9 @@ class BadInputTest {
         assertThat(m.packets()).containsExactly(Packets.msg("one"), Packets.msg("two"));
         assertThat(m.errors()).extracting(e -> ((MalformedPacketException) e).reason()).containsExactly(
                 MalformedPacketException.Reason.NESTED_MPAK, MalformedPacketException.Reason.TRUNCATED_SUBFRAME);
+        List<String> order = new java.util.ArrayList<>();
+        m.forEachInOrder(sub -> order.add(sub.toString()), e -> order.add(((MalformedPacketException) e).reason().name()));
+        assertThat(order).containsExactly("MSG[3 bytes]", "NESTED_MPAK", "MSG[3 bytes]", "TRUNCATED_SUBFRAME");
         Assertions.assertThatThrownBy(() -> Packets.mpak(List.of(Packets.mpak(List.of()))))
                 .hasMessageContaining("MPAK inside MPAK");
     }

@@ -167,19 +167,19 @@ public final class ClientSession implements ConnectedClient {
         core.counters.bytesIn.add(size);
         throttle(p, size);
         if (p instanceof MpakPacket m) {
-            for (Packet sub : m.packets()) {
+            // Sub-packets and bad sub-frames are answered in wire order, each as if it had arrived alone (spec 7).
+            m.forEachInOrder(sub -> {
                 if (closing) {
-                    // An EXIT, kick or ban earlier in this MPAK ended the connection: as if each
-                    // sub-packet had arrived alone (spec 7), nothing after it is handled.
-                    return;
+                    // An EXIT, kick or ban earlier in this MPAK ended the connection: nothing after it is handled.
+                    return false;
                 }
                 countIn();
                 dispatcher.dispatch(sub);
-            }
-            for (ProtocolException e : m.errors()) {
+                return true;
+            }, e -> {
                 core.counters.drop(DropReason.MALFORMED_FRAME);
                 deliver(Packets.err(e.errCode(), e.getMessage()));
-            }
+            });
         } else {
             countIn();
             dispatcher.dispatch(p);
