@@ -56,6 +56,7 @@ public final class DospServer implements AutoCloseable {
     private final ServerCore core;
     private final List<EventLoopGroup> groups = new ArrayList<>();
     private Channel tcpChannel;
+    private EventLoopGroup workers;
     private Channel localChannel;
     private boolean started;
     private boolean closed;
@@ -91,6 +92,14 @@ public final class DospServer implements AutoCloseable {
             if (config.localTransport()) {
                 bindLocal();
             }
+            if (core.federation().isPresent()) {
+                EventLoopGroup links = workers;
+                if (links == null) { // local-only server: links still need TCP
+                    links = new NioEventLoopGroup(1, new DefaultThreadFactory("dosp-links"));
+                    groups.add(links);
+                }
+                core.federation().get().start(links, tcpChannel != null ? port() : 0);
+            }
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -108,7 +117,7 @@ public final class DospServer implements AutoCloseable {
         EventLoopGroup boss = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("dosp-accept"))
                 : new NioEventLoopGroup(1, new DefaultThreadFactory("dosp-accept"));
         groups.add(boss);
-        EventLoopGroup workers = epoll ? new EpollEventLoopGroup(config.workerThreads(), new DefaultThreadFactory("dosp-io"))
+        workers = epoll ? new EpollEventLoopGroup(config.workerThreads(), new DefaultThreadFactory("dosp-io"))
                 : new NioEventLoopGroup(config.workerThreads(), new DefaultThreadFactory("dosp-io"));
         groups.add(workers);
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -234,6 +243,32 @@ public final class DospServer implements AutoCloseable {
         return core.stats();
     }
 
+    /** Links to a federation peer at runtime (federation must be on: peers or a mesh key configured). */
+    public DospServer addPeer(PeerSpec peer) {
+        federationOrThrow().addPeer(peer);
+        return this;
+    }
+
+    /** Unlinks a peer given as {@code host:port}; false when it was not linked. */
+    public boolean removePeer(String hostPort) {
+        return federationOrThrow().removePeer(hostPort);
+    }
+
+    /** Outgoing peer links now (empty when federation is off). */
+    public List<PeerStatus> peers() {
+        return core.federation().map(io.dosp.server.internal.federation.Federation::peers).orElse(List.of());
+    }
+
+    /** Federation routes now (empty when federation is off). */
+    public List<RouteInfo> routes() {
+        return core.federation().map(io.dosp.server.internal.federation.Federation::routes).orElse(List.of());
+    }
+
+    private io.dosp.server.internal.federation.Federation federationOrThrow() {
+        return core.federation().orElseThrow(() -> new IllegalStateException(
+                "federation is off: configure peers or a mesh key (ServerConfig.Builder.peer / meshKey)"));
+    }
+
     /** Sends MSG {@code text} to every client; returns how many it was queued to. */
     public int broadcast(String text) {
         return core.broadcast(text, null);
@@ -246,6 +281,7 @@ public final class DospServer implements AutoCloseable {
             return;
         }
         closed = true;
+        core.federation().ifPresent(io.dosp.server.internal.federation.Federation::stop);
         if (tcpChannel != null) {
             tcpChannel.close().syncUninterruptibly();
         }

@@ -51,6 +51,21 @@ public final class ServerConfig {
     public static final int DEFAULT_FUNCTION_QUEUE = 1024;
     /** Where a generated admin token is written when none is configured. */
     public static final Path DEFAULT_ADMIN_TOKEN_FILE = Path.of("dosp-admin.token");
+    /** Highest hop count a route may have; longer routes are ignored, forwarded S2C dies after this many links. */
+    public static final int DEFAULT_MAX_HOPS = 16;
+    /** Most routes kept; further advertised templates are ignored (and logged). */
+    public static final int DEFAULT_MAX_ROUTES = 1024;
+    /** How often a peer link re-sends its advertisement and PINGs the peer. */
+    public static final Duration DEFAULT_PEER_HEARTBEAT = Duration.ofSeconds(5);
+    /** Missed heartbeats after which a peer link is declared dead and reconnected. */
+    public static final int DEFAULT_PEER_HEARTBEAT_MISSES = 3;
+    /** First delay before reconnecting a peer link; doubles up to {@link #DEFAULT_PEER_RECONNECT_MAX}, with jitter. */
+    public static final Duration DEFAULT_PEER_RECONNECT_INITIAL = Duration.ofMillis(200);
+    /** Longest delay between reconnect attempts of a peer link. */
+    public static final Duration DEFAULT_PEER_RECONNECT_MAX = Duration.ofSeconds(30);
+    /** Bytes a peer link may have queued; past it forwarded S2C is dropped (the sender gets ERR S2CF). */
+    public static final int DEFAULT_PEER_QUEUE_BYTES = 16 << 20;
+
     /** Name of the in-process (Netty local) transport address. */
     public static final String DEFAULT_LOCAL_NAME = "dosp";
 
@@ -83,8 +98,28 @@ public final class ServerConfig {
     private final String localName;
     private final boolean tcp;
     private final javax.net.ssl.SSLContext tls;
+    private final java.util.List<PeerSpec> peers;
+    private final String meshKey;
+    private final String advertisedHost;
+    private final int maxHops;
+    private final int maxRoutes;
+    private final Duration peerHeartbeat;
+    private final int peerHeartbeatMisses;
+    private final Duration peerReconnectInitial;
+    private final Duration peerReconnectMax;
+    private final int peerQueueBytes;
 
     private ServerConfig(Builder b) {
+        peers = java.util.List.copyOf(b.peers);
+        meshKey = b.meshKey;
+        advertisedHost = b.advertisedHost;
+        maxHops = b.maxHops;
+        maxRoutes = b.maxRoutes;
+        peerHeartbeat = b.peerHeartbeat;
+        peerHeartbeatMisses = b.peerHeartbeatMisses;
+        peerReconnectInitial = b.peerReconnectInitial;
+        peerReconnectMax = b.peerReconnectMax;
+        peerQueueBytes = b.peerQueueBytes;
         tls = b.tls;
         host = b.host;
         port = b.port;
@@ -271,6 +306,64 @@ public final class ServerConfig {
         return tls;
     }
 
+    /** Federation peers to link to at start. */
+    public java.util.List<PeerSpec> peers() {
+        return peers;
+    }
+
+    /** The shared mesh key peers of this project prove at link setup, or null (then only address-trusted peers). */
+    public String meshKey() {
+        return meshKey;
+    }
+
+    /** The host this server tells peers to reach it at (default: the listen host, or 127.0.0.1 for 0.0.0.0). */
+    public String advertisedHost() {
+        if (advertisedHost != null) {
+            return advertisedHost;
+        }
+        return host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+    }
+
+    /** Route and forwarding hop limit. */
+    public int maxHops() {
+        return maxHops;
+    }
+
+    /** Routing table size limit. */
+    public int maxRoutes() {
+        return maxRoutes;
+    }
+
+    /** Peer link heartbeat and re-advertisement interval. */
+    public Duration peerHeartbeat() {
+        return peerHeartbeat;
+    }
+
+    /** Missed heartbeats before a link is declared dead. */
+    public int peerHeartbeatMisses() {
+        return peerHeartbeatMisses;
+    }
+
+    /** First reconnect delay of a peer link. */
+    public Duration peerReconnectInitial() {
+        return peerReconnectInitial;
+    }
+
+    /** Longest reconnect delay of a peer link. */
+    public Duration peerReconnectMax() {
+        return peerReconnectMax;
+    }
+
+    /** Queue limit of a peer link in bytes. */
+    public int peerQueueBytes() {
+        return peerQueueBytes;
+    }
+
+    /** Whether federation frames (custom types 0xF0..0xF4) are reserved for peer links. */
+    public boolean federation() {
+        return !peers.isEmpty() || meshKey != null;
+    }
+
     /** A builder preset with this configuration. */
     public Builder toBuilder() {
         Builder b = new Builder();
@@ -303,6 +396,16 @@ public final class ServerConfig {
         b.localName = localName;
         b.tcp = tcp;
         b.tls = tls;
+        b.peers = new java.util.ArrayList<>(peers);
+        b.meshKey = meshKey;
+        b.advertisedHost = advertisedHost;
+        b.maxHops = maxHops;
+        b.maxRoutes = maxRoutes;
+        b.peerHeartbeat = peerHeartbeat;
+        b.peerHeartbeatMisses = peerHeartbeatMisses;
+        b.peerReconnectInitial = peerReconnectInitial;
+        b.peerReconnectMax = peerReconnectMax;
+        b.peerQueueBytes = peerQueueBytes;
         return b;
     }
 
@@ -337,8 +440,72 @@ public final class ServerConfig {
         private String localName = DEFAULT_LOCAL_NAME;
         private boolean tcp = true;
         private javax.net.ssl.SSLContext tls;
+        private java.util.List<PeerSpec> peers = new java.util.ArrayList<>();
+        private String meshKey;
+        private String advertisedHost;
+        private int maxHops = DEFAULT_MAX_HOPS;
+        private int maxRoutes = DEFAULT_MAX_ROUTES;
+        private Duration peerHeartbeat = DEFAULT_PEER_HEARTBEAT;
+        private int peerHeartbeatMisses = DEFAULT_PEER_HEARTBEAT_MISSES;
+        private Duration peerReconnectInitial = DEFAULT_PEER_RECONNECT_INITIAL;
+        private Duration peerReconnectMax = DEFAULT_PEER_RECONNECT_MAX;
+        private int peerQueueBytes = DEFAULT_PEER_QUEUE_BYTES;
 
         private Builder() {
+        }
+
+        /** Adds a federation peer to link to at start. */
+        public Builder peer(PeerSpec peer) {
+            this.peers.add(Objects.requireNonNull(peer, "peer"));
+            return this;
+        }
+
+        /**
+         * The mesh key shared by the servers of one federation (at least 16 characters). Peers of this
+         * project prove it at link setup without sending it; a link that fails is refused. Reference
+         * peers cannot prove it and are trusted only when configured as peers by address.
+         */
+        public Builder meshKey(String key) {
+            this.meshKey = key;
+            return this;
+        }
+
+        /** The host peers should use to reach this server (put in its advertisements). */
+        public Builder advertisedHost(String host) {
+            this.advertisedHost = host;
+            return this;
+        }
+
+        /** Route and forwarding hop limit (1..255). */
+        public Builder maxHops(int hops) {
+            this.maxHops = hops;
+            return this;
+        }
+
+        /** Routing table size limit. */
+        public Builder maxRoutes(int routes) {
+            this.maxRoutes = routes;
+            return this;
+        }
+
+        /** Peer link heartbeat interval and the misses after which the link is declared dead. */
+        public Builder peerHeartbeat(Duration interval, int misses) {
+            this.peerHeartbeat = interval;
+            this.peerHeartbeatMisses = misses;
+            return this;
+        }
+
+        /** Peer link reconnect backoff: first delay and cap (jitter is added). */
+        public Builder peerReconnect(Duration initial, Duration max) {
+            this.peerReconnectInitial = initial;
+            this.peerReconnectMax = max;
+            return this;
+        }
+
+        /** Queue limit of each peer link in bytes. */
+        public Builder peerQueueBytes(int bytes) {
+            this.peerQueueBytes = bytes;
+            return this;
         }
 
         /**
@@ -552,6 +719,21 @@ public final class ServerConfig {
             }
             require(localName != null && !localName.isBlank(), "localName", "must not be empty");
             require(tcp || localTransport, "tcp", "a server with neither TCP nor the local transport accepts nobody");
+            require(meshKey == null || meshKey.length() >= 16, "meshKey", "must be at least 16 characters");
+            require(maxHops >= 1 && maxHops <= 255, "maxHops", "must be 1..255, got " + maxHops);
+            require(maxRoutes >= 1, "maxRoutes", "must be at least 1");
+            require(peerHeartbeat != null && !peerHeartbeat.isNegative() && !peerHeartbeat.isZero(), "peerHeartbeat",
+                    "must be positive");
+            require(peerHeartbeatMisses >= 1, "peerHeartbeatMisses", "must be at least 1");
+            require(peerReconnectInitial != null && !peerReconnectInitial.isNegative() && !peerReconnectInitial.isZero(),
+                    "peerReconnectInitial", "must be positive");
+            require(peerReconnectMax != null && peerReconnectMax.compareTo(peerReconnectInitial) >= 0, "peerReconnectMax",
+                    "must be at least the initial delay");
+            require(peerQueueBytes >= maxFrameSize + 5, "peerQueueBytes", "must hold at least one maximum frame");
+            for (PeerSpec p : peers) {
+                require(p.template() == null || !p.template().equals(template), "peers",
+                        "peer " + p + " claims this server's own template " + template);
+            }
             Set<String> normBanned = new LinkedHashSet<>();
             bannedHashes.forEach(h -> normBanned.add(h.toLowerCase(Locale.ROOT)));
             bannedHashes = normBanned;

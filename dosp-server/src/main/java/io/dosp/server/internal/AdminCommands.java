@@ -28,6 +28,10 @@ final class AdminCommands {
             "unblock <vip>             allow it again",
             "stats                     server counters",
             "broadcast <message>       send MSG to every other client",
+            "peers                     federation links: state, routes, counters",
+            "routes                    federation routing table",
+            "peer-add <host:port[:template]>  link to a peer",
+            "peer-remove <host:port>   unlink a peer",
             "exit                      end this admin session (the connection stays)");
 
     private final ServerCore core;
@@ -78,6 +82,20 @@ final class AdminCommands {
                     return "ERR:Usage: broadcast <message>";
                 }
                 return "Broadcast sent to " + core.broadcast(arg, caller) + " clients";
+            case "peers":
+                return peers();
+            case "routes":
+                return routes();
+            case "peer-add":
+                return withArg(arg, "peer-add <host:port[:template]>", this::peerAdd);
+            case "peer-remove":
+                return withArg(arg, "peer-remove <host:port>", a -> core.federation().map(f -> {
+                    try {
+                        return f.removePeer(a) ? "Removed peer " + a : "ERR:No peer " + a;
+                    } catch (IllegalArgumentException e) {
+                        return "ERR:" + e.getMessage();
+                    }
+                }).orElse(NO_FEDERATION));
             case "exit":
                 caller.admin(false);
                 return "Admin session ended";
@@ -163,6 +181,48 @@ final class AdminCommands {
         core.access.ban(hash.get());
         o.get().disconnect("Your client hash is blocked");
         return "Banned " + hash.get() + " and disconnected " + v;
+    }
+
+    private static final String NO_FEDERATION = "ERR:Federation is off (configure peers or a mesh key)";
+
+    private String peerAdd(String spec) {
+        if (core.federation().isEmpty()) {
+            return NO_FEDERATION;
+        }
+        try {
+            io.dosp.server.PeerSpec p = io.dosp.server.PeerSpec.parse(spec);
+            core.federation().get().addPeer(p);
+            return "Linking to peer " + p;
+        } catch (IllegalArgumentException e) {
+            return "ERR:" + e.getMessage();
+        }
+    }
+
+    private String peers() {
+        return core.federation().map(f -> {
+            StringBuilder sb = new StringBuilder(f.peers().size() + " peer links");
+            for (io.dosp.server.PeerStatus p : f.peers()) {
+                sb.append('\n').append(p.address()).append("  ").append(p.state())
+                        .append(p.extended() ? "  mesh" : "  plain").append("  routes=").append(p.routesVia())
+                        .append("  forwarded=").append(p.forwarded()).append("  dropped=").append(p.dropped())
+                        .append("  reconnects=").append(p.reconnects())
+                        .append(p.lastError().isEmpty() ? "" : "  last_error=" + p.lastError());
+            }
+            long[] d = f.dropCounters();
+            sb.append("\nno_route=").append(d[0]).append("  hop_limit_drops=").append(d[1]);
+            return sb.toString();
+        }).orElse(NO_FEDERATION);
+    }
+
+    private String routes() {
+        return core.federation().map(f -> {
+            StringBuilder sb = new StringBuilder("own " + core.config.template() + " (hop 0)");
+            for (io.dosp.server.RouteInfo r : f.routes()) {
+                sb.append('\n').append(r.template()).append("  hops=").append(r.hops()).append("  via=").append(r.via())
+                        .append("  owner=").append(r.owner()).append(r.isStatic() ? "  static" : "");
+            }
+            return sb.toString();
+        }).orElse(NO_FEDERATION);
     }
 
     private String stats() {

@@ -49,6 +49,9 @@ public final class ClientSession implements ConnectedClient {
     private volatile boolean closing;
     private volatile Disconnect disconnect;
     int authFailures;
+    private volatile String peerAddress;
+    private volatile boolean peerAuthenticated;
+    private volatile Object linkState;
 
     private final AtomicLong packetsIn = new AtomicLong();
     private final AtomicLong bytesIn = new AtomicLong();
@@ -140,6 +143,32 @@ public final class ClientSession implements ConnectedClient {
     @Override
     public void disconnect(String reason) {
         close(reason, Disconnect.Initiator.SERVER, true);
+    }
+
+    /** The peer server this session is a link from ({@code ip:port}), or null for a client. */
+    public String peerAddress() {
+        return peerAddress;
+    }
+
+    /** Whether it is an authenticated peer link of this project (mesh key proven). */
+    public boolean peerAuthenticated() {
+        return peerAuthenticated;
+    }
+
+    /** Marks this session as a peer server's link. */
+    public void markPeer(String address, boolean authenticated) {
+        peerAddress = address;
+        peerAuthenticated = authenticated;
+    }
+
+    /** Link handshake state kept between its frames (federation only). */
+    public Object linkState() {
+        return linkState;
+    }
+
+    /** Sets the link handshake state. */
+    public void linkState(Object state) {
+        linkState = state;
     }
 
     boolean isClosing() {

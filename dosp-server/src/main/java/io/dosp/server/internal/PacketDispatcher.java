@@ -49,7 +49,9 @@ final class PacketDispatcher {
         SimplePacket p = (SimplePacket) packet;
         PacketType type = p.type();
         if (type == null) {
-            if (PacketType.isCustom(p.typeCode())) {
+            if (core.federation != null && io.dosp.server.internal.federation.LinkFrames.isLinkFrame(p.typeCode())) {
+                core.federation.onSessionFrame(session, p);
+            } else if (PacketType.isCustom(p.typeCode())) {
                 core.customPacket(session, p);
             } else {
                 reply(Packets.err(ErrCode.UKNP));
@@ -78,11 +80,18 @@ final class PacketDispatcher {
     }
 
     private void routeS2c(S2cPacket s) {
-        // SRC is always the sender's vIP: a client cannot forge another's (spec 5.1).
-        RouteResult r = core.route(s.withSrc(session.vip()));
+        // SRC is always the sender's vIP: a client cannot forge another's (spec 5.1). Only a peer
+        // server's link forwards other clients' traffic with their SRC.
+        boolean fromPeer = core.federation != null && core.federation.trustedSource(session, s);
+        S2cPacket out = fromPeer ? s : s.withSrc(session.vip());
+        RouteResult r = core.route(out, core.config.maxHops(), fromPeer ? session.peerAddress() : null);
         if (r != RouteResult.DELIVERED) {
             core.counters.drop(r == RouteResult.NO_ROUTE ? DropReason.NO_ROUTE : DropReason.TARGET_OVERLOADED);
-            reply(Packets.errS2cFailed(s.dst()));
+            if (fromPeer) {
+                core.federation.failed(out, session.peerAddress());
+            } else {
+                reply(Packets.errS2cFailed(s.dst()));
+            }
         }
     }
 
@@ -90,7 +99,8 @@ final class PacketDispatcher {
     private boolean admittedByWhitelist(Packet p) {
         int t = p.typeCode();
         if (t == PacketType.CLIENT_INFO.code() || t == PacketType.EXIT.code() || t == PacketType.PING.code()
-                || t == PacketType.AUTH.code()) {
+                || t == PacketType.AUTH.code() || session.peerAuthenticated()
+                || (core.federation != null && io.dosp.server.internal.federation.LinkFrames.isLinkFrame(t))) {
             return true;
         }
         String hash = session.machineHash().orElse(null);
@@ -105,7 +115,11 @@ final class PacketDispatcher {
     private void onAdvertisement(SimplePacket p) {
         try {
             Advertisement ad = Advertisement.decode(p.body());
-            LOG.debug("SD from {} with {} entries (federation not enabled)", session.vip(), ad.entries().size());
+            if (core.federation != null) {
+                core.federation.onAdvertisement(session, ad);
+            } else {
+                LOG.debug("SD from {} with {} entries (federation not enabled)", session.vip(), ad.entries().size());
+            }
         } catch (ProtocolException e) {
             reply(Packets.err(ErrCode.SDF, e.getMessage()));
         }

@@ -59,6 +59,8 @@ public final class ServerCore {
     private final AtomicReferenceArray<CustomPacketHandler> customHandlers = new AtomicReferenceArray<>(256);
     private final ThreadPoolExecutor functionExecutor;
     private volatile boolean shuttingDown;
+    /** Federation, or null when no peers and no mesh key are configured. */
+    final io.dosp.server.internal.federation.Federation federation;
     /** Every accepted channel, refused ones included, so shutdown can wait for them all. */
     final io.netty.channel.group.ChannelGroup channels =
             new io.netty.channel.group.DefaultChannelGroup("dosp-clients", io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
@@ -73,6 +75,7 @@ public final class ServerCore {
             reserveBlocked(v);
         }
         this.admin = new AdminCommands(this);
+        this.federation = config.federation() ? new io.dosp.server.internal.federation.Federation(config, this) : null;
         AtomicInteger n = new AtomicInteger();
         this.functionExecutor = new ThreadPoolExecutor(config.functionThreads(), config.functionThreads(), 60,
                 TimeUnit.SECONDS, config.functionQueue() == 0 ? new java.util.concurrent.SynchronousQueue<>()
@@ -147,6 +150,9 @@ public final class ServerCore {
             }
         }
         connected.decrementAndGet();
+        if (federation != null) {
+            federation.sessionClosed(s);
+        }
         Disconnect d = s.disconnectInfo();
         LOG.info("Client disconnected: vip={} remote={} by={} reason={}", vip, s.remoteAddress(), d.initiator(),
                 d.reason().isEmpty() ? (d.code() == null ? "-" : d.code().name()) : d.reason());
@@ -189,13 +195,24 @@ public final class ServerCore {
 
     // ---- routing ----
 
-    /** Routes an S2C (SRC already stamped) to the local holder of DST. */
-    RouteResult route(S2cPacket packet) {
+    /**
+     * Routes an S2C (SRC already decided) to the local holder of DST, or over federation when DST is
+     * outside our template; {@code fromPeer} (or null) is never routed back to.
+     */
+    public RouteResult route(S2cPacket packet, int hopLimit, String fromPeer) {
         ClientSession target = byVip.get(packet.dstValue());
-        if (target == null) {
-            return RouteResult.NO_ROUTE;
+        if (target != null) {
+            return target.deliver(packet);
         }
-        return target.deliver(packet);
+        if (federation != null && !config.template().contains(packet.dst())) {
+            return federation.forward(packet, hopLimit, fromPeer);
+        }
+        return RouteResult.NO_ROUTE;
+    }
+
+    /** Federation, when enabled. */
+    public java.util.Optional<io.dosp.server.internal.federation.Federation> federation() {
+        return java.util.Optional.ofNullable(federation);
     }
 
     /** Sends MSG {@code text} to every client but {@code except}; returns how many got it. */

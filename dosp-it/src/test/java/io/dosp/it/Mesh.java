@@ -1,0 +1,85 @@
+package io.dosp.it;
+
+import static org.awaitility.Awaitility.await;
+
+import io.dosp.client.ClientOptions;
+import io.dosp.client.DospClient;
+import io.dosp.server.DospServer;
+import io.dosp.server.PeerSpec;
+import io.dosp.server.RouteInfo;
+import io.dosp.server.ServerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** N federated servers on loopback, template 10.{i+1}.0.x each, sharing a mesh key. Closes everything. */
+final class Mesh implements AutoCloseable {
+    static final String KEY = "test-mesh-key-0123456789";
+    final List<DospServer> servers = new ArrayList<>();
+    final List<DospClient> clients = new ArrayList<>();
+
+    Mesh(Path tmp, int n) {
+        for (int i = 0; i < n; i++) {
+            servers.add(DospServer.start(config(tmp, i).build()));
+        }
+    }
+
+    static ServerConfig.Builder config(Path tmp, int i) {
+        return ServerConfig.builder().host("127.0.0.1").port(0).template(template(i)).meshKey(KEY)
+                .adminToken("admin-token-for-tests-0123").adminTokenFile(tmp.resolve("token" + i))
+                .peerHeartbeat(Duration.ofMillis(200), 3).peerReconnect(Duration.ofMillis(50), Duration.ofMillis(500));
+    }
+
+    static String template(int i) {
+        return "10." + (i + 1) + ".0.x";
+    }
+
+    DospServer server(int i) {
+        return servers.get(i);
+    }
+
+    /** Server i links to server j (j links back automatically once i proves the key). */
+    void link(int i, int j) {
+        servers.get(i).addPeer(new PeerSpec("127.0.0.1", servers.get(j).port(), null));
+    }
+
+    void unlink(int i, int j) {
+        servers.get(i).removePeer("127.0.0.1:" + servers.get(j).port());
+        servers.get(j).removePeer("127.0.0.1:" + servers.get(i).port());
+    }
+
+    /** Waits until every server has a route to every other server's template, with the given hop counts. */
+    void awaitRoute(int at, int to, int hops) {
+        String t = template(to);
+        await().atMost(Duration.ofSeconds(15)).until(() -> servers.get(at).routes().stream()
+                .anyMatch(r -> r.template().equals(t) && r.hops() == hops));
+    }
+
+    void awaitFullRoutes() {
+        await().atMost(Duration.ofSeconds(15)).until(() -> {
+            for (int i = 0; i < servers.size(); i++) {
+                List<String> have = servers.get(i).routes().stream().map(RouteInfo::template).toList();
+                for (int j = 0; j < servers.size(); j++) {
+                    if (i != j && !have.contains(template(j))) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        });
+    }
+
+    DospClient client(int server) {
+        DospClient c = DospClient.connect(ClientOptions.builder().server("127.0.0.1", servers.get(server).port())
+                .machineHash(String.format("%064x", clients.size() + 1)).build());
+        clients.add(c);
+        return c;
+    }
+
+    @Override
+    public void close() {
+        clients.forEach(DospClient::close);
+        servers.forEach(DospServer::close);
+    }
+}

@@ -1,0 +1,162 @@
+package io.dosp.server.internal.federation;
+
+import io.dosp.protocol.MalformedPacketException;
+import io.dosp.protocol.Packets;
+import io.dosp.protocol.S2cPacket;
+import io.dosp.protocol.SimplePacket;
+import io.dosp.protocol.Vip;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The extension frames servers of this project exchange over a peer link (custom types
+ * {@code 0xF0..0xF5}, reserved while federation is on). Reference peers never see them: a
+ * reference peer answers HELLO with ERR UKNP and the link falls back to plain S2C.
+ *
+ * <pre>
+ * HELLO     F0  version(1)=1 server_id(16) nonce(16) host_len(1) host port(2)       linker  -> listener
+ * CHALLENGE F1  server_id(16) nonce(16) proof(32)                                   listener -> linker
+ * PROOF     F2  proof(32)                                                           linker  -> listener
+ * ACCEPT    F3  (empty)                                                             listener -> linker
+ * FWD       F4  hop_limit(1) dst(4) src(4) data                                     forwarded S2C
+ * FWD_FAIL  F5  hop_limit(1) dst(4) src(4)                                          "dst unreachable", routed to src
+ * </pre>
+ *
+ * Proofs are HMAC-SHA256(mesh_key, label | linker_nonce | listener_nonce | linker_id | listener_id)
+ * with label {@code "dosp-link-v1 listener"} or {@code "dosp-link-v1 linker"}: each side shows it
+ * knows the key for this very exchange, and the key never travels.
+ */
+public final class LinkFrames {
+    public static final int HELLO = 0xF0;
+    public static final int CHALLENGE = 0xF1;
+    public static final int PROOF = 0xF2;
+    public static final int ACCEPT = 0xF3;
+    public static final int FWD = 0xF4;
+    public static final int FWD_FAIL = 0xF5;
+    static final int ID_LENGTH = 16;
+    static final int NONCE_LENGTH = 16;
+    static final int PROOF_LENGTH = 32;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private LinkFrames() {
+    }
+
+    /** True for the reserved link frame types. */
+    public static boolean isLinkFrame(int type) {
+        return type >= HELLO && type <= FWD_FAIL;
+    }
+
+    static byte[] random(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    /** A HELLO body's fields. */
+    record Hello(byte[] serverId, byte[] nonce, String host, int port) {
+    }
+
+    static SimplePacket hello(byte[] serverId, byte[] nonce, String host, int port) {
+        byte[] h = host.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(1 + ID_LENGTH + NONCE_LENGTH + 1 + h.length + 2);
+        b.put((byte) 1).put(serverId).put(nonce).put((byte) h.length).put(h).putShort((short) port);
+        return Packets.custom(HELLO, b.array());
+    }
+
+    static Hello parseHello(byte[] body) {
+        require(body.length >= 1 + ID_LENGTH + NONCE_LENGTH + 1 + 2 && body[0] == 1, HELLO, "bad HELLO");
+        ByteBuffer b = ByteBuffer.wrap(body, 1, body.length - 1);
+        byte[] id = new byte[ID_LENGTH];
+        byte[] nonce = new byte[NONCE_LENGTH];
+        b.get(id).get(nonce);
+        int hl = b.get() & 0xff;
+        require(b.remaining() == hl + 2, HELLO, "bad HELLO host length");
+        byte[] h = new byte[hl];
+        b.get(h);
+        return new Hello(id, nonce, new String(h, StandardCharsets.UTF_8), b.getShort() & 0xffff);
+    }
+
+    static SimplePacket challenge(byte[] serverId, byte[] nonce, byte[] proof) {
+        return Packets.custom(CHALLENGE, ByteBuffer.allocate(ID_LENGTH + NONCE_LENGTH + PROOF_LENGTH)
+                .put(serverId).put(nonce).put(proof).array());
+    }
+
+    static SimplePacket proof(byte[] proof) {
+        return Packets.custom(PROOF, proof);
+    }
+
+    static SimplePacket accept() {
+        return Packets.custom(ACCEPT, new byte[0]);
+    }
+
+    /** HMAC over the exchange; {@code listener} selects the label. */
+    static byte[] prove(String meshKey, boolean listener, byte[] linkerNonce, byte[] listenerNonce, byte[] linkerId,
+            byte[] listenerId) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(meshKey.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            mac.update(("dosp-link-v1 " + (listener ? "listener" : "linker")).getBytes(StandardCharsets.US_ASCII));
+            mac.update(linkerNonce);
+            mac.update(listenerNonce);
+            mac.update(linkerId);
+            mac.update(listenerId);
+            return mac.doFinal();
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    /** Constant-time comparison of proofs. */
+    static boolean same(byte[] a, byte[] b) {
+        return MessageDigest.isEqual(a, b);
+    }
+
+    static SimplePacket fwd(S2cPacket s, int hopLimit) {
+        byte[] data = s.data();
+        ByteBuffer b = ByteBuffer.allocate(9 + data.length);
+        b.put((byte) hopLimit).putInt(s.dstValue()).putInt(s.srcValue()).put(data);
+        return Packets.custom(FWD, b.array());
+    }
+
+    /** A forwarded S2C with its remaining hop limit. */
+    record Forwarded(S2cPacket packet, int hopLimit) {
+    }
+
+    static Forwarded parseFwd(SimplePacket p) {
+        require(p.bodyLength() >= 9, FWD, "FWD shorter than hop_limit + DST + SRC");
+        byte[] body = p.body();
+        Vip dst = Vip.fromBytes(body, 1);
+        Vip src = Vip.fromBytes(body, 5);
+        byte[] data = new byte[body.length - 9];
+        System.arraycopy(body, 9, data, 0, data.length);
+        return new Forwarded(Packets.s2c(dst, src, data), body[0] & 0xff);
+    }
+
+    static SimplePacket fwdFail(Vip dst, Vip src, int hopLimit) {
+        return Packets.custom(FWD_FAIL, ByteBuffer.allocate(9).put((byte) hopLimit).putInt(dst.value())
+                .putInt(src.value()).array());
+    }
+
+    /** A delivery failure travelling back to the sender's server. */
+    record Failure(Vip dst, Vip src, int hopLimit) {
+    }
+
+    static Failure parseFwdFail(SimplePacket p) {
+        require(p.bodyLength() == 9, FWD_FAIL, "FWD_FAIL must be 9 bytes");
+        byte[] b = p.body();
+        return new Failure(Vip.fromBytes(b, 1), Vip.fromBytes(b, 5), b[0] & 0xff);
+    }
+
+    private static void require(boolean ok, int type, String message) {
+        if (!ok) {
+            throw new MalformedPacketException(MalformedPacketException.Reason.BAD_BODY, type, message,
+                    io.dosp.protocol.ErrCode.UKNP);
+        }
+    }
+}

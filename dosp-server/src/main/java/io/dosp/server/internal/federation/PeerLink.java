@@ -1,0 +1,274 @@
+package io.dosp.server.internal.federation;
+
+import io.dosp.codec.DospCodec;
+import io.dosp.codec.InvalidFrame;
+import io.dosp.protocol.ErrCode;
+import io.dosp.protocol.ErrorReply;
+import io.dosp.protocol.Packet;
+import io.dosp.protocol.PacketCodec;
+import io.dosp.protocol.PacketType;
+import io.dosp.protocol.Packets;
+import io.dosp.protocol.SimplePacket;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Our outgoing connection to one peer server (spec 9): we connect to its client port like a
+ * client, prove the mesh key (when we have one and the peer speaks our extension), then send our
+ * advertisements and forward S2C over it. Supervised: heartbeat PINGs, reconnect with exponential
+ * backoff and jitter, a bounded queue. Thread-safe; its channel work runs on one event loop.
+ */
+final class PeerLink {
+    private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
+
+    enum State { CONNECTING, AUTHENTICATING, UP, DOWN, REMOVED }
+
+    final String address;
+    final String host;
+    final int port;
+    private final Federation fed;
+    private volatile Channel channel;
+    private volatile State state = State.DOWN;
+    private volatile boolean extended;
+    private volatile String lastError = "";
+    private int attempt;
+    private int missed;
+    private byte[] nonce;
+    private ScheduledFuture<?> heartbeat;
+    private boolean flushPending;
+    final AtomicLong forwarded = new AtomicLong();
+    final AtomicLong dropped = new AtomicLong();
+    final AtomicLong reconnects = new AtomicLong();
+
+    PeerLink(Federation fed, String address, String host, int port) {
+        this.fed = fed;
+        this.address = address;
+        this.host = host;
+        this.port = port;
+    }
+
+    State state() {
+        return state;
+    }
+
+    /** Whether the peer proved the mesh key and takes our extension frames. */
+    boolean extended() {
+        return extended;
+    }
+
+    String lastError() {
+        return lastError;
+    }
+
+    void connect() {
+        if (state == State.REMOVED || fed.stopping()) {
+            return;
+        }
+        state = State.CONNECTING;
+        boolean epoll = Epoll.isAvailable() && !(fed.group() instanceof io.netty.channel.nio.NioEventLoopGroup);
+        new Bootstrap().group(fed.group())
+                .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("codec", DospCodec.forClient(fed.config().maxFrameSize() + 64));
+                        ch.pipeline().addLast("link", new Handler());
+                    }
+                })
+                .connect(host, port).addListener(f -> {
+                    if (!f.isSuccess()) {
+                        lastError = "connect failed: " + f.cause().getMessage();
+                        LOG.warn("Peer link to {}: {}", address, lastError);
+                        down();
+                    }
+                });
+    }
+
+    /** Queues a frame to the peer; false when the link is not up or its queue is full. */
+    boolean send(Packet p) {
+        Channel c = channel;
+        if (state != State.UP || c == null || !c.isActive()) {
+            return false;
+        }
+        long pending = c.isWritable() ? 0 : c.bytesBeforeWritable() + (c.config().getWriteBufferLowWaterMark());
+        if (pending + PacketCodec.HEADER_BYTES + p.bodyLength() > fed.config().peerQueueBytes()) {
+            dropped.incrementAndGet();
+            return false;
+        }
+        c.eventLoop().execute(() -> {
+            c.write(p, c.voidPromise());
+            if (!flushPending) {
+                flushPending = true;
+                c.eventLoop().execute(() -> {
+                    flushPending = false;
+                    c.flush();
+                });
+            }
+        });
+        return true;
+    }
+
+    /** Closes for good (peer removed or server stopping). */
+    void remove() {
+        state = State.REMOVED;
+        Channel c = channel;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    private void up(boolean ext) {
+        extended = ext;
+        state = State.UP;
+        attempt = 0;
+        missed = 0;
+        lastError = "";
+        LOG.info("Peer link to {} is up ({})", address, ext ? "mesh key proven, extension frames" : "plain, reference mode");
+        Channel c = channel;
+        long every = fed.config().peerHeartbeat().toNanos();
+        heartbeat = c.eventLoop().scheduleAtFixedRate(this::beat, every, every, TimeUnit.NANOSECONDS);
+        fed.linkUp(this);
+    }
+
+    private void beat() {
+        Channel c = channel;
+        if (c == null || !c.isActive()) {
+            return;
+        }
+        if (missed >= fed.config().peerHeartbeatMisses()) {
+            lastError = "no answer to " + missed + " heartbeats";
+            LOG.warn("Peer link to {}: {}; reconnecting", address, lastError);
+            c.close();
+            return;
+        }
+        missed++;
+        c.writeAndFlush(Packets.ping());
+        if (extended) {
+            fed.advertiseTo(this); // periodic re-advertisement keeps routes fresh after any loss
+        }
+    }
+
+    private void down() {
+        if (heartbeat != null) {
+            heartbeat.cancel(false);
+            heartbeat = null;
+        }
+        boolean wasUp = state == State.UP;
+        if (state != State.REMOVED) {
+            state = State.DOWN;
+        }
+        extended = false;
+        if (wasUp) {
+            fed.linkDown(this);
+        }
+        if (state == State.REMOVED || fed.stopping()) {
+            return;
+        }
+        long base = Math.min(fed.config().peerReconnectMax().toNanos(),
+                fed.config().peerReconnectInitial().toNanos() << Math.min(attempt++, 30));
+        long delay = (long) (base * (0.5 + 0.5 * ThreadLocalRandom.current().nextDouble()));
+        reconnects.incrementAndGet();
+        fed.group().next().schedule(this::connect, delay, TimeUnit.NANOSECONDS);
+    }
+
+    private final class Handler extends SimpleChannelInboundHandler<Object> {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            channel = ctx.channel();
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof InvalidFrame f) {
+                LOG.warn("Peer link to {} sent an undecodable frame: {}", address, f.error().getMessage());
+                if (f.fatal()) {
+                    ctx.close();
+                }
+                return;
+            }
+            if (!(msg instanceof SimplePacket p)) {
+                return; // S2C addressed to our link vIP: nothing to do with it
+            }
+            int t = p.typeCode();
+            if (t == PacketType.HSK.code()) {
+                if (fed.config().meshKey() != null) {
+                    state = State.AUTHENTICATING;
+                    nonce = LinkFrames.random(LinkFrames.NONCE_LENGTH);
+                    ctx.writeAndFlush(LinkFrames.hello(fed.serverId(), nonce, fed.config().advertisedHost(), fed.port()));
+                } else {
+                    up(false);
+                }
+            } else if (t == LinkFrames.CHALLENGE && state == State.AUTHENTICATING) {
+                onChallenge(ctx, p);
+            } else if (t == LinkFrames.ACCEPT && state == State.AUTHENTICATING) {
+                up(true);
+            } else if (t == PacketType.ERR.code()) {
+                ErrorReply e = ErrorReply.parse(p.body());
+                if (state == State.AUTHENTICATING && e.code() == ErrCode.UKNP) {
+                    up(false); // a reference peer (or one without federation): plain S2C, static templates
+                } else {
+                    LOG.debug("Peer {} answered ERR {}", address, e.describe());
+                }
+            } else if (t == PacketType.PING.code()) {
+                missed = 0;
+            } else if (t == PacketType.EXIT.code()) {
+                lastError = "peer ended the link: " + p.bodyText();
+                LOG.warn("Peer link to {}: {}", address, lastError);
+                if (p.bodyText().contains("itself")) {
+                    state = State.REMOVED; // never retry a link to ourselves
+                }
+            } else if (t == LinkFrames.FWD_FAIL || t == LinkFrames.FWD) {
+                fed.onLinkFrameFromOutgoing(address, p);
+            }
+        }
+
+        private void onChallenge(ChannelHandlerContext ctx, SimplePacket p) {
+            byte[] b = p.body();
+            if (b.length != LinkFrames.ID_LENGTH + LinkFrames.NONCE_LENGTH + LinkFrames.PROOF_LENGTH) {
+                lastError = "malformed CHALLENGE";
+                ctx.close();
+                return;
+            }
+            byte[] peerId = java.util.Arrays.copyOfRange(b, 0, 16);
+            byte[] peerNonce = java.util.Arrays.copyOfRange(b, 16, 32);
+            byte[] proof = java.util.Arrays.copyOfRange(b, 32, 64);
+            String key = fed.config().meshKey();
+            byte[] expected = LinkFrames.prove(key, true, nonce, peerNonce, fed.serverId(), peerId);
+            if (!LinkFrames.same(expected, proof)) {
+                lastError = "peer failed the mesh key proof";
+                LOG.warn("Peer link to {}: {}; refusing the link", address, lastError);
+                ctx.writeAndFlush(Packets.exit(io.dosp.protocol.ExitCode.CC, "Peer authentication failed"))
+                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                return;
+            }
+            ctx.writeAndFlush(LinkFrames.proof(LinkFrames.prove(key, false, nonce, peerNonce, fed.serverId(), peerId)));
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            down();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            lastError = cause.toString();
+            LOG.debug("Peer link to {} failed: {}", address, cause.toString());
+            ctx.close();
+        }
+    }
+}

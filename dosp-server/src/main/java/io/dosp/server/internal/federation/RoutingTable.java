@@ -1,0 +1,169 @@
+package io.dosp.server.internal.federation;
+
+import io.dosp.protocol.Advertisement;
+import io.dosp.protocol.Vip;
+import io.dosp.protocol.VipTemplate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes to remote vIP templates: the lowest hop count per template, learned from peers'
+ * advertisements (each a full table that replaces what that peer said before) or from static
+ * peer configuration. Thread-safe (synchronized; routes change rarely, lookups are short).
+ */
+final class RoutingTable {
+    private static final Logger LOG = LoggerFactory.getLogger(RoutingTable.class);
+
+    /**
+     * A route: {@code template} is {@code hops} links away through the peer at {@code via}.
+     *
+     * @param ownerHost the owning server's advertised host
+     * @param ownerPort the owning server's port
+     * @param isStatic  configured, not learned (kept until the peer is removed)
+     */
+    record Route(VipTemplate template, int hops, String via, String ownerHost, int ownerPort, boolean isStatic) {
+    }
+
+    private final VipTemplate own;
+    private final int maxHops;
+    private final int maxRoutes;
+    /** Everything each peer offers, per template; the best per template is chosen from these. */
+    private final Map<String, Map<VipTemplate, Route>> offers = new java.util.LinkedHashMap<>();
+    private final java.util.Set<VipTemplate> clashesLogged = new java.util.HashSet<>();
+    private volatile List<Route> best = List.of();
+
+    private final java.util.function.Predicate<String> usable;
+
+    RoutingTable(VipTemplate own, int maxHops, int maxRoutes, java.util.function.Predicate<String> usable) {
+        this.usable = usable;
+        this.own = own;
+        this.maxHops = maxHops;
+        this.maxRoutes = maxRoutes;
+    }
+
+    /** The best route for {@code dst}, or null. */
+    Route lookup(Vip dst) {
+        for (Route r : best) {
+            if (r.template().contains(dst)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** The current best routes, by template. */
+    List<Route> routes() {
+        return best;
+    }
+
+    /** Sets a static route (hop 1) through a configured peer. */
+    synchronized boolean putStatic(String via, VipTemplate t, String host, int port) {
+        offers.computeIfAbsent(via, k -> new HashMap<>()).put(t, new Route(t, 1, via, host, port, true));
+        return recompute();
+    }
+
+    /**
+     * Replaces what {@code via} offers with its advertisement. Returns whether the best routes changed.
+     * Entries for our own template (a clash) or past the hop limit are ignored.
+     */
+    synchronized boolean replace(String via, Advertisement ad) {
+        Map<VipTemplate, Route> mine = new HashMap<>();
+        Map<VipTemplate, Route> old = offers.get(via);
+        if (old != null) {
+            old.values().stream().filter(Route::isStatic).forEach(r -> mine.put(r.template(), r));
+        }
+        for (Advertisement.Entry e : ad.entries()) {
+            VipTemplate t = e.template();
+            int hops = e.hopCount() + 1;
+            if (t.equals(own) || overlaps(t, own)) {
+                if (e.hopCount() == 0) {
+                    LOG.warn("Template clash: peer {} says {} ({}:{}) owns {}, which is this server's; ignoring it",
+                            via, e.host(), e.port(), t);
+                }
+                continue;
+            }
+            if (hops > maxHops) {
+                continue;
+            }
+            Route existing = mine.get(t);
+            if (existing == null || hops < existing.hops()) {
+                mine.put(t, new Route(t, hops, via, e.host(), e.port(), false));
+            }
+        }
+        offers.put(via, mine);
+        return recompute();
+    }
+
+    /** Forgets everything learned from {@code via} (the link went down); static routes stay unless {@code all}. */
+    synchronized boolean dropVia(String via, boolean all) {
+        Map<VipTemplate, Route> old = offers.get(via);
+        if (old == null) {
+            return false;
+        }
+        if (all) {
+            offers.remove(via);
+        } else {
+            old.values().removeIf(r -> !r.isStatic());
+        }
+        return recompute();
+    }
+
+    /** Re-chooses routes after a link came up or went down; returns whether they changed. */
+    synchronized boolean refresh() {
+        return recompute();
+    }
+
+    private boolean recompute() {
+        Map<VipTemplate, Route> chosen = new HashMap<>();
+        for (Map.Entry<String, Map<VipTemplate, Route>> offer : offers.entrySet()) {
+            if (!usable.test(offer.getKey())) {
+                continue; // offers are kept, but only peers we can send to carry traffic
+            }
+            for (Route r : offer.getValue().values()) {
+                Route cur = chosen.get(r.template());
+                if (cur == null || r.hops() < cur.hops()) {
+                    chosen.put(r.template(), r);
+                } else if (cur.hops() == 1 && r.hops() == 1 && !cur.via().equals(r.via())
+                        && clashesLogged.add(r.template())) {
+                    // Peers are kept in the order they were first heard from: the first owner wins.
+                    LOG.warn("Template clash: {} is owned by both {} and {}; keeping {}", r.template(), cur.via(),
+                            r.via(), cur.via());
+                }
+            }
+        }
+        List<Route> next = new ArrayList<>(chosen.values());
+        next.sort(Comparator.comparing((Route r) -> r.template().toString()));
+        if (next.size() > maxRoutes) {
+            LOG.warn("{} routes exceed the limit of {}; keeping the shortest", next.size(), maxRoutes);
+            next.sort(Comparator.comparingInt(Route::hops));
+            next = new ArrayList<>(next.subList(0, maxRoutes));
+        }
+        boolean changed = !next.equals(best);
+        best = List.copyOf(next);
+        return changed;
+    }
+
+    private static boolean overlaps(VipTemplate a, VipTemplate b) {
+        return a.contains(b.base()) || b.contains(a.base());
+    }
+
+    /**
+     * What to tell {@code peer}: our own template at hop 0, and every best route not learned from
+     * {@code peer} (split horizon) at its hop count.
+     */
+    Advertisement advertisementFor(String peer, String ownHost, int ownPort) {
+        List<Advertisement.Entry> entries = new ArrayList<>();
+        entries.add(new Advertisement.Entry(ownHost, ownPort, own, 0));
+        for (Route r : best) {
+            if (!r.via().equals(peer) && r.hops() < maxHops && entries.size() < Advertisement.MAX_ENTRIES) {
+                entries.add(new Advertisement.Entry(r.ownerHost(), r.ownerPort(), r.template(), r.hops()));
+            }
+        }
+        return new Advertisement(entries);
+    }
+}
