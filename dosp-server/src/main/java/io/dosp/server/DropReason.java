@@ -18,6 +18,8 @@ public enum DropReason {
     MALFORMED_FRAME,
     /** A connection refused because the server or its template was full. */
     SERVER_FULL,
+    /** A connection refused because more arrived per second than {@code maxAcceptRate}. */
+    ACCEPT_RATE,
     /** A connection refused for a banned address or client hash, or outside the whitelist. */
     BANNED,
     /** A connection closed after too many failed AUTH attempts. */

@@ -66,6 +66,9 @@ public final class ServerConfig {
     /** Bytes a peer link may have queued; past it forwarded S2C is dropped (the sender gets ERR S2CF). */
     public static final int DEFAULT_PEER_QUEUE_BYTES = 16 << 20;
 
+    /** New connections accepted per second (burst of one second); more are refused with EXIT. */
+    public static final int DEFAULT_MAX_ACCEPT_RATE = 20_000;
+
     /** Name of the in-process (Netty local) transport address. */
     public static final String DEFAULT_LOCAL_NAME = "dosp";
 
@@ -108,8 +111,10 @@ public final class ServerConfig {
     private final Duration peerReconnectInitial;
     private final Duration peerReconnectMax;
     private final int peerQueueBytes;
+    private final int maxAcceptRate;
 
     private ServerConfig(Builder b) {
+        maxAcceptRate = b.maxAcceptRate;
         peers = java.util.List.copyOf(b.peers);
         meshKey = b.meshKey;
         advertisedHost = b.advertisedHost;
@@ -359,6 +364,11 @@ public final class ServerConfig {
         return peerQueueBytes;
     }
 
+    /** New connections accepted per second; 0 = unlimited. */
+    public int maxAcceptRate() {
+        return maxAcceptRate;
+    }
+
     /** Whether federation frames (custom types 0xF0..0xF4) are reserved for peer links. */
     public boolean federation() {
         return !peers.isEmpty() || meshKey != null;
@@ -406,6 +416,7 @@ public final class ServerConfig {
         b.peerReconnectInitial = peerReconnectInitial;
         b.peerReconnectMax = peerReconnectMax;
         b.peerQueueBytes = peerQueueBytes;
+        b.maxAcceptRate = maxAcceptRate;
         return b;
     }
 
@@ -450,8 +461,15 @@ public final class ServerConfig {
         private Duration peerReconnectInitial = DEFAULT_PEER_RECONNECT_INITIAL;
         private Duration peerReconnectMax = DEFAULT_PEER_RECONNECT_MAX;
         private int peerQueueBytes = DEFAULT_PEER_QUEUE_BYTES;
+        private int maxAcceptRate = DEFAULT_MAX_ACCEPT_RATE;
 
         private Builder() {
+        }
+
+        /** New connections accepted per second (burst of one second); 0 = unlimited. */
+        public Builder maxAcceptRate(int perSecond) {
+            this.maxAcceptRate = perSecond;
+            return this;
         }
 
         /** Adds a federation peer to link to at start. */
@@ -729,6 +747,7 @@ public final class ServerConfig {
                     "peerReconnectInitial", "must be positive");
             require(peerReconnectMax != null && peerReconnectMax.compareTo(peerReconnectInitial) >= 0, "peerReconnectMax",
                     "must be at least the initial delay");
+            require(maxAcceptRate >= 0, "maxAcceptRate", "must be 0 (unlimited) or positive");
             require(peerQueueBytes >= maxFrameSize + 5, "peerQueueBytes", "must hold at least one maximum frame");
             for (PeerSpec p : peers) {
                 require(p.template() == null || !p.template().equals(template), "peers",

@@ -61,6 +61,14 @@ final class TunnelManager {
     private final ConcurrentHashMap<Integer, Pending> pending = new ConcurrentHashMap<>();
     private final RawSender sender;
     private final Events events;
+    /**
+     * Incoming handshakes answered per second (burst of one second). Each costs a key generation and an
+     * agreement, and any client on the server can send them: past the limit they are dropped (counted).
+     */
+    static final int MAX_INCOMING_HANDSHAKES_PER_SECOND = 200;
+    private long handshakeWindowStart = System.nanoTime();
+    private int handshakesInWindow;
+    private long droppedHandshakes;
     private final Clock clock = Clock.systemUTC();
     private final SecureRandom random = new SecureRandom();
 
@@ -175,6 +183,18 @@ final class TunnelManager {
         }
         if (role == ROLE_RESPOND) {
             LOG.debug("Ignoring a tunnel answer from {} that no open of ours is waiting for", from);
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - handshakeWindowStart > 1_000_000_000L) {
+            handshakeWindowStart = now;
+            handshakesInWindow = 0;
+        }
+        if (++handshakesInWindow > MAX_INCOMING_HANDSHAKES_PER_SECOND) {
+            if (droppedHandshakes++ % 1000 == 0) {
+                LOG.warn("More than {} tunnel handshakes per second (latest from {}): dropping the excess",
+                        MAX_INCOMING_HANDSHAKES_PER_SECOND, from);
+            }
             return;
         }
         // A new handshake from a peer we may already have a tunnel with (it restarted): accept and replace.

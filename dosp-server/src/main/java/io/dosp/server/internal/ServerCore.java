@@ -59,6 +59,7 @@ public final class ServerCore {
     private final AtomicReferenceArray<CustomPacketHandler> customHandlers = new AtomicReferenceArray<>(256);
     private final ThreadPoolExecutor functionExecutor;
     private volatile boolean shuttingDown;
+    private final TokenBucket acceptBucket;
     /** Federation, or null when no peers and no mesh key are configured. */
     final io.dosp.server.internal.federation.Federation federation;
     /** Every accepted channel, refused ones included, so shutdown can wait for them all. */
@@ -75,6 +76,7 @@ public final class ServerCore {
             reserveBlocked(v);
         }
         this.admin = new AdminCommands(this);
+        this.acceptBucket = config.maxAcceptRate() > 0 ? new TokenBucket(config.maxAcceptRate(), System.nanoTime()) : null;
         this.federation = config.federation() ? new io.dosp.server.internal.federation.Federation(config, this) : null;
         AtomicInteger n = new AtomicInteger();
         this.functionExecutor = new ThreadPoolExecutor(config.functionThreads(), config.functionThreads(), 60,
@@ -105,6 +107,20 @@ public final class ServerCore {
                 && access.isAddressBanned(a.getAddress().getHostAddress())) {
             refuse(channel, "Your address is banned", DropReason.BANNED);
             return null;
+        }
+        if (acceptBucket != null) {
+            boolean over;
+            synchronized (acceptBucket) { // shared by the event loops that accept
+                long now = System.nanoTime();
+                over = acceptBucket.take(1, now) > 0;
+                if (over) {
+                    acceptBucket.take(-1, now); // a refused connection costs no token
+                }
+            }
+            if (over) {
+                refuse(channel, "Too many new connections, retry later", DropReason.ACCEPT_RATE);
+                return null;
+            }
         }
         if (connected.incrementAndGet() > config.maxClients()) {
             connected.decrementAndGet();

@@ -2,7 +2,7 @@ package io.dosp.server.internal;
 
 /**
  * A token bucket refilled at {@code rate} per second with a burst of one second. Used on one
- * event loop only (not thread-safe). Hand-written: a dozen lines, no library needed for it.
+ * event loop, or under the caller's lock (not thread-safe itself). Hand-written: a dozen lines, no library needed for it.
  */
 final class TokenBucket {
     private final double rate;
