@@ -55,7 +55,8 @@ public final class AdminCommand implements Callable<Integer> {
     List<String> login;
 
     @Option(names = "--token-file", paramLabel = "PATH", defaultValue = "${env:DOSP_ADMIN_TOKEN_FILE:-dosp-admin.token}",
-            description = "The server's generated token file (default: ${DEFAULT-VALUE}).")
+            description = "The server's generated token file (default: ${DEFAULT-VALUE}; $DOSP_ADMIN_TOKEN_FILE sets"
+                    + " another, the variable 'serve' also reads).")
     Path tokenFile = ServerConfig.DEFAULT_ADMIN_TOKEN_FILE;
 
     @Option(names = {"-e", "--exec"}, paramLabel = "COMMAND", description = "Run this admin command, print the answer,"
@@ -119,6 +120,12 @@ public final class AdminCommand implements Callable<Integer> {
             return true;
         } catch (DisconnectedException e) {
             throw e;
+        } catch (AdminException e) {
+            // the client library words it as "admin command '...' on HOST failed: REASON"; show the server's ERR: line
+            String m = e.getMessage();
+            int at = m.indexOf(" failed: ");
+            System.err.println(at < 0 ? "dosp admin: " + m : "ERR:" + m.substring(at + " failed: ".length()));
+            return false;
         } catch (DospClientException e) {
             System.err.println("dosp admin: " + e.getMessage());
             return false;

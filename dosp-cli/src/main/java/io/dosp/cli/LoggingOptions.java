@@ -31,7 +31,7 @@ public final class LoggingOptions {
                     + " log collectors). Default: text, or $DOSP_LOG_FORMAT.")
     Format format = Format.text;
 
-    @Option(names = "--debug", description = "Log at DEBUG level (connections, handshakes, tunnels; never payloads or tokens).")
+    @Option(names = "--debug", description = "Log at DEBUG level (connections, handshakes, tunnels; sizes, never payloads).")
     boolean debug;
 
     /** Configures Logback: {@code quietLevel} for DoSP loggers unless {@code --debug}. */

@@ -198,10 +198,11 @@ public final class ServeCommand implements Callable<Integer> {
         List<PeerSpec> peers = settings.peers();
         if (!peers.isEmpty()) {
             throw new ConfigException(settings.resolved().origin(Settings.PEERS),
-                    "peer links (federation) are not supported by this server yet; the " + peers.size() + " peer"
-                    + (peers.size() == 1 ? "" : "s") + " given (" + peers.stream().map(PeerSpec::toString)
-                    .reduce((a, b) -> a + ", " + b).orElse("") + ") are valid but cannot be linked."
-                    + " Remove them to start a standalone server.");
+                    "peer links (federation) are not supported by this server yet; "
+                    + (peers.size() == 1 ? "the peer given (" : "the " + peers.size() + " peers given (")
+                    + String.join(", ", peers.stream().map(PeerSpec::toString).toList())
+                    + (peers.size() == 1 ? ") is valid but cannot be linked. Remove it" : ") are valid but cannot be linked."
+                    + " Remove them") + " to start a standalone server.");
         }
     }
 

@@ -106,7 +106,7 @@ class ServeProcessTest {
     void adminExecFailsOnErr() throws Exception {
         CliProcess admin = CliProcess.run(dir, Map.of(), "", "admin", address, "--exec", "kick 7.10.0.250");
         assertThat(admin.exitCode()).isEqualTo(Main.EXIT_FAILURE);
-        assertThat(admin.stderr()).contains("No client with vIP 7.10.0.250");
+        assertThat(admin.stderr()).contains("ERR:No client with vIP 7.10.0.250");
 
         CliProcess wrong = CliProcess.run(dir, Map.of("DOSP_ADMIN_TOKEN", "0123456789abcdef0123"), "", "admin", address,
                 "--exec", "clients");
