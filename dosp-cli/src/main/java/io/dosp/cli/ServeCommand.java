@@ -1,95 +1,240 @@
 package io.dosp.cli;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
+import io.dosp.cli.config.ConfigException;
+import io.dosp.cli.config.ConfigLayer;
+import io.dosp.cli.config.Origin;
+import io.dosp.cli.config.PeerSpec;
+import io.dosp.cli.config.ServeConfigLoader;
+import io.dosp.cli.config.ServeSettings;
+import io.dosp.cli.config.Setting;
+import io.dosp.cli.config.Settings;
 import io.dosp.server.DospServer;
 import io.dosp.server.ServerConfig;
 import io.dosp.server.ServerStartException;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import org.slf4j.LoggerFactory;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgGroupSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 import sun.misc.Signal;
 
 /**
  * {@code dosp serve}: runs a server until SIGINT or SIGTERM, then stops it cleanly (EXIT to every
- * client) and exits 0.
+ * client) and exits 0. Every server setting is a flag, a {@code DOSP_*} environment variable and a
+ * {@code dosp.yaml} key (see {@link Settings}); the flags are added from that registry by
+ * {@link #addSettingOptions}.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run a DoSP server.", "Without options: 0.0.0.0:7744, template 7.10.0.x, no compression."})
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        versionProvider = VersionCommand.Provider.class,
+        customSynopsis = "dosp serve [--config FILE] [--check] [SETTING FLAGS...] [--log-format text|json] [--debug]",
+        description = {
+            "Run a DoSP server: clients connect over TCP, get a vIP, and exchange messages and tunnels.",
+            "",
+            "Without options it listens on 0.0.0.0:7744 with template 7.10.0.x and writes a generated admin token"
+                + " to ./dosp-admin.token (owner-only), which 'dosp admin' run from the same directory picks up.",
+            "",
+            "Where settings come from, highest precedence first:",
+            "  1. the flags below",
+            "  2. environment variables DOSP_<KEY> (DOSP_PORT=9000; lists comma-separated)",
+            "  3. the config file: --config FILE, else $DOSP_CONFIG, else dosp.yaml",
+            "     in the working directory when there is one (same keys as the",
+            "     Python server's dosp.yaml; 'dosp gen-config' writes a commented one)",
+            "  4. built-in defaults",
+            "Unknown keys and bad values stop the server at start with the file, line, key and reason.",
+            "",
+            "Functions clients can call (FN, the client's /call): get_time, uptime, version.",
+            ""},
+        footer = {"",
+            "Durations: seconds (300, 2.5) or with a unit (500ms, 30s, 5m, 1h).",
+            "Sizes: bytes (1048576) or with a binary unit (64KiB, 1MiB).",
+            "",
+            "Examples:",
+            "  dosp serve                       defaults (or ./dosp.yaml)",
+            "  dosp serve --port 9000 --ip-template 10.7.x.x --compression",
+            "  DOSP_MAX_CLIENTS=500 dosp serve --config /etc/dosp/dosp.yaml",
+            "  dosp serve --check               every setting and where it came from",
+            "",
+            "Stop with Ctrl+C or SIGTERM: every client gets EXIT 'Server shutting",
+            "down'; exit code 0. Exit codes: 0 stopped cleanly, 1 could not start",
+            "(e.g. port in use), 2 bad flags or configuration."})
 public final class ServeCommand implements Callable<Integer> {
 
-    @Option(names = "--host", paramLabel = "HOST", description = "Listen address (default: ${DEFAULT-VALUE}).")
-    String host = ServerConfig.DEFAULT_HOST;
+    @Spec
+    CommandSpec spec;
 
-    @Option(names = "--port", paramLabel = "PORT", description = "Listen port, 0 for any free one (default: ${DEFAULT-VALUE}).")
-    int port = ServerConfig.DEFAULT_PORT;
+    @Option(names = "--config", paramLabel = "FILE", order = -3,
+            description = "Config file (YAML). Default: $DOSP_CONFIG, else dosp.yaml in the working directory"
+                    + " when there is one, else none.")
+    Path configFile;
 
-    @Option(names = "--ip-template", paramLabel = "TEMPLATE",
-            description = "vIP template: 7.10.0.x, 10.7.x.x or CIDR like 10.7.0.0/16 (default: ${DEFAULT-VALUE}).")
-    String template = ServerConfig.DEFAULT_TEMPLATE;
+    @Option(names = "--check", order = -2,
+            description = "Check the configuration, print every setting with where its value came from, and exit"
+                    + " (0 when the server could start with it, 2 when not).")
+    boolean check;
 
-    @Option(names = "--compression", description = "Compress every frame after the handshake (zlib).")
-    boolean compression;
+    @Mixin
+    LoggingOptions logging;
 
-    @Option(names = "--max-clients", paramLabel = "N", description = "Connection limit (default: ${DEFAULT-VALUE}).")
-    int maxClients = ServerConfig.DEFAULT_MAX_CLIENTS;
+    /** Adds one flag per server setting to {@code serve}, grouped by section, with default, variable and key in the help. */
+    static void addSettingOptions(CommandSpec serve) {
+        for (Setting.Section section : Setting.Section.values()) {
+            ArgGroupSpec.Builder group = ArgGroupSpec.builder().heading("%n" + section.title() + ":%n")
+                    .exclusive(false).multiplicity("0..1");
+            for (Setting<?> s : Settings.all()) {
+                if (s.section() == section) {
+                    group.addArg(option(s));
+                }
+            }
+            serve.addArgGroup(group.build());
+        }
+    }
 
-    @Option(names = "--max-packet-size", paramLabel = "BYTES",
-            description = "Largest frame body accepted, checked from the header (default: ${DEFAULT-VALUE}).")
-    int maxPacketSize = ServerConfig.DEFAULT_MAX_FRAME_SIZE;
+    private static OptionSpec option(Setting<?> s) {
+        String where = "Default: " + helpDefault(s) + ". Env " + s.envVar() + ", key '" + s.key() + "'"
+                + (s.isReference() ? "." : " (JVM only).");
+        OptionSpec.Builder b = OptionSpec.builder(s.flag());
+        if (s.isSwitch()) {
+            b.negatable(true).type(boolean.class);
+        } else if (s.type().isList()) {
+            b.type(List.class).auxiliaryTypes(String.class).splitRegex(",").paramLabel(s.paramLabel());
+            where += " Repeat the flag or separate with commas.";
+        } else {
+            b.type(String.class).paramLabel(s.paramLabel());
+        }
+        return b.description(s.help(), where).build();
+    }
 
-    @Option(names = "--idle-timeout", paramLabel = "SECONDS",
-            description = "Close clients silent for this long; 0 disables (default: ${DEFAULT-VALUE}).")
-    long idleTimeoutSeconds = ServerConfig.DEFAULT_IDLE_TIMEOUT.toSeconds();
-
-    @Option(names = "--admin-token-file", paramLabel = "PATH",
-            description = "Where a generated admin token is written (default: ${DEFAULT-VALUE}).")
-    Path adminTokenFile = ServerConfig.DEFAULT_ADMIN_TOKEN_FILE;
-
-    @Option(names = "--allow-local", description = "Also accept in-process clients (Netty local transport).")
-    boolean allowLocal;
-
-    @Option(names = "--debug", description = "Log at DEBUG level.")
-    boolean debug;
+    private static String helpDefault(Setting<?> s) {
+        String d = s.renderDefault().replace("\"", "");
+        return s.defaultValue() instanceof java.time.Duration ? d + "s" : d;
+    }
 
     @Override
     public Integer call() {
-        if (debug) {
-            ((Logger) LoggerFactory.getLogger("io.dosp")).setLevel(Level.DEBUG);
-        }
-        ServerConfig config;
+        logging.apply(Level.INFO);
+        PrintStream out = System.out;
+        ServeSettings settings;
         try {
-            config = ServerConfig.builder().host(host).port(port).template(template).compression(compression)
-                    .maxClients(maxClients).maxFrameSize(maxPacketSize).idleTimeout(Duration.ofSeconds(idleTimeoutSeconds))
-                    .adminTokenFile(adminTokenFile).localTransport(allowLocal, ServerConfig.DEFAULT_LOCAL_NAME).build();
-        } catch (IllegalArgumentException e) {
-            System.err.println("dosp serve: invalid configuration: " + e.getMessage());
-            return 2;
+            ServeConfigLoader.Loaded loaded = ServeConfigLoader.load(flags(), Optional.ofNullable(configFile), System.getenv(),
+                    Path.of("").toAbsolutePath());
+            loaded.warnings().forEach(w -> System.err.println("dosp serve: warning: " + w));
+            settings = loaded.settings();
+            if (check) {
+                ServeReport.printEffective(out, settings);
+            }
+            refusePeers(settings);
+        } catch (ConfigException e) {
+            System.err.println("dosp serve: configuration error: " + e.getMessage());
+            return Main.EXIT_USAGE;
         }
+        if (check) {
+            out.println("# OK: the server can start with this configuration.");
+            return Main.EXIT_OK;
+        }
+        return run(settings, out);
+    }
+
+    private int run(ServeSettings settings, PrintStream out) {
+        ServerConfig config = settings.config();
         CountDownLatch stop = new CountDownLatch(1);
-        Signal.handle(new Signal("INT"), s -> stop.countDown());
-        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        AtomicReference<String> signal = new AtomicReference<>();
+        for (String name : new String[] {"INT", "TERM"}) {
+            Signal.handle(new Signal(name), s -> {
+                signal.compareAndSet(null, "SIG" + s.getName());
+                stop.countDown();
+            });
+        }
         DospServer server;
         try {
             server = DospServer.start(config);
         } catch (ServerStartException e) {
             System.err.println("dosp serve: " + e.getMessage());
-            return 1;
+            if (e.getMessage().startsWith("cannot listen")) {
+                Origin o = settings.resolved().origin(Settings.PORT);
+                System.err.println("  The port (" + config.port() + ", from " + o + ") is taken or not allowed. Stop the"
+                        + " program holding it, or choose another: --port N, DOSP_PORT=N or 'port: N' in dosp.yaml"
+                        + " (0 picks a free port).");
+            }
+            return Main.EXIT_FAILURE;
         }
-        System.out.println("DoSP server listening on " + config.host() + ":" + server.port()
-                + ", vIP template " + config.template() + " (server vIP " + config.template().serverVip() + ")");
-        server.adminTokenFile().ifPresent(p -> System.out.println("Admin token: " + p));
+        registerBuiltinFunctions(server);
+        ServeReport.printStarted(out, settings, server);
         try {
             stop.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        System.out.println("Stopping: sending EXIT to every client");
+        int clients = server.clients().size();
+        out.println("Stopping (" + signal.get() + "): sending EXIT to " + clients + " client" + (clients == 1 ? "" : "s"));
         server.close();
-        return 0;
+        out.println("Stopped.");
+        out.flush();
+        return Main.EXIT_OK;
+    }
+
+    /** Functions a client can call with FN out of the box (the client's /call). */
+    static void registerBuiltinFunctions(DospServer server) {
+        Instant started = Instant.now();
+        server.registerFunction("get_time", caller -> Instant.now().toString());
+        server.registerFunction("uptime", caller -> Duration.between(started, Instant.now()).toSeconds() + " s");
+        server.registerFunction("version", caller -> "dosp " + VersionCommand.version());
+    }
+
+    /** Federation is not implemented yet: say so instead of starting without the links the operator asked for. */
+    private static void refusePeers(ServeSettings settings) throws ConfigException {
+        List<PeerSpec> peers = settings.peers();
+        if (!peers.isEmpty()) {
+            throw new ConfigException(settings.resolved().origin(Settings.PEERS),
+                    "peer links (federation) are not supported by this server yet; "
+                    + (peers.size() == 1 ? "the peer given (" : "the " + peers.size() + " peers given (")
+                    + String.join(", ", peers.stream().map(PeerSpec::toString).toList())
+                    + (peers.size() == 1 ? ") is valid but cannot be linked. Remove it" : ") are valid but cannot be linked."
+                    + " Remove them") + " to start a standalone server.");
+        }
+    }
+
+    /** The settings given as flags. */
+    private ConfigLayer flags() throws ConfigException {
+        ConfigLayer layer = new ConfigLayer();
+        ParseResult parsed = spec.commandLine().getParseResult();
+        for (Setting<?> s : Settings.all()) {
+            OptionSpec o = spec.findOption(s.flag());
+            if (o == null || !parsed.hasMatchedOption(o)) {
+                continue;
+            }
+            putFlag(layer, s, o);
+        }
+        return layer;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void putFlag(ConfigLayer layer, Setting<T> s, OptionSpec o) throws ConfigException {
+        Object value = o.getValue();
+        if (s.isSwitch()) {
+            boolean on = (Boolean) value;
+            layer.put(s, (T) Boolean.valueOf(on), Origin.flag(on ? s.flag() : "--no-" + s.flag().substring(2)));
+        } else if (s.type().isList()) {
+            Origin origin = Origin.flag(s.flag());
+            try {
+                layer.put(s, s.type().parseItems((List<String>) value), origin);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(origin, e.getMessage());
+            }
+        } else {
+            layer.putText(s, (String) value, Origin.flag(s.flag()));
+        }
     }
 }

@@ -1,0 +1,94 @@
+package io.dosp.cli;
+
+import ch.qos.logback.classic.Level;
+import io.dosp.cli.config.ValueTypes;
+import io.dosp.client.ClientOptions;
+import io.dosp.client.ConnectFailedException;
+import io.dosp.client.DospClient;
+import io.dosp.client.DospClientException;
+import io.dosp.protocol.Vip;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code dosp client}: an interactive line client that also works with piped standard input. */
+@Command(name = "client", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        versionProvider = VersionCommand.Provider.class,
+        description = {"Connect to a DoSP server as a client: it prints the vIP it got, then reads commands, one per line,"
+                + " from the terminal or a pipe, and prints incoming messages with their source vIP and whether they"
+                + " came through a tunnel.", "", ClientShell.HELP, ""},
+        footer = {"", "Examples:",
+            "  dosp client                             connect to 127.0.0.1:7744",
+            "  dosp client chat.example.org:7744 --vip 7.10.0.50",
+            "  echo '/send 7.10.0.3 hello' | dosp client",
+            "",
+            "Exit codes: 0 done; 1 could not connect, the server ended the",
+            "connection, or (with piped input) a command failed or the server",
+            "answered an error; 2 bad usage."})
+public final class ClientCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "HOST:PORT", defaultValue = "${env:DOSP_SERVER:-127.0.0.1:7744}",
+            description = "The server (default: ${DEFAULT-VALUE}; $DOSP_SERVER sets another default).")
+    String server;
+
+    @Option(names = "--vip", paramLabel = "VIP", description = "Ask for this vIP after connecting (RQIP); when it is"
+            + " refused the client keeps the one it was given and says so.")
+    String vip;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
+            description = "How long requests (/list, /ping, /call, /info, /tunnel) wait for an answer (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Mixin
+    LoggingOptions logging;
+
+    @Override
+    public Integer call() {
+        logging.apply(Level.WARN);
+        ClientOptions options;
+        try {
+            ClientOptions.Builder b = ClientOptions.builder().server(server).requestTimeout(timeout).tunnelTimeout(timeout);
+            if (vip != null) {
+                b.requestVip(Vip.parse(vip), false);
+            }
+            options = b.build();
+        } catch (IllegalArgumentException e) {
+            System.err.println("dosp client: " + e.getMessage());
+            return Main.EXIT_USAGE;
+        }
+        DospClient client;
+        try {
+            client = DospClient.connect(options);
+        } catch (ConnectFailedException e) {
+            System.err.println("dosp client: " + e.getMessage());
+            System.err.println("  Is a server running there? Start one with: " + Main.selfCommand() + " serve");
+            return Main.EXIT_FAILURE;
+        } catch (DospClientException e) {
+            System.err.println("dosp client: " + e.getMessage());
+            return Main.EXIT_FAILURE;
+        }
+        boolean interactive = System.console() != null;
+        System.out.println("Connected to " + client.server() + " as " + client.vip()
+                + " (compression " + (client.compression() ? "on" : "off") + ").");
+        if (vip != null && !client.vip().equals(Vip.parse(vip))) {
+            System.out.println("The server refused vIP " + vip + "; keeping " + client.vip() + ".");
+        }
+        if (interactive) {
+            System.out.println("Type /help for commands, /exit to leave.");
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(client::close, "dosp-client-exit"));
+        return new ClientShell(client, System.out, System.err, interactive).run(System.in);
+    }
+
+    /** Durations as the config file writes them: {@code 10}, {@code 10s}, {@code 500ms}, {@code 1m}. */
+    static final class DurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return ValueTypes.duration(false).parse(value);
+        }
+    }
+}

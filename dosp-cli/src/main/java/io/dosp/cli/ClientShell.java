@@ -1,0 +1,249 @@
+package io.dosp.cli;
+
+import io.dosp.cli.config.Suggest;
+import io.dosp.client.ClientListener;
+import io.dosp.client.DisconnectedException;
+import io.dosp.client.DospClient;
+import io.dosp.client.DospClientException;
+import io.dosp.client.Incoming;
+import io.dosp.protocol.ErrCode;
+import io.dosp.protocol.ErrorReply;
+import io.dosp.protocol.PacketType;
+import io.dosp.protocol.Vip;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The line interface of {@code dosp client}: reads commands from standard input (terminal or
+ * pipe), prints what arrives as it arrives. One thread prints incoming messages; the caller's
+ * thread runs commands. When input ends it waits for the server to answer everything sent so far
+ * (a PING round trip), prints what came back, and leaves.
+ */
+final class ClientShell {
+    static final String HELP = "Commands:\n"
+            + "  /send VIP TEXT   send TEXT to the client holding VIP\n"
+            + "                   (end-to-end encrypted when a tunnel with VIP exists)\n"
+            + "  /tunnel VIP      open an end-to-end encrypted tunnel with VIP\n"
+            + "  /list            list the clients connected to the server\n"
+            + "  /ping            measure the round trip to the server\n"
+            + "  /call NAME       call the server function NAME, print its answer\n"
+            + "  /info            what the server knows about this client (JSON)\n"
+            + "  /exit            disconnect and leave (also Ctrl+D)\n"
+            + "  /help            this list\n"
+            + "Incoming messages print as '[from VIP] TEXT', or as\n"
+            + "'[from VIP via tunnel] TEXT' when they came through a tunnel.\n"
+            + "Lines starting with # are ignored.";
+    private static final List<String> COMMANDS = List.of("/send", "/tunnel", "/list", "/ping", "/call", "/info", "/exit",
+            "/quit", "/help");
+
+    private final DospClient client;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final boolean interactive;
+    private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+    private final Set<Vip> opening = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger failures = new AtomicInteger();
+    private volatile boolean leaving;
+
+    ClientShell(DospClient client, PrintStream out, PrintStream err, boolean interactive) {
+        this.client = client;
+        this.out = out;
+        this.err = err;
+        this.interactive = interactive;
+    }
+
+    /** Runs until /exit, the end of input, or the server ending the connection; returns the exit code. */
+    int run(InputStream in) {
+        client.addListener(new Listener());
+        Thread printer = new Thread(this::printIncoming, "dosp-printer");
+        printer.setDaemon(true);
+        printer.start();
+        LineInput.start(in, events);
+        while (true) {
+            Object event;
+            try {
+                event = events.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return leave(printer);
+            }
+            try {
+                if (event instanceof String line && !handle(line.strip()) || event == LineInput.END) {
+                    return leave(printer);
+                }
+                if (event instanceof DisconnectedException d) {
+                    throw d;
+                }
+            } catch (DisconnectedException d) {
+                join(printer);
+                err.println(d.getMessage());
+                return Main.EXIT_FAILURE;
+            }
+        }
+    }
+
+    /** Runs one line; false to leave. */
+    private boolean handle(String line) {
+        if (line.isEmpty() || line.startsWith("#")) {
+            return true;
+        }
+        if (!line.startsWith("/")) {
+            fail("lines are commands; to send text use /send VIP TEXT (/help lists the commands)");
+            return true;
+        }
+        int sp = line.indexOf(' ');
+        String cmd = (sp < 0 ? line : line.substring(0, sp)).toLowerCase(Locale.ROOT);
+        String arg = sp < 0 ? "" : line.substring(sp + 1).strip();
+        try {
+            switch (cmd) {
+                case "/send" -> send(arg);
+                case "/tunnel" -> tunnel(arg);
+                case "/list" -> list();
+                case "/ping" -> out.printf(Locale.ROOT, "pong from %s in %.2f ms%n", client.server(),
+                        client.ping().toNanos() / 1e6);
+                case "/call" -> call(arg);
+                case "/info" -> out.println(client.selfInfo());
+                case "/exit", "/quit" -> {
+                    return false;
+                }
+                case "/help" -> out.println(HELP);
+                default -> fail("unknown command " + cmd + suggestion(cmd) + " (/help lists the commands)");
+            }
+        } catch (DisconnectedException e) {
+            throw e;
+        } catch (DospClientException | IllegalArgumentException e) {
+            fail(e.getMessage());
+        }
+        return true;
+    }
+
+    private void send(String arg) {
+        int sp = arg.indexOf(' ');
+        if (arg.isEmpty() || sp < 0) {
+            fail("usage: /send VIP TEXT, e.g. /send 7.10.0.3 hello");
+            return;
+        }
+        Vip to = Vip.parse(arg.substring(0, sp));
+        String text = arg.substring(sp + 1);
+        boolean tunnel = client.hasTunnel(to);
+        client.send(to, text);
+        out.println("sent to " + to + (tunnel ? " via tunnel (end-to-end encrypted)" : " (plain: the server can read it)"));
+    }
+
+    private void tunnel(String arg) {
+        if (arg.isEmpty()) {
+            fail("usage: /tunnel VIP, e.g. /tunnel 7.10.0.3");
+            return;
+        }
+        Vip peer = Vip.parse(arg);
+        if (peer.equals(client.vip())) {
+            fail(peer + " is this client; open a tunnel with another one (/list)");
+            return;
+        }
+        opening.add(peer);
+        try {
+            client.openTunnel(peer);
+        } finally {
+            opening.remove(peer);
+        }
+        out.println("tunnel with " + peer + " ready: /send " + peer + " TEXT is now end-to-end encrypted");
+    }
+
+    private void list() {
+        List<Vip> vips = client.clients();
+        out.println(vips.size() + (vips.size() == 1 ? " client" : " clients") + " connected:");
+        for (Vip v : vips) {
+            String notes = (v.equals(client.vip()) ? "  (you)" : "") + (client.hasTunnel(v) ? "  (tunnel)" : "");
+            out.println("  " + v + notes);
+        }
+    }
+
+    private void call(String name) {
+        if (name.isEmpty()) {
+            fail("usage: /call NAME, e.g. /call get_time");
+            return;
+        }
+        out.println(name + ": " + client.call(name));
+    }
+
+    private void fail(String message) {
+        failures.incrementAndGet();
+        err.println("error: " + message);
+    }
+
+    private static String suggestion(String cmd) {
+        return Suggest.didYouMean(cmd, COMMANDS);
+    }
+
+    /**
+     * Leaves: first a PING round trip so every answer to what was sent (an ERR for a vIP nobody
+     * holds, say) has arrived; then EXIT, and the printer drains what is left before it ends.
+     */
+    private int leave(Thread printer) {
+        try {
+            client.ping();
+        } catch (DospClientException e) {
+            // the connection is gone or slow; what arrived is still printed below
+        }
+        leaving = true;
+        client.close();
+        join(printer);
+        return !interactive && failures.get() > 0 ? Main.EXIT_FAILURE : Main.EXIT_OK;
+    }
+
+    private static void join(Thread printer) {
+        try {
+            printer.join(Duration.ofSeconds(5).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void printIncoming() {
+        while (true) {
+            Incoming in;
+            try {
+                in = client.receive();
+            } catch (DisconnectedException e) {
+                if (!leaving) {
+                    events.add(e);
+                }
+                return;
+            } catch (DospClientException e) {
+                return;
+            }
+            if (in.type() == PacketType.ERR) {
+                ErrorReply e = ErrorReply.parse(in.data());
+                if (e.code() == ErrCode.S2CF && e.failedDst().map(opening::contains).orElse(false)) {
+                    continue; // reported by /tunnel itself
+                }
+                failures.incrementAndGet();
+                err.println(IncomingFormatter.format(in));
+            } else {
+                out.println(IncomingFormatter.format(in));
+            }
+        }
+    }
+
+    private final class Listener implements ClientListener {
+        @Override
+        public void onTunnelEstablished(Vip peer) {
+            if (!opening.contains(peer)) {
+                out.println("[tunnel] " + peer + " opened an end-to-end encrypted tunnel with you");
+            }
+        }
+
+        @Override
+        public void onTunnelFrameRejected(Vip peer, String reason) {
+            err.println("[tunnel] dropped a frame from " + peer + " that failed verification: " + reason);
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package io.dosp.cli.config;
+
+import io.dosp.server.ServerConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What {@code dosp serve} runs with: the server configuration, the federation peers (typed, kept
+ * for when federation exists), every resolved setting with its origin, and the config file read.
+ *
+ * @param config     the validated server configuration
+ * @param peers      configured peers (none is supported yet)
+ * @param resolved   every setting and where it came from
+ * @param configFile the file read, if any
+ */
+public record ServeSettings(ServerConfig config, List<PeerSpec> peers, ResolvedSettings resolved, Optional<Path> configFile) {
+}
