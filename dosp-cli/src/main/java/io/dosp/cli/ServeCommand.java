@@ -135,7 +135,6 @@ public final class ServeCommand implements Callable<Integer> {
             if (check) {
                 ServeReport.printEffective(out, settings);
             }
-            refusePeers(settings);
         } catch (ConfigException e) {
             System.err.println("dosp serve: configuration error: " + e.getMessage());
             return Main.EXIT_USAGE;
@@ -191,19 +190,6 @@ public final class ServeCommand implements Callable<Integer> {
         server.registerFunction("get_time", caller -> Instant.now().toString());
         server.registerFunction("uptime", caller -> Duration.between(started, Instant.now()).toSeconds() + " s");
         server.registerFunction("version", caller -> "dosp " + VersionCommand.version());
-    }
-
-    /** Federation is not implemented yet: say so instead of starting without the links the operator asked for. */
-    private static void refusePeers(ServeSettings settings) throws ConfigException {
-        List<PeerSpec> peers = settings.peers();
-        if (!peers.isEmpty()) {
-            throw new ConfigException(settings.resolved().origin(Settings.PEERS),
-                    "peer links (federation) are not supported by this server yet; "
-                    + (peers.size() == 1 ? "the peer given (" : "the " + peers.size() + " peers given (")
-                    + String.join(", ", peers.stream().map(PeerSpec::toString).toList())
-                    + (peers.size() == 1 ? ") is valid but cannot be linked. Remove it" : ") are valid but cannot be linked."
-                    + " Remove them") + " to start a standalone server.");
-        }
     }
 
     /** The settings given as flags. */

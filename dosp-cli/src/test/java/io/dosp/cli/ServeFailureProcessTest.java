@@ -36,15 +36,13 @@ class ServeFailureProcessTest {
     }
 
     @Test
-    void peersAreValidatedAndRefusedUntilFederationExists() throws Exception {
-        CliProcess p = CliProcess.run(dir, Map.of("DOSP_PEERS", "10.0.0.5:7744:7.11.0.x"), "", "serve", "--port", "0");
-        assertThat(p.exitCode()).isEqualTo(Main.EXIT_USAGE);
-        assertThat(p.stderr()).contains("environment variable DOSP_PEERS", "not supported by this server yet",
-                "10.0.0.5:7744:7.11.0.x");
-
+    void badPeersAreRefusedWithTheirOrigin() throws Exception {
         CliProcess bad = CliProcess.run(dir, Map.of(), "", "serve", "--peers", "10.0.0.5");
         assertThat(bad.exitCode()).isEqualTo(Main.EXIT_USAGE);
         assertThat(bad.stderr()).contains("flag --peers", "is not HOST:PORT[:TEMPLATE]: the port is missing");
+        CliProcess shortKey = CliProcess.run(dir, Map.of("DOSP_MESH_KEY", "short"), "", "serve", "--port", "0");
+        assertThat(shortKey.exitCode()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(shortKey.stderr()).contains("DOSP_MESH_KEY", "at least 16 characters");
     }
 
     @Test

@@ -16,6 +16,7 @@ import static io.dosp.cli.config.Settings.HOST;
 import static io.dosp.cli.config.Settings.IP_TEMPLATE;
 import static io.dosp.cli.config.Settings.LOCAL_NAME;
 import static io.dosp.cli.config.Settings.MAX_AUTH_FAILURES;
+import static io.dosp.cli.config.Settings.MESH_KEY;
 import static io.dosp.cli.config.Settings.MAX_CLIENTS;
 import static io.dosp.cli.config.Settings.MAX_OUTBOUND_BYTES;
 import static io.dosp.cli.config.Settings.MAX_PACKET_SIZE;
@@ -77,6 +78,11 @@ public final class ServerConfigMapper {
                 .functionExecutor(r.value(FUNCTION_THREADS), r.value(FUNCTION_QUEUE))
                 .maxAuthFailures(r.value(MAX_AUTH_FAILURES))
                 .blockedVips(new LinkedHashSet<>(r.value(BLOCKED_VIPS)));
+        String meshKey = r.value(MESH_KEY);
+        b.meshKey(meshKey.isBlank() ? null : meshKey.trim());
+        for (PeerSpec p : r.value(PEERS)) {
+            b.peer(new io.dosp.server.PeerSpec(p.host(), p.port(), p.template().orElse(null)));
+        }
         ServerConfig config;
         try {
             config = b.build();

@@ -100,7 +100,13 @@ public final class Settings {
     public static final Setting<List<PeerSpec>> PEERS = add(Setting.builder("peers", ValueTypes.list(ValueTypes.peer()),
                     List.<PeerSpec>of())
             .reference().flag("--peers", "HOST:PORT[:TEMPLATE]").section(FEDERATION)
-            .help("Servers to link to (federation). Not supported yet: the server refuses to start with peers."));
+            .help("Servers to link to (federation). A peer of this project needs no template (it advertises its own"
+                    + " and must share mesh_key); a Python reference peer needs its template."));
+    /** Federation mesh key. */
+    public static final Setting<String> MESH_KEY = add(Setting.builder("mesh_key", ValueTypes.optionalText(), "")
+            .flag("--mesh-key", "KEY").section(FEDERATION).builderField("meshKey")
+            .help("Shared secret (16+ characters) peers of this project prove at link setup; never sent. Empty: only"
+                    + " address-trusted reference peers. Prefer DOSP_MESH_KEY or the file over the flag ('ps' shows flags)."));
 
     // ---- this implementation only ----
 

@@ -105,6 +105,11 @@ public final class ValueTypes {
     }
 
     /** Non-empty text without surrounding spaces. */
+    public static ValueType<String> optionalText() {
+        return new Simple<>("text (empty for none)", ValueTypes::quote, String::trim);
+    }
+
+    /** Non-empty text. */
     public static ValueType<String> text() {
         return new Simple<>("text", ValueTypes::quote, s -> {
             if (s.isBlank()) {

@@ -132,7 +132,9 @@ final class AdminCommands {
 
     private String clients() {
         StringBuilder sb = new StringBuilder();
-        sb.append(core.connectedCount()).append(" clients");
+        int listed = core.sessions().size();
+        int links = core.connectedCount() - listed;
+        sb.append(listed).append(" clients").append(links > 0 ? " (+" + links + " peer links)" : "");
         core.sessions().stream().sorted(Comparator.comparing(ClientSession::vip)).forEach(s -> sb.append('\n')
                 .append(s.vip()).append("  ").append(s.remoteAddress())
                 .append(s.isAdmin() ? "  admin" : "")

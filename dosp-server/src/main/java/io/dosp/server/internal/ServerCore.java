@@ -166,6 +166,7 @@ public final class ServerCore {
             }
         }
         connected.decrementAndGet();
+        linkSessions.remove(s);
         if (federation != null) {
             federation.sessionClosed(s);
         }
@@ -180,6 +181,23 @@ public final class ServerCore {
             }
         }
     }
+
+    /**
+     * Takes an authenticated peer link out of the client vIP space: its vIP is freed for clients,
+     * GCL no longer lists it and nothing routes to it (the link carries traffic, it is not a client).
+     */
+    public void detachFromVipSpace(ClientSession s) {
+        synchronized (vipLock) {
+            Vip vip = s.vip();
+            if (byVip.remove(vip.value(), s)) {
+                allocator.release(vip);
+            }
+        }
+        linkSessions.add(s);
+    }
+
+    /** Authenticated peer link sessions (outside the vIP space). */
+    private final Set<ClientSession> linkSessions = ConcurrentHashMap.newKeySet();
 
     /** Every session now. */
     public Collection<ClientSession> sessions() {
@@ -398,6 +416,9 @@ public final class ServerCore {
     public void beginShutdown(String reason) {
         shuttingDown = true;
         for (ClientSession s : byVip.values()) {
+            s.disconnect(reason);
+        }
+        for (ClientSession s : linkSessions) {
             s.disconnect(reason);
         }
     }

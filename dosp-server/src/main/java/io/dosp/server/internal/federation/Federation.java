@@ -268,6 +268,7 @@ public final class Federation {
         }
         String address = key(pa.hello().host(), pa.hello().port());
         session.markPeer(address, true);
+        core.detachFromVipSpace(session);
         session.send(LinkFrames.accept());
         LOG.info("Peer {} linked to us (mesh key proven)", address);
         PeerLink ours = links.get(address);
