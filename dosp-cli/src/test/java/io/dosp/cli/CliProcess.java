@@ -17,8 +17,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The CLI run as a real separate JVM process ({@code java -cp <test classpath> io.dosp.cli.Main ...}),
- * with its output collected line by line so tests can wait for a line instead of sleeping.
+ * The CLI run as a real separate JVM process: {@code java -jar target/dosp.jar ...} when the build runs
+ * these tests (failsafe, after the shaded jar is packaged, system property {@code dosp.jar}), or
+ * {@code java -cp <test classpath> io.dosp.cli.Main ...} when run from an IDE. Output is collected line by
+ * line so tests can wait for a line instead of sleeping.
  */
 final class CliProcess implements AutoCloseable {
     static final Duration TIMEOUT = Duration.ofSeconds(20);
@@ -38,8 +40,13 @@ final class CliProcess implements AutoCloseable {
 
     /** Starts {@code dosp args...} in {@code dir} with extra environment variables (and no inherited DOSP_*). */
     static CliProcess start(Path dir, Map<String, String> env, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m",
-                "-cp", classPath(), Main.class.getName()));
+        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m"));
+        String jar = System.getProperty("dosp.jar");
+        if (jar != null && !jar.isBlank()) {
+            cmd.addAll(List.of("-jar", Path.of(jar).toAbsolutePath().toString()));
+        } else {
+            cmd.addAll(List.of("-cp", classPath(), Main.class.getName()));
+        }
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("DOSP_"));

@@ -170,10 +170,12 @@ class FederationIT {
             // Every message arrives once, in order, unless its sender was told S2CF; none loops or repeats.
             int received = 0;
             int last = -1;
+            List<Integer> order = new ArrayList<>();
             Incoming in;
             while ((in = c.receive(Duration.ofSeconds(2))) != null) {
                 int k = Integer.parseInt(in.text().substring(1));
-                assertThat(k).as("no duplicate or reorder").isGreaterThan(last);
+                order.add(k);
+                assertThat(k).as("no duplicate or reorder; received so far %s", order).isGreaterThan(last);
                 last = k;
                 received++;
             }

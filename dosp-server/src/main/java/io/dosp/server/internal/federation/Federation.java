@@ -162,7 +162,7 @@ public final class Federation {
             noRoute.incrementAndGet();
             return RouteResult.NO_ROUTE;
         }
-        boolean ok = link.send(link.extended() ? LinkFrames.fwd(p, hopLimit - 1) : p);
+        boolean ok = link.forward(link.extended() ? LinkFrames.fwd(p, hopLimit - 1) : p, p);
         if (ok) {
             link.forwarded.incrementAndGet();
         }

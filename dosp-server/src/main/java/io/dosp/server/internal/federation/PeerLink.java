@@ -99,8 +99,25 @@ final class PeerLink {
                 });
     }
 
+    /**
+     * Queues a forwarded S2C; false when the link is not up or its queue is full. If the link dies
+     * before the frame is written, the sender is told (ERR S2CF, or FWD_FAIL towards its server).
+     */
+    boolean forward(Packet frame, io.dosp.protocol.S2cPacket original) {
+        return send(frame, f -> {
+            if (!f.isSuccess()) {
+                dropped.incrementAndGet();
+                fed.failed(original, null);
+            }
+        });
+    }
+
     /** Queues a frame to the peer; false when the link is not up or its queue is full. */
     boolean send(Packet p) {
+        return send(p, null);
+    }
+
+    private boolean send(Packet p, io.netty.channel.ChannelFutureListener onWritten) {
         Channel c = channel;
         if (state != State.UP || c == null || !c.isActive()) {
             return false;
@@ -111,7 +128,11 @@ final class PeerLink {
             return false;
         }
         c.eventLoop().execute(() -> {
-            c.write(p, c.voidPromise());
+            if (onWritten == null) {
+                c.write(p, c.voidPromise());
+            } else {
+                c.write(p).addListener(onWritten);
+            }
             if (!flushPending) {
                 flushPending = true;
                 c.eventLoop().execute(() -> {
