@@ -13,6 +13,7 @@ import io.dosp.server.ClientStats;
 import io.dosp.server.ConnectedClient;
 import io.dosp.server.Disconnect;
 import io.dosp.server.DropReason;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
@@ -37,6 +38,9 @@ import org.slf4j.LoggerFactory;
 public final class ClientSession implements ConnectedClient {
     private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
     private static final long EXIT_GRACE_MILLIS = 2_000;
+    private static final int BATCH_INITIAL_BYTES = 1024;
+    /** A batch this large is handed to Netty at once, so one buffer never grows past ~64 KiB. */
+    private static final int BATCH_MAX_BYTES = 64 << 10;
 
     final ServerCore core;
     final Channel channel;
@@ -59,6 +63,14 @@ public final class ClientSession implements ConnectedClient {
     /** Set once, by whichever thread first decides to drop this client as a slow consumer. */
     private final AtomicBoolean slowConsumerDropped = new AtomicBoolean();
     private boolean flushPending;
+    /**
+     * Without compression, outgoing frames are encoded straight into one buffer per flush instead
+     * of one pooled buffer per packet (which cost a pooled allocation, release and outbound-buffer
+     * entry per frame). With compression, packets go through the codec's encoder.
+     */
+    private final boolean coalesce;
+    /** Frames encoded since the last write to the channel; event loop only. */
+    private ByteBuf outBatch;
     private final Runnable flushTask = this::flushNow;
     private ScheduledFuture<?> slowConsumerTimer;
     private TokenBucket packetBucket;
@@ -79,6 +91,7 @@ public final class ClientSession implements ConnectedClient {
             byteBucket = new TokenBucket(core.config.byteRateLimit(), now);
         }
         this.dispatcher = new PacketDispatcher(core, this);
+        this.coalesce = !core.config.compression();
     }
 
     @Override
@@ -296,11 +309,26 @@ public final class ClientSession implements ConnectedClient {
     }
 
     private void writeNow(Packet packet, int size) {
-        queuedBytes.addAndGet(-size);
         if (!channel.isActive()) {
+            queuedBytes.addAndGet(-size);
             return;
         }
-        channel.write(packet, channel.voidPromise());
+        if (coalesce && packet.bodyLength() <= core.config.maxFrameSize()) {
+            if (outBatch == null) {
+                outBatch = channel.alloc().ioBuffer(Math.max(BATCH_INITIAL_BYTES, size));
+            }
+            ByteBuf b = outBatch;
+            b.ensureWritable(size);
+            PacketCodec.writeFrame(packet, b.internalNioBuffer(b.writerIndex(), size));
+            b.writerIndex(b.writerIndex() + size);
+            if (b.readableBytes() >= BATCH_MAX_BYTES) {
+                writeBatch();
+            }
+        } else {
+            writeBatch(); // keeps the order of frames
+            queuedBytes.addAndGet(-size);
+            channel.write(packet, channel.voidPromise());
+        }
         packetsOut.incrementAndGet();
         bytesOut.addAndGet(size);
         core.counters.packetsOut.increment();
@@ -314,7 +342,32 @@ public final class ClientSession implements ConnectedClient {
 
     private void flushNow() {
         flushPending = false;
+        writeBatch();
         channel.flush();
+    }
+
+    /** Hands the frames encoded so far to Netty (not yet flushed). Event loop only. */
+    private void writeBatch() {
+        ByteBuf b = outBatch;
+        if (b == null) {
+            return;
+        }
+        outBatch = null;
+        queuedBytes.addAndGet(-b.readableBytes());
+        if (channel.isActive()) {
+            channel.write(b, channel.voidPromise());
+        } else {
+            b.release();
+        }
+    }
+
+    /** The connection is gone: frees frames that were never written. Event loop only. */
+    void onInactive() {
+        ByteBuf b = outBatch;
+        outBatch = null;
+        if (b != null) {
+            b.release();
+        }
     }
 
     /**
@@ -335,6 +388,7 @@ public final class ClientSession implements ConnectedClient {
             channel.close();
             return;
         }
+        writeBatch(); // frames queued before the EXIT go out before it
         channel.writeAndFlush(Packets.serverExit(reason)).addListener(ChannelFutureListener.CLOSE);
         loop.schedule(() -> {
             channel.close();

@@ -62,6 +62,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (session != null) {
+            session.onInactive();
             core.removed(session);
         }
         ctx.fireChannelInactive();
