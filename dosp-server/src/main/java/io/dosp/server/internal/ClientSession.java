@@ -54,10 +54,20 @@ public final class ClientSession implements ConnectedClient {
     private volatile Disconnect disconnect;
     int authFailures;
 
+    // Written only on the event loop (lazySet: no fence per packet), read from anywhere.
     private final AtomicLong packetsIn = new AtomicLong();
     private final AtomicLong bytesIn = new AtomicLong();
     private final AtomicLong packetsOut = new AtomicLong();
     private final AtomicLong bytesOut = new AtomicLong();
+    /**
+     * Counts not yet added to the server-wide counters; event loop only. They are added once per
+     * read batch and once per flush: a LongAdder update per packet, shared by every event loop,
+     * cost ~17% of the server's CPU when routing small S2C frames.
+     */
+    private long unpublishedPacketsIn;
+    private long unpublishedBytesIn;
+    private long unpublishedPacketsOut;
+    private long unpublishedBytesOut;
     /** Bytes handed to {@link #deliver} but not yet in Netty's outbound buffer. */
     private final AtomicLong queuedBytes = new AtomicLong();
     /** Set once, by whichever thread first decides to drop this client as a slow consumer. */
@@ -176,8 +186,8 @@ public final class ClientSession implements ConnectedClient {
         }
         Packet p = (Packet) msg;
         int size = PacketCodec.HEADER_BYTES + p.bodyLength();
-        bytesIn.addAndGet(size);
-        core.counters.bytesIn.add(size);
+        bytesIn.lazySet(bytesIn.get() + size);
+        unpublishedBytesIn += size;
         throttle(p, size);
         if (p instanceof MpakPacket m) {
             for (Packet sub : m.packets()) {
@@ -200,8 +210,27 @@ public final class ClientSession implements ConnectedClient {
     }
 
     private void countIn() {
-        packetsIn.incrementAndGet();
-        core.counters.packetsIn.increment();
+        packetsIn.lazySet(packetsIn.get() + 1);
+        unpublishedPacketsIn++;
+    }
+
+    /** End of a read batch: adds what came in to the server-wide counters. Event loop only. */
+    void onReadComplete() {
+        if (unpublishedPacketsIn != 0 || unpublishedBytesIn != 0) {
+            core.counters.packetsIn.add(unpublishedPacketsIn);
+            core.counters.bytesIn.add(unpublishedBytesIn);
+            unpublishedPacketsIn = 0;
+            unpublishedBytesIn = 0;
+        }
+    }
+
+    private void publishOut() {
+        if (unpublishedPacketsOut != 0) {
+            core.counters.packetsOut.add(unpublishedPacketsOut);
+            core.counters.bytesOut.add(unpublishedBytesOut);
+            unpublishedPacketsOut = 0;
+            unpublishedBytesOut = 0;
+        }
     }
 
     private void onInvalidFrame(InvalidFrame f) {
@@ -329,10 +358,10 @@ public final class ClientSession implements ConnectedClient {
             queuedBytes.addAndGet(-size);
             channel.write(packet, channel.voidPromise());
         }
-        packetsOut.incrementAndGet();
-        bytesOut.addAndGet(size);
-        core.counters.packetsOut.increment();
-        core.counters.bytesOut.add(size);
+        packetsOut.lazySet(packetsOut.get() + 1);
+        bytesOut.lazySet(bytesOut.get() + size);
+        unpublishedPacketsOut++;
+        unpublishedBytesOut += size;
         if (!flushPending) {
             // One flush per batch: it runs after the reads and writes already queued on this loop.
             flushPending = true;
@@ -343,6 +372,7 @@ public final class ClientSession implements ConnectedClient {
     private void flushNow() {
         flushPending = false;
         writeBatch();
+        publishOut();
         channel.flush();
     }
 
@@ -363,6 +393,8 @@ public final class ClientSession implements ConnectedClient {
 
     /** The connection is gone: frees frames that were never written. Event loop only. */
     void onInactive() {
+        onReadComplete();
+        publishOut();
         ByteBuf b = outBatch;
         outBatch = null;
         if (b != null) {
