@@ -18,13 +18,16 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.internal.PlatformDependent;
 import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,12 +36,17 @@ import org.slf4j.LoggerFactory;
  * {@link PacketDispatcher}; this class owns the connection's lifecycle.
  *
  * <p>Threading: inbound handling runs on the channel's event loop. {@link #deliver} may be called
- * from any thread: it hops to the event loop, and a flush is scheduled once per batch of writes.
+ * from any thread: from another thread the packet waits in an MPSC inbox drained by one task on
+ * the event loop; frames are encoded into one buffer and flushed once per batch of writes.
  */
 public final class ClientSession implements ConnectedClient {
     private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
     private static final long EXIT_GRACE_MILLIS = 2_000;
     private static final int BATCH_INITIAL_BYTES = 1024;
+    private static final int INBOX_CHUNK = 64;
+    private static final int INBOX_MAX_CAPACITY = 1 << 30;
+    private static final AtomicReferenceFieldUpdater<ClientSession, Queue> INBOX =
+            AtomicReferenceFieldUpdater.newUpdater(ClientSession.class, Queue.class, "inbox");
     /** A batch this large is handed to Netty at once, so one buffer never grows past ~64 KiB. */
     private static final int BATCH_MAX_BYTES = 64 << 10;
 
@@ -72,6 +80,9 @@ public final class ClientSession implements ConnectedClient {
     private final AtomicLong queuedBytes = new AtomicLong();
     /** Set once, by whichever thread first decides to drop this client as a slow consumer. */
     private final AtomicBoolean slowConsumerDropped = new AtomicBoolean();
+    private volatile Queue<Packet> inbox;
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Runnable drainTask = this::drainInbox;
     private boolean flushPending;
     /**
      * Without compression, outgoing frames are encoded straight into one buffer per flush instead
@@ -331,10 +342,40 @@ public final class ClientSession implements ConnectedClient {
         }
         if (loop.inEventLoop()) {
             writeNow(packet, size);
+        } else if (inbox().offer(packet)) {
+            if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
+                loop.execute(drainTask);
+            }
         } else {
-            loop.execute(() -> writeNow(packet, size));
+            loop.execute(() -> writeNow(packet, size)); // inbox at its (huge) capacity: still never lose it
         }
         return RouteResult.DELIVERED;
+    }
+
+    /**
+     * Packets from other threads wait in an MPSC queue that one task drains, instead of one task
+     * per packet: routing between clients on different event loops then costs a queue offer,
+     * not a task allocation, a task-queue offer and possibly a wake-up. Created on first use, so
+     * clients that never receive from another loop pay nothing.
+     */
+    private Queue<Packet> inbox() {
+        Queue<Packet> q = inbox;
+        if (q == null) {
+            q = PlatformDependent.newMpscQueue(INBOX_CHUNK, INBOX_MAX_CAPACITY);
+            if (!INBOX.compareAndSet(this, null, q)) {
+                q = inbox;
+            }
+        }
+        return q;
+    }
+
+    private void drainInbox() {
+        drainScheduled.set(false);
+        Queue<Packet> q = inbox;
+        Packet p;
+        while ((p = q.poll()) != null) {
+            writeNow(p, PacketCodec.HEADER_BYTES + p.bodyLength());
+        }
     }
 
     private void writeNow(Packet packet, int size) {
