@@ -74,6 +74,7 @@ final class S2cRun {
             }
             sleepUntil(run.measureEnd);
             run.running = false;
+            waitForSendersToStop();
             drained = drain();
         } finally {
             run.running = false;
@@ -175,6 +176,20 @@ final class S2cRun {
         long left;
         while ((left = nanos - System.nanoTime()) > 0) {
             TimeUnit.NANOSECONDS.sleep(Math.min(left, 50_000_000L));
+        }
+    }
+
+    /**
+     * A sender may be in the middle of writing a batch when {@code running} turns false; a task
+     * queued behind it on each sender's loop runs only once that write is done (later pumps see
+     * {@code running} false), so after this every message sent is counted in {@code pair.sent}.
+     */
+    private void waitForSendersToStop() {
+        for (S2cPair p : pairs) {
+            Channel ch = p.sender.channel;
+            if (ch != null) {
+                ch.eventLoop().submit(() -> { }).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            }
         }
     }
 
