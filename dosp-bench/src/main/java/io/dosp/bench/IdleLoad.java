@@ -56,6 +56,9 @@ final class IdleLoad implements Callable<Integer> {
     @Option(names = "--server-pid", description = "PID of the server process, to read its RSS from /proc.")
     Long serverPid;
 
+    @Option(names = "--gc", description = "After the hold, also ask the server for a full GC (jcmd PID GC.run) and read its RSS again.")
+    boolean gc;
+
     @Option(names = "--json", description = "Print one JSON object instead of the table.")
     boolean json;
 
@@ -130,11 +133,20 @@ final class IdleLoad implements Callable<Integer> {
         int connected = (int) channels.stream().filter(Channel::isActive).count();
         double rate = ok.get() / seconds;
         double perConn = rssBefore > 0 && ok.get() > 0 ? (rssAfter - rssBefore) * 1024.0 / ok.get() : Double.NaN;
+        long rssAfterGc = -1;
+        double perConnAfterGc = Double.NaN;
+        if (gc && serverPid != null) {
+            rssAfterGc = rssAfterFullGc();
+            perConnAfterGc = rssBefore > 0 && rssAfterGc > 0 && ok.get() > 0 ? (rssAfterGc - rssBefore) * 1024.0 / ok.get() : Double.NaN;
+        }
         if (json) {
-            System.out.printf(Locale.ROOT, "{\"mode\":\"idle\",\"requested\":%d,\"handshaken\":%d,\"refused\":%d,\"failed\":%d,"
-                    + "\"still_connected\":%d,\"seconds\":%.3f,\"handshakes_per_second\":%.1f,\"server_rss_before_kib\":%d,"
-                    + "\"server_rss_after_kib\":%d,\"server_bytes_per_connection\":%.0f,\"complete\":%b}%n",
-                    clients, ok.get(), refused.get(), failed.get(), connected, seconds, rate, rssBefore, rssAfter, perConn, all);
+            System.out.println(Json.obj().put("mode", "idle").put("requested", clients).put("handshaken", ok.get())
+                    .put("refused", refused.get()).put("failed", failed.get()).put("still_connected", connected)
+                    .put("seconds", seconds).put("handshakes_per_second", rate).put("hold_seconds", holdSeconds)
+                    .put("server_rss_before_kib", rssBefore).put("server_rss_after_kib", rssAfter)
+                    .put("server_bytes_per_connection", perConn)
+                    .put("server_rss_after_gc_kib", rssAfterGc < 0 ? null : rssAfterGc)
+                    .put("server_bytes_per_connection_after_gc", gc ? perConnAfterGc : null).put("complete", all));
         } else {
             System.out.printf(Locale.ROOT, "requested           %d%nhandshaken          %d%nrefused (EXIT)      %d%n"
                     + "failed              %d%nstill connected     %d%nhandshake time      %.2f s%nhandshakes/s        %.0f%n",
@@ -143,12 +155,29 @@ final class IdleLoad implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "server RSS before   %d KiB%nserver RSS after    %d KiB%nper connection      %.0f bytes%n",
                         rssBefore, rssAfter, perConn);
             }
+            if (rssAfterGc > 0) {
+                System.out.printf(Locale.ROOT, "RSS after full GC   %d KiB%nper connection      %.0f bytes (after GC)%n",
+                        rssAfterGc, perConnAfterGc);
+            }
         }
         for (Channel c : channels) {
             c.close();
         }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         return all && failed.get() == 0 && refused.get() == 0 ? 0 : 1;
+    }
+
+    /** Asks the server JVM for a full GC (G1 then returns free heap to the OS) and reads RSS again; -1 if jcmd fails. */
+    private long rssAfterFullGc() throws IOException, InterruptedException {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Process p = new ProcessBuilder(jcmd.toString(), serverPid.toString(), "GC.run").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            return -1;
+        }
+        TimeUnit.SECONDS.sleep(1);
+        return rssKiB();
     }
 
     private long rssKiB() throws IOException {

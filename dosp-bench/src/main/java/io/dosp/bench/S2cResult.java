@@ -1,0 +1,153 @@
+package io.dosp.bench;
+
+import java.util.List;
+import java.util.Locale;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What one s2c run measured. Throughput counts messages delivered to receivers during the
+ * measured window (not the warm-up), by arrival time. Latency is one-way (sender's write to the
+ * receiver's read, same clock) in open loop and the round trip in closed loop; both include
+ * queueing. Loss, duplicates and reordering are counted over the whole run, warm-up included,
+ * after waiting for the messages still in flight; in closed loop they cover both directions.
+ */
+record S2cResult(S2cSpec spec, long sent, long delivered, long measuredDelivered, long measuredRoundTrips,
+        Histogram latency, long lost, long duplicated, long reordered, long rejected, long errFrames, long exits,
+        int disconnects, boolean drained, String failure) {
+
+    static S2cResult collect(S2cSpec spec, List<S2cPair> pairs, boolean drained, String failure) {
+        long sent = 0;
+        long delivered = 0;
+        long measured = 0;
+        long roundTrips = 0;
+        long lost = 0;
+        long dup = 0;
+        long reord = 0;
+        long rejected = 0;
+        long err = 0;
+        long exits = 0;
+        int disconnects = 0;
+        Histogram latency = new Histogram(S2cEndpoint.MAX_LATENCY_NANOS, 3);
+        for (S2cPair p : pairs) {
+            S2cEndpoint s = p.sender;
+            S2cEndpoint r = p.receiver;
+            sent += s.sent;
+            delivered += r.received;
+            measured += r.measured;
+            lost += r.tracker.lost(s.sent);
+            dup += r.tracker.duplicates() + r.tracker.invalid();
+            reord += r.tracker.reordered();
+            if (spec.closedLoop()) {
+                roundTrips += s.measured;
+                // Every arrival at the receiver was echoed once; what the sender did not get was lost on the way back.
+                lost += Math.max(0, r.received - s.received);
+                dup += Math.max(0, s.tracker.duplicates() - r.tracker.duplicates()) + s.tracker.invalid();
+                reord += s.tracker.reordered();
+            }
+            rejected += s.rejected + r.rejected;
+            err += s.errFrames + r.errFrames;
+            exits += s.exits + r.exits;
+            disconnects += (s.disconnected ? 1 : 0) + (r.disconnected ? 1 : 0);
+            for (S2cEndpoint e : List.of(s, r)) {
+                if (e.latency != null) {
+                    latency.add(e.latency);
+                }
+            }
+        }
+        return new S2cResult(spec, sent, delivered, measured, roundTrips, latency, lost, dup, reord, rejected, err, exits,
+                disconnects, drained, failure);
+    }
+
+    double seconds() {
+        return spec.durationMillis() / 1000.0;
+    }
+
+    /** Messages delivered per second in the measured window. */
+    double msgsPerSecond() {
+        return measuredDelivered / seconds();
+    }
+
+    /** DATA (plaintext) megabytes per second delivered, 10^6 bytes. */
+    double megabytesPerSecond() {
+        return measuredDelivered * (double) spec.size() / 1e6 / seconds();
+    }
+
+    double roundTripsPerSecond() {
+        return measuredRoundTrips / seconds();
+    }
+
+    String latencyKind() {
+        return spec.closedLoop() ? "round_trip" : "one_way";
+    }
+
+    /** Latency percentile in microseconds (NaN when nothing was measured). */
+    double latencyMicros(double percentile) {
+        return latency.getTotalCount() == 0 ? Double.NaN : latency.getValueAtPercentile(percentile) / 1000.0;
+    }
+
+    double maxLatencyMicros() {
+        return latency.getTotalCount() == 0 ? Double.NaN : latency.getMaxValue() / 1000.0;
+    }
+
+    /** No loss, no duplicates, nothing left in flight, no connection lost, no failure. */
+    boolean clean() {
+        return failure == null && drained && lost == 0 && duplicated == 0 && disconnects == 0 && rejected == 0;
+    }
+
+    String loopName() {
+        return spec.closedLoop() ? "closed" : "open";
+    }
+
+    Json toJson() {
+        Json lat = Json.obj().put("kind", latencyKind()).put("count", latency.getTotalCount())
+                .put("p50_us", latencyMicros(50)).put("p99_us", latencyMicros(99)).put("p999_us", latencyMicros(99.9))
+                .put("max_us", maxLatencyMicros()).put("mean_us", latency.getTotalCount() == 0 ? Double.NaN : latency.getMean() / 1000.0);
+        return Json.obj().put("mode", "s2c").put("target", spec.label()).put("direct", spec.direct())
+                .put("host", spec.direct() ? null : spec.host()).put("port", spec.direct() ? null : spec.port())
+                .put("pairs", spec.pairs()).put("size", spec.size()).put("loop", loopName()).put("window", spec.window())
+                .put("batch", spec.batch()).put("tunnel", spec.tunnel()).put("threads", spec.threads())
+                .put("transport", Transport.name()).put("warmup_s", spec.warmupMillis() / 1000.0).put("duration_s", seconds())
+                .put("sent", sent).put("delivered", delivered).put("measured_delivered", measuredDelivered)
+                .put("msgs_per_s", msgsPerSecond()).put("mb_per_s", megabytesPerSecond())
+                .put("round_trips_per_s", spec.closedLoop() ? roundTripsPerSecond() : null)
+                .put("latency", lat).put("lost", lost).put("duplicated", duplicated).put("reordered", reordered)
+                .put("tunnel_rejected", rejected).put("err_frames", errFrames).put("exit_frames", exits)
+                .put("disconnects", disconnects).put("drained", drained).put("clean", clean()).put("failure", failure);
+    }
+
+    String toTable() {
+        StringBuilder sb = new StringBuilder();
+        line(sb, "target", spec.label() + (spec.direct() ? " (loopback, no server)" : " " + spec.host() + ":" + spec.port()));
+        line(sb, "pairs x size", spec.pairs() + " x " + spec.size() + " B" + (spec.tunnel() ? " (tunnel, " + spec.dataLength() + " B on the wire)" : ""));
+        line(sb, "loop", spec.closedLoop() ? "closed (window 1, echo)" : "open (window " + spec.window() + ", batch " + spec.batch() + ")");
+        line(sb, "measured", String.format(Locale.ROOT, "%.1f s after %.1f s warm-up, %d threads (%s)", seconds(),
+                spec.warmupMillis() / 1000.0, spec.threads(), Transport.name()));
+        line(sb, "delivered msgs/s", String.format(Locale.ROOT, "%,.0f", msgsPerSecond()));
+        line(sb, "delivered MB/s", String.format(Locale.ROOT, "%.1f", megabytesPerSecond()));
+        if (spec.closedLoop()) {
+            line(sb, "round trips/s", String.format(Locale.ROOT, "%,.0f", roundTripsPerSecond()));
+        }
+        line(sb, "latency (" + latencyKind().replace('_', ' ') + ")", String.format(Locale.ROOT,
+                "p50 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us", latencyMicros(50), latencyMicros(99),
+                latencyMicros(99.9), maxLatencyMicros()));
+        line(sb, "sent / delivered", sent + " / " + delivered);
+        line(sb, "lost / dup / reordered", lost + " / " + duplicated + " / " + reordered);
+        if (spec.tunnel()) {
+            line(sb, "tunnel frames rejected", String.valueOf(rejected));
+        }
+        if (errFrames > 0 || exits > 0 || disconnects > 0) {
+            line(sb, "ERR / EXIT / disconnects", errFrames + " / " + exits + " / " + disconnects);
+        }
+        if (!drained) {
+            line(sb, "drained", "no: messages still in flight after " + spec.drainMillis() + " ms");
+        }
+        if (failure != null) {
+            line(sb, "failure", failure);
+        }
+        return sb.toString();
+    }
+
+    private static void line(StringBuilder sb, String name, String value) {
+        sb.append(String.format(Locale.ROOT, "%-24s %s%n", name, value));
+    }
+}
