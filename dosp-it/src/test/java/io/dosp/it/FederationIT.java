@@ -167,16 +167,15 @@ class FederationIT {
                     a.send(c.vip(), "m" + sent++);
                 }
             }
-            // Every message arrives once, in order, unless its sender was told S2CF; none loops or repeats.
+            // Every message arrives exactly once unless its sender was told S2CF; none loops or repeats. (Order is
+            // kept on a stable path; messages still in flight when the route changes may be overtaken by ones
+            // sent on the new path, as README "Federation" says.)
             int received = 0;
-            int last = -1;
-            List<Integer> order = new ArrayList<>();
+            java.util.Set<Integer> seen = new java.util.HashSet<>();
             Incoming in;
             while ((in = c.receive(Duration.ofSeconds(2))) != null) {
                 int k = Integer.parseInt(in.text().substring(1));
-                order.add(k);
-                assertThat(k).as("no duplicate or reorder; received so far %s", order).isGreaterThan(last);
-                last = k;
+                assertThat(seen.add(k)).as("message m%d delivered twice", k).isTrue();
                 received++;
             }
             int failed = failures.get();
