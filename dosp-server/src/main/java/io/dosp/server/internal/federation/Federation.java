@@ -171,8 +171,9 @@ public final class Federation {
 
     /** A forwarded S2C could not be delivered: tell the sender's server, when the links can carry it. */
     public void failed(S2cPacket p, String fromPeer) {
-        if (core.session(p.src()).isPresent()) {
-            core.session(p.src()).get().send(Packets.errS2cFailed(p.dst()));
+        var local = core.session(p.src());
+        if (local.isPresent()) {
+            local.get().send(Packets.errS2cFailed(p.dst()));
             return;
         }
         sendFailure(p.dst(), p.src(), config.maxHops());

@@ -118,10 +118,10 @@ public final class LinkFrames {
     }
 
     static SimplePacket fwd(S2cPacket s, int hopLimit) {
-        byte[] data = s.data();
-        ByteBuffer b = ByteBuffer.allocate(9 + data.length);
-        b.put((byte) hopLimit).putInt(s.dstValue()).putInt(s.srcValue()).put(data);
-        return Packets.custom(FWD, b.array());
+        // One copy of DATA per forwarded frame: the packet takes the array over (no defensive copy).
+        byte[] body = ByteBuffer.allocate(9 + s.dataLength()).put((byte) hopLimit).putInt(s.dstValue())
+                .putInt(s.srcValue()).put(s.dataBuffer()).array();
+        return (SimplePacket) io.dosp.protocol.PacketCodec.decodeBody(FWD, body, 0, body.length);
     }
 
     /** A forwarded S2C with its remaining hop limit. */
@@ -130,12 +130,11 @@ public final class LinkFrames {
 
     static Forwarded parseFwd(SimplePacket p) {
         require(p.bodyLength() >= 9, FWD, "FWD shorter than hop_limit + DST + SRC");
+        // After the hop byte the body is exactly an S2C body (DST SRC DATA): share it instead of copying again.
         byte[] body = p.body();
-        Vip dst = Vip.fromBytes(body, 1);
-        Vip src = Vip.fromBytes(body, 5);
-        byte[] data = new byte[body.length - 9];
-        System.arraycopy(body, 9, data, 0, data.length);
-        return new Forwarded(Packets.s2c(dst, src, data), body[0] & 0xff);
+        S2cPacket s2c = (S2cPacket) io.dosp.protocol.PacketCodec.decodeBody(io.dosp.protocol.PacketType.S2C.code(),
+                body, 1, body.length - 1);
+        return new Forwarded(s2c, body[0] & 0xff);
     }
 
     static SimplePacket fwdFail(Vip dst, Vip src, int hopLimit) {
