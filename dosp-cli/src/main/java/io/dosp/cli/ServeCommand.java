@@ -4,7 +4,7 @@ import ch.qos.logback.classic.Level;
 import io.dosp.cli.config.ConfigException;
 import io.dosp.cli.config.ConfigLayer;
 import io.dosp.cli.config.Origin;
-import io.dosp.cli.config.PeerSpec;
+import io.dosp.protocol.PeerSpec;
 import io.dosp.cli.config.ServeConfigLoader;
 import io.dosp.cli.config.ServeSettings;
 import io.dosp.cli.config.Setting;

@@ -2,11 +2,13 @@ package io.dosp.client;
 
 import io.dosp.client.internal.ClientCore;
 import io.dosp.client.internal.ClientShared;
+import io.dosp.protocol.Backoff;
 import io.dosp.protocol.ExitCode;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Packets;
 import io.dosp.protocol.RqipReply;
+import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
 import java.nio.ByteBuffer;
@@ -117,14 +119,11 @@ public final class DospClient implements AutoCloseable {
     }
 
     private static boolean reconnectable(String reason) {
-        return reason == null || !(reason.equals("Disconnected by admin") || reason.contains("blocked")
-                || reason.contains("banned") || reason.contains("whitelist") || reason.contains("authentication"));
+        return reason == null || ServerExitReason.of(reason).reconnect();
     }
 
     private void scheduleReconnect(Vip previous, int attempt) {
-        long base = Math.min(options.reconnectMaxDelay().toNanos(),
-                options.reconnectInitialDelay().toNanos() << Math.min(attempt, 30));
-        long delay = (long) (base * (0.5 + 0.5 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
+        long delay = new Backoff(options.reconnectInitialDelay(), options.reconnectMaxDelay()).delayNanos(attempt);
         io.dosp.client.internal.SharedResources.scheduler().schedule(() -> {
             if (closed) {
                 return;

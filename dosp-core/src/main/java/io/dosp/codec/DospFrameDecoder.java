@@ -47,6 +47,14 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        decode(in, out);
+    }
+
+    /**
+     * Decodes at most one frame from {@code in} outside a pipeline (benchmarks, tools): adds a
+     * packet or an {@link InvalidFrame} to {@code out}, or nothing while the frame is incomplete.
+     */
+    public void decode(ByteBuf in, List<Object> out) {
         if (discarding) {
             in.skipBytes(in.readableBytes());
             return;

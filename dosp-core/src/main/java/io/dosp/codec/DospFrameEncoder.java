@@ -37,6 +37,16 @@ public final class DospFrameEncoder extends MessageToByteEncoder<Packet> {
 
     @Override
     protected void encode(ChannelHandlerContext ctx, Packet packet, ByteBuf out) {
+        encode(packet, out);
+    }
+
+    /**
+     * Encodes one frame into {@code out} outside a pipeline (benchmarks, tools): exactly what the
+     * handler writes for {@code packet}, compressed when this encoder compresses.
+     *
+     * @throws FrameTooLargeException when the body exceeds the maximum frame size
+     */
+    public void encode(Packet packet, ByteBuf out) {
         int bodyLength = packet.bodyLength();
         if (bodyLength > maxFrameSize) {
             throw new FrameTooLargeException(packet.typeCode(), bodyLength, maxFrameSize);

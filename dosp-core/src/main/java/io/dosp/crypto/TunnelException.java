@@ -1,5 +1,6 @@
 package io.dosp.crypto;
 
+import io.dosp.protocol.DospException;
 import java.util.Objects;
 
 /**
@@ -10,7 +11,7 @@ import java.util.Objects;
  * at a high rate, and the stack says nothing that the reason does not. Immutable and therefore
  * safe to pass between threads.
  */
-public final class TunnelException extends RuntimeException {
+public final class TunnelException extends DospException {
     private static final long serialVersionUID = 1L;
 
     /** Which check failed. */
@@ -45,7 +46,7 @@ public final class TunnelException extends RuntimeException {
      * @param message detail for logs; must not contain key material
      */
     public TunnelException(Reason reason, String message) {
-        super(message, null, false, false);
+        super(message, null, false);
         this.reason = Objects.requireNonNull(reason, "reason");
     }
 
@@ -57,7 +58,7 @@ public final class TunnelException extends RuntimeException {
      * @param cause the underlying exception
      */
     public TunnelException(Reason reason, String message, Throwable cause) {
-        super(message, cause, false, false);
+        super(message, cause, false);
         this.reason = Objects.requireNonNull(reason, "reason");
     }
 

@@ -7,14 +7,14 @@ package io.dosp.protocol;
  * <p>Stackless: these are thrown for peer input, often, and the stack of the decoder says
  * nothing the message does not.
  */
-public class ProtocolException extends RuntimeException {
+public class ProtocolException extends DospException {
     private static final long serialVersionUID = 1L;
 
     private final ErrCode errCode;
 
     /** A protocol violation answered with {@code errCode} (may be {@code null}). */
     public ProtocolException(String message, ErrCode errCode) {
-        super(message, null, false, false);
+        super(message, null, false);
         this.errCode = errCode;
     }
 

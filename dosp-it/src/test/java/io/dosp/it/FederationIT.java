@@ -14,7 +14,7 @@ import io.dosp.protocol.Packets;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
 import io.dosp.server.ConnectedClient;
-import io.dosp.server.PeerSpec;
+import io.dosp.protocol.PeerSpec;
 import io.dosp.server.PeerStatus;
 import io.dosp.server.ServerListener;
 import java.nio.charset.StandardCharsets;
@@ -188,15 +188,15 @@ class FederationIT {
     void misconfigurationsAreLoggedAndHarmless() throws Exception {
         try (Mesh mesh = new Mesh(tmp, 2)) {
             // A peer pointing at the server itself (under two spellings): ignored.
-            mesh.server(0).addPeer(new PeerSpec("127.0.0.1", mesh.server(0).port(), null));
-            mesh.server(0).addPeer(new PeerSpec("localhost", mesh.server(0).port(), null));
+            mesh.server(0).addPeer(PeerSpec.of("127.0.0.1", mesh.server(0).port()));
+            mesh.server(0).addPeer(PeerSpec.of("localhost", mesh.server(0).port()));
             assertThat(mesh.server(0).peers()).isEmpty();
             // A peer pointing at a closed port: the link keeps retrying with backoff, nothing breaks.
             int closed;
             try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
                 closed = s.getLocalPort();
             }
-            mesh.server(0).addPeer(new PeerSpec("127.0.0.1", closed, null));
+            mesh.server(0).addPeer(PeerSpec.of("127.0.0.1", closed));
             await().atMost(Duration.ofSeconds(5)).until(() -> mesh.server(0).peers().stream()
                     .anyMatch(p -> p.address().endsWith(":" + closed) && p.reconnects() >= 2
                             && p.lastError().contains("connect failed")));
@@ -205,7 +205,7 @@ class FederationIT {
                     .template(Mesh.template(1)).build())) {
                 mesh.link(0, 1);
                 mesh.awaitRoute(0, 1, 1);
-                mesh.server(0).addPeer(new PeerSpec("127.0.0.1", clash.port(), null));
+                mesh.server(0).addPeer(PeerSpec.of("127.0.0.1", clash.port()));
                 await().atMost(Duration.ofSeconds(5)).until(() -> mesh.server(0).peers().stream()
                         .filter(p -> p.address().endsWith(":" + clash.port())).anyMatch(p -> p.state().equals("UP")));
                 String firstOwner = "127.0.0.1:" + mesh.server(1).port();

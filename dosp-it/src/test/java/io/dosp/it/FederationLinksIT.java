@@ -8,7 +8,7 @@ import io.dosp.client.DospClient;
 import io.dosp.client.Incoming;
 import io.dosp.protocol.VipTemplate;
 import io.dosp.server.DospServer;
-import io.dosp.server.PeerSpec;
+import io.dosp.protocol.PeerSpec;
 import io.dosp.server.ServerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,8 +28,8 @@ class FederationLinksIT {
         try (DospServer a = DospServer.start(Mesh.config(tmp, 0).build());
              DospServer b = DospServer.start(ServerConfig.builder().host("127.0.0.1").port(0).template("10.3.0.x")
                      .adminToken("admin-token-for-tests-0123").adminTokenFile(tmp.resolve("tb"))
-                     .peer(new PeerSpec("127.0.0.1", a.port(), VipTemplate.parse("10.1.0.x"))).build())) {
-            a.addPeer(new PeerSpec("127.0.0.1", b.port(), VipTemplate.parse("10.3.0.x")));
+                     .peer(PeerSpec.of("127.0.0.1", a.port(), VipTemplate.parse("10.1.0.x"))).build())) {
+            a.addPeer(PeerSpec.of("127.0.0.1", b.port(), VipTemplate.parse("10.3.0.x")));
             await().atMost(Duration.ofSeconds(10)).until(() -> a.peers().stream().anyMatch(p -> p.state().equals("UP")));
             await().atMost(Duration.ofSeconds(10)).until(() -> b.peers().stream().anyMatch(p -> p.state().equals("UP")));
             assertThat(a.peers()).singleElement().satisfies(p -> assertThat(p.extended()).isFalse());
@@ -50,7 +50,7 @@ class FederationLinksIT {
     void aPeerWithTheWrongMeshKeyIsRefused() {
         try (DospServer a = DospServer.start(Mesh.config(tmp, 0).build());
              DospServer intruder = DospServer.start(Mesh.config(tmp, 1).meshKey("a-different-mesh-key-999").build())) {
-            intruder.addPeer(new PeerSpec("127.0.0.1", a.port(), null));
+            intruder.addPeer(PeerSpec.of("127.0.0.1", a.port()));
             await().atMost(Duration.ofSeconds(5)).until(() -> intruder.peers().stream()
                     .anyMatch(p -> p.lastError().contains("Peer authentication failed")
                             || p.lastError().contains("mesh key")));

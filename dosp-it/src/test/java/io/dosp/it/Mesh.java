@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 import io.dosp.client.ClientOptions;
 import io.dosp.client.DospClient;
 import io.dosp.server.DospServer;
-import io.dosp.server.PeerSpec;
+import io.dosp.protocol.PeerSpec;
 import io.dosp.server.RouteInfo;
 import io.dosp.server.ServerConfig;
 import java.nio.file.Path;
@@ -41,7 +41,7 @@ final class Mesh implements AutoCloseable {
 
     /** Server i links to server j (j links back automatically once i proves the key). */
     void link(int i, int j) {
-        servers.get(i).addPeer(new PeerSpec("127.0.0.1", servers.get(j).port(), null));
+        servers.get(i).addPeer(PeerSpec.of("127.0.0.1", servers.get(j).port()));
     }
 
     void unlink(int i, int j) {

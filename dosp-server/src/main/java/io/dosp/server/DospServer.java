@@ -1,6 +1,7 @@
 package io.dosp.server;
 
 import io.dosp.protocol.PacketType;
+import io.dosp.protocol.PeerSpec;
 import io.dosp.protocol.Vip;
 import io.dosp.server.internal.ClientSession;
 import io.dosp.server.internal.ServerCore;

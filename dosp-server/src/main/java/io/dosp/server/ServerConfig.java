@@ -1,6 +1,7 @@
 package io.dosp.server;
 
 import io.dosp.codec.DospFrameDecoder;
+import io.dosp.protocol.PeerSpec;
 import io.dosp.protocol.Vip;
 import io.dosp.protocol.VipTemplate;
 import java.nio.file.Path;
@@ -750,7 +751,7 @@ public final class ServerConfig {
             require(maxAcceptRate >= 0, "maxAcceptRate", "must be 0 (unlimited) or positive");
             require(peerQueueBytes >= maxFrameSize + 5, "peerQueueBytes", "must hold at least one maximum frame");
             for (PeerSpec p : peers) {
-                require(p.template() == null || !p.template().equals(template), "peers",
+                require(p.template().isEmpty() || !p.template().get().equals(template), "peers",
                         "peer " + p + " claims this server's own template " + template);
             }
             Set<String> normBanned = new LinkedHashSet<>();

@@ -1,5 +1,6 @@
 package io.dosp.cli.config;
 
+import io.dosp.protocol.PeerSpec;
 import io.dosp.server.ServerConfig;
 import java.nio.file.Path;
 import java.util.List;

@@ -30,6 +30,7 @@ import static io.dosp.cli.config.Settings.SOCKET_TIMEOUT;
 import static io.dosp.cli.config.Settings.WHITELIST_HASHES;
 import static io.dosp.cli.config.Settings.WORKER_THREADS;
 
+import io.dosp.protocol.PeerSpec;
 import io.dosp.server.ServerConfig;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -81,7 +82,7 @@ public final class ServerConfigMapper {
         String meshKey = r.value(MESH_KEY);
         b.meshKey(meshKey.isBlank() ? null : meshKey.trim());
         for (PeerSpec p : r.value(PEERS)) {
-            b.peer(new io.dosp.server.PeerSpec(p.host(), p.port(), p.template().orElse(null)));
+            b.peer(p);
         }
         ServerConfig config;
         try {

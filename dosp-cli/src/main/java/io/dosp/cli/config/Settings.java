@@ -4,6 +4,7 @@ import static io.dosp.cli.config.Setting.Section.ACCESS;
 import static io.dosp.cli.config.Setting.Section.FEDERATION;
 import static io.dosp.cli.config.Setting.Section.LIMITS;
 
+import io.dosp.protocol.PeerSpec;
 import io.dosp.protocol.Vip;
 import io.dosp.server.ServerConfig;
 import java.nio.file.Path;

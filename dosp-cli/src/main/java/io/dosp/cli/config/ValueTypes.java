@@ -1,5 +1,6 @@
 package io.dosp.cli.config;
 
+import io.dosp.protocol.PeerSpec;
 import io.dosp.protocol.Vip;
 import io.dosp.protocol.VipTemplate;
 import java.math.BigDecimal;

@@ -3,6 +3,7 @@ package io.dosp.cli.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dosp.protocol.PeerSpec;
 import io.dosp.protocol.VipTemplate;
 import java.time.Duration;
 import java.util.Optional;

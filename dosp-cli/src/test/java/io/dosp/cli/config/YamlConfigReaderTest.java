@@ -2,6 +2,7 @@ package io.dosp.cli.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dosp.protocol.PeerSpec;
 import io.dosp.protocol.VipTemplate;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.dosp.server.internal;
 
+import io.dosp.protocol.PeerSpec;
 import io.dosp.protocol.Vip;
 import io.dosp.server.ClientStats;
 import io.dosp.server.DropReason;
@@ -192,7 +193,7 @@ final class AdminCommands {
             return NO_FEDERATION;
         }
         try {
-            io.dosp.server.PeerSpec p = io.dosp.server.PeerSpec.parse(spec);
+            PeerSpec p = PeerSpec.parse(spec);
             core.federation().get().addPeer(p);
             return "Linking to peer " + p;
         } catch (IllegalArgumentException e) {

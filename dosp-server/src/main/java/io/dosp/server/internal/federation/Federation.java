@@ -6,7 +6,7 @@ import io.dosp.protocol.Packets;
 import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
-import io.dosp.server.PeerSpec;
+import io.dosp.protocol.PeerSpec;
 import io.dosp.server.PeerStatus;
 import io.dosp.server.RouteInfo;
 import io.dosp.server.ServerConfig;
@@ -102,12 +102,12 @@ public final class Federation {
             LOG.warn("Peer {} is this server itself; not linking to it", spec);
             return;
         }
-        if (spec.template() != null) {
-            if (spec.template().equals(config.template())) {
+        if (spec.template().isPresent()) {
+            if (spec.template().get().equals(config.template())) {
                 LOG.warn("Peer {} claims this server's own template; ignoring the template", spec);
             } else {
                 referenceIps.add(address.substring(0, address.lastIndexOf(':')));
-                if (routes.putStatic(address, spec.template(), spec.host(), spec.port())) {
+                if (routes.putStatic(address, spec.template().get(), spec.host(), spec.port())) {
                     advertiseAll();
                 }
             }
@@ -275,7 +275,7 @@ public final class Federation {
         PeerLink ours = links.get(address);
         if (ours == null) {
             if (!stopping) {
-                addPeer(new PeerSpec(pa.hello().host(), pa.hello().port(), null)); // our direction of the link
+                addPeer(PeerSpec.of(pa.hello().host(), pa.hello().port())); // our direction of the link
             }
         } else {
             advertiseTo(ours); // the peer (re)joined: tell it our routes now, not at the next heartbeat

@@ -2,6 +2,7 @@ package io.dosp.server.internal.federation;
 
 import io.dosp.codec.DospCodec;
 import io.dosp.codec.InvalidFrame;
+import io.dosp.protocol.Backoff;
 import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.ErrorReply;
 import io.dosp.protocol.Packet;
@@ -19,7 +20,6 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -200,9 +200,7 @@ final class PeerLink {
         if (state == State.REMOVED || fed.stopping()) {
             return;
         }
-        long base = Math.min(fed.config().peerReconnectMax().toNanos(),
-                fed.config().peerReconnectInitial().toNanos() << Math.min(attempt++, 30));
-        long delay = (long) (base * (0.5 + 0.5 * ThreadLocalRandom.current().nextDouble()));
+        long delay = new Backoff(fed.config().peerReconnectInitial(), fed.config().peerReconnectMax()).delayNanos(attempt++);
         reconnects.incrementAndGet();
         fed.group().next().schedule(this::connect, delay, TimeUnit.NANOSECONDS);
     }

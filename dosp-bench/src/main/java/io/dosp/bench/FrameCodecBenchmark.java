@@ -1,5 +1,9 @@
-package io.dosp.codec;
+package io.dosp.bench;
 
+import io.dosp.codec.Compression;
+import io.dosp.codec.DospFrameDecoder;
+import io.dosp.codec.DospFrameEncoder;
+import io.dosp.codec.Zlib;
 import io.dosp.protocol.Packets;
 import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.Vip;
@@ -61,7 +65,7 @@ public class FrameCodecBenchmark {
         encoder = new DospFrameEncoder(1 << 20, c);
         decoder = new DospFrameDecoder(1 << 20, c);
         out = PooledByteBufAllocator.DEFAULT.directBuffer(2 * size + 64);
-        encoder.encode(null, packet, out);
+        encoder.encode(packet, out);
         wire = PooledByteBufAllocator.DEFAULT.directBuffer(out.readableBytes()).writeBytes(out);
     }
 
@@ -76,7 +80,7 @@ public class FrameCodecBenchmark {
     @Benchmark
     public int encode() {
         out.clear();
-        encoder.encode(null, packet, out);
+        encoder.encode(packet, out);
         return out.readableBytes();
     }
 
@@ -85,7 +89,7 @@ public class FrameCodecBenchmark {
     public Object decode() {
         decoded.clear();
         wire.readerIndex(0);
-        decoder.decode(null, wire, decoded);
+        decoder.decode(wire, decoded);
         return decoded.get(0);
     }
 }

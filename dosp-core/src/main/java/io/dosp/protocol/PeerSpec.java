@@ -1,17 +1,19 @@
-package io.dosp.cli.config;
+package io.dosp.protocol;
 
-import io.dosp.protocol.VipTemplate;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A federation peer as configured: {@code HOST:PORT[:TEMPLATE]} (IPv6 hosts in brackets,
- * {@code [::1]:7744}). The template, when given, is the peer's vIP template, needed for peers
- * that do not advertise theirs (the Python reference always sends empty advertisements).
+ * A federation peer to link to, as configured: its DoSP (client) port and, optionally, the vIP
+ * template it owns. The template is required for a reference (Python) peer, whose advertisements
+ * are always empty; a peer of this project announces its templates itself. Written
+ * {@code HOST:PORT[:TEMPLATE]}, IPv6 hosts in brackets: {@code [::1]:7744:7.11.0.x}.
  *
- * @param host     host name or address
+ * <p>Immutable.
+ *
+ * @param host     host name or address (an IPv6 address without brackets)
  * @param port     the peer's DoSP port, 1..65535
- * @param template the peer's template, if configured
+ * @param template the template it owns, if configured; empty to learn it from its advertisements
  */
 public record PeerSpec(String host, int port, Optional<VipTemplate> template) {
 
@@ -27,8 +29,19 @@ public record PeerSpec(String host, int port, Optional<VipTemplate> template) {
         }
     }
 
+    /** A peer that advertises its own templates (a server of this project). */
+    public static PeerSpec of(String host, int port) {
+        return new PeerSpec(host, port, Optional.empty());
+    }
+
+    /** A peer owning {@code template} (required for a reference peer). */
+    public static PeerSpec of(String host, int port, VipTemplate template) {
+        return new PeerSpec(host, port, Optional.of(template));
+    }
+
     /**
-     * Parses {@code HOST:PORT[:TEMPLATE]}.
+     * Parses {@code HOST:PORT} or {@code HOST:PORT:TEMPLATE}, IPv6 hosts in brackets
+     * ({@code 10.0.0.5:7744:66.11.5.x}, {@code [fe80::1]:7745}).
      *
      * @throws IllegalArgumentException naming the input and what is wrong
      */
@@ -85,9 +98,16 @@ public record PeerSpec(String host, int port, Optional<VipTemplate> template) {
         return new IllegalArgumentException("'" + text + "' is not HOST:PORT[:TEMPLATE]: " + why);
     }
 
+    /**
+     * {@code host:port} ({@code [host]:port} for IPv6): the peer's identity in logs, admin output
+     * and the routing table.
+     */
+    public String address() {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
     @Override
     public String toString() {
-        String h = host.contains(":") ? "[" + host + "]" : host;
-        return h + ":" + port + template.map(t -> ":" + t).orElse("");
+        return address() + template.map(t -> ":" + t).orElse("");
     }
 }

@@ -1,0 +1,91 @@
+package io.dosp.protocol;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Why a server ended a connection: the reason texts a server sends in EXIT (spec 3, step 6), as
+ * a type that says whether a client should come back. Servers of this project send exactly
+ * {@link #text()}; the reference sends {@link #SERVER_FULL}, {@link #KICKED},
+ * {@link #HASH_BLOCKED} and an empty body on shutdown ({@link #SHUTDOWN_REFERENCE}).
+ *
+ * <p>A client classifies the text it received with {@link #of(String)}: a text no server of this
+ * project sends is {@link #OTHER}, after which reconnecting is allowed (the server did not say
+ * the client is unwelcome).
+ */
+public enum ServerExitReason {
+    /** The server stops (ours). */
+    SHUTTING_DOWN("Server shutting down", true),
+    /** The reference's shutdown: an empty EXIT body. */
+    SHUTDOWN_REFERENCE("", true),
+    /** No vIP or connection slot is free. */
+    SERVER_FULL("Server full", true),
+    /** The server's accept rate limit refused the connection. */
+    ACCEPT_RATE("Too many new connections, retry later", true),
+    /** An admin kicked the client. */
+    KICKED("Disconnected by admin", false),
+    /** The client's remote address is banned. */
+    ADDRESS_BANNED("Your address is banned", false),
+    /** The client's machine hash is banned. */
+    HASH_BLOCKED("Your client hash is blocked", false),
+    /** Whitelist mode: the client sent no machine hash. */
+    HASH_REQUIRED("Client hash required (whitelist mode)", false),
+    /** Whitelist mode: the client's machine hash is not on the list. */
+    NOT_WHITELISTED("Your client hash is not whitelisted", false),
+    /** Too many failed AUTH attempts on one connection. */
+    AUTH_FAILURES("Too many failed authentication attempts", false),
+    /** The client sent nothing for the idle timeout. */
+    IDLE_TIMEOUT("Idle timeout", true),
+    /** The client did not read for the slow-consumer timeout. */
+    SLOW_CONSUMER("Too slow: not reading", true),
+    /** The client's pending outbound bytes passed the hard limit. */
+    OUTBOUND_LIMIT("Too slow: outbound buffer limit exceeded", true),
+    /** A frame header announced more than the server's maximum frame size. */
+    PACKET_TOO_LARGE(FrameTooLargeException.EXIT_REASON, true),
+    /** A server linked to itself as a federation peer. */
+    PEER_SELF("Peer link to itself refused", false),
+    /** A federation peer failed the mesh-key proof. */
+    PEER_AUTH_FAILED("Peer authentication failed", false),
+    /** Any other text. */
+    OTHER(null, true);
+
+    private static final Map<String, ServerExitReason> BY_TEXT = new HashMap<>();
+
+    static {
+        for (ServerExitReason r : values()) {
+            if (r.text != null) {
+                BY_TEXT.put(r.text, r);
+            }
+        }
+    }
+
+    private final String text;
+    private final boolean reconnect;
+
+    ServerExitReason(String text, boolean reconnect) {
+        this.text = text;
+        this.reconnect = reconnect;
+    }
+
+    /** The EXIT body text a server sends for this reason; {@code null} for {@link #OTHER}. */
+    public String text() {
+        return text;
+    }
+
+    /**
+     * Whether a client that reconnects automatically should try again after this reason: false
+     * when the server said the client is unwelcome (kicked, banned, not whitelisted, failed
+     * authentication), true when the cause may pass (full, shutting down, idle, too slow).
+     */
+    public boolean reconnect() {
+        return reconnect;
+    }
+
+    /** The reason a server's EXIT text stands for; {@link #OTHER} for unknown text, or null. */
+    public static ServerExitReason of(String text) {
+        if (text == null) {
+            return OTHER;
+        }
+        return BY_TEXT.getOrDefault(text, OTHER);
+    }
+}
