@@ -1,0 +1,15 @@
+/**
+ * DoSP core: the packet model, the wire codec, compression, MPAK, vIP templates and tunnel
+ * crypto. No client or server code. Every package is API.
+ */
+module io.dosp.core {
+    // Netty types appear in the codec's public signatures (handlers, ByteBuf).
+    requires transitive io.netty.buffer;
+    requires transitive io.netty.codec;
+    requires transitive io.netty.transport;
+    requires io.netty.common;
+
+    exports io.dosp.codec;
+    exports io.dosp.crypto;
+    exports io.dosp.protocol;
+}
