@@ -38,6 +38,7 @@ final class HeartbeatTask implements Runnable {
                 nanos, nanos, TimeUnit.NANOSECONDS);
     }
 
+    /** One beat: closes the channel as dead after too many unanswered PINGs, else sends the next PING. */
     @Override
     public void run() {
         if (!channel.isActive()) {

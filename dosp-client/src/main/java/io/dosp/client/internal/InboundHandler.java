@@ -56,6 +56,7 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
         this.onLost = onLost;
     }
 
+    /** Hands a decoded packet (each packet of an MPAK in turn) to whoever waits for it. */
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof InvalidFrame f) {
@@ -209,6 +210,7 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
         deliver(new Incoming(s, false));
     }
 
+    /** Fails the handshake, requests and tunnel opens still waiting; reports a loss, or ends the queue when this side closed. */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         DisconnectedException d = state.disconnected;
@@ -226,6 +228,7 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
         }
     }
 
+    /** Closes the channel on a transport error (the close then runs {@link #channelInactive}). */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.debug("Connection to {} failed: {}", state.server, cause.toString());

@@ -55,6 +55,7 @@ public final class Reconnector implements ClientConnection.LossHandler {
         this.replace = replace;
     }
 
+    /** Ends the client for good, or schedules the first reconnect attempt; never blocks (runs on an I/O thread). */
     @Override
     public void lost(ClientConnection lost, DisconnectedException cause) {
         if (stopped) {
