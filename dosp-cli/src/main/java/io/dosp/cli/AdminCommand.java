@@ -6,6 +6,7 @@ import io.dosp.client.ClientOptions;
 import io.dosp.client.DisconnectedException;
 import io.dosp.client.DospClient;
 import io.dosp.client.DospClientException;
+import io.dosp.protocol.InvalidConfigException;
 import io.dosp.server.ServerConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -79,7 +80,7 @@ public final class AdminCommand implements Callable<Integer> {
         DospClient client;
         try {
             client = DospClient.connect(ClientOptions.builder().server(server).build());
-        } catch (IllegalArgumentException e) {
+        } catch (InvalidConfigException | IllegalArgumentException e) {
             System.err.println("dosp admin: " + e.getMessage());
             return Main.EXIT_USAGE;
         } catch (DospClientException e) {
@@ -121,10 +122,8 @@ public final class AdminCommand implements Callable<Integer> {
         } catch (DisconnectedException e) {
             throw e;
         } catch (AdminException e) {
-            // the client library words it as "admin command '...' on HOST failed: REASON"; show the server's ERR: line
-            String m = e.getMessage();
-            int at = m.indexOf(" failed: ");
-            System.err.println(at < 0 ? "dosp admin: " + m : "ERR:" + m.substring(at + " failed: ".length()));
+            // show the server's ERR: line as it sent it
+            System.err.println(e.serverReply() != null ? e.serverReply() : "dosp admin: " + e.getMessage());
             return false;
         } catch (DospClientException e) {
             System.err.println("dosp admin: " + e.getMessage());

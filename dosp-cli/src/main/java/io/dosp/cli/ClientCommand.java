@@ -6,6 +6,7 @@ import io.dosp.client.ClientOptions;
 import io.dosp.client.ConnectFailedException;
 import io.dosp.client.DospClient;
 import io.dosp.client.DospClientException;
+import io.dosp.protocol.InvalidConfigException;
 import io.dosp.protocol.Vip;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -56,7 +57,7 @@ public final class ClientCommand implements Callable<Integer> {
                 b.requestVip(Vip.parse(vip), false);
             }
             options = b.build();
-        } catch (IllegalArgumentException e) {
+        } catch (InvalidConfigException | IllegalArgumentException e) {
             System.err.println("dosp client: " + e.getMessage());
             return Main.EXIT_USAGE;
         }

@@ -1,17 +1,36 @@
 package io.dosp.client;
 
+import static io.dosp.client.internal.ConfigChecks.positive;
+import static io.dosp.client.internal.ConfigChecks.require;
+
 import io.dosp.client.internal.MachineHash;
 import io.dosp.codec.DospFrameDecoder;
+import io.dosp.protocol.InvalidConfigException;
 import io.dosp.protocol.Vip;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
- * How a {@link DospClient} connects and behaves. Immutable; built once with {@link #builder()}
- * and validated in {@link Builder#build()} (messages name the field). Reconnect and heartbeat are
- * off by default.
+ * How a {@link DospClient} connects and behaves: the server, the vIP to ask for, timeouts and
+ * limits, and three groups of their own: {@link TlsOptions}, {@link ReconnectOptions} and
+ * {@link HeartbeatOptions} (all three off by default).
+ *
+ * <pre>{@code
+ * ClientOptions options = ClientOptions.builder()
+ *         .server("chat.example.org", 7744)
+ *         .reconnect(r -> r.enabled(true).backoff(Duration.ofMillis(200), Duration.ofSeconds(10)))
+ *         .heartbeat(h -> h.interval(Duration.ofSeconds(15)).misses(3))
+ *         .build();
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe; built once with {@link #builder()} and validated in
+ * {@link Builder#build()}, which throws {@link InvalidConfigException} naming the field
+ * ({@code requestTimeout}, {@code reconnect.initialDelay}, ...).
  */
 public final class ClientOptions {
+    /** The server host. */
+    public static final String DEFAULT_HOST = "127.0.0.1";
     /** The DoSP port. */
     public static final int DEFAULT_PORT = 7744;
     /** TCP connect timeout. */
@@ -24,8 +43,12 @@ public final class ClientOptions {
     public static final Duration DEFAULT_TUNNEL_TIMEOUT = Duration.ofSeconds(10);
     /** Frame body limit, both directions. */
     public static final int DEFAULT_MAX_FRAME_SIZE = DospFrameDecoder.DEFAULT_MAX_FRAME_SIZE;
+    /** The smallest frame body limit accepted. */
+    public static final int MIN_MAX_FRAME_SIZE = 1024;
     /** Received messages buffered for {@link DospClient#receive()} before the oldest are dropped (and counted). */
     public static final int DEFAULT_RECEIVE_QUEUE = 65_536;
+    /** Whether CLIENT_INFO (the machine hash) is sent after the handshake, as the Python client does. */
+    public static final boolean DEFAULT_SEND_CLIENT_INFO = true;
 
     private final String host;
     private final int port;
@@ -40,22 +63,11 @@ public final class ClientOptions {
     private final String machineHash;
     private final boolean sendClientInfo;
     private final int receiveQueue;
-    private final boolean reconnect;
-    private final Duration reconnectInitialDelay;
-    private final Duration reconnectMaxDelay;
-    private final Duration heartbeatInterval;
-    private final int heartbeatMisses;
-    private final javax.net.ssl.SSLContext tls;
-    private final boolean tlsVerifyHostname;
+    private final TlsOptions tls;
+    private final ReconnectOptions reconnect;
+    private final HeartbeatOptions heartbeat;
 
-    private ClientOptions(Builder b) {
-        tls = b.tls;
-        tlsVerifyHostname = b.tlsVerifyHostname;
-        reconnect = b.reconnect;
-        reconnectInitialDelay = b.reconnectInitialDelay;
-        reconnectMaxDelay = b.reconnectMaxDelay;
-        heartbeatInterval = b.heartbeatInterval;
-        heartbeatMisses = b.heartbeatMisses;
+    private ClientOptions(Builder b, TlsOptions tls, ReconnectOptions reconnect, HeartbeatOptions heartbeat) {
         host = b.host;
         port = b.port;
         localName = b.localName;
@@ -69,11 +81,38 @@ public final class ClientOptions {
         machineHash = b.machineHash != null ? b.machineHash : MachineHash.compute();
         sendClientInfo = b.sendClientInfo;
         receiveQueue = b.receiveQueue;
+        this.tls = tls;
+        this.reconnect = reconnect;
+        this.heartbeat = heartbeat;
     }
 
     /** A builder with every default ({@code 127.0.0.1:7744}). */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** A builder holding these options, to derive others from them. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.host = host;
+        b.port = port;
+        b.localName = localName;
+        b.requestedVip = requestedVip;
+        b.fixedVip = fixedVip;
+        b.connectTimeout = connectTimeout;
+        b.handshakeTimeout = handshakeTimeout;
+        b.requestTimeout = requestTimeout;
+        b.tunnelTimeout = tunnelTimeout;
+        b.maxFrameSize = maxFrameSize;
+        b.machineHash = machineHash;
+        b.sendClientInfo = sendClientInfo;
+        b.receiveQueue = receiveQueue;
+        return b.tls(tls).reconnect(reconnect).heartbeat(heartbeat);
+    }
+
+    /** A copy of these options asking for {@code vip} (null: none) without insisting (used when reconnecting). */
+    public ClientOptions withRequestedVip(Vip vip) {
+        return toBuilder().requestVip(vip, false).build();
     }
 
     /** Server host (TCP). */
@@ -89,6 +128,11 @@ public final class ClientOptions {
     /** The in-process server's local transport name, or null for TCP. */
     public String localName() {
         return localName;
+    }
+
+    /** {@code host:port} or {@code local:name}, for messages. */
+    public String serverName() {
+        return localName != null ? "local:" + localName : host + ":" + port;
     }
 
     /** The vIP to request with RQIP after the handshake, or null. */
@@ -126,12 +170,12 @@ public final class ClientOptions {
         return maxFrameSize;
     }
 
-    /** The machine hash sent in CLIENT_INFO (64 hex characters). */
+    /** The machine hash sent in CLIENT_INFO (64 hex characters unless overridden). */
     public String machineHash() {
         return machineHash;
     }
 
-    /** Whether CLIENT_INFO is sent after the handshake (as the Python client does). */
+    /** Whether CLIENT_INFO is sent after the handshake. */
     public boolean sendClientInfo() {
         return sendClientInfo;
     }
@@ -141,82 +185,24 @@ public final class ClientOptions {
         return receiveQueue;
     }
 
-    /** Whether a lost connection is re-established automatically (off by default). */
-    public boolean reconnect() {
-        return reconnect;
-    }
-
-    /** First reconnect delay; doubles per failed attempt up to {@link #reconnectMaxDelay()}, with jitter. */
-    public Duration reconnectInitialDelay() {
-        return reconnectInitialDelay;
-    }
-
-    /** Longest reconnect delay. */
-    public Duration reconnectMaxDelay() {
-        return reconnectMaxDelay;
-    }
-
-    /** Heartbeat PING interval; {@link Duration#ZERO} when off (the default). */
-    public Duration heartbeatInterval() {
-        return heartbeatInterval;
-    }
-
-    /** Unanswered heartbeat PINGs after which the connection is declared dead. */
-    public int heartbeatMisses() {
-        return heartbeatMisses;
-    }
-
-    /** The TLS context, or null when TLS is off (the default). */
-    public javax.net.ssl.SSLContext tls() {
+    /** TLS (off unless a context is set). */
+    public TlsOptions tls() {
         return tls;
     }
 
-    /** Whether the server certificate must match the host name (on by default when TLS is on). */
-    public boolean tlsVerifyHostname() {
-        return tlsVerifyHostname;
+    /** Reconnect (off by default). */
+    public ReconnectOptions reconnect() {
+        return reconnect;
     }
 
-    /** A copy of these options asking for {@code vip} without insisting (used when reconnecting). */
-    public ClientOptions withRequestedVip(Vip vip) {
-        Builder b = toBuilder();
-        b.requestedVip = vip;
-        b.fixedVip = false;
-        return b.build();
+    /** Heartbeat (off by default). */
+    public HeartbeatOptions heartbeat() {
+        return heartbeat;
     }
 
-    private Builder toBuilder() {
-        Builder b = new Builder();
-        b.host = host;
-        b.port = port;
-        b.localName = localName;
-        b.requestedVip = requestedVip;
-        b.fixedVip = fixedVip;
-        b.connectTimeout = connectTimeout;
-        b.handshakeTimeout = handshakeTimeout;
-        b.requestTimeout = requestTimeout;
-        b.tunnelTimeout = tunnelTimeout;
-        b.maxFrameSize = maxFrameSize;
-        b.machineHash = machineHash;
-        b.sendClientInfo = sendClientInfo;
-        b.receiveQueue = receiveQueue;
-        b.reconnect = reconnect;
-        b.reconnectInitialDelay = reconnectInitialDelay;
-        b.reconnectMaxDelay = reconnectMaxDelay;
-        b.heartbeatInterval = heartbeatInterval;
-        b.heartbeatMisses = heartbeatMisses;
-        b.tls = tls;
-        b.tlsVerifyHostname = tlsVerifyHostname;
-        return b;
-    }
-
-    /** {@code host:port} or {@code local:name}, for messages. */
-    public String serverName() {
-        return localName != null ? "local:" + localName : host + ":" + port;
-    }
-
-    /** Builds {@link ClientOptions}; not thread-safe. */
+    /** Builds {@link ClientOptions}; not thread-safe. Every setter returns the builder. */
     public static final class Builder {
-        private String host = "127.0.0.1";
+        private String host = DEFAULT_HOST;
         private int port = DEFAULT_PORT;
         private String localName;
         private Vip requestedVip;
@@ -227,56 +213,16 @@ public final class ClientOptions {
         private Duration tunnelTimeout = DEFAULT_TUNNEL_TIMEOUT;
         private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
         private String machineHash;
-        private boolean sendClientInfo = true;
+        private boolean sendClientInfo = DEFAULT_SEND_CLIENT_INFO;
         private int receiveQueue = DEFAULT_RECEIVE_QUEUE;
-        private boolean reconnect;
-        private Duration reconnectInitialDelay = Duration.ofMillis(100);
-        private Duration reconnectMaxDelay = Duration.ofSeconds(30);
-        private Duration heartbeatInterval = Duration.ZERO;
-        private int heartbeatMisses = 3;
-        private javax.net.ssl.SSLContext tls;
-        private boolean tlsVerifyHostname = true;
+        private TlsOptions.Builder tls = TlsOptions.builder();
+        private ReconnectOptions.Builder reconnect = ReconnectOptions.builder();
+        private HeartbeatOptions.Builder heartbeat = HeartbeatOptions.builder();
 
         private Builder() {
         }
 
-        /**
-         * Connect over TLS with this context (its trust managers decide which server certificates are
-         * accepted); the certificate must match the host name. TLS is off by default: reference servers
-         * do not speak it.
-         */
-        public Builder tls(javax.net.ssl.SSLContext context) {
-            return tls(context, true);
-        }
-
-        /** Connect over TLS; {@code verifyHostname=false} accepts a trusted certificate for any host name. */
-        public Builder tls(javax.net.ssl.SSLContext context, boolean verifyHostname) {
-            this.tls = context;
-            this.tlsVerifyHostname = verifyHostname;
-            return this;
-        }
-
-        /**
-         * Re-establish a lost connection automatically: attempts after {@code initialDelay}, doubling up
-         * to {@code maxDelay}, each with random jitter (50–100% of the delay). The client asks for its
-         * previous vIP again, and tunnels are re-opened on the first send to a former tunnel peer. No
-         * reconnect after {@link DospClient#close()}, or when the server kicked or banned the client.
-         */
-        public Builder reconnect(Duration initialDelay, Duration maxDelay) {
-            this.reconnect = true;
-            this.reconnectInitialDelay = initialDelay;
-            this.reconnectMaxDelay = maxDelay;
-            return this;
-        }
-
-        /** Send PING every {@code interval}; after {@code misses} unanswered PINGs the connection is declared dead. */
-        public Builder heartbeat(Duration interval, int misses) {
-            this.heartbeatInterval = interval;
-            this.heartbeatMisses = misses;
-            return this;
-        }
-
-        /** Server host and port. */
+        /** Server host and port (TCP). */
         public Builder server(String host, int port) {
             this.host = host;
             this.port = port;
@@ -287,7 +233,7 @@ public final class ClientOptions {
         /**
          * Server as {@code host:port} or {@code host} (port 7744).
          *
-         * @throws IllegalArgumentException when the port is not a number
+         * @throws InvalidConfigException naming {@code server} when the port is not a number
          */
         public Builder server(String hostPort) {
             Objects.requireNonNull(hostPort, "server");
@@ -298,7 +244,7 @@ public final class ClientOptions {
             try {
                 return server(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("server: '" + hostPort + "' is not host:port (port must be a number)");
+                throw new InvalidConfigException("server", "'" + hostPort + "' is not host:port (port must be a number)");
             }
         }
 
@@ -339,13 +285,13 @@ public final class ClientOptions {
             return this;
         }
 
-        /** Frame body limit (at least 1 KiB). */
+        /** Frame body limit (at least {@link #MIN_MAX_FRAME_SIZE}). */
         public Builder maxFrameSize(int bytes) {
             this.maxFrameSize = bytes;
             return this;
         }
 
-        /** Overrides the machine hash (tests, or several identities on one machine). */
+        /** Overrides the machine hash (tests, or several identities on one machine); hex. */
         public Builder machineHash(String hash) {
             this.machineHash = hash;
             return this;
@@ -363,10 +309,46 @@ public final class ClientOptions {
             return this;
         }
 
+        /** Edits the TLS group, e.g. {@code tls(t -> t.context(sslContext))}. */
+        public Builder tls(Consumer<TlsOptions.Builder> edit) {
+            edit.accept(tls);
+            return this;
+        }
+
+        /** Replaces the TLS group. */
+        public Builder tls(TlsOptions options) {
+            this.tls = options.toBuilder();
+            return this;
+        }
+
+        /** Edits the reconnect group, e.g. {@code reconnect(r -> r.enabled(true).backoff(initial, max))}. */
+        public Builder reconnect(Consumer<ReconnectOptions.Builder> edit) {
+            edit.accept(reconnect);
+            return this;
+        }
+
+        /** Replaces the reconnect group. */
+        public Builder reconnect(ReconnectOptions options) {
+            this.reconnect = options.toBuilder();
+            return this;
+        }
+
+        /** Edits the heartbeat group, e.g. {@code heartbeat(h -> h.interval(Duration.ofSeconds(15)))}. */
+        public Builder heartbeat(Consumer<HeartbeatOptions.Builder> edit) {
+            edit.accept(heartbeat);
+            return this;
+        }
+
+        /** Replaces the heartbeat group. */
+        public Builder heartbeat(HeartbeatOptions options) {
+            this.heartbeat = options.toBuilder();
+            return this;
+        }
+
         /**
          * Validates and builds.
          *
-         * @throws IllegalArgumentException naming the first invalid field
+         * @throws InvalidConfigException naming the first invalid field
          */
         public ClientOptions build() {
             if (localName == null) {
@@ -377,29 +359,17 @@ public final class ClientOptions {
             positive(handshakeTimeout, "handshakeTimeout");
             positive(requestTimeout, "requestTimeout");
             positive(tunnelTimeout, "tunnelTimeout");
-            require(maxFrameSize >= 1024, "maxFrameSize", "must be at least 1024, got " + maxFrameSize);
-            require(receiveQueue >= 1, "receiveQueue", "must be at least 1");
-            positive(reconnectInitialDelay, "reconnectInitialDelay");
-            require(reconnectMaxDelay != null && reconnectMaxDelay.compareTo(reconnectInitialDelay) >= 0,
-                    "reconnectMaxDelay", "must be at least the initial delay");
-            require(heartbeatInterval != null && !heartbeatInterval.isNegative(), "heartbeatInterval",
-                    "must be zero (off) or positive");
-            require(heartbeatMisses >= 1, "heartbeatMisses", "must be at least 1");
-            require(tls == null || localName == null, "tls", "is for TCP; the in-process transport needs none");
+            require(maxFrameSize >= MIN_MAX_FRAME_SIZE, "maxFrameSize",
+                    "must be at least " + MIN_MAX_FRAME_SIZE + ", got " + maxFrameSize);
+            require(receiveQueue >= 1, "receiveQueue", "must be at least 1, got " + receiveQueue);
+            ReconnectOptions r = reconnect.build();
+            HeartbeatOptions h = heartbeat.build();
+            TlsOptions t = tls.build();
+            require(!t.enabled() || localName == null, "tls.context", "is for TCP; the in-process transport needs none");
             require(!fixedVip || requestedVip != null, "fixedVip", "needs a requested vIP");
             require(machineHash == null || machineHash.matches("[0-9a-fA-F]{1,128}"), "machineHash",
                     "must be hex (the reference sends 64 hex characters)");
-            return new ClientOptions(this);
-        }
-
-        private static void positive(Duration d, String field) {
-            require(d != null && !d.isNegative() && !d.isZero(), field, "must be positive");
-        }
-
-        private static void require(boolean ok, String field, String message) {
-            if (!ok) {
-                throw new IllegalArgumentException(field + ": " + message);
-            }
+            return new ClientOptions(this, t, r, h);
         }
     }
 }

@@ -1,14 +1,16 @@
 package io.dosp.client;
 
-import io.dosp.client.internal.ClientCore;
-import io.dosp.client.internal.ClientShared;
-import io.dosp.protocol.Backoff;
+import io.dosp.client.internal.ClientConnection;
+import io.dosp.client.internal.ClientThreads;
+import io.dosp.client.internal.FunctionError;
+import io.dosp.client.internal.ListenerNotifier;
+import io.dosp.client.internal.ReceiveQueue;
+import io.dosp.client.internal.Reconnector;
+import io.dosp.client.internal.Replies;
 import io.dosp.protocol.ExitCode;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Packets;
-import io.dosp.protocol.RqipReply;
-import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
 import java.nio.ByteBuffer;
@@ -38,21 +40,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code ...Async} twin returning a {@link CompletableFuture}. Replies are matched to requests even
  * while other traffic arrives in between. Listener callbacks run on the client's callback thread
  * (see {@link ClientListener}). Close the client to release it; the I/O threads are shared daemons.
+ *
+ * <p>Ownership: the client holds its current connection (replaced on reconnect), its receive queue
+ * and its listeners; the I/O, callback and reconnect threads are shared by every client in the JVM.
  */
 public final class DospClient implements AutoCloseable {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DospClient.class);
     private final ClientOptions options;
-    private final ClientShared shared;
-    private volatile ClientCore core;
-    private volatile boolean closed;
-    private final java.util.Set<Vip> formerTunnels = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final ReceiveQueue queue;
+    private final ListenerNotifier listeners = new ListenerNotifier();
+    private final Reconnector reconnector;
+    private volatile ClientConnection connection;
     private final AtomicLong pingIds = new AtomicLong();
     private final Object fnLock = new Object();
     private final Admin admin = new Admin();
 
     private DospClient(ClientOptions options) {
         this.options = options;
-        this.shared = new ClientShared(options.receiveQueue());
+        this.queue = new ReceiveQueue(options.receiveQueue());
+        this.reconnector = new Reconnector(options, queue, listeners, ClientThreads.scheduler(), k -> connection = k);
     }
 
     /** Connects to {@code host:port} with default options. */
@@ -76,103 +81,39 @@ public final class DospClient implements AutoCloseable {
      */
     public static DospClient connect(ClientOptions options) {
         DospClient client = new DospClient(options);
-        client.core = client.newConnection(options);
+        client.connection = ClientConnection.open(options, client.queue, client.listeners, client.reconnector);
         return client;
-    }
-
-    /** One connection: TCP, AIP + HSK, RQIP when asked, CLIENT_INFO, heartbeat when configured. */
-    private ClientCore newConnection(ClientOptions opts) {
-        ClientCore k = new ClientCore(opts, shared, this::onLost);
-        k.connect();
-        if (opts.requestedVip() != null) {
-            try {
-                requestVip(k, opts.requestedVip());
-            } catch (VipRefusedException | RequestTimeoutException e) {
-                if (opts.fixedVip()) {
-                    k.close(Packets.exit(ExitCode.CC, "requested vIP refused"));
-                    throw e;
-                }
-                LOG.info("Keeping vIP {} on {}: {}", k.vip(), k.server(), e.getMessage());
-            }
-        }
-        k.sendClientInfo();
-        if (!opts.heartbeatInterval().isZero()) {
-            k.startHeartbeat(opts.heartbeatInterval(), opts.heartbeatMisses());
-        }
-        return k;
-    }
-
-    /** The connection ended without close(): reconnect, or end for good. */
-    private void onLost(DisconnectedException cause) {
-        if (closed) {
-            return;
-        }
-        if (!options.reconnect() || !reconnectable(cause.serverReason())) {
-            shared.close(cause);
-            shared.emit(l -> l.onDisconnected(cause));
-            return;
-        }
-        ClientCore lost = core;
-        formerTunnels.addAll(lost.tunnels().peers());
-        LOG.info("Connection to {} lost ({}); reconnecting", lost.server(), cause.getMessage());
-        scheduleReconnect(lost.vip(), 0);
-    }
-
-    private static boolean reconnectable(String reason) {
-        return reason == null || ServerExitReason.of(reason).reconnect();
-    }
-
-    private void scheduleReconnect(Vip previous, int attempt) {
-        long delay = new Backoff(options.reconnectInitialDelay(), options.reconnectMaxDelay()).delayNanos(attempt);
-        io.dosp.client.internal.SharedResources.scheduler().schedule(() -> {
-            if (closed) {
-                return;
-            }
-            try {
-                ClientCore k = newConnection(options.withRequestedVip(previous));
-                core = k;
-                if (closed) {
-                    k.close(Packets.exit(ExitCode.CC));
-                    return;
-                }
-                LOG.info("Reconnected to {} as {} after {} attempt(s)", k.server(), k.vip(), attempt + 1);
-                shared.emit(l -> l.onReconnected(k.vip()));
-            } catch (DospClientException e) {
-                LOG.debug("Reconnect attempt {} to {} failed: {}", attempt + 1, options.serverName(), e.getMessage());
-                scheduleReconnect(previous, attempt + 1);
-            }
-        }, delay, TimeUnit.NANOSECONDS);
     }
 
     /** The vIP the server assigned (or granted after RQIP). */
     public Vip vip() {
-        return core.vip();
+        return connection.vip();
     }
 
     /** {@code host:port} (or {@code local:name}) of the server. */
     public String server() {
-        return core.server();
+        return connection.server();
     }
 
     /** Whether the connection is up. */
     public boolean isConnected() {
-        return core.isConnected();
+        return connection.isConnected();
     }
 
     /** Whether the server compresses this connection (HSK flag). */
     public boolean compression() {
-        return core.compression();
+        return connection.compression();
     }
 
     /** Adds a listener (see {@link ClientListener} for the executor model). */
     public DospClient addListener(ClientListener listener) {
-        shared.addListener(listener);
+        listeners.add(listener);
         return this;
     }
 
     /** Removes a listener. */
     public DospClient removeListener(ClientListener listener) {
-        shared.removeListener(listener);
+        listeners.remove(listener);
         return this;
     }
 
@@ -180,11 +121,11 @@ public final class DospClient implements AutoCloseable {
 
     /** Sends {@code data} to the client holding {@code dst}; sealed if a tunnel with it exists. */
     public void send(Vip dst, byte[] data) {
-        ClientCore k = core;
-        if (!formerTunnels.isEmpty() && formerTunnels.contains(dst) && !k.tunnels().has(dst)) {
+        ClientConnection k = connection;
+        if (reconnector.isFormerTunnelPeer(dst) && !k.tunnels().has(dst)) {
             // After a reconnect: re-open the tunnel first; never send former tunnel traffic in plaintext.
             openTunnel(dst);
-            formerTunnels.remove(dst);
+            reconnector.tunnelReopened(dst);
         }
         k.sendData(dst, data);
     }
@@ -196,22 +137,22 @@ public final class DospClient implements AutoCloseable {
 
     /** Sends any packet as it is (no tunnel processing). */
     public void send(Packet packet) {
-        core.write(packet);
+        connection.write(packet);
     }
 
     /** Sends MSG text to the server (which logs it). */
     public void sendMessage(String text) {
-        core.write(Packets.msg(text));
+        connection.write(Packets.msg(text));
     }
 
     /** Sends an application-defined packet, type {@code 0x20..0xFF}. */
     public void sendCustom(int type, byte[] body) {
-        core.write(Packets.custom(type, body));
+        connection.write(Packets.custom(type, body));
     }
 
     /** Sends several packets in one MPAK frame; the server handles them in order (no tunnel processing). */
     public void sendMulti(List<? extends Packet> packets) {
-        core.write(Packets.mpak(packets));
+        connection.write(Packets.mpak(packets));
     }
 
     // ---- receiving ----
@@ -222,12 +163,7 @@ public final class DospClient implements AutoCloseable {
      * @throws DisconnectedException when the connection ended and nothing is left to read
      */
     public Incoming receive() {
-        try {
-            return shared.receive(-1);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DospClientException("interrupted while receiving from " + server(), e);
-        }
+        return take(-1);
     }
 
     /**
@@ -236,8 +172,12 @@ public final class DospClient implements AutoCloseable {
      * @throws DisconnectedException when the connection ended and nothing is left to read
      */
     public Incoming receive(Duration timeout) {
+        return take(Math.max(0, timeout.toNanos()));
+    }
+
+    private Incoming take(long timeoutNanos) {
         try {
-            return shared.receive(Math.max(0, timeout.toNanos()));
+            return queue.take(timeoutNanos);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DospClientException("interrupted while receiving from " + server(), e);
@@ -246,12 +186,12 @@ public final class DospClient implements AutoCloseable {
 
     /** Messages dropped because the receive queue was full (oldest first). */
     public long droppedMessages() {
-        return shared.droppedMessages();
+        return queue.droppedMessages();
     }
 
     /** Tunnel frames that failed verification and were dropped. */
     public long rejectedTunnelFrames() {
-        return shared.rejectedFrames();
+        return queue.rejectedTunnelFrames();
     }
 
     // ---- requests ----
@@ -263,7 +203,7 @@ public final class DospClient implements AutoCloseable {
 
     /** GCL, asynchronously. */
     public CompletableFuture<List<Vip>> clientsAsync() {
-        return core.request(Packets.gclRequest(), PacketType.GCL).thenApply(p -> Packets.parseVipList(p.body()));
+        return connection.request(Packets.gclRequest(), PacketType.GCL).thenApply(p -> Packets.parseVipList(p.body()));
     }
 
     /** PING: the round-trip time. */
@@ -275,7 +215,7 @@ public final class DospClient implements AutoCloseable {
     public CompletableFuture<Duration> pingAsync() {
         long start = System.nanoTime();
         byte[] id = ByteBuffer.allocate(8).putLong(pingIds.incrementAndGet()).array();
-        return core.request(Packets.ping(id), PacketType.PING).thenApply(p -> Duration.ofNanos(System.nanoTime() - start));
+        return connection.request(Packets.ping(id), PacketType.PING).thenApply(p -> Duration.ofNanos(System.nanoTime() - start));
     }
 
     /**
@@ -286,14 +226,15 @@ public final class DospClient implements AutoCloseable {
      */
     public String call(String function) {
         synchronized (fnLock) {
-            CompletableFuture<SimplePacket> f = core.request(Packets.fn(function), PacketType.FN);
+            ClientConnection k = connection;
+            CompletableFuture<SimplePacket> f = k.request(Packets.fn(function), PacketType.FN);
             try {
-                return awaitRaw(f, "FN " + function).bodyText();
+                return Replies.await(f, "FN " + function, server(), options.requestTimeout()).bodyText();
             } catch (RequestTimeoutException e) {
                 // A reference server answers success with silence: do not let its late answer shift later calls.
-                core.requestsForget(PacketType.FN, f);
+                k.forgetRequest(PacketType.FN, f);
                 throw e;
-            } catch (ClientCore.FunctionError e) {
+            } catch (FunctionError e) {
                 throw new FunctionCallException(server(), function, e.reply().code(), e.reply().text());
             }
         }
@@ -301,7 +242,7 @@ public final class DospClient implements AutoCloseable {
 
     /** GSI: the server's JSON description of this client. */
     public String selfInfo() {
-        return await(core.request(Packets.gsiRequest(), PacketType.GSI).thenApply(SimplePacket::bodyText), "GSI");
+        return await(connection.request(Packets.gsiRequest(), PacketType.GSI).thenApply(SimplePacket::bodyText), "GSI");
     }
 
     /**
@@ -310,16 +251,7 @@ public final class DospClient implements AutoCloseable {
      * @throws VipRefusedException when the server refuses
      */
     public Vip requestVip(Vip wanted) {
-        return requestVip(core, wanted);
-    }
-
-    private Vip requestVip(ClientCore k, Vip wanted) {
-        SimplePacket reply = awaitRaw(k.request(Packets.rqip(wanted), PacketType.RQIP), "RQIP " + wanted);
-        RqipReply r = RqipReply.parse(reply.body());
-        if (!r.granted()) {
-            throw new VipRefusedException(k.server(), wanted, r.message());
-        }
-        return k.vip();
+        return connection.requestVip(wanted);
     }
 
     /** Admin requests (AUTH, ADMIN, BCST). */
@@ -337,12 +269,14 @@ public final class DospClient implements AutoCloseable {
      * @throws TunnelFailedException on a handshake error from the peer, ERR S2CF, or timeout
      */
     public void openTunnel(Vip peer) {
-        CompletableFuture<Void> f = core.tunnels().open(peer);
+        ClientConnection k = connection;
+        Duration timeout = k.options().tunnelTimeout();
+        CompletableFuture<Void> f = k.tunnels().open(peer);
         try {
-            f.get(core.options().tunnelTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            core.tunnels().failOpen(peer, "no handshake answer within " + core.options().tunnelTimeout());
-            throw new TunnelFailedException(peer, "no handshake answer within " + core.options().tunnelTimeout()
+            k.tunnels().failOpen(peer, "no handshake answer within " + timeout);
+            throw new TunnelFailedException(peer, "no handshake answer within " + timeout
                     + " (is a DoSP client at " + peer + " on " + server() + "?)");
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new TunnelFailedException(peer, e.getCause().toString());
@@ -354,17 +288,17 @@ public final class DospClient implements AutoCloseable {
 
     /** Opens a tunnel asynchronously (no timeout of its own: combine with {@code orTimeout}). */
     public CompletableFuture<Void> openTunnelAsync(Vip peer) {
-        return core.tunnels().open(peer);
+        return connection.tunnels().open(peer);
     }
 
     /** Whether a tunnel with {@code peer} exists. */
     public boolean hasTunnel(Vip peer) {
-        return core.tunnels().has(peer);
+        return connection.tunnels().has(peer);
     }
 
     /** Forgets the tunnel with {@code peer} locally; later sends to it are plain. */
     public void closeTunnel(Vip peer) {
-        core.tunnels().remove(peer);
+        connection.tunnels().remove(peer);
     }
 
     // ---- lifecycle ----
@@ -372,18 +306,21 @@ public final class DospClient implements AutoCloseable {
     /** Sends EXIT {@code CC} and closes. Idempotent. */
     @Override
     public void close() {
-        closed = true;
-        core.close(Packets.exit(ExitCode.CC));
-        shared.close(new DisconnectedException(server(), "closed by this client"));
+        close(Packets.exit(ExitCode.CC));
     }
 
     /** Sends EXIT {@code CC,reason} and closes. */
     public void close(String reason) {
-        closed = true;
-        core.close(Packets.exit(ExitCode.CC, reason));
-        shared.close(new DisconnectedException(server(), "closed by this client"));
+        close(Packets.exit(ExitCode.CC, reason));
     }
 
+    private void close(Packet exit) {
+        reconnector.stop();
+        connection.close(exit);
+        queue.close(new DisconnectedException(server(), "closed by this client"));
+    }
+
+    /** {@code DospClient[vIP on server]}. */
     @Override
     public String toString() {
         return "DospClient[" + vip() + " on " + server() + "]";
@@ -391,26 +328,9 @@ public final class DospClient implements AutoCloseable {
 
     private <T> T await(CompletableFuture<T> f, String what) {
         try {
-            return awaitRaw(f, what);
-        } catch (ClientCore.FunctionError e) {
+            return Replies.await(f, what, server(), options.requestTimeout());
+        } catch (FunctionError e) {
             throw new DospClientException(what + " failed on " + server() + ": " + e.getMessage());
-        }
-    }
-
-    private <T> T awaitRaw(CompletableFuture<T> f, String what) {
-        Duration timeout = options.requestTimeout();
-        try {
-            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new RequestTimeoutException(what + " got no answer from DoSP server " + server() + " within " + timeout);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new DospClientException(what + " failed on " + server() + ": " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DospClientException("interrupted waiting for " + what + " from " + server(), e);
         }
     }
 
@@ -425,28 +345,33 @@ public final class DospClient implements AutoCloseable {
          * @throws AdminException when the server answers {@code ERR:Invalid token}
          */
         public void authenticate(String token) {
-            String reply = await(core.request(Packets.auth(token), PacketType.AUTH), "AUTH").bodyText();
+            String reply = await(connection.request(Packets.auth(token), PacketType.AUTH), "AUTH").bodyText();
             if (!reply.equals("OK")) {
-                throw new AdminException("DoSP server " + server() + " refused the admin token: " + reply);
+                throw new AdminException("DoSP server " + server() + " refused the admin token: " + reply, reply);
             }
         }
 
         /**
          * Runs an ADMIN command line and returns the server's text.
          *
-         * @throws AdminException when the reply starts with {@code ERR:}
+         * @throws AdminException when the reply starts with {@code ERR:} ({@link AdminException#serverReply()} is that reply)
          */
         public String command(String line) {
-            String reply = await(core.request(Packets.admin(line), PacketType.ADMIN), "ADMIN").bodyText();
+            String reply = await(connection.request(Packets.admin(line), PacketType.ADMIN), "ADMIN").bodyText();
             if (reply.startsWith("ERR:")) {
-                throw new AdminException("admin command '" + line + "' on " + server() + " failed: " + reply.substring(4));
+                throw new AdminException("admin command '" + line + "' on " + server() + " failed: " + reply.substring(4),
+                        reply);
             }
             return reply;
         }
 
-        /** BCST: sends MSG {@code text} to every other client; returns the server's confirmation. */
+        /**
+         * BCST: sends MSG {@code text} to every other client; returns the server's confirmation.
+         *
+         * @throws AdminException when this connection is not authenticated as admin
+         */
         public String broadcast(String text) {
-            return await(core.request(Packets.bcst(text), PacketType.BCST), "BCST").bodyText();
+            return await(connection.request(Packets.bcst(text), PacketType.BCST), "BCST").bodyText();
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.dosp.client;
 
 import io.dosp.protocol.Packet;
+import io.dosp.protocol.PacketCodec;
 import io.dosp.protocol.PacketType;
 import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.SimplePacket;
@@ -37,7 +38,7 @@ public record Incoming(Packet packet, boolean tunneled) {
         if (packet instanceof S2cPacket s) {
             return s.data();
         }
-        return packet instanceof SimplePacket p ? p.body() : io.dosp.protocol.PacketCodec.encodeBody(packet);
+        return packet instanceof SimplePacket p ? p.body() : PacketCodec.encodeBody(packet);
     }
 
     /** The payload as UTF-8 text. */
@@ -48,6 +49,7 @@ public record Incoming(Packet packet, boolean tunneled) {
         return packet instanceof SimplePacket p ? p.bodyText() : "";
     }
 
+    /** The packet, marked when it came through a tunnel. */
     @Override
     public String toString() {
         return (tunneled ? "tunneled " : "") + packet;

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +29,7 @@ class ReconnectIT {
         DospServer first = TestServers.start(tmp);
         int port = first.port();
         ClientOptions.Builder o = ClientOptions.builder().server("127.0.0.1", port)
-                .reconnect(Duration.ofMillis(50), Duration.ofMillis(400));
+                .reconnect(r -> r.enabled(true).backoff(Duration.ofMillis(50), Duration.ofMillis(400)));
         LinkedBlockingQueue<Vip> reconnectedA = new LinkedBlockingQueue<>();
         try (DospClient filler = TestServers.client(first);
              DospClient a = DospClient.connect(o.machineHash("aa".repeat(32)).build());
@@ -79,14 +80,14 @@ class ReconnectIT {
             });
             CompletableFuture<DisconnectedException> dead = new CompletableFuture<>();
             try (DospClient c = DospClient.connect(ClientOptions.builder().server("127.0.0.1", fake.getLocalPort())
-                    .heartbeat(Duration.ofMillis(100), 3).build())) {
+                    .heartbeat(h -> h.interval(Duration.ofMillis(100)).misses(3)).build())) {
                 c.addListener(new ClientListener() {
                     @Override
                     public void onDisconnected(DisconnectedException cause) {
                         dead.complete(cause);
                     }
                 });
-                DisconnectedException cause = dead.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                DisconnectedException cause = dead.get(10, TimeUnit.SECONDS);
                 assertThat(cause).hasMessageContaining("heartbeat");
                 assertThat(c.isConnected()).isFalse();
             } finally {
@@ -100,7 +101,7 @@ class ReconnectIT {
         try (DospServer server = TestServers.start(tmp);
              DospClient admin = TestServers.client(server);
              DospClient c = DospClient.connect(TestServers.options(server)
-                     .reconnect(Duration.ofMillis(20), Duration.ofMillis(100)).build())) {
+                     .reconnect(r -> r.enabled(true).backoff(Duration.ofMillis(20), Duration.ofMillis(100))).build())) {
             admin.admin().authenticate(TestServers.TOKEN);
             admin.admin().command("kick " + c.vip());
             CompletableFuture<Incoming> rx = CompletableFuture.supplyAsync(c::receive);

@@ -58,8 +58,8 @@ class TlsIT {
     @Test
     void clientsTalkOverTls() {
         try (DospServer server = DospServer.start(TestServers.config(keys).tls(serverContext).build());
-             DospClient a = DospClient.connect(TestServers.options(server).tls(clientContext).build());
-             DospClient b = DospClient.connect(TestServers.options(server).tls(clientContext).build())) {
+             DospClient a = DospClient.connect(TestServers.options(server).tls(t -> t.context(clientContext)).build());
+             DospClient b = DospClient.connect(TestServers.options(server).tls(t -> t.context(clientContext)).build())) {
             a.openTunnel(b.vip());
             a.send(b.vip(), "over TLS and a tunnel");
             assertThat(b.receive(Duration.ofSeconds(5)).text()).isEqualTo("over TLS and a tunnel");
@@ -70,7 +70,7 @@ class TlsIT {
     @Test
     void anUntrustedCertificateFailsTheHandshakeClearly() {
         try (DospServer server = DospServer.start(TestServers.config(keys).tls(serverContext).build())) {
-            assertThatThrownBy(() -> DospClient.connect(TestServers.options(server).tls(untrustingContext).build()))
+            assertThatThrownBy(() -> DospClient.connect(TestServers.options(server).tls(t -> t.context(untrustingContext)).build()))
                     .isInstanceOf(HandshakeException.class).hasMessageContaining("TLS handshake")
                     .hasMessageContaining("127.0.0.1:" + server.port());
         }

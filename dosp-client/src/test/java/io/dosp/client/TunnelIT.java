@@ -21,6 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -188,8 +189,8 @@ class TunnelIT {
                 try (DospClient a = TestServers.client(server); DospClient b = TestServers.client(server)) {
                     var fa = a.openTunnelAsync(b.vip());
                     var fb = b.openTunnelAsync(a.vip());
-                    fa.get(5, java.util.concurrent.TimeUnit.SECONDS);
-                    fb.get(5, java.util.concurrent.TimeUnit.SECONDS);
+                    fa.get(5, TimeUnit.SECONDS);
+                    fb.get(5, TimeUnit.SECONDS);
                     a.send(b.vip(), "from a " + round);
                     b.send(a.vip(), "from b " + round);
                     Incoming atB = b.receive(Duration.ofSeconds(5));

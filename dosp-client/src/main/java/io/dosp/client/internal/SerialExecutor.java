@@ -20,6 +20,7 @@ final class SerialExecutor implements Executor {
         this.pool = pool;
     }
 
+    /** Queues {@code task}; it runs after every task queued before it. */
     @Override
     public void execute(Runnable task) {
         synchronized (tasks) {

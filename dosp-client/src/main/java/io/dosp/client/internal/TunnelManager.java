@@ -11,6 +11,8 @@ import io.dosp.protocol.Vip;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -28,9 +30,10 @@ import org.slf4j.LoggerFactory;
  * keys. A hello without the byte (a reference peer) is taken as an answer when we are waiting, and
  * as an opening otherwise.
  *
- * <p>Thread-safe: handshake messages arrive on the I/O thread, opens and sends come from any thread.
+ * <p>One per connection, owned by its {@link ClientConnection}. Thread-safe: handshake messages
+ * and frames arrive on the connection's I/O thread, opens and sends come from any thread.
  */
-final class TunnelManager {
+public final class TunnelManager {
     private static final Logger LOG = LoggerFactory.getLogger(TunnelManager.class);
     static final int ROLE_INITIATE = 0x01;
     static final int ROLE_RESPOND = 0x02;
@@ -71,23 +74,27 @@ final class TunnelManager {
     private long droppedHandshakes;
     private final Clock clock = Clock.systemUTC();
     private final SecureRandom random = new SecureRandom();
+    private volatile Vip selfVip = Vip.ZERO;
 
     TunnelManager(RawSender sender, Events events) {
         this.sender = sender;
         this.events = events;
     }
 
-    boolean has(Vip peer) {
+    /** Whether a tunnel with {@code peer} exists. */
+    public boolean has(Vip peer) {
         return tunnels.containsKey(peer.value());
     }
 
-    java.util.Set<Vip> peers() {
-        java.util.Set<Vip> out = new java.util.HashSet<>();
+    /** The peers with a tunnel now (a copy). */
+    public Set<Vip> peers() {
+        Set<Vip> out = new HashSet<>();
         tunnels.keySet().forEach(v -> out.add(new Vip(v)));
         return out;
     }
 
-    void remove(Vip peer) {
+    /** Forgets the tunnel with {@code peer}; later sends to it are plain. */
+    public void remove(Vip peer) {
         tunnels.remove(peer.value());
     }
 
@@ -96,7 +103,7 @@ final class TunnelManager {
      * changes (this, {@link #onHandshake}) hold the manager's lock, so an open and a hello arriving
      * at the same moment cannot both start a handshake; frames never take that lock.
      */
-    synchronized CompletableFuture<Void> open(Vip peer) {
+    public synchronized CompletableFuture<Void> open(Vip peer) {
         if (tunnels.containsKey(peer.value())) {
             return CompletableFuture.completedFuture(null);
         }
@@ -113,8 +120,8 @@ final class TunnelManager {
         return p.future;
     }
 
-    /** Fails a pending open (timeout, S2CF). */
-    void failOpen(Vip peer, String reason) {
+    /** Fails a pending open to {@code peer} (timeout, S2CF) with a {@link TunnelFailedException}. */
+    public void failOpen(Vip peer, String reason) {
         Pending p = pending.get(peer.value());
         if (p != null) {
             p.future.completeExceptionally(new TunnelFailedException(peer, reason));
@@ -201,8 +208,7 @@ final class TunnelManager {
         respond(from, peerHello, X25519KeyPair.generate());
     }
 
-    private volatile Vip selfVip = Vip.ZERO;
-
+    /** The vIP this side holds now (decides who yields in a simultaneous open). */
     void selfVip(Vip vip) {
         selfVip = vip;
     }
@@ -255,7 +261,7 @@ final class TunnelManager {
      *
      * @throws TunnelException when verification fails (the frame must be dropped)
      */
-    byte[] open(Vip peer, byte[] frame) {
+    byte[] openFrame(Vip peer, byte[] frame) {
         Tunnel t = tunnels.get(peer.value());
         return t == null ? null : t.cipher.open(frame);
     }

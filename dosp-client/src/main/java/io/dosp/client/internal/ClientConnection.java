@@ -1,0 +1,255 @@
+package io.dosp.client.internal;
+
+import io.dosp.client.ClientOptions;
+import io.dosp.client.ConnectFailedException;
+import io.dosp.client.DisconnectedException;
+import io.dosp.client.DospClientException;
+import io.dosp.client.HandshakeException;
+import io.dosp.client.RequestTimeoutException;
+import io.dosp.client.VipRefusedException;
+import io.dosp.protocol.ExitCode;
+import io.dosp.protocol.Packet;
+import io.dosp.protocol.PacketType;
+import io.dosp.protocol.Packets;
+import io.dosp.protocol.RqipReply;
+import io.dosp.protocol.S2cPacket;
+import io.dosp.protocol.SimplePacket;
+import io.dosp.protocol.Vip;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.local.LocalAddress;
+import io.netty.channel.local.LocalChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection to a DoSP server: its Netty channel (TCP, or the in-process transport), the
+ * handshake, the requests waiting for their replies ({@link PendingRequests}) and the tunnels
+ * made over it ({@link TunnelManager}). Inbound packets are handled by its {@link InboundHandler};
+ * what the application should see goes to the client's {@link ReceiveQueue} and
+ * {@link ListenerNotifier}, which outlive the connection. A reconnect makes a new connection.
+ *
+ * <p>Threading: every method is thread-safe and, except {@link #open} and {@link #close}, never
+ * blocks; writes are handed to the channel's event loop. Inbound work happens on that event loop.
+ */
+public final class ClientConnection {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientConnection.class);
+    private final ClientOptions options;
+    private final ConnectionState state;
+    private final PendingRequests requests = new PendingRequests();
+    private final TunnelManager tunnels;
+    private final InboundHandler inbound;
+    private volatile Channel channel;
+
+    /** Told when a connection that completed its handshake ends without {@link #close}. */
+    public interface LossHandler {
+        /** {@code connection} ended; {@code cause} says why. Called on the connection's I/O thread: must not block. */
+        void lost(ClientConnection connection, DisconnectedException cause);
+    }
+
+    private ClientConnection(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners, LossHandler onLoss) {
+        this.options = options;
+        this.state = new ConnectionState(options.serverName());
+        this.tunnels = new TunnelManager(this::writeS2cInOrder, peer -> listeners.emit(l -> l.onTunnelEstablished(peer)));
+        this.inbound = new InboundHandler(state, requests, tunnels, queue, listeners, cause -> onLoss.lost(this, cause));
+    }
+
+    /**
+     * Opens a connection: TCP (or in-process), AIP + HSK, RQIP when {@code options} request a vIP,
+     * CLIENT_INFO when configured, then the heartbeat when configured. Blocks until the handshake
+     * (and RQIP) are done.
+     *
+     * @param queue     where messages for {@code receive()} go
+     * @param listeners who hears of events
+     * @param onLoss    told when the connection is lost later
+     * @throws ConnectFailedException when the connection cannot be made
+     * @throws HandshakeException     when the server does not complete the handshake in time
+     * @throws DisconnectedException  when the server ends the connection at once
+     * @throws VipRefusedException    when a fixed vIP is refused
+     */
+    public static ClientConnection open(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners,
+            LossHandler onLoss) {
+        ClientConnection k = new ClientConnection(options, queue, listeners, onLoss);
+        k.connect();
+        if (options.requestedVip() != null) {
+            try {
+                k.requestVip(options.requestedVip());
+            } catch (VipRefusedException | RequestTimeoutException e) {
+                if (options.fixedVip()) {
+                    k.close(Packets.exit(ExitCode.CC, "requested vIP refused"));
+                    throw e;
+                }
+                LOG.info("Keeping vIP {} on {}: {}", k.vip(), k.server(), e.getMessage());
+            }
+        }
+        if (options.sendClientInfo()) { // after any RQIP, as the Python client does
+            k.write(Packets.clientInfo(options.machineHash()));
+        }
+        if (options.heartbeat().enabled()) {
+            HeartbeatTask.start(k.channel, k.state, options.heartbeat(), () -> k.request(Packets.ping(), PacketType.PING));
+        }
+        return k;
+    }
+
+    /** Connects and waits for AIP + HSK. */
+    private void connect() {
+        Bootstrap b = new Bootstrap()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) options.connectTimeout().toMillis())
+                .handler(new ClientChannelInitializer(options, state, inbound));
+        ChannelFuture f;
+        if (options.localName() != null) {
+            f = b.group(ClientThreads.localGroup()).channel(LocalChannel.class).connect(new LocalAddress(options.localName()));
+        } else {
+            f = b.group(ClientThreads.ioGroup()).channel(NioSocketChannel.class).option(ChannelOption.TCP_NODELAY, true)
+                    .connect(options.host(), options.port());
+        }
+        if (!f.awaitUninterruptibly(options.connectTimeout().toMillis() + 1_000) || !f.isSuccess()) {
+            f.channel().close();
+            throw new ConnectFailedException(server(), f.cause());
+        }
+        channel = f.channel();
+        Vip vip;
+        try {
+            vip = state.handshake.get(options.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            channel.close();
+            throw new HandshakeException("DoSP server " + server() + " sent no AIP + HSK within " + options.handshakeTimeout());
+        } catch (ExecutionException e) {
+            channel.close();
+            throw e.getCause() instanceof RuntimeException r ? r : new HandshakeException(e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            channel.close();
+            throw new HandshakeException("interrupted while connecting to " + server());
+        }
+        tunnels.selfVip(vip);
+    }
+
+    /**
+     * RQIP: asks for {@code wanted} and waits for the answer; on success the connection holds it.
+     *
+     * @return the vIP held now
+     * @throws VipRefusedException     when the server refuses
+     * @throws RequestTimeoutException when it does not answer in time
+     */
+    public Vip requestVip(Vip wanted) {
+        SimplePacket reply = Replies.await(request(Packets.rqip(wanted), PacketType.RQIP), "RQIP " + wanted, server(),
+                options.requestTimeout());
+        RqipReply r = RqipReply.parse(reply.body());
+        if (!r.granted()) {
+            throw new VipRefusedException(server(), wanted, r.message());
+        }
+        return vip();
+    }
+
+    // ---- state ----
+
+    /** The vIP held now. */
+    public Vip vip() {
+        return state.vip;
+    }
+
+    /** The server as {@code host:port} or {@code local:name}. */
+    public String server() {
+        return state.server;
+    }
+
+    /** The options this connection was made with. */
+    public ClientOptions options() {
+        return options;
+    }
+
+    /** Whether the server compresses this connection. */
+    public boolean compression() {
+        return state.compression;
+    }
+
+    /** Whether the channel is up and no EXIT arrived. */
+    public boolean isConnected() {
+        Channel c = channel;
+        return c != null && c.isActive() && state.disconnected == null;
+    }
+
+    /** The tunnels of this connection. */
+    public TunnelManager tunnels() {
+        return tunnels;
+    }
+
+    // ---- sending ----
+
+    /**
+     * Writes and flushes a packet.
+     *
+     * @throws DisconnectedException when the connection is gone
+     * @throws DospClientException   when the packet is larger than the maximum frame size
+     */
+    public void write(Packet p) {
+        Channel c = activeChannel();
+        if (p.bodyLength() > options.maxFrameSize()) {
+            throw new DospClientException("packet " + p + " exceeds the maximum frame size of "
+                    + options.maxFrameSize() + " bytes (server " + server() + ")");
+        }
+        c.writeAndFlush(p, c.voidPromise());
+    }
+
+    /**
+     * Queues an S2C on the channel's event loop even when called on it. A write made on the event
+     * loop goes out at once and would overtake writes other threads queued before it; tunnel
+     * handshakes and sealed frames must leave in the order the tunnel manager decided them.
+     */
+    private void writeS2cInOrder(Vip dst, byte[] data) {
+        Channel c = activeChannel();
+        S2cPacket p = Packets.s2c(dst, data);
+        c.eventLoop().execute(() -> c.writeAndFlush(p, c.voidPromise()));
+    }
+
+    private Channel activeChannel() {
+        Channel c = channel;
+        DisconnectedException d = state.disconnected;
+        if (d != null || c == null || !c.isActive()) {
+            throw d != null ? d : new DisconnectedException(server(), null);
+        }
+        return c;
+    }
+
+    /** S2C DATA to {@code dst}: sealed when a tunnel with it exists, plain otherwise. */
+    public void sendData(Vip dst, byte[] data) {
+        if (!tunnels.sendSealed(dst, data)) {
+            write(Packets.s2c(dst, data));
+        }
+    }
+
+    /** Sends {@code p}; the returned future completes with the next {@code replyType} packet. */
+    public CompletableFuture<SimplePacket> request(Packet p, PacketType replyType) {
+        return requests.register(replyType, () -> write(p));
+    }
+
+    /** Drops a request that will never be answered, so a late answer does not go to the next one. */
+    public void forgetRequest(PacketType type, CompletableFuture<SimplePacket> f) {
+        requests.forget(type, f);
+    }
+
+    // ---- lifecycle ----
+
+    /** Sends {@code exit}, then closes the channel, waiting up to 3 seconds. Not a loss: no reconnect follows. */
+    public void close(Packet exit) {
+        state.closing = true;
+        Channel c = channel;
+        if (c == null) {
+            return;
+        }
+        if (c.isActive()) {
+            c.writeAndFlush(exit).addListener(ChannelFutureListener.CLOSE);
+        }
+        c.closeFuture().awaitUninterruptibly(2_000);
+        c.close().awaitUninterruptibly(1_000);
+    }
+}

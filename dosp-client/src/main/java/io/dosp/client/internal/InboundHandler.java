@@ -1,0 +1,237 @@
+package io.dosp.client.internal;
+
+import io.dosp.client.AdminException;
+import io.dosp.client.DisconnectedException;
+import io.dosp.client.DospClientException;
+import io.dosp.client.HandshakeException;
+import io.dosp.client.Incoming;
+import io.dosp.codec.InvalidFrame;
+import io.dosp.crypto.TunnelCipher;
+import io.dosp.crypto.TunnelException;
+import io.dosp.protocol.ErrCode;
+import io.dosp.protocol.ErrorReply;
+import io.dosp.protocol.Handshake;
+import io.dosp.protocol.MpakPacket;
+import io.dosp.protocol.Packet;
+import io.dosp.protocol.PacketType;
+import io.dosp.protocol.Packets;
+import io.dosp.protocol.S2cPacket;
+import io.dosp.protocol.SimplePacket;
+import io.dosp.protocol.Vip;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler of a client channel: takes each decoded packet (MPAK unpacked) and hands it to
+ * whoever waits for it: the handshake (AIP, HSK), the oldest request of its reply type
+ * ({@link PendingRequests}), the tunnel manager (hellos, sealed frames, ERR S2CF), or else the
+ * {@link ReceiveQueue} and the listeners' {@code onMessage}. When the channel closes it fails
+ * what is still waiting and reports a loss.
+ *
+ * <p>One per connection; runs on the channel's I/O thread only and never blocks it (listener
+ * callbacks are queued on the {@link ListenerNotifier}).
+ */
+final class InboundHandler extends SimpleChannelInboundHandler<Object> {
+    private static final Logger LOG = LoggerFactory.getLogger(InboundHandler.class);
+    private final ConnectionState state;
+    private final PendingRequests requests;
+    private final TunnelManager tunnels;
+    private final ReceiveQueue queue;
+    private final ListenerNotifier listeners;
+    private final Consumer<DisconnectedException> onLost;
+    /** An RQIP grant that waits for the AIP following it, which applies the new vIP. */
+    private SimplePacket pendingGrant;
+
+    /** {@code onLost} hears of a connection that ended after its handshake, unless this side closed it. */
+    InboundHandler(ConnectionState state, PendingRequests requests, TunnelManager tunnels, ReceiveQueue queue,
+            ListenerNotifier listeners, Consumer<DisconnectedException> onLost) {
+        this.state = state;
+        this.requests = requests;
+        this.tunnels = tunnels;
+        this.queue = queue;
+        this.listeners = listeners;
+        this.onLost = onLost;
+    }
+
+    /** Hands a decoded packet (each packet of an MPAK in turn) to whoever waits for it. */
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof InvalidFrame f) {
+            LOG.warn("Undecodable frame from {}: {}", state.server, f.error().getMessage());
+            if (f.fatal()) {
+                ctx.close();
+            }
+            return;
+        }
+        Packet p = (Packet) msg;
+        listeners.emit(l -> l.onPacket(p));
+        if (p instanceof MpakPacket m) {
+            m.packets().forEach(this::handle);
+        } else {
+            handle(p);
+        }
+    }
+
+    private void handle(Packet p) {
+        if (p instanceof S2cPacket s) {
+            onS2c(s);
+            return;
+        }
+        SimplePacket sp = (SimplePacket) p;
+        PacketType t = sp.type();
+        if (t == null) {
+            deliver(new Incoming(sp, false));
+            return;
+        }
+        switch (t) {
+            case AIP -> onAip(sp);
+            case HSK -> onHsk(sp);
+            case PING -> {
+                if (!requests.complete(PacketType.PING, sp)) {
+                    LOG.debug("Unsolicited PING from {}", state.server);
+                }
+            }
+            case RQIP -> {
+                if (sp.bodyLength() >= 2 && sp.bodyByte(0) == 'D' && sp.bodyByte(1) == ':') {
+                    pendingGrant = sp; // granted: answer the request once the AIP that follows is applied
+                } else {
+                    answer(t, sp);
+                }
+            }
+            case GCL, GSI, AUTH, ADMIN, BCST -> answer(t, sp);
+            case SA -> answer(PacketType.FN, sp);
+            case ERR -> onErr(sp);
+            case EXIT -> onExit(sp);
+            default -> deliver(new Incoming(sp, false));
+        }
+    }
+
+    /** Completes the oldest request waiting for {@code replyType}, or delivers the packet when none waits. */
+    private void answer(PacketType replyType, SimplePacket p) {
+        if (!requests.complete(replyType, p)) {
+            deliver(new Incoming(p, false));
+        }
+    }
+
+    private void deliver(Incoming in) {
+        queue.add(in);
+        listeners.emit(l -> l.onMessage(in));
+    }
+
+    private void onAip(SimplePacket p) {
+        Vip v = Packets.parseAip(p.body());
+        state.vip = v;
+        tunnels.selfVip(v);
+        if (!state.handshake.isDone()) {
+            return; // HSK completes the handshake
+        }
+        SimplePacket grant = pendingGrant;
+        pendingGrant = null;
+        if (grant != null) {
+            requests.complete(PacketType.RQIP, grant);
+        }
+    }
+
+    private void onHsk(SimplePacket p) {
+        Handshake h;
+        try {
+            h = Handshake.parse(p.body());
+        } catch (RuntimeException e) {
+            state.handshake.completeExceptionally(new HandshakeException("DoSP server " + state.server + " sent a bad HSK: "
+                    + e.getMessage()));
+            return;
+        }
+        state.compression = h.compression();
+        if (state.vip == null) {
+            state.handshake.completeExceptionally(new HandshakeException("DoSP server " + state.server + " sent HSK before AIP"));
+        } else {
+            state.handshake.complete(state.vip);
+        }
+    }
+
+    private void onErr(SimplePacket p) {
+        ErrorReply e = ErrorReply.parse(p.body());
+        if (e.code() == ErrCode.S2CF) {
+            e.failedDst().ifPresent(dst -> tunnels.failOpen(dst, "the server could not deliver to it (ERR S2CF)"));
+        } else if (e.code() == null && e.text().startsWith("ERR:Admin only") && requests.waiting(PacketType.BCST)) {
+            requests.fail(PacketType.BCST, new AdminException(e.text(), e.text()));
+            return;
+        } else if (e.code() == ErrCode.FNF || e.code() == ErrCode.FF || (e.code() == null && requests.waiting(PacketType.FN))) {
+            if (requests.fail(PacketType.FN, new FunctionError(e))) {
+                return;
+            }
+        } else if (e.code() == ErrCode.UKNP && requests.waiting(PacketType.GSI)) {
+            requests.fail(PacketType.GSI, new DospClientException("DoSP server " + state.server
+                    + " does not implement GSI (ERR UKNP)"));
+            return;
+        }
+        listeners.emit(l -> l.onError(e));
+        deliver(new Incoming(p, false));
+    }
+
+    private void onExit(SimplePacket p) {
+        DisconnectedException d = new DisconnectedException(state.server, p.bodyText());
+        state.disconnected = d;
+        if (!state.handshake.isDone()) {
+            state.handshake.completeExceptionally(d);
+        }
+    }
+
+    private void onS2c(S2cPacket s) {
+        if (LOG.isTraceEnabled()) {
+            LOG.trace("{}: S2C from {} ({} bytes, first byte {})", state.vip, s.src(), s.dataLength(),
+                    s.dataLength() > 0 ? s.dataByte(0) : -1);
+        }
+        // A hello is 49 (reference) or 50 (ours) bytes; a tunnel frame is at least 60. A frame from a
+        // tunnel peer whose random nonce starts with 0x15 (a reference peer does not avoid it) is
+        // still a frame, not a new handshake.
+        if (s.isTunnelHandshake() && (s.dataLength() < TunnelCipher.MIN_FRAME_LENGTH || !tunnels.has(s.src()))) {
+            tunnels.onHandshake(s.src(), s.data());
+            return;
+        }
+        if (s.dataLength() >= TunnelCipher.MIN_FRAME_LENGTH) {
+            byte[] plain;
+            try {
+                plain = tunnels.openFrame(s.src(), s.data());
+            } catch (TunnelException e) {
+                queue.tunnelFrameRejected();
+                LOG.debug("Dropped a tunnel frame from {}: {}", s.src(), e.getMessage());
+                listeners.emit(l -> l.onTunnelFrameRejected(s.src(), e.reason() + ": " + e.getMessage()));
+                return;
+            }
+            if (plain != null) {
+                deliver(new Incoming(Packets.s2c(s.dst(), s.src(), plain), true));
+                return;
+            }
+        }
+        deliver(new Incoming(s, false));
+    }
+
+    /** Fails the handshake, requests and tunnel opens still waiting; reports a loss, or ends the queue when this side closed. */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        DisconnectedException d = state.disconnected;
+        if (d == null) {
+            d = new DisconnectedException(state.server, state.localReason());
+            state.disconnected = d;
+        }
+        state.handshake.completeExceptionally(d);
+        requests.failAll(d);
+        tunnels.failAll("disconnected from " + state.server);
+        if (state.closing) {
+            queue.close(d);
+        } else if (!state.handshake.isCompletedExceptionally()) { // it was connected: a loss, not a failed connect
+            onLost.accept(d);
+        }
+    }
+
+    /** Closes the channel on a transport error (the close then runs {@link #channelInactive}). */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("Connection to {} failed: {}", state.server, cause.toString());
+        ctx.close();
+    }
+}

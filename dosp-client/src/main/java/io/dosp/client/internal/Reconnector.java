@@ -1,0 +1,113 @@
+package io.dosp.client.internal;
+
+import io.dosp.client.ClientOptions;
+import io.dosp.client.DisconnectedException;
+import io.dosp.client.DospClientException;
+import io.dosp.client.ReconnectOptions;
+import io.dosp.protocol.Backoff;
+import io.dosp.protocol.ExitCode;
+import io.dosp.protocol.Packets;
+import io.dosp.protocol.ServerExitReason;
+import io.dosp.protocol.Vip;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides what happens when a client's connection is lost: with reconnect off, or when the
+ * server's EXIT says the client is unwelcome ({@link ServerExitReason#reconnect()}), the client
+ * ends for good (the receive queue closes, listeners hear {@code onDisconnected}); otherwise new
+ * connections are attempted with the configured {@link Backoff} until one succeeds or the client
+ * is closed. A new connection asks for the previous vIP again (when {@link ReconnectOptions#keepVip()})
+ * and the peers of the lost connection's tunnels are remembered, so the client re-opens a tunnel
+ * before the first send to one of them instead of sending plaintext.
+ *
+ * <p>One per client. Thread-safe: losses are reported on I/O threads and only schedule work;
+ * attempts (which block while connecting) run on {@link ClientThreads#scheduler()}.
+ */
+public final class Reconnector implements ClientConnection.LossHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(Reconnector.class);
+    private final ClientOptions options;
+    private final ReceiveQueue queue;
+    private final ListenerNotifier listeners;
+    private final ScheduledExecutorService scheduler;
+    private final Consumer<ClientConnection> replace;
+    private final Set<Vip> formerTunnels = ConcurrentHashMap.newKeySet();
+    private volatile boolean stopped;
+
+    /**
+     * @param options   the client's options (the reconnect group decides)
+     * @param queue     the client's receive queue, closed when the client ends for good
+     * @param listeners told {@code onReconnected} and {@code onDisconnected}
+     * @param scheduler runs the attempts
+     * @param replace   takes each new connection in place of the lost one
+     */
+    public Reconnector(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners,
+            ScheduledExecutorService scheduler, Consumer<ClientConnection> replace) {
+        this.options = options;
+        this.queue = queue;
+        this.listeners = listeners;
+        this.scheduler = scheduler;
+        this.replace = replace;
+    }
+
+    /** Ends the client for good, or schedules the first reconnect attempt; never blocks (runs on an I/O thread). */
+    @Override
+    public void lost(ClientConnection lost, DisconnectedException cause) {
+        if (stopped) {
+            return;
+        }
+        ReconnectOptions reconnect = options.reconnect();
+        if (!reconnect.enabled() || !ServerExitReason.of(cause.serverReason()).reconnect()) {
+            queue.close(cause);
+            listeners.emit(l -> l.onDisconnected(cause));
+            return;
+        }
+        formerTunnels.addAll(lost.tunnels().peers());
+        LOG.info("Connection to {} lost ({}); reconnecting", lost.server(), cause.getMessage());
+        schedule(reconnect.keepVip() ? lost.vip() : null, 0);
+    }
+
+    private void schedule(Vip previous, int attempt) {
+        long delay = options.reconnect().backoff().delayNanos(attempt);
+        scheduler.schedule(() -> attempt(previous, attempt), delay, TimeUnit.NANOSECONDS);
+    }
+
+    private void attempt(Vip previous, int attempt) {
+        if (stopped) {
+            return;
+        }
+        try {
+            ClientConnection k = ClientConnection.open(options.withRequestedVip(previous), queue, listeners, this);
+            replace.accept(k);
+            if (stopped) {
+                k.close(Packets.exit(ExitCode.CC));
+                return;
+            }
+            LOG.info("Reconnected to {} as {} after {} attempt(s)", k.server(), k.vip(), attempt + 1);
+            listeners.emit(l -> l.onReconnected(k.vip()));
+        } catch (DospClientException e) {
+            LOG.debug("Reconnect attempt {} to {} failed: {}", attempt + 1, options.serverName(), e.getMessage());
+            schedule(previous, attempt + 1);
+        }
+    }
+
+    /** No more attempts: the client is closing. */
+    public void stop() {
+        stopped = true;
+    }
+
+    /** Whether {@code peer} had a tunnel on a lost connection that was not re-opened since. */
+    public boolean isFormerTunnelPeer(Vip peer) {
+        return !formerTunnels.isEmpty() && formerTunnels.contains(peer);
+    }
+
+    /** The tunnel with a former tunnel peer is open again. */
+    public void tunnelReopened(Vip peer) {
+        formerTunnels.remove(peer);
+    }
+}
