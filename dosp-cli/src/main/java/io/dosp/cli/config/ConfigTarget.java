@@ -19,7 +19,7 @@ import java.util.function.BiConsumer;
  * @param apply sets the value on a server configuration builder
  * @param <T>   the setting's value type
  */
-public record ConfigTarget<T>(String field, BiConsumer<ServerConfig.Builder, T> apply) {
+record ConfigTarget<T>(String field, BiConsumer<ServerConfig.Builder, T> apply) {
 
     /** A listen setting of {@link ServerConfig.Builder} itself, e.g. {@code port}. */
     static <T> ConfigTarget<T> server(String name, BiConsumer<ServerConfig.Builder, T> set) {

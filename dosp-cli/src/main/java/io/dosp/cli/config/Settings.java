@@ -108,7 +108,7 @@ public final class Settings {
             .help("Client machine hashes admitted when hash_whitelist_enabled is on."));
     /** Whitelist mode. */
     public static final Setting<Boolean> HASH_WHITELIST_ENABLED = add(Setting.builder("hash_whitelist_enabled", ValueTypes.bool(),
-                    false)
+                    AccessPolicy.DEFAULT_WHITELIST_ENABLED)
             .reference().flag("--hash-whitelist", "").section(ACCESS)
             .sets(access("whitelistEnabled", AccessPolicy.Builder::whitelistEnabled))
             .help("Admit only clients whose machine hash is in whitelist_hashes."));
@@ -135,7 +135,8 @@ public final class Settings {
     // ---- this implementation only ----
 
     /** In-process transport. */
-    public static final Setting<Boolean> ALLOW_LOCAL = add(Setting.builder("allow_local", ValueTypes.bool(), false)
+    public static final Setting<Boolean> ALLOW_LOCAL = add(Setting.builder("allow_local", ValueTypes.bool(),
+                    ServerConfig.DEFAULT_LOCAL_TRANSPORT)
             .flag("--allow-local", "")
             .sets(server("localTransport", ServerConfig.Builder::localTransport))
             .help("Also accept in-process clients on Netty's local transport (for code embedding the server)."));
@@ -144,7 +145,8 @@ public final class Settings {
             .flag("--local-name", "NAME").sets(server("localName", ServerConfig.Builder::localName))
             .help("Address name of the local transport, when allow_local is on."));
     /** I/O threads. */
-    public static final Setting<Integer> WORKER_THREADS = add(Setting.builder("worker_threads", ValueTypes.integer(0, 1024), 0)
+    public static final Setting<Integer> WORKER_THREADS = add(Setting.builder("worker_threads", ValueTypes.integer(0, 1024),
+                    ServerConfig.DEFAULT_WORKER_THREADS)
             .flag("--worker-threads", "N").sets(server("workerThreads", ServerConfig.Builder::workerThreads))
             .help("Network I/O threads; 0 means twice the CPU cores."));
     /** Outbound cap. */
@@ -173,7 +175,7 @@ public final class Settings {
             .help("How long a client may stay unwritable before it is dropped."));
     /** Packet rate limit. */
     public static final Setting<Long> PACKET_RATE_LIMIT = add(Setting.builder("packet_rate_limit",
-                    ValueTypes.longInteger(0, Long.MAX_VALUE), 0L)
+                    ValueTypes.longInteger(0, Long.MAX_VALUE), Limits.DEFAULT_PACKET_RATE_LIMIT)
             .flag("--packet-rate-limit", "N").section(LIMITS)
             .sets(limits("packetRateLimit", Limits.Builder::packetRateLimit))
             .help("Packets per second one client may send (burst of one second); 0 = unlimited. Excess is slowed"
