@@ -26,7 +26,7 @@ class LoadGeneratorIT {
     @BeforeAll
     static void start() {
         server = DospServer.start(ServerConfig.builder().host("127.0.0.1").port(0).template("10.7.x.x")
-                .adminToken(TOKEN).adminTokenFile(tmp.resolve("token")).build());
+                .access(a -> a.adminToken(TOKEN).adminTokenFile(tmp.resolve("token"))).build());
     }
 
     @AfterAll

@@ -7,7 +7,7 @@ import io.dosp.client.DisconnectedException;
 import io.dosp.client.DospClient;
 import io.dosp.client.DospClientException;
 import io.dosp.protocol.InvalidConfigException;
-import io.dosp.server.ServerConfig;
+import io.dosp.server.AccessPolicy;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -58,7 +58,7 @@ public final class AdminCommand implements Callable<Integer> {
     @Option(names = "--token-file", paramLabel = "PATH", defaultValue = "${env:DOSP_ADMIN_TOKEN_FILE:-dosp-admin.token}",
             description = "The server's generated token file (default: ${DEFAULT-VALUE}; $DOSP_ADMIN_TOKEN_FILE sets"
                     + " another, the variable 'serve' also reads).")
-    Path tokenFile = ServerConfig.DEFAULT_ADMIN_TOKEN_FILE;
+    Path tokenFile = AccessPolicy.DEFAULT_ADMIN_TOKEN_FILE;
 
     @Option(names = {"-e", "--exec"}, paramLabel = "COMMAND", description = "Run this admin command, print the answer,"
             + " and leave; repeat for several (they stop at the first ERR:).")

@@ -9,6 +9,7 @@ import io.dosp.protocol.VipTemplate;
 import io.dosp.server.DospServer;
 import io.dosp.server.ServerConfig;
 import java.io.PrintStream;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -28,7 +29,7 @@ final class ServeReport {
         if (server.adminTokenFile().isPresent()) {
             out.println("  admin token    " + server.adminTokenFile().get() + " (owner-only; 'dosp admin' run here reads it)");
         } else {
-            int n = c.adminTokens().size();
+            int n = c.access().adminTokens().size();
             out.println("  admin token    " + n + " configured token" + (n == 1 ? "" : "s") + " (" + r.origin(Settings.ADMIN_TOKENS) + ")");
         }
         out.println("  compression    " + (c.compression() ? "on (level " + c.compressionLevel() + ")" : "off"));
@@ -48,7 +49,7 @@ final class ServeReport {
         out.println("# Effective configuration of 'dosp serve'");
         out.println("# Sources, highest precedence first: flags, environment variables, "
                 + settings.configFile().map(Object::toString).orElse("(no config file)") + ", defaults");
-        for (Setting<?> s : Settings.all().stream().sorted(java.util.Comparator.comparing(Setting::section)).toList()) {
+        for (Setting<?> s : Settings.all().stream().sorted(Comparator.comparing(Setting::section)).toList()) {
             String line = s.key() + ": " + r.display(s);
             out.println(String.format("%-48s # %s", line, r.origin(s)));
         }

@@ -96,7 +96,7 @@ class MainTest {
         assertThat(AdminToken.forLogin("alice", "secret"))
                 .isEqualTo("3d11dc479c08e3b368773103d64766c2e420ce39727932fcf2d8f4d9d599be59");
         ServerConfig config = ServerConfig.builder().host("127.0.0.1").port(0)
-                .adminToken(AdminToken.forLogin("alice", "secret")).adminTokenFile(dir.resolve("unused")).build();
+                .access(a -> a.adminToken(AdminToken.forLogin("alice", "secret")).adminTokenFile(dir.resolve("unused"))).build();
         try (DospServer server = DospServer.start(config)) {
             String address = "127.0.0.1:" + server.port();
             assertThat(Main.run("admin", address, "--login", "alice", "secret", "--exec", "stats")).as(err()).isZero();

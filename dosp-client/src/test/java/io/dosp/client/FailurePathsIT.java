@@ -62,7 +62,7 @@ class FailurePathsIT {
 
     @Test
     void serverFull() {
-        try (DospServer server = DospServer.start(TestServers.config(tmp).maxClients(1).build());
+        try (DospServer server = DospServer.start(TestServers.config(tmp).limits(l -> l.maxClients(1)).build());
              DospClient first = TestServers.client(server)) {
             assertThat(first.isConnected()).isTrue();
             assertThatThrownBy(() -> TestServers.client(server)).isInstanceOf(DisconnectedException.class)

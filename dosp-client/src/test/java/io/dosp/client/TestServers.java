@@ -12,7 +12,7 @@ final class TestServers {
     }
 
     static ServerConfig.Builder config(Path tmp) {
-        return ServerConfig.builder().host("127.0.0.1").port(0).adminToken(TOKEN).adminTokenFile(tmp.resolve("token"));
+        return ServerConfig.builder().host("127.0.0.1").port(0).access(a -> a.adminToken(TOKEN).adminTokenFile(tmp.resolve("token")));
     }
 
     static DospServer start(Path tmp) {

@@ -57,7 +57,7 @@ class TlsIT {
 
     @Test
     void clientsTalkOverTls() {
-        try (DospServer server = DospServer.start(TestServers.config(keys).tls(serverContext).build());
+        try (DospServer server = DospServer.start(TestServers.config(keys).tls(t -> t.context(serverContext)).build());
              DospClient a = DospClient.connect(TestServers.options(server).tls(t -> t.context(clientContext)).build());
              DospClient b = DospClient.connect(TestServers.options(server).tls(t -> t.context(clientContext)).build())) {
             a.openTunnel(b.vip());
@@ -69,7 +69,7 @@ class TlsIT {
 
     @Test
     void anUntrustedCertificateFailsTheHandshakeClearly() {
-        try (DospServer server = DospServer.start(TestServers.config(keys).tls(serverContext).build())) {
+        try (DospServer server = DospServer.start(TestServers.config(keys).tls(t -> t.context(serverContext)).build())) {
             assertThatThrownBy(() -> DospClient.connect(TestServers.options(server).tls(t -> t.context(untrustingContext)).build()))
                     .isInstanceOf(HandshakeException.class).hasMessageContaining("TLS handshake")
                     .hasMessageContaining("127.0.0.1:" + server.port());
@@ -78,7 +78,7 @@ class TlsIT {
 
     @Test
     void aPlainClientCannotTalkToATlsServer() {
-        try (DospServer server = DospServer.start(TestServers.config(keys).tls(serverContext).build())) {
+        try (DospServer server = DospServer.start(TestServers.config(keys).tls(t -> t.context(serverContext)).build())) {
             assertThatThrownBy(() -> DospClient.connect(TestServers.options(server)
                     .handshakeTimeout(Duration.ofSeconds(2)).build())).isInstanceOf(DospClientException.class);
         }

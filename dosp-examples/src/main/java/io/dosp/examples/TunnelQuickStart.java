@@ -5,6 +5,7 @@ import io.dosp.client.Incoming;
 import io.dosp.server.DospServer;
 import io.dosp.server.ServerConfig;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -17,8 +18,9 @@ public final class TunnelQuickStart {
 
     /** Runs the example and returns what Bob received. */
     public static String run() throws Exception {
+        Path tokenFile = Files.createTempDirectory("dosp").resolve("admin.token");
         ServerConfig config = ServerConfig.builder().host("127.0.0.1").port(0)
-                .adminTokenFile(Files.createTempDirectory("dosp").resolve("admin.token")).build();
+                .access(a -> a.adminTokenFile(tokenFile)).build();
         try (DospServer server = DospServer.start(config)) {
             String address = "127.0.0.1:" + server.port();
             // README:start

@@ -27,8 +27,8 @@ class FederationLinksIT {
         // only from configuration (host, port, template).
         try (DospServer a = DospServer.start(Mesh.config(tmp, 0).build());
              DospServer b = DospServer.start(ServerConfig.builder().host("127.0.0.1").port(0).template("10.3.0.x")
-                     .adminToken("admin-token-for-tests-0123").adminTokenFile(tmp.resolve("tb"))
-                     .peer(PeerSpec.of("127.0.0.1", a.port(), VipTemplate.parse("10.1.0.x"))).build())) {
+                     .access(access -> access.adminToken("admin-token-for-tests-0123").adminTokenFile(tmp.resolve("tb")))
+                     .federation(f -> f.peer(PeerSpec.of("127.0.0.1", a.port(), VipTemplate.parse("10.1.0.x")))).build())) {
             a.addPeer(PeerSpec.of("127.0.0.1", b.port(), VipTemplate.parse("10.3.0.x")));
             await().atMost(Duration.ofSeconds(10)).until(() -> a.peers().stream().anyMatch(p -> p.state().equals("UP")));
             await().atMost(Duration.ofSeconds(10)).until(() -> b.peers().stream().anyMatch(p -> p.state().equals("UP")));
@@ -49,7 +49,7 @@ class FederationLinksIT {
     @Test
     void aPeerWithTheWrongMeshKeyIsRefused() {
         try (DospServer a = DospServer.start(Mesh.config(tmp, 0).build());
-             DospServer intruder = DospServer.start(Mesh.config(tmp, 1).meshKey("a-different-mesh-key-999").build())) {
+             DospServer intruder = DospServer.start(Mesh.config(tmp, 1).federation(f -> f.meshKey("a-different-mesh-key-999")).build())) {
             intruder.addPeer(PeerSpec.of("127.0.0.1", a.port()));
             await().atMost(Duration.ofSeconds(5)).until(() -> intruder.peers().stream()
                     .anyMatch(p -> p.lastError().contains("Peer authentication failed")

@@ -26,9 +26,10 @@ final class Mesh implements AutoCloseable {
     }
 
     static ServerConfig.Builder config(Path tmp, int i) {
-        return ServerConfig.builder().host("127.0.0.1").port(0).template(template(i)).meshKey(KEY)
-                .adminToken("admin-token-for-tests-0123").adminTokenFile(tmp.resolve("token" + i))
-                .peerHeartbeat(Duration.ofSeconds(1), 5).peerReconnect(Duration.ofMillis(50), Duration.ofMillis(500));
+        return ServerConfig.builder().host("127.0.0.1").port(0).template(template(i))
+                .access(a -> a.adminToken("admin-token-for-tests-0123").adminTokenFile(tmp.resolve("token" + i)))
+                .federation(f -> f.meshKey(KEY).peerHeartbeat(Duration.ofSeconds(1), 5)
+                        .peerReconnect(Duration.ofMillis(50), Duration.ofMillis(500)));
     }
 
     static String template(int i) {

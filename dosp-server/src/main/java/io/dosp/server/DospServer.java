@@ -109,7 +109,7 @@ public final class DospServer implements AutoCloseable {
                 tcpChannel != null ? tcpChannel.localAddress() : "-",
                 localChannel != null ? " and local:" + config.localName() : "",
                 tcpChannel == null ? "local only" : Epoll.isAvailable() ? "epoll" : "NIO", config.template(),
-                config.template().serverVip(), config.compression() ? "on" : "off", config.maxFrameSize());
+                config.template().serverVip(), config.compression() ? "on" : "off", config.limits().maxFrameSize());
         return this;
     }
 
@@ -130,7 +130,7 @@ public final class DospServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
-                        new WriteBufferWaterMark(config.outboundLowWaterMark(), config.outboundHighWaterMark()))
+                        new WriteBufferWaterMark(config.limits().outboundLowWaterMark(), config.limits().outboundHighWaterMark()))
                 .childHandler(new ServerInitializer(core));
         try {
             tcpChannel = b.bind(config.host(), config.port()).syncUninterruptibly().channel();
@@ -148,7 +148,7 @@ public final class DospServer implements AutoCloseable {
                 .group(local)
                 .channel(LocalServerChannel.class)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
-                        new WriteBufferWaterMark(config.outboundLowWaterMark(), config.outboundHighWaterMark()))
+                        new WriteBufferWaterMark(config.limits().outboundLowWaterMark(), config.limits().outboundHighWaterMark()))
                 .childHandler(new ServerInitializer(core));
         try {
             localChannel = b.bind(new LocalAddress(config.localName())).syncUninterruptibly().channel();

@@ -4,7 +4,7 @@ package io.dosp.server;
  * A function clients call by name with FN (spec 5.4). The server answers SA with the returned
  * text, or ERR FF with the exception's message when it throws.
  *
- * <p>Functions run on the server's function threads ({@link ServerConfig#functionThreads()}),
+ * <p>Functions run on the server's function threads ({@link Functions#threads()}),
  * never on an event loop, so they may block; many calls may run at once.
  */
 @FunctionalInterface

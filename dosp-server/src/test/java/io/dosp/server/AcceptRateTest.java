@@ -19,7 +19,7 @@ class AcceptRateTest {
     @Test
     void connectionsBeyondTheAcceptRateAreRefused() {
         try (DospServer server = DospServer.start(ServerConfig.builder().host("127.0.0.1").port(0)
-                .adminTokenFile(tmp.resolve("t")).maxAcceptRate(1).build())) {
+                .access(a -> a.adminTokenFile(tmp.resolve("t"))).limits(l -> l.maxAcceptRate(1)).build())) {
             List<RawClient> open = new ArrayList<>();
             int refused = 0;
             try {

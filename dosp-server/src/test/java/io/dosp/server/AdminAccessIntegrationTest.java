@@ -40,7 +40,7 @@ class AdminAccessIntegrationTest {
 
     @BeforeEach
     void startServerAndAdmin() {
-        server = DospServer.start(config(tmp).adminToken(TOKEN).build());
+        server = DospServer.start(config(tmp).access(a -> a.adminToken(TOKEN)).build());
         adm = RawClient.connect(server.port());
         auth(adm, TOKEN);
     }
@@ -100,7 +100,7 @@ class AdminAccessIntegrationTest {
     @Test
     void configuredBanRefusesAtClientInfo() {
         server.close();
-        server = DospServer.start(config(tmp).adminToken(TOKEN).bannedHashes(Set.of(hash('E'))).build());
+        server = DospServer.start(config(tmp).access(a -> a.adminToken(TOKEN).bannedHashes(Set.of(hash('E')))).build());
         expectRefused(hash('e'), BLOCKED_EXIT);
         try (RawClient ok = connectWithHash(hash('f'))) {
             sync(ok);

@@ -41,7 +41,7 @@ class AdminAuthIntegrationTest {
 
     @Test
     void configuredTokensAuthenticateAndWrongOnesAreRefused() {
-        try (DospServer server = DospServer.start(config(tmp).adminToken(TOKEN).adminToken(REFERENCE_TOKEN).build());
+        try (DospServer server = DospServer.start(config(tmp).access(a -> a.adminToken(TOKEN).adminToken(REFERENCE_TOKEN)).build());
              RawClient a = RawClient.connect(server.port());
              RawClient b = RawClient.connect(server.port())) {
             assertThat(server.adminTokenFile()).isEmpty();
@@ -64,7 +64,7 @@ class AdminAuthIntegrationTest {
 
     @Test
     void tooManyFailedAttemptsEndTheConnection() {
-        try (DospServer server = DospServer.start(config(tmp).adminToken(TOKEN).maxAuthFailures(3).build());
+        try (DospServer server = DospServer.start(config(tmp).access(a -> a.adminToken(TOKEN)).limits(l -> l.maxAuthFailures(3)).build());
              RawClient bystander = RawClient.connect(server.port());
              RawClient guesser = RawClient.connect(server.port())) {
             for (int i = 1; i <= 2; i++) {
@@ -85,7 +85,7 @@ class AdminAuthIntegrationTest {
 
     @Test
     void successResetsTheFailureCount() {
-        try (DospServer server = DospServer.start(config(tmp).adminToken(TOKEN).maxAuthFailures(3).build());
+        try (DospServer server = DospServer.start(config(tmp).access(a -> a.adminToken(TOKEN)).limits(l -> l.maxAuthFailures(3)).build());
              RawClient c = RawClient.connect(server.port())) {
             for (int round = 0; round < 2; round++) {
                 for (int i = 0; i < 2; i++) {
@@ -102,7 +102,7 @@ class AdminAuthIntegrationTest {
     @Test
     void generatedTokenIsWrittenOwnerOnlyWorksAndIsReusedOnRestart() throws Exception {
         Path file = tmp.resolve("state").resolve("admin.token");
-        ServerConfig cfg = config(tmp).adminTokenFile(file).build();
+        ServerConfig cfg = config(tmp).access(a -> a.adminTokenFile(file)).build();
         String token;
         try (DospServer server = DospServer.start(cfg)) {
             assertThat(server.adminTokenFile()).contains(file.toAbsolutePath());
@@ -127,8 +127,8 @@ class AdminAuthIntegrationTest {
 
     @Test
     void generatedTokensDifferPerTokenFile() throws Exception {
-        try (DospServer one = DospServer.start(config(tmp).adminTokenFile(tmp.resolve("one")).build());
-             DospServer two = DospServer.start(config(tmp).adminTokenFile(tmp.resolve("two")).build());
+        try (DospServer one = DospServer.start(config(tmp).access(a -> a.adminTokenFile(tmp.resolve("one"))).build());
+             DospServer two = DospServer.start(config(tmp).access(a -> a.adminTokenFile(tmp.resolve("two"))).build());
              RawClient c = RawClient.connect(two.port())) {
             String t1 = Files.readString(tmp.resolve("one")).trim();
             String t2 = Files.readString(tmp.resolve("two")).trim();
@@ -141,7 +141,7 @@ class AdminAuthIntegrationTest {
 
     @Test
     void nonAdminsAreRefusedAdminAndBroadcast() {
-        try (DospServer server = DospServer.start(config(tmp).adminToken(TOKEN).build());
+        try (DospServer server = DospServer.start(config(tmp).access(a -> a.adminToken(TOKEN)).build());
              RawClient plain = RawClient.connect(server.port());
              RawClient other = RawClient.connect(server.port())) {
             assertThat(admin(plain, "clients")).isEqualTo("ERR:Not authenticated as admin");
@@ -160,7 +160,7 @@ class AdminAuthIntegrationTest {
 
     @Test
     void adminBroadcastReachesEveryOtherClient() {
-        try (DospServer server = DospServer.start(config(tmp).adminToken(TOKEN).build());
+        try (DospServer server = DospServer.start(config(tmp).access(a -> a.adminToken(TOKEN)).build());
              RawClient adm = RawClient.connect(server.port());
              RawClient x = RawClient.connect(server.port());
              RawClient y = RawClient.connect(server.port());
@@ -185,7 +185,7 @@ class AdminAuthIntegrationTest {
 
     @Test
     void exitEndsAdminRights() {
-        try (DospServer server = DospServer.start(config(tmp).adminToken(TOKEN).build());
+        try (DospServer server = DospServer.start(config(tmp).access(a -> a.adminToken(TOKEN)).build());
              RawClient c = RawClient.connect(server.port());
              RawClient other = RawClient.connect(server.port())) {
             auth(c, TOKEN);

@@ -37,7 +37,7 @@ class AdminCommandIntegrationTest {
 
     @BeforeEach
     void startServerAndAdmin() {
-        server = DospServer.start(config(tmp).adminToken(TOKEN).build());
+        server = DospServer.start(config(tmp).access(a -> a.adminToken(TOKEN)).build());
         adm = RawClient.connect(server.port());
         assertThat(adm.vip()).isEqualTo(vip("7.10.0.2"));
         auth(adm, TOKEN);
@@ -131,7 +131,7 @@ class AdminCommandIntegrationTest {
             String stats = admin(adm, "stats");
             assertThat(stats.split("\n")).contains(
                     "clients: 2",
-                    "max_clients: " + ServerConfig.DEFAULT_MAX_CLIENTS,
+                    "max_clients: " + Limits.DEFAULT_MAX_CLIENTS,
                     "template: 7.10.0.x",
                     "connections_accepted: 2",
                     "banned_hashes: 0",

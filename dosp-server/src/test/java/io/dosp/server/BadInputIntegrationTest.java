@@ -46,7 +46,7 @@ class BadInputIntegrationTest {
     ClientStats g2Before;
 
     private void start(boolean compression) {
-        server = DospServer.start(config(tmp).maxFrameSize(MAX_FRAME).compression(compression).build());
+        server = DospServer.start(config(tmp).limits(l -> l.maxFrameSize(MAX_FRAME)).compression(compression).build());
         g1 = RawClient.connect(server.port());
         g2 = RawClient.connect(server.port());
         exchange(g1, g2, "before");

@@ -32,7 +32,7 @@ final class IntegrationFixtures {
 
     /** A loopback server on a free port with its admin token file under {@code tmp}. */
     static ServerConfig.Builder config(Path tmp) {
-        return ServerConfig.builder().host("127.0.0.1").port(0).adminTokenFile(tmp.resolve("admin.token"));
+        return ServerConfig.builder().host("127.0.0.1").port(0).access(a -> a.adminTokenFile(tmp.resolve("admin.token")));
     }
 
     static Vip vip(String text) {

@@ -33,7 +33,7 @@ class ServerItLimitsTest {
 
     @Test
     void silentClientIsClosedWithIdleTimeoutWhileAPingingOneStays() throws InterruptedException {
-        try (DospServer server = DospServer.start(config(tmp).idleTimeout(IDLE).build())) {
+        try (DospServer server = DospServer.start(config(tmp).limits(l -> l.idleTimeout(IDLE)).build())) {
             BlockingQueue<Disconnect> gone = new LinkedBlockingQueue<>();
             server.addListener(new ServerListener() {
                 @Override
@@ -69,7 +69,7 @@ class ServerItLimitsTest {
 
     @Test
     void idleTimeoutZeroDisablesIt() {
-        try (DospServer server = DospServer.start(config(tmp).idleTimeout(Duration.ZERO).build());
+        try (DospServer server = DospServer.start(config(tmp).limits(l -> l.idleTimeout(Duration.ZERO)).build());
              RawClient a = RawClient.connect(server.port())) {
             assertNothingWithin(a, Duration.ofMillis(300));
             assertPingRoundTrip(a);
@@ -78,7 +78,7 @@ class ServerItLimitsTest {
 
     @Test
     void connectionsOverMaxClientsGetServerFull() {
-        try (DospServer server = DospServer.start(config(tmp).maxClients(2).build());
+        try (DospServer server = DospServer.start(config(tmp).limits(l -> l.maxClients(2)).build());
              RawClient a = RawClient.connect(server.port());
              RawClient b = RawClient.connect(server.port())) {
             try (RawClient third = RawClient.connectRaw(server.port())) {
@@ -131,7 +131,7 @@ class ServerItLimitsTest {
     @Test
     void rateLimitedClientGetsEveryPingEchoedInOrder() {
         int count = 200;
-        try (DospServer server = DospServer.start(config(tmp).packetRateLimit(100).build());
+        try (DospServer server = DospServer.start(config(tmp).limits(l -> l.packetRateLimit(100)).build());
              RawClient a = RawClient.connect(server.port());
              RawClient other = RawClient.connect(server.port())) {
             // All 200 PINGs in one write: well past the one-second burst of 100.
@@ -156,7 +156,7 @@ class ServerItLimitsTest {
     void rateLimitedClientIsNotTakenForIdleWhileTheServerHoldsItsPackets() {
         // The rate limit slows a client by not reading from it. A client whose packets wait unread
         // in the socket is not idle: it must get its echoes, not EXIT "Idle timeout".
-        try (DospServer server = DospServer.start(config(tmp).packetRateLimit(50).idleTimeout(IDLE).build());
+        try (DospServer server = DospServer.start(config(tmp).limits(l -> l.packetRateLimit(50).idleTimeout(IDLE)).build());
              RawClient a = RawClient.connect(server.port())) {
             ByteArrayOutputStream burst = new ByteArrayOutputStream();
             for (int i = 0; i < 100; i++) {
@@ -177,7 +177,7 @@ class ServerItLimitsTest {
 
     @Test
     void rateLimitCountsMpakSubPacketsAndLosesNone() {
-        try (DospServer server = DospServer.start(config(tmp).packetRateLimit(20).build());
+        try (DospServer server = DospServer.start(config(tmp).limits(l -> l.packetRateLimit(20)).build());
              RawClient a = RawClient.connect(server.port())) {
             java.util.List<Packet> pings = new java.util.ArrayList<>();
             for (int i = 0; i < 30; i++) {

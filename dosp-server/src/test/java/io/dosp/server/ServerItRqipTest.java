@@ -147,7 +147,7 @@ class ServerItRqipTest {
     @Test
     void configuredBlockedVipInsideTheTemplateIsRefused() {
         Vip blocked = Vip.parse("7.10.0.20");
-        try (DospServer server = DospServer.start(config(tmp).blockedVips(Set.of(blocked)).build());
+        try (DospServer server = DospServer.start(config(tmp).access(a -> a.blockedVips(Set.of(blocked))).build());
              RawClient a = RawClient.connect(server.port())) {
             a.send(Packets.rqip(blocked));
             assertThat(next(a, PacketType.RQIP).bodyText()).isEqualTo("E:IP can't be used");

@@ -29,7 +29,7 @@ final class ServerItSupport {
 
     /** A server on 127.0.0.1, any free port, admin token file under {@code tmp}. */
     static ServerConfig.Builder config(Path tmp) {
-        return ServerConfig.builder().host("127.0.0.1").port(0).adminTokenFile(tmp.resolve("admin.token"));
+        return ServerConfig.builder().host("127.0.0.1").port(0).access(a -> a.adminTokenFile(tmp.resolve("admin.token")));
     }
 
     /** Starts a server with the defaults of {@link #config(Path)}. */

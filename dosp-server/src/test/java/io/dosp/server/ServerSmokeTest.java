@@ -17,7 +17,7 @@ class ServerSmokeTest {
     @Test
     void twoClientsExchangeS2c() {
         try (DospServer server = DospServer.start(ServerConfig.builder().host("127.0.0.1").port(0)
-                .adminTokenFile(tmp.resolve("token")).build());
+                .access(a -> a.adminTokenFile(tmp.resolve("token"))).build());
              RawClient a = RawClient.connect(server.port());
              RawClient b = RawClient.connect(server.port())) {
             assertThat(a.vip()).isEqualTo(Vip.parse("7.10.0.2"));

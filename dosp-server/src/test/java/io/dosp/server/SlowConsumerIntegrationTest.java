@@ -59,8 +59,8 @@ class SlowConsumerIntegrationTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void floodedClientIsDroppedWithinItsOutboundLimit() throws Exception {
-        ServerConfig cfg = config(tmp).outboundWaterMarks(LOW, HIGH).maxOutboundBytes(MAX_OUTBOUND)
-                .slowConsumerTimeout(Duration.ofSeconds(2)).build();
+        ServerConfig cfg = config(tmp).limits(l -> l.outboundWaterMarks(LOW, HIGH).maxOutboundBytes(MAX_OUTBOUND)
+                .slowConsumerTimeout(Duration.ofSeconds(2))).build();
         try (DospServer server = DospServer.start(cfg)) {
             Outcome o = flood(server, 200_000, true);
 
@@ -91,8 +91,8 @@ class SlowConsumerIntegrationTest {
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void clientUnwritableTooLongIsDroppedBySlowConsumerTimeout() throws Exception {
         // The hard limit is far above the flood, so only the timeout can drop the victim.
-        ServerConfig cfg = config(tmp).outboundWaterMarks(LOW, HIGH).maxOutboundBytes(256 << 20)
-                .slowConsumerTimeout(Duration.ofSeconds(2)).build();
+        ServerConfig cfg = config(tmp).limits(l -> l.outboundWaterMarks(LOW, HIGH).maxOutboundBytes(256 << 20)
+                .slowConsumerTimeout(Duration.ofSeconds(2))).build();
         try (DospServer server = DospServer.start(cfg)) {
             Outcome o = flood(server, 16 << 10, false); // 16 MiB: more than the kernel buffers take
 

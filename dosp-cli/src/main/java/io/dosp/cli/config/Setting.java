@@ -1,14 +1,17 @@
 package io.dosp.cli.config;
 
+import io.dosp.server.ServerConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * One server setting as an operator sees it: its key in {@code dosp.yaml} (and aliases), its
- * environment variable, its {@code serve} flag, its type, default and help text. The
- * {@link Settings} registry holds them all; flags, environment and file are read through it, and
- * {@link ServerConfigMapper} maps the resolved values onto {@code ServerConfig.Builder}.
+ * environment variable, its {@code serve} flag, its type, default and help text, and the
+ * {@link ConfigTarget} it sets in {@code ServerConfig.Builder}. The {@link Settings} registry holds
+ * them all; flags, environment and file are read through it, and {@link ServerConfigMapper} applies
+ * the resolved values.
  *
  * @param <T> the typed value
  */
@@ -46,7 +49,7 @@ public final class Setting<T> {
     private final String help;
     private final Section section;
     private final boolean reference;
-    private final String builderField;
+    private final ConfigTarget<T> target;
 
     private Setting(Builder<T> b) {
         key = b.key;
@@ -58,7 +61,7 @@ public final class Setting<T> {
         help = b.help;
         section = b.section;
         reference = b.reference;
-        builderField = b.builderField;
+        target = Objects.requireNonNull(b.target, () -> "setting " + b.key + " sets nothing");
     }
 
     static <T> Builder<T> builder(String key, ValueType<T> type, T defaultValue) {
@@ -117,7 +120,7 @@ public final class Setting<T> {
         return paramLabel.isEmpty();
     }
 
-    /** The default (the matching {@code ServerConfig.DEFAULT_*}). */
+    /** The default (the matching {@code DEFAULT_*} of {@code ServerConfig} or its groups). */
     public T defaultValue() {
         return defaultValue;
     }
@@ -137,9 +140,14 @@ public final class Setting<T> {
         return reference;
     }
 
-    /** The {@code ServerConfig.Builder} field it sets, as named in that builder's validation messages. */
-    public String builderField() {
-        return builderField;
+    /** The {@code ServerConfig.Builder} field it sets, as {@code InvalidConfigException.field()} names it. */
+    public String configField() {
+        return target.field();
+    }
+
+    /** Sets {@code value} (of this setting) on {@code builder}. */
+    public void applyTo(ServerConfig.Builder builder, T value) {
+        target.apply().accept(builder, value);
     }
 
     /** The default as YAML text. */
@@ -162,7 +170,7 @@ public final class Setting<T> {
         private String help = "";
         private Section section = Section.NETWORK;
         private boolean reference;
-        private String builderField = "";
+        private ConfigTarget<T> target;
 
         private Builder(String key, ValueType<T> type, T defaultValue) {
             this.key = key;
@@ -197,8 +205,8 @@ public final class Setting<T> {
             return this;
         }
 
-        Builder<T> builderField(String field) {
-            this.builderField = field;
+        Builder<T> sets(ConfigTarget<T> target) {
+            this.target = target;
             return this;
         }
 

@@ -1,22 +1,33 @@
 package io.dosp.cli.config;
 
+import static io.dosp.cli.config.ConfigTarget.access;
+import static io.dosp.cli.config.ConfigTarget.federation;
+import static io.dosp.cli.config.ConfigTarget.functions;
+import static io.dosp.cli.config.ConfigTarget.limits;
+import static io.dosp.cli.config.ConfigTarget.server;
 import static io.dosp.cli.config.Setting.Section.ACCESS;
 import static io.dosp.cli.config.Setting.Section.FEDERATION;
 import static io.dosp.cli.config.Setting.Section.LIMITS;
 
 import io.dosp.protocol.PeerSpec;
 import io.dosp.protocol.Vip;
+import io.dosp.server.AccessPolicy;
+import io.dosp.server.FederationConfig;
+import io.dosp.server.Functions;
+import io.dosp.server.Limits;
 import io.dosp.server.ServerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Every setting of {@code dosp serve}: the Python server's {@code dosp.yaml} keys (same names, same
- * meaning) and this implementation's own. Defaults are {@code ServerConfig}'s {@code DEFAULT_*}.
+ * meaning) and this implementation's own. Defaults are the {@code DEFAULT_*} of {@code ServerConfig} and
+ * its groups; each setting names the builder call it makes ({@link ConfigTarget}).
  */
 public final class Settings {
     private static final List<Setting<?>> ALL = new ArrayList<>();
@@ -26,152 +37,175 @@ public final class Settings {
 
     /** Listen address. */
     public static final Setting<String> HOST = add(Setting.builder("host", ValueTypes.text(), ServerConfig.DEFAULT_HOST)
-            .reference().flag("--host", "HOST").builderField("host")
+            .reference().flag("--host", "HOST").sets(server("host", ServerConfig.Builder::host))
             .help("Address to listen on: 0.0.0.0 for every interface, 127.0.0.1 for this machine only."));
     /** Listen port. */
     public static final Setting<Integer> PORT = add(Setting.builder("port", ValueTypes.integer(0, 65535), ServerConfig.DEFAULT_PORT)
-            .reference().flag("--port", "PORT").builderField("port")
+            .reference().flag("--port", "PORT").sets(server("port", ServerConfig.Builder::port))
             .help("TCP port to listen on; 0 picks a free port (the chosen one is printed at start)."));
     /** vIP template. */
     public static final Setting<String> IP_TEMPLATE = add(Setting.builder("ip_template", ValueTypes.template(),
                     ServerConfig.DEFAULT_TEMPLATE)
-            .reference().flag("--ip-template", "TEMPLATE").builderField("template")
+            .reference().flag("--ip-template", "TEMPLATE").sets(server("template", ServerConfig.Builder::template))
             .help("vIP template clients are numbered from: 7.10.0.x (253 clients), 10.7.x.x (65,023) or a CIDR such as"
                     + " 10.7.0.0/16. The server itself is .1 of it."));
     /** Compression. */
     public static final Setting<Boolean> ALLOW_COMPRESSION = add(Setting.builder("allow_compression", ValueTypes.bool(),
                     ServerConfig.DEFAULT_COMPRESSION)
-            .reference().flag("--compression", "").builderField("compression")
+            .reference().flag("--compression", "").sets(server("compression", ServerConfig.Builder::compression))
             .help("Compress every frame after the handshake with zlib (both directions). Saves bandwidth on text, costs CPU."));
     /** zlib level. */
     public static final Setting<Integer> COMPRESSION_LEVEL = add(Setting.builder("compression_level", ValueTypes.integer(0, 9),
                     ServerConfig.DEFAULT_COMPRESSION_LEVEL)
-            .reference().flag("--compression-level", "LEVEL").builderField("compressionLevel")
+            .reference().flag("--compression-level", "LEVEL")
+            .sets(server("compressionLevel", ServerConfig.Builder::compressionLevel))
             .help("zlib level 0 (fastest) to 9 (smallest), when compression is on."));
     /** Connection limit. */
     public static final Setting<Integer> MAX_CLIENTS = add(Setting.builder("max_clients", ValueTypes.integer(1, MAX_INT),
-                    ServerConfig.DEFAULT_MAX_CLIENTS)
-            .reference().flag("--max-clients", "N").section(LIMITS).builderField("maxClients")
+                    Limits.DEFAULT_MAX_CLIENTS)
+            .reference().flag("--max-clients", "N").section(LIMITS)
+            .sets(limits("maxClients", Limits.Builder::maxClients))
             .help("Connections allowed at once; more get EXIT 'Server full'. The template may allow fewer."));
     /** Idle timeout. */
     public static final Setting<Duration> SOCKET_TIMEOUT = add(Setting.builder("socket_timeout", ValueTypes.duration(true),
-                    ServerConfig.DEFAULT_IDLE_TIMEOUT)
-            .alias("idle_timeout").reference().flag("--idle-timeout", "DURATION").section(LIMITS).builderField("idleTimeout")
+                    Limits.DEFAULT_IDLE_TIMEOUT)
+            .alias("idle_timeout").reference().flag("--idle-timeout", "DURATION").section(LIMITS)
+            .sets(limits("idleTimeout", Limits.Builder::idleTimeout))
             .help("Close a client that sends nothing for this long (PING keeps it alive); 0 or null turns it off."));
     /** Frame size limit. */
     public static final Setting<Integer> MAX_PACKET_SIZE = add(Setting.builder("max_packet_size", ValueTypes.size(1024, MAX_INT),
-                    ServerConfig.DEFAULT_MAX_FRAME_SIZE)
-            .reference().flag("--max-packet-size", "BYTES").section(LIMITS).builderField("maxFrameSize")
+                    Limits.DEFAULT_MAX_FRAME_SIZE)
+            .reference().flag("--max-packet-size", "BYTES").section(LIMITS)
+            .sets(limits("maxFrameSize", Limits.Builder::maxFrameSize))
             .help("Largest frame body accepted, checked from the 5-byte header before the body is read;"
                     + " a larger frame gets EXIT 'Packet too large'."));
     /** Admin tokens. */
     public static final Setting<List<String>> ADMIN_TOKENS = add(Setting.builder("admin_tokens", ValueTypes.list(ValueTypes.token()),
                     List.<String>of())
-            .reference().flag("--admin-token", "TOKEN").section(ACCESS).builderField("adminTokens")
+            .reference().flag("--admin-token", "TOKEN").section(ACCESS)
+            .sets(access("adminTokens", (a, v) -> a.adminTokens(new LinkedHashSet<>(v))))
             .help("Tokens AUTH accepts: sha256 hex of 'user:password', or any random text of 16+ characters."
                     + " Empty: a token is generated into admin_token_file. On the command line they show in 'ps':"
                     + " prefer the file or DOSP_ADMIN_TOKENS."));
     /** Generated token file. */
     public static final Setting<Path> ADMIN_TOKEN_FILE = add(Setting.builder("admin_token_file", ValueTypes.path(),
-                    ServerConfig.DEFAULT_ADMIN_TOKEN_FILE)
-            .reference().flag("--admin-token-file", "PATH").section(ACCESS).builderField("adminTokenFile")
+                    AccessPolicy.DEFAULT_ADMIN_TOKEN_FILE)
+            .reference().flag("--admin-token-file", "PATH").section(ACCESS)
+            .sets(access("adminTokenFile", AccessPolicy.Builder::adminTokenFile))
             .help("Where the generated admin token is written (owner-only) and read back on restart, when admin_tokens"
                     + " is empty. 'dosp admin' reads it from here."));
     /** Banned client hashes. */
     public static final Setting<List<String>> BANNED_HASHES = add(Setting.builder("banned_hashes", ValueTypes.list(ValueTypes.hash()),
                     List.<String>of())
-            .reference().flag("--banned-hash", "HASH").section(ACCESS).builderField("bannedHashes")
+            .reference().flag("--banned-hash", "HASH").section(ACCESS)
+            .sets(access("bannedHashes", (a, v) -> a.bannedHashes(new LinkedHashSet<>(v))))
             .help("Client machine hashes (from CLIENT_INFO) refused with EXIT 'Your client hash is blocked'."));
     /** Whitelisted client hashes. */
     public static final Setting<List<String>> WHITELIST_HASHES = add(Setting.builder("whitelist_hashes",
                     ValueTypes.list(ValueTypes.hash()), List.<String>of())
-            .reference().flag("--whitelist-hash", "HASH").section(ACCESS).builderField("whitelistHashes")
+            .reference().flag("--whitelist-hash", "HASH").section(ACCESS)
+            .sets(access("whitelistHashes", (a, v) -> a.whitelistHashes(new LinkedHashSet<>(v))))
             .help("Client machine hashes admitted when hash_whitelist_enabled is on."));
     /** Whitelist mode. */
     public static final Setting<Boolean> HASH_WHITELIST_ENABLED = add(Setting.builder("hash_whitelist_enabled", ValueTypes.bool(),
-                    false)
-            .reference().flag("--hash-whitelist", "").section(ACCESS).builderField("whitelistEnabled")
+                    AccessPolicy.DEFAULT_WHITELIST_ENABLED)
+            .reference().flag("--hash-whitelist", "").section(ACCESS)
+            .sets(access("whitelistEnabled", AccessPolicy.Builder::whitelistEnabled))
             .help("Admit only clients whose machine hash is in whitelist_hashes."));
     /** Banned remote addresses. */
     public static final Setting<List<String>> BANNED_IP_LIST = add(Setting.builder("banned_ip_list",
                     ValueTypes.list(ValueTypes.ipAddress()), List.<String>of())
-            .reference().flag("--banned-ip", "IP").section(ACCESS).builderField("bannedAddresses")
+            .reference().flag("--banned-ip", "IP").section(ACCESS)
+            .sets(access("bannedAddresses", (a, v) -> a.bannedAddresses(new LinkedHashSet<>(v))))
             .help("Remote IP addresses (of the TCP connection, not vIPs) refused at connect."));
     /** Federation peers. */
     public static final Setting<List<PeerSpec>> PEERS = add(Setting.builder("peers", ValueTypes.list(ValueTypes.peer()),
                     List.<PeerSpec>of())
             .reference().flag("--peers", "HOST:PORT[:TEMPLATE]").section(FEDERATION)
+            .sets(federation("peers", FederationConfig.Builder::peers))
             .help("Servers to link to (federation). A peer of this project needs no template (it advertises its own"
                     + " and must share mesh_key); a Python reference peer needs its template."));
     /** Federation mesh key. */
     public static final Setting<String> MESH_KEY = add(Setting.builder("mesh_key", ValueTypes.optionalText(), "")
-            .flag("--mesh-key", "KEY").section(FEDERATION).builderField("meshKey")
+            .flag("--mesh-key", "KEY").section(FEDERATION)
+            .sets(federation("meshKey", (f, v) -> f.meshKey(v.isBlank() ? null : v.trim())))
             .help("Shared secret (16+ characters) peers of this project prove at link setup; never sent. Empty: only"
                     + " address-trusted reference peers. Prefer DOSP_MESH_KEY or the file over the flag ('ps' shows flags)."));
 
     // ---- this implementation only ----
 
     /** In-process transport. */
-    public static final Setting<Boolean> ALLOW_LOCAL = add(Setting.builder("allow_local", ValueTypes.bool(), false)
-            .flag("--allow-local", "").builderField("localTransport")
+    public static final Setting<Boolean> ALLOW_LOCAL = add(Setting.builder("allow_local", ValueTypes.bool(),
+                    ServerConfig.DEFAULT_LOCAL_TRANSPORT)
+            .flag("--allow-local", "")
+            .sets(server("localTransport", ServerConfig.Builder::localTransport))
             .help("Also accept in-process clients on Netty's local transport (for code embedding the server)."));
     /** In-process transport name. */
     public static final Setting<String> LOCAL_NAME = add(Setting.builder("local_name", ValueTypes.text(), ServerConfig.DEFAULT_LOCAL_NAME)
-            .flag("--local-name", "NAME").builderField("localName")
+            .flag("--local-name", "NAME").sets(server("localName", ServerConfig.Builder::localName))
             .help("Address name of the local transport, when allow_local is on."));
     /** I/O threads. */
-    public static final Setting<Integer> WORKER_THREADS = add(Setting.builder("worker_threads", ValueTypes.integer(0, 1024), 0)
-            .flag("--worker-threads", "N").builderField("workerThreads")
+    public static final Setting<Integer> WORKER_THREADS = add(Setting.builder("worker_threads", ValueTypes.integer(0, 1024),
+                    ServerConfig.DEFAULT_WORKER_THREADS)
+            .flag("--worker-threads", "N").sets(server("workerThreads", ServerConfig.Builder::workerThreads))
             .help("Network I/O threads; 0 means twice the CPU cores."));
     /** Outbound cap. */
     public static final Setting<Integer> MAX_OUTBOUND_BYTES = add(Setting.builder("max_outbound_bytes",
-                    ValueTypes.size(1, MAX_INT), ServerConfig.DEFAULT_MAX_OUTBOUND_BYTES)
-            .flag("--max-outbound-bytes", "BYTES").section(LIMITS).builderField("maxOutboundBytes")
+                    ValueTypes.size(1, MAX_INT), Limits.DEFAULT_MAX_OUTBOUND_BYTES)
+            .flag("--max-outbound-bytes", "BYTES").section(LIMITS)
+            .sets(limits("maxOutboundBytes", Limits.Builder::maxOutboundBytes))
             .help("Bytes queued to one client past which it is dropped at once as a slow consumer."));
     /** High water mark. */
     public static final Setting<Integer> OUTBOUND_HIGH_WATER_MARK = add(Setting.builder("outbound_high_water_mark",
-                    ValueTypes.size(1, MAX_INT), ServerConfig.DEFAULT_OUTBOUND_HIGH_WATER_MARK)
-            .flag("--outbound-high-water-mark", "BYTES").section(LIMITS).builderField("outboundWaterMarks")
+                    ValueTypes.size(1, MAX_INT), Limits.DEFAULT_OUTBOUND_HIGH_WATER_MARK)
+            .flag("--outbound-high-water-mark", "BYTES").section(LIMITS)
+            .sets(limits("outboundWaterMarks", Limits.Builder::outboundHighWaterMark))
             .help("Bytes queued to one client at which it counts as slow (unwritable)."));
     /** Low water mark. */
     public static final Setting<Integer> OUTBOUND_LOW_WATER_MARK = add(Setting.builder("outbound_low_water_mark",
-                    ValueTypes.size(1, MAX_INT), ServerConfig.DEFAULT_OUTBOUND_LOW_WATER_MARK)
-            .flag("--outbound-low-water-mark", "BYTES").section(LIMITS).builderField("outboundWaterMarks")
+                    ValueTypes.size(1, MAX_INT), Limits.DEFAULT_OUTBOUND_LOW_WATER_MARK)
+            .flag("--outbound-low-water-mark", "BYTES").section(LIMITS)
+            .sets(limits("outboundWaterMarks", Limits.Builder::outboundLowWaterMark))
             .help("Bytes queued at which a slow client is writable again."));
     /** Slow consumer grace. */
     public static final Setting<Duration> SLOW_CONSUMER_TIMEOUT = add(Setting.builder("slow_consumer_timeout",
-                    ValueTypes.duration(false), ServerConfig.DEFAULT_SLOW_CONSUMER_TIMEOUT)
-            .flag("--slow-consumer-timeout", "DURATION").section(LIMITS).builderField("slowConsumerTimeout")
+                    ValueTypes.duration(false), Limits.DEFAULT_SLOW_CONSUMER_TIMEOUT)
+            .flag("--slow-consumer-timeout", "DURATION").section(LIMITS)
+            .sets(limits("slowConsumerTimeout", Limits.Builder::slowConsumerTimeout))
             .help("How long a client may stay unwritable before it is dropped."));
     /** Packet rate limit. */
     public static final Setting<Long> PACKET_RATE_LIMIT = add(Setting.builder("packet_rate_limit",
-                    ValueTypes.longInteger(0, Long.MAX_VALUE), 0L)
-            .flag("--packet-rate-limit", "N").section(LIMITS).builderField("packetRateLimit")
+                    ValueTypes.longInteger(0, Long.MAX_VALUE), Limits.DEFAULT_PACKET_RATE_LIMIT)
+            .flag("--packet-rate-limit", "N").section(LIMITS)
+            .sets(limits("packetRateLimit", Limits.Builder::packetRateLimit))
             .help("Packets per second one client may send (burst of one second); 0 = unlimited. Excess is slowed"
                     + " by not reading from the client, never dropped."));
     /** Byte rate limit. */
     public static final Setting<Integer> BYTE_RATE_LIMIT = add(Setting.builder("byte_rate_limit", ValueTypes.size(0, MAX_INT), 0)
-            .flag("--byte-rate-limit", "BYTES").section(LIMITS).builderField("byteRateLimit")
+            .flag("--byte-rate-limit", "BYTES").section(LIMITS)
+            .sets(limits("byteRateLimit", (l, v) -> l.byteRateLimit(v)))
             .help("Bytes per second one client may send; 0 = unlimited, otherwise at least one max_packet_size."));
     /** FN threads. */
     public static final Setting<Integer> FUNCTION_THREADS = add(Setting.builder("function_threads", ValueTypes.integer(1, 1024),
-                    ServerConfig.DEFAULT_FUNCTION_THREADS)
-            .flag("--function-threads", "N").section(LIMITS).builderField("functionThreads")
+                    Functions.DEFAULT_THREADS)
+            .flag("--function-threads", "N").section(LIMITS).sets(functions("threads", Functions.Builder::threads))
             .help("Threads running server functions (FN), off the network threads."));
     /** FN queue. */
     public static final Setting<Integer> FUNCTION_QUEUE = add(Setting.builder("function_queue", ValueTypes.integer(0, MAX_INT),
-                    ServerConfig.DEFAULT_FUNCTION_QUEUE)
-            .flag("--function-queue", "N").section(LIMITS).builderField("functionQueue")
+                    Functions.DEFAULT_QUEUE)
+            .flag("--function-queue", "N").section(LIMITS).sets(functions("queue", Functions.Builder::queue))
             .help("FN calls that may wait for a thread; more get ERR FF 'Server busy'."));
     /** AUTH failures. */
     public static final Setting<Integer> MAX_AUTH_FAILURES = add(Setting.builder("max_auth_failures", ValueTypes.integer(1, MAX_INT),
-                    ServerConfig.DEFAULT_MAX_AUTH_FAILURES)
-            .flag("--max-auth-failures", "N").section(ACCESS).builderField("maxAuthFailures")
+                    Limits.DEFAULT_MAX_AUTH_FAILURES)
+            .flag("--max-auth-failures", "N").section(ACCESS)
+            .sets(limits("maxAuthFailures", Limits.Builder::maxAuthFailures))
             .help("Failed AUTH attempts after which the connection is closed."));
     /** RQIP-blocked vIPs. */
     public static final Setting<List<Vip>> BLOCKED_VIPS = add(Setting.builder("blocked_vips", ValueTypes.list(ValueTypes.vip()),
                     defaultBlockedVips())
-            .flag("--blocked-vip", "VIP").section(ACCESS).builderField("blockedVips")
+            .flag("--blocked-vip", "VIP").section(ACCESS)
+            .sets(access("blockedVips", (a, v) -> a.blockedVips(new LinkedHashSet<>(v))))
             .help("vIPs never handed out nor granted by RQIP (admin 'block' adds more at run time)."));
 
     private Settings() {
@@ -200,7 +234,7 @@ public final class Settings {
     }
 
     private static List<Vip> defaultBlockedVips() {
-        return ServerConfig.defaults().blockedVips().stream().sorted().toList();
+        return AccessPolicy.DEFAULT_BLOCKED_VIPS.stream().sorted().toList();
     }
 
     private static <T> Setting<T> add(Setting.Builder<T> builder) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dosp.protocol.Vip;
+import io.dosp.server.Limits;
 import io.dosp.server.ServerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,9 +56,9 @@ class EnvAndPrecedenceTest {
                 Map.of("DOSP_PORT", "2000", "DOSP_MAX_CLIENTS", "20"), dir);
         ServerConfig c = loaded.settings().config();
         assertThat(c.port()).isEqualTo(3000);
-        assertThat(c.maxClients()).isEqualTo(20);
+        assertThat(c.limits().maxClients()).isEqualTo(20);
         assertThat(c.compressionLevel()).isEqualTo(3);
-        assertThat(c.maxAuthFailures()).isEqualTo(ServerConfig.DEFAULT_MAX_AUTH_FAILURES);
+        assertThat(c.limits().maxAuthFailures()).isEqualTo(Limits.DEFAULT_MAX_AUTH_FAILURES);
         assertThat(loaded.settings().configFile()).contains(dir.resolve("dosp.yaml"));
     }
 
@@ -96,28 +97,28 @@ class EnvAndPrecedenceTest {
         assertThat(c.template()).hasToString("10.7.x.x");
         assertThat(c.compression()).isTrue();
         assertThat(c.compressionLevel()).isEqualTo(1);
-        assertThat(c.maxClients()).isEqualTo(7);
-        assertThat(c.idleTimeout()).isEqualTo(Duration.ZERO);
-        assertThat(c.maxFrameSize()).isEqualTo(2 << 20);
-        assertThat(c.adminTokens()).containsExactly("aaaaaaaaaaaaaaaaaaaa");
-        assertThat(c.adminTokenFile()).isEqualTo(Path.of("t.token"));
-        assertThat(c.bannedHashes()).containsExactly("aa");
-        assertThat(c.whitelistHashes()).containsExactlyInAnyOrder("bb", "cc");
-        assertThat(c.whitelistEnabled()).isTrue();
-        assertThat(c.bannedAddresses()).containsExactly("10.1.1.1");
+        assertThat(c.limits().maxClients()).isEqualTo(7);
+        assertThat(c.limits().idleTimeout()).isEqualTo(Duration.ZERO);
+        assertThat(c.limits().maxFrameSize()).isEqualTo(2 << 20);
+        assertThat(c.access().adminTokens()).containsExactly("aaaaaaaaaaaaaaaaaaaa");
+        assertThat(c.access().adminTokenFile()).isEqualTo(Path.of("t.token"));
+        assertThat(c.access().bannedHashes()).containsExactly("aa");
+        assertThat(c.access().whitelistHashes()).containsExactlyInAnyOrder("bb", "cc");
+        assertThat(c.access().whitelistEnabled()).isTrue();
+        assertThat(c.access().bannedAddresses()).containsExactly("10.1.1.1");
         assertThat(c.localTransport()).isTrue();
         assertThat(c.localName()).isEqualTo("here");
         assertThat(c.workerThreads()).isEqualTo(2);
-        assertThat(c.maxOutboundBytes()).isEqualTo(4 << 20);
-        assertThat(c.outboundHighWaterMark()).isEqualTo(2 << 20);
-        assertThat(c.outboundLowWaterMark()).isEqualTo(1 << 20);
-        assertThat(c.slowConsumerTimeout()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(c.packetRateLimit()).isEqualTo(100);
-        assertThat(c.byteRateLimit()).isEqualTo(3 << 20);
-        assertThat(c.functionThreads()).isEqualTo(2);
-        assertThat(c.functionQueue()).isEqualTo(8);
-        assertThat(c.maxAuthFailures()).isEqualTo(2);
-        assertThat(c.blockedVips()).isEqualTo(Set.of(Vip.parse("10.7.0.9")));
+        assertThat(c.limits().maxOutboundBytes()).isEqualTo(4 << 20);
+        assertThat(c.limits().outboundHighWaterMark()).isEqualTo(2 << 20);
+        assertThat(c.limits().outboundLowWaterMark()).isEqualTo(1 << 20);
+        assertThat(c.limits().slowConsumerTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.limits().packetRateLimit()).isEqualTo(100);
+        assertThat(c.limits().byteRateLimit()).isEqualTo(3 << 20);
+        assertThat(c.functions().threads()).isEqualTo(2);
+        assertThat(c.functions().queue()).isEqualTo(8);
+        assertThat(c.limits().maxAuthFailures()).isEqualTo(2);
+        assertThat(c.access().blockedVips()).isEqualTo(Set.of(Vip.parse("10.7.0.9")));
     }
 
     @Test

@@ -18,11 +18,11 @@ public final class AccessControl {
     private volatile boolean whitelistEnabled;
 
     AccessControl(ServerConfig config) {
-        bannedHashes.addAll(config.bannedHashes());
-        whitelist.addAll(config.whitelistHashes());
-        blockedVips.addAll(config.blockedVips());
-        bannedAddresses = Set.copyOf(config.bannedAddresses());
-        whitelistEnabled = config.whitelistEnabled();
+        bannedHashes.addAll(config.access().bannedHashes());
+        whitelist.addAll(config.access().whitelistHashes());
+        blockedVips.addAll(config.access().blockedVips());
+        bannedAddresses = Set.copyOf(config.access().bannedAddresses());
+        whitelistEnabled = config.access().whitelistEnabled();
     }
 
     static String norm(String hash) {

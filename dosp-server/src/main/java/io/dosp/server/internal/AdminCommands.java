@@ -233,7 +233,7 @@ final class AdminCommands {
         StringBuilder sb = new StringBuilder();
         sb.append("started_at: ").append(s.startedAt())
                 .append("\nclients: ").append(s.clientsConnected())
-                .append("\nmax_clients: ").append(core.config.maxClients())
+                .append("\nmax_clients: ").append(core.config.limits().maxClients())
                 .append("\ntemplate: ").append(core.config.template())
                 .append("\nconnections_accepted: ").append(s.connectionsAccepted())
                 .append("\npackets_in: ").append(s.packetsIn())

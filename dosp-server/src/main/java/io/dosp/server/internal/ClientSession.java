@@ -108,11 +108,11 @@ public final class ClientSession implements ConnectedClient {
         this.remote = channel.remoteAddress();
         this.vip = vip;
         long now = System.nanoTime();
-        if (core.config.packetRateLimit() > 0) {
-            packetBucket = new TokenBucket(core.config.packetRateLimit(), now);
+        if (core.config.limits().packetRateLimit() > 0) {
+            packetBucket = new TokenBucket(core.config.limits().packetRateLimit(), now);
         }
-        if (core.config.byteRateLimit() > 0) {
-            byteBucket = new TokenBucket(core.config.byteRateLimit(), now);
+        if (core.config.limits().byteRateLimit() > 0) {
+            byteBucket = new TokenBucket(core.config.limits().byteRateLimit(), now);
         }
         this.dispatcher = new PacketDispatcher(core, this);
         this.coalesce = !core.config.compression();
@@ -167,9 +167,9 @@ public final class ClientSession implements ConnectedClient {
 
     @Override
     public boolean send(Packet packet) {
-        if (packet.bodyLength() > core.config.maxFrameSize()) {
+        if (packet.bodyLength() > core.config.limits().maxFrameSize()) {
             throw new IllegalArgumentException(new FrameTooLargeException(packet.typeCode(), packet.bodyLength(),
-                    core.config.maxFrameSize()).getMessage() + " (client " + vip + ")");
+                    core.config.limits().maxFrameSize()).getMessage() + " (client " + vip + ")");
         }
         return deliver(packet) == RouteResult.DELIVERED;
     }
@@ -339,10 +339,10 @@ public final class ClientSession implements ConnectedClient {
                 if (!channel.isWritable() && !closing && slowConsumerDropped.compareAndSet(false, true)) {
                     core.counters.drop(DropReason.SLOW_CONSUMER_TIMEOUT);
                     LOG.warn("Dropping slow consumer {} ({}): unwritable for {}", vip, remote,
-                            core.config.slowConsumerTimeout());
+                            core.config.limits().slowConsumerTimeout());
                     close("Too slow: not reading", Disconnect.Initiator.SERVER, false);
                 }
-            }, core.config.slowConsumerTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            }, core.config.limits().slowConsumerTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
     }
 
@@ -358,13 +358,13 @@ public final class ClientSession implements ConnectedClient {
         }
         int size = PacketCodec.HEADER_BYTES + packet.bodyLength();
         long queued = queuedBytes.addAndGet(size);
-        long inNetty = channel.isWritable() ? 0 : channel.bytesBeforeWritable() + core.config.outboundLowWaterMark();
-        if (queued + inNetty > core.config.maxOutboundBytes()) {
+        long inNetty = channel.isWritable() ? 0 : channel.bytesBeforeWritable() + core.config.limits().outboundLowWaterMark();
+        if (queued + inNetty > core.config.limits().maxOutboundBytes()) {
             queuedBytes.addAndGet(-size);
             if (slowConsumerDropped.compareAndSet(false, true)) {
                 core.counters.drop(DropReason.OUTBOUND_LIMIT);
                 LOG.warn("Dropping slow consumer {} ({}): more than {} bytes pending", vip, remote,
-                        core.config.maxOutboundBytes());
+                        core.config.limits().maxOutboundBytes());
                 close("Too slow: outbound buffer limit exceeded", Disconnect.Initiator.SERVER, false);
             }
             return RouteResult.OVERLOADED;
@@ -412,7 +412,7 @@ public final class ClientSession implements ConnectedClient {
             queuedBytes.addAndGet(-size);
             return;
         }
-        if (coalesce && packet.bodyLength() <= core.config.maxFrameSize()) {
+        if (coalesce && packet.bodyLength() <= core.config.limits().maxFrameSize()) {
             if (outBatch == null) {
                 outBatch = channel.alloc().ioBuffer(Math.max(BATCH_INITIAL_BYTES, size));
             }

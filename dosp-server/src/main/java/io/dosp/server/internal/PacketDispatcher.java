@@ -84,7 +84,7 @@ final class PacketDispatcher {
         // server's link forwards other clients' traffic with their SRC.
         boolean fromPeer = core.federation != null && core.federation.trustedSource(session, s);
         S2cPacket out = fromPeer ? s : s.withSrc(session.vip());
-        RouteResult r = core.route(out, core.config.maxHops(), fromPeer ? session.peerAddress() : null);
+        RouteResult r = core.route(out, core.config.federation().maxHops(), fromPeer ? session.peerAddress() : null);
         if (r != RouteResult.DELIVERED) {
             core.counters.drop(r == RouteResult.NO_ROUTE ? DropReason.NO_ROUTE : DropReason.TARGET_OVERLOADED);
             if (fromPeer) {
@@ -163,7 +163,7 @@ final class PacketDispatcher {
         LOG.warn("Failed admin authentication from {} ({}), attempt {}", session.vip(), session.remoteAddress(),
                 session.authFailures);
         reply(Packets.auth("ERR:Invalid token"));
-        if (session.authFailures >= core.config.maxAuthFailures()) {
+        if (session.authFailures >= core.config.limits().maxAuthFailures()) {
             core.counters.drop(DropReason.AUTH_FAILURES);
             session.disconnect("Too many failed authentication attempts");
         }

@@ -70,18 +70,18 @@ public final class ServerCore {
     public ServerCore(ServerConfig config) {
         this.config = config;
         this.access = new AccessControl(config);
-        this.tokens = AdminTokens.load(config.adminTokens(), config.adminTokenFile());
+        this.tokens = AdminTokens.load(config.access().adminTokens(), config.access().adminTokenFile());
         this.allocator = new VipAllocator(config.template());
-        for (Vip v : config.blockedVips()) {
+        for (Vip v : config.access().blockedVips()) {
             reserveBlocked(v);
         }
         this.admin = new AdminCommands(this);
-        this.acceptBucket = config.maxAcceptRate() > 0 ? new TokenBucket(config.maxAcceptRate(), System.nanoTime()) : null;
-        this.federation = config.federation() ? new io.dosp.server.internal.federation.Federation(config, this) : null;
+        this.acceptBucket = config.limits().maxAcceptRate() > 0 ? new TokenBucket(config.limits().maxAcceptRate(), System.nanoTime()) : null;
+        this.federation = config.federation().enabled() ? new io.dosp.server.internal.federation.Federation(config, this) : null;
         AtomicInteger n = new AtomicInteger();
-        this.functionExecutor = new ThreadPoolExecutor(config.functionThreads(), config.functionThreads(), 60,
-                TimeUnit.SECONDS, config.functionQueue() == 0 ? new java.util.concurrent.SynchronousQueue<>()
-                        : new LinkedBlockingQueue<>(config.functionQueue()), r -> {
+        this.functionExecutor = new ThreadPoolExecutor(config.functions().threads(), config.functions().threads(), 60,
+                TimeUnit.SECONDS, config.functions().queue() == 0 ? new java.util.concurrent.SynchronousQueue<>()
+                        : new LinkedBlockingQueue<>(config.functions().queue()), r -> {
                             Thread t = new Thread(r, "dosp-fn-" + n.incrementAndGet());
                             t.setDaemon(true);
                             return t;
@@ -122,7 +122,7 @@ public final class ServerCore {
                 return null;
             }
         }
-        if (connected.incrementAndGet() > config.maxClients()) {
+        if (connected.incrementAndGet() > config.limits().maxClients()) {
             connected.decrementAndGet();
             refuse(channel, "Server full", DropReason.SERVER_FULL);
             return null;

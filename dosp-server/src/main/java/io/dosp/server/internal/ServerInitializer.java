@@ -22,15 +22,15 @@ public final class ServerInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         var config = core.config;
-        if (config.tls() != null && !(ch instanceof io.netty.channel.local.LocalChannel)) {
-            javax.net.ssl.SSLEngine engine = config.tls().createSSLEngine();
+        if (config.tls().context() != null && !(ch instanceof io.netty.channel.local.LocalChannel)) {
+            javax.net.ssl.SSLEngine engine = config.tls().context().createSSLEngine();
             engine.setUseClientMode(false);
             ch.pipeline().addLast("tls", new io.netty.handler.ssl.SslHandler(engine));
         }
-        if (!config.idleTimeout().isZero()) {
-            ch.pipeline().addLast("idle", new IdleStateHandler(config.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+        if (!config.limits().idleTimeout().isZero()) {
+            ch.pipeline().addLast("idle", new IdleStateHandler(config.limits().idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         }
-        ch.pipeline().addLast("codec", DospCodec.forServer(config.maxFrameSize(), config.compression(),
+        ch.pipeline().addLast("codec", DospCodec.forServer(config.limits().maxFrameSize(), config.compression(),
                 config.compressionLevel()));
         ch.pipeline().addLast("session", new SessionHandler(core));
     }

@@ -54,7 +54,7 @@ public final class Federation {
     public Federation(ServerConfig config, ServerCore core) {
         this.config = config;
         this.core = core;
-        this.routes = new RoutingTable(config.template(), config.maxHops(), config.maxRoutes(), via -> {
+        this.routes = new RoutingTable(config.template(), config.federation().maxHops(), config.federation().maxRoutes(), via -> {
             PeerLink l = links.get(via);
             return l != null && l.state() == PeerLink.State.UP;
         });
@@ -84,7 +84,7 @@ public final class Federation {
     public void start(EventLoopGroup group, int port) {
         this.group = group;
         this.port = port;
-        for (PeerSpec p : config.peers()) {
+        for (PeerSpec p : config.federation().peers()) {
             addPeer(p);
         }
     }
@@ -176,7 +176,7 @@ public final class Federation {
             local.get().send(Packets.errS2cFailed(p.dst()));
             return;
         }
-        sendFailure(p.dst(), p.src(), config.maxHops());
+        sendFailure(p.dst(), p.src(), config.federation().maxHops());
     }
 
     private void sendFailure(Vip dst, Vip src, int hopLimit) {
@@ -238,7 +238,7 @@ public final class Federation {
     }
 
     private void onHello(ClientSession session, LinkFrames.Hello hello) {
-        String key = config.meshKey();
+        String key = config.federation().meshKey();
         if (key == null) {
             session.send(Packets.err(ErrCode.UKNP)); // no mesh key: answer like a reference server
             return;
@@ -260,7 +260,7 @@ public final class Federation {
             return;
         }
         session.linkState(null);
-        byte[] expected = LinkFrames.prove(config.meshKey(), false, pa.hello().nonce(), pa.nonce(),
+        byte[] expected = LinkFrames.prove(config.federation().meshKey(), false, pa.hello().nonce(), pa.nonce(),
                 pa.hello().serverId(), serverId);
         if (!LinkFrames.same(expected, proof)) {
             LOG.warn("Peer link from {} failed the mesh key proof; refused", session.remoteAddress());

@@ -86,7 +86,7 @@ final class PeerLink {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast("codec", DospCodec.forClient(fed.config().maxFrameSize() + 64));
+                        ch.pipeline().addLast("codec", DospCodec.forClient(fed.config().limits().maxFrameSize() + 64));
                         ch.pipeline().addLast("link", new Handler());
                     }
                 })
@@ -123,7 +123,7 @@ final class PeerLink {
             return false;
         }
         long pending = c.isWritable() ? 0 : c.bytesBeforeWritable() + (c.config().getWriteBufferLowWaterMark());
-        if (pending + PacketCodec.HEADER_BYTES + p.bodyLength() > fed.config().peerQueueBytes()) {
+        if (pending + PacketCodec.HEADER_BYTES + p.bodyLength() > fed.config().federation().peerQueueBytes()) {
             dropped.incrementAndGet();
             return false;
         }
@@ -161,7 +161,7 @@ final class PeerLink {
         lastError = "";
         LOG.info("Peer link to {} is up ({})", address, ext ? "mesh key proven, extension frames" : "plain, reference mode");
         Channel c = channel;
-        long every = fed.config().peerHeartbeat().toNanos();
+        long every = fed.config().federation().peerHeartbeat().toNanos();
         heartbeat = c.eventLoop().scheduleAtFixedRate(this::beat, every, every, TimeUnit.NANOSECONDS);
         fed.linkUp(this);
     }
@@ -171,7 +171,7 @@ final class PeerLink {
         if (c == null || !c.isActive()) {
             return;
         }
-        if (missed >= fed.config().peerHeartbeatMisses()) {
+        if (missed >= fed.config().federation().peerHeartbeatMisses()) {
             lastError = "no answer to " + missed + " heartbeats";
             LOG.warn("Peer link to {}: {}; reconnecting", address, lastError);
             c.close();
@@ -200,7 +200,7 @@ final class PeerLink {
         if (state == State.REMOVED || fed.stopping()) {
             return;
         }
-        long delay = new Backoff(fed.config().peerReconnectInitial(), fed.config().peerReconnectMax()).delayNanos(attempt++);
+        long delay = new Backoff(fed.config().federation().peerReconnect().initial(), fed.config().federation().peerReconnect().max()).delayNanos(attempt++);
         reconnects.incrementAndGet();
         fed.group().next().schedule(this::connect, delay, TimeUnit.NANOSECONDS);
     }
@@ -225,7 +225,7 @@ final class PeerLink {
             }
             int t = p.typeCode();
             if (t == PacketType.HSK.code()) {
-                if (fed.config().meshKey() != null) {
+                if (fed.config().federation().meshKey() != null) {
                     state = State.AUTHENTICATING;
                     nonce = LinkFrames.random(LinkFrames.NONCE_LENGTH);
                     ctx.writeAndFlush(LinkFrames.hello(fed.serverId(), nonce, fed.config().advertisedHost(), fed.port()));
@@ -266,7 +266,7 @@ final class PeerLink {
             byte[] peerId = java.util.Arrays.copyOfRange(b, 0, 16);
             byte[] peerNonce = java.util.Arrays.copyOfRange(b, 16, 32);
             byte[] proof = java.util.Arrays.copyOfRange(b, 32, 64);
-            String key = fed.config().meshKey();
+            String key = fed.config().federation().meshKey();
             byte[] expected = LinkFrames.prove(key, true, nonce, peerNonce, fed.serverId(), peerId);
             if (!LinkFrames.same(expected, proof)) {
                 lastError = "peer failed the mesh key proof";

@@ -1,0 +1,70 @@
+package io.dosp.server;
+
+import static io.dosp.server.ConfigErrors.fieldOf;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class LimitsTest {
+
+    @Test
+    void defaultsAreTheDocumentedConstants() {
+        Limits l = Limits.defaults();
+        assertThat(l.maxFrameSize()).isEqualTo(Limits.DEFAULT_MAX_FRAME_SIZE).isEqualTo(1 << 20);
+        assertThat(l.maxClients()).isEqualTo(Limits.DEFAULT_MAX_CLIENTS).isEqualTo(100_000);
+        assertThat(l.idleTimeout()).isEqualTo(Limits.DEFAULT_IDLE_TIMEOUT).isEqualTo(Duration.ofMinutes(5));
+        assertThat(l.outboundLowWaterMark()).isEqualTo(Limits.DEFAULT_OUTBOUND_LOW_WATER_MARK).isEqualTo(256 << 10);
+        assertThat(l.outboundHighWaterMark()).isEqualTo(Limits.DEFAULT_OUTBOUND_HIGH_WATER_MARK).isEqualTo(1 << 20);
+        assertThat(l.maxOutboundBytes()).isEqualTo(Limits.DEFAULT_MAX_OUTBOUND_BYTES).isEqualTo(8 << 20);
+        assertThat(l.slowConsumerTimeout()).isEqualTo(Limits.DEFAULT_SLOW_CONSUMER_TIMEOUT).isEqualTo(Duration.ofSeconds(30));
+        assertThat(l.packetRateLimit()).isEqualTo(Limits.DEFAULT_PACKET_RATE_LIMIT).isZero();
+        assertThat(l.byteRateLimit()).isEqualTo(Limits.DEFAULT_BYTE_RATE_LIMIT).isZero();
+        assertThat(l.maxAuthFailures()).isEqualTo(Limits.DEFAULT_MAX_AUTH_FAILURES).isEqualTo(5);
+        assertThat(l.maxAcceptRate()).isEqualTo(Limits.DEFAULT_MAX_ACCEPT_RATE).isEqualTo(20_000);
+    }
+
+    @Test
+    void everyRuleNamesItsField() {
+        assertThat(fieldOf(() -> Limits.builder().maxFrameSize(1023).build())).isEqualTo("limits.maxFrameSize");
+        assertThat(fieldOf(() -> Limits.builder().maxClients(0).build())).isEqualTo("limits.maxClients");
+        assertThat(fieldOf(() -> Limits.builder().idleTimeout(Duration.ofSeconds(-1)).build())).isEqualTo("limits.idleTimeout");
+        assertThat(fieldOf(() -> Limits.builder().idleTimeout(null).build())).isEqualTo("limits.idleTimeout");
+        assertThat(fieldOf(() -> Limits.builder().outboundWaterMarks(0, 10).build())).isEqualTo("limits.outboundWaterMarks");
+        assertThat(fieldOf(() -> Limits.builder().outboundWaterMarks(11, 10).build())).isEqualTo("limits.outboundWaterMarks");
+        assertThat(fieldOf(() -> Limits.builder().outboundHighWaterMark(1000).build())).isEqualTo("limits.outboundWaterMarks");
+        assertThat(fieldOf(() -> Limits.builder().maxOutboundBytes((1 << 20) - 1).build())).isEqualTo("limits.maxOutboundBytes");
+        assertThat(fieldOf(() -> Limits.builder().slowConsumerTimeout(Duration.ZERO).build()))
+                .isEqualTo("limits.slowConsumerTimeout");
+        assertThat(fieldOf(() -> Limits.builder().packetRateLimit(-1).build())).isEqualTo("limits.packetRateLimit");
+        assertThat(fieldOf(() -> Limits.builder().byteRateLimit(-1).build())).isEqualTo("limits.byteRateLimit");
+        assertThat(fieldOf(() -> Limits.builder().byteRateLimit(1 << 20).build())).isEqualTo("limits.byteRateLimit");
+        assertThat(fieldOf(() -> Limits.builder().maxAuthFailures(0).build())).isEqualTo("limits.maxAuthFailures");
+        assertThat(fieldOf(() -> Limits.builder().maxAcceptRate(-1).build())).isEqualTo("limits.maxAcceptRate");
+    }
+
+    @Test
+    void boundaryValuesAreAccepted() {
+        Limits l = Limits.builder().maxFrameSize(1024).maxClients(1).idleTimeout(Duration.ZERO).outboundWaterMarks(10, 10)
+                .maxOutboundBytes(10).byteRateLimit(1029).packetRateLimit(0).maxAuthFailures(1).maxAcceptRate(0).build();
+        assertThat(l.byteRateLimit()).isEqualTo(1029);
+        assertThat(l.outboundLowWaterMark()).isEqualTo(l.outboundHighWaterMark()).isEqualTo(10);
+    }
+
+    @Test
+    void toBuilderRoundTrips() {
+        Limits l = Limits.builder().maxFrameSize(4096).maxClients(3).idleTimeout(Duration.ofSeconds(9))
+                .outboundWaterMarks(100, 200).maxOutboundBytes(300).slowConsumerTimeout(Duration.ofSeconds(2))
+                .packetRateLimit(7).byteRateLimit(5000).maxAuthFailures(2).maxAcceptRate(11).build();
+        assertThat(l.toBuilder().build()).usingRecursiveComparison().isEqualTo(l);
+        assertThat(l.toBuilder().maxClients(4).build().maxClients()).isEqualTo(4);
+        assertThat(l.maxClients()).isEqualTo(3);
+    }
+
+    @Test
+    void singleWaterMarkSettersSetOneSide() {
+        Limits l = Limits.builder().outboundHighWaterMark(2 << 20).outboundLowWaterMark(1 << 20).build();
+        assertThat(l.outboundLowWaterMark()).isEqualTo(1 << 20);
+        assertThat(l.outboundHighWaterMark()).isEqualTo(2 << 20);
+    }
+}
