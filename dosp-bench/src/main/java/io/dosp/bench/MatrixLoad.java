@@ -75,6 +75,9 @@ final class MatrixLoad implements Callable<Integer> {
     @Option(names = "--warmup", description = "Unmeasured seconds at the start of each run (default: ${DEFAULT-VALUE}).")
     double warmup = 1;
 
+    @Option(names = "--drain", description = "Seconds to wait for messages in flight after sending stops (default: ${DEFAULT-VALUE}).")
+    double drain = 5;
+
     @Option(names = "--server-warmup", description = "Seconds of unrecorded load on each server before the grid, to warm its JIT (default: ${DEFAULT-VALUE}).")
     double serverWarmup = 10;
 
@@ -142,9 +145,9 @@ final class MatrixLoad implements Callable<Integer> {
                     S2cResult r = S2cRun.run(spec(c, t, warmup, duration));
                     results.computeIfAbsent(c, k -> new LinkedHashMap<>()).computeIfAbsent(t.label, k -> new ArrayList<>()).add(r);
                     allClean &= r.clean();
-                    System.err.printf(Locale.ROOT, "[%d/%d] %-28s %-7s %,12.0f msgs/s  p50 %8.1f us  p99 %8.1f us  cpu %6.3f us/msg"
+                    System.err.printf(Locale.ROOT, "[%d/%d] %-28s %-7s %,12.0f msgs/s  p50 %8.1f us  p99 %8.1f us  cpu %s us/msg"
                             + "  lost %d dup %d reord %d S2CF %d%s%n", rep, repeats, c.key(), t.label, r.msgsPerSecond(),
-                            r.latencyMicros(50), r.latencyMicros(99), r.cpuMicrosPerMessage(), r.lost(), r.duplicated(),
+                            r.latencyMicros(50), r.latencyMicros(99), cpu(r.cpuMicrosPerMessage()), r.lost(), r.duplicated(),
                             r.reordered(), r.refused(), r.clean() ? "" : "  NOT CLEAN");
                     appendJson(r.toJson().put("repeat", rep).toString());
                 }
@@ -161,7 +164,7 @@ final class MatrixLoad implements Callable<Integer> {
             default -> window;
         };
         return new S2cSpec(t.kind, t.label, host, t.port, c.pairs, c.size, w, batch, S2cLoad.millis(warmupSeconds),
-                S2cLoad.millis(seconds), 5_000, c.tunnel, threads, t.pid);
+                S2cLoad.millis(seconds), S2cLoad.millis(drain), c.tunnel, threads, t.pid);
     }
 
     private void print(Map<Config, Map<String, List<S2cResult>>> results, List<Target> targets) throws IOException {
@@ -223,7 +226,7 @@ final class MatrixLoad implements Callable<Integer> {
                             rate(median(rs, S2cResult::msgsPerSecond)), median(rs, S2cResult::megabytesPerSecond),
                             lat(median(rs, r -> r.latencyMicros(50))), lat(median(rs, r -> r.latencyMicros(99))),
                             lat(median(rs, r -> r.latencyMicros(99.9))), lat(median(rs, S2cResult::maxLatencyMicros)),
-                            median(tput), median(p99), Double.isFinite(cpu) ? String.format(Locale.ROOT, "%.3f", cpu) : "n/a",
+                            median(tput), median(p99), cpu(cpu),
                             lost, dup, reord, refused));
                     jrow.put(s, Json.obj().put("msgs_per_s", median(rs, S2cResult::msgsPerSecond))
                             .put("mb_per_s", median(rs, S2cResult::megabytesPerSecond))
@@ -254,6 +257,10 @@ final class MatrixLoad implements Callable<Integer> {
     private static String rate(double msgsPerSecond) {
         return msgsPerSecond >= 1e6 ? String.format(Locale.ROOT, "%.2f M", msgsPerSecond / 1e6)
                 : String.format(Locale.ROOT, "%.1f k", msgsPerSecond / 1e3);
+    }
+
+    private static String cpu(double microsPerMessage) {
+        return Double.isFinite(microsPerMessage) ? String.format(Locale.ROOT, "%.3f", microsPerMessage) : "n/a";
     }
 
     private static String lat(double micros) {

@@ -1,13 +1,14 @@
 package io.dosp.bench;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 
 /**
  * Splits a NATS server-to-client byte stream into operations without decoding them into objects,
  * the text-protocol twin of {@link FrameReader}: complete operations are handed to the sink as an
  * index range of the read buffer, and only an operation split across reads is copied (once) into
- * a small side buffer.
+ * a small side buffer ({@link StreamSplitter}). {@link #read} returns false when the stream is not
+ * NATS: a bad control line, a payload over the maximum (before it is buffered), no CRLF after a
+ * payload.
  *
  * <p>Operations: {@code MSG <subject> <sid> [reply-to] <#bytes>\r\n<payload>\r\n} (the sink gets
  * the payload), {@code PING}, {@code PONG}, {@code +OK}, {@code -ERR <text>} and
@@ -20,7 +21,7 @@ import io.netty.buffer.ByteBufAllocator;
  *
  * <p>Not thread-safe: one per channel, used on its event loop.
  */
-final class NatsReader {
+final class NatsReader extends StreamSplitter {
     static final int MSG = 1;
     static final int PING = 2;
     static final int PONG = 3;
@@ -32,13 +33,6 @@ final class NatsReader {
 
     /** Longest control line accepted (INFO with many cluster URLs is the longest the server sends). */
     static final int MAX_CONTROL_LINE = 64 * 1024;
-    private static final int DONE = 0;
-    private static final int NEED_MORE = 1;
-    private static final int MALFORMED = 2;
-    /** {@link #total} result: the control line is not complete yet. */
-    private static final long INCOMPLETE = -1;
-    /** {@link #total} result: not a valid operation, or larger than the maximum. */
-    private static final long INVALID = -2;
 
     /** Receives each operation; {@code buf} is only valid during the call. */
     interface Sink {
@@ -47,9 +41,6 @@ final class NatsReader {
 
     private final int maxPayload;
     private final Sink sink;
-    private ByteBuf partial;
-    /** Length of the operation in {@link #partial} once its control line is complete, else {@link #INCOMPLETE}. */
-    private long partialTotal = INCOMPLETE;
 
     NatsReader(int maxPayload, Sink sink) {
         this.maxPayload = maxPayload;
@@ -57,80 +48,11 @@ final class NatsReader {
     }
 
     /**
-     * Consumes and releases {@code in}, calling the sink for every complete operation.
-     *
-     * @return false when the stream is not NATS (bad control line, payload over the maximum, no
-     *         CRLF after a payload): it is unusable
-     */
-    boolean read(ByteBufAllocator alloc, ByteBuf in) {
-        try {
-            if (partial != null) {
-                int status = completePartial(in);
-                if (status != DONE) {
-                    return status == NEED_MORE;
-                }
-            }
-            int r = in.readerIndex();
-            int w = in.writerIndex();
-            long total = INCOMPLETE;
-            while (r < w) {
-                total = total(in, r, w);
-                if (total == INVALID) {
-                    return false;
-                }
-                if (total == INCOMPLETE || total > w - r) {
-                    break;
-                }
-                if (!dispatch(in, r, (int) total)) {
-                    return false;
-                }
-                r += (int) total;
-                total = INCOMPLETE;
-            }
-            if (r < w) {
-                partial = alloc.heapBuffer(Math.max(64, w - r));
-                partial.writeBytes(in, r, w - r);
-                partialTotal = total;
-            }
-            return true;
-        } finally {
-            in.release();
-        }
-    }
-
-    /** Moves bytes from {@code in} into the pending operation and hands it on once complete. */
-    private int completePartial(ByteBuf in) {
-        if (partialTotal == INCOMPLETE) {
-            int nl = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
-            partial.writeBytes(in, nl < 0 ? in.readableBytes() : nl + 1 - in.readerIndex());
-            if (nl < 0) {
-                return partial.readableBytes() > MAX_CONTROL_LINE ? MALFORMED : NEED_MORE;
-            }
-            partialTotal = total(partial, partial.readerIndex(), partial.writerIndex());
-            if (partialTotal < 0) {
-                return MALFORMED;
-            }
-        }
-        long missing = partialTotal - partial.readableBytes();
-        partial.writeBytes(in, (int) Math.min(missing, in.readableBytes()));
-        if (partial.readableBytes() < partialTotal) {
-            return NEED_MORE;
-        }
-        ByteBuf done = partial;
-        partial = null;
-        partialTotal = INCOMPLETE;
-        try {
-            return dispatch(done, done.readerIndex(), done.readableBytes()) ? DONE : MALFORMED;
-        } finally {
-            done.release();
-        }
-    }
-
-    /**
      * Bytes of the operation starting at {@code from}: its control line, plus payload and CRLF
      * for MSG and HMSG; {@link #INCOMPLETE} while the control line has no LF yet.
      */
-    private long total(ByteBuf buf, int from, int to) {
+    @Override
+    long total(ByteBuf buf, int from, int to) {
         int nl = buf.indexOf(from, Math.min(to, from + MAX_CONTROL_LINE + 1), (byte) '\n');
         if (nl < 0) {
             return to - from > MAX_CONTROL_LINE ? INVALID : INCOMPLETE;
@@ -147,7 +69,15 @@ final class NatsReader {
         return line + size + 2;
     }
 
-    private boolean dispatch(ByteBuf buf, int from, int total) {
+    /** Up to and including the LF that ends the control line, or all of {@code in} if it has none. */
+    @Override
+    int headerBytes(ByteBuf partial, ByteBuf in) {
+        int nl = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
+        return nl < 0 ? in.readableBytes() : nl + 1 - in.readerIndex();
+    }
+
+    @Override
+    boolean dispatch(ByteBuf buf, int from, int total) {
         int nl = buf.indexOf(from, from + total, (byte) '\n');
         int end = lineEnd(buf, from, nl);
         int op = op(buf, from, end);
@@ -245,14 +175,5 @@ final class NatsReader {
 
     private static int upper(ByteBuf buf, int i) {
         return Character.toUpperCase(buf.getByte(i));
-    }
-
-    /** Frees the pending partial operation, if any. */
-    void release() {
-        if (partial != null) {
-            partial.release();
-            partial = null;
-            partialTotal = INCOMPLETE;
-        }
     }
 }
