@@ -5,7 +5,6 @@ import io.dosp.crypto.TunnelException;
 import io.dosp.crypto.TunnelHandshake;
 import io.dosp.crypto.TunnelHello;
 import io.dosp.crypto.X25519KeyPair;
-import io.dosp.protocol.Packets;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -13,18 +12,21 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.function.Function;
 import org.HdrHistogram.Histogram;
 
 /**
- * One end of a pair: the sender streams stamped S2C frames to its partner within the pair's
- * window; the receiver checks sequence numbers and latency and, in closed loop, echoes each
- * message back. Frames are parsed and written as raw bytes ({@link FrameReader}, {@link Wire}).
+ * One end of a pair: the sender streams stamped messages to its partner within the pair's
+ * window (or, in flood mode, whenever its channel is writable); the receiver checks sequence
+ * numbers and latency and, in closed loop, echoes each message back. Messages are framed and
+ * parsed as raw bytes by the endpoint's {@link EndpointWire} (DoSP S2C or NATS PUB/MSG), so
+ * every target goes through this same code.
  *
  * <p>Threading: everything runs on the channel's event loop, except {@link #startSending()} and
  * {@link #startTunnel()}, which hop onto it; counters shared with the other end live in
  * {@link S2cPair}. Results are read after the event loops have terminated.
  */
-final class S2cEndpoint extends ChannelInboundHandlerAdapter implements FrameReader.Sink {
+final class S2cEndpoint extends ChannelInboundHandlerAdapter implements EndpointWire.Events {
     /** Latencies up to 60 s are recorded (longer ones are clamped), 3 significant digits. */
     static final long MAX_LATENCY_NANOS = 60_000_000_000L;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -33,17 +35,13 @@ final class S2cEndpoint extends ChannelInboundHandlerAdapter implements FrameRea
     final S2cPair.Run run;
     final boolean isSender;
     private final S2cSpec spec;
-    private final FrameReader reader;
+    final EndpointWire wire;
     private final Runnable pumpTask = this::pump;
     final SequenceTracker tracker = new SequenceTracker();
     /** Open loop: one-way latency at the receiver; closed loop: round trip at the sender. */
     final Histogram latency;
 
     volatile Channel channel;
-    /** Own vIP (from AIP), or a made-up one in direct mode. */
-    volatile int vip;
-    /** The partner's vIP, set before the tunnel or the run starts. */
-    volatile int peerVip;
 
     private boolean handshaken;
     private X25519KeyPair keyPair;
@@ -58,43 +56,37 @@ final class S2cEndpoint extends ChannelInboundHandlerAdapter implements FrameRea
     long received;
     long measured;
     long rejected;
+    /** Messages the server answered with ERR S2CF (not delivered). */
+    long refused;
     long errFrames;
+    String lastError;
     long exits;
     long otherFrames;
     boolean disconnected;
 
-    S2cEndpoint(S2cPair pair, S2cPair.Run run, boolean isSender) {
+    S2cEndpoint(S2cPair pair, S2cPair.Run run, boolean isSender, Function<EndpointWire.Events, EndpointWire> wire) {
         this.pair = pair;
         this.run = run;
         this.isSender = isSender;
         this.spec = run.spec;
-        this.reader = new FrameReader(Math.max(1 << 20, Wire.S2C_ADDRESSES + spec.dataLength()), this);
+        this.wire = wire.apply(this);
         boolean records = spec.closedLoop() == isSender;
         this.latency = records ? new Histogram(MAX_LATENCY_NANOS, 3) : null;
         this.plain = new byte[spec.size()];
     }
 
-    /** Direct mode: there is no server and no handshake; the run gives each end a made-up vIP. */
-    void directVips(int ownVip, int partnerVip) {
-        vip = ownVip;
-        peerVip = partnerVip;
-    }
-
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
-        if (spec.direct()) {
-            handshaken = true;
-            run.connected.countDown();
-        }
+        wire.start(ctx);
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         readNanos = System.nanoTime();
-        if (!reader.read(ctx.alloc(), (ByteBuf) msg)) {
-            run.fail("frame longer than the maximum from " + ctx.channel().remoteAddress());
+        long refusedBefore = refused;
+        if (!wire.read(ctx, (ByteBuf) msg)) {
             ctx.close();
             return;
         }
@@ -104,6 +96,12 @@ final class S2cEndpoint extends ChannelInboundHandlerAdapter implements FrameRea
             ctx.writeAndFlush(out, ctx.voidPromise());
         }
         if (isSender) {
+            if (refused != refusedBefore) {
+                pair.refused.set(refused); // volatile: the run's drain and the window read it
+                if (!spec.closedLoop() && pair.parked.compareAndSet(true, false)) {
+                    pump(); // refusals free window too, and no delivery will wake this sender for them
+                }
+            }
             if (spec.closedLoop()) {
                 pair.echoed.lazySet(received);
                 pump();
@@ -119,31 +117,41 @@ final class S2cEndpoint extends ChannelInboundHandlerAdapter implements FrameRea
     }
 
     @Override
-    public void onFrame(int type, ByteBuf buf, int body, int length) {
-        if (type == Wire.S2C && length >= Wire.S2C_ADDRESSES) {
-            onS2c(buf, body + Wire.S2C_ADDRESSES, length - Wire.S2C_ADDRESSES);
-        } else if (type == Wire.AIP) {
-            byte[] b = new byte[length];
-            buf.getBytes(body, b);
-            vip = Packets.parseAip(b).value();
-        } else if (type == Wire.HSK) {
-            if (length > 0 && buf.getByte(body) == 1) {
-                run.fail("the server compresses (HSK flag 1); the load generator sends uncompressed frames");
-            }
-            if (!handshaken) {
-                handshaken = true;
-                run.connected.countDown();
-            }
-        } else if (type == Wire.ERR) {
-            errFrames++;
-        } else if (type == Wire.EXIT) {
-            exits++;
-        } else {
-            otherFrames++;
+    public void onReady() {
+        if (!handshaken) {
+            handshaken = true;
+            run.connected.countDown();
         }
     }
 
-    private void onS2c(ByteBuf buf, int data, int length) {
+    @Override
+    public void onRefused() {
+        refused++;
+    }
+
+    @Override
+    public void onError(String text) {
+        errFrames++;
+        lastError = text;
+    }
+
+    @Override
+    public void onExit() {
+        exits++;
+    }
+
+    @Override
+    public void onOther() {
+        otherFrames++;
+    }
+
+    @Override
+    public void fail(String why) {
+        run.fail(why);
+    }
+
+    @Override
+    public void onData(ByteBuf buf, int data, int length) {
         if (length > 0 && buf.getUnsignedByte(data) == TunnelHandshake.HC2C) {
             byte[] d = new byte[length];
             buf.getBytes(data, d);
@@ -190,7 +198,7 @@ final class S2cEndpoint extends ChannelInboundHandlerAdapter implements FrameRea
         }
         if (!isSender && spec.closedLoop()) {
             if (echoes == null) {
-                echoes = channel.alloc().directBuffer(Wire.s2cFrameLength(spec.dataLength()));
+                echoes = channel.alloc().directBuffer(wire.messageLength(spec.dataLength()));
             }
             writeMessage(echoes, seq, stamp);
         }
@@ -206,21 +214,24 @@ final class S2cEndpoint extends ChannelInboundHandlerAdapter implements FrameRea
     /**
      * Writes as many messages as the window allows, at most one batch per call; in open loop it
      * then queues itself again (so reads on the same loop are not starved) until the window is
-     * full, where it parks until the receiver wakes it.
+     * full, where it parks until the receiver wakes it. In flood mode there is no window: it
+     * writes a batch whenever the channel is writable and waits for writability otherwise.
      */
     private void pump() {
         if (!run.running || !channel.isActive()) {
             return;
         }
         long credit;
-        if (spec.closedLoop()) {
-            credit = spec.window() - (sent - received);
+        if (spec.flood()) {
+            credit = spec.batch();
+        } else if (spec.closedLoop()) {
+            credit = spec.window() - (sent - received - refused);
         } else {
-            credit = spec.window() - (sent - pair.delivered.get());
+            credit = spec.window() - (sent - pair.delivered.get() - refused);
             if (credit <= 0) {
                 // Park, then look again: the receiver sets delivered before it reads parked.
                 pair.parked.set(true);
-                credit = spec.window() - (sent - pair.delivered.get());
+                credit = spec.window() - (sent - pair.delivered.get() - refused);
                 if (credit <= 0) {
                     return;
                 }
@@ -231,7 +242,7 @@ final class S2cEndpoint extends ChannelInboundHandlerAdapter implements FrameRea
             return; // closed loop: the next echo calls pump; unwritable: channelWritabilityChanged does
         }
         int n = (int) Math.min(credit, spec.batch());
-        ByteBuf out = channel.alloc().directBuffer(n * Wire.s2cFrameLength(spec.dataLength()));
+        ByteBuf out = channel.alloc().directBuffer(n * wire.messageLength(spec.dataLength()));
         long now = System.nanoTime();
         for (int i = 0; i < n; i++) {
             writeMessage(out, sent + i, now);
@@ -240,14 +251,14 @@ final class S2cEndpoint extends ChannelInboundHandlerAdapter implements FrameRea
         pair.sent.lazySet(sent);
         channel.writeAndFlush(out, channel.voidPromise());
         if (!spec.closedLoop()) {
-            channel.eventLoop().execute(pumpTask); // sends more, or parks when the window is full
+            channel.eventLoop().execute(pumpTask); // sends more, or parks when the window is full (never in flood)
         }
     }
 
     /** Receiver, open loop: wake a parked sender once half its window is free. */
     private void wakeSender() {
         if (pair.parked.get()) {
-            long free = spec.window() - (pair.sent.get() - received);
+            long free = spec.window() - (pair.sent.get() - received - pair.refused.get());
             if (free >= Math.max(1, spec.window() / 2) && pair.parked.compareAndSet(true, false)) {
                 pair.sender.channel.eventLoop().execute(pair.sender.pumpTask);
             }
@@ -256,11 +267,11 @@ final class S2cEndpoint extends ChannelInboundHandlerAdapter implements FrameRea
 
     private void writeMessage(ByteBuf out, long seq, long stamp) {
         if (cipher == null) {
-            Wire.writeStampedS2c(out, peerVip, vip, seq, stamp, spec.size());
+            wire.writeStamped(out, seq, stamp, spec.size());
         } else {
             Wire.putLong(plain, 0, seq);
             Wire.putLong(plain, 8, stamp);
-            Wire.writeS2c(out, peerVip, vip, cipher.seal(plain));
+            wire.writeData(out, cipher.seal(plain));
         }
     }
 
@@ -280,7 +291,7 @@ final class S2cEndpoint extends ChannelInboundHandlerAdapter implements FrameRea
             keyPair = X25519KeyPair.generate();
             hello = TunnelHello.create(keyPair, Clock.systemUTC(), RANDOM);
             ByteBuf out = channel.alloc().buffer();
-            Wire.writeS2c(out, peerVip, vip, hello.encode());
+            wire.writeData(out, hello.encode());
             channel.writeAndFlush(out, channel.voidPromise());
         });
     }
@@ -299,7 +310,7 @@ final class S2cEndpoint extends ChannelInboundHandlerAdapter implements FrameRea
             hello = TunnelHello.create(keyPair, Clock.systemUTC(), RANDOM);
             cipher = new TunnelCipher(TunnelHandshake.deriveKeys(keyPair, peer, hello, false));
             ByteBuf out = channel.alloc().buffer();
-            Wire.writeS2c(out, peerVip, vip, hello.encode());
+            wire.writeData(out, hello.encode());
             channel.writeAndFlush(out, channel.voidPromise());
         }
     }
@@ -308,12 +319,12 @@ final class S2cEndpoint extends ChannelInboundHandlerAdapter implements FrameRea
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        reader.release();
+        wire.release();
         if (echoes != null) {
             echoes.release();
             echoes = null;
         }
-        if (run.running || !handshaken) {
+        if (!run.closing || !handshaken) {
             disconnected = true;
         }
         ctx.fireChannelInactive();

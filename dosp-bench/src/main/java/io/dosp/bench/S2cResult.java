@@ -9,13 +9,16 @@ import org.HdrHistogram.Histogram;
  * measured window (not the warm-up), by arrival time. Latency is one-way (sender's write to the
  * receiver's read, same clock) in open loop and the round trip in closed loop; both include
  * queueing. Loss, duplicates and reordering are counted over the whole run, warm-up included,
- * after waiting for the messages still in flight; in closed loop they cover both directions.
+ * after waiting for the messages still in flight; in closed loop they cover both directions. A
+ * message the server answered with ERR S2CF is {@code refused}, not lost: lost is what was
+ * neither delivered nor refused. CPU per message divides the CPU time of the measured window by
+ * the messages routed in it (both directions in closed loop).
  */
 record S2cResult(S2cSpec spec, long sent, long delivered, long measuredDelivered, long measuredRoundTrips,
-        Histogram latency, long lost, long duplicated, long reordered, long rejected, long errFrames, long exits,
-        int disconnects, boolean drained, String failure) {
+        Histogram latency, long lost, long duplicated, long reordered, long rejected, long refused, long errFrames,
+        long exits, int disconnects, boolean drained, CpuUse cpu, String lastError, String failure) {
 
-    static S2cResult collect(S2cSpec spec, List<S2cPair> pairs, boolean drained, String failure) {
+    static S2cResult collect(S2cSpec spec, List<S2cPair> pairs, boolean drained, CpuUse cpu, String failure) {
         long sent = 0;
         long delivered = 0;
         long measured = 0;
@@ -24,7 +27,9 @@ record S2cResult(S2cSpec spec, long sent, long delivered, long measuredDelivered
         long dup = 0;
         long reord = 0;
         long rejected = 0;
+        long refused = 0;
         long err = 0;
+        String lastError = null;
         long exits = 0;
         int disconnects = 0;
         Histogram latency = new Histogram(S2cEndpoint.MAX_LATENCY_NANOS, 3);
@@ -34,18 +39,20 @@ record S2cResult(S2cSpec spec, long sent, long delivered, long measuredDelivered
             sent += s.sent;
             delivered += r.received;
             measured += r.measured;
-            lost += r.tracker.lost(s.sent);
+            lost += Math.max(0, r.tracker.lost(s.sent) - s.refused);
             dup += r.tracker.duplicates() + r.tracker.invalid();
             reord += r.tracker.reordered();
             if (spec.closedLoop()) {
                 roundTrips += s.measured;
                 // Every arrival at the receiver was echoed once; what the sender did not get was lost on the way back.
-                lost += Math.max(0, r.received - s.received);
+                lost += Math.max(0, r.received - s.received - r.refused);
                 dup += Math.max(0, s.tracker.duplicates() - r.tracker.duplicates()) + s.tracker.invalid();
                 reord += s.tracker.reordered();
             }
             rejected += s.rejected + r.rejected;
+            refused += s.refused + r.refused;
             err += s.errFrames + r.errFrames;
+            lastError = r.lastError != null ? r.lastError : s.lastError != null ? s.lastError : lastError;
             exits += s.exits + r.exits;
             disconnects += (s.disconnected ? 1 : 0) + (r.disconnected ? 1 : 0);
             for (S2cEndpoint e : List.of(s, r)) {
@@ -54,8 +61,8 @@ record S2cResult(S2cSpec spec, long sent, long delivered, long measuredDelivered
                 }
             }
         }
-        return new S2cResult(spec, sent, delivered, measured, roundTrips, latency, lost, dup, reord, rejected, err, exits,
-                disconnects, drained, failure);
+        return new S2cResult(spec, sent, delivered, measured, roundTrips, latency, lost, dup, reord, rejected, refused,
+                err, exits, disconnects, drained, cpu, lastError, failure);
     }
 
     double seconds() {
@@ -74,6 +81,21 @@ record S2cResult(S2cSpec spec, long sent, long delivered, long measuredDelivered
 
     double roundTripsPerSecond() {
         return measuredRoundTrips / seconds();
+    }
+
+    /** Messages the target routed in the measured window: deliveries, plus echoes in closed loop. */
+    long measuredRouted() {
+        return spec.closedLoop() ? measuredDelivered + measuredRoundTrips : measuredDelivered;
+    }
+
+    /** Target CPU microseconds per routed message; NaN for direct or without a PID. */
+    double cpuMicrosPerMessage() {
+        return cpu.targetMicrosPerMessage(measuredRouted());
+    }
+
+    /** The generator's own CPU microseconds per routed message. */
+    double generatorCpuMicrosPerMessage() {
+        return cpu.generatorMicrosPerMessage(measuredRouted());
     }
 
     String latencyKind() {
@@ -95,7 +117,7 @@ record S2cResult(S2cSpec spec, long sent, long delivered, long measuredDelivered
     }
 
     String loopName() {
-        return spec.closedLoop() ? "closed" : "open";
+        return spec.loopName();
     }
 
     Json toJson() {
@@ -111,7 +133,11 @@ record S2cResult(S2cSpec spec, long sent, long delivered, long measuredDelivered
                 .put("msgs_per_s", msgsPerSecond()).put("mb_per_s", megabytesPerSecond())
                 .put("round_trips_per_s", spec.closedLoop() ? roundTripsPerSecond() : null)
                 .put("latency", lat).put("lost", lost).put("duplicated", duplicated).put("reordered", reordered)
-                .put("tunnel_rejected", rejected).put("err_frames", errFrames).put("exit_frames", exits)
+                .put("s2cf_refused", refused).put("tunnel_rejected", rejected).put("err_frames", errFrames)
+                .put("last_error", lastError).put("exit_frames", exits)
+                .put("cpu_s", cpu.targetSeconds()).put("cpu_us_per_msg", cpuMicrosPerMessage())
+                .put("generator_cpu_s", cpu.generatorSeconds())
+                .put("generator_cpu_us_per_msg", generatorCpuMicrosPerMessage())
                 .put("disconnects", disconnects).put("drained", drained).put("clean", clean()).put("failure", failure);
     }
 
@@ -119,7 +145,8 @@ record S2cResult(S2cSpec spec, long sent, long delivered, long measuredDelivered
         StringBuilder sb = new StringBuilder();
         line(sb, "target", spec.label() + (spec.direct() ? " (loopback, no server)" : " " + spec.host() + ":" + spec.port()));
         line(sb, "pairs x size", spec.pairs() + " x " + spec.size() + " B" + (spec.tunnel() ? " (tunnel, " + spec.dataLength() + " B on the wire)" : ""));
-        line(sb, "loop", spec.closedLoop() ? "closed (window 1, echo)" : "open (window " + spec.window() + ", batch " + spec.batch() + ")");
+        line(sb, "loop", spec.closedLoop() ? "closed (window 1, echo)" : spec.flood() ? "flood (no window, batch " + spec.batch() + ")"
+                : "open (window " + spec.window() + ", batch " + spec.batch() + ")");
         line(sb, "measured", String.format(Locale.ROOT, "%.1f s after %.1f s warm-up, %d threads (%s)", seconds(),
                 spec.warmupMillis() / 1000.0, spec.threads(), Transport.name()));
         line(sb, "delivered msgs/s", String.format(Locale.ROOT, "%,.0f", msgsPerSecond()));
@@ -132,11 +159,17 @@ record S2cResult(S2cSpec spec, long sent, long delivered, long measuredDelivered
                 latencyMicros(99.9), maxLatencyMicros()));
         line(sb, "sent / delivered", sent + " / " + delivered);
         line(sb, "lost / dup / reordered", lost + " / " + duplicated + " / " + reordered);
+        if (refused > 0 || spec.flood()) {
+            line(sb, "refused (ERR S2CF)", String.valueOf(refused));
+        }
+        line(sb, "CPU us/msg", String.format(Locale.ROOT, "target %s  generator %s", cpuText(cpu.targetSeconds(),
+                cpuMicrosPerMessage()), cpuText(cpu.generatorSeconds(), generatorCpuMicrosPerMessage())));
         if (spec.tunnel()) {
             line(sb, "tunnel frames rejected", String.valueOf(rejected));
         }
         if (errFrames > 0 || exits > 0 || disconnects > 0) {
-            line(sb, "ERR / EXIT / disconnects", errFrames + " / " + exits + " / " + disconnects);
+            line(sb, "ERR / EXIT / disconnects", errFrames + " / " + exits + " / " + disconnects
+                    + (lastError == null ? "" : " (last ERR: " + lastError + ")"));
         }
         if (!drained) {
             line(sb, "drained", "no: messages still in flight after " + spec.drainMillis() + " ms");
@@ -145,6 +178,11 @@ record S2cResult(S2cSpec spec, long sent, long delivered, long measuredDelivered
             line(sb, "failure", failure);
         }
         return sb.toString();
+    }
+
+    private static String cpuText(double seconds, double microsPerMessage) {
+        return Double.isFinite(microsPerMessage)
+                ? String.format(Locale.ROOT, "%.3f (%.2f s)", microsPerMessage, seconds) : "n/a";
     }
 
     private static void line(StringBuilder sb, String name, String value) {

@@ -9,22 +9,24 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs one s2c measurement: connects the pairs (to the server, or to each other through a
- * tiny in-process acceptor in direct mode), optionally opens their tunnels, sends for warm-up
- * plus duration, stops, waits for what is still in flight, then collects the counters.
- * Every phase has a deadline, so a run always ends by itself.
+ * Runs one s2c measurement: connects the pairs (to the server or nats-server, or to each other
+ * through a tiny in-process acceptor in direct mode), optionally opens their tunnels, sends for
+ * warm-up plus duration, stops, waits for what is still in flight, then collects the counters.
+ * The CPU time of the target process (if its PID is known) and of the generator is read at the
+ * start and the end of the measured window. Every phase has a deadline, so a run always ends
+ * by itself.
  */
 final class S2cRun {
     private static final long CONNECT_TIMEOUT_MILLIS = 10_000;
-    /** Made-up vIPs for direct mode: 10.255.x.y. */
-    private static final int DIRECT_VIP_BASE = 0x0AFF0000;
 
     private final S2cSpec spec;
     private final S2cPair.Run run;
@@ -46,6 +48,7 @@ final class S2cRun {
         EventLoopGroup boss = null;
         Channel acceptor = null;
         boolean drained;
+        CpuUse cpu;
         for (EventExecutor e : group) {
             loops.add((EventLoop) e);
         }
@@ -72,12 +75,19 @@ final class S2cRun {
             for (S2cPair p : pairs) {
                 p.sender.startSending();
             }
+            sleepUntil(run.measureStart);
+            long targetStart = spec.cpuPid() == null ? -1 : ProcCpu.ticks(spec.cpuPid());
+            long selfStart = ProcCpu.ticks(ProcCpu.self());
             sleepUntil(run.measureEnd);
+            long targetEnd = spec.cpuPid() == null ? -1 : ProcCpu.ticks(spec.cpuPid());
+            long selfEnd = ProcCpu.ticks(ProcCpu.self());
             run.running = false;
+            cpu = new CpuUse(ProcCpu.seconds(targetStart, targetEnd), ProcCpu.seconds(selfStart, selfEnd));
             waitForSendersToStop();
             drained = drain();
         } finally {
             run.running = false;
+            run.closing = true;
             closeAll();
             if (acceptor != null) {
                 acceptor.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
@@ -88,10 +98,10 @@ final class S2cRun {
             }
         }
         // The event loops have terminated: everything they wrote is visible here.
-        return S2cResult.collect(spec, pairs, drained, run.failure);
+        return S2cResult.collect(spec, pairs, drained, cpu, run.failure);
     }
 
-    /** Sender i on loop i, receiver i on the next loop; both handshake with the server. */
+    /** Sender i on loop i, receiver i on the next loop; both handshake with the server (DoSP or NATS). */
     private void connectToServer() throws InterruptedException {
         for (S2cPair p : pairs) {
             connect(p.sender, loops.get(p.index % loops.size()), spec.host(), spec.port());
@@ -99,8 +109,7 @@ final class S2cRun {
         }
         await(run.connected, "handshakes with " + spec.host() + ":" + spec.port());
         for (S2cPair p : pairs) {
-            p.sender.peerVip = p.receiver.vip;
-            p.receiver.peerVip = p.sender.vip;
+            p.pairUp();
         }
     }
 
@@ -126,9 +135,6 @@ final class S2cRun {
                 }).bind("127.0.0.1", 0).syncUninterruptibly().channel();
         int port = ((InetSocketAddress) acceptor.localAddress()).getPort();
         for (S2cPair p : pairs) {
-            int senderVip = DIRECT_VIP_BASE + 2 + 2 * p.index;
-            p.sender.directVips(senderVip, senderVip + 1);
-            p.receiver.directVips(senderVip + 1, senderVip);
             waiting.add(p.receiver);
             connect(p.sender, loops.get((p.index + 1) % loops.size()), "127.0.0.1", port);
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_TIMEOUT_MILLIS);
@@ -156,7 +162,7 @@ final class S2cRun {
         });
     }
 
-    private void await(java.util.concurrent.CountDownLatch latch, String what) throws InterruptedException {
+    private void await(CountDownLatch latch, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_TIMEOUT_MILLIS);
         while (!latch.await(10, TimeUnit.MILLISECONDS)) {
             if (run.failure != null) {
@@ -212,7 +218,7 @@ final class S2cRun {
     }
 
     private void closeAll() {
-        List<io.netty.util.concurrent.Future<?>> closing = new ArrayList<>();
+        List<Future<?>> closing = new ArrayList<>();
         for (S2cPair p : pairs) {
             for (S2cEndpoint e : List.of(p.sender, p.receiver)) {
                 Channel ch = e.channel;
@@ -221,7 +227,7 @@ final class S2cRun {
                 }
             }
         }
-        for (io.netty.util.concurrent.Future<?> f : closing) {
+        for (Future<?> f : closing) {
             f.awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
     }

@@ -61,6 +61,29 @@ class LoadGeneratorIT {
         assertThat(r.toJson().toString()).contains("\"lost\":0");
     }
 
+    @ParameterizedTest(name = "flood {0} pairs={1} size={2} tunnel={3}")
+    @CsvSource({
+        "server, 2, 64, false",
+        "server, 1, 64, true",
+        "direct, 2, 64, false",
+    })
+    void floodAccountsForEveryMessage(String target, int pairs, int size, boolean tunnel) throws Exception {
+        S2cSpec spec = new S2cSpec(target, target, "127.0.0.1", server.port(), pairs, size, S2cSpec.FLOOD, 16, 100, 300,
+                5_000, tunnel, 2);
+        S2cResult r = S2cRun.run(spec);
+        assertThat(r.failure()).isNull();
+        assertThat(r.sent()).isPositive();
+        assertThat(r.delivered()).isPositive();
+        assertThat(r.duplicated()).isZero();
+        assertThat(r.reordered()).isZero();
+        // Every message arrived or was answered with ERR S2CF, unless the server dropped its receiver as too slow.
+        if (r.disconnects() == 0) {
+            assertThat(r.lost()).isZero();
+            assertThat(r.delivered() + r.refused()).isEqualTo(r.sent());
+        }
+        assertThat(r.toJson().toString()).contains("\"loop\":\"flood\"", "\"s2cf_refused\":");
+    }
+
     @Test
     void fanoutReachesEveryClient() {
         int code = new CommandLine(new LoadGenerator()).execute("fanout", "--port", String.valueOf(server.port()), "-n", "50",
