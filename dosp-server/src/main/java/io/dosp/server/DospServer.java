@@ -2,10 +2,10 @@ package io.dosp.server;
 
 import io.dosp.protocol.PacketType;
 import io.dosp.protocol.PeerSpec;
+import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.Vip;
-import io.dosp.server.internal.ClientSession;
-import io.dosp.server.internal.ServerCore;
-import io.dosp.server.internal.ServerInitializer;
+import io.dosp.server.internal.federation.Federation;
+import io.dosp.server.internal.runtime.ServerRuntime;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -50,11 +50,11 @@ import org.slf4j.LoggerFactory;
 public final class DospServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DospServer.class);
     /** The EXIT reason every client gets on {@link #close()}. */
-    public static final String SHUTDOWN_REASON = "Server shutting down";
+    public static final String SHUTDOWN_REASON = ServerExitReason.SHUTTING_DOWN.text();
     private static final long CLOSE_WAIT_MILLIS = 3_000;
 
     private final ServerConfig config;
-    private final ServerCore core;
+    private final ServerRuntime runtime;
     private final List<EventLoopGroup> groups = new ArrayList<>();
     private Channel tcpChannel;
     private EventLoopGroup workers;
@@ -65,7 +65,7 @@ public final class DospServer implements AutoCloseable {
     /** A server for {@code config}, not yet listening; loads or generates the admin token. */
     public DospServer(ServerConfig config) {
         this.config = Objects.requireNonNull(config, "config");
-        this.core = new ServerCore(config);
+        this.runtime = new ServerRuntime(config);
     }
 
     /** Creates and starts a server. */
@@ -93,13 +93,13 @@ public final class DospServer implements AutoCloseable {
             if (config.localTransport()) {
                 bindLocal();
             }
-            if (core.federation().isPresent()) {
+            if (runtime.federation().isPresent()) {
                 EventLoopGroup links = workers;
                 if (links == null) { // local-only server: links still need TCP
                     links = new NioEventLoopGroup(1, new DefaultThreadFactory("dosp-links"));
                     groups.add(links);
                 }
-                core.federation().get().start(links, tcpChannel != null ? port() : 0);
+                runtime.federation().get().start(links, tcpChannel != null ? port() : 0);
             }
         } catch (RuntimeException e) {
             close();
@@ -131,7 +131,7 @@ public final class DospServer implements AutoCloseable {
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(config.limits().outboundLowWaterMark(), config.limits().outboundHighWaterMark()))
-                .childHandler(new ServerInitializer(core));
+                .childHandler(runtime.initializer());
         try {
             tcpChannel = b.bind(config.host(), config.port()).syncUninterruptibly().channel();
         } catch (Exception e) {
@@ -149,7 +149,7 @@ public final class DospServer implements AutoCloseable {
                 .channel(LocalServerChannel.class)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(config.limits().outboundLowWaterMark(), config.limits().outboundHighWaterMark()))
-                .childHandler(new ServerInitializer(core));
+                .childHandler(runtime.initializer());
         try {
             localChannel = b.bind(new LocalAddress(config.localName())).syncUninterruptibly().channel();
         } catch (Exception e) {
@@ -186,18 +186,18 @@ public final class DospServer implements AutoCloseable {
 
     /** Where the generated admin token is (owner-only file), when no token was configured. */
     public Optional<Path> adminTokenFile() {
-        return Optional.ofNullable(core.adminTokenFile());
+        return Optional.ofNullable(runtime.adminTokenFile());
     }
 
     /** Adds a connection listener. */
     public DospServer addListener(ServerListener listener) {
-        core.addListener(Objects.requireNonNull(listener, "listener"));
+        runtime.hooks().addListener(Objects.requireNonNull(listener, "listener"));
         return this;
     }
 
     /** Removes a connection listener. */
     public DospServer removeListener(ServerListener listener) {
-        core.removeListener(listener);
+        runtime.hooks().removeListener(listener);
         return this;
     }
 
@@ -206,13 +206,13 @@ public final class DospServer implements AutoCloseable {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("function name must not be empty");
         }
-        core.function(name, Objects.requireNonNull(function, "function"));
+        runtime.hooks().function(name, Objects.requireNonNull(function, "function"));
         return this;
     }
 
     /** Removes a function; later calls get ERR FNF. */
     public DospServer unregisterFunction(String name) {
-        core.function(name, null);
+        runtime.hooks().function(name, null);
         return this;
     }
 
@@ -221,27 +221,23 @@ public final class DospServer implements AutoCloseable {
         if (!PacketType.isCustom(type)) {
             throw new IllegalArgumentException(String.format("custom packet types are 0x20..0xFF, got 0x%02X", type));
         }
-        core.customHandler(type, handler);
+        runtime.hooks().customHandler(type, handler);
         return this;
     }
 
     /** The clients connected now. */
     public List<ConnectedClient> clients() {
-        List<ConnectedClient> out = new ArrayList<>();
-        for (ClientSession s : core.sessions()) {
-            out.add(s);
-        }
-        return out;
+        return new ArrayList<>(runtime.vips().holders());
     }
 
     /** The client holding {@code vip}, if any. */
     public Optional<ConnectedClient> client(Vip vip) {
-        return core.session(vip).map(ServerCore::view);
+        return runtime.vips().holder(vip).map(ConnectedClient.class::cast);
     }
 
     /** Server counters now. */
     public ServerStats stats() {
-        return core.stats();
+        return runtime.stats();
     }
 
     /** Links to a federation peer at runtime (federation must be on: peers or a mesh key configured). */
@@ -257,22 +253,22 @@ public final class DospServer implements AutoCloseable {
 
     /** Outgoing peer links now (empty when federation is off). */
     public List<PeerStatus> peers() {
-        return core.federation().map(io.dosp.server.internal.federation.Federation::peers).orElse(List.of());
+        return runtime.federation().map(Federation::peers).orElse(List.of());
     }
 
     /** Federation routes now (empty when federation is off). */
     public List<RouteInfo> routes() {
-        return core.federation().map(io.dosp.server.internal.federation.Federation::routes).orElse(List.of());
+        return runtime.federation().map(Federation::routes).orElse(List.of());
     }
 
-    private io.dosp.server.internal.federation.Federation federationOrThrow() {
-        return core.federation().orElseThrow(() -> new IllegalStateException(
-                "federation is off: configure peers or a mesh key (ServerConfig.Builder.peer / meshKey)"));
+    private Federation federationOrThrow() {
+        return runtime.federation().orElseThrow(() -> new IllegalStateException(
+                "federation is off: configure peers or a mesh key (ServerConfig.Builder.federation(f -> f.peer(...)) or f.meshKey(...))"));
     }
 
     /** Sends MSG {@code text} to every client; returns how many it was queued to. */
     public int broadcast(String text) {
-        return core.broadcast(text, null);
+        return runtime.broadcast(text);
     }
 
     /** Stops accepting, sends EXIT {@code Server shutting down} to every client, frees the port and threads. Idempotent. */
@@ -282,25 +278,25 @@ public final class DospServer implements AutoCloseable {
             return;
         }
         closed = true;
-        core.federation().ifPresent(io.dosp.server.internal.federation.Federation::stop);
+        runtime.federation().ifPresent(Federation::stop);
         if (tcpChannel != null) {
             tcpChannel.close().syncUninterruptibly();
         }
         if (localChannel != null) {
             localChannel.close().syncUninterruptibly();
         }
-        core.beginShutdown(SHUTDOWN_REASON);
-        if (!core.channels().newCloseFuture().awaitUninterruptibly(CLOSE_WAIT_MILLIS)) {
+        runtime.beginShutdown(ServerExitReason.SHUTTING_DOWN);
+        if (!runtime.channels().newCloseFuture().awaitUninterruptibly(CLOSE_WAIT_MILLIS)) {
             LOG.warn("Some clients did not close within {} ms; closing them now", CLOSE_WAIT_MILLIS);
         }
-        core.channels().close().awaitUninterruptibly(CLOSE_WAIT_MILLIS);
+        runtime.channels().close().awaitUninterruptibly(CLOSE_WAIT_MILLIS);
         for (EventLoopGroup g : groups) {
             g.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         }
         for (EventLoopGroup g : groups) {
             g.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
-        core.shutdownFunctions();
+        runtime.shutdownFunctions();
         LOG.info("DoSP server stopped");
     }
 }

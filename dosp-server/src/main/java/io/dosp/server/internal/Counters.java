@@ -7,27 +7,50 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Server-wide counters; LongAdder because every event loop updates them. Thread-safe. */
+/**
+ * Server-wide counters. Thread-safe: LongAdder because every event loop updates them; sessions
+ * add their packet and byte counts once per read batch and once per flush, not per packet.
+ */
 public final class Counters {
-    final LongAdder accepted = new LongAdder();
-    final LongAdder packetsIn = new LongAdder();
-    final LongAdder packetsOut = new LongAdder();
-    final LongAdder bytesIn = new LongAdder();
-    final LongAdder bytesOut = new LongAdder();
+    private final LongAdder accepted = new LongAdder();
+    private final LongAdder packetsIn = new LongAdder();
+    private final LongAdder packetsOut = new LongAdder();
+    private final LongAdder bytesIn = new LongAdder();
+    private final LongAdder bytesOut = new LongAdder();
     private final Map<DropReason, LongAdder> drops = new EnumMap<>(DropReason.class);
     private final Instant startedAt = Instant.now();
 
-    Counters() {
+    /** Counters at zero, started now. */
+    public Counters() {
         for (DropReason r : DropReason.values()) {
             drops.put(r, new LongAdder());
         }
     }
 
-    void drop(DropReason reason) {
+    /** A connection was accepted (admitted or refused). */
+    public void accepted() {
+        accepted.increment();
+    }
+
+    /** Adds packets and bytes that came in. */
+    public void addIn(long packets, long bytes) {
+        packetsIn.add(packets);
+        bytesIn.add(bytes);
+    }
+
+    /** Adds packets and bytes that went out. */
+    public void addOut(long packets, long bytes) {
+        packetsOut.add(packets);
+        bytesOut.add(bytes);
+    }
+
+    /** Counts one drop for {@code reason}. */
+    public void drop(DropReason reason) {
         drops.get(reason).increment();
     }
 
-    ServerStats snapshot(int connected) {
+    /** The counters now, with {@code connected} connections open. */
+    public ServerStats snapshot(int connected) {
         Map<DropReason, Long> d = new EnumMap<>(DropReason.class);
         drops.forEach((k, v) -> d.put(k, v.sum()));
         return new ServerStats(startedAt, connected, accepted.sum(), packetsIn.sum(), packetsOut.sum(), bytesIn.sum(),

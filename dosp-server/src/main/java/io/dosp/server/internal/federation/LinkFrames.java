@@ -1,6 +1,9 @@
 package io.dosp.server.internal.federation;
 
+import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.MalformedPacketException;
+import io.dosp.protocol.PacketCodec;
+import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Packets;
 import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.SimplePacket;
@@ -30,14 +33,20 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * Proofs are HMAC-SHA256(mesh_key, label | linker_nonce | listener_nonce | linker_id | listener_id)
  * with label {@code "dosp-link-v1 listener"} or {@code "dosp-link-v1 linker"}: each side shows it
- * knows the key for this very exchange, and the key never travels.
+ * knows the key for this very exchange, and the key never travels. Stateless and thread-safe.
  */
 public final class LinkFrames {
+    /** Linker to listener: version, server id, nonce, host and port. */
     public static final int HELLO = 0xF0;
+    /** Listener to linker: its server id, nonce and proof. */
     public static final int CHALLENGE = 0xF1;
+    /** Linker to listener: the linker's proof. */
     public static final int PROOF = 0xF2;
+    /** Listener to linker: the link is up. */
     public static final int ACCEPT = 0xF3;
+    /** A forwarded S2C with its hop limit. */
     public static final int FWD = 0xF4;
+    /** "DST unreachable", routed back to SRC's server. */
     public static final int FWD_FAIL = 0xF5;
     static final int ID_LENGTH = 16;
     static final int NONCE_LENGTH = 16;
@@ -121,7 +130,7 @@ public final class LinkFrames {
         // One copy of DATA per forwarded frame: the packet takes the array over (no defensive copy).
         byte[] body = ByteBuffer.allocate(9 + s.dataLength()).put((byte) hopLimit).putInt(s.dstValue())
                 .putInt(s.srcValue()).put(s.dataBuffer()).array();
-        return (SimplePacket) io.dosp.protocol.PacketCodec.decodeBody(FWD, body, 0, body.length);
+        return (SimplePacket) PacketCodec.decodeBody(FWD, body, 0, body.length);
     }
 
     /** A forwarded S2C with its remaining hop limit. */
@@ -132,7 +141,7 @@ public final class LinkFrames {
         require(p.bodyLength() >= 9, FWD, "FWD shorter than hop_limit + DST + SRC");
         // After the hop byte the body is exactly an S2C body (DST SRC DATA): share it instead of copying again.
         byte[] body = p.body();
-        S2cPacket s2c = (S2cPacket) io.dosp.protocol.PacketCodec.decodeBody(io.dosp.protocol.PacketType.S2C.code(),
+        S2cPacket s2c = (S2cPacket) PacketCodec.decodeBody(PacketType.S2C.code(),
                 body, 1, body.length - 1);
         return new Forwarded(s2c, body[0] & 0xff);
     }
@@ -155,7 +164,7 @@ public final class LinkFrames {
     private static void require(boolean ok, int type, String message) {
         if (!ok) {
             throw new MalformedPacketException(MalformedPacketException.Reason.BAD_BODY, type, message,
-                    io.dosp.protocol.ErrCode.UKNP);
+                    ErrCode.UKNP);
         }
     }
 }

@@ -2,23 +2,30 @@ package io.dosp.server.internal.federation;
 
 import io.dosp.codec.DospCodec;
 import io.dosp.codec.InvalidFrame;
-import io.dosp.protocol.Backoff;
 import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.ErrorReply;
+import io.dosp.protocol.ExitCode;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketCodec;
 import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Packets;
+import io.dosp.protocol.S2cPacket;
+import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.SimplePacket;
+import io.dosp.server.ServerConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import java.util.Arrays;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,16 +37,48 @@ import org.slf4j.LoggerFactory;
  * client, prove the mesh key (when we have one and the peer speaks our extension), then send our
  * advertisements and forward S2C over it. Supervised: heartbeat PINGs, reconnect with exponential
  * backoff and jitter, a bounded queue. Thread-safe; its channel work runs on one event loop.
+ * It reports to its {@link Owner} (the federation).
  */
 final class PeerLink {
     private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
 
     enum State { CONNECTING, AUTHENTICATING, UP, DOWN, REMOVED }
 
+    /** What a link needs from, and reports to, the federation that owns it. */
+    interface Owner {
+        /** Our server id in the link handshake. */
+        byte[] serverId();
+
+        /** The event loops links connect on (set when federation starts). */
+        EventLoopGroup group();
+
+        /** Our client port, sent in HELLO. */
+        int port();
+
+        /** Whether the server stops (then links do not reconnect). */
+        boolean stopping();
+
+        /** The link came up. */
+        void up(PeerLink link);
+
+        /** The link went down after being up. */
+        void down(PeerLink link);
+
+        /** A heartbeat went out on a link with extension frames: time to re-advertise. */
+        void heartbeat(PeerLink link);
+
+        /** A forwarded S2C was lost with the link before it was written. */
+        void lost(S2cPacket original);
+
+        /** The peer sent a link frame back over our (one-way) link. */
+        void linkFrameBack(String address, SimplePacket frame);
+    }
+
     final String address;
     final String host;
     final int port;
-    private final Federation fed;
+    private final Owner owner;
+    private final ServerConfig config;
     private volatile Channel channel;
     private volatile State state = State.DOWN;
     private volatile boolean extended;
@@ -53,8 +92,9 @@ final class PeerLink {
     final AtomicLong dropped = new AtomicLong();
     final AtomicLong reconnects = new AtomicLong();
 
-    PeerLink(Federation fed, String address, String host, int port) {
-        this.fed = fed;
+    PeerLink(Owner owner, ServerConfig config, String address, String host, int port) {
+        this.owner = owner;
+        this.config = config;
         this.address = address;
         this.host = host;
         this.port = port;
@@ -74,19 +114,19 @@ final class PeerLink {
     }
 
     void connect() {
-        if (state == State.REMOVED || fed.stopping()) {
+        if (state == State.REMOVED || owner.stopping()) {
             return;
         }
         state = State.CONNECTING;
-        boolean epoll = Epoll.isAvailable() && !(fed.group() instanceof io.netty.channel.nio.NioEventLoopGroup);
-        new Bootstrap().group(fed.group())
+        boolean epoll = Epoll.isAvailable() && !(owner.group() instanceof NioEventLoopGroup);
+        new Bootstrap().group(owner.group())
                 .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast("codec", DospCodec.forClient(fed.config().limits().maxFrameSize() + 64));
+                        ch.pipeline().addLast("codec", DospCodec.forClient(config.limits().maxFrameSize() + 64));
                         ch.pipeline().addLast("link", new Handler());
                     }
                 })
@@ -103,11 +143,11 @@ final class PeerLink {
      * Queues a forwarded S2C; false when the link is not up or its queue is full. If the link dies
      * before the frame is written, the sender is told (ERR S2CF, or FWD_FAIL towards its server).
      */
-    boolean forward(Packet frame, io.dosp.protocol.S2cPacket original) {
+    boolean forward(Packet frame, S2cPacket original) {
         return send(frame, f -> {
             if (!f.isSuccess()) {
                 dropped.incrementAndGet();
-                fed.failed(original, null);
+                owner.lost(original);
             }
         });
     }
@@ -117,13 +157,13 @@ final class PeerLink {
         return send(p, null);
     }
 
-    private boolean send(Packet p, io.netty.channel.ChannelFutureListener onWritten) {
+    private boolean send(Packet p, ChannelFutureListener onWritten) {
         Channel c = channel;
         if (state != State.UP || c == null || !c.isActive()) {
             return false;
         }
         long pending = c.isWritable() ? 0 : c.bytesBeforeWritable() + (c.config().getWriteBufferLowWaterMark());
-        if (pending + PacketCodec.HEADER_BYTES + p.bodyLength() > fed.config().federation().peerQueueBytes()) {
+        if (pending + PacketCodec.HEADER_BYTES + p.bodyLength() > config.federation().peerQueueBytes()) {
             dropped.incrementAndGet();
             return false;
         }
@@ -161,9 +201,9 @@ final class PeerLink {
         lastError = "";
         LOG.info("Peer link to {} is up ({})", address, ext ? "mesh key proven, extension frames" : "plain, reference mode");
         Channel c = channel;
-        long every = fed.config().federation().peerHeartbeat().toNanos();
+        long every = config.federation().peerHeartbeat().toNanos();
         heartbeat = c.eventLoop().scheduleAtFixedRate(this::beat, every, every, TimeUnit.NANOSECONDS);
-        fed.linkUp(this);
+        owner.up(this);
     }
 
     private void beat() {
@@ -171,7 +211,7 @@ final class PeerLink {
         if (c == null || !c.isActive()) {
             return;
         }
-        if (missed >= fed.config().federation().peerHeartbeatMisses()) {
+        if (missed >= config.federation().peerHeartbeatMisses()) {
             lastError = "no answer to " + missed + " heartbeats";
             LOG.warn("Peer link to {}: {}; reconnecting", address, lastError);
             c.close();
@@ -180,7 +220,7 @@ final class PeerLink {
         missed++;
         c.writeAndFlush(Packets.ping());
         if (extended) {
-            fed.advertiseTo(this); // periodic re-advertisement keeps routes fresh after any loss
+            owner.heartbeat(this); // periodic re-advertisement keeps routes fresh after any loss
         }
     }
 
@@ -195,14 +235,14 @@ final class PeerLink {
         }
         extended = false;
         if (wasUp) {
-            fed.linkDown(this);
+            owner.down(this);
         }
-        if (state == State.REMOVED || fed.stopping()) {
+        if (state == State.REMOVED || owner.stopping()) {
             return;
         }
-        long delay = new Backoff(fed.config().federation().peerReconnect().initial(), fed.config().federation().peerReconnect().max()).delayNanos(attempt++);
+        long delay = config.federation().peerReconnect().delayNanos(attempt++);
         reconnects.incrementAndGet();
-        fed.group().next().schedule(this::connect, delay, TimeUnit.NANOSECONDS);
+        owner.group().next().schedule(this::connect, delay, TimeUnit.NANOSECONDS);
     }
 
     private final class Handler extends SimpleChannelInboundHandler<Object> {
@@ -225,10 +265,10 @@ final class PeerLink {
             }
             int t = p.typeCode();
             if (t == PacketType.HSK.code()) {
-                if (fed.config().federation().meshKey() != null) {
+                if (config.federation().meshKey() != null) {
                     state = State.AUTHENTICATING;
                     nonce = LinkFrames.random(LinkFrames.NONCE_LENGTH);
-                    ctx.writeAndFlush(LinkFrames.hello(fed.serverId(), nonce, fed.config().advertisedHost(), fed.port()));
+                    ctx.writeAndFlush(LinkFrames.hello(owner.serverId(), nonce, config.advertisedHost(), owner.port()));
                 } else {
                     up(false);
                 }
@@ -252,7 +292,7 @@ final class PeerLink {
                     state = State.REMOVED; // never retry a link to ourselves
                 }
             } else if (t == LinkFrames.FWD_FAIL || t == LinkFrames.FWD) {
-                fed.onLinkFrameFromOutgoing(address, p);
+                owner.linkFrameBack(address, p);
             }
         }
 
@@ -263,19 +303,19 @@ final class PeerLink {
                 ctx.close();
                 return;
             }
-            byte[] peerId = java.util.Arrays.copyOfRange(b, 0, 16);
-            byte[] peerNonce = java.util.Arrays.copyOfRange(b, 16, 32);
-            byte[] proof = java.util.Arrays.copyOfRange(b, 32, 64);
-            String key = fed.config().federation().meshKey();
-            byte[] expected = LinkFrames.prove(key, true, nonce, peerNonce, fed.serverId(), peerId);
+            byte[] peerId = Arrays.copyOfRange(b, 0, 16);
+            byte[] peerNonce = Arrays.copyOfRange(b, 16, 32);
+            byte[] proof = Arrays.copyOfRange(b, 32, 64);
+            String key = config.federation().meshKey();
+            byte[] expected = LinkFrames.prove(key, true, nonce, peerNonce, owner.serverId(), peerId);
             if (!LinkFrames.same(expected, proof)) {
                 lastError = "peer failed the mesh key proof";
                 LOG.warn("Peer link to {}: {}; refusing the link", address, lastError);
-                ctx.writeAndFlush(Packets.exit(io.dosp.protocol.ExitCode.CC, "Peer authentication failed"))
-                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                ctx.writeAndFlush(Packets.exit(ExitCode.CC, ServerExitReason.PEER_AUTH_FAILED.text()))
+                        .addListener(ChannelFutureListener.CLOSE);
                 return;
             }
-            ctx.writeAndFlush(LinkFrames.proof(LinkFrames.prove(key, false, nonce, peerNonce, fed.serverId(), peerId)));
+            ctx.writeAndFlush(LinkFrames.proof(LinkFrames.prove(key, false, nonce, peerNonce, owner.serverId(), peerId)));
         }
 
         @Override

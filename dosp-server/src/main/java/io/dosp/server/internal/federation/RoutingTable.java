@@ -6,8 +6,12 @@ import io.dosp.protocol.VipTemplate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,13 +37,13 @@ final class RoutingTable {
     private final int maxHops;
     private final int maxRoutes;
     /** Everything each peer offers, per template; the best per template is chosen from these. */
-    private final Map<String, Map<VipTemplate, Route>> offers = new java.util.LinkedHashMap<>();
-    private final java.util.Set<VipTemplate> clashesLogged = new java.util.HashSet<>();
+    private final Map<String, Map<VipTemplate, Route>> offers = new LinkedHashMap<>();
+    private final Set<VipTemplate> clashesLogged = new HashSet<>();
     private volatile List<Route> best = List.of();
 
-    private final java.util.function.Predicate<String> usable;
+    private final Predicate<String> usable;
 
-    RoutingTable(VipTemplate own, int maxHops, int maxRoutes, java.util.function.Predicate<String> usable) {
+    RoutingTable(VipTemplate own, int maxHops, int maxRoutes, Predicate<String> usable) {
         this.usable = usable;
         this.own = own;
         this.maxHops = maxHops;

@@ -1,37 +1,42 @@
-package io.dosp.server.internal;
+package io.dosp.server.internal.transport;
 
 import io.dosp.codec.DospCodec;
+import io.dosp.server.ServerConfig;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.local.LocalChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLEngine;
 
 /**
  * The one pipeline every transport uses (TCP and in-process): optional TLS, optional idle
  * detection, the DoSP codec, the session handler. Named handlers: {@code tls}, {@code idle}, {@code codec},
- * {@code session}.
+ * {@code session}. Thread-safe (immutable); Netty calls it on each new channel's event loop.
  */
 public final class ServerInitializer extends ChannelInitializer<Channel> {
-    private final ServerCore core;
+    private final ServerConfig config;
+    private final Connections connections;
 
-    /** For the shared core. */
-    public ServerInitializer(ServerCore core) {
-        this.core = core;
+    /** Pipelines for {@code config} whose sessions {@code connections} opens. */
+    public ServerInitializer(ServerConfig config, Connections connections) {
+        this.config = config;
+        this.connections = connections;
     }
 
     @Override
     protected void initChannel(Channel ch) {
-        var config = core.config;
-        if (config.tls().context() != null && !(ch instanceof io.netty.channel.local.LocalChannel)) {
-            javax.net.ssl.SSLEngine engine = config.tls().context().createSSLEngine();
+        if (config.tls().context() != null && !(ch instanceof LocalChannel)) {
+            SSLEngine engine = config.tls().context().createSSLEngine();
             engine.setUseClientMode(false);
-            ch.pipeline().addLast("tls", new io.netty.handler.ssl.SslHandler(engine));
+            ch.pipeline().addLast("tls", new SslHandler(engine));
         }
         if (!config.limits().idleTimeout().isZero()) {
             ch.pipeline().addLast("idle", new IdleStateHandler(config.limits().idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         }
         ch.pipeline().addLast("codec", DospCodec.forServer(config.limits().maxFrameSize(), config.compression(),
                 config.compressionLevel()));
-        ch.pipeline().addLast("session", new SessionHandler(core));
+        ch.pipeline().addLast("session", new SessionHandler(connections));
     }
 }

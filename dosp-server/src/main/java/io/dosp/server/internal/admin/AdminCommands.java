@@ -1,19 +1,29 @@
-package io.dosp.server.internal;
+package io.dosp.server.internal.admin;
 
 import io.dosp.protocol.PeerSpec;
+import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.Vip;
 import io.dosp.server.ClientStats;
 import io.dosp.server.DropReason;
+import io.dosp.server.PeerStatus;
+import io.dosp.server.RouteInfo;
 import io.dosp.server.ServerStats;
+import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.access.AccessControl;
+import io.dosp.server.internal.access.Admission;
+import io.dosp.server.internal.federation.Federation;
+import io.dosp.server.internal.routing.ServerRouter;
+import io.dosp.server.internal.routing.VipTable;
+import io.dosp.server.internal.session.ClientSession;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
  * The ADMIN command language of the reference (spec 5.8): one line in, one text reply out;
- * errors start with {@code ERR:}. Thread-safe (stateless over {@link ServerCore}).
+ * errors start with {@code ERR:}. Thread-safe (no state of its own; its collaborators are thread-safe).
  */
-final class AdminCommands {
+public final class AdminCommands {
     static final String HELP = String.join("\n",
             "help                      this list",
             "clients                   connected clients",
@@ -35,76 +45,72 @@ final class AdminCommands {
             "peer-remove <host:port>   unlink a peer",
             "exit                      end this admin session (the connection stays)");
 
-    private final ServerCore core;
+    private static final String NO_FEDERATION = "ERR:Federation is off (configure peers or a mesh key)";
 
-    AdminCommands(ServerCore core) {
-        this.core = core;
+    private final AccessControl access;
+    private final VipTable<ClientSession> vips;
+    private final ServerRouter router;
+    private final Admission admission;
+    private final Counters counters;
+    private final Optional<Federation> federation;
+    private final int maxClients;
+
+    /** Commands over these parts of the server; {@code maxClients} is only reported. */
+    public AdminCommands(AccessControl access, VipTable<ClientSession> vips, ServerRouter router, Admission admission,
+            Counters counters, Optional<Federation> federation, int maxClients) {
+        this.access = access;
+        this.vips = vips;
+        this.router = router;
+        this.admission = admission;
+        this.counters = counters;
+        this.federation = federation;
+        this.maxClients = maxClients;
     }
 
-    String execute(String line, ClientSession caller) {
+    /** Runs one command line from admin {@code caller}; returns the reply text. */
+    public String execute(String line, ClientSession caller) {
         String trimmed = line.trim();
         int sp = trimmed.indexOf(' ');
         String cmd = (sp < 0 ? trimmed : trimmed.substring(0, sp)).toLowerCase(Locale.ROOT);
         String arg = sp < 0 ? "" : trimmed.substring(sp + 1).trim();
-        switch (cmd) {
-            case "help":
-                return HELP;
-            case "clients":
-                return clients();
-            case "client":
-                return withVip(arg, "client <vip>", this::client);
-            case "kick":
-                return withVip(arg, "kick <vip>", v -> kick(v, caller));
-            case "ban":
-                return withVip(arg, "ban <vip>", v -> ban(v, caller));
-            case "unban":
-                return withArg(arg, "unban <hash>", h -> core.access.unban(h) ? "Unbanned " + h : "ERR:" + h + " was not banned");
-            case "whitelist":
-                return withArg(arg, "whitelist <hash>",
-                        h -> core.access.whitelistAdd(h) ? "Whitelisted " + h : "ERR:" + h + " is already whitelisted");
-            case "whitelist-remove":
-                return withArg(arg, "whitelist-remove <hash>",
-                        h -> core.access.whitelistRemove(h) ? "Removed " + h + " from the whitelist"
-                                : "ERR:" + h + " is not whitelisted");
-            case "whitelist-on":
-                core.access.whitelistEnabled(true);
-                return "Whitelist mode on (" + core.access.whitelistCount() + " hashes)";
-            case "whitelist-off":
-                core.access.whitelistEnabled(false);
-                return "Whitelist mode off";
-            case "block":
-                return withVip(arg, "block <vip>", v -> core.block(v) ? "Blocked " + v : "ERR:" + v + " is already blocked");
-            case "unblock":
-                return withVip(arg, "unblock <vip>", v -> core.unblock(v) ? "Unblocked " + v : "ERR:" + v + " is not blocked");
-            case "stats":
-                return stats();
-            case "broadcast":
-                if (arg.isEmpty()) {
-                    return "ERR:Usage: broadcast <message>";
-                }
-                return "Broadcast sent to " + core.broadcast(arg, caller) + " clients";
-            case "peers":
-                return peers();
-            case "routes":
-                return routes();
-            case "peer-add":
-                return withArg(arg, "peer-add <host:port[:template]>", this::peerAdd);
-            case "peer-remove":
-                return withArg(arg, "peer-remove <host:port>", a -> core.federation().map(f -> {
-                    try {
-                        return f.removePeer(a) ? "Removed peer " + a : "ERR:No peer " + a;
-                    } catch (IllegalArgumentException e) {
-                        return "ERR:" + e.getMessage();
-                    }
-                }).orElse(NO_FEDERATION));
-            case "exit":
+        return switch (cmd) {
+            case "help" -> HELP;
+            case "clients" -> clients();
+            case "client" -> withVip(arg, "client <vip>", this::client);
+            case "kick" -> withVip(arg, "kick <vip>", this::kick);
+            case "ban" -> withVip(arg, "ban <vip>", this::ban);
+            case "unban" -> withArg(arg, "unban <hash>",
+                    h -> access.unban(h) ? "Unbanned " + h : "ERR:" + h + " was not banned");
+            case "whitelist" -> withArg(arg, "whitelist <hash>",
+                    h -> access.whitelistAdd(h) ? "Whitelisted " + h : "ERR:" + h + " is already whitelisted");
+            case "whitelist-remove" -> withArg(arg, "whitelist-remove <hash>",
+                    h -> access.whitelistRemove(h) ? "Removed " + h + " from the whitelist"
+                            : "ERR:" + h + " is not whitelisted");
+            case "whitelist-on" -> {
+                access.whitelistEnabled(true);
+                yield "Whitelist mode on (" + access.whitelistCount() + " hashes)";
+            }
+            case "whitelist-off" -> {
+                access.whitelistEnabled(false);
+                yield "Whitelist mode off";
+            }
+            case "block" -> withVip(arg, "block <vip>", v -> vips.block(v) ? "Blocked " + v : "ERR:" + v + " is already blocked");
+            case "unblock" -> withVip(arg, "unblock <vip>",
+                    v -> vips.unblock(v) ? "Unblocked " + v : "ERR:" + v + " is not blocked");
+            case "stats" -> stats();
+            case "broadcast" -> arg.isEmpty() ? "ERR:Usage: broadcast <message>"
+                    : "Broadcast sent to " + router.broadcast(arg, caller) + " clients";
+            case "peers" -> peers();
+            case "routes" -> routes();
+            case "peer-add" -> withArg(arg, "peer-add <host:port[:template]>", this::peerAdd);
+            case "peer-remove" -> withArg(arg, "peer-remove <host:port>", this::peerRemove);
+            case "exit" -> {
                 caller.admin(false);
-                return "Admin session ended";
-            case "":
-                return "ERR:Empty command (try 'help')";
-            default:
-                return "ERR:Unknown command '" + cmd + "' (try 'help')";
-        }
+                yield "Admin session ended";
+            }
+            case "" -> "ERR:Empty command (try 'help')";
+            default -> "ERR:Unknown command '" + cmd + "' (try 'help')";
+        };
     }
 
     private interface Action<T> {
@@ -133,10 +139,10 @@ final class AdminCommands {
 
     private String clients() {
         StringBuilder sb = new StringBuilder();
-        int listed = core.sessions().size();
-        int links = core.connectedCount() - listed;
+        int listed = vips.size();
+        int links = admission.connectedCount() - listed;
         sb.append(listed).append(" clients").append(links > 0 ? " (+" + links + " peer links)" : "");
-        core.sessions().stream().sorted(Comparator.comparing(ClientSession::vip)).forEach(s -> sb.append('\n')
+        vips.holders().stream().sorted(Comparator.comparing(ClientSession::vip)).forEach(s -> sb.append('\n')
                 .append(s.vip()).append("  ").append(s.remoteAddress())
                 .append(s.isAdmin() ? "  admin" : "")
                 .append("  hash=").append(s.machineHash().map(AdminCommands::shortHash).orElse("-")));
@@ -144,7 +150,7 @@ final class AdminCommands {
     }
 
     private String client(Vip v) {
-        Optional<ClientSession> o = core.session(v);
+        Optional<ClientSession> o = vips.holder(v);
         if (o.isEmpty()) {
             return "ERR:No client with vIP " + v;
         }
@@ -163,17 +169,17 @@ final class AdminCommands {
                 "bytes_out: " + st.bytesOut());
     }
 
-    private String kick(Vip v, ClientSession caller) {
-        Optional<ClientSession> o = core.session(v);
+    private String kick(Vip v) {
+        Optional<ClientSession> o = vips.holder(v);
         if (o.isEmpty()) {
             return "ERR:No client with vIP " + v;
         }
-        o.get().disconnect("Disconnected by admin");
+        o.get().disconnect(ServerExitReason.KICKED);
         return "Kicked " + v;
     }
 
-    private String ban(Vip v, ClientSession caller) {
-        Optional<ClientSession> o = core.session(v);
+    private String ban(Vip v) {
+        Optional<ClientSession> o = vips.holder(v);
         if (o.isEmpty()) {
             return "ERR:No client with vIP " + v;
         }
@@ -181,30 +187,38 @@ final class AdminCommands {
         if (hash.isEmpty()) {
             return "ERR:Client " + v + " has not sent a client hash; use kick";
         }
-        core.access.ban(hash.get());
-        o.get().disconnect("Your client hash is blocked");
+        access.ban(hash.get());
+        o.get().disconnect(ServerExitReason.HASH_BLOCKED);
         return "Banned " + hash.get() + " and disconnected " + v;
     }
 
-    private static final String NO_FEDERATION = "ERR:Federation is off (configure peers or a mesh key)";
-
     private String peerAdd(String spec) {
-        if (core.federation().isEmpty()) {
+        if (federation.isEmpty()) {
             return NO_FEDERATION;
         }
         try {
             PeerSpec p = PeerSpec.parse(spec);
-            core.federation().get().addPeer(p);
+            federation.get().addPeer(p);
             return "Linking to peer " + p;
         } catch (IllegalArgumentException e) {
             return "ERR:" + e.getMessage();
         }
     }
 
+    private String peerRemove(String hostPort) {
+        return federation.map(f -> {
+            try {
+                return f.removePeer(hostPort) ? "Removed peer " + hostPort : "ERR:No peer " + hostPort;
+            } catch (IllegalArgumentException e) {
+                return "ERR:" + e.getMessage();
+            }
+        }).orElse(NO_FEDERATION);
+    }
+
     private String peers() {
-        return core.federation().map(f -> {
+        return federation.map(f -> {
             StringBuilder sb = new StringBuilder(f.peers().size() + " peer links");
-            for (io.dosp.server.PeerStatus p : f.peers()) {
+            for (PeerStatus p : f.peers()) {
                 sb.append('\n').append(p.address()).append("  ").append(p.state())
                         .append(p.extended() ? "  mesh" : "  plain").append("  routes=").append(p.routesVia())
                         .append("  forwarded=").append(p.forwarded()).append("  dropped=").append(p.dropped())
@@ -218,9 +232,9 @@ final class AdminCommands {
     }
 
     private String routes() {
-        return core.federation().map(f -> {
-            StringBuilder sb = new StringBuilder("own " + core.config.template() + " (hop 0)");
-            for (io.dosp.server.RouteInfo r : f.routes()) {
+        return federation.map(f -> {
+            StringBuilder sb = new StringBuilder("own " + vips.template() + " (hop 0)");
+            for (RouteInfo r : f.routes()) {
                 sb.append('\n').append(r.template()).append("  hops=").append(r.hops()).append("  via=").append(r.via())
                         .append("  owner=").append(r.owner()).append(r.isStatic() ? "  static" : "");
             }
@@ -229,20 +243,20 @@ final class AdminCommands {
     }
 
     private String stats() {
-        ServerStats s = core.stats();
+        ServerStats s = counters.snapshot(admission.connectedCount());
         StringBuilder sb = new StringBuilder();
         sb.append("started_at: ").append(s.startedAt())
                 .append("\nclients: ").append(s.clientsConnected())
-                .append("\nmax_clients: ").append(core.config.limits().maxClients())
-                .append("\ntemplate: ").append(core.config.template())
+                .append("\nmax_clients: ").append(maxClients)
+                .append("\ntemplate: ").append(vips.template())
                 .append("\nconnections_accepted: ").append(s.connectionsAccepted())
                 .append("\npackets_in: ").append(s.packetsIn())
                 .append("\npackets_out: ").append(s.packetsOut())
                 .append("\nbytes_in: ").append(s.bytesIn())
                 .append("\nbytes_out: ").append(s.bytesOut())
-                .append("\nbanned_hashes: ").append(core.access.bannedCount())
-                .append("\nwhitelist: ").append(core.access.whitelistEnabled() ? "on" : "off")
-                .append(" (").append(core.access.whitelistCount()).append(" hashes)");
+                .append("\nbanned_hashes: ").append(access.bannedCount())
+                .append("\nwhitelist: ").append(access.whitelistEnabled() ? "on" : "off")
+                .append(" (").append(access.whitelistCount()).append(" hashes)");
         for (DropReason r : DropReason.values()) {
             sb.append("\ndrops.").append(r.name().toLowerCase(Locale.ROOT)).append(": ").append(s.drops(r));
         }

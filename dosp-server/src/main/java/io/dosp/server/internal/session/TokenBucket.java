@@ -1,22 +1,24 @@
-package io.dosp.server.internal;
+package io.dosp.server.internal.session;
 
 /**
- * A token bucket refilled at {@code rate} per second with a burst of one second. Used on one
- * event loop, or under the caller's lock (not thread-safe itself). Hand-written: a dozen lines, no library needed for it.
+ * A token bucket refilled at {@code rate} per second with a burst of one second. Not thread-safe:
+ * used on one event loop (a session's rate limits), or under the caller's lock (the accept rate).
+ * Hand-written: a dozen lines, no library needed for it.
  */
-final class TokenBucket {
+public final class TokenBucket {
     private final double rate;
     private double tokens;
     private long last;
 
-    TokenBucket(long ratePerSecond, long now) {
+    /** A full bucket at {@code now} (nanoseconds). */
+    public TokenBucket(long ratePerSecond, long now) {
         this.rate = ratePerSecond;
         this.tokens = ratePerSecond;
         this.last = now;
     }
 
     /** Takes {@code n} tokens (may go negative); returns nanoseconds until the bucket is non-negative again. */
-    long take(long n, long now) {
+    public long take(long n, long now) {
         tokens = Math.min(rate, tokens + (now - last) * rate / 1e9);
         last = now;
         tokens -= n;

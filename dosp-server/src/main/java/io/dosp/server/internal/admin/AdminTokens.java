@@ -1,4 +1,4 @@
-package io.dosp.server.internal;
+package io.dosp.server.internal.admin;
 
 import io.dosp.server.ServerStartException;
 import java.io.IOException;

@@ -1,5 +1,8 @@
-package io.dosp.server.internal;
+package io.dosp.server.internal.transport;
 
+import io.dosp.protocol.ErrCode;
+import io.dosp.protocol.Packets;
+import io.dosp.server.internal.session.ClientSession;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.EncoderException;
@@ -11,21 +14,21 @@ import org.slf4j.LoggerFactory;
 /**
  * The thin Netty handler in front of a {@link ClientSession}: translates channel events into
  * session calls and makes sure nothing thrown while handling a packet escapes unlogged or kills
- * the connection's event loop. One per channel.
+ * the connection's event loop. One per channel, used on its event loop.
  */
 final class SessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
 
-    private final ServerCore core;
+    private final Connections connections;
     private ClientSession session;
 
-    SessionHandler(ServerCore core) {
-        this.core = core;
+    SessionHandler(Connections connections) {
+        this.connections = connections;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        session = core.accept(ctx.channel());
+        session = connections.open(ctx.channel());
         ctx.fireChannelActive();
     }
 
@@ -38,7 +41,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             session.onMessage(msg);
         } catch (RuntimeException e) {
             LOG.error("Unexpected error handling a packet from {}; answering ERR and carrying on", session, e);
-            session.deliver(io.dosp.protocol.Packets.err(io.dosp.protocol.ErrCode.UKNP, "internal error"));
+            session.deliver(Packets.err(ErrCode.UKNP, "internal error"));
         }
     }
 
@@ -71,7 +74,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         if (session != null) {
             session.onInactive();
-            core.removed(session);
+            connections.closed(session);
         }
         ctx.fireChannelInactive();
     }

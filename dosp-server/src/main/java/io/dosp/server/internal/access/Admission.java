@@ -1,0 +1,115 @@
+package io.dosp.server.internal.access;
+
+import io.dosp.protocol.Packets;
+import io.dosp.protocol.ServerExitReason;
+import io.dosp.protocol.Vip;
+import io.dosp.server.DropReason;
+import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.routing.VipTable;
+import io.dosp.server.internal.session.TokenBucket;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether a new connection may come in, checked in this order: the server is not shutting down, its
+ * address is not banned, the accept rate allows it, a connection slot and a vIP are free. A
+ * refused connection gets EXIT with the reason and is closed. Counts the open connections
+ * (clients and peer links that arrived as clients).
+ *
+ * <p>Thread-safe: called from every event loop that accepts; the accept-rate bucket is shared
+ * under its own lock.
+ */
+public final class Admission {
+    private static final Logger LOG = LoggerFactory.getLogger(Admission.class);
+
+    private final AccessControl access;
+    private final VipTable<?> vips;
+    private final Counters counters;
+    private final int maxClients;
+    /** Null when the accept rate is unlimited. */
+    private final TokenBucket acceptBucket;
+    private final AtomicInteger connected = new AtomicInteger();
+    private volatile boolean shuttingDown;
+
+    /**
+     * Admits at most {@code maxClients} connections at once and {@code maxAcceptRate} new ones per
+     * second (0 for no limit), with vIPs from {@code vips}.
+     */
+    public Admission(AccessControl access, VipTable<?> vips, Counters counters, int maxClients, int maxAcceptRate) {
+        this.access = access;
+        this.vips = vips;
+        this.counters = counters;
+        this.maxClients = maxClients;
+        this.acceptBucket = maxAcceptRate > 0 ? new TokenBucket(maxAcceptRate, System.nanoTime()) : null;
+    }
+
+    /**
+     * A slot and a vIP for a new connection (the caller binds the vIP to its session), or empty
+     * after refusing the connection (EXIT sent, the channel closes once it is written).
+     */
+    public Optional<Vip> admit(Channel channel) {
+        if (shuttingDown) {
+            refuse(channel, ServerExitReason.SHUTTING_DOWN, null);
+            return Optional.empty();
+        }
+        if (channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                && access.isAddressBanned(a.getAddress().getHostAddress())) {
+            refuse(channel, ServerExitReason.ADDRESS_BANNED, DropReason.BANNED);
+            return Optional.empty();
+        }
+        if (acceptBucket != null && overAcceptRate()) {
+            refuse(channel, ServerExitReason.ACCEPT_RATE, DropReason.ACCEPT_RATE);
+            return Optional.empty();
+        }
+        if (connected.incrementAndGet() > maxClients) {
+            connected.decrementAndGet();
+            refuse(channel, ServerExitReason.SERVER_FULL, DropReason.SERVER_FULL);
+            return Optional.empty();
+        }
+        Optional<Vip> vip = vips.allocate();
+        if (vip.isEmpty()) {
+            connected.decrementAndGet();
+            refuse(channel, ServerExitReason.SERVER_FULL, DropReason.SERVER_FULL);
+        }
+        return vip;
+    }
+
+    private boolean overAcceptRate() {
+        synchronized (acceptBucket) { // shared by the event loops that accept
+            long now = System.nanoTime();
+            boolean over = acceptBucket.take(1, now) > 0;
+            if (over) {
+                acceptBucket.take(-1, now); // a refused connection costs no token
+            }
+            return over;
+        }
+    }
+
+    private void refuse(Channel channel, ServerExitReason reason, DropReason drop) {
+        if (drop != null) {
+            counters.drop(drop);
+        }
+        LOG.info("Refusing connection from {}: {}", channel.remoteAddress(), reason.text());
+        channel.writeAndFlush(Packets.serverExit(reason.text())).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** An admitted connection closed: its slot is free. */
+    public void left() {
+        connected.decrementAndGet();
+    }
+
+    /** Open connections now: clients and peer links. */
+    public int connectedCount() {
+        return connected.get();
+    }
+
+    /** Refuses every connection from now on (the server stops). */
+    public void stop() {
+        shuttingDown = true;
+    }
+}

@@ -1,0 +1,190 @@
+package io.dosp.server.internal.dispatch;
+
+import io.dosp.protocol.Advertisement;
+import io.dosp.protocol.ErrCode;
+import io.dosp.protocol.ExitReason;
+import io.dosp.protocol.Packet;
+import io.dosp.protocol.PacketType;
+import io.dosp.protocol.Packets;
+import io.dosp.protocol.ProtocolException;
+import io.dosp.protocol.S2cPacket;
+import io.dosp.protocol.ServerExitReason;
+import io.dosp.protocol.SimplePacket;
+import io.dosp.protocol.Vip;
+import io.dosp.server.DropReason;
+import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.RouteResult;
+import io.dosp.server.internal.access.AccessControl;
+import io.dosp.server.internal.admin.AdminPackets;
+import io.dosp.server.internal.federation.IncomingLinks;
+import io.dosp.server.internal.federation.LinkFrames;
+import io.dosp.server.internal.hooks.ServerHooks;
+import io.dosp.server.internal.routing.Router;
+import io.dosp.server.internal.routing.VipTable;
+import io.dosp.server.internal.session.ClientSession;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the server does with each packet type (spec section 5). Listener hooks run first and
+ * may consume a packet; in whitelist mode only a few types pass before a whitelisted hash.
+ * One instance serves every session; thread-safe (no state of its own), called on each
+ * session's event loop.
+ */
+public final class PacketDispatcher implements ClientSession.PacketHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(PacketDispatcher.class);
+    static final int MAX_HASH_LENGTH = 128;
+
+    private final ServerHooks hooks;
+    private final AccessControl access;
+    private final Router router;
+    private final VipTable<ClientSession> vips;
+    private final AdminPackets admin;
+    private final Counters counters;
+    private final Optional<IncomingLinks> links;
+    private final int maxHops;
+
+    /**
+     * A dispatcher over these parts of the server; {@code links} is present when federation is
+     * on, and a client's S2C starts with {@code maxHops} hops to go.
+     */
+    public PacketDispatcher(ServerHooks hooks, AccessControl access, Router router, VipTable<ClientSession> vips,
+            AdminPackets admin, Counters counters, Optional<IncomingLinks> links, int maxHops) {
+        this.hooks = hooks;
+        this.access = access;
+        this.router = router;
+        this.vips = vips;
+        this.admin = admin;
+        this.counters = counters;
+        this.links = links;
+        this.maxHops = maxHops;
+    }
+
+    @Override
+    public void handle(ClientSession session, Packet packet) {
+        if (hooks.packet(session, packet)) {
+            return;
+        }
+        if (access.whitelistEnabled() && !session.isAdmin() && !admittedByWhitelist(session, packet)) {
+            return;
+        }
+        if (packet instanceof S2cPacket s) {
+            routeS2c(session, s);
+            return;
+        }
+        SimplePacket p = (SimplePacket) packet;
+        PacketType type = p.type();
+        if (type == null) {
+            if (links.isPresent() && LinkFrames.isLinkFrame(p.typeCode())) {
+                links.get().onFrame(session, p);
+            } else if (PacketType.isCustom(p.typeCode())) {
+                hooks.customPacket(session, p);
+            } else {
+                session.deliver(Packets.err(ErrCode.UKNP));
+            }
+            return;
+        }
+        switch (type) {
+            case MSG -> LOG.debug("MSG from {}: {} bytes", session.vip(), p.bodyLength());
+            case PING -> session.deliver(Packets.ping(p.body()));
+            case GCL -> session.deliver(Packets.gclReply(vips.vips()));
+            case FN -> hooks.callFunction(session, p.bodyText());
+            case SD -> onAdvertisement(session, p);
+            case RQIP -> onRequestVip(session, p);
+            case GSI -> session.deliver(Packets.gsiReply(SelfInfo.json(session, vips.template())));
+            case EXIT -> session.onClientExit(ExitReason.parse(p.body()));
+            case BCST -> admin.onBroadcast(session, p.bodyText());
+            case AUTH -> admin.onAuth(session, p.bodyText());
+            case ADMIN -> admin.onAdmin(session, p.bodyText());
+            case CLIENT_INFO -> onClientInfo(session, p);
+            default -> session.deliver(Packets.err(ErrCode.UKNP)); // server-to-client types (SA, ERR, AIP, HSK, ...) from a client
+        }
+    }
+
+    private void routeS2c(ClientSession session, S2cPacket s) {
+        // SRC is always the sender's vIP: a client cannot forge another's (spec 5.1). Only a peer
+        // server's link forwards other clients' traffic with their SRC.
+        String fromPeer = links.isPresent() ? links.get().sourcePeer(session, s) : null;
+        S2cPacket out = fromPeer != null ? s : s.withSrc(session.vip());
+        RouteResult r = router.route(out, maxHops, fromPeer);
+        if (r != RouteResult.DELIVERED) {
+            counters.drop(r == RouteResult.NO_ROUTE ? DropReason.NO_ROUTE : DropReason.TARGET_OVERLOADED);
+            if (fromPeer != null) {
+                links.get().failed(out);
+            } else {
+                session.deliver(Packets.errS2cFailed(s.dst()));
+            }
+        }
+    }
+
+    /** In whitelist mode only CLIENT_INFO, PING and EXIT are handled before a whitelisted hash arrives. */
+    private boolean admittedByWhitelist(ClientSession session, Packet p) {
+        int t = p.typeCode();
+        if (t == PacketType.CLIENT_INFO.code() || t == PacketType.EXIT.code() || t == PacketType.PING.code()
+                || t == PacketType.AUTH.code()
+                || (links.isPresent() && (links.get().isAuthenticatedPeer(session) || LinkFrames.isLinkFrame(t)))) {
+            return true;
+        }
+        String hash = session.machineHash().orElse(null);
+        if (hash != null && access.isWhitelisted(hash)) {
+            return true;
+        }
+        counters.drop(DropReason.BANNED);
+        session.disconnect(hash == null ? ServerExitReason.HASH_REQUIRED : ServerExitReason.NOT_WHITELISTED);
+        return false;
+    }
+
+    private void onAdvertisement(ClientSession session, SimplePacket p) {
+        try {
+            Advertisement ad = Advertisement.decode(p.body());
+            if (links.isPresent()) {
+                links.get().onAdvertisement(session, ad);
+            } else {
+                LOG.debug("SD from {} with {} entries (federation not enabled)", session.vip(), ad.entries().size());
+            }
+        } catch (ProtocolException e) {
+            session.deliver(Packets.err(ErrCode.SDF, e.getMessage()));
+        }
+    }
+
+    private void onRequestVip(ClientSession session, SimplePacket p) {
+        Vip wanted;
+        try {
+            wanted = Packets.parseAip(p.body());
+        } catch (ProtocolException e) {
+            session.deliver(Packets.rqipRefused("Invalid IP"));
+            return;
+        }
+        Vip from = session.vip();
+        String refusal = vips.move(session, from, wanted);
+        if (refusal != null) {
+            session.deliver(Packets.rqipRefused(refusal));
+            return;
+        }
+        if (!from.equals(wanted)) {
+            session.vip(wanted);
+            LOG.info("Client {} moved to requested vIP {}", session.remoteAddress(), wanted);
+        }
+        session.deliver(Packets.rqipGranted());
+        session.deliver(Packets.aip(wanted));
+    }
+
+    private void onClientInfo(ClientSession session, SimplePacket p) {
+        String hash = p.bodyText().trim();
+        if (hash.isEmpty() || hash.length() > MAX_HASH_LENGTH || !hash.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            session.deliver(Packets.err(ErrCode.UKNP,
+                    "CLIENT_INFO must be a printable hash of at most " + MAX_HASH_LENGTH + " characters"));
+            return;
+        }
+        session.machineHash(AccessControl.norm(hash));
+        if (access.isBanned(hash)) {
+            counters.drop(DropReason.BANNED);
+            LOG.info("Refusing banned client hash from {} ({})", session.vip(), session.remoteAddress());
+            session.disconnect(ServerExitReason.HASH_BLOCKED);
+        } else if (access.whitelistEnabled() && !access.isWhitelisted(hash) && !session.isAdmin()) {
+            counters.drop(DropReason.BANNED);
+            session.disconnect(ServerExitReason.NOT_WHITELISTED);
+        }
+    }
+}

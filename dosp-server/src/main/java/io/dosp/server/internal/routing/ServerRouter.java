@@ -1,0 +1,59 @@
+package io.dosp.server.internal.routing;
+
+import io.dosp.protocol.Packets;
+import io.dosp.protocol.S2cPacket;
+import io.dosp.protocol.SimplePacket;
+import io.dosp.protocol.Vip;
+import io.dosp.server.internal.RouteResult;
+import io.dosp.server.internal.session.ClientSession;
+import java.util.Optional;
+
+/**
+ * The router of one server: local clients from the {@link VipTable}, everything outside the
+ * template through the remote route when federation is on. Thread-safe (the table's lookups are
+ * lock-free); called from every event loop.
+ */
+public final class ServerRouter implements Router {
+    private final VipTable<ClientSession> vips;
+    private final Optional<RemoteRoute> remote;
+
+    /** Routes to the holders in {@code vips}, and through {@code remote} (when present) outside its template. */
+    public ServerRouter(VipTable<ClientSession> vips, Optional<RemoteRoute> remote) {
+        this.vips = vips;
+        this.remote = remote;
+    }
+
+    @Override
+    public RouteResult route(S2cPacket packet, int hopLimit, String fromPeer) {
+        ClientSession target = vips.holder(packet.dstValue());
+        if (target != null) {
+            return target.deliver(packet);
+        }
+        if (remote.isPresent() && !vips.contains(packet.dstValue())) {
+            return remote.get().forward(packet, hopLimit, fromPeer);
+        }
+        return RouteResult.NO_ROUTE;
+    }
+
+    @Override
+    public Optional<ClientSession> localClient(Vip vip) {
+        return vips.holder(vip);
+    }
+
+    @Override
+    public void detach(ClientSession link) {
+        vips.detach(link.vip(), link);
+    }
+
+    /** Sends MSG {@code text} to every client but {@code except} (may be null); returns how many got it. */
+    public int broadcast(String text, ClientSession except) {
+        SimplePacket msg = Packets.msg(text);
+        int n = 0;
+        for (ClientSession s : vips.holders()) {
+            if (s != except && s.deliver(msg) == RouteResult.DELIVERED) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,261 @@
+package io.dosp.server.internal.routing;
+
+import io.dosp.protocol.RqipReply;
+import io.dosp.protocol.Vip;
+import io.dosp.protocol.VipAllocator;
+import io.dosp.protocol.VipTemplate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The vIPs of this server's template and who holds them: allocation (lowest free first), RQIP
+ * moves, blocked vIPs (reserved while blocked, also when blocked while held), and lookup of the
+ * holder of a vIP by its 32-bit value without boxing.
+ *
+ * <p>Lookup is lock-free: slots are {@link AtomicReferenceArray} elements indexed by the vIP's
+ * offset in the template (vIP minus the template's base). A volatile read of an array element
+ * costs a plain load on x86/ARM, allocates nothing (a {@code ConcurrentHashMap<Integer, ?>}
+ * boxed an Integer per routed S2C), and still publishes a holder bound on another event loop
+ * safely (a plain array would give no such guarantee). Templates up to a /16 (65,536 slots,
+ * 256 KiB of references at most) use one flat array. Wider templates (down to a /8, 16 Mi
+ * addresses) would cost up to 64 MiB flat, so they use pages: a top array with one slot per
+ * /24 and a 256-slot page allocated when its first vIP is bound and kept after (the allocator
+ * fills the lowest addresses first, so about one page per 254 holders).
+ *
+ * <p>Threading: lookups from any thread without locking; every change (bind, release, move,
+ * block) takes this table's lock, so the slots, the holder map and the allocator change
+ * together. A holder's vIP changes only on its own event loop (connect, RQIP, disconnect).
+ *
+ * @param <S> the holder of a vIP (a client session)
+ */
+public final class VipTable<S> {
+    /** Templates with at most this many addresses use one flat slot array. */
+    static final int FLAT_MAX_SLOTS = 1 << 16;
+    private static final int PAGE_BITS = 8;
+    private static final int PAGE_SIZE = 1 << PAGE_BITS;
+
+    private final VipTemplate template;
+    private final int base;
+    private final int hostBits;
+    /** One slot per address, or null when the template is paged. */
+    private final AtomicReferenceArray<S> flat;
+    /** One page of {@link #PAGE_SIZE} slots per /24, or null when the template is flat. */
+    private final AtomicReferenceArray<AtomicReferenceArray<S>> pages;
+    /** The same bindings by vIP, for listing (GCL, admin, broadcast); never used to route. */
+    private final ConcurrentHashMap<Vip, S> byVip = new ConcurrentHashMap<>();
+    private final VipAllocator allocator;
+    private final Set<Vip> blocked = ConcurrentHashMap.newKeySet();
+    /** Blocked vIPs of the template held in the allocator so nobody gets them. */
+    private final Set<Vip> reservedByBlock = ConcurrentHashMap.newKeySet();
+    private final Object lock = new Object();
+
+    /** An empty table for {@code template} with {@code blockedVips} blocked (and reserved when in the template). */
+    public VipTable(VipTemplate template, Collection<Vip> blockedVips) {
+        this.template = template;
+        this.base = template.base().value();
+        this.hostBits = 32 - template.prefixLength();
+        this.allocator = new VipAllocator(template);
+        int size = template.size();
+        if (size <= FLAT_MAX_SLOTS) {
+            flat = new AtomicReferenceArray<>(size);
+            pages = null;
+        } else {
+            flat = null;
+            pages = new AtomicReferenceArray<>(size >>> PAGE_BITS);
+        }
+        for (Vip v : blockedVips) {
+            block(v);
+        }
+    }
+
+    /** The template this table hands out. */
+    public VipTemplate template() {
+        return template;
+    }
+
+    /** Whether the vIP with 32-bit value {@code vip} lies in the template. */
+    public boolean contains(int vip) {
+        return (vip - base) >>> hostBits == 0;
+    }
+
+    // ---- lookup (any thread, lock-free) ----
+
+    /** The holder of the vIP with 32-bit value {@code vip}, or null. Allocates nothing. */
+    public S holder(int vip) {
+        int offset = vip - base;
+        if (offset >>> hostBits != 0) {
+            return null; // outside the template
+        }
+        if (flat != null) {
+            return flat.get(offset);
+        }
+        AtomicReferenceArray<S> page = pages.get(offset >>> PAGE_BITS);
+        return page == null ? null : page.get(offset & (PAGE_SIZE - 1));
+    }
+
+    /** The holder of {@code vip}, if any. */
+    public Optional<S> holder(Vip vip) {
+        return Optional.ofNullable(holder(vip.value()));
+    }
+
+    /** Every holder now. */
+    public Collection<S> holders() {
+        return byVip.values();
+    }
+
+    /** The vIPs held now, in ascending order. */
+    public List<Vip> vips() {
+        List<Vip> out = new ArrayList<>(byVip.keySet());
+        out.sort(null);
+        return out;
+    }
+
+    /** How many vIPs are held. */
+    public int size() {
+        return byVip.size();
+    }
+
+    // ---- changes ----
+
+    /** Takes the lowest free assignable vIP, to {@link #bind} to its holder; empty when the template is full. */
+    public Optional<Vip> allocate() {
+        return allocator.allocate();
+    }
+
+    /** Makes {@code holder} the holder of {@code vip}, which it was allocated or reserved. */
+    public void bind(Vip vip, S holder) {
+        synchronized (lock) {
+            put(vip, holder);
+        }
+    }
+
+    /**
+     * {@code holder} gave {@code vip} up (it disconnected): the vIP goes back to the allocator,
+     * unless it was blocked while held: then it stays reserved until unblocked. Returns false
+     * (and changes nothing) when {@code holder} does not hold {@code vip}.
+     */
+    public boolean release(Vip vip, S holder) {
+        synchronized (lock) {
+            if (!remove(vip, holder)) {
+                return false;
+            }
+            freeLocked(vip);
+            return true;
+        }
+    }
+
+    /**
+     * Takes {@code holder} out of the vIP space (an authenticated peer link is not a client): its
+     * vIP is free for clients again and nothing routes to it.
+     */
+    public void detach(Vip vip, S holder) {
+        synchronized (lock) {
+            if (remove(vip, holder)) {
+                allocator.release(vip);
+            }
+        }
+    }
+
+    /**
+     * Moves {@code holder} from {@code from} to {@code wanted} atomically (spec 5.5): the old vIP is
+     * freed and no longer routes to it. Returns null on success (the caller then sets the holder's
+     * vIP), else the {@code E:} reason of the RQIP reply.
+     */
+    public String move(S holder, Vip from, Vip wanted) {
+        if (isBlocked(wanted)) {
+            return RqipReply.CANNOT_BE_USED;
+        }
+        if (!template.contains(wanted)) {
+            return "IP outside this server's range " + template;
+        }
+        if (!template.isAssignable(wanted)) {
+            return RqipReply.CANNOT_BE_USED; // network, server or broadcast address, or .0/.255
+        }
+        synchronized (lock) {
+            if (from.equals(wanted)) {
+                return null;
+            }
+            if (!allocator.reserve(wanted)) {
+                return RqipReply.IN_USE;
+            }
+            put(wanted, holder);
+            remove(from, holder);
+            freeLocked(from);
+        }
+        return null;
+    }
+
+    /** Whether {@code vip} is blocked. */
+    public boolean isBlocked(Vip vip) {
+        return blocked.contains(vip);
+    }
+
+    /** Blocks {@code vip} for RQIP and allocation; a free vIP of the template is reserved now. False if already blocked. */
+    public boolean block(Vip vip) {
+        boolean added = blocked.add(vip);
+        if (template.isAssignable(vip)) {
+            synchronized (lock) {
+                if (allocator.reserve(vip)) {
+                    reservedByBlock.add(vip);
+                }
+            }
+        }
+        return added;
+    }
+
+    /** Unblocks {@code vip}; a vIP reserved by its block is free again. False if it was not blocked. */
+    public boolean unblock(Vip vip) {
+        boolean removed = blocked.remove(vip);
+        synchronized (lock) {
+            if (reservedByBlock.remove(vip)) {
+                allocator.release(vip);
+            }
+        }
+        return removed;
+    }
+
+    /** Returns a vIP a holder gave up to the allocator, or keeps it reserved while blocked. Caller holds the lock. */
+    private void freeLocked(Vip vip) {
+        if (isBlocked(vip)) {
+            reservedByBlock.add(vip);
+        } else {
+            allocator.release(vip);
+        }
+    }
+
+    /** Caller holds the lock. */
+    private void put(Vip vip, S holder) {
+        int offset = vip.value() - base;
+        if (flat != null) {
+            flat.set(offset, holder);
+        } else {
+            AtomicReferenceArray<S> page = pages.get(offset >>> PAGE_BITS);
+            if (page == null) {
+                page = new AtomicReferenceArray<>(PAGE_SIZE);
+                pages.set(offset >>> PAGE_BITS, page);
+            }
+            page.set(offset & (PAGE_SIZE - 1), holder);
+        }
+        byVip.put(vip, holder);
+    }
+
+    /** Unbinds {@code vip} if {@code holder} holds it. Caller holds the lock. */
+    private boolean remove(Vip vip, S holder) {
+        if (holder(vip.value()) != holder) {
+            return false;
+        }
+        int offset = vip.value() - base;
+        if (flat != null) {
+            flat.set(offset, null);
+        } else {
+            pages.get(offset >>> PAGE_BITS).set(offset & (PAGE_SIZE - 1), null);
+        }
+        byVip.remove(vip, holder);
+        return true;
+    }
+}

@@ -1,0 +1,118 @@
+package io.dosp.server.internal.runtime;
+
+import io.dosp.protocol.ServerExitReason;
+import io.dosp.server.ServerConfig;
+import io.dosp.server.ServerStats;
+import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.access.AccessControl;
+import io.dosp.server.internal.access.Admission;
+import io.dosp.server.internal.admin.AdminCommands;
+import io.dosp.server.internal.admin.AdminPackets;
+import io.dosp.server.internal.admin.AdminTokens;
+import io.dosp.server.internal.dispatch.PacketDispatcher;
+import io.dosp.server.internal.federation.Federation;
+import io.dosp.server.internal.federation.Forwarder;
+import io.dosp.server.internal.federation.IncomingLinks;
+import io.dosp.server.internal.hooks.ServerHooks;
+import io.dosp.server.internal.routing.RemoteRoute;
+import io.dosp.server.internal.routing.ServerRouter;
+import io.dosp.server.internal.routing.VipTable;
+import io.dosp.server.internal.session.ClientSession;
+import io.dosp.server.internal.session.SessionSettings;
+import io.dosp.server.internal.transport.Connections;
+import io.dosp.server.internal.transport.ServerInitializer;
+import io.netty.channel.group.ChannelGroup;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The composition root: builds the server's parts from its configuration and wires them through
+ * their constructors. Used by {@code DospServer} only; nothing else receives it (each part gets
+ * its own collaborators). Thread-safe: immutable after construction, the parts are thread-safe.
+ *
+ * <p>Wiring order breaks the one cycle of the domain (forwarded S2C are routed; the router
+ * forwards to peers): the {@link Forwarder} needs no router, the router takes it as its
+ * {@link RemoteRoute}, and the federation and incoming links take the router.
+ */
+public final class ServerRuntime {
+    private final Counters counters = new Counters();
+    private final AdminTokens tokens;
+    private final VipTable<ClientSession> vips;
+    private final Admission admission;
+    private final ServerRouter router;
+    private final Optional<Federation> federation;
+    private final ServerHooks hooks;
+    private final Connections connections;
+    private final ServerInitializer initializer;
+
+    /** Builds every part for {@code config}; loads or generates the admin token. */
+    public ServerRuntime(ServerConfig config) {
+        this.tokens = AdminTokens.load(config.access().adminTokens(), config.access().adminTokenFile());
+        AccessControl access = new AccessControl(config);
+        this.vips = new VipTable<>(config.template(), config.access().blockedVips());
+        this.admission = new Admission(access, vips, counters, config.limits().maxClients(), config.limits().maxAcceptRate());
+        Optional<Forwarder> forwarder = config.federation().enabled() ? Optional.of(new Forwarder(config)) : Optional.empty();
+        this.router = new ServerRouter(vips, forwarder.map(RemoteRoute.class::cast));
+        this.federation = forwarder.map(f -> new Federation(config, router, f));
+        Optional<IncomingLinks> links = federation.map(f -> new IncomingLinks(config, router, f));
+        this.hooks = new ServerHooks(counters, config.functions().threads(), config.functions().queue());
+        AdminCommands commands = new AdminCommands(access, vips, router, admission, counters, federation,
+                config.limits().maxClients());
+        AdminPackets admin = new AdminPackets(tokens, commands, router, counters, config.limits().maxAuthFailures());
+        PacketDispatcher dispatcher = new PacketDispatcher(hooks, access, router, vips, admin, counters, links,
+                config.federation().maxHops());
+        this.connections = new Connections(admission, vips, SessionSettings.of(config), counters, dispatcher, hooks,
+                links);
+        this.initializer = new ServerInitializer(config, connections);
+    }
+
+    /** The pipeline for every listener (TCP and in-process). */
+    public ServerInitializer initializer() {
+        return initializer;
+    }
+
+    /** The generated admin token's file, or null when tokens were configured. */
+    public Path adminTokenFile() {
+        return tokens.generatedFile();
+    }
+
+    /** Listeners, functions and custom packet handlers. */
+    public ServerHooks hooks() {
+        return hooks;
+    }
+
+    /** The clients by vIP. */
+    public VipTable<ClientSession> vips() {
+        return vips;
+    }
+
+    /** Federation, when configured (peers or a mesh key). */
+    public Optional<Federation> federation() {
+        return federation;
+    }
+
+    /** Server counters now. */
+    public ServerStats stats() {
+        return counters.snapshot(admission.connectedCount());
+    }
+
+    /** Sends MSG {@code text} to every client; returns how many it was queued to. */
+    public int broadcast(String text) {
+        return router.broadcast(text, null);
+    }
+
+    /** Stops admitting and sends every client and peer link to us EXIT {@code reason}. */
+    public void beginShutdown(ServerExitReason reason) {
+        connections.shutdown(reason);
+    }
+
+    /** Every accepted channel still open. */
+    public ChannelGroup channels() {
+        return connections.channels();
+    }
+
+    /** Stops the function threads. */
+    public void shutdownFunctions() {
+        hooks.shutdownFunctions();
+    }
+}

@@ -1,0 +1,95 @@
+package io.dosp.server.internal.transport;
+
+import io.dosp.protocol.Handshake;
+import io.dosp.protocol.Packets;
+import io.dosp.protocol.ServerExitReason;
+import io.dosp.protocol.Vip;
+import io.dosp.server.Disconnect;
+import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.access.Admission;
+import io.dosp.server.internal.federation.IncomingLinks;
+import io.dosp.server.internal.hooks.ServerHooks;
+import io.dosp.server.internal.routing.VipTable;
+import io.dosp.server.internal.session.ClientSession;
+import io.dosp.server.internal.session.SessionSettings;
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The life of each connection: a session for every admitted one (vIP bound, AIP and HSK sent,
+ * listeners told), and when it goes its vIP, slot and link state freed. Also ends them all when
+ * the server stops. Thread-safe: called on each connection's event loop.
+ */
+public final class Connections {
+    private static final Logger LOG = LoggerFactory.getLogger(Connections.class);
+
+    private final Admission admission;
+    private final VipTable<ClientSession> vips;
+    private final SessionSettings settings;
+    private final Counters counters;
+    private final ClientSession.PacketHandler handler;
+    private final ServerHooks hooks;
+    private final Optional<IncomingLinks> links;
+    /** Every accepted channel, refused ones included, so shutdown can wait for them all. */
+    private final ChannelGroup channels = new DefaultChannelGroup("dosp-clients", GlobalEventExecutor.INSTANCE);
+
+    /** Sessions with {@code settings} whose packets go to {@code handler}; {@code links} when federation is on. */
+    public Connections(Admission admission, VipTable<ClientSession> vips, SessionSettings settings, Counters counters,
+            ClientSession.PacketHandler handler, ServerHooks hooks, Optional<IncomingLinks> links) {
+        this.admission = admission;
+        this.vips = vips;
+        this.settings = settings;
+        this.counters = counters;
+        this.handler = handler;
+        this.hooks = hooks;
+        this.links = links;
+    }
+
+    /** A new connection: refuse it (EXIT, close; returns null) or give it a session with a vIP, AIP and HSK. */
+    public ClientSession open(Channel channel) {
+        counters.accepted();
+        channels.add(channel);
+        Optional<Vip> vip = admission.admit(channel);
+        if (vip.isEmpty()) {
+            return null;
+        }
+        ClientSession s = new ClientSession(channel, vip.get(), settings, counters, handler);
+        vips.bind(vip.get(), s);
+        s.deliver(Packets.aip(vip.get()));
+        s.deliver(Packets.hsk(Handshake.standard(settings.compression())));
+        LOG.info("Client connected: vip={} remote={}", vip.get(), channel.remoteAddress());
+        hooks.connected(s);
+        return s;
+    }
+
+    /** The connection of {@code s} is gone: free its vIP, slot and link state, tell the listeners. */
+    public void closed(ClientSession s) {
+        Vip vip = s.vip();
+        vips.release(vip, s);
+        admission.left();
+        links.ifPresent(l -> l.closed(s));
+        Disconnect d = s.disconnectInfo();
+        LOG.info("Client disconnected: vip={} remote={} by={} reason={}", vip, s.remoteAddress(), d.initiator(),
+                d.reason().isEmpty() ? (d.code() == null ? "-" : d.code().name()) : d.reason());
+        hooks.disconnected(s, d);
+    }
+
+    /** Stops admitting and sends every client and peer link to us EXIT {@code reason}. */
+    public void shutdown(ServerExitReason reason) {
+        admission.stop();
+        for (ClientSession s : vips.holders()) {
+            s.disconnect(reason);
+        }
+        links.ifPresent(l -> l.disconnectAll(reason));
+    }
+
+    /** Every accepted channel still open. */
+    public ChannelGroup channels() {
+        return channels;
+    }
+}
