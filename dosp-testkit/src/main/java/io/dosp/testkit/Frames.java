@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Vip;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -14,7 +15,7 @@ import java.util.Arrays;
 
 /**
  * Raw bytes for tests that go below {@link RawClient}: whole frames with any TYPE and BODY, byte
- * runs glued together, and reads off a plain socket (the greeting, everything up to EOF).
+ * runs glued together, and reads off a plain socket (one frame, the greeting, everything up to EOF).
  * Stateless and thread-safe.
  */
 public final class Frames {
@@ -34,6 +35,33 @@ public final class Frames {
             b.put(p);
         }
         return b.array();
+    }
+
+    /**
+     * One frame as read off the wire: TYPE and BODY as sent (still compressed when the connection
+     * compresses).
+     *
+     * @param type the TYPE byte
+     * @param body the BODY bytes
+     */
+    public record RawFrame(int type, byte[] body) {
+    }
+
+    /**
+     * Reads one frame (TYPE, LENGTH, BODY) off {@code in}, blocking.
+     *
+     * @throws IllegalStateException when LENGTH is over {@code maxBody} (nothing more is read)
+     * @throws IOException           when the stream fails or ends inside the frame
+     */
+    public static RawFrame readFrame(DataInputStream in, int maxBody) throws IOException {
+        int type = in.readUnsignedByte();
+        long len = in.readInt() & 0xFFFFFFFFL;
+        if (len > maxBody) {
+            throw new IllegalStateException("the peer sent a frame of " + len + " bytes, over the limit of " + maxBody);
+        }
+        byte[] body = new byte[(int) len];
+        in.readFully(body);
+        return new RawFrame(type, body);
     }
 
     /**

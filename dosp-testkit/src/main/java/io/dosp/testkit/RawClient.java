@@ -133,13 +133,9 @@ public final class RawClient implements AutoCloseable {
     public Packet receive(Duration timeout) {
         try {
             socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
-            int type = in.readUnsignedByte();
-            long len = in.readInt() & 0xFFFFFFFFL;
-            if (len > MAX) {
-                throw new IllegalStateException("server sent a frame of " + len + " bytes");
-            }
-            byte[] body = new byte[(int) len];
-            in.readFully(body);
+            Frames.RawFrame frame = Frames.readFrame(in, MAX);
+            int type = frame.type();
+            byte[] body = frame.body();
             if (compression && type != PacketType.AIP.code() && type != PacketType.HSK.code()) {
                 body = zlib.inflate(ByteBuffer.wrap(body), MAX, type);
             }

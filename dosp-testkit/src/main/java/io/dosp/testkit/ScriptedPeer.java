@@ -193,14 +193,8 @@ public final class ScriptedPeer implements AutoCloseable {
 
         /** Reads the client's next frame and records it in {@link #received()}. */
         public Packet readFrame() throws IOException {
-            int type = in.readUnsignedByte();
-            long len = in.readInt() & 0xFFFFFFFFL;
-            if (len > MAX_FRAME) {
-                throw new IOException("the client sent a frame of " + len + " bytes");
-            }
-            byte[] body = new byte[(int) len];
-            in.readFully(body);
-            Packet p = PacketCodec.decodeBody(type, body, 0, body.length);
+            Frames.RawFrame frame = Frames.readFrame(in, MAX_FRAME);
+            Packet p = PacketCodec.decodeBody(frame.type(), frame.body(), 0, frame.body().length);
             received.add(p);
             return p;
         }

@@ -73,6 +73,7 @@ class ScriptedPeerIT {
             assertThat(c.closedWithin(Duration.ofMillis(200))).isFalse();
             c.send(Packets.msg("two"));
             assertThat(c.closedWithin(Expect.CLOSE_TIMEOUT)).isTrue();
+            peer.awaitReached(PeerScript.CLOSE);
             assertThat(peer.reached()).containsExactly("greet", "read 2 frames", PeerScript.CLOSE);
         }
         try (ScriptedPeer peer = ScriptedPeer.start(PeerScript.create().sendGarbage());

@@ -73,7 +73,9 @@ class ScriptedServerIT {
         try (ScriptedPeer peer = ScriptedPeer.start(script)) {
             assertThatThrownBy(() -> DospClient.connect(options(peer).build())).isInstanceOf(HandshakeException.class)
                     .hasMessageContaining(peer.address());
-            assertThat(peer.reached()).containsExactly("send AIP");
+            // "stop mid-frame" completes too once the client has given up and closed.
+            assertThat(peer.reached()).startsWith("send AIP");
+            assertThat(peer.failures()).isEmpty();
         }
     }
 
