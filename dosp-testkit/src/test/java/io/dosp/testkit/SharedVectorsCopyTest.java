@@ -8,7 +8,11 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** The test copy of the vectors must stay byte-identical to the shared original, when that is present. */
+/**
+ * The test kit's copy of the vectors must stay byte-identical to the shared original, when that is
+ * present: {@code shared/vectors/} beside the repository (or beside any directory above this
+ * module, which covers worktrees and CI's clone with shared/ next to it).
+ */
 class SharedVectorsCopyTest {
 
     @Test
