@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dosp.protocol.RqipReply;
 import io.dosp.protocol.Vip;
 import io.dosp.protocol.VipTemplate;
+import io.dosp.server.AccessPolicy;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -183,5 +184,27 @@ class VipTableTest {
         assertThat(t.move("a", a, top)).isNull();
         assertThat(t.holder(top.value())).isEqualTo("a");
         assertThat(t.holder(v("10.8.0.2").value())).isNull();
+    }
+
+    @Test
+    void theDefaultBlocksTheZeroAndLoopbackVips() {
+        VipTable<String> t = new VipTable<>(T24, AccessPolicy.DEFAULT_BLOCKED_VIPS);
+        assertThat(t.isBlocked(Vip.ZERO)).isTrue();
+        assertThat(t.isBlocked(v("127.0.0.1"))).isTrue();
+        assertThat(t.isBlocked(v("7.10.0.2"))).isFalse();
+    }
+
+    @Test
+    void blockAndUnblockVips() {
+        VipTable<String> t = new VipTable<>(T24, AccessPolicy.DEFAULT_BLOCKED_VIPS);
+        Vip x = v("7.10.0.9");
+        assertThat(t.block(x)).isTrue();
+        assertThat(t.block(x)).as("already blocked").isFalse();
+        assertThat(t.isBlocked(x)).isTrue();
+        assertThat(t.unblock(x)).isTrue();
+        assertThat(t.unblock(x)).as("not blocked").isFalse();
+        assertThat(t.isBlocked(x)).isFalse();
+        assertThat(t.unblock(Vip.ZERO)).as("the defaults can be lifted").isTrue();
+        assertThat(t.isBlocked(Vip.ZERO)).isFalse();
     }
 }

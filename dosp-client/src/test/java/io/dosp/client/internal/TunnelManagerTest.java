@@ -1,0 +1,247 @@
+package io.dosp.client.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dosp.client.TunnelFailedException;
+import io.dosp.crypto.TunnelCipher;
+import io.dosp.crypto.TunnelException;
+import io.dosp.crypto.TunnelHandshake;
+import io.dosp.protocol.Vip;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tunnel handshakes and frames between managers wired through an in-memory pipe that plays the
+ * server: what one sends is delivered to the other only when the test pumps, so every
+ * interleaving (one open, simultaneous open, restart) is chosen by the test.
+ */
+class TunnelManagerTest {
+    private static final Vip A = Vip.parse("7.10.0.2");
+    private static final Vip B = Vip.parse("7.10.0.3");
+
+    /** S2C DATA on its way from one vIP to another. */
+    private record Delivery(Vip src, Vip dst, byte[] data) {
+    }
+
+    /** The server between the managers: queues what they send, delivers on {@link #pump()}. */
+    private static final class Pipe {
+        final Queue<Delivery> inFlight = new ArrayDeque<>();
+        final Map<Vip, TunnelManager> managers = new HashMap<>();
+        final Map<Vip, List<Delivery>> plain = new HashMap<>();
+        final List<Vip> established = new ArrayList<>();
+
+        TunnelManager attach(Vip vip) {
+            TunnelManager m = new TunnelManager((dst, data) -> inFlight.add(new Delivery(vip, dst, data)),
+                    peer -> established.add(vip));
+            m.selfVip(vip);
+            managers.put(vip, m);
+            plain.put(vip, new ArrayList<>());
+            return m;
+        }
+
+        /** Delivers until nothing is in flight; handshakes as the client's read path does, the rest kept. */
+        void pump() {
+            Delivery d;
+            while ((d = inFlight.poll()) != null) {
+                TunnelManager to = managers.get(d.dst());
+                boolean handshake = d.data().length > 0 && (d.data()[0] & 0xff) == TunnelHandshake.HC2C;
+                if (to != null && handshake && (d.data().length < TunnelCipher.MIN_FRAME_LENGTH || !to.has(d.src()))) {
+                    to.onHandshake(d.src(), d.data());
+                } else {
+                    plain.computeIfAbsent(d.dst(), k -> new ArrayList<>()).add(d);
+                }
+            }
+        }
+
+        /** The last non-handshake DATA delivered to {@code vip}. */
+        Delivery lastAt(Vip vip) {
+            List<Delivery> got = plain.get(vip);
+            assertThat(got).as("deliveries to %s", vip).isNotEmpty();
+            return got.get(got.size() - 1);
+        }
+    }
+
+    private final Pipe pipe = new Pipe();
+    private final TunnelManager a = pipe.attach(A);
+    private final TunnelManager b = pipe.attach(B);
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Seals {@code text} at {@code from} for {@code to}, delivers it, and opens it at {@code to}. */
+    private String roundTrip(TunnelManager from, Vip fromVip, TunnelManager to, Vip toVip, String text) {
+        assertThat(from.sendSealed(toVip, utf8(text))).isTrue();
+        pipe.pump();
+        Delivery d = pipe.lastAt(toVip);
+        assertThat(d.data()).as("the server sees ciphertext").isNotEqualTo(utf8(text));
+        return new String(to.openFrame(fromVip, d.data()), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void anOpenIsAnsweredAndBothSidesShareKeys() {
+        CompletableFuture<Void> opened = a.open(B);
+        assertThat(opened).isNotDone();
+        assertThat(pipe.inFlight).hasSize(1);
+        pipe.pump();
+
+        assertThat(opened).isCompleted();
+        assertThat(a.has(B)).isTrue();
+        assertThat(b.has(A)).isTrue();
+        assertThat(a.peers()).containsExactly(B);
+        assertThat(pipe.established).containsExactlyInAnyOrder(A, B);
+        assertThat(roundTrip(a, A, b, B, "hello b")).isEqualTo("hello b");
+        assertThat(roundTrip(b, B, a, A, "hello a")).isEqualTo("hello a");
+        assertThat(roundTrip(a, A, b, B, "again")).isEqualTo("again");
+    }
+
+    @Test
+    void aSecondOpenJoinsThePendingOneAndAnOpenTunnelIsDoneAtOnce() {
+        CompletableFuture<Void> first = a.open(B);
+        assertThat(a.open(B)).isSameAs(first);
+        assertThat(pipe.inFlight).as("one hello only").hasSize(1);
+        pipe.pump();
+        assertThat(a.open(B)).isCompleted();
+        assertThat(pipe.inFlight).isEmpty();
+    }
+
+    @Test
+    void simultaneousOpensEndWithTheSameKeys() {
+        CompletableFuture<Void> fromA = a.open(B);
+        CompletableFuture<Void> fromB = b.open(A);
+        assertThat(pipe.inFlight).hasSize(2);
+        pipe.pump();
+
+        assertThat(fromA).isCompleted();
+        assertThat(fromB).isCompleted();
+        assertThat(roundTrip(a, A, b, B, "crossed")).isEqualTo("crossed");
+        assertThat(roundTrip(b, B, a, A, "and back")).isEqualTo("and back");
+    }
+
+    @Test
+    void aRestartedPeerHandshakesAgainAndReplacesTheTunnel() {
+        a.open(B);
+        pipe.pump();
+        TunnelManager restarted = pipe.attach(A); // same vIP, fresh state
+        CompletableFuture<Void> reopened = restarted.open(B);
+        pipe.pump();
+        assertThat(reopened).isCompleted();
+        assertThat(roundTrip(restarted, A, b, B, "after the restart")).isEqualTo("after the restart");
+        assertThat(roundTrip(b, B, restarted, A, "welcome back")).isEqualTo("welcome back");
+    }
+
+    @Test
+    void aPeerRefusalFailsTheOpenWithTheReferenceExplanation() {
+        CompletableFuture<Void> opened = a.open(B);
+        pipe.inFlight.clear(); // B never sees the hello; a reference peer answers with its refusal
+        a.onHandshake(B, TunnelHandshake.errorPayload(TunnelHandshake.TUNNEL_EXISTS_REASON));
+        assertThatThrownBy(opened::get).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(TunnelFailedException.class).hasMessageContaining("7.10.0.3")
+                .hasMessageContaining("refuses a new handshake").hasMessageContaining(TunnelHandshake.TUNNEL_EXISTS_REASON);
+        assertThat(a.has(B)).isFalse();
+        assertThat(a.open(B)).as("a failed open is forgotten").isNotSameAs(opened);
+    }
+
+    @Test
+    void otherRefusalsAndUnaskedErrorsAreToldApart() {
+        CompletableFuture<Void> opened = a.open(B);
+        a.onHandshake(B, TunnelHandshake.errorPayload("busy"));
+        assertThatThrownBy(opened::get).cause().hasMessageContaining("the peer refused the handshake: busy");
+        a.onHandshake(Vip.parse("7.10.0.77"), TunnelHandshake.errorPayload("nobody asked")); // logged, nothing else
+        assertThat(a.has(Vip.parse("7.10.0.77"))).isFalse();
+    }
+
+    @Test
+    void failOpenAndFailAllEndPendingOpens() {
+        Vip c = Vip.parse("7.10.0.4");
+        CompletableFuture<Void> toB = a.open(B);
+        CompletableFuture<Void> toC = a.open(c);
+        a.failOpen(B, "the server could not deliver to it (ERR S2CF)");
+        assertThatThrownBy(toB::get).cause().isInstanceOf(TunnelFailedException.class)
+                .hasMessageContaining("ERR S2CF");
+        assertThat(toC).isNotDone();
+        a.failAll("disconnected from 127.0.0.1:7744");
+        assertThatThrownBy(toC::get).cause().isInstanceOf(TunnelFailedException.class)
+                .hasMessageContaining("7.10.0.4").hasMessageContaining("disconnected");
+        a.failOpen(Vip.parse("7.10.0.99"), "nothing pending: no effect");
+    }
+
+    @Test
+    void aLegacyHandshakeIsRefusedAsTheReferenceDoes() {
+        byte[] legacy = new byte[TunnelHandshake.LEGACY_LENGTH];
+        legacy[0] = (byte) TunnelHandshake.HC2C;
+        Arrays.fill(legacy, 1, legacy.length, (byte) 7);
+        a.onHandshake(B, legacy);
+        Delivery reply = pipe.inFlight.remove();
+        assertThat(reply.dst()).isEqualTo(B);
+        assertThat(reply.data()).isEqualTo(TunnelHandshake.legacyRefusal());
+        assertThat(a.has(B)).isFalse();
+    }
+
+    @Test
+    void malformedHandshakesAreAnsweredWithAnErrorFrame() {
+        byte[] tooShort = {(byte) TunnelHandshake.HC2C, 1, 2, 3};
+        a.onHandshake(B, tooShort);
+        assertThat(TunnelHandshake.parseErrorReason(pipe.inFlight.remove().data()))
+                .isEqualTo("Unknown handshake format, length=3");
+
+        byte[] badHello = new byte[TunnelHandshake.HELLO_LENGTH];
+        badHello[0] = (byte) TunnelHandshake.HC2C; // all-zero public key: not a usable key
+        a.onHandshake(B, badHello);
+        Delivery answer = pipe.inFlight.remove();
+        assertThat(TunnelHandshake.classify(answer.data())).isEqualTo(TunnelHandshake.Kind.ERROR);
+        assertThat(TunnelHandshake.parseErrorReason(answer.data())).matches("(Invalid handshake|Failed DH c2c handshake): .*");
+        assertThat(pipe.inFlight).isEmpty();
+        assertThat(a.has(B)).isFalse();
+    }
+
+    @Test
+    void anAnswerNoOpenWaitsForIsIgnored() {
+        Vip cVip = Vip.parse("7.10.0.4");
+        TunnelManager c = pipe.attach(cVip);
+        b.open(cVip);
+        byte[] answerShaped = pipe.inFlight.remove().data().clone(); // B's opening hello to C ...
+        answerShaped[answerShaped.length - 1] = (byte) TunnelManager.ROLE_RESPOND; // ... marked as an answer
+        c.onHandshake(B, answerShaped);
+        assertThat(c.has(B)).isFalse();
+        assertThat(pipe.inFlight).as("nothing sent").isEmpty();
+    }
+
+    @Test
+    void withoutATunnelNothingIsSealedOrOpened() {
+        assertThat(a.sendSealed(B, utf8("plain?"))).isFalse();
+        assertThat(pipe.inFlight).isEmpty();
+        assertThat(a.openFrame(B, new byte[TunnelCipher.MIN_FRAME_LENGTH])).isNull();
+    }
+
+    @Test
+    void aTamperedFrameIsRefused() {
+        a.open(B);
+        pipe.pump();
+        assertThat(a.sendSealed(B, utf8("integrity"))).isTrue();
+        pipe.pump();
+        byte[] frame = pipe.lastAt(B).data().clone();
+        frame[frame.length - 1] ^= 1;
+        assertThatThrownBy(() -> b.openFrame(A, frame)).isInstanceOf(TunnelException.class);
+    }
+
+    @Test
+    void removeForgetsTheTunnel() {
+        a.open(B);
+        pipe.pump();
+        a.remove(B);
+        assertThat(a.has(B)).isFalse();
+        assertThat(a.peers()).isEmpty();
+        assertThat(b.has(A)).as("only this side forgets").isTrue();
+    }
+}
