@@ -1,0 +1,91 @@
+package io.dosp.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dosp.protocol.InvalidConfigException;
+import io.dosp.protocol.Vip;
+import java.time.Duration;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
+
+/** The options groups: defaults, group editing in place, toBuilder, and every rule naming its field. */
+class ClientOptionsTest {
+
+    private static void failsOn(String field, ThrowingCallable build) {
+        assertThatThrownBy(build).isInstanceOf(InvalidConfigException.class)
+                .satisfies(e -> assertThat(((InvalidConfigException) e).field()).isEqualTo(field))
+                .hasMessageStartingWith(field + ": ");
+    }
+
+    @Test
+    void defaults() {
+        ClientOptions o = ClientOptions.builder().build();
+        assertThat(o.host()).isEqualTo(ClientOptions.DEFAULT_HOST);
+        assertThat(o.port()).isEqualTo(ClientOptions.DEFAULT_PORT);
+        assertThat(o.connectTimeout()).isEqualTo(ClientOptions.DEFAULT_CONNECT_TIMEOUT);
+        assertThat(o.requestTimeout()).isEqualTo(ClientOptions.DEFAULT_REQUEST_TIMEOUT);
+        assertThat(o.maxFrameSize()).isEqualTo(ClientOptions.DEFAULT_MAX_FRAME_SIZE);
+        assertThat(o.receiveQueue()).isEqualTo(ClientOptions.DEFAULT_RECEIVE_QUEUE);
+        assertThat(o.tls().enabled()).isFalse();
+        assertThat(o.reconnect().enabled()).isFalse();
+        assertThat(o.reconnect().keepVip()).isEqualTo(ReconnectOptions.DEFAULT_KEEP_VIP);
+        assertThat(o.reconnect().backoff().initial()).isEqualTo(ReconnectOptions.DEFAULT_INITIAL_DELAY);
+        assertThat(o.heartbeat().enabled()).isFalse();
+        assertThat(o.heartbeat().misses()).isEqualTo(HeartbeatOptions.DEFAULT_MISSES);
+    }
+
+    @Test
+    void groupsAreEditedInPlaceAndKeptByToBuilder() {
+        ClientOptions o = ClientOptions.builder().server("example.org:7745")
+                .reconnect(r -> r.enabled(true).backoff(Duration.ofMillis(10), Duration.ofSeconds(1)))
+                .heartbeat(h -> h.interval(Duration.ofSeconds(2)))
+                .heartbeat(h -> h.misses(5))
+                .build();
+        assertThat(o.host()).isEqualTo("example.org");
+        assertThat(o.port()).isEqualTo(7745);
+        assertThat(o.reconnect().enabled()).isTrue();
+        assertThat(o.reconnect().backoff().max()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(o.heartbeat().interval()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(o.heartbeat().misses()).as("a second edit keeps the first").isEqualTo(5);
+
+        ClientOptions copy = o.toBuilder().requestTimeout(Duration.ofSeconds(3)).build();
+        assertThat(copy.reconnect().backoff()).isEqualTo(o.reconnect().backoff());
+        assertThat(copy.heartbeat().interval()).isEqualTo(o.heartbeat().interval());
+        assertThat(copy.requestTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(o.requestTimeout()).as("the original is immutable").isEqualTo(ClientOptions.DEFAULT_REQUEST_TIMEOUT);
+
+        ClientOptions whole = ClientOptions.builder().reconnect(ReconnectOptions.builder().enabled(true).keepVip(false).build())
+                .build();
+        assertThat(whole.reconnect().keepVip()).isFalse();
+    }
+
+    @Test
+    void everyRuleNamesItsField() {
+        failsOn("port", () -> ClientOptions.builder().server("h", 0).build());
+        failsOn("server", () -> ClientOptions.builder().server("h:notaport"));
+        failsOn("connectTimeout", () -> ClientOptions.builder().connectTimeout(Duration.ZERO).build());
+        failsOn("handshakeTimeout", () -> ClientOptions.builder().handshakeTimeout(Duration.ofSeconds(-1)).build());
+        failsOn("requestTimeout", () -> ClientOptions.builder().requestTimeout(Duration.ZERO).build());
+        failsOn("tunnelTimeout", () -> ClientOptions.builder().tunnelTimeout(Duration.ZERO).build());
+        failsOn("maxFrameSize", () -> ClientOptions.builder().maxFrameSize(ClientOptions.MIN_MAX_FRAME_SIZE - 1).build());
+        failsOn("receiveQueue", () -> ClientOptions.builder().receiveQueue(0).build());
+        failsOn("machineHash", () -> ClientOptions.builder().machineHash("not hex!").build());
+        failsOn("fixedVip", () -> ClientOptions.builder().requestVip(null, true).build());
+        failsOn("reconnect.initialDelay", () -> ClientOptions.builder()
+                .reconnect(r -> r.backoff(Duration.ZERO, Duration.ofSeconds(1))).build());
+        failsOn("reconnect.maxDelay", () -> ClientOptions.builder()
+                .reconnect(r -> r.backoff(Duration.ofSeconds(2), Duration.ofSeconds(1))).build());
+        failsOn("heartbeat.interval", () -> ClientOptions.builder().heartbeat(h -> h.interval(Duration.ofSeconds(-1))).build());
+        failsOn("heartbeat.misses", () -> ClientOptions.builder().heartbeat(h -> h.misses(0)).build());
+    }
+
+    @Test
+    void aRequestedVipIsKeptAndReplacedForReconnects() {
+        Vip v = Vip.parse("7.10.0.9");
+        ClientOptions o = ClientOptions.builder().requestVip(v, true).build();
+        assertThat(o.requestedVip()).isEqualTo(v);
+        assertThat(o.fixedVip()).isTrue();
+        assertThat(o.withRequestedVip(Vip.parse("7.10.0.10")).requestedVip()).isEqualTo(Vip.parse("7.10.0.10"));
+    }
+}
