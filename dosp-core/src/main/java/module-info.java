@@ -8,6 +8,10 @@ module io.dosp.core {
     requires transitive io.netty.codec;
     requires transitive io.netty.transport;
     requires io.netty.common;
+    // Netty 4.1 is an automatic module and cannot declare that it uses sun.misc.Unsafe: requiring
+    // jdk.unsupported here resolves it, so Netty's direct-buffer fast paths work on the module path
+    // without --add-modules.
+    requires jdk.unsupported;
 
     exports io.dosp.codec;
     exports io.dosp.crypto;

@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -239,7 +240,7 @@ final class FanoutLoad implements Callable<Integer> {
 
     /** BCST replies to the admin, one per round. */
     private static final class AtomicReplies {
-        private final java.util.concurrent.LinkedBlockingQueue<String> q = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final LinkedBlockingQueue<String> q = new LinkedBlockingQueue<>();
 
         void add(String s) {
             q.add(s);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,14 +15,14 @@ class FrameReaderTest {
     private final FrameReader reader = new FrameReader(1024, (type, buf, body, length) -> {
         byte[] b = new byte[length];
         buf.getBytes(body, b);
-        frames.add(type + ":" + new String(b, java.nio.charset.StandardCharsets.US_ASCII));
+        frames.add(type + ":" + new String(b, StandardCharsets.US_ASCII));
     });
 
     private static byte[] stream() {
         ByteBuf b = Unpooled.buffer();
-        Wire.writeFrame(b, 1, "hello".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Wire.writeFrame(b, 1, "hello".getBytes(StandardCharsets.US_ASCII));
         Wire.writeFrame(b, 2, new byte[0]);
-        Wire.writeFrame(b, 3, "a longer third frame".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Wire.writeFrame(b, 3, "a longer third frame".getBytes(StandardCharsets.US_ASCII));
         byte[] out = new byte[b.readableBytes()];
         b.readBytes(out);
         return out;

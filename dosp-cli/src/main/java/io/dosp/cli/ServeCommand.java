@@ -119,7 +119,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     private static String helpDefault(Setting<?> s) {
         String d = s.renderDefault().replace("\"", "");
-        return s.defaultValue() instanceof java.time.Duration ? d + "s" : d;
+        return s.defaultValue() instanceof Duration ? d + "s" : d;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.dosp.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dosp.cli.config.Settings;
 import io.dosp.server.DospServer;
 import io.dosp.server.ServerConfig;
 import java.io.ByteArrayOutputStream;
@@ -56,7 +57,7 @@ class MainTest {
         assertThat(Main.run("serve", "--help")).isZero();
         assertThat(out()).contains("highest precedence first", "DOSP_<KEY>", "dosp.yaml", "--[no-]compression",
                 "Default: 7744. Env DOSP_PORT, key 'port'.", "Default: 300s. Env DOSP_SOCKET_TIMEOUT");
-        for (var s : io.dosp.cli.config.Settings.all()) {
+        for (var s : Settings.all()) {
             assertThat(out()).contains(s.flag().substring(2)).contains(s.envVar());
         }
     }

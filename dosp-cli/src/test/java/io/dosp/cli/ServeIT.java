@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -53,7 +54,7 @@ class ServeIT {
     void serveStartsAndAcceptsAClient() throws Exception {
         server.awaitOut("vIP template +7\\.10\\.0\\.x \\(server 7\\.10\\.0\\.1, room for 253 clients\\)");
         Path token = dir.resolve("dosp-admin.token").toAbsolutePath();
-        server.awaitOut("admin token +" + java.util.regex.Pattern.quote(token.toString()));
+        server.awaitOut("admin token +" + Pattern.quote(token.toString()));
         assertThat(Files.readString(token).strip()).hasSize(64);
         try (DospClient c = DospClient.connect(address)) {
             assertThat(c.vip().toString()).startsWith("7.10.0.");
@@ -71,7 +72,7 @@ class ServeIT {
         String senderVip = sender.awaitOut("Connected to .* as (\\S+) \\(").group(1);
         assertThat(sender.stdout()).contains("sent to " + receiverVip + " (plain");
 
-        receiver.awaitOut("^\\[from " + java.util.regex.Pattern.quote(senderVip) + "\\] hello from a pipe$");
+        receiver.awaitOut("^\\[from " + Pattern.quote(senderVip) + "\\] hello from a pipe$");
     }
 
     @Test
@@ -82,7 +83,7 @@ class ServeIT {
         assertThat(sender.exitCode()).as(sender.output()).isZero();
         String senderVip = sender.awaitOut("as (\\S+) \\(").group(1);
         assertThat(sender.stdout()).contains("tunnel with " + receiverVip + " ready", "via tunnel (end-to-end encrypted)");
-        receiver.awaitOut("^\\[from " + java.util.regex.Pattern.quote(senderVip) + " via tunnel\\] secret$");
+        receiver.awaitOut("^\\[from " + Pattern.quote(senderVip) + " via tunnel\\] secret$");
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.dosp.client;
 
-import static io.dosp.client.internal.ConfigChecks.positive;
-import static io.dosp.client.internal.ConfigChecks.require;
+import static io.dosp.protocol.InvalidConfigException.requirePositive;
+import static io.dosp.protocol.InvalidConfigException.require;
 
 import io.dosp.client.internal.MachineHash;
 import io.dosp.codec.DospFrameDecoder;
@@ -355,10 +355,10 @@ public final class ClientOptions {
                 require(host != null && !host.isBlank(), "host", "must not be empty");
                 require(port > 0 && port <= 65535, "port", "must be 1..65535, got " + port);
             }
-            positive(connectTimeout, "connectTimeout");
-            positive(handshakeTimeout, "handshakeTimeout");
-            positive(requestTimeout, "requestTimeout");
-            positive(tunnelTimeout, "tunnelTimeout");
+            requirePositive(connectTimeout, "connectTimeout");
+            requirePositive(handshakeTimeout, "handshakeTimeout");
+            requirePositive(requestTimeout, "requestTimeout");
+            requirePositive(tunnelTimeout, "tunnelTimeout");
             require(maxFrameSize >= MIN_MAX_FRAME_SIZE, "maxFrameSize",
                     "must be at least " + MIN_MAX_FRAME_SIZE + ", got " + maxFrameSize);
             require(receiveQueue >= 1, "receiveQueue", "must be at least 1, got " + receiveQueue);

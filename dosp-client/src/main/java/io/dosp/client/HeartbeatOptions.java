@@ -1,6 +1,6 @@
 package io.dosp.client;
 
-import static io.dosp.client.internal.ConfigChecks.require;
+import static io.dosp.protocol.InvalidConfigException.require;
 
 import io.dosp.protocol.InvalidConfigException;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.dosp.client;
 
-import static io.dosp.client.internal.ConfigChecks.positive;
-import static io.dosp.client.internal.ConfigChecks.require;
+import static io.dosp.protocol.InvalidConfigException.requirePositive;
+import static io.dosp.protocol.InvalidConfigException.require;
 
 import io.dosp.protocol.Backoff;
 import io.dosp.protocol.InvalidConfigException;
@@ -105,7 +105,7 @@ public final class ReconnectOptions {
          * @throws InvalidConfigException naming {@code reconnect.initialDelay} or {@code reconnect.maxDelay}
          */
         public ReconnectOptions build() {
-            positive(initialDelay, "reconnect.initialDelay");
+            requirePositive(initialDelay, "reconnect.initialDelay");
             require(maxDelay != null && maxDelay.compareTo(initialDelay) >= 0, "reconnect.maxDelay",
                     "must be at least the initial delay " + initialDelay + ", got " + maxDelay);
             return new ReconnectOptions(this);

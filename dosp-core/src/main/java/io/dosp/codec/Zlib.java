@@ -4,6 +4,7 @@ import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.MalformedPacketException;
 import io.dosp.protocol.PacketType;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.zip.DataFormatException;
@@ -115,7 +116,7 @@ public final class Zlib implements AutoCloseable {
 
     /** Deflates {@code input} as one complete zlib stream. */
     public byte[] deflate(byte[] input) {
-        io.netty.buffer.ByteBuf buf = io.netty.buffer.Unpooled.buffer(input.length / 2 + 16);
+        ByteBuf buf = Unpooled.buffer(input.length / 2 + 16);
         deflate(input, buf);
         byte[] out = new byte[buf.readableBytes()];
         buf.readBytes(out);

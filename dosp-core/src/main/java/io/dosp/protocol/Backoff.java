@@ -8,7 +8,7 @@ import java.util.function.DoubleSupplier;
 /**
  * Exponential backoff with jitter, for every retry loop of the library (client reconnect, peer
  * links): attempt {@code n} (from 0) waits {@code min(max, initial * 2^n)} scaled by a random
- * factor in {@code [0.5, 1.0)}, so that many clients cut off at once do not come back at once.
+ * factor between 0.5 and 1 (never above the ceiling), so that many clients cut off at once do not come back at once.
  *
  * <p>Immutable and thread-safe.
  *

@@ -14,11 +14,11 @@ public enum ExitCode {
 
     /** The code for its text, or {@code null} if the text is not a known code. */
     public static ExitCode fromText(String text) {
-        switch (text) {
-            case "CC": return CC;
-            case "EX": return EX;
-            case "UE": return UE;
-            default: return null;
-        }
+        return switch (text) {
+            case "CC" -> CC;
+            case "EX" -> EX;
+            case "UE" -> UE;
+            default -> null;
+        };
     }
 }

@@ -1,5 +1,6 @@
 package io.dosp.protocol;
 
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -38,5 +39,28 @@ public class InvalidConfigException extends DospException {
     /** What is wrong, without the field name (e.g. {@code must be at least 1, got 0}). */
     public String problem() {
         return problem;
+    }
+
+    /**
+     * The check every configuration builder uses.
+     *
+     * @throws InvalidConfigException for {@code field} with {@code problem} unless {@code ok}
+     */
+    public static void require(boolean ok, String field, String problem) {
+        if (!ok) {
+            throw new InvalidConfigException(field, problem);
+        }
+    }
+
+    /**
+     * @throws InvalidConfigException for {@code field} when {@code d} is null, zero or negative
+     */
+    public static void requirePositive(Duration d, String field) {
+        require(isPositive(d), field, "must be positive" + (d == null ? "" : ", got " + d));
+    }
+
+    /** Whether {@code d} is set and longer than zero. */
+    public static boolean isPositive(Duration d) {
+        return d != null && !d.isNegative() && !d.isZero();
     }
 }

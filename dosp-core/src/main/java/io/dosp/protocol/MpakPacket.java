@@ -1,6 +1,8 @@
 package io.dosp.protocol;
 
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * MPAK (0x1A): a run of sub-packets handled in order as if each had arrived alone (spec 7).
@@ -68,8 +70,8 @@ public final class MpakPacket implements Packet {
      * Visits sub-packets and errors in wire order, so a receiver can answer each bad sub-frame
      * exactly where it stood; stops early when {@code packetAction} returns false.
      */
-    public void forEachInOrder(java.util.function.Predicate<Packet> packetAction,
-            java.util.function.Consumer<ProtocolException> errorAction) {
+    public void forEachInOrder(Predicate<Packet> packetAction,
+            Consumer<ProtocolException> errorAction) {
         for (Object o : inOrder != null ? inOrder : packets) {
             if (o instanceof Packet p) {
                 if (!packetAction.test(p)) {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -170,7 +171,7 @@ class VipAllocatorTest {
         for (int i = 0; i < 20_000; i++) {
             held.add(a.allocate().orElseThrow());
         }
-        java.util.Random rnd = new java.util.Random(7);
+        Random rnd = new Random(7);
         for (int i = 0; i < 100_000; i++) {
             int k = rnd.nextInt(held.size());
             Vip freed = held.get(k);

@@ -15,16 +15,20 @@ import io.dosp.protocol.PeerSpec;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
 import io.dosp.server.ConnectedClient;
+import io.dosp.server.DospServer;
 import io.dosp.server.PeerStatus;
 import io.dosp.server.ServerListener;
 import io.dosp.testkit.Mesh;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -172,7 +176,7 @@ class FederationIT {
             // kept on a stable path; messages still in flight when the route changes may be overtaken by ones
             // sent on the new path, as README "Federation" says.)
             int received = 0;
-            java.util.Set<Integer> seen = new java.util.HashSet<>();
+            Set<Integer> seen = new HashSet<>();
             Incoming in;
             while ((in = c.receive(Duration.ofSeconds(2))) != null) {
                 int k = Integer.parseInt(in.text().substring(1));
@@ -194,7 +198,7 @@ class FederationIT {
             assertThat(mesh.server(0).peers()).isEmpty();
             // A peer pointing at a closed port: the link keeps retrying with backoff, nothing breaks.
             int closed;
-            try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            try (ServerSocket s = new ServerSocket(0)) {
                 closed = s.getLocalPort();
             }
             mesh.server(0).addPeer(PeerSpec.of("127.0.0.1", closed));
@@ -202,7 +206,7 @@ class FederationIT {
                     .anyMatch(p -> p.address().endsWith(":" + closed) && p.reconnects() >= 2
                             && p.lastError().contains("connect failed")));
             // Two servers claiming the same template: the first owner wins, the other is ignored.
-            try (io.dosp.server.DospServer clash = io.dosp.server.DospServer.start(Mesh.config(tmp, 5)
+            try (DospServer clash = DospServer.start(Mesh.config(tmp, 5)
                     .template(Mesh.template(1)).build())) {
                 mesh.link(0, 1);
                 mesh.awaitRoute(0, 1, 1);

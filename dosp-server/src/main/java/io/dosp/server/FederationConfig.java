@@ -1,7 +1,7 @@
 package io.dosp.server;
 
-import static io.dosp.server.ConfigChecks.positive;
-import static io.dosp.server.ConfigChecks.require;
+import static io.dosp.protocol.InvalidConfigException.isPositive;
+import static io.dosp.protocol.InvalidConfigException.require;
 
 import io.dosp.protocol.Backoff;
 import io.dosp.protocol.InvalidConfigException;
@@ -227,9 +227,9 @@ public final class FederationConfig {
             require(meshKey == null || meshKey.length() >= 16, "federation.meshKey", "must be at least 16 characters");
             require(maxHops >= 1 && maxHops <= 255, "federation.maxHops", "must be 1..255, got " + maxHops);
             require(maxRoutes >= 1, "federation.maxRoutes", "must be at least 1");
-            require(positive(peerHeartbeat), "federation.peerHeartbeat", "must be positive");
+            require(isPositive(peerHeartbeat), "federation.peerHeartbeat", "must be positive");
             require(peerHeartbeatMisses >= 1, "federation.peerHeartbeatMisses", "must be at least 1");
-            require(positive(peerReconnectInitial), "federation.peerReconnect", "the initial delay must be positive");
+            require(isPositive(peerReconnectInitial), "federation.peerReconnect", "the initial delay must be positive");
             require(peerReconnectMax != null && peerReconnectMax.compareTo(peerReconnectInitial) >= 0,
                     "federation.peerReconnect", "the longest delay must be at least the initial delay");
             return new FederationConfig(this, new Backoff(peerReconnectInitial, peerReconnectMax));

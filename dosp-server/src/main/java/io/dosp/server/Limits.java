@@ -1,7 +1,7 @@
 package io.dosp.server;
 
-import static io.dosp.server.ConfigChecks.positive;
-import static io.dosp.server.ConfigChecks.require;
+import static io.dosp.protocol.InvalidConfigException.isPositive;
+import static io.dosp.protocol.InvalidConfigException.require;
 
 import io.dosp.codec.DospFrameDecoder;
 import io.dosp.protocol.InvalidConfigException;
@@ -248,7 +248,7 @@ public final class Limits {
                     "need 0 < low <= high, got low=" + outboundLowWaterMark + " high=" + outboundHighWaterMark);
             require(maxOutboundBytes >= outboundHighWaterMark, "limits.maxOutboundBytes",
                     "must be at least the high water mark (" + outboundHighWaterMark + "), got " + maxOutboundBytes);
-            require(positive(slowConsumerTimeout), "limits.slowConsumerTimeout", "must be positive");
+            require(isPositive(slowConsumerTimeout), "limits.slowConsumerTimeout", "must be positive");
             require(packetRateLimit >= 0, "limits.packetRateLimit", "must be 0 (off) or positive");
             require(byteRateLimit >= 0, "limits.byteRateLimit", "must be 0 (off) or positive");
             require(byteRateLimit == 0 || byteRateLimit >= maxFrameSize + 5L, "limits.byteRateLimit",

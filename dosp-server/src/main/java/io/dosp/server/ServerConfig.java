@@ -1,6 +1,6 @@
 package io.dosp.server;
 
-import static io.dosp.server.ConfigChecks.require;
+import static io.dosp.protocol.InvalidConfigException.require;
 
 import io.dosp.protocol.InvalidConfigException;
 import io.dosp.protocol.PeerSpec;

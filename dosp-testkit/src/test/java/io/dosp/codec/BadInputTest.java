@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.dosp.protocol.FrameTooLargeException;
+import io.dosp.protocol.Handshake;
 import io.dosp.protocol.MalformedPacketException;
 import io.dosp.protocol.MpakPacket;
 import io.dosp.protocol.Packet;
@@ -15,6 +16,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.EncoderException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
@@ -70,12 +74,12 @@ class BadInputTest {
             z = zlib.deflate("hello hello hello".getBytes());
         }
         try (Zlib zlib = new Zlib(6)) {
-            Assertions.assertThatThrownBy(() -> zlib.inflate(java.nio.ByteBuffer.wrap(z, 0, z.length - 3), MAX, 1))
+            Assertions.assertThatThrownBy(() -> zlib.inflate(ByteBuffer.wrap(z, 0, z.length - 3), MAX, 1))
                     .isInstanceOf(MalformedPacketException.class).hasMessageContaining("truncated");
-            byte[] trailing = java.util.Arrays.copyOf(z, z.length + 2);
-            Assertions.assertThatThrownBy(() -> zlib.inflate(java.nio.ByteBuffer.wrap(trailing), MAX, 1))
+            byte[] trailing = Arrays.copyOf(z, z.length + 2);
+            Assertions.assertThatThrownBy(() -> zlib.inflate(ByteBuffer.wrap(trailing), MAX, 1))
                     .isInstanceOf(MalformedPacketException.class).hasMessageContaining("after the end");
-            assertThat(zlib.inflate(java.nio.ByteBuffer.wrap(z), MAX, 1)).isEqualTo("hello hello hello".getBytes());
+            assertThat(zlib.inflate(ByteBuffer.wrap(z), MAX, 1)).isEqualTo("hello hello hello".getBytes());
         }
     }
 
@@ -111,7 +115,7 @@ class BadInputTest {
         assertThat(m.packets()).containsExactly(Packets.msg("one"), Packets.msg("two"));
         assertThat(m.errors()).extracting(e -> ((MalformedPacketException) e).reason()).containsExactly(
                 MalformedPacketException.Reason.NESTED_MPAK, MalformedPacketException.Reason.TRUNCATED_SUBFRAME);
-        List<String> order = new java.util.ArrayList<>();
+        List<String> order = new ArrayList<>();
         m.forEachInOrder(sub -> order.add(sub.toString()), e -> order.add(((MalformedPacketException) e).reason().name()));
         assertThat(order).containsExactly("MSG[3 bytes]", "NESTED_MPAK", "MSG[3 bytes]", "TRUNCATED_SUBFRAME");
         Assertions.assertThatThrownBy(() -> Packets.mpak(List.of(Packets.mpak(List.of()))))
@@ -141,7 +145,7 @@ class BadInputTest {
     @Test
     void aipAndHskAreNeverCompressed() {
         EmbeddedChannel ch = new EmbeddedChannel(DospCodec.forServer(MAX, true, 6));
-        ch.writeOutbound(Packets.aip(Vip.parse("7.10.0.2")), Packets.hsk(io.dosp.protocol.Handshake.standard(true)),
+        ch.writeOutbound(Packets.aip(Vip.parse("7.10.0.2")), Packets.hsk(Handshake.standard(true)),
                 Packets.ping());
         assertThat(bytes(ch.readOutbound())).isEqualTo(PacketCodec.encode(Packets.aip(Vip.parse("7.10.0.2"))));
         assertThat(bytes(ch.readOutbound())).isEqualTo(Vectors.hex("1400000007015b322c20305d"));

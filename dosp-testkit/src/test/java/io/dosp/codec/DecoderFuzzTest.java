@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.management.ThreadMXBean;
 import io.dosp.protocol.ErrorReply;
 import io.dosp.protocol.ExitReason;
 import io.dosp.protocol.Handshake;
@@ -36,8 +37,8 @@ class DecoderFuzzTest {
     /** Inflate may grow its buffer up to max+1 by doubling, then trim: at most ~3x max, plus the channel itself. */
     private static final long ALLOCATION_BOUND = 4L * MAX + (256 << 10);
 
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private static final ThreadMXBean THREADS =
+            (ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.dosp.protocol.Handshake;
 import io.dosp.protocol.MpakPacket;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketCodec;
@@ -162,7 +163,7 @@ class FrameVectorsTest {
     @Test
     void clientDecoderSwitchesCompressionOnAtHskWithinOneRead() {
         byte[] aip = PacketCodec.encode(Packets.aip(Vip.parse("7.10.0.2")));
-        byte[] hsk = PacketCodec.encode(Packets.hsk(io.dosp.protocol.Handshake.standard(true)));
+        byte[] hsk = PacketCodec.encode(Packets.hsk(Handshake.standard(true)));
         JsonNode msgCompressed = Vectors.section("frames_compressed").get(0);
         byte[] msg = hex(msgCompressed, "wire");
         byte[] all = new byte[aip.length + hsk.length + msg.length];

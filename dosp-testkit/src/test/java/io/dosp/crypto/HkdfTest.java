@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dosp.testkit.Vectors;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class HkdfTest {
@@ -21,7 +22,7 @@ class HkdfTest {
 
     private static byte[] repeat(int value, int n) {
         byte[] b = new byte[n];
-        java.util.Arrays.fill(b, (byte) value);
+        Arrays.fill(b, (byte) value);
         return b;
     }
 
@@ -71,7 +72,7 @@ class HkdfTest {
         byte[] prk = Hkdf.extract(null, repeat(1, 32));
         byte[] full = Hkdf.expand(prk, null, 100);
         for (int n : new int[] {0, 1, 31, 32, 33, 64, 99}) {
-            assertThat(Hkdf.expand(prk, null, n)).isEqualTo(java.util.Arrays.copyOf(full, n));
+            assertThat(Hkdf.expand(prk, null, n)).isEqualTo(Arrays.copyOf(full, n));
         }
         assertThat(Hkdf.expand(prk, null, Hkdf.MAX_OUTPUT_LENGTH)).hasSize(255 * 32);
     }

@@ -20,6 +20,7 @@ import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.assertj.core.api.Assertions;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
@@ -266,18 +267,18 @@ class TunnelCipherTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void sealedFramesNeverStartWithTheHandshakeMarker() {
         // A random nonce would start with 0x15 once in 256 frames; every implementation would read
         // that frame as a tunnel handshake (spec 8.3).
         byte[] material = new byte[96];
-        new java.util.Random(1).nextBytes(material);
+        new Random(1).nextBytes(material);
         TunnelCipher sender = new TunnelCipher(TunnelKeys.fromKeyMaterial(material));
         TunnelCipher receiver = new TunnelCipher(TunnelKeys.fromKeyMaterial(material));
         for (int i = 0; i < 20_000; i++) {
             byte[] frame = sender.seal(new byte[] {(byte) i});
-            org.assertj.core.api.Assertions.assertThat(frame[0]).isNotEqualTo((byte) 0x15);
-            org.assertj.core.api.Assertions.assertThat(receiver.open(frame)).containsExactly((byte) i);
+            Assertions.assertThat(frame[0]).isNotEqualTo((byte) 0x15);
+            Assertions.assertThat(receiver.open(frame)).containsExactly((byte) i);
         }
     }
 }

@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Arrays;
+import org.assertj.core.api.ThrowableAssert;
 import org.junit.jupiter.api.Test;
 
 class TunnelHandshakeTest {
@@ -21,7 +22,7 @@ class TunnelHandshakeTest {
     private static final byte[] RESPONDER_SID = hex("a1a2a3a4a5a6a7a8");
     private static final long VECTOR_TIMESTAMP = 0x6922fa60L;
 
-    private static TunnelException.Reason failure(org.assertj.core.api.ThrowableAssert.ThrowingCallable c) {
+    private static TunnelException.Reason failure(ThrowableAssert.ThrowingCallable c) {
         Throwable t = catchThrowable(c);
         assertThat(t).isInstanceOf(TunnelException.class);
         return ((TunnelException) t).reason();

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dosp.testkit.Vectors;
+import java.math.BigInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -89,7 +90,7 @@ class X25519KeyPairTest {
 
     @Test
     void encodeUIsAlwaysThirtyTwoLittleEndianBytes() {
-        assertThat(toHex(X25519KeyPair.encodeU(java.math.BigInteger.valueOf(9))))
+        assertThat(toHex(X25519KeyPair.encodeU(BigInteger.valueOf(9))))
                 .isEqualTo("0900000000000000000000000000000000000000000000000000000000000000");
         byte[] top = hex("00000000000000000000000000000000000000000000000000000000000000ff");
         // Top bit masked on decode; re-encoding gives the 255-bit value back.

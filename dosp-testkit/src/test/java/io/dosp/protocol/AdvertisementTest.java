@@ -9,7 +9,9 @@ import static org.assertj.core.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dosp.testkit.Vectors;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
@@ -77,7 +79,7 @@ class AdvertisementTest {
         Advertisement back = Advertisement.decode(body);
         assertThat(back).isEqualTo(ad);
         assertThat(back.entries().get(2).template()).hasToString("10.x.x.x");
-        assertThat(new String(body, 2 + 1 + 255 + 2 + 1, 8, java.nio.charset.StandardCharsets.US_ASCII))
+        assertThat(new String(body, 2 + 1 + 255 + 2 + 1, 8, StandardCharsets.US_ASCII))
                 .isEqualTo("10.7.x.x");
     }
 
@@ -232,11 +234,11 @@ class AdvertisementTest {
                     b[rnd.nextInt(b.length)] = (byte) rnd.nextInt(256);
                 }
             }
-            case 1 -> b = java.util.Arrays.copyOf(b, rnd.nextInt(b.length + 1)); // truncate
+            case 1 -> b = Arrays.copyOf(b, rnd.nextInt(b.length + 1)); // truncate
             case 2 -> { // append garbage
                 byte[] extra = new byte[1 + rnd.nextInt(8)];
                 rnd.nextBytes(extra);
-                byte[] c = java.util.Arrays.copyOf(b, b.length + extra.length);
+                byte[] c = Arrays.copyOf(b, b.length + extra.length);
                 System.arraycopy(extra, 0, c, b.length, extra.length);
                 b = c;
             }

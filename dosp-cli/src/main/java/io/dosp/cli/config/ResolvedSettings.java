@@ -48,7 +48,7 @@ public final class ResolvedSettings {
     public <T> String display(Setting<T> setting) {
         if (setting == Settings.ADMIN_TOKENS) {
             int n = value(Settings.ADMIN_TOKENS).size();
-            return n == 0 ? "[]" : "[" + String.join(", ", java.util.Collections.nCopies(n, "\"****\"")) + "]";
+            return n == 0 ? "[]" : "[" + String.join(", ", Collections.nCopies(n, "\"****\"")) + "]";
         }
         return render(setting);
     }

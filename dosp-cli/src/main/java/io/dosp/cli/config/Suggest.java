@@ -1,6 +1,7 @@
 package io.dosp.cli.config;
 
 import java.util.Collection;
+import java.util.Locale;
 
 /** "Did you mean" for misspelt keys, variables and commands. */
 public final class Suggest {
@@ -12,7 +13,7 @@ public final class Suggest {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String c : candidates) {
-            int d = distance(input.toLowerCase(java.util.Locale.ROOT), c.toLowerCase(java.util.Locale.ROOT));
+            int d = distance(input.toLowerCase(Locale.ROOT), c.toLowerCase(Locale.ROOT));
             if (d < bestDistance) {
                 bestDistance = d;
                 best = c;

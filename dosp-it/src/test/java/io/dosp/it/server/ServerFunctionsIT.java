@@ -15,6 +15,7 @@ import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
 import io.dosp.server.DospServer;
 import io.dosp.testkit.RawClient;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -85,7 +86,7 @@ class ServerFunctionsIT {
                 throw new IllegalStateException("database is down");
             });
             server.registerFunction("silent_boom", c -> {
-                throw new java.io.IOException();
+                throw new IOException();
             });
             a.send(Packets.fn("boom"));
             ErrorReply err = nextErr(a, ErrCode.FF);

@@ -10,6 +10,7 @@ import static org.awaitility.Awaitility.await;
 import io.dosp.protocol.ExitCode;
 import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Packets;
+import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
 import io.dosp.server.ConnectedClient;
@@ -17,6 +18,10 @@ import io.dosp.server.Disconnect;
 import io.dosp.server.DospServer;
 import io.dosp.server.ServerListener;
 import io.dosp.testkit.RawClient;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -102,13 +107,13 @@ class ServerLifecycleIT {
             try (RawClient a = RawClient.connect(server.port())) {
                 // As if EXIT had arrived alone: nothing after it is acted on.
                 a.send(Packets.mpak(List.of(
-                        Packets.s2c(b.vip(), "before exit".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                        Packets.s2c(b.vip(), "before exit".getBytes(StandardCharsets.UTF_8)),
                         Packets.exit(ExitCode.CC),
-                        Packets.s2c(b.vip(), "after exit".getBytes(java.nio.charset.StandardCharsets.UTF_8)))));
+                        Packets.s2c(b.vip(), "after exit".getBytes(StandardCharsets.UTF_8)))));
                 assertThat(a.closedWithin(TIMEOUT)).isTrue();
                 assertThat(poll(gone).disconnect().code()).isEqualTo(ExitCode.CC);
             }
-            assertThat(((io.dosp.protocol.S2cPacket) b.receive(TIMEOUT)).dataText()).isEqualTo("before exit");
+            assertThat(((S2cPacket) b.receive(TIMEOUT)).dataText()).isEqualTo("before exit");
             assertPingRoundTrip(b);
         }
     }
@@ -179,10 +184,10 @@ class ServerLifecycleIT {
     }
 
     private static boolean refused(int port) {
-        try (java.net.Socket s = new java.net.Socket()) {
-            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), (int) Duration.ofSeconds(2).toMillis());
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), (int) Duration.ofSeconds(2).toMillis());
             return false;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return true;
         }
     }

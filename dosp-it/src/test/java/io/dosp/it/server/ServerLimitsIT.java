@@ -24,6 +24,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -185,7 +187,7 @@ class ServerLimitsIT {
     void rateLimitCountsMpakSubPacketsAndLosesNone() {
         try (DospServer server = DospServer.start(config(tmp).limits(l -> l.packetRateLimit(20)).build());
              RawClient a = RawClient.connect(server.port())) {
-            java.util.List<Packet> pings = new java.util.ArrayList<>();
+            List<Packet> pings = new ArrayList<>();
             for (int i = 0; i < 30; i++) {
                 pings.add(Packets.ping(new byte[] {(byte) i}));
             }

@@ -11,6 +11,7 @@ import static org.awaitility.Awaitility.await;
 import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.ErrorReply;
 import io.dosp.protocol.Packet;
+import io.dosp.protocol.PacketCodec;
 import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Packets;
 import io.dosp.protocol.S2cPacket;
@@ -175,7 +176,7 @@ class ServerRoutingIT {
             // Several PINGs in one write come back in order.
             byte[] batch = new byte[0];
             for (int i = 0; i < 5; i++) {
-                byte[] f = io.dosp.protocol.PacketCodec.encode(Packets.ping(new byte[] {(byte) i}));
+                byte[] f = PacketCodec.encode(Packets.ping(new byte[] {(byte) i}));
                 byte[] joined = new byte[batch.length + f.length];
                 System.arraycopy(batch, 0, joined, 0, batch.length);
                 System.arraycopy(f, 0, joined, batch.length, f.length);

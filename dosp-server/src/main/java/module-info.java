@@ -1,0 +1,17 @@
+/**
+ * The DoSP server: {@code io.dosp.server} is its API ({@code DospServer}, the configuration
+ * groups, the hook SPI); everything under {@code io.dosp.server.internal} stays inside the module.
+ */
+module io.dosp.server {
+    requires transitive io.dosp.core;
+    // LocalAddress (in-process transport) appears in DospServer's API.
+    requires transitive io.netty.transport;
+    requires io.netty.buffer;
+    requires io.netty.codec;
+    requires io.netty.common;
+    requires io.netty.handler;
+    requires io.netty.transport.classes.epoll;
+    requires org.slf4j;
+
+    exports io.dosp.server;
+}
