@@ -288,7 +288,7 @@ final class PeerLink {
             } else if (t == PacketType.EXIT.code()) {
                 lastError = "peer ended the link: " + p.bodyText();
                 LOG.warn("Peer link to {}: {}", address, lastError);
-                if (p.bodyText().contains("itself")) {
+                if (ServerExitReason.of(p.bodyText()) == ServerExitReason.PEER_SELF) {
                     state = State.REMOVED; // never retry a link to ourselves
                 }
             } else if (t == LinkFrames.FWD_FAIL || t == LinkFrames.FWD) {
