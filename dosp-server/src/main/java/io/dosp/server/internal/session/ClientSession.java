@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * {@link #deliver}, {@link #send}, {@link #disconnect} and the getters may be called from any
  * thread.
  */
-public final class ClientSession implements ConnectedClient, OutboundQueue.Owner {
+public final class ClientSession implements ConnectedClient, OutboundFlow.Owner {
     private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
     private static final long EXIT_GRACE_MILLIS = 2_000;
     private static final LogLimiter OOM_LOG = new LogLimiter(1, TimeUnit.SECONDS);

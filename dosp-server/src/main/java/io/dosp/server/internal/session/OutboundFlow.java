@@ -1,6 +1,7 @@
 package io.dosp.server.internal.session;
 
 import io.dosp.protocol.ServerExitReason;
+import io.dosp.protocol.Vip;
 import io.dosp.server.DropReason;
 import io.dosp.server.SlowConsumerPolicy;
 import io.dosp.server.internal.Counters;
@@ -9,6 +10,7 @@ import io.dosp.server.internal.RouteResult;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
+import java.net.SocketAddress;
 import java.util.Iterator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * <p>Budget accounting is in steps of {@value #BUDGET_STEP} bytes per session, not per frame; the
  * budget's count lags what is held by less than one step per session with data pending.
  */
-final class OutboundFlow {
+final class OutboundFlow implements ReadPause.Blocker {
     private static final Logger LOG = LoggerFactory.getLogger(OutboundFlow.class);
     static final int BUDGET_STEP = 16 << 10;
     static final int HEAVY_BYTES = 16 << 10;
@@ -55,7 +57,22 @@ final class OutboundFlow {
     private static final AtomicReferenceFieldUpdater<OutboundFlow, Set> WAITERS =
             AtomicReferenceFieldUpdater.newUpdater(OutboundFlow.class, Set.class, "waiters");
 
-    private final OutboundQueue.Owner owner;
+    /** What the queue and its flow control need from the session that owns them. */
+    interface Owner {
+        /** For log lines. */
+        Vip vip();
+
+        /** For log lines. */
+        SocketAddress remoteAddress();
+
+        /** Whether the session is already ending. */
+        boolean isClosing();
+
+        /** Ends the connection at once (no EXIT flush): it is a slow consumer, already counted (logged once it is gone). */
+        void dropSlowConsumer(ServerExitReason reason);
+    }
+
+    private final Owner owner;
     private final Channel channel;
     private final EventLoop loop;
     private final SessionSettings settings;
@@ -81,7 +98,7 @@ final class OutboundFlow {
     private long lastHeadProgress;
     private long lastCompleted;
 
-    OutboundFlow(OutboundQueue.Owner owner, Channel channel, SessionSettings settings, Counters counters,
+    OutboundFlow(Owner owner, Channel channel, SessionSettings settings, Counters counters,
             MemoryBudget budget, WriteTracker writes) {
         this.owner = owner;
         this.channel = channel;
@@ -169,8 +186,8 @@ final class OutboundFlow {
         return w;
     }
 
-    /** A sender closed: it waits no more. Any thread. */
-    void forget(ReadPause sender) {
+    @Override
+    public void forget(ReadPause sender) {
         Set<ReadPause> w = waiters;
         if (w != null) {
             w.remove(sender);

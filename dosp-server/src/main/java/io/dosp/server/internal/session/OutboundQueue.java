@@ -3,8 +3,6 @@ package io.dosp.server.internal.session;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketCodec;
 import io.dosp.protocol.S2cPacket;
-import io.dosp.protocol.ServerExitReason;
-import io.dosp.protocol.Vip;
 import io.dosp.server.DropReason;
 import io.dosp.server.internal.Counters;
 import io.dosp.server.internal.LogLimiter;
@@ -15,7 +13,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.util.internal.PlatformDependent;
-import java.net.SocketAddress;
 import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -47,22 +44,7 @@ final class OutboundQueue {
     /** A batch this large is handed to Netty at once, so one buffer never grows past ~64 KiB. */
     private static final int BATCH_MAX_BYTES = 64 << 10;
 
-    /** What the queue needs from the session that owns it. */
-    interface Owner {
-        /** For log lines. */
-        Vip vip();
-
-        /** For log lines. */
-        SocketAddress remoteAddress();
-
-        /** Whether the session is already ending. */
-        boolean isClosing();
-
-        /** Ends the connection at once (no EXIT flush): it is a slow consumer, already counted and logged. */
-        void dropSlowConsumer(ServerExitReason reason);
-    }
-
-    private final Owner owner;
+    private final OutboundFlow.Owner owner;
     private final Channel channel;
     private final EventLoop loop;
     private final SessionSettings settings;
@@ -93,7 +75,7 @@ final class OutboundQueue {
     private ByteBuf outBatch;
     private final Runnable flushTask = this::flushNow;
 
-    OutboundQueue(Owner owner, Channel channel, SessionSettings settings, Counters counters, MemoryBudget budget,
+    OutboundQueue(OutboundFlow.Owner owner, Channel channel, SessionSettings settings, Counters counters, MemoryBudget budget,
             UndeliveredS2c undelivered) {
         this.owner = owner;
         this.channel = channel;

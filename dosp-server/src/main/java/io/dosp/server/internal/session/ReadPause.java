@@ -24,6 +24,13 @@ import java.util.Set;
  * and {@link #budgetRelieved} may be called from any thread and move to that loop.
  */
 final class ReadPause implements MemoryBudget.Waiter {
+
+    /** A destination that may hold a sender back; told when the sender's connection closes. */
+    interface Blocker {
+        /** {@code sender} closed: it waits no more. Any thread. */
+        void forget(ReadPause sender);
+    }
+
     /** The packet or byte rate limit. */
     static final int RATE_LIMIT = 1;
     /** A destination over its high water mark. */
@@ -36,7 +43,7 @@ final class ReadPause implements MemoryBudget.Waiter {
     private final EventLoop loop;
     private final Counters counters;
     private final MemoryBudget budget;
-    private Set<OutboundFlow> blockers;
+    private Set<Blocker> blockers;
     private int reasons;
     private boolean closed;
 
@@ -68,7 +75,7 @@ final class ReadPause implements MemoryBudget.Waiter {
     }
 
     /** {@code destination} is over its high water mark: pause until it drains. Event loop only. */
-    void blockedBy(OutboundFlow destination) {
+    void blockedBy(Blocker destination) {
         if (blockers == null) {
             blockers = new HashSet<>(4);
         }
@@ -78,7 +85,7 @@ final class ReadPause implements MemoryBudget.Waiter {
     }
 
     /** {@code destination} drained (or closed); reading resumes if nothing else holds it back. Any thread. */
-    void destinationDrained(OutboundFlow destination) {
+    void destinationDrained(Blocker destination) {
         if (!loop.inEventLoop()) {
             loop.execute(() -> destinationDrained(destination));
             return;

@@ -47,7 +47,7 @@ class FlowControlTest {
 
     /** A destination's outbound queue over {@code budget}. */
     private OutboundQueue destination(EmbeddedChannel ch, MemoryBudget budget) {
-        OutboundQueue.Owner owner = new OutboundQueue.Owner() {
+        OutboundFlow.Owner owner = new OutboundFlow.Owner() {
             @Override
             public Vip vip() {
                 return Vip.parse("7.10.0.9");
