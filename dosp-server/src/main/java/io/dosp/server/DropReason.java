@@ -6,10 +6,19 @@ public enum DropReason {
     NO_ROUTE,
     /** S2C not queued because the target was over its outbound limit (the sender got ERR S2CF). */
     TARGET_OVERLOADED,
-    /** A client stayed unwritable longer than the slow-consumer timeout and was dropped. */
+    /** A client with data pending made no progress (no byte written to it) for the slow-consumer timeout and was dropped. */
     SLOW_CONSUMER_TIMEOUT,
-    /** A client's pending outbound bytes passed the hard limit and it was dropped. */
+    /** A client's pending outbound bytes passed the hard limit and it was dropped (policy {@link SlowConsumerPolicy#DROP}). */
     OUTBOUND_LIMIT,
+    /**
+     * An S2C queued to a client whose connection ended (dropped as a slow consumer, kicked, gone) before it
+     * was written whole; its sender got ERR S2CF (peer traffic: a failure back over the link). One per S2C.
+     */
+    QUEUED_AT_CLOSE,
+    /** An S2C refused because the memory budget was spent and its sender could not be paused (a peer link, a hook); ERR S2CF. */
+    MEMORY_BUDGET,
+    /** A frame that could not be allocated (OutOfMemoryError); an S2C's sender got ERR S2CF. */
+    OUT_OF_MEMORY,
     /** A client sent nothing within the idle timeout. */
     IDLE_TIMEOUT,
     /** A frame header announced more than the maximum frame size (EXIT {@code Packet too large}). */

@@ -5,11 +5,13 @@ import static io.dosp.protocol.InvalidConfigException.require;
 
 import io.dosp.codec.DospFrameDecoder;
 import io.dosp.protocol.InvalidConfigException;
+import io.netty.util.internal.PlatformDependent;
 import java.time.Duration;
 
 /**
  * What one client (and the accept loop) may use of a server: frame size, connection count, idle
- * time, outbound buffering, rate limits and AUTH attempts. Part of {@link ServerConfig}
+ * time, outbound buffering and what happens to slow consumers, the memory budget across all
+ * clients, rate limits and AUTH attempts. Part of {@link ServerConfig}
  * ({@link ServerConfig#limits()}); validated in {@link Builder#build()}, errors naming the field as
  * {@code limits.<name>}.
  *
@@ -26,10 +28,16 @@ public final class Limits {
     public static final int DEFAULT_OUTBOUND_HIGH_WATER_MARK = 1 << 20;
     /** Pending outbound bytes at which it becomes writable again. */
     public static final int DEFAULT_OUTBOUND_LOW_WATER_MARK = 256 << 10;
-    /** Pending outbound bytes past which a client is dropped at once as a slow consumer. */
+    /** Pending outbound bytes past which S2C to a client are refused (or, with {@code DROP}, it is dropped). */
     public static final int DEFAULT_MAX_OUTBOUND_BYTES = 8 << 20;
-    /** How long a client may stay unwritable before it is dropped as a slow consumer. */
+    /** How long a client with data pending may make no progress before it is dropped as a slow consumer. */
     public static final Duration DEFAULT_SLOW_CONSUMER_TIMEOUT = Duration.ofSeconds(30);
+    /** Slow consumers slow their senders down (nothing is lost). */
+    public static final SlowConsumerPolicy DEFAULT_SLOW_CONSUMER_POLICY = SlowConsumerPolicy.BACKPRESSURE;
+    /** 0: the memory budget is derived from the JVM's limits ({@link #derivedMemoryBudget()}). */
+    public static final long DEFAULT_MEMORY_BUDGET = 0;
+    /** The smallest memory budget accepted. */
+    public static final long MIN_MEMORY_BUDGET = 1 << 20;
     /** Packets per second a client may send: unlimited (0). */
     public static final long DEFAULT_PACKET_RATE_LIMIT = 0;
     /** Bytes per second a client may send: unlimited (0). */
@@ -46,6 +54,8 @@ public final class Limits {
     private final int outboundHighWaterMark;
     private final int maxOutboundBytes;
     private final Duration slowConsumerTimeout;
+    private final SlowConsumerPolicy slowConsumerPolicy;
+    private final long memoryBudget;
     private final long packetRateLimit;
     private final long byteRateLimit;
     private final int maxAuthFailures;
@@ -59,6 +69,8 @@ public final class Limits {
         outboundHighWaterMark = b.outboundHighWaterMark;
         maxOutboundBytes = b.maxOutboundBytes;
         slowConsumerTimeout = b.slowConsumerTimeout;
+        slowConsumerPolicy = b.slowConsumerPolicy;
+        memoryBudget = b.memoryBudget;
         packetRateLimit = b.packetRateLimit;
         byteRateLimit = b.byteRateLimit;
         maxAuthFailures = b.maxAuthFailures;
@@ -100,14 +112,48 @@ public final class Limits {
         return outboundHighWaterMark;
     }
 
-    /** Hard cap on a client's pending outbound bytes. */
+    /**
+     * Hard cap on a client's pending outbound bytes: past it, S2C to it are refused with ERR S2CF
+     * ({@link SlowConsumerPolicy#BACKPRESSURE}) or it is dropped ({@link SlowConsumerPolicy#DROP}).
+     */
     public int maxOutboundBytes() {
         return maxOutboundBytes;
     }
 
-    /** How long a client may stay unwritable. */
+    /**
+     * How long a client with data pending may make no progress (no byte written to its socket)
+     * before it is dropped; a slow client that keeps reading is never dropped by it.
+     */
     public Duration slowConsumerTimeout() {
         return slowConsumerTimeout;
+    }
+
+    /** What slow consumers cost their senders: a pause (the default) or the consumer's connection. */
+    public SlowConsumerPolicy slowConsumerPolicy() {
+        return slowConsumerPolicy;
+    }
+
+    /**
+     * Bytes the server may hold on behalf of all clients together (outbound queues, batches and
+     * Netty's outbound buffers): past it, senders to clients that are behind are paused until the
+     * use is back under 90%; past a further eighth every sender is paused and S2C that cannot
+     * pause their sender are refused with ERR S2CF. The configured value, or
+     * {@link #derivedMemoryBudget()} when none was set.
+     */
+    public long memoryBudget() {
+        return memoryBudget == DEFAULT_MEMORY_BUDGET ? derivedMemoryBudget() : memoryBudget;
+    }
+
+    /**
+     * The memory budget when none is configured: half the smaller of the JVM's direct-memory
+     * limit (as Netty sees it) and its maximum heap (outbound frames are direct buffers, queued
+     * packets are on the heap), at least {@link #MIN_MEMORY_BUDGET}.
+     */
+    public static long derivedMemoryBudget() {
+        long direct = PlatformDependent.maxDirectMemory();
+        long heap = Runtime.getRuntime().maxMemory();
+        long smaller = Math.min(direct > 0 ? direct : Long.MAX_VALUE, heap > 0 && heap != Long.MAX_VALUE ? heap : Long.MAX_VALUE);
+        return Math.max(MIN_MEMORY_BUDGET, smaller == Long.MAX_VALUE ? 1L << 30 : smaller / 2);
     }
 
     /** Packets per second a client may send (token bucket, burst of one second); 0 = unlimited. */
@@ -139,6 +185,8 @@ public final class Limits {
                 .outboundWaterMarks(outboundLowWaterMark, outboundHighWaterMark)
                 .maxOutboundBytes(maxOutboundBytes)
                 .slowConsumerTimeout(slowConsumerTimeout)
+                .slowConsumerPolicy(slowConsumerPolicy)
+                .memoryBudget(memoryBudget)
                 .packetRateLimit(packetRateLimit)
                 .byteRateLimit(byteRateLimit)
                 .maxAuthFailures(maxAuthFailures)
@@ -154,6 +202,8 @@ public final class Limits {
         private int outboundHighWaterMark = DEFAULT_OUTBOUND_HIGH_WATER_MARK;
         private int maxOutboundBytes = DEFAULT_MAX_OUTBOUND_BYTES;
         private Duration slowConsumerTimeout = DEFAULT_SLOW_CONSUMER_TIMEOUT;
+        private SlowConsumerPolicy slowConsumerPolicy = DEFAULT_SLOW_CONSUMER_POLICY;
+        private long memoryBudget = DEFAULT_MEMORY_BUDGET;
         private long packetRateLimit = DEFAULT_PACKET_RATE_LIMIT;
         private long byteRateLimit = DEFAULT_BYTE_RATE_LIMIT;
         private int maxAuthFailures = DEFAULT_MAX_AUTH_FAILURES;
@@ -199,15 +249,27 @@ public final class Limits {
             return this;
         }
 
-        /** Hard cap on a client's pending outbound bytes; past it the client is dropped at once. */
+        /** Hard cap on a client's pending outbound bytes (see {@link Limits#maxOutboundBytes()}). */
         public Builder maxOutboundBytes(int bytes) {
             this.maxOutboundBytes = bytes;
             return this;
         }
 
-        /** How long a client may stay unwritable before it is dropped. */
+        /** How long a client with data pending may make no progress before it is dropped. */
         public Builder slowConsumerTimeout(Duration timeout) {
             this.slowConsumerTimeout = timeout;
+            return this;
+        }
+
+        /** What slow consumers cost: {@link SlowConsumerPolicy#BACKPRESSURE} (default) or {@link SlowConsumerPolicy#DROP}. */
+        public Builder slowConsumerPolicy(SlowConsumerPolicy policy) {
+            this.slowConsumerPolicy = policy;
+            return this;
+        }
+
+        /** The memory budget across all clients in bytes (at least 1 MiB); 0 derives it from the JVM's limits. */
+        public Builder memoryBudget(long bytes) {
+            this.memoryBudget = bytes;
             return this;
         }
 
@@ -249,6 +311,9 @@ public final class Limits {
             require(maxOutboundBytes >= outboundHighWaterMark, "limits.maxOutboundBytes",
                     "must be at least the high water mark (" + outboundHighWaterMark + "), got " + maxOutboundBytes);
             require(isPositive(slowConsumerTimeout), "limits.slowConsumerTimeout", "must be positive");
+            require(slowConsumerPolicy != null, "limits.slowConsumerPolicy", "must be BACKPRESSURE or DROP");
+            require(memoryBudget == DEFAULT_MEMORY_BUDGET || memoryBudget >= MIN_MEMORY_BUDGET, "limits.memoryBudget",
+                    "must be 0 (derived from the JVM) or at least " + MIN_MEMORY_BUDGET + " bytes, got " + memoryBudget);
             require(packetRateLimit >= 0, "limits.packetRateLimit", "must be 0 (off) or positive");
             require(byteRateLimit >= 0, "limits.byteRateLimit", "must be 0 (off) or positive");
             require(byteRateLimit == 0 || byteRateLimit >= maxFrameSize + 5L, "limits.byteRateLimit",

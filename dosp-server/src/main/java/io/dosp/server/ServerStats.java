@@ -13,10 +13,13 @@ import java.util.Map;
  * @param packetsOut          packets queued to clients
  * @param bytesIn             bytes received (uncompressed frames)
  * @param bytesOut            bytes queued (uncompressed frames)
- * @param drops               what was refused or dropped, per reason (zero counts included)
+ * @param drops               what was refused or dropped, per reason (zero counts included); the S2C answered
+ *                            with ERR S2CF because the queue they waited in was dropped are
+ *                            {@link DropReason#QUEUED_AT_CLOSE}
+ * @param flow                paused senders and the memory budget
  */
 public record ServerStats(Instant startedAt, int clientsConnected, long connectionsAccepted, long packetsIn,
-        long packetsOut, long bytesIn, long bytesOut, Map<DropReason, Long> drops) {
+        long packetsOut, long bytesIn, long bytesOut, Map<DropReason, Long> drops, FlowStats flow) {
 
     /** Copies the map. */
     public ServerStats {

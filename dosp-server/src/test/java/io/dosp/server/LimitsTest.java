@@ -25,6 +25,20 @@ class LimitsTest {
     }
 
     @Test
+    void flowControlDefaultsAndRules() {
+        Limits l = Limits.defaults();
+        assertThat(l.slowConsumerPolicy()).isEqualTo(Limits.DEFAULT_SLOW_CONSUMER_POLICY).isEqualTo(SlowConsumerPolicy.BACKPRESSURE);
+        assertThat(l.memoryBudget()).as("derived from the JVM").isEqualTo(Limits.derivedMemoryBudget())
+                .isGreaterThanOrEqualTo(Limits.MIN_MEMORY_BUDGET);
+        Limits set = Limits.builder().slowConsumerPolicy(SlowConsumerPolicy.DROP).memoryBudget(64L << 20).build();
+        assertThat(set.toBuilder().build().slowConsumerPolicy()).isEqualTo(SlowConsumerPolicy.DROP);
+        assertThat(set.toBuilder().build().memoryBudget()).isEqualTo(64L << 20);
+        assertThat(fieldOf(() -> Limits.builder().slowConsumerPolicy(null).build())).isEqualTo("limits.slowConsumerPolicy");
+        assertThat(fieldOf(() -> Limits.builder().memoryBudget(1000).build())).isEqualTo("limits.memoryBudget");
+        assertThat(fieldOf(() -> Limits.builder().memoryBudget(-1).build())).isEqualTo("limits.memoryBudget");
+    }
+
+    @Test
     void everyRuleNamesItsField() {
         assertThat(fieldOf(() -> Limits.builder().maxFrameSize(1023).build())).isEqualTo("limits.maxFrameSize");
         assertThat(fieldOf(() -> Limits.builder().maxClients(0).build())).isEqualTo("limits.maxClients");

@@ -16,6 +16,7 @@ import io.dosp.server.FederationConfig;
 import io.dosp.server.Functions;
 import io.dosp.server.Limits;
 import io.dosp.server.ServerConfig;
+import io.dosp.server.SlowConsumerPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -154,25 +155,43 @@ public final class Settings {
                     ValueTypes.size(1, MAX_INT), Limits.DEFAULT_MAX_OUTBOUND_BYTES)
             .flag("--max-outbound-bytes", "BYTES").section(LIMITS)
             .sets(limits("maxOutboundBytes", Limits.Builder::maxOutboundBytes))
-            .help("Bytes queued to one client past which it is dropped at once as a slow consumer."));
+            .help("Bytes queued to one client past which S2C to it are refused with ERR S2CF (backpressure) or it is"
+                    + " dropped at once (drop policy)."));
     /** High water mark. */
     public static final Setting<Integer> OUTBOUND_HIGH_WATER_MARK = add(Setting.builder("outbound_high_water_mark",
                     ValueTypes.size(1, MAX_INT), Limits.DEFAULT_OUTBOUND_HIGH_WATER_MARK)
             .flag("--outbound-high-water-mark", "BYTES").section(LIMITS)
             .sets(limits("outboundWaterMarks", Limits.Builder::outboundHighWaterMark))
-            .help("Bytes queued to one client at which it counts as slow (unwritable)."));
+            .help("Bytes queued to one client past which the connections sending to it are paused (backpressure)."));
     /** Low water mark. */
     public static final Setting<Integer> OUTBOUND_LOW_WATER_MARK = add(Setting.builder("outbound_low_water_mark",
                     ValueTypes.size(1, MAX_INT), Limits.DEFAULT_OUTBOUND_LOW_WATER_MARK)
             .flag("--outbound-low-water-mark", "BYTES").section(LIMITS)
             .sets(limits("outboundWaterMarks", Limits.Builder::outboundLowWaterMark))
-            .help("Bytes queued at which a slow client is writable again."));
+            .help("Bytes queued to one client under which its paused senders resume."));
     /** Slow consumer grace. */
     public static final Setting<Duration> SLOW_CONSUMER_TIMEOUT = add(Setting.builder("slow_consumer_timeout",
                     ValueTypes.duration(false), Limits.DEFAULT_SLOW_CONSUMER_TIMEOUT)
             .flag("--slow-consumer-timeout", "DURATION").section(LIMITS)
             .sets(limits("slowConsumerTimeout", Limits.Builder::slowConsumerTimeout))
-            .help("How long a client may stay unwritable before it is dropped."));
+            .help("How long a client with data pending may make no progress (not a byte written to it) before it is"
+                    + " dropped; its queued S2C are answered with ERR S2CF. A slow client that keeps reading is never dropped."));
+    /** Slow-consumer policy. */
+    public static final Setting<SlowConsumerPolicy> SLOW_CONSUMER_POLICY = add(Setting.builder("slow_consumer_policy",
+                    ValueTypes.choice(SlowConsumerPolicy.class), Limits.DEFAULT_SLOW_CONSUMER_POLICY)
+            .flag("--slow-consumer-policy", "POLICY").section(LIMITS)
+            .sets(limits("slowConsumerPolicy", Limits.Builder::slowConsumerPolicy))
+            .help("BACKPRESSURE: pause the senders of a client that is behind, nothing is lost (a paused sender waits"
+                    + " with all its traffic). DROP (NATS-style): never pause, drop the client at max_outbound_bytes;"
+                    + " its queued S2C are answered with ERR S2CF."));
+    /** Memory budget. */
+    public static final Setting<Long> MEMORY_BUDGET = add(Setting.builder("memory_budget",
+                    ValueTypes.longSize(0, Long.MAX_VALUE), Limits.DEFAULT_MEMORY_BUDGET)
+            .flag("--memory-budget", "BYTES").section(LIMITS)
+            .sets(limits("memoryBudget", Limits.Builder::memoryBudget))
+            .help("Bytes the server may hold for all clients together (outbound queues and buffers); over it the"
+                    + " senders to clients that are behind are paused until use is back under 90%. 0: half the smaller"
+                    + " of the JVM's direct-memory limit and maximum heap."));
     /** Packet rate limit. */
     public static final Setting<Long> PACKET_RATE_LIMIT = add(Setting.builder("packet_rate_limit",
                     ValueTypes.longInteger(0, Long.MAX_VALUE), Limits.DEFAULT_PACKET_RATE_LIMIT)

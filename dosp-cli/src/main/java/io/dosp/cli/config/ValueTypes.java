@@ -41,25 +41,54 @@ public final class ValueTypes {
 
     /** A byte count: a number of bytes, or with a binary unit ({@code 64KiB}, {@code 1MiB}, {@code 1G}). */
     public static ValueType<Integer> size(int min, int max) {
-        String what = "byte size " + min + ".." + max + " (bytes, or with K/M/G: 64KiB, 1MiB)";
-        return new Simple<>(what, v -> Integer.toString(v), s -> {
-            Matcher m = SIZE.matcher(s.trim());
-            if (!m.matches()) {
-                throw new IllegalArgumentException("must be a " + what + ", got '" + s + "'");
+        String what = sizeDescription(min, max);
+        return new Simple<>(what, v -> Integer.toString(v), s -> (int) parseSize(s, min, max, what));
+    }
+
+    /** A byte count that may exceed 2 GiB ({@link #size(int, int)} otherwise); {@code max} of {@link Long#MAX_VALUE} means no limit. */
+    public static ValueType<Long> longSize(long min, long max) {
+        String what = max == Long.MAX_VALUE ? "byte size >= " + min + " (bytes, or with K/M/G: 64MiB, 2G)"
+                : sizeDescription(min, max);
+        return new Simple<>(what, v -> Long.toString(v), s -> parseSize(s, min, max, what));
+    }
+
+    private static String sizeDescription(long min, long max) {
+        return "byte size " + min + ".." + max + " (bytes, or with K/M/G: 64KiB, 1MiB)";
+    }
+
+    private static long parseSize(String s, long min, long max, String what) {
+        Matcher m = SIZE.matcher(s.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("must be a " + what + ", got '" + s + "'");
+        }
+        long n = parseLong(m.group(1), 0, Long.MAX_VALUE / (1L << 30), what);
+        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
+        long factor = switch (unit.charAt(0)) {
+            case 'k' -> 1L << 10;
+            case 'm' -> 1L << 20;
+            case 'g' -> 1L << 30;
+            default -> 1L;
+        };
+        long bytes = n * factor;
+        if (bytes < min || bytes > max) {
+            throw new IllegalArgumentException("must be a " + what + ", got '" + s + "' (" + bytes + " bytes)");
+        }
+        return bytes;
+    }
+
+    /** One of the constants of {@code type}, by name in any case ({@code drop}, {@code DROP}). */
+    public static <E extends Enum<E>> ValueType<E> choice(Class<E> type) {
+        List<String> names = new ArrayList<>();
+        for (E e : type.getEnumConstants()) {
+            names.add(e.name());
+        }
+        String what = "one of " + String.join(", ", names);
+        return new Simple<>(what, Enum::name, s -> {
+            try {
+                return Enum.valueOf(type, s.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("must be " + what + ", got '" + s + "'", e);
             }
-            long n = parseLong(m.group(1), 0, Long.MAX_VALUE / (1L << 30), what);
-            String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
-            long factor = switch (unit.charAt(0)) {
-                case 'k' -> 1L << 10;
-                case 'm' -> 1L << 20;
-                case 'g' -> 1L << 30;
-                default -> 1L;
-            };
-            long bytes = n * factor;
-            if (bytes < min || bytes > max) {
-                throw new IllegalArgumentException("must be a " + what + ", got '" + s + "' (" + bytes + " bytes)");
-            }
-            return (int) bytes;
         });
     }
 

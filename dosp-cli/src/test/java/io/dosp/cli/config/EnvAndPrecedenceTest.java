@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.dosp.protocol.Vip;
 import io.dosp.server.Limits;
 import io.dosp.server.ServerConfig;
+import io.dosp.server.SlowConsumerPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +32,18 @@ class EnvAndPrecedenceTest {
         assertThat(s.origin(Settings.MAX_PACKET_SIZE)).isEqualTo(Origin.DEFAULT); // empty counts as unset
         assertThat(s.origin(Settings.PORT)).hasToString("environment variable DOSP_PORT");
         assertThat(r.warnings()).isEmpty();
+    }
+
+    @Test
+    void flowControlSettingsComeFromTheEnvironment() throws Exception {
+        ServeConfigLoader.Loaded loaded = ServeConfigLoader.load(new ConfigLayer(), Optional.empty(),
+                Map.of("DOSP_SLOW_CONSUMER_POLICY", "drop", "DOSP_MEMORY_BUDGET", "64MiB"), dir);
+        ServerConfig c = loaded.settings().config();
+        assertThat(c.limits().slowConsumerPolicy()).isEqualTo(SlowConsumerPolicy.DROP);
+        assertThat(c.limits().memoryBudget()).isEqualTo(64L << 20);
+        ServerConfig defaults = ServeConfigLoader.load(new ConfigLayer(), Optional.empty(), Map.of(), dir).settings().config();
+        assertThat(defaults.limits().slowConsumerPolicy()).isEqualTo(SlowConsumerPolicy.BACKPRESSURE);
+        assertThat(defaults.limits().memoryBudget()).isEqualTo(Limits.derivedMemoryBudget());
     }
 
     @Test

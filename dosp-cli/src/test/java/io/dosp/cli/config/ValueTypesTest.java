@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dosp.protocol.PeerSpec;
 import io.dosp.protocol.VipTemplate;
+import io.dosp.server.SlowConsumerPolicy;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,19 @@ class ValueTypesTest {
         assertThat(d.render(Duration.ofMillis(1500))).isEqualTo("1500ms");
         assertThatThrownBy(() -> ValueTypes.duration(false).parse("0")).hasMessageContaining("must be positive");
         assertThatThrownBy(() -> d.parse("-1")).hasMessageContaining("must be a duration");
+    }
+
+    @Test
+    void longSizesAndChoices() {
+        ValueType<Long> s = ValueTypes.longSize(0, Long.MAX_VALUE);
+        assertThat(s.parse("4G")).isEqualTo(4L << 30);
+        assertThat(s.parse("0")).isZero();
+        assertThat(s.describe()).startsWith("byte size >= 0");
+        ValueType<SlowConsumerPolicy> c = ValueTypes.choice(SlowConsumerPolicy.class);
+        assertThat(c.parse("drop")).isEqualTo(SlowConsumerPolicy.DROP);
+        assertThat(c.parse(" BACKPRESSURE ")).isEqualTo(SlowConsumerPolicy.BACKPRESSURE);
+        assertThat(c.render(SlowConsumerPolicy.DROP)).isEqualTo("DROP");
+        assertThatThrownBy(() -> c.parse("block")).hasMessage("must be one of BACKPRESSURE, DROP, got 'block'");
     }
 
     @Test

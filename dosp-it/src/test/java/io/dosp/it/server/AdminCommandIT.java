@@ -149,6 +149,18 @@ class AdminCommandIT {
     }
 
     @Test
+    void statsReportsFlowControl() {
+        String stats = admin(adm, "stats");
+        assertThat(stats.split("\n")).contains(
+                "flow.senders_paused: 0",
+                "flow.memory_budget: " + Limits.derivedMemoryBudget(),
+                "drops.queued_at_close: 0",
+                "drops.memory_budget: 0",
+                "drops.out_of_memory: 0");
+        assertThat(stats).contains("flow.pauses: ", "flow.memory_in_use: ", "flow.memory_peak: ");
+    }
+
+    @Test
     void broadcastCommandSendsMsgToEveryOtherClient() {
         try (RawClient a = RawClient.connect(server.port());
              RawClient b = RawClient.connect(server.port())) {

@@ -1,10 +1,12 @@
 package io.dosp.server.internal;
 
 import io.dosp.server.DropReason;
+import io.dosp.server.FlowStats;
 import io.dosp.server.ServerStats;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -18,10 +20,19 @@ public final class Counters {
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder bytesOut = new LongAdder();
     private final Map<DropReason, LongAdder> drops = new EnumMap<>(DropReason.class);
+    private final AtomicLong sendersPaused = new AtomicLong();
+    private final LongAdder pauses = new LongAdder();
+    private final MemoryBudget budget;
     private final Instant startedAt = Instant.now();
 
-    /** Counters at zero, started now. */
+    /** Counters at zero, started now, with an unlimited memory budget. */
     public Counters() {
+        this(MemoryBudget.unlimited());
+    }
+
+    /** Counters at zero, started now, reporting the use of {@code budget}. */
+    public Counters(MemoryBudget budget) {
+        this.budget = budget;
         for (DropReason r : DropReason.values()) {
             drops.put(r, new LongAdder());
         }
@@ -49,11 +60,21 @@ public final class Counters {
         drops.get(reason).increment();
     }
 
+    /** A sender was paused for flow control ({@code true}) or resumed. */
+    public void senderPaused(boolean paused) {
+        if (paused) {
+            sendersPaused.incrementAndGet();
+            pauses.increment();
+        } else {
+            sendersPaused.decrementAndGet();
+        }
+    }
+
     /** The counters now, with {@code connected} connections open. */
     public ServerStats snapshot(int connected) {
         Map<DropReason, Long> d = new EnumMap<>(DropReason.class);
         drops.forEach((k, v) -> d.put(k, v.sum()));
         return new ServerStats(startedAt, connected, accepted.sum(), packetsIn.sum(), packetsOut.sum(), bytesIn.sum(),
-                bytesOut.sum(), d);
+                bytesOut.sum(), d, new FlowStats(sendersPaused.get(), pauses.sum(), budget.used(), budget.limit(), budget.peak()));
     }
 }

@@ -257,6 +257,11 @@ public final class AdminCommands {
                 .append("\nbanned_hashes: ").append(access.bannedCount())
                 .append("\nwhitelist: ").append(access.whitelistEnabled() ? "on" : "off")
                 .append(" (").append(access.whitelistCount()).append(" hashes)");
+        sb.append("\nflow.senders_paused: ").append(s.flow().sendersPaused())
+                .append("\nflow.pauses: ").append(s.flow().pauses())
+                .append("\nflow.memory_in_use: ").append(s.flow().memoryInUse())
+                .append("\nflow.memory_budget: ").append(s.flow().memoryBudget())
+                .append("\nflow.memory_peak: ").append(s.flow().memoryPeak());
         for (DropReason r : DropReason.values()) {
             sb.append("\ndrops.").append(r.name().toLowerCase(Locale.ROOT)).append(": ").append(s.drops(r));
         }

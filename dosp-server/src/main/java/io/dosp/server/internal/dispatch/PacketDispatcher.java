@@ -105,11 +105,14 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
     private void routeS2c(ClientSession session, S2cPacket s) {
         // SRC is always the sender's vIP: a client cannot forge another's (spec 5.1). Only a peer
         // server's link forwards other clients' traffic with their SRC.
+        // A client is paused when its destination is behind; a peer link never is (it carries many
+        // senders' traffic, and two servers pausing each other's links could deadlock): past the
+        // hard limits its S2C are refused and answered over the link instead.
         String fromPeer = links.isPresent() ? links.get().sourcePeer(session, s) : null;
         S2cPacket out = fromPeer != null ? s : s.withSrc(session.vip());
-        RouteResult r = router.route(out, maxHops, fromPeer);
+        RouteResult r = router.route(out, maxHops, fromPeer, fromPeer != null ? null : session);
         if (r != RouteResult.DELIVERED) {
-            counters.drop(r == RouteResult.NO_ROUTE ? DropReason.NO_ROUTE : DropReason.TARGET_OVERLOADED);
+            counters.drop(r.dropReason());
             if (fromPeer != null) {
                 links.get().failed(out);
             } else {

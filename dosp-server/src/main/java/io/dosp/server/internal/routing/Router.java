@@ -19,6 +19,15 @@ public interface Router {
      */
     RouteResult route(S2cPacket packet, int hopLimit, String fromPeer);
 
+    /**
+     * Routes a client's S2C like {@link #route(S2cPacket, int, String)}; {@code sender} is the
+     * session it came from, paused if a local destination is behind or the memory budget is spent
+     * (null: nobody to pause, e.g. a peer link). Called on the sender's event loop.
+     */
+    default RouteResult route(S2cPacket packet, int hopLimit, String fromPeer, ClientSession sender) {
+        return route(packet, hopLimit, fromPeer);
+    }
+
     /** The local client holding {@code vip}, if any. */
     Optional<ClientSession> localClient(Vip vip);
 

@@ -25,9 +25,14 @@ public final class ServerRouter implements Router {
 
     @Override
     public RouteResult route(S2cPacket packet, int hopLimit, String fromPeer) {
+        return route(packet, hopLimit, fromPeer, null);
+    }
+
+    @Override
+    public RouteResult route(S2cPacket packet, int hopLimit, String fromPeer, ClientSession sender) {
         ClientSession target = vips.holder(packet.dstValue());
         if (target != null) {
-            return target.deliver(packet);
+            return target.deliver(packet, sender);
         }
         if (remote.isPresent() && !vips.contains(packet.dstValue())) {
             return remote.get().forward(packet, hopLimit, fromPeer);
@@ -45,12 +50,15 @@ public final class ServerRouter implements Router {
         vips.detach(link.vip(), link);
     }
 
-    /** Sends MSG {@code text} to every client but {@code except} (may be null); returns how many got it. */
+    /**
+     * Sends MSG {@code text} to every client but {@code except} (may be null); returns how many got it.
+     * The admin who broadcasts is never paused for a slow client (one MSG per client is bounded).
+     */
     public int broadcast(String text, ClientSession except) {
         SimplePacket msg = Packets.msg(text);
         int n = 0;
         for (ClientSession s : vips.holders()) {
-            if (s != except && s.deliver(msg) == RouteResult.DELIVERED) {
+            if (s != except && s.deliver(msg, null) == RouteResult.DELIVERED) {
                 n++;
             }
         }

@@ -4,12 +4,14 @@ import io.dosp.protocol.ServerExitReason;
 import io.dosp.server.ServerConfig;
 import io.dosp.server.ServerStats;
 import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.MemoryBudget;
 import io.dosp.server.internal.access.AccessControl;
 import io.dosp.server.internal.access.Admission;
 import io.dosp.server.internal.admin.AdminCommands;
 import io.dosp.server.internal.admin.AdminPackets;
 import io.dosp.server.internal.admin.AdminTokens;
 import io.dosp.server.internal.dispatch.PacketDispatcher;
+import io.dosp.server.internal.dispatch.S2cFailures;
 import io.dosp.server.internal.federation.Federation;
 import io.dosp.server.internal.federation.Forwarder;
 import io.dosp.server.internal.federation.IncomingLinks;
@@ -35,7 +37,7 @@ import java.util.Optional;
  * {@link RemoteRoute}, and the federation and incoming links take the router.
  */
 public final class ServerRuntime {
-    private final Counters counters = new Counters();
+    private final Counters counters;
     private final AdminTokens tokens;
     private final VipTable<ClientSession> vips;
     private final Admission admission;
@@ -47,6 +49,8 @@ public final class ServerRuntime {
 
     /** Builds every part for {@code config}; loads or generates the admin token. */
     public ServerRuntime(ServerConfig config) {
+        MemoryBudget budget = new MemoryBudget(config.limits().memoryBudget());
+        this.counters = new Counters(budget);
         this.tokens = AdminTokens.load(config.access().adminTokens(), config.access().adminTokenFile());
         AccessControl access = new AccessControl(config);
         this.vips = new VipTable<>(config.template(), config.access().blockedVips());
@@ -62,7 +66,7 @@ public final class ServerRuntime {
         PacketDispatcher dispatcher = new PacketDispatcher(hooks, access, router, vips, admin, counters, links,
                 config.federation().maxHops());
         this.connections = new Connections(admission, vips, SessionSettings.of(config), counters, dispatcher, hooks,
-                links);
+                links, budget, new S2cFailures(router, links));
         this.initializer = new ServerInitializer(config, connections);
     }
 

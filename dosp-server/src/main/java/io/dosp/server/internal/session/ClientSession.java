@@ -14,11 +14,12 @@ import io.dosp.server.ConnectedClient;
 import io.dosp.server.Disconnect;
 import io.dosp.server.DropReason;
 import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.LogLimiter;
+import io.dosp.server.internal.MemoryBudget;
 import io.dosp.server.internal.RouteResult;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.Optional;
@@ -31,14 +32,17 @@ import org.slf4j.LoggerFactory;
  * One client connection: its identity (vIP, remote address, machine hash), flags (admin,
  * closing), inbound counters and rate limits, and its lifecycle (idle, EXIT, close). Packets go
  * to the server's one {@link PacketHandler}; outbound queueing is its {@link OutboundQueue}.
+ * Reading from it pauses for its rate limits and for flow control ({@link ReadPause}): when what
+ * it sends cannot be queued yet at a slow destination, or the memory budget is spent.
  *
  * <p>Threading: inbound handling and every change of its vIP run on the channel's event loop;
  * {@link #deliver}, {@link #send}, {@link #disconnect} and the getters may be called from any
  * thread.
  */
-public final class ClientSession implements ConnectedClient, OutboundQueue.Owner {
+public final class ClientSession implements ConnectedClient, OutboundFlow.Owner {
     private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
     private static final long EXIT_GRACE_MILLIS = 2_000;
+    private static final LogLimiter OOM_LOG = new LogLimiter(1, TimeUnit.SECONDS);
 
     /**
      * What a session hands each decoded packet to (MPAK already unrolled): the server's packet
@@ -56,6 +60,9 @@ public final class ClientSession implements ConnectedClient, OutboundQueue.Owner
     private final Counters counters;
     private final PacketHandler handler;
     private final OutboundQueue outbound;
+    private final ReadPause pause;
+    /** True while this session's inbound packet is handled (event loop only): it is then the sender of what it queues to itself. */
+    private boolean reading;
     private final Instant connectedSince = Instant.now();
     private final SocketAddress remote;
     private volatile Vip vip;
@@ -78,8 +85,13 @@ public final class ClientSession implements ConnectedClient, OutboundQueue.Owner
     private TokenBucket packetBucket;
     private TokenBucket byteBucket;
 
-    /** A session for an admitted connection holding {@code vip}; packets go to {@code handler}. */
-    public ClientSession(Channel channel, Vip vip, SessionSettings settings, Counters counters, PacketHandler handler) {
+    /**
+     * A session for an admitted connection holding {@code vip}; packets go to {@code handler}.
+     * What it holds counts against {@code budget}; S2C it accepted but could not write are
+     * reported to {@code undelivered}.
+     */
+    public ClientSession(Channel channel, Vip vip, SessionSettings settings, Counters counters, PacketHandler handler,
+            MemoryBudget budget, UndeliveredS2c undelivered) {
         this.channel = channel;
         this.loop = channel.eventLoop();
         this.remote = channel.remoteAddress();
@@ -94,7 +106,8 @@ public final class ClientSession implements ConnectedClient, OutboundQueue.Owner
         if (settings.byteRateLimit() > 0) {
             byteBucket = new TokenBucket(settings.byteRateLimit(), now);
         }
-        this.outbound = new OutboundQueue(this, channel, settings, counters);
+        this.outbound = new OutboundQueue(this, channel, settings, counters, budget, undelivered);
+        this.pause = new ReadPause(channel, counters, budget);
     }
 
     @Override
@@ -189,12 +202,26 @@ public final class ClientSession implements ConnectedClient, OutboundQueue.Owner
         return d != null ? d : new Disconnect(Disconnect.Initiator.NETWORK, null, "connection lost");
     }
 
-    /** Queues {@code packet}; never blocks; a client past its hard outbound limit is dropped instead. Any thread. */
+    /**
+     * Queues {@code packet} from the server (a reply, an error, a hook's packet); never blocks. When
+     * called while this session's own packet is handled, the session is its sender and may be
+     * paused if it does not read its replies. Any thread.
+     */
     public RouteResult deliver(Packet packet) {
+        return deliver(packet, loop.inEventLoop() && reading ? this : null);
+    }
+
+    /**
+     * Queues {@code packet} sent by {@code sender} (null: nobody that can be paused, e.g. a peer link
+     * or a function thread); never blocks. {@code sender} is paused if this client is behind or the
+     * memory budget is spent; past the hard limits an S2C is refused (see {@link OutboundFlow}).
+     * Called on the sender's event loop when there is one, else any thread.
+     */
+    public RouteResult deliver(Packet packet, ClientSession sender) {
         if (closing) {
             return RouteResult.NO_ROUTE;
         }
-        return outbound.deliver(packet);
+        return outbound.deliver(packet, sender == null ? null : sender.pause);
     }
 
     // ---- inbound (event loop) ----
@@ -213,6 +240,15 @@ public final class ClientSession implements ConnectedClient, OutboundQueue.Owner
         bytesIn.lazySet(bytesIn.get() + size);
         unpublishedBytesIn += size;
         throttle(p, size);
+        reading = true;
+        try {
+            handle(p);
+        } finally {
+            reading = false;
+        }
+    }
+
+    private void handle(Packet p) {
         if (p instanceof MpakPacket m) {
             // Sub-packets and bad sub-frames are answered in wire order, each as if it had arrived alone (spec 7).
             m.forEachInOrder(sub -> {
@@ -272,24 +308,28 @@ public final class ClientSession implements ConnectedClient, OutboundQueue.Owner
         if (byteBucket != null) {
             wait = Math.max(wait, byteBucket.take(size, now));
         }
-        if (wait > 0 && channel.config().isAutoRead()) {
-            channel.config().setAutoRead(false);
-            loop.schedule(this::resumeReading, wait, TimeUnit.NANOSECONDS);
+        if (wait > 0 && !pause.has(ReadPause.RATE_LIMIT)) {
+            pause.pause(ReadPause.RATE_LIMIT);
+            loop.schedule(() -> pause.resume(ReadPause.RATE_LIMIT), wait, TimeUnit.NANOSECONDS);
         }
     }
 
-    /** Ends a rate-limit pause. The idle clock restarts: the client's packets were waiting unread, not missing. */
-    private void resumeReading() {
-        if (channel.pipeline().get("idle") instanceof IdleStateHandler idle) {
-            idle.resetReadTimeout();
+    /**
+     * Handling a packet ran out of memory outside the queue (which answers its S2C itself):
+     * counted and logged (at most once a second), the event loop carries on.
+     */
+    public void onOutOfMemory(OutOfMemoryError e) {
+        counters.drop(DropReason.OUT_OF_MEMORY);
+        if (OOM_LOG.allow()) {
+            LOG.error("Out of memory handling a packet from {} ({}); carrying on ({} more since the last line): {}", vip,
+                    remote, OOM_LOG.heldBack(), e.toString());
         }
-        channel.config().setAutoRead(true);
     }
 
     /** The idle timeout passed without a read. */
     public void onIdle() {
-        if (!channel.config().isAutoRead()) {
-            return; // paused by the rate limit: we are not reading from it, so it is not idle
+        if (pause.paused()) {
+            return; // paused (rate limit, flow control): we are not reading from it, so it is not idle
         }
         counters.drop(DropReason.IDLE_TIMEOUT);
         LOG.info("Closing idle client {} ({})", vip, remote);
@@ -308,9 +348,10 @@ public final class ClientSession implements ConnectedClient, OutboundQueue.Owner
         outbound.onWritabilityChanged(writable);
     }
 
-    /** The connection is gone: publishes the counters, frees frames that were never written. */
+    /** The connection is gone: publishes the counters, answers and frees frames never written, leaves the waiter sets. */
     public void onInactive() {
         onReadComplete();
+        pause.close();
         outbound.onInactive();
     }
 

@@ -2,18 +2,18 @@ package io.dosp.server.internal.session;
 
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketCodec;
-import io.dosp.protocol.ServerExitReason;
-import io.dosp.protocol.Vip;
+import io.dosp.protocol.S2cPacket;
 import io.dosp.server.DropReason;
 import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.LogLimiter;
+import io.dosp.server.internal.MemoryBudget;
 import io.dosp.server.internal.RouteResult;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.util.internal.PlatformDependent;
-import java.net.SocketAddress;
 import java.util.Queue;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,8 +23,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One session's outbound side: queueing packets to its connection from any thread, batching
- * them into one buffer per flush, the outbound counters, and slow-consumer handling (the hard
- * outbound limit and the unwritable timeout).
+ * them into one buffer per flush, and the outbound counters. Whether a packet may be queued, the
+ * senders it pauses and the slow-consumer check are its {@link OutboundFlow}; the S2C it accepted
+ * but could not write are answered through its {@link WriteTracker}. An allocation failure while
+ * queueing or encoding is caught here: the S2C is answered with ERR S2CF and counted, and the task
+ * carries on.
  *
  * <p>Threading: {@link #deliver} may be called from any thread. On the channel's event loop the
  * packet is written at once; from another thread it waits in an MPSC inbox drained by one task
@@ -32,6 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 final class OutboundQueue {
     private static final Logger LOG = LoggerFactory.getLogger(OutboundQueue.class);
+    private static final LogLimiter OOM_LOG = new LogLimiter(1, TimeUnit.SECONDS);
     private static final int BATCH_INITIAL_BYTES = 1024;
     private static final int INBOX_CHUNK = 64;
     private static final int INBOX_MAX_CAPACITY = 1 << 30;
@@ -40,26 +44,13 @@ final class OutboundQueue {
     /** A batch this large is handed to Netty at once, so one buffer never grows past ~64 KiB. */
     private static final int BATCH_MAX_BYTES = 64 << 10;
 
-    /** What the queue needs from the session that owns it. */
-    interface Owner {
-        /** For log lines. */
-        Vip vip();
-
-        /** For log lines. */
-        SocketAddress remoteAddress();
-
-        /** Whether the session is already ending. */
-        boolean isClosing();
-
-        /** Ends the connection at once (no EXIT flush): it is a slow consumer, already counted and logged. */
-        void dropSlowConsumer(ServerExitReason reason);
-    }
-
-    private final Owner owner;
+    private final OutboundFlow.Owner owner;
     private final Channel channel;
     private final EventLoop loop;
     private final SessionSettings settings;
     private final Counters counters;
+    private final WriteTracker writes;
+    private final OutboundFlow flow;
     // Written only on the event loop (lazySet: no fence per packet), read from anywhere.
     private final AtomicLong packetsOut = new AtomicLong();
     private final AtomicLong bytesOut = new AtomicLong();
@@ -70,10 +61,6 @@ final class OutboundQueue {
      */
     private long unpublishedPacketsOut;
     private long unpublishedBytesOut;
-    /** Bytes handed to {@link #deliver} but not yet in Netty's outbound buffer. */
-    private final AtomicLong queuedBytes = new AtomicLong();
-    /** Set once, by whichever thread first decides to drop this client as a slow consumer. */
-    private final AtomicBoolean slowConsumerDropped = new AtomicBoolean();
     private volatile Queue<Packet> inbox;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drainInbox;
@@ -87,15 +74,22 @@ final class OutboundQueue {
     /** Frames encoded since the last write to the channel; event loop only. */
     private ByteBuf outBatch;
     private final Runnable flushTask = this::flushNow;
-    private ScheduledFuture<?> slowConsumerTimer;
 
-    OutboundQueue(Owner owner, Channel channel, SessionSettings settings, Counters counters) {
+    OutboundQueue(OutboundFlow.Owner owner, Channel channel, SessionSettings settings, Counters counters, MemoryBudget budget,
+            UndeliveredS2c undelivered) {
         this.owner = owner;
         this.channel = channel;
         this.loop = channel.eventLoop();
         this.settings = settings;
         this.counters = counters;
         this.coalesce = !settings.compression();
+        this.writes = new WriteTracker(channel, counters, undelivered);
+        this.flow = new OutboundFlow(owner, channel, settings, counters, budget, writes);
+    }
+
+    /** This session's flow control as a destination. */
+    OutboundFlow flow() {
+        return flow;
     }
 
     long packetsOut() {
@@ -107,39 +101,48 @@ final class OutboundQueue {
     }
 
     /**
-     * Queues {@code packet}; never blocks; a client past its hard outbound limit is dropped instead.
-     * The owner has checked that it is not closing.
+     * Queues {@code packet} if {@link OutboundFlow#admit} lets it, pausing {@code sender} (null:
+     * nobody to pause) when this client or the memory budget asks for it; never blocks. The owner
+     * has checked that it is not closing.
      */
-    RouteResult deliver(Packet packet) {
+    RouteResult deliver(Packet packet, ReadPause sender) {
         if (!channel.isActive()) {
             return RouteResult.NO_ROUTE;
         }
-        if (slowConsumerDropped.get()) {
-            return RouteResult.OVERLOADED; // being dropped: its close may not have run on its event loop yet
-        }
         int size = PacketCodec.HEADER_BYTES + packet.bodyLength();
-        long queued = queuedBytes.addAndGet(size);
-        long inNetty = channel.isWritable() ? 0 : channel.bytesBeforeWritable() + settings.outboundLowWaterMark();
-        if (queued + inNetty > settings.maxOutboundBytes()) {
-            queuedBytes.addAndGet(-size);
-            if (slowConsumerDropped.compareAndSet(false, true)) {
-                counters.drop(DropReason.OUTBOUND_LIMIT);
-                LOG.warn("Dropping slow consumer {} ({}): more than {} bytes pending", owner.vip(),
-                        owner.remoteAddress(), settings.maxOutboundBytes());
-                owner.dropSlowConsumer(ServerExitReason.OUTBOUND_LIMIT);
-            }
-            return RouteResult.OVERLOADED;
+        RouteResult admitted = flow.admit(size, packet instanceof S2cPacket, sender);
+        if (admitted != RouteResult.DELIVERED) {
+            return admitted;
         }
-        if (loop.inEventLoop()) {
-            writeNow(packet, size);
-        } else if (inbox().offer(packet)) {
-            if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
+        boolean offered = false;
+        try {
+            if (loop.inEventLoop()) {
+                return writeNow(packet, size) ? RouteResult.DELIVERED : outOfMemory(packet);
+            }
+            offered = inbox().offer(packet);
+            if (!offered) {
+                loop.execute(() -> writeOrAnswer(packet, size)); // inbox at its (huge) capacity: still never lose it
+            } else if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
                 loop.execute(drainTask);
             }
-        } else {
-            loop.execute(() -> writeNow(packet, size)); // inbox at its (huge) capacity: still never lose it
+            return RouteResult.DELIVERED;
+        } catch (OutOfMemoryError e) {
+            logOutOfMemory(e);
+            if (offered) {
+                drainScheduled.set(false); // it is queued: the next delivery's drain task takes it
+                return RouteResult.DELIVERED;
+            }
+            flow.unqueue(size);
+            return outOfMemory(packet);
         }
-        return RouteResult.DELIVERED;
+    }
+
+    /** A packet not queued for lack of memory: the caller answers an S2C; anything else is only counted here. */
+    private RouteResult outOfMemory(Packet packet) {
+        if (!(packet instanceof S2cPacket)) {
+            counters.drop(DropReason.OUT_OF_MEMORY);
+        }
+        return RouteResult.NO_MEMORY;
     }
 
     /**
@@ -164,30 +167,49 @@ final class OutboundQueue {
         Queue<Packet> q = inbox;
         Packet p;
         while ((p = q.poll()) != null) {
-            writeNow(p, PacketCodec.HEADER_BYTES + p.bodyLength());
+            writeOrAnswer(p, PacketCodec.HEADER_BYTES + p.bodyLength());
+        }
+        flow.settle(); // a closed channel has no flush to do it
+    }
+
+    private void writeOrAnswer(Packet packet, int size) {
+        if (!writeNow(packet, size)) {
+            writes.unwritten(packet, DropReason.OUT_OF_MEMORY);
+            if (!(packet instanceof S2cPacket)) {
+                counters.drop(DropReason.OUT_OF_MEMORY);
+            }
         }
     }
 
-    private void writeNow(Packet packet, int size) {
+    /** Encodes or writes {@code packet}; false (nothing kept, nothing counted as queued) when memory ran out. */
+    private boolean writeNow(Packet packet, int size) {
         if (!channel.isActive()) {
-            queuedBytes.addAndGet(-size);
-            return;
+            flow.unqueue(size);
+            writes.unwritten(packet, DropReason.QUEUED_AT_CLOSE);
+            return true;
         }
-        if (coalesce && packet.bodyLength() <= settings.maxFrameSize()) {
-            if (outBatch == null) {
-                outBatch = channel.alloc().ioBuffer(Math.max(BATCH_INITIAL_BYTES, size));
+        try {
+            if (coalesce && packet.bodyLength() <= settings.maxFrameSize()) {
+                if (outBatch == null) {
+                    outBatch = channel.alloc().ioBuffer(Math.max(BATCH_INITIAL_BYTES, size));
+                }
+                ByteBuf b = outBatch;
+                b.ensureWritable(size);
+                PacketCodec.writeFrame(packet, b.internalNioBuffer(b.writerIndex(), size));
+                b.writerIndex(b.writerIndex() + size);
+                if (b.readableBytes() >= BATCH_MAX_BYTES) {
+                    writeBatch();
+                }
+            } else {
+                writeBatch(); // keeps the order of frames
+                ChannelPromise promise = packet instanceof S2cPacket s ? writes.packet(s) : channel.voidPromise();
+                flow.unqueue(size);
+                channel.write(packet, promise);
             }
-            ByteBuf b = outBatch;
-            b.ensureWritable(size);
-            PacketCodec.writeFrame(packet, b.internalNioBuffer(b.writerIndex(), size));
-            b.writerIndex(b.writerIndex() + size);
-            if (b.readableBytes() >= BATCH_MAX_BYTES) {
-                writeBatch();
-            }
-        } else {
-            writeBatch(); // keeps the order of frames
-            queuedBytes.addAndGet(-size);
-            channel.write(packet, channel.voidPromise());
+        } catch (OutOfMemoryError e) {
+            logOutOfMemory(e);
+            flow.unqueue(size);
+            return false;
         }
         packetsOut.lazySet(packetsOut.get() + 1);
         bytesOut.lazySet(bytesOut.get() + size);
@@ -198,27 +220,53 @@ final class OutboundQueue {
             flushPending = true;
             loop.execute(flushTask);
         }
+        return true;
     }
 
     private void flushNow() {
         flushPending = false;
-        writeBatch();
-        publishOut();
-        channel.flush();
+        try {
+            writeBatch();
+            publishOut();
+            channel.flush();
+        } catch (OutOfMemoryError e) {
+            logOutOfMemory(e); // what is in Netty's buffer stays there; the slow-consumer check flushes again
+        }
+        flow.afterFlush();
     }
 
-    /** Hands the frames encoded so far to Netty (not yet flushed). Event loop only. */
+    /**
+     * Hands the frames encoded so far to Netty (not yet flushed), with a promise that answers its
+     * S2C if the write fails. Event loop only.
+     */
     void writeBatch() {
         ByteBuf b = outBatch;
         if (b == null) {
             return;
         }
         outBatch = null;
-        queuedBytes.addAndGet(-b.readableBytes());
-        if (channel.isActive()) {
-            channel.write(b, channel.voidPromise());
-        } else {
+        flow.unqueue(b.readableBytes());
+        if (!channel.isActive()) {
+            writes.unwritten(b, DropReason.QUEUED_AT_CLOSE);
             b.release();
+            return;
+        }
+        ChannelPromise promise;
+        try {
+            promise = writes.batch(b);
+        } catch (OutOfMemoryError e) {
+            logOutOfMemory(e);
+            writes.unwritten(b, DropReason.OUT_OF_MEMORY); // untracked, a failure could not be answered: answer now
+            b.release();
+            return;
+        }
+        channel.write(b, promise);
+    }
+
+    private void logOutOfMemory(OutOfMemoryError e) {
+        if (OOM_LOG.allow()) {
+            LOG.error("Out of memory queueing to {} ({}); the S2C affected are answered with ERR S2CF ({} more like this"
+                    + " since the last line): {}", owner.vip(), owner.remoteAddress(), OOM_LOG.heldBack(), e.toString());
         }
     }
 
@@ -230,33 +278,24 @@ final class OutboundQueue {
         }
     }
 
-    /** Starts or stops the slow-consumer timer as the channel turns unwritable or writable. Event loop only. */
+    /** The channel turned writable or unwritable. Event loop only. */
     void onWritabilityChanged(boolean writable) {
-        if (writable) {
-            if (slowConsumerTimer != null) {
-                slowConsumerTimer.cancel(false);
-                slowConsumerTimer = null;
-            }
-        } else if (slowConsumerTimer == null) {
-            slowConsumerTimer = loop.schedule(() -> {
-                slowConsumerTimer = null;
-                if (!channel.isWritable() && !owner.isClosing() && slowConsumerDropped.compareAndSet(false, true)) {
-                    counters.drop(DropReason.SLOW_CONSUMER_TIMEOUT);
-                    LOG.warn("Dropping slow consumer {} ({}): unwritable for {}", owner.vip(), owner.remoteAddress(),
-                            settings.slowConsumerTimeout());
-                    owner.dropSlowConsumer(ServerExitReason.SLOW_CONSUMER);
-                }
-            }, settings.slowConsumerTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        }
+        flow.onWritabilityChanged(writable);
     }
 
-    /** The connection is gone: publishes the counters and frees frames that were never written. Event loop only. */
+    /**
+     * The connection is gone: publishes the counters, answers and frees frames that were never
+     * written, resumes the senders waiting for it. Event loop only.
+     */
     void onInactive() {
         publishOut();
         ByteBuf b = outBatch;
         outBatch = null;
         if (b != null) {
+            flow.unqueue(b.readableBytes());
+            writes.unwritten(b, DropReason.QUEUED_AT_CLOSE);
             b.release();
         }
+        flow.onInactive();
     }
 }

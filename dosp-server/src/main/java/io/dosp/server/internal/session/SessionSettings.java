@@ -1,6 +1,7 @@
 package io.dosp.server.internal.session;
 
 import io.dosp.server.ServerConfig;
+import io.dosp.server.SlowConsumerPolicy;
 import java.time.Duration;
 
 /**
@@ -9,19 +10,23 @@ import java.time.Duration;
  *
  * @param compression          whether frames are compressed (then packets go through the codec's encoder)
  * @param maxFrameSize         the largest body a frame may carry
- * @param maxOutboundBytes     pending outbound bytes past which a client is dropped as a slow consumer
- * @param outboundLowWaterMark Netty's low water mark: counted as pending while the channel is unwritable
- * @param slowConsumerTimeout  how long a client may stay unwritable before it is dropped
+ * @param maxOutboundBytes     pending outbound bytes past which S2C to a client are refused (BACKPRESSURE) or it is dropped (DROP)
+ * @param outboundLowWaterMark pending bytes under which a client's paused senders are resumed
+ * @param outboundHighWaterMark pending bytes over which a client's senders are paused (BACKPRESSURE)
+ * @param slowConsumerTimeout  how long a client with data pending may make no progress before it is dropped
+ * @param slowConsumerPolicy   pause the senders of a slow client, or drop it at {@code maxOutboundBytes}
  * @param packetRateLimit      packets per second a client may send, 0 for no limit
  * @param byteRateLimit        bytes per second a client may send, 0 for no limit
  */
 public record SessionSettings(boolean compression, int maxFrameSize, int maxOutboundBytes, int outboundLowWaterMark,
-        Duration slowConsumerTimeout, long packetRateLimit, long byteRateLimit) {
+        int outboundHighWaterMark, Duration slowConsumerTimeout, SlowConsumerPolicy slowConsumerPolicy,
+        long packetRateLimit, long byteRateLimit) {
 
     /** The session settings of {@code config}. */
     public static SessionSettings of(ServerConfig config) {
         return new SessionSettings(config.compression(), config.limits().maxFrameSize(), config.limits().maxOutboundBytes(),
-                config.limits().outboundLowWaterMark(), config.limits().slowConsumerTimeout(), config.limits().packetRateLimit(),
+                config.limits().outboundLowWaterMark(), config.limits().outboundHighWaterMark(),
+                config.limits().slowConsumerTimeout(), config.limits().slowConsumerPolicy(), config.limits().packetRateLimit(),
                 config.limits().byteRateLimit());
     }
 }

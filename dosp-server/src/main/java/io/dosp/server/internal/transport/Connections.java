@@ -6,12 +6,14 @@ import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.Vip;
 import io.dosp.server.Disconnect;
 import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.MemoryBudget;
 import io.dosp.server.internal.access.Admission;
 import io.dosp.server.internal.federation.IncomingLinks;
 import io.dosp.server.internal.hooks.ServerHooks;
 import io.dosp.server.internal.routing.VipTable;
 import io.dosp.server.internal.session.ClientSession;
 import io.dosp.server.internal.session.SessionSettings;
+import io.dosp.server.internal.session.UndeliveredS2c;
 import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -35,12 +37,18 @@ public final class Connections {
     private final ClientSession.PacketHandler handler;
     private final ServerHooks hooks;
     private final Optional<IncomingLinks> links;
+    private final MemoryBudget budget;
+    private final UndeliveredS2c undelivered;
     /** Every accepted channel, refused ones included, so shutdown can wait for them all. */
     private final ChannelGroup channels = new DefaultChannelGroup("dosp-clients", GlobalEventExecutor.INSTANCE);
 
-    /** Sessions with {@code settings} whose packets go to {@code handler}; {@code links} when federation is on. */
+    /**
+     * Sessions with {@code settings} whose packets go to {@code handler}; {@code links} when federation
+     * is on; what they hold counts against {@code budget}, their unwritten S2C go to {@code undelivered}.
+     */
     public Connections(Admission admission, VipTable<ClientSession> vips, SessionSettings settings, Counters counters,
-            ClientSession.PacketHandler handler, ServerHooks hooks, Optional<IncomingLinks> links) {
+            ClientSession.PacketHandler handler, ServerHooks hooks, Optional<IncomingLinks> links, MemoryBudget budget,
+            UndeliveredS2c undelivered) {
         this.admission = admission;
         this.vips = vips;
         this.settings = settings;
@@ -48,6 +56,8 @@ public final class Connections {
         this.handler = handler;
         this.hooks = hooks;
         this.links = links;
+        this.budget = budget;
+        this.undelivered = undelivered;
     }
 
     /** A new connection: refuse it (EXIT, close; returns null) or give it a session with a vIP, AIP and HSK. */
@@ -58,7 +68,7 @@ public final class Connections {
         if (vip.isEmpty()) {
             return null;
         }
-        ClientSession s = new ClientSession(channel, vip.get(), settings, counters, handler);
+        ClientSession s = new ClientSession(channel, vip.get(), settings, counters, handler, budget, undelivered);
         vips.bind(vip.get(), s);
         s.deliver(Packets.aip(vip.get()));
         s.deliver(Packets.hsk(Handshake.standard(settings.compression())));

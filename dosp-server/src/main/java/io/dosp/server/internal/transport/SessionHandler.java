@@ -42,6 +42,8 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             LOG.error("Unexpected error handling a packet from {}; answering ERR and carrying on", session, e);
             session.deliver(Packets.err(ErrCode.UKNP, "internal error"));
+        } catch (OutOfMemoryError e) {
+            session.onOutOfMemory(e); // S2C that could not be queued were answered where they were allocated
         }
     }
 

@@ -8,7 +8,9 @@ import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
 import io.dosp.protocol.VipTemplate;
+import io.dosp.server.SlowConsumerPolicy;
 import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.MemoryBudget;
 import io.dosp.server.internal.RouteResult;
 import io.dosp.server.internal.session.ClientSession;
 import io.dosp.server.internal.session.SessionSettings;
@@ -28,7 +30,7 @@ import org.junit.jupiter.api.Test;
 class ServerRouterTest {
     /** Compression on: packets reach the channel as objects (no codec in these pipelines). */
     private static final SessionSettings SETTINGS = new SessionSettings(true, 1 << 16, 1 << 20, 1 << 10,
-            Duration.ofSeconds(30), 0, 0);
+            1 << 20, Duration.ofSeconds(30), SlowConsumerPolicy.BACKPRESSURE, 0, 0);
 
     private final VipTable<ClientSession> vips = new VipTable<>(VipTemplate.parse("7.10.0.x"), Set.of());
     private final Map<ClientSession, EmbeddedChannel> channels = new LinkedHashMap<>();
@@ -42,7 +44,8 @@ class ServerRouterTest {
     private ClientSession client() {
         EmbeddedChannel ch = new EmbeddedChannel();
         Vip vip = vips.allocate().orElseThrow();
-        ClientSession s = new ClientSession(ch, vip, SETTINGS, new Counters(), (session, packet) -> { });
+        ClientSession s = new ClientSession(ch, vip, SETTINGS, new Counters(), (session, packet) -> { }, MemoryBudget.unlimited(),
+                (src, dst) -> { });
         vips.bind(vip, s);
         channels.put(s, ch);
         return s;

@@ -1,0 +1,149 @@
+package io.dosp.server.internal.session;
+
+import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.MemoryBudget;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Why a session is not read from: a small set of reasons ({@link #RATE_LIMIT}, {@link
+ * #DESTINATION}, {@link #MEMORY}) and the destinations that block it. Reading stops when the
+ * first reason appears and resumes only when none is left, so a sender blocked by several slow
+ * destinations (and perhaps its rate limit) resumes when the last of them clears.
+ *
+ * <p>Pausing stops reading from the socket, not what was already read: the rest of the current
+ * read batch is still routed. That overshoot is bounded per sender by what one read hands the
+ * decoder (Netty's adaptive receive buffer, at most 64 KiB) plus a frame the decoder had already
+ * begun (at most the maximum frame size): Netty's read loop checks auto-read after each buffer,
+ * and the decoder only fires the frames that buffer completes.
+ *
+ * <p>Threading: the reasons change on the session's event loop only; {@link #destinationDrained}
+ * and {@link #budgetRelieved} may be called from any thread and move to that loop.
+ */
+final class ReadPause implements MemoryBudget.Waiter {
+
+    /** A destination that may hold a sender back; told when the sender's connection closes. */
+    interface Blocker {
+        /** {@code sender} closed: it waits no more. Any thread. */
+        void forget(ReadPause sender);
+    }
+
+    /** The packet or byte rate limit. */
+    static final int RATE_LIMIT = 1;
+    /** A destination over its high water mark. */
+    static final int DESTINATION = 1 << 1;
+    /** The server's memory budget. */
+    static final int MEMORY = 1 << 2;
+    private static final int FLOW = DESTINATION | MEMORY;
+
+    private final Channel channel;
+    private final EventLoop loop;
+    private final Counters counters;
+    private final MemoryBudget budget;
+    private Set<Blocker> blockers;
+    private int reasons;
+    private boolean closed;
+
+    ReadPause(Channel channel, Counters counters, MemoryBudget budget) {
+        this.channel = channel;
+        this.loop = channel.eventLoop();
+        this.counters = counters;
+        this.budget = budget;
+    }
+
+    /** Whether any reason holds reading back. */
+    boolean paused() {
+        return reasons != 0;
+    }
+
+    /** Whether {@code reason} is one of them. */
+    boolean has(int reason) {
+        return (reasons & reason) != 0;
+    }
+
+    /** Adds {@code reason}. Event loop only. */
+    void pause(int reason) {
+        set(reasons | reason);
+    }
+
+    /** Removes {@code reason}; reading resumes if no other is left. Event loop only. */
+    void resume(int reason) {
+        set(reasons & ~reason);
+    }
+
+    /** {@code destination} is over its high water mark: pause until it drains. Event loop only. */
+    void blockedBy(Blocker destination) {
+        if (blockers == null) {
+            blockers = new HashSet<>(4);
+        }
+        if (blockers.add(destination)) {
+            set(reasons | DESTINATION);
+        }
+    }
+
+    /** {@code destination} drained (or closed); reading resumes if nothing else holds it back. Any thread. */
+    void destinationDrained(Blocker destination) {
+        if (!loop.inEventLoop()) {
+            loop.execute(() -> destinationDrained(destination));
+            return;
+        }
+        if (blockers != null && blockers.remove(destination) && blockers.isEmpty()) {
+            set(reasons & ~DESTINATION);
+        }
+    }
+
+    /** The memory budget is spent: pause until it is relieved. Event loop only. */
+    void pauseForBudget() {
+        if (!has(MEMORY)) {
+            set(reasons | MEMORY);
+            budget.await(this);
+        }
+    }
+
+    @Override
+    public void budgetRelieved() {
+        if (loop.inEventLoop()) {
+            resume(MEMORY);
+        } else {
+            loop.execute(() -> resume(MEMORY));
+        }
+    }
+
+    /** The connection closed: no more changes; it leaves the waiter sets it is in. Event loop only. */
+    void close() {
+        if (closed) {
+            return;
+        }
+        if ((reasons & FLOW) != 0) {
+            counters.senderPaused(false);
+        }
+        closed = true;
+        budget.forget(this);
+        if (blockers != null) {
+            blockers.forEach(d -> d.forget(this));
+            blockers = null;
+        }
+    }
+
+    private void set(int next) {
+        if (closed) {
+            return;
+        }
+        int before = reasons;
+        reasons = next;
+        if ((before == 0) != (next == 0)) {
+            if (next == 0 && channel.pipeline().get("idle") instanceof IdleStateHandler idle) {
+                idle.resetReadTimeout(); // its packets were waiting unread, not missing
+            }
+            channel.config().setAutoRead(next == 0);
+        }
+        boolean wasFlow = (before & FLOW) != 0;
+        boolean isFlow = (next & FLOW) != 0;
+        if (wasFlow != isFlow) {
+            counters.senderPaused(isFlow);
+        }
+    }
+}
