@@ -1,5 +1,7 @@
 package io.dosp.it.server;
 
+import static org.awaitility.Awaitility.await;
+
 import io.dosp.protocol.ErrorReply;
 import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.Packet;
@@ -76,14 +78,7 @@ final class FloodSender implements AutoCloseable {
     void awaitQuiet(Duration timeout) {
         String token = "quiet-" + System.nanoTime();
         client.send(Packets.ping(token.getBytes(StandardCharsets.UTF_8)));
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!token.equals(pong.get())) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(vip() + ": no PING echo within " + timeout);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
-        }
+        await().atMost(timeout).pollInterval(Duration.ofMillis(10)).until(() -> token.equals(pong.get()));
     }
 
     long sent(Vip dst) {

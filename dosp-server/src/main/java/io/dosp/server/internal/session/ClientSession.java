@@ -82,8 +82,7 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
      */
     private long unpublishedPacketsIn;
     private long unpublishedBytesIn;
-    private TokenBucket packetBucket;
-    private TokenBucket byteBucket;
+    private final RateLimit rateLimit;
 
     /**
      * A session for an admitted connection holding {@code vip}; packets go to {@code handler}.
@@ -99,15 +98,9 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         this.settings = settings;
         this.counters = counters;
         this.handler = handler;
-        long now = System.nanoTime();
-        if (settings.packetRateLimit() > 0) {
-            packetBucket = new TokenBucket(settings.packetRateLimit(), now);
-        }
-        if (settings.byteRateLimit() > 0) {
-            byteBucket = new TokenBucket(settings.byteRateLimit(), now);
-        }
         this.outbound = new OutboundQueue(this, channel, settings, counters, budget, undelivered);
         this.pause = new ReadPause(channel, counters, budget);
+        this.rateLimit = RateLimit.of(settings, pause, loop);
     }
 
     @Override
@@ -239,7 +232,9 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         int size = PacketCodec.HEADER_BYTES + p.bodyLength();
         bytesIn.lazySet(bytesIn.get() + size);
         unpublishedBytesIn += size;
-        throttle(p, size);
+        if (rateLimit != null) {
+            rateLimit.take(p, size);
+        }
         reading = true;
         try {
             handle(p);
@@ -293,25 +288,6 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         counters.drop(DropReason.MALFORMED_FRAME);
         LOG.debug("Malformed frame from {}: {}", vip, f.error().getMessage());
         deliver(Packets.err(f.error().errCode(), f.error().getMessage()));
-    }
-
-    /** Rate limits slow the client down by not reading from it, so nothing it sent is lost. */
-    private void throttle(Packet p, int size) {
-        if (packetBucket == null && byteBucket == null) {
-            return;
-        }
-        long now = System.nanoTime();
-        long wait = 0;
-        if (packetBucket != null) {
-            wait = packetBucket.take(p instanceof MpakPacket m ? Math.max(1, m.packets().size()) : 1, now);
-        }
-        if (byteBucket != null) {
-            wait = Math.max(wait, byteBucket.take(size, now));
-        }
-        if (wait > 0 && !pause.has(ReadPause.RATE_LIMIT)) {
-            pause.pause(ReadPause.RATE_LIMIT);
-            loop.schedule(() -> pause.resume(ReadPause.RATE_LIMIT), wait, TimeUnit.NANOSECONDS);
-        }
     }
 
     /**
