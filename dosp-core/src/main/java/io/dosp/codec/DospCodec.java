@@ -32,4 +32,9 @@ public final class DospCodec extends CombinedChannelDuplexHandler<DospFrameDecod
     public Compression compression() {
         return compression;
     }
+
+    /** The decoding half (for installing a {@link DospFrameDecoder.FrameInterceptor}). */
+    public DospFrameDecoder decoder() {
+        return inboundHandler();
+    }
 }

@@ -5,7 +5,9 @@ import io.dosp.protocol.MalformedPacketException;
 import io.dosp.protocol.PacketCodec;
 import io.dosp.protocol.PacketType;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandler;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 
@@ -30,6 +32,23 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
     private final Compression compression;
     private Zlib zlib;
     private boolean discarding;
+    private FrameInterceptor interceptor;
+    private boolean holdWhilePaused;
+
+    /**
+     * Sees each complete frame before it is decoded and may take it as bytes (the server's S2C
+     * fast path: routing without building a packet). Called on the channel's event loop, only for
+     * frames that are not compressed; frames it declines are decoded as usual, in order.
+     */
+    @FunctionalInterface
+    public interface FrameInterceptor {
+        /**
+         * The frame of type {@code type} whose {@code length}-byte body starts at
+         * {@code in.getByte(bodyIndex)} is complete. Returns true when it was handled (the decoder
+         * then skips it); must not move {@code in}'s indexes or keep a reference to it.
+         */
+        boolean intercept(ByteBuf in, int type, int bodyIndex, int length);
+    }
 
     /** A decoder with a body limit of {@code maxFrameSize} bytes and the given compression state. */
     public DospFrameDecoder(int maxFrameSize, Compression compression) {
@@ -40,6 +59,36 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
         this.compression = compression;
     }
 
+    /**
+     * Installs (or with null removes) the interceptor that may take complete frames before they
+     * are decoded. Event loop only.
+     */
+    public void interceptor(FrameInterceptor interceptor) {
+        this.interceptor = interceptor;
+    }
+
+    /**
+     * With {@code true}, frames are not decoded while the channel's auto-read is off: what was read
+     * but not decoded yet waits in the decoder (at most one read), so a connection paused for flow
+     * control routes nothing more until it is resumed. Whoever turns auto-read back on must then
+     * call {@link #resumeDecoding}, because no read may come to decode what waits. Event loop only.
+     */
+    public void holdWhilePaused(boolean hold) {
+        this.holdWhilePaused = hold;
+    }
+
+    /**
+     * Decodes (and passes on) the frames that waited while the channel was paused, as if they had
+     * just been read. {@code ctx} is the context of the handler this decoder is part of (the
+     * {@link DospCodec}'s, or its own). Event loop only.
+     */
+    public static void resumeDecoding(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.handler() instanceof ChannelInboundHandler h) {
+            h.channelRead(ctx, Unpooled.EMPTY_BUFFER);
+            h.channelReadComplete(ctx);
+        }
+    }
+
     /** The body limit in force. */
     public int maxFrameSize() {
         return maxFrameSize;
@@ -47,6 +96,9 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (holdWhilePaused && !ctx.channel().config().isAutoRead()) {
+            return; // resumeDecoding decodes it
+        }
         decode(in, out);
     }
 
@@ -73,6 +125,11 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
         }
         int len = (int) length;
         if (in.readableBytes() < PacketCodec.HEADER_BYTES + len) {
+            return;
+        }
+        FrameInterceptor i = interceptor;
+        if (i != null && !compression.enabled() && i.intercept(in, type, start + PacketCodec.HEADER_BYTES, len)) {
+            in.readerIndex(start + PacketCodec.HEADER_BYTES + len);
             return;
         }
         in.skipBytes(PacketCodec.HEADER_BYTES);

@@ -118,8 +118,8 @@ public final class DospServer implements AutoCloseable {
         EventLoopGroup boss = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("dosp-accept"))
                 : new NioEventLoopGroup(1, new DefaultThreadFactory("dosp-accept"));
         groups.add(boss);
-        workers = epoll ? new EpollEventLoopGroup(config.workerThreads(), new DefaultThreadFactory("dosp-io"))
-                : new NioEventLoopGroup(config.workerThreads(), new DefaultThreadFactory("dosp-io"));
+        workers = epoll ? new EpollEventLoopGroup(config.effectiveWorkerThreads(), new DefaultThreadFactory("dosp-io"))
+                : new NioEventLoopGroup(config.effectiveWorkerThreads(), new DefaultThreadFactory("dosp-io"));
         groups.add(workers);
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         ServerBootstrap b = new ServerBootstrap()
@@ -141,7 +141,7 @@ public final class DospServer implements AutoCloseable {
     }
 
     private void bindLocal() {
-        EventLoopGroup local = new DefaultEventLoopGroup(Math.max(1, config.workerThreads()),
+        EventLoopGroup local = new DefaultEventLoopGroup(config.effectiveWorkerThreads(),
                 new DefaultThreadFactory("dosp-local"));
         groups.add(local);
         ServerBootstrap b = new ServerBootstrap()
@@ -238,6 +238,11 @@ public final class DospServer implements AutoCloseable {
     /** Server counters now. */
     public ServerStats stats() {
         return runtime.stats();
+    }
+
+    /** The server's parts, for this package's tests. */
+    ServerRuntime runtime() {
+        return runtime;
     }
 
     /** Links to a federation peer at runtime (federation must be on: peers or a mesh key configured). */

@@ -39,7 +39,7 @@ public final class ServerConfig {
     public static final boolean DEFAULT_COMPRESSION = false;
     /** zlib level, as the reference. */
     public static final int DEFAULT_COMPRESSION_LEVEL = 6;
-    /** I/O threads: 0, Netty's default (twice the cores). */
+    /** I/O threads: 0, automatic ({@link #automaticWorkerThreads()}: one event loop per two cores). */
     public static final int DEFAULT_WORKER_THREADS = 0;
     /** The TCP listener runs. */
     public static final boolean DEFAULT_TCP = true;
@@ -116,9 +116,24 @@ public final class ServerConfig {
         return compressionLevel;
     }
 
-    /** I/O threads; 0 means Netty's default (twice the cores). */
+    /** I/O threads as configured; 0 means automatic ({@link #effectiveWorkerThreads()}). */
     public int workerThreads() {
         return workerThreads;
+    }
+
+    /** The number of I/O threads (event loops) a server with this configuration runs. */
+    public int effectiveWorkerThreads() {
+        return workerThreads > 0 ? workerThreads : automaticWorkerThreads();
+    }
+
+    /**
+     * The automatic number of event loops: one per two available cores, at least one. Fewer loops
+     * than Netty's default (two per core) because routing is cheap and traffic between clients on
+     * different loops costs a hand-off and often a wake-up per batch (and cannot use the S2C fast
+     * path); the figures behind this are in BENCHMARKS.md. Set {@code workerThreads} for more.
+     */
+    public static int automaticWorkerThreads() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     }
 
     /** Whether the TCP listener runs (off for purely in-process servers). */
@@ -258,7 +273,7 @@ public final class ServerConfig {
             return this;
         }
 
-        /** I/O threads (0 = Netty's default). */
+        /** I/O threads (event loops); 0 = automatic, one per two cores ({@link #automaticWorkerThreads()}). */
         public Builder workerThreads(int n) {
             this.workerThreads = n;
             return this;

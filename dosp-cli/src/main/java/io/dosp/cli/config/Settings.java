@@ -149,7 +149,7 @@ public final class Settings {
     public static final Setting<Integer> WORKER_THREADS = add(Setting.builder("worker_threads", ValueTypes.integer(0, 1024),
                     ServerConfig.DEFAULT_WORKER_THREADS)
             .flag("--worker-threads", "N").sets(server("workerThreads", ServerConfig.Builder::workerThreads))
-            .help("Network I/O threads; 0 means twice the CPU cores."));
+            .help("Network I/O threads (event loops); 0 means one per two CPU cores."));
     /** Outbound cap. */
     public static final Setting<Integer> MAX_OUTBOUND_BYTES = add(Setting.builder("max_outbound_bytes",
                     ValueTypes.size(1, MAX_INT), Limits.DEFAULT_MAX_OUTBOUND_BYTES)

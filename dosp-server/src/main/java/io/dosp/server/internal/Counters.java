@@ -19,6 +19,7 @@ public final class Counters {
     private final LongAdder packetsOut = new LongAdder();
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder bytesOut = new LongAdder();
+    private final LongAdder fastPathS2c = new LongAdder();
     private final Map<DropReason, LongAdder> drops = new EnumMap<>(DropReason.class);
     private final AtomicLong sendersPaused = new AtomicLong();
     private final LongAdder pauses = new LongAdder();
@@ -47,6 +48,16 @@ public final class Counters {
     public void addIn(long packets, long bytes) {
         packetsIn.add(packets);
         bytesIn.add(bytes);
+    }
+
+    /** Adds S2C frames that the S2C fast path routed (they are in {@link #addIn} too). */
+    public void addFastPathS2c(long frames) {
+        fastPathS2c.add(frames);
+    }
+
+    /** S2C frames routed by the S2C fast path so far (a diagnostic: not part of {@code ServerStats}). */
+    public long fastPathS2c() {
+        return fastPathS2c.sum();
     }
 
     /** Adds packets and bytes that went out. */

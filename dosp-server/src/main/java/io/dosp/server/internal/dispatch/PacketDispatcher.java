@@ -1,5 +1,6 @@
 package io.dosp.server.internal.dispatch;
 
+import io.dosp.codec.DospFrameDecoder;
 import io.dosp.protocol.Advertisement;
 import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.ExitReason;
@@ -44,6 +45,7 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
     private final Counters counters;
     private final Optional<IncomingLinks> links;
     private final int maxHops;
+    private final S2cFastPath fastPath;
 
     /**
      * A dispatcher over these parts of the server; {@code links} is present when federation is
@@ -59,6 +61,12 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
         this.counters = counters;
         this.links = links;
         this.maxHops = maxHops;
+        this.fastPath = S2cFastPath.enabled() ? new S2cFastPath(hooks, access, vips, counters, links) : null;
+    }
+
+    @Override
+    public DospFrameDecoder.FrameInterceptor frameInterceptor(ClientSession session) {
+        return fastPath == null ? null : fastPath.forSession(session);
     }
 
     @Override

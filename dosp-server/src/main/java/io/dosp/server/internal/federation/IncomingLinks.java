@@ -76,6 +76,14 @@ public final class IncomingLinks {
         return null;
     }
 
+    /**
+     * Whether an S2C from {@code session} might keep its SRC ({@link #sourcePeer} could name a peer):
+     * it is a peer link, or reference peers are configured (their links look like clients).
+     */
+    public boolean mayKeepSrc(ClientSession session) {
+        return federation.hasReferencePeers() || (!peers.isEmpty() && peers.containsKey(session));
+    }
+
     /** Whether {@code session} is a peer's link that proved the mesh key. */
     public boolean isAuthenticatedPeer(ClientSession session) {
         if (peers.isEmpty()) {

@@ -87,6 +87,11 @@ public final class ServerHooks {
         }
     }
 
+    /** Whether any listener is registered (each may see or consume every packet). */
+    public boolean hasPacketListeners() {
+        return !listeners.isEmpty();
+    }
+
     /** Offers {@code p} to the listeners; true when one consumed it. */
     public boolean packet(ClientSession s, Packet p) {
         for (ServerListener l : listeners) {

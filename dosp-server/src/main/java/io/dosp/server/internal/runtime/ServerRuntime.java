@@ -96,6 +96,11 @@ public final class ServerRuntime {
     }
 
     /** Server counters now. */
+    public Counters counters() {
+        return counters;
+    }
+
+    /** A snapshot of the counters. */
     public ServerStats stats() {
         return counters.snapshot(admission.connectedCount());
     }

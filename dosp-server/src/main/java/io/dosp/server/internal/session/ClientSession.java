@@ -1,5 +1,6 @@
 package io.dosp.server.internal.session;
 
+import io.dosp.codec.DospFrameDecoder;
 import io.dosp.codec.InvalidFrame;
 import io.dosp.protocol.ExitReason;
 import io.dosp.protocol.FrameTooLargeException;
@@ -17,6 +18,7 @@ import io.dosp.server.internal.Counters;
 import io.dosp.server.internal.LogLimiter;
 import io.dosp.server.internal.MemoryBudget;
 import io.dosp.server.internal.RouteResult;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
@@ -52,6 +54,14 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     public interface PacketHandler {
         /** Handles {@code packet} from {@code session}. */
         void handle(ClientSession session, Packet packet);
+
+        /**
+         * What may take {@code session}'s complete frames as bytes before they are decoded (the S2C
+         * fast path), or null for none.
+         */
+        default DospFrameDecoder.FrameInterceptor frameInterceptor(ClientSession session) {
+            return null;
+        }
     }
 
     private final Channel channel;
@@ -82,6 +92,7 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
      */
     private long unpublishedPacketsIn;
     private long unpublishedBytesIn;
+    private long unpublishedFastPath;
     private final RateLimit rateLimit;
 
     /**
@@ -217,6 +228,41 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         return outbound.deliver(packet, sender == null ? null : sender.pause);
     }
 
+    // ---- the S2C fast path (event loop) ----
+
+    /**
+     * Whether the S2C fast path may take this session's S2C frames now: open, not paused, no rate
+     * limit to charge (those take the packet path). Event loop only.
+     */
+    public boolean sendsFastPath() {
+        return !closing && rateLimit == null && !pause.paused();
+    }
+
+    /**
+     * Whether S2C frames from {@code sender} can be appended to this session as bytes (same event
+     * loop, no compression, open); on the sender's event loop.
+     */
+    public boolean takesS2cFramesFrom(ClientSession sender) {
+        return !closing && outbound.takesFramesFrom(sender.loop);
+    }
+
+    /**
+     * Queues the S2C frame whose body starts at {@code in.getByte(bodyIndex)}, with SRC set to
+     * {@code sender}'s vIP, pausing {@code sender} like {@link #deliver(Packet, ClientSession)}.
+     * Only after {@link #takesS2cFramesFrom} said yes, on the event loop.
+     */
+    public RouteResult deliverS2cFrame(ByteBuf in, int bodyIndex, int length, ClientSession sender) {
+        return outbound.deliverS2cFrame(in, bodyIndex, length, sender.vip.value(), sender.pause);
+    }
+
+    /** Counts an S2C frame of {@code size} wire bytes that the fast path took from this session. */
+    public void countFastPathIn(int size) {
+        bytesIn.lazySet(bytesIn.get() + size);
+        unpublishedBytesIn += size;
+        unpublishedFastPath++;
+        countIn();
+    }
+
     // ---- inbound (event loop) ----
 
     /** A decoded packet or an invalid frame from the codec. */
@@ -275,6 +321,10 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
             counters.addIn(unpublishedPacketsIn, unpublishedBytesIn);
             unpublishedPacketsIn = 0;
             unpublishedBytesIn = 0;
+        }
+        if (unpublishedFastPath != 0) {
+            counters.addFastPathS2c(unpublishedFastPath);
+            unpublishedFastPath = 0;
         }
     }
 

@@ -134,6 +134,10 @@ final class OutboundFlow implements ReadPause.Blocker {
         if (dropped.get()) {
             return RouteResult.OVERLOADED; // being dropped: its close may not have run on its event loop yet
         }
+        // The budget share is read before what is held: if this target's loop settles in between, the
+        // compare-and-set below fails instead of booking a reading that the settle has made stale
+        // (with senders on other loops that over-counted by up to what the flush had just drained).
+        long b = budgeted.get();
         long held = queued.addAndGet(size) + inNetty();
         if (held > settings.maxOutboundBytes() && (s2c || !backpressure)) {
             queued.addAndGet(-size);
@@ -148,7 +152,6 @@ final class OutboundFlow implements ReadPause.Blocker {
             queued.addAndGet(-size);
             return RouteResult.OVER_BUDGET;
         }
-        long b = budgeted.get();
         if (held - b >= BUDGET_STEP && budgeted.compareAndSet(b, held)) {
             budget.add(held - b);
         }
@@ -199,8 +202,8 @@ final class OutboundFlow implements ReadPause.Blocker {
      * drained under the low water mark. Event loop only (also any time it is cheap to call).
      */
     void settle() {
+        long b = budgeted.get(); // first, as in admit
         long held = held();
-        long b = budgeted.get();
         if ((held == 0 ? b != 0 : Math.abs(held - b) >= BUDGET_STEP) && budgeted.compareAndSet(b, held)) {
             budget.add(held - b);
         }

@@ -2,7 +2,9 @@ package io.dosp.server.internal.session;
 
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketCodec;
+import io.dosp.protocol.PacketType;
 import io.dosp.protocol.S2cPacket;
+import io.dosp.protocol.Vip;
 import io.dosp.server.DropReason;
 import io.dosp.server.internal.Counters;
 import io.dosp.server.internal.LogLimiter;
@@ -137,6 +139,51 @@ final class OutboundQueue {
         }
     }
 
+    /**
+     * Whether S2C frames can be appended as bytes ({@link #deliverS2cFrame}) by a sender on
+     * {@code senderLoop}: this loop, no compression. Event loop only.
+     */
+    boolean takesFramesFrom(EventLoop senderLoop) {
+        return coalesce && senderLoop == loop && channel.isActive();
+    }
+
+    /**
+     * The S2C fast path's delivery: copies the S2C frame whose body ({@code length} bytes, at least
+     * DST and SRC) starts at {@code in.getByte(bodyIndex)} into the batch, with SRC rewritten to
+     * {@code src}, after the same {@link OutboundFlow#admit} as {@link #deliver}; no packet object.
+     * Only when {@link #takesFramesFrom} the sender's loop; on this event loop.
+     */
+    RouteResult deliverS2cFrame(ByteBuf in, int bodyIndex, int length, int src, ReadPause sender) {
+        int size = PacketCodec.HEADER_BYTES + length;
+        RouteResult admitted = flow.admit(size, true, sender);
+        if (admitted != RouteResult.DELIVERED) {
+            return admitted;
+        }
+        try {
+            if (outBatch == null) {
+                outBatch = channel.alloc().ioBuffer(Math.max(BATCH_INITIAL_BYTES, size));
+            }
+            ByteBuf b = outBatch;
+            b.ensureWritable(size);
+            int w = b.writerIndex();
+            // The same bytes PacketCodec.writeFrame writes for an S2cPacket (S2cFastPathTest compares them).
+            b.setByte(w, PacketType.S2C.code());
+            b.setInt(w + 1, length);
+            b.setBytes(w + PacketCodec.HEADER_BYTES, in, bodyIndex, length);
+            b.setInt(w + PacketCodec.HEADER_BYTES + Vip.BYTES, src);
+            b.writerIndex(w + size);
+            if (b.readableBytes() >= BATCH_MAX_BYTES) {
+                writeBatch();
+            }
+        } catch (OutOfMemoryError e) {
+            logOutOfMemory(e);
+            flow.unqueue(size);
+            return RouteResult.NO_MEMORY;
+        }
+        written(size);
+        return RouteResult.DELIVERED;
+    }
+
     /** A packet not queued for lack of memory: the caller answers an S2C; anything else is only counted here. */
     private RouteResult outOfMemory(Packet packet) {
         if (!(packet instanceof S2cPacket)) {
@@ -203,14 +250,20 @@ final class OutboundQueue {
             } else {
                 writeBatch(); // keeps the order of frames
                 ChannelPromise promise = packet instanceof S2cPacket s ? writes.packet(s) : channel.voidPromise();
+                channel.write(packet, promise); // before unqueue: see writeBatch
                 flow.unqueue(size);
-                channel.write(packet, promise);
             }
         } catch (OutOfMemoryError e) {
             logOutOfMemory(e);
             flow.unqueue(size);
             return false;
         }
+        written(size);
+        return true;
+    }
+
+    /** Counts a frame handed to the batch or the channel and makes sure a flush follows. */
+    private void written(int size) {
         packetsOut.lazySet(packetsOut.get() + 1);
         bytesOut.lazySet(bytesOut.get() + size);
         unpublishedPacketsOut++;
@@ -220,7 +273,6 @@ final class OutboundQueue {
             flushPending = true;
             loop.execute(flushTask);
         }
-        return true;
     }
 
     private void flushNow() {
@@ -245,8 +297,9 @@ final class OutboundQueue {
             return;
         }
         outBatch = null;
-        flow.unqueue(b.readableBytes());
+        int size = b.readableBytes();
         if (!channel.isActive()) {
+            flow.unqueue(size);
             writes.unwritten(b, DropReason.QUEUED_AT_CLOSE);
             b.release();
             return;
@@ -256,11 +309,15 @@ final class OutboundQueue {
             promise = writes.batch(b);
         } catch (OutOfMemoryError e) {
             logOutOfMemory(e);
+            flow.unqueue(size);
             writes.unwritten(b, DropReason.OUT_OF_MEMORY); // untracked, a failure could not be answered: answer now
             b.release();
             return;
         }
+        // Written before it leaves the queued count: senders on other loops read queued + Netty's pending
+        // bytes, and in the other order they would see the batch nowhere for a moment and route on.
         channel.write(b, promise);
+        flow.unqueue(size);
     }
 
     private void logOutOfMemory(OutOfMemoryError e) {

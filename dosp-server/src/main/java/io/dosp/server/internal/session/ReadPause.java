@@ -1,8 +1,11 @@
 package io.dosp.server.internal.session;
 
+import io.dosp.codec.DospCodec;
+import io.dosp.codec.DospFrameDecoder;
 import io.dosp.server.internal.Counters;
 import io.dosp.server.internal.MemoryBudget;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.HashSet;
@@ -14,11 +17,12 @@ import java.util.Set;
  * first reason appears and resumes only when none is left, so a sender blocked by several slow
  * destinations (and perhaps its rate limit) resumes when the last of them clears.
  *
- * <p>Pausing stops reading from the socket, not what was already read: the rest of the current
- * read batch is still routed. That overshoot is bounded per sender by what one read hands the
- * decoder (Netty's adaptive receive buffer, at most 64 KiB) plus a frame the decoder had already
- * begun (at most the maximum frame size): Netty's read loop checks auto-read after each buffer,
- * and the decoder only fires the frames that buffer completes.
+ * <p>Pausing stops reading from the socket and stops decoding what was already read: the frame
+ * that made the destination cross its high water mark is the last one routed, and the rest of the
+ * read waits in the decoder ({@code DospFrameDecoder.holdWhilePaused}; at most one read, Netty's
+ * adaptive receive buffer of at most 64 KiB, plus a frame begun before it). On resume a task
+ * decodes what waited before the next read. A destination is therefore held to its high water mark
+ * plus one frame per sender, however many reads Netty's loop would still have made.
  *
  * <p>Threading: the reasons change on the session's event loop only; {@link #destinationDrained}
  * and {@link #budgetRelieved} may be called from any thread and move to that loop.
@@ -128,6 +132,18 @@ final class ReadPause implements MemoryBudget.Waiter {
         }
     }
 
+    private void resumeDecoding() {
+        ChannelHandlerContext ctx = channel.pipeline().context(DospCodec.class);
+        if (closed || reasons != 0 || ctx == null || !channel.isActive()) {
+            return;
+        }
+        try {
+            DospFrameDecoder.resumeDecoding(ctx);
+        } catch (Exception e) {
+            channel.pipeline().fireExceptionCaught(e);
+        }
+    }
+
     private void set(int next) {
         if (closed) {
             return;
@@ -139,6 +155,11 @@ final class ReadPause implements MemoryBudget.Waiter {
                 idle.resetReadTimeout(); // its packets were waiting unread, not missing
             }
             channel.config().setAutoRead(next == 0);
+            if (next == 0) {
+                // The frames read before the pause wait undecoded (DospFrameDecoder.holdWhilePaused): decode
+                // them in a task of their own, not inside whatever resumed us (another session's flush).
+                loop.execute(this::resumeDecoding);
+            }
         }
         boolean wasFlow = (before & FLOW) != 0;
         boolean isFlow = (next & FLOW) != 0;

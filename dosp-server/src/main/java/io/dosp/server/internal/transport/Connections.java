@@ -1,5 +1,6 @@
 package io.dosp.server.internal.transport;
 
+import io.dosp.codec.DospCodec;
 import io.dosp.protocol.Handshake;
 import io.dosp.protocol.Packets;
 import io.dosp.protocol.ServerExitReason;
@@ -70,6 +71,11 @@ public final class Connections {
         }
         ClientSession s = new ClientSession(channel, vip.get(), settings, counters, handler, budget, undelivered);
         vips.bind(vip.get(), s);
+        DospCodec codec = channel.pipeline().get(DospCodec.class);
+        if (codec != null) {
+            codec.decoder().holdWhilePaused(true); // a paused sender routes nothing more (ReadPause resumes decoding)
+            codec.decoder().interceptor(handler.frameInterceptor(s));
+        }
         s.deliver(Packets.aip(vip.get()));
         s.deliver(Packets.hsk(Handshake.standard(settings.compression())));
         LOG.info("Client connected: vip={} remote={}", vip.get(), channel.remoteAddress());
