@@ -32,4 +32,9 @@ public final class DospCodec extends CombinedChannelDuplexHandler<DospFrameDecod
     public Compression compression() {
         return compression;
     }
+
+    /** The decoder half (e.g. to set its {@link PartialFrameListener}). */
+    public DospFrameDecoder decoder() {
+        return inboundHandler();
+    }
 }

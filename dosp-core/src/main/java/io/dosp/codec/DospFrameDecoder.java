@@ -30,6 +30,11 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
     private final Compression compression;
     private Zlib zlib;
     private boolean discarding;
+    private PartialFrameListener partialListener;
+    /** Frames completed (or refused) so far, and at the last report to the listener. */
+    private long completed;
+    private long completedAtReport;
+    private int partialReported;
 
     /** A decoder with a body limit of {@code maxFrameSize} bytes and the given compression state. */
     public DospFrameDecoder(int maxFrameSize, Compression compression) {
@@ -45,9 +50,29 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
         return maxFrameSize;
     }
 
+    /** Tells {@code listener} (null: nobody) what is held for an unfinished frame after each read. */
+    public void partialFrameListener(PartialFrameListener listener) {
+        this.partialListener = listener;
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         decode(in, out);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        super.channelRead(ctx, msg);
+        if (partialListener != null) {
+            ByteBuf held = internalBuffer();
+            int bytes = held.isReadable() && !discarding ? held.capacity() : 0;
+            boolean newFrame = bytes > 0 && (partialReported == 0 || completed != completedAtReport);
+            completedAtReport = completed;
+            if (bytes != partialReported || newFrame) {
+                partialReported = bytes;
+                partialListener.buffered(bytes, newFrame);
+            }
+        }
     }
 
     /**
@@ -87,6 +112,7 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
             out.add(new InvalidFrame(type, e));
         } finally {
             in.readerIndex(start + PacketCodec.HEADER_BYTES + len);
+            completed++;
         }
     }
 

@@ -148,6 +148,11 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         return ++authFailures;
     }
 
+    /** Failed AUTH attempts on this connection so far. Event loop only. */
+    public int authFailures() {
+        return authFailures;
+    }
+
     /** Forgets failed AUTH attempts after a successful one. Event loop only. */
     public void authSucceeded() {
         authFailures = 0;
@@ -300,6 +305,16 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
             LOG.error("Out of memory handling a packet from {} ({}); carrying on ({} more since the last line): {}", vip,
                     remote, OOM_LOG.heldBack(), e.toString());
         }
+    }
+
+    /** Whether the server holds reading from this connection back now (flow control, rate limit). Event loop only. */
+    boolean readPaused() {
+        return pause.paused();
+    }
+
+    /** Why reading is held back (for the guards and tests of this package). Event loop only. */
+    ReadPause readPause() {
+        return pause;
     }
 
     /** The idle timeout passed without a read. */
