@@ -72,8 +72,9 @@ public final class Limits {
      */
     public static final int DEFAULT_MAX_AUTH_FAILURES_PER_ADDRESS = 10;
     /**
-     * The wait after an address's first failed AUTH before its next attempt is checked: 1 s,
-     * doubling with each further failure; attempts during the wait are refused unchecked.
+     * The wait after an address's third failed AUTH before its next attempt is checked: 1 s,
+     * doubling with each further failure (the first two failures cost no wait: a typo is not
+     * punished); attempts during the wait are refused unchecked.
      */
     public static final Duration DEFAULT_AUTH_BACKOFF = Duration.ofSeconds(1);
     /** How long AUTH from an address is refused unchecked once it used up its failures: 15 minutes. */
@@ -256,8 +257,9 @@ public final class Limits {
     }
 
     /**
-     * The wait after an address's first failed AUTH before its next attempt is checked, doubled
-     * with every further failure (at most {@link #authBan()}); {@link Duration#ZERO}: no wait.
+     * The wait after an address's third failed AUTH before its next attempt is checked, doubled
+     * with every further failure (at most {@link #authBan()}); the first two failures cost no wait;
+     * {@link Duration#ZERO}: no wait at all.
      */
     public Duration authBackoff() {
         return authBackoff;
@@ -443,7 +445,7 @@ public final class Limits {
             return this;
         }
 
-        /** The wait after an address's first failed AUTH, doubling per failure ({@link Duration#ZERO}: none). */
+        /** The wait after an address's third failed AUTH, doubling per further failure ({@link Duration#ZERO}: none). */
         public Builder authBackoff(Duration backoff) {
             this.authBackoff = backoff;
             return this;

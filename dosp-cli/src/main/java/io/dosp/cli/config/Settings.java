@@ -264,8 +264,8 @@ public final class Settings {
                     Limits.DEFAULT_AUTH_BACKOFF)
             .flag("--auth-backoff", "DURATION").section(ACCESS)
             .sets(limits("authBackoff", Limits.Builder::authBackoff))
-            .help("Wait after an address's first failed AUTH before its next attempt is checked, doubled per further"
-                    + " failure; attempts in the wait are refused unchecked. 0: no wait."));
+            .help("Wait after an address's third failed AUTH (the first two cost nothing) before its next attempt is"
+                    + " checked, doubled per further failure; attempts in the wait are refused unchecked. 0: no wait."));
     /** AUTH ban. */
     public static final Setting<Duration> AUTH_BAN = add(Setting.builder("auth_ban", ValueTypes.duration(false),
                     Limits.DEFAULT_AUTH_BAN)

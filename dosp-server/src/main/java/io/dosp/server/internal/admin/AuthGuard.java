@@ -9,9 +9,10 @@ import java.util.function.LongSupplier;
 
 /**
  * Failed AUTH attempts per remote address ({@code AddressKey}: IPv6 by /64), across all its
- * connections, so that reconnecting does not start afresh. After the k-th failure the address
- * waits {@code backoff * 2^(k-1)} (at most the ban) before its next attempt is checked; after
- * {@code allowance} failures its AUTH is refused for {@code ban}. Attempts in a wait or a ban are
+ * connections, so that reconnecting does not start afresh. The first {@value #FREE_FAILURES}
+ * failures cost nothing (a typo is not punished); after the k-th failure, k > {@value #FREE_FAILURES},
+ * the address waits {@code backoff * 2^(k-3)} (at most the ban) before its next attempt is checked;
+ * after {@code allowance} failures its AUTH is refused for {@code ban}. Attempts in a wait or a ban are
  * refused without comparing the token. A success forgets the address's failures; so does a
  * quiet period as long as the ban.
  *
@@ -22,6 +23,8 @@ import java.util.function.LongSupplier;
  */
 final class AuthGuard {
     static final int MAX_TRACKED = 65_536;
+    /** Failures after which no wait is imposed yet. */
+    static final int FREE_FAILURES = 2;
 
     /** What happened to one attempt. */
     enum Outcome {
@@ -114,12 +117,12 @@ final class AuthGuard {
         }
     }
 
-    /** The wait after the {@code failures}-th failure: backoff doubled per failure after the first, at most the ban. */
+    /** The wait after the {@code failures}-th failure: none for the free ones, then backoff doubled per failure, at most the ban. */
     long backoff(int failures) {
-        if (backoffNanos == 0) {
+        if (backoffNanos == 0 || failures <= FREE_FAILURES) {
             return 0;
         }
-        int shift = Math.min(failures - 1, 40);
+        int shift = Math.min(failures - FREE_FAILURES - 1, 40);
         long wait = backoffNanos << shift;
         return wait <= 0 || wait > banNanos || (wait >> shift) != backoffNanos ? banNanos : wait;
     }

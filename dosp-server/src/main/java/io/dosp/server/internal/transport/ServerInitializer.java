@@ -35,8 +35,11 @@ public final class ServerInitializer extends ChannelInitializer<Channel> {
             engine.setUseClientMode(false);
             ch.pipeline().addLast("tls", new SslHandler(engine));
         }
-        ch.pipeline().addLast("codec", DospCodec.forServer(config.limits().maxFrameSize(), config.compression(),
-                config.compressionLevel()));
+        DospCodec codec = DospCodec.forServer(config.limits().maxFrameSize(), config.compression(), config.compressionLevel());
+        // Drop consumed bytes from the decoder's buffer after every read, not every 16th: otherwise a fast
+        // sender's buffer grows to ~16 reads (1 MiB) within one read loop, all of it counted as held.
+        codec.decoder().setDiscardAfterReads(1);
+        ch.pipeline().addLast("codec", codec);
         if (!config.limits().idleTimeout().isZero()) {
             ch.pipeline().addLast("idle", new IdleStateHandler(config.limits().idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         }

@@ -33,21 +33,25 @@ class AuthGuardTest {
 
     @Test
     void failuresBackOffDoublingThenBanAndNothingIsCheckedMeanwhile() throws Exception {
-        AuthGuard g = guard(4, Duration.ofSeconds(1), Duration.ofMinutes(10));
+        AuthGuard g = guard(6, Duration.ofSeconds(1), Duration.ofMinutes(10));
         InetAddress a = ip("203.0.113.7");
+        assertThat(attempt(g, a, false).outcome()).isEqualTo(Outcome.REFUSED);
+        assertThat(attempt(g, a, false).outcome()).as("the first two failures cost no wait").isEqualTo(Outcome.REFUSED);
         assertThat(attempt(g, a, false).outcome()).isEqualTo(Outcome.REFUSED);
         for (long wait : new long[] {1, 2, 4}) {
             AuthGuard.Verdict v = attempt(g, a, true); // even the right token is not looked at during the wait
             assertThat(v.outcome()).isEqualTo(Outcome.THROTTLED);
             assertThat(v.waitNanos()).isEqualTo(wait * SECOND);
-            clock.addAndGet(wait * SECOND);
+            clock.addAndGet(wait * SECOND - 1);
+            assertThat(attempt(g, a, true).outcome()).isEqualTo(Outcome.THROTTLED);
+            clock.addAndGet(1);
             assertThat(attempt(g, a, false).outcome()).isEqualTo(wait == 4 ? Outcome.REFUSED_NOW_BANNED : Outcome.REFUSED);
         }
-        assertThat(checks.get()).isEqualTo(4);
+        assertThat(checks.get()).isEqualTo(6);
         for (int i = 0; i < 1_000; i++) {
             assertThat(attempt(g, a, true).outcome()).isEqualTo(Outcome.THROTTLED);
         }
-        assertThat(checks.get()).as("a banned address gets no more guesses").isEqualTo(4);
+        assertThat(checks.get()).as("a banned address gets no more guesses").isEqualTo(6);
         clock.addAndGet(Duration.ofMinutes(10).toNanos());
         assertThat(attempt(g, a, true).outcome()).as("after the ban, a fresh allowance").isEqualTo(Outcome.ACCEPTED);
     }
@@ -97,10 +101,12 @@ class AuthGuardTest {
     @Test
     void backoffIsCappedAtTheBan() {
         AuthGuard g = guard(100, Duration.ofSeconds(1), Duration.ofMinutes(15));
-        assertThat(g.backoff(1)).isEqualTo(SECOND);
-        assertThat(g.backoff(2)).isEqualTo(2 * SECOND);
-        assertThat(g.backoff(10)).isEqualTo(512 * SECOND);
-        assertThat(g.backoff(11)).isEqualTo(Duration.ofMinutes(15).toNanos());
+        assertThat(g.backoff(1)).isZero();
+        assertThat(g.backoff(2)).isZero();
+        assertThat(g.backoff(3)).isEqualTo(SECOND);
+        assertThat(g.backoff(4)).isEqualTo(2 * SECOND);
+        assertThat(g.backoff(12)).isEqualTo(512 * SECOND);
+        assertThat(g.backoff(13)).isEqualTo(Duration.ofMinutes(15).toNanos());
         assertThat(g.backoff(99)).isEqualTo(Duration.ofMinutes(15).toNanos());
     }
 
