@@ -163,8 +163,12 @@ public final class InboundGuard implements PartialFrameListener {
         counters.drop(drop);
         LogLimiter limiter = CLOSE_LOG.get(drop);
         if (limiter.allow()) {
-            LOG.info("Closing {}: {} ({} more closed for this reason since the last line)", session, why,
-                    limiter.heldBack());
+            String line = "Closing {}: {} ({} more closed for this reason since the last line)";
+            if (drop == DropReason.FRAME_MEMORY) {
+                LOG.warn(line, session, why, limiter.heldBack()); // the server is short of memory: the operator should know
+            } else {
+                LOG.info(line, session, why, limiter.heldBack());
+            }
         }
         session.disconnect(exit);
     }
