@@ -19,7 +19,7 @@ public enum DropReason {
     MEMORY_BUDGET,
     /** A frame that could not be allocated (OutOfMemoryError); an S2C's sender got ERR S2CF. */
     OUT_OF_MEMORY,
-    /** A client sent nothing within the idle timeout. */
+    /** A client sent no complete frame within the idle timeout. */
     IDLE_TIMEOUT,
     /** A frame header announced more than the maximum frame size (EXIT {@code Packet too large}). */
     FRAME_TOO_LARGE,

@@ -23,7 +23,10 @@ public final class Limits {
     public static final int DEFAULT_MAX_FRAME_SIZE = DospFrameDecoder.DEFAULT_MAX_FRAME_SIZE;
     /** Connection limit (further connections get EXIT {@code Server full}); the template may allow fewer. */
     public static final int DEFAULT_MAX_CLIENTS = 100_000;
-    /** A client that sends nothing for this long gets EXIT {@code Idle timeout}; PING keeps it alive. */
+    /**
+     * A client that sends no complete frame for this long gets EXIT {@code Idle timeout}; PING keeps it
+     * alive, bytes trickling into an unfinished frame do not.
+     */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
     /** Pending outbound bytes at which a client stops being writable. */
     public static final int DEFAULT_OUTBOUND_HIGH_WATER_MARK = 1 << 20;

@@ -72,7 +72,8 @@ public final class Settings {
                     Limits.DEFAULT_IDLE_TIMEOUT)
             .alias("idle_timeout").reference().flag("--idle-timeout", "DURATION").section(LIMITS)
             .sets(limits("idleTimeout", Limits.Builder::idleTimeout))
-            .help("Close a client that sends nothing for this long (PING keeps it alive); 0 or null turns it off."));
+            .help("Close a client that sends no complete packet for this long (PING keeps it alive; bytes trickling"
+                    + " into a frame do not); 0 or null turns it off."));
     /** Frame size limit. */
     public static final Setting<Integer> MAX_PACKET_SIZE = add(Setting.builder("max_packet_size", ValueTypes.size(1024, MAX_INT),
                     Limits.DEFAULT_MAX_FRAME_SIZE)
