@@ -16,7 +16,9 @@ import java.util.List;
  * <p>LENGTH is checked against the maximum from the five header bytes, before any body byte is
  * buffered, so a peer can never make it hold more than {@code 5 + maxFrameSize} bytes of a frame;
  * compressed bodies inflate to at most {@code maxFrameSize} bytes. Bad input never throws: it
- * becomes an {@link InvalidFrame} message (see there for what is fatal).
+ * becomes an {@link InvalidFrame} message (see there for what is fatal). A
+ * {@link PartialFrameListener} is told after each read what is held for a frame not yet complete
+ * (for a memory budget or a deadline on whole frames).
  *
  * <p>One instance per channel, used on its event loop.
  */
