@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dosp.server.DospServer;
 import io.dosp.server.ServerConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +26,9 @@ class LoadGeneratorIT {
 
     @BeforeAll
     static void start() {
+        // All load from one address, idle clients never send: no per-address limit, no first-packet deadline.
         server = DospServer.start(ServerConfig.builder().host("127.0.0.1").port(0).template("10.7.x.x")
+                .limits(l -> l.maxConnectionsPerAddress(0).firstPacketTimeout(Duration.ZERO))
                 .access(a -> a.adminToken(TOKEN).adminTokenFile(tmp.resolve("token"))).build());
     }
 

@@ -33,7 +33,7 @@ public final class DospCodec extends CombinedChannelDuplexHandler<DospFrameDecod
         return compression;
     }
 
-    /** The decoding half (for installing a {@link DospFrameDecoder.FrameInterceptor}). */
+    /** The decoding half (to set its {@link DospFrameDecoder.FrameInterceptor} or {@link PartialFrameListener}). */
     public DospFrameDecoder decoder() {
         return inboundHandler();
     }

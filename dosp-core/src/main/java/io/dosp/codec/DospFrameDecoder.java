@@ -18,7 +18,9 @@ import java.util.List;
  * <p>LENGTH is checked against the maximum from the five header bytes, before any body byte is
  * buffered, so a peer can never make it hold more than {@code 5 + maxFrameSize} bytes of a frame;
  * compressed bodies inflate to at most {@code maxFrameSize} bytes. Bad input never throws: it
- * becomes an {@link InvalidFrame} message (see there for what is fatal).
+ * becomes an {@link InvalidFrame} message (see there for what is fatal). A
+ * {@link PartialFrameListener} is told after each read what is held for a frame not yet complete
+ * (for a memory budget or a deadline on whole frames).
  *
  * <p>One instance per channel, used on its event loop.
  */
@@ -33,7 +35,7 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
     private Zlib zlib;
     private boolean discarding;
     private FrameInterceptor interceptor;
-    private boolean holdWhilePaused;
+    private boolean held;
 
     /**
      * Sees each complete frame before it is decoded and may take it as bytes (the server's S2C
@@ -49,6 +51,11 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
          */
         boolean intercept(ByteBuf in, int type, int bodyIndex, int length);
     }
+    private PartialFrameListener partialListener;
+    /** Frames completed (or refused) so far, and at the last report to the listener. */
+    private long completed;
+    private long completedAtReport;
+    private int partialReported;
 
     /** A decoder with a body limit of {@code maxFrameSize} bytes and the given compression state. */
     public DospFrameDecoder(int maxFrameSize, Compression compression) {
@@ -68,18 +75,24 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
     }
 
     /**
-     * With {@code true}, frames are not decoded while the channel's auto-read is off: what was read
-     * but not decoded yet waits in the decoder (at most one read), so a connection paused for flow
-     * control routes nothing more until it is resumed. Whoever turns auto-read back on must then
-     * call {@link #resumeDecoding}, because no read may come to decode what waits. Event loop only.
+     * Holds ({@code true}) or releases decoding: while held, nothing is decoded and no further read
+     * is asked for, so what was read waits here (at most a read and a frame begun before it). For
+     * flow control: whoever holds a channel also turns its auto-read off, and on release must call
+     * {@link #resumeDecoding} before turning auto-read back on, because no read may come to decode
+     * what waits. Event loop only.
      */
-    public void holdWhilePaused(boolean hold) {
-        this.holdWhilePaused = hold;
+    public void hold(boolean hold) {
+        this.held = hold;
+    }
+
+    /** Whether decoding is held ({@link #hold}). */
+    public boolean held() {
+        return held;
     }
 
     /**
-     * Decodes (and passes on) the frames that waited while the channel was paused, as if they had
-     * just been read. {@code ctx} is the context of the handler this decoder is part of (the
+     * Decodes (and passes on) the frames that waited while decoding was held, as if they had just
+     * been read. {@code ctx} is the context of the handler this decoder is part of (the
      * {@link DospCodec}'s, or its own). Event loop only.
      */
     public static void resumeDecoding(ChannelHandlerContext ctx) throws Exception {
@@ -94,12 +107,45 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
         return maxFrameSize;
     }
 
+    /** Tells {@code listener} (null: nobody) what is held for an unfinished frame after each read. */
+    public void partialFrameListener(PartialFrameListener listener) {
+        this.partialListener = listener;
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        if (holdWhilePaused && !ctx.channel().config().isAutoRead()) {
+        if (held) {
             return; // resumeDecoding decodes it
         }
         decode(in, out);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        super.channelRead(ctx, msg);
+        if (partialListener != null) {
+            ByteBuf held = internalBuffer();
+            int bytes = held.isReadable() && !discarding ? held.capacity() : 0;
+            boolean newFrame = bytes > 0 && (partialReported == 0 || completed != completedAtReport);
+            completedAtReport = completed;
+            if (bytes != partialReported || newFrame) {
+                partialReported = bytes;
+                partialListener.buffered(bytes, newFrame);
+            }
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (held) {
+            // ByteToMessageDecoder asks for another read when a read gave no message with auto-read off (it
+            // takes that for a frame still incomplete). A held channel must not read, or the hold would not
+            // bound anything: what waits here would grow by a read each time.
+            discardSomeReadBytes();
+            ctx.fireChannelReadComplete();
+            return;
+        }
+        super.channelReadComplete(ctx);
     }
 
     /**
@@ -130,6 +176,7 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
         FrameInterceptor i = interceptor;
         if (i != null && !compression.enabled() && i.intercept(in, type, start + PacketCodec.HEADER_BYTES, len)) {
             in.readerIndex(start + PacketCodec.HEADER_BYTES + len);
+            completed++;
             return;
         }
         in.skipBytes(PacketCodec.HEADER_BYTES);
@@ -144,6 +191,7 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
             out.add(new InvalidFrame(type, e));
         } finally {
             in.readerIndex(start + PacketCodec.HEADER_BYTES + len);
+            completed++;
         }
     }
 

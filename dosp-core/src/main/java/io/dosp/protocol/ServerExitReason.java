@@ -46,6 +46,14 @@ public enum ServerExitReason {
     PEER_SELF("Peer link to itself refused", false),
     /** A federation peer failed the mesh-key proof. */
     PEER_AUTH_FAILED("Peer authentication failed", false),
+    /** The client's address (an IPv6 /64) already had the most connections the server allows one address. */
+    ADDRESS_LIMIT("Too many connections from your address", true),
+    /** The client sent no complete packet within the server's first-packet timeout after connecting. */
+    FIRST_PACKET_TIMEOUT("Timed out waiting for the first packet", true),
+    /** A frame the client began was not complete within the server's frame timeout. */
+    FRAME_TIMEOUT("Timed out waiting for the rest of a frame", true),
+    /** The server's memory for unfinished frames was spent when the client's frame needed more. */
+    FRAME_MEMORY("Server busy: no memory for the frame being received", true),
     /** Any other text. */
     OTHER(null, true);
 

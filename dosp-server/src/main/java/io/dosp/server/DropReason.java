@@ -19,7 +19,7 @@ public enum DropReason {
     MEMORY_BUDGET,
     /** A frame that could not be allocated (OutOfMemoryError); an S2C's sender got ERR S2CF. */
     OUT_OF_MEMORY,
-    /** A client sent nothing within the idle timeout. */
+    /** A client sent no complete frame within the idle timeout. */
     IDLE_TIMEOUT,
     /** A frame header announced more than the maximum frame size (EXIT {@code Packet too large}). */
     FRAME_TOO_LARGE,
@@ -34,5 +34,18 @@ public enum DropReason {
     /** A connection closed after too many failed AUTH attempts. */
     AUTH_FAILURES,
     /** An FN call refused because every function thread and queue slot was busy. */
-    FUNCTION_REJECTED
+    FUNCTION_REJECTED,
+    /** A connection refused because its address already held {@code maxConnectionsPerAddress} connections. */
+    ADDRESS_LIMIT,
+    /** A connection closed because it sent no complete packet within {@code firstPacketTimeout} of connecting. */
+    FIRST_PACKET_TIMEOUT,
+    /** A connection closed because a frame it began was not complete within {@code frameTimeout}. */
+    FRAME_TIMEOUT,
+    /** A connection closed because its unfinished frame needed more of the memory for unfinished frames than was left. */
+    FRAME_MEMORY,
+    /**
+     * An AUTH attempt refused without checking its token: its address was waiting out its backoff or
+     * had used up {@code maxAuthFailuresPerAddress}. One per attempt.
+     */
+    AUTH_THROTTLED
 }

@@ -11,7 +11,8 @@ import java.time.Duration;
 /**
  * What one client (and the accept loop) may use of a server: frame size, connection count, idle
  * time, outbound buffering and what happens to slow consumers, the memory budget across all
- * clients, rate limits and AUTH attempts. Part of {@link ServerConfig}
+ * clients, rate limits and AUTH attempts; and at the door: connections per address, the deadlines
+ * for a first packet and for a whole frame, and AUTH failures per address. Part of {@link ServerConfig}
  * ({@link ServerConfig#limits()}); validated in {@link Builder#build()}, errors naming the field as
  * {@code limits.<name>}.
  *
@@ -22,7 +23,10 @@ public final class Limits {
     public static final int DEFAULT_MAX_FRAME_SIZE = DospFrameDecoder.DEFAULT_MAX_FRAME_SIZE;
     /** Connection limit (further connections get EXIT {@code Server full}); the template may allow fewer. */
     public static final int DEFAULT_MAX_CLIENTS = 100_000;
-    /** A client that sends nothing for this long gets EXIT {@code Idle timeout}; PING keeps it alive. */
+    /**
+     * A client that sends no complete frame for this long gets EXIT {@code Idle timeout}; PING keeps it
+     * alive, bytes trickling into an unfinished frame do not.
+     */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
     /** Pending outbound bytes at which a client stops being writable. */
     public static final int DEFAULT_OUTBOUND_HIGH_WATER_MARK = 1 << 20;
@@ -47,6 +51,40 @@ public final class Limits {
     /** New connections accepted per second (burst of one second); more are refused with EXIT. */
     public static final int DEFAULT_MAX_ACCEPT_RATE = 20_000;
 
+    // ---- at the door: per-address limits, deadlines, unfinished frames, AUTH throttling ----
+
+    /**
+     * Connections one remote address (an IPv6 /64) may hold at once: 16, so that one address can
+     * never fill the default template's 253 vIPs. Raise it (or 0: no limit) behind a NAT or a load
+     * balancer, where many clients share one address.
+     */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 16;
+    /**
+     * How long a new connection may take to send its first complete packet (reference clients send
+     * CLIENT_INFO at once): 10 s; then EXIT {@code Timed out waiting for the first packet}.
+     */
+    public static final Duration DEFAULT_FIRST_PACKET_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How long a frame may take to arrive whole, from its first byte: 30 s (a 1 MiB frame needs at
+     * least ~35 KB/s); then EXIT {@code Timed out waiting for the rest of a frame}.
+     */
+    public static final Duration DEFAULT_FRAME_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Failed AUTH attempts one address (an IPv6 /64) may make, across all its connections, before
+     * AUTH from it is refused unchecked for {@link #DEFAULT_AUTH_BAN}: 10.
+     */
+    public static final int DEFAULT_MAX_AUTH_FAILURES_PER_ADDRESS = 10;
+    /**
+     * The wait after an address's third failed AUTH before its next attempt is checked: 1 s,
+     * doubling with each further failure (the first two failures cost no wait: a typo is not
+     * punished); attempts during the wait are refused unchecked.
+     */
+    public static final Duration DEFAULT_AUTH_BACKOFF = Duration.ofSeconds(1);
+    /** How long AUTH from an address is refused unchecked once it used up its failures: 15 minutes. */
+    public static final Duration DEFAULT_AUTH_BAN = Duration.ofMinutes(15);
+    /** Unfinished frames may hold together at most this share of the memory budget (1/4). */
+    public static final int PARTIAL_FRAME_SHARE_DIVISOR = 4;
+
     private final int maxFrameSize;
     private final int maxClients;
     private final Duration idleTimeout;
@@ -60,6 +98,12 @@ public final class Limits {
     private final long byteRateLimit;
     private final int maxAuthFailures;
     private final int maxAcceptRate;
+    private final int maxConnectionsPerAddress;
+    private final Duration firstPacketTimeout;
+    private final Duration frameTimeout;
+    private final int maxAuthFailuresPerAddress;
+    private final Duration authBackoff;
+    private final Duration authBan;
 
     private Limits(Builder b) {
         maxFrameSize = b.maxFrameSize;
@@ -75,6 +119,12 @@ public final class Limits {
         byteRateLimit = b.byteRateLimit;
         maxAuthFailures = b.maxAuthFailures;
         maxAcceptRate = b.maxAcceptRate;
+        maxConnectionsPerAddress = b.maxConnectionsPerAddress;
+        firstPacketTimeout = b.firstPacketTimeout;
+        frameTimeout = b.frameTimeout;
+        maxAuthFailuresPerAddress = b.maxAuthFailuresPerAddress;
+        authBackoff = b.authBackoff;
+        authBan = b.authBan;
     }
 
     /** A builder with every default. */
@@ -176,6 +226,71 @@ public final class Limits {
         return maxAcceptRate;
     }
 
+    /**
+     * Connections one remote address may hold at once (IPv6: one /64); 0 = no limit. More get EXIT
+     * {@code Too many connections from your address}. In-process (local transport) clients are not counted.
+     */
+    public int maxConnectionsPerAddress() {
+        return maxConnectionsPerAddress;
+    }
+
+    /**
+     * How long after connecting a client may take to send its first complete, valid packet;
+     * {@link Duration#ZERO} disables the deadline.
+     */
+    public Duration firstPacketTimeout() {
+        return firstPacketTimeout;
+    }
+
+    /**
+     * How long a frame may take from its first byte to its last; {@link Duration#ZERO} disables the
+     * deadline. Time during which the server itself does not read from the client (flow control, rate
+     * limits) does not count.
+     */
+    public Duration frameTimeout() {
+        return frameTimeout;
+    }
+
+    /**
+     * Failed AUTH attempts one address (IPv6: one /64) may make across all its connections before
+     * AUTH from it is refused unchecked for {@link #authBan()}; 0 = no per-address limit (and no backoff).
+     */
+    public int maxAuthFailuresPerAddress() {
+        return maxAuthFailuresPerAddress;
+    }
+
+    /**
+     * The wait after an address's third failed AUTH before its next attempt is checked, doubled
+     * with every further failure (at most {@link #authBan()}); the first two failures cost no wait;
+     * {@link Duration#ZERO}: no wait at all.
+     */
+    public Duration authBackoff() {
+        return authBackoff;
+    }
+
+    /** How long AUTH from an address that used up its failures is refused without checking the token. */
+    public Duration authBan() {
+        return authBan;
+    }
+
+    /**
+     * The most the frame decoders of all connections together may hold for unfinished frames: a
+     * quarter of {@link #memoryBudget()}, but at least two buffers of the largest frame (and at most
+     * the whole budget). A frame that needs more gets EXIT {@code Server busy: no memory for the frame
+     * being received}.
+     */
+    public long partialFrameMemory() {
+        long budget = memoryBudget();
+        return Math.min(budget, Math.max(budget / PARTIAL_FRAME_SHARE_DIVISOR, 2 * frameBufferCapacity(maxFrameSize)));
+    }
+
+    /** The buffer a decoder allocates for a whole frame of {@code bodyLength}: the header and body rounded up to a power of two. */
+    static long frameBufferCapacity(int bodyLength) {
+        long whole = 5L + bodyLength;
+        long pow = Long.highestOneBit(whole);
+        return pow == whole ? whole : pow << 1;
+    }
+
     /** A builder preset with these limits. */
     public Builder toBuilder() {
         return new Builder()
@@ -190,7 +305,13 @@ public final class Limits {
                 .packetRateLimit(packetRateLimit)
                 .byteRateLimit(byteRateLimit)
                 .maxAuthFailures(maxAuthFailures)
-                .maxAcceptRate(maxAcceptRate);
+                .maxAcceptRate(maxAcceptRate)
+                .maxConnectionsPerAddress(maxConnectionsPerAddress)
+                .firstPacketTimeout(firstPacketTimeout)
+                .frameTimeout(frameTimeout)
+                .maxAuthFailuresPerAddress(maxAuthFailuresPerAddress)
+                .authBackoff(authBackoff)
+                .authBan(authBan);
     }
 
     /** Builds {@link Limits}; not thread-safe. */
@@ -208,6 +329,12 @@ public final class Limits {
         private long byteRateLimit = DEFAULT_BYTE_RATE_LIMIT;
         private int maxAuthFailures = DEFAULT_MAX_AUTH_FAILURES;
         private int maxAcceptRate = DEFAULT_MAX_ACCEPT_RATE;
+        private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+        private Duration firstPacketTimeout = DEFAULT_FIRST_PACKET_TIMEOUT;
+        private Duration frameTimeout = DEFAULT_FRAME_TIMEOUT;
+        private int maxAuthFailuresPerAddress = DEFAULT_MAX_AUTH_FAILURES_PER_ADDRESS;
+        private Duration authBackoff = DEFAULT_AUTH_BACKOFF;
+        private Duration authBan = DEFAULT_AUTH_BAN;
 
         private Builder() {
         }
@@ -297,6 +424,42 @@ public final class Limits {
             return this;
         }
 
+        /** Connections one remote address (IPv6: one /64) may hold at once (0 = no limit). */
+        public Builder maxConnectionsPerAddress(int n) {
+            this.maxConnectionsPerAddress = n;
+            return this;
+        }
+
+        /** How long a new connection may take to send its first complete packet ({@link Duration#ZERO}: no deadline). */
+        public Builder firstPacketTimeout(Duration timeout) {
+            this.firstPacketTimeout = timeout;
+            return this;
+        }
+
+        /** How long a frame may take from its first byte to its last ({@link Duration#ZERO}: no deadline). */
+        public Builder frameTimeout(Duration timeout) {
+            this.frameTimeout = timeout;
+            return this;
+        }
+
+        /** Failed AUTH attempts per address, across connections, before its AUTH is refused unchecked (0 = no limit). */
+        public Builder maxAuthFailuresPerAddress(int n) {
+            this.maxAuthFailuresPerAddress = n;
+            return this;
+        }
+
+        /** The wait after an address's third failed AUTH, doubling per further failure ({@link Duration#ZERO}: none). */
+        public Builder authBackoff(Duration backoff) {
+            this.authBackoff = backoff;
+            return this;
+        }
+
+        /** How long AUTH from an address that used up its failures is refused unchecked (positive). */
+        public Builder authBan(Duration ban) {
+            this.authBan = ban;
+            return this;
+        }
+
         /**
          * Validates and builds.
          *
@@ -320,6 +483,15 @@ public final class Limits {
                     "must be at least one maximum frame (" + (maxFrameSize + 5L) + " bytes/s) or 0");
             require(maxAuthFailures >= 1, "limits.maxAuthFailures", "must be at least 1");
             require(maxAcceptRate >= 0, "limits.maxAcceptRate", "must be 0 (unlimited) or positive");
+            require(maxConnectionsPerAddress >= 0, "limits.maxConnectionsPerAddress",
+                    "must be 0 (no limit) or positive, got " + maxConnectionsPerAddress);
+            require(firstPacketTimeout != null && !firstPacketTimeout.isNegative(), "limits.firstPacketTimeout",
+                    "must be zero (off) or positive");
+            require(frameTimeout != null && !frameTimeout.isNegative(), "limits.frameTimeout", "must be zero (off) or positive");
+            require(maxAuthFailuresPerAddress >= 0, "limits.maxAuthFailuresPerAddress",
+                    "must be 0 (no limit) or positive, got " + maxAuthFailuresPerAddress);
+            require(authBackoff != null && !authBackoff.isNegative(), "limits.authBackoff", "must be zero (none) or positive");
+            require(isPositive(authBan), "limits.authBan", "must be positive");
             return new Limits(this);
         }
     }

@@ -76,6 +76,63 @@ class LimitsTest {
     }
 
     @Test
+    void doorDefaultsAreTheDocumentedConstants() {
+        Limits l = Limits.defaults();
+        assertThat(l.maxConnectionsPerAddress()).isEqualTo(Limits.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS).isEqualTo(16);
+        assertThat(l.firstPacketTimeout()).isEqualTo(Limits.DEFAULT_FIRST_PACKET_TIMEOUT).isEqualTo(Duration.ofSeconds(10));
+        assertThat(l.frameTimeout()).isEqualTo(Limits.DEFAULT_FRAME_TIMEOUT).isEqualTo(Duration.ofSeconds(30));
+        assertThat(l.maxAuthFailuresPerAddress()).isEqualTo(Limits.DEFAULT_MAX_AUTH_FAILURES_PER_ADDRESS).isEqualTo(10);
+        assertThat(l.authBackoff()).isEqualTo(Limits.DEFAULT_AUTH_BACKOFF).isEqualTo(Duration.ofSeconds(1));
+        assertThat(l.authBan()).isEqualTo(Limits.DEFAULT_AUTH_BAN).isEqualTo(Duration.ofMinutes(15));
+        assertThat(Limits.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS).as("one address cannot fill the default template")
+                .isLessThan(253);
+    }
+
+    @Test
+    void doorRulesNameTheirFields() {
+        assertThat(fieldOf(() -> Limits.builder().maxConnectionsPerAddress(-1).build()))
+                .isEqualTo("limits.maxConnectionsPerAddress");
+        assertThat(fieldOf(() -> Limits.builder().firstPacketTimeout(null).build())).isEqualTo("limits.firstPacketTimeout");
+        assertThat(fieldOf(() -> Limits.builder().firstPacketTimeout(Duration.ofMillis(-1)).build()))
+                .isEqualTo("limits.firstPacketTimeout");
+        assertThat(fieldOf(() -> Limits.builder().frameTimeout(null).build())).isEqualTo("limits.frameTimeout");
+        assertThat(fieldOf(() -> Limits.builder().frameTimeout(Duration.ofSeconds(-5)).build())).isEqualTo("limits.frameTimeout");
+        assertThat(fieldOf(() -> Limits.builder().maxAuthFailuresPerAddress(-1).build()))
+                .isEqualTo("limits.maxAuthFailuresPerAddress");
+        assertThat(fieldOf(() -> Limits.builder().authBackoff(null).build())).isEqualTo("limits.authBackoff");
+        assertThat(fieldOf(() -> Limits.builder().authBackoff(Duration.ofSeconds(-1)).build())).isEqualTo("limits.authBackoff");
+        assertThat(fieldOf(() -> Limits.builder().authBan(Duration.ZERO).build())).isEqualTo("limits.authBan");
+        assertThat(fieldOf(() -> Limits.builder().authBan(null).build())).isEqualTo("limits.authBan");
+    }
+
+    @Test
+    void doorOffValuesAreAcceptedAndRoundTrip() {
+        Limits l = Limits.builder().maxConnectionsPerAddress(0).firstPacketTimeout(Duration.ZERO).frameTimeout(Duration.ZERO)
+                .maxAuthFailuresPerAddress(0).authBackoff(Duration.ZERO).authBan(Duration.ofMillis(1)).build();
+        assertThat(l.maxConnectionsPerAddress()).isZero();
+        assertThat(l.firstPacketTimeout()).isZero();
+        assertThat(l.frameTimeout()).isZero();
+        assertThat(l.toBuilder().build()).usingRecursiveComparison().isEqualTo(l);
+        Limits set = Limits.builder().maxConnectionsPerAddress(500).firstPacketTimeout(Duration.ofSeconds(3))
+                .frameTimeout(Duration.ofSeconds(7)).maxAuthFailuresPerAddress(3).authBackoff(Duration.ofMillis(250))
+                .authBan(Duration.ofHours(1)).build();
+        assertThat(set.toBuilder().build()).usingRecursiveComparison().isEqualTo(set);
+    }
+
+    @Test
+    void unfinishedFramesGetAQuarterOfTheBudgetButAlwaysRoomForTwoLargestFrames() {
+        assertThat(Limits.frameBufferCapacity(1 << 20)).as("1 MiB + header rounds up to 2 MiB").isEqualTo(2L << 20);
+        assertThat(Limits.frameBufferCapacity((1 << 20) - 5)).isEqualTo(1L << 20);
+        assertThat(Limits.builder().memoryBudget(64L << 20).build().partialFrameMemory()).isEqualTo(16L << 20);
+        assertThat(Limits.builder().memoryBudget(8L << 20).build().partialFrameMemory()).as("two 2 MiB buffers")
+                .isEqualTo(4L << 20);
+        assertThat(Limits.builder().memoryBudget(8L << 20).maxFrameSize(64 << 10).build().partialFrameMemory())
+                .isEqualTo(2L << 20);
+        assertThat(Limits.builder().memoryBudget(1L << 20).build().partialFrameMemory()).as("never past the budget")
+                .isEqualTo(1L << 20);
+    }
+
+    @Test
     void singleWaterMarkSettersSetOneSide() {
         Limits l = Limits.builder().outboundHighWaterMark(2 << 20).outboundLowWaterMark(1 << 20).build();
         assertThat(l.outboundLowWaterMark()).isEqualTo(1 << 20);

@@ -13,6 +13,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -20,7 +21,8 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 
 /**
- * The raw test client: a minimal blocking DoSP client over a plain socket to 127.0.0.1. It speaks
+ * The raw test client: a minimal blocking DoSP client over a plain socket to 127.0.0.1 (from
+ * 127.0.0.1, or from another local address given to {@link #connect(int, String)}). It speaks
  * the wire format with the pure {@link PacketCodec} (not the client library), so a test sees every
  * packet the server sends, and can also send raw bytes (bad frames, half frames). {@link Expect}
  * holds the assertions on what it receives next, {@link Frames} builds raw frames.
@@ -54,11 +56,29 @@ public final class RawClient implements AutoCloseable {
         return c;
     }
 
+    /**
+     * Connects from the local address {@code from} (e.g. {@code 127.0.0.2}: all of 127/8 is local on
+     * Linux, so a test can play clients of different addresses) and reads AIP and HSK.
+     */
+    public static RawClient connect(int port, String from) {
+        RawClient c = connectRaw(port, from);
+        c.readHandshake();
+        return c;
+    }
+
     /** Connects without reading anything. */
     public static RawClient connectRaw(int port) {
+        return connectRaw(port, null);
+    }
+
+    /** Connects from the local address {@code from} (null: the kernel's choice) without reading anything. */
+    public static RawClient connectRaw(int port, String from) {
         try {
             Socket s = new Socket();
             s.setTcpNoDelay(true);
+            if (from != null) {
+                s.bind(new InetSocketAddress(InetAddress.getByName(from), 0));
+            }
             s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
             s.setSoTimeout((int) DEFAULT_TIMEOUT.toMillis());
             return new RawClient(s);

@@ -72,7 +72,8 @@ public final class Settings {
                     Limits.DEFAULT_IDLE_TIMEOUT)
             .alias("idle_timeout").reference().flag("--idle-timeout", "DURATION").section(LIMITS)
             .sets(limits("idleTimeout", Limits.Builder::idleTimeout))
-            .help("Close a client that sends nothing for this long (PING keeps it alive); 0 or null turns it off."));
+            .help("Close a client that sends no complete packet for this long (PING keeps it alive; bytes trickling"
+                    + " into a frame do not); 0 or null turns it off."));
     /** Frame size limit. */
     public static final Setting<Integer> MAX_PACKET_SIZE = add(Setting.builder("max_packet_size", ValueTypes.size(1024, MAX_INT),
                     Limits.DEFAULT_MAX_FRAME_SIZE)
@@ -226,6 +227,52 @@ public final class Settings {
             .flag("--blocked-vip", "VIP").section(ACCESS)
             .sets(access("blockedVips", (a, v) -> a.blockedVips(new LinkedHashSet<>(v))))
             .help("vIPs never handed out nor granted by RQIP (admin 'block' adds more at run time)."));
+
+    // ---- this implementation only: at the door ----
+
+    /** Connections per remote address. */
+    public static final Setting<Integer> MAX_CONNECTIONS_PER_ADDRESS = add(Setting.builder("max_connections_per_address",
+                    ValueTypes.integer(0, MAX_INT), Limits.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS)
+            .flag("--max-connections-per-address", "N").section(LIMITS)
+            .sets(limits("maxConnectionsPerAddress", Limits.Builder::maxConnectionsPerAddress))
+            .help("Connections one remote IP address (IPv6: one /64) may hold at once; more get EXIT 'Too many"
+                    + " connections from your address'. The default keeps one address from filling the 253 vIPs of"
+                    + " 7.10.0.x. Behind a NAT or a load balancer (many clients, one address) raise it; 0 = no limit."));
+    /** Deadline for the first packet. */
+    public static final Setting<Duration> FIRST_PACKET_TIMEOUT = add(Setting.builder("first_packet_timeout",
+                    ValueTypes.duration(true), Limits.DEFAULT_FIRST_PACKET_TIMEOUT)
+            .flag("--first-packet-timeout", "DURATION").section(LIMITS)
+            .sets(limits("firstPacketTimeout", Limits.Builder::firstPacketTimeout))
+            .help("A new connection that sends no complete packet for this long gets EXIT 'Timed out waiting for the"
+                    + " first packet' (clients send CLIENT_INFO at once); 0 turns it off."));
+    /** Deadline for a whole frame. */
+    public static final Setting<Duration> FRAME_TIMEOUT = add(Setting.builder("frame_timeout", ValueTypes.duration(true),
+                    Limits.DEFAULT_FRAME_TIMEOUT)
+            .flag("--frame-timeout", "DURATION").section(LIMITS)
+            .sets(limits("frameTimeout", Limits.Builder::frameTimeout))
+            .help("A frame must arrive whole within this long of its first byte, or the connection gets EXIT 'Timed"
+                    + " out waiting for the rest of a frame' (bytes trickling into a frame are not activity); 0 turns"
+                    + " it off."));
+    /** AUTH failures per address. */
+    public static final Setting<Integer> MAX_AUTH_FAILURES_PER_ADDRESS = add(Setting.builder("max_auth_failures_per_address",
+                    ValueTypes.integer(0, MAX_INT), Limits.DEFAULT_MAX_AUTH_FAILURES_PER_ADDRESS)
+            .flag("--max-auth-failures-per-address", "N").section(ACCESS)
+            .sets(limits("maxAuthFailuresPerAddress", Limits.Builder::maxAuthFailuresPerAddress))
+            .help("Failed AUTH attempts one address (IPv6: one /64) may make across all its connections; then its AUTH"
+                    + " is refused without checking the token for auth_ban. 0 = no per-address limit."));
+    /** AUTH backoff. */
+    public static final Setting<Duration> AUTH_BACKOFF = add(Setting.builder("auth_backoff", ValueTypes.duration(true),
+                    Limits.DEFAULT_AUTH_BACKOFF)
+            .flag("--auth-backoff", "DURATION").section(ACCESS)
+            .sets(limits("authBackoff", Limits.Builder::authBackoff))
+            .help("Wait after an address's third failed AUTH (the first two cost nothing) before its next attempt is"
+                    + " checked, doubled per further failure; attempts in the wait are refused unchecked. 0: no wait."));
+    /** AUTH ban. */
+    public static final Setting<Duration> AUTH_BAN = add(Setting.builder("auth_ban", ValueTypes.duration(false),
+                    Limits.DEFAULT_AUTH_BAN)
+            .flag("--auth-ban", "DURATION").section(ACCESS)
+            .sets(limits("authBan", Limits.Builder::authBan))
+            .help("How long AUTH from an address that used up max_auth_failures_per_address is refused unchecked."));
 
     private Settings() {
     }

@@ -43,6 +43,8 @@ class BackpressureIT {
     static final int FRAME = 5 + 8 + DATA;
     /** Room for a few control frames to other clients (PING echoes) held at the peak. */
     static final int CONTROL = 64;
+    /** One read (Netty's receive buffer, at most 64 KiB) plus a frame begun before it. */
+    static final int ONE_READ = (64 << 10) + FRAME;
     /**
      * Two outbound batches ({@code OutboundQueue}'s 64 KiB each): the extra seen with senders on other loops was
      * up to one batch (131,477 bytes at the peak against 65,536 + 308), bounded here with room for a second.
@@ -89,13 +91,20 @@ class BackpressureIT {
             FlowStats flow = stats.flow();
             assertThat(flow.pauses()).isGreaterThanOrEqualTo(SENDERS);
             // A paused sender routes nothing after the frame that crossed the mark (the rest of its read waits
-            // undecoded). The budget counts every client, so a control frame to a sender (a PING echo, an AIP)
-            // may be held at the same moment: CONTROL. With the senders on other loops than the receiver the peak
-            // has been seen up to one batch (64 KiB) higher (bounded at two): senders on four loops read the receiver's count while
-            // its loop moves bytes along; not explained yet, so bounded here as observed.
+            // undecoded, counted as the senders' unfinished frames). The budget counts every client, so a control
+            // frame to a sender (a PING echo, an AIP) may be held at the same moment: CONTROL. With the senders on
+            // other loops than the receiver the peak has been seen up to one batch (64 KiB) higher (bounded at two):
+            // senders on four loops read the receiver's count while its loop moves bytes along; not explained yet,
+            // so bounded here as observed.
             long crossLoop = eventLoops > 1 ? CROSS_LOOP_SLACK : 0;
-            assertThat(flow.memoryPeak()).as("held for the receiver: its high water mark plus one frame per sender")
-                    .isGreaterThan(HIGH).isLessThanOrEqualTo(HIGH + (long) SENDERS * FRAME + CONTROL + crossLoop);
+            assertThat(flow.memoryPeak()).as("held for the receiver: its high water mark plus one frame per sender,"
+                    + " plus the senders' unfinished frames")
+                    .isGreaterThan(HIGH).isLessThanOrEqualTo(HIGH + (long) SENDERS * FRAME + CONTROL + crossLoop
+                            + stats.guard().partialFramePeak());
+            // A decoder's buffer grows in powers of two and drops consumed bytes once half of it is consumed:
+            // with 64 KiB reads it settles at 256 KiB at most.
+            assertThat(stats.guard().partialFramePeak()).as("at most four reads' buffer per sender")
+                    .isLessThanOrEqualTo(SENDERS * 4L * ONE_READ);
             await().atMost(AWAIT).until(() -> server.stats().flow().memoryInUse() == 0);
             assertThat(server.stats().flow().sendersPaused()).isZero();
         } finally {

@@ -76,7 +76,8 @@ class ManyClientsIT {
         if (n < WANTED_CLIENTS) {
             LOG.warn("File descriptor limit: running with {} clients instead of {}", n, WANTED_CLIENTS);
         }
-        ServerConfig cfg = config(tmp).template("10.7.x.x").limits(l -> l.maxClients(n + 100)).build();
+        ServerConfig cfg = config(tmp).template("10.7.x.x")
+                .limits(l -> l.maxClients(n + 100).maxConnectionsPerAddress(0)).build(); // all from 127.0.0.1
         RawClient[] clients = new RawClient[n];
         List<Thread> readers = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(CONNECT_THREADS);

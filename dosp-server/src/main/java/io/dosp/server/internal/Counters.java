@@ -2,6 +2,7 @@ package io.dosp.server.internal;
 
 import io.dosp.server.DropReason;
 import io.dosp.server.FlowStats;
+import io.dosp.server.GuardStats;
 import io.dosp.server.ServerStats;
 import java.time.Instant;
 import java.util.EnumMap;
@@ -25,15 +26,25 @@ public final class Counters {
     private final LongAdder pauses = new LongAdder();
     private final MemoryBudget budget;
     private final Instant startedAt = Instant.now();
+    private final FrameMemory frameMemory;
+    private final LongAdder authChecked = new LongAdder();
+    private final LongAdder authThrottled = new LongAdder();
+    private final LongAdder authBans = new LongAdder();
 
     /** Counters at zero, started now, with an unlimited memory budget. */
     public Counters() {
         this(MemoryBudget.unlimited());
     }
 
-    /** Counters at zero, started now, reporting the use of {@code budget}. */
+    /** Counters at zero, started now, reporting the use of {@code budget} (and no memory for unfinished frames). */
     public Counters(MemoryBudget budget) {
+        this(budget, new FrameMemory(budget, 0));
+    }
+
+    /** Counters at zero, started now, reporting the use of {@code budget} and of {@code frameMemory}. */
+    public Counters(MemoryBudget budget, FrameMemory frameMemory) {
         this.budget = budget;
+        this.frameMemory = frameMemory;
         for (DropReason r : DropReason.values()) {
             drops.put(r, new LongAdder());
         }
@@ -81,11 +92,23 @@ public final class Counters {
         }
     }
 
+    /** An AUTH token was compared ({@code true}) or an attempt refused unchecked. */
+    public void authAttempt(boolean checked) {
+        (checked ? authChecked : authThrottled).increment();
+    }
+
+    /** An address used up its AUTH failures and is refused AUTH for a while. */
+    public void authBan() {
+        authBans.increment();
+    }
+
     /** The counters now, with {@code connected} connections open. */
     public ServerStats snapshot(int connected) {
         Map<DropReason, Long> d = new EnumMap<>(DropReason.class);
         drops.forEach((k, v) -> d.put(k, v.sum()));
         return new ServerStats(startedAt, connected, accepted.sum(), packetsIn.sum(), packetsOut.sum(), bytesIn.sum(),
-                bytesOut.sum(), d, new FlowStats(sendersPaused.get(), pauses.sum(), budget.used(), budget.limit(), budget.peak()));
+                bytesOut.sum(), d, new FlowStats(sendersPaused.get(), pauses.sum(), budget.used(), budget.limit(), budget.peak()),
+                new GuardStats(frameMemory.used(), frameMemory.peak(), frameMemory.limit(), authChecked.sum(),
+                        authThrottled.sum(), authBans.sum()));
     }
 }

@@ -5,21 +5,29 @@ import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.Vip;
 import io.dosp.server.DropReason;
 import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.LogLimiter;
 import io.dosp.server.internal.routing.VipTable;
 import io.dosp.server.internal.session.TokenBucket;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Whether a new connection may come in, checked in this order: the server is not shutting down, its
- * address is not banned, the accept rate allows it, a connection slot and a vIP are free. A
- * refused connection gets EXIT with the reason and is closed. Counts the open connections
- * (clients and peer links that arrived as clients).
+ * address is not banned, the accept rate allows it, its address has fewer than the per-address
+ * limit of connections open ({@link AddressCounts}), a connection slot and a vIP are free. A
+ * refused connection gets EXIT with the reason and is closed; the log line for each reason is
+ * written at most once a second (with the number held back). Counts the open connections
+ * (clients and peer links that arrived as clients), in total and per address.
  *
  * <p>Thread-safe: called from every event loop that accepts; the accept-rate bucket is shared
  * under its own lock.
@@ -34,18 +42,26 @@ public final class Admission {
     /** Null when the accept rate is unlimited. */
     private final TokenBucket acceptBucket;
     private final AtomicInteger connected = new AtomicInteger();
+    private final AddressCounts perAddress;
+    private final Map<ServerExitReason, LogLimiter> refusalLog = new EnumMap<>(ServerExitReason.class);
     private volatile boolean shuttingDown;
 
     /**
-     * Admits at most {@code maxClients} connections at once and {@code maxAcceptRate} new ones per
-     * second (0 for no limit), with vIPs from {@code vips}.
+     * Admits at most {@code maxClients} connections at once, {@code maxPerAddress} from one address
+     * (0 for no limit) and {@code maxAcceptRate} new ones per second (0 for no limit), with vIPs
+     * from {@code vips}.
      */
-    public Admission(AccessControl access, VipTable<?> vips, Counters counters, int maxClients, int maxAcceptRate) {
+    public Admission(AccessControl access, VipTable<?> vips, Counters counters, int maxClients, int maxAcceptRate,
+            int maxPerAddress) {
         this.access = access;
         this.vips = vips;
         this.counters = counters;
         this.maxClients = maxClients;
         this.acceptBucket = maxAcceptRate > 0 ? new TokenBucket(maxAcceptRate, System.nanoTime()) : null;
+        this.perAddress = new AddressCounts(maxPerAddress);
+        for (ServerExitReason r : ServerExitReason.values()) {
+            refusalLog.put(r, new LogLimiter(1, TimeUnit.SECONDS));
+        }
     }
 
     /**
@@ -66,14 +82,21 @@ public final class Admission {
             refuse(channel, ServerExitReason.ACCEPT_RATE, DropReason.ACCEPT_RATE);
             return Optional.empty();
         }
+        InetAddress key = AddressKey.of(channel.remoteAddress());
+        if (!perAddress.tryAcquire(key)) {
+            refuse(channel, ServerExitReason.ADDRESS_LIMIT, DropReason.ADDRESS_LIMIT);
+            return Optional.empty();
+        }
         if (connected.incrementAndGet() > maxClients) {
             connected.decrementAndGet();
+            perAddress.release(key);
             refuse(channel, ServerExitReason.SERVER_FULL, DropReason.SERVER_FULL);
             return Optional.empty();
         }
         Optional<Vip> vip = vips.allocate();
         if (vip.isEmpty()) {
             connected.decrementAndGet();
+            perAddress.release(key);
             refuse(channel, ServerExitReason.SERVER_FULL, DropReason.SERVER_FULL);
         }
         return vip;
@@ -94,13 +117,28 @@ public final class Admission {
         if (drop != null) {
             counters.drop(drop);
         }
-        LOG.info("Refusing connection from {}: {}", channel.remoteAddress(), reason.text());
+        LogLimiter limiter = refusalLog.get(reason);
+        if (limiter.allow()) {
+            long heldBack = limiter.heldBack();
+            if (heldBack > 0) {
+                LOG.info("Refusing connection from {}: {} ({} more refused for this reason since the last line)",
+                        channel.remoteAddress(), reason.text(), heldBack);
+            } else {
+                LOG.info("Refusing connection from {}: {}", channel.remoteAddress(), reason.text());
+            }
+        }
         channel.writeAndFlush(Packets.serverExit(reason.text())).addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** An admitted connection closed: its slot is free. */
-    public void left() {
+    /** An admitted connection from {@code remote} closed: its slot (and its address's) is free. */
+    public void left(SocketAddress remote) {
         connected.decrementAndGet();
+        perAddress.release(AddressKey.of(remote));
+    }
+
+    /** Connections open now from the address (IPv6: the /64) of {@code remote}; 0 when there is no per-address limit. */
+    public int connectedFrom(SocketAddress remote) {
+        return perAddress.count(AddressKey.of(remote));
     }
 
     /** Open connections now: clients and peer links. */

@@ -262,6 +262,12 @@ public final class AdminCommands {
                 .append("\nflow.memory_in_use: ").append(s.flow().memoryInUse())
                 .append("\nflow.memory_budget: ").append(s.flow().memoryBudget())
                 .append("\nflow.memory_peak: ").append(s.flow().memoryPeak());
+        sb.append("\nguard.partial_frame_bytes: ").append(s.guard().partialFrameBytes())
+                .append("\nguard.partial_frame_peak: ").append(s.guard().partialFramePeak())
+                .append("\nguard.partial_frame_limit: ").append(s.guard().partialFrameLimit())
+                .append("\nguard.auth_checked: ").append(s.guard().authChecked())
+                .append("\nguard.auth_throttled: ").append(s.guard().authThrottled())
+                .append("\nguard.auth_bans: ").append(s.guard().authBans());
         for (DropReason r : DropReason.values()) {
             sb.append("\ndrops.").append(r.name().toLowerCase(Locale.ROOT)).append(": ").append(s.drops(r));
         }

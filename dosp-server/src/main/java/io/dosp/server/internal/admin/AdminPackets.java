@@ -3,51 +3,99 @@ package io.dosp.server.internal.admin;
 import io.dosp.protocol.Packets;
 import io.dosp.protocol.ServerExitReason;
 import io.dosp.server.DropReason;
+import io.dosp.server.Limits;
 import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.LogLimiter;
+import io.dosp.server.internal.access.AddressKey;
 import io.dosp.server.internal.routing.ServerRouter;
 import io.dosp.server.internal.session.ClientSession;
+import java.net.InetAddress;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin packets a session sends (spec 5.8): AUTH with a token (a connection is closed after
- * too many failures), ADMIN commands and BCST, both for authenticated admins only. Thread-safe:
- * called on each session's event loop; the per-connection state is the session's.
+ * The admin packets a session sends (spec 5.8): AUTH with a token, ADMIN commands and BCST, both
+ * for authenticated admins only. AUTH failures are limited twice: per connection (closed after
+ * {@code maxAuthFailures} failed attempts) and per address across connections ({@link AuthGuard}:
+ * backoff, then a ban during which the token is not even compared). The WARN line for a failure
+ * is written at most once a second, with the number held back; a refused attempt writes none.
+ * Thread-safe: called on each session's event loop; the per-connection state is the session's.
  */
 public final class AdminPackets {
     private static final Logger LOG = LoggerFactory.getLogger(AdminPackets.class);
     static final String NOT_ADMIN = "ERR:Not authenticated as admin";
     static final String ADMIN_ONLY = "ERR:Admin only";
+    static final String INVALID_TOKEN = "ERR:Invalid token";
+    static final String THROTTLED = "ERR:Too many failed authentication attempts from your address; retry in ";
 
     private final AdminTokens tokens;
     private final AdminCommands commands;
     private final ServerRouter router;
     private final Counters counters;
     private final int maxAuthFailures;
+    private final int maxFailuresPerAddress;
+    private final AuthGuard guard;
+    private final LogLimiter failureLog = new LogLimiter(1, TimeUnit.SECONDS);
+    private final LogLimiter banLog = new LogLimiter(1, TimeUnit.SECONDS);
 
-    /** Checks AUTH against {@code tokens}; a connection is closed after {@code maxAuthFailures} failed attempts. */
-    public AdminPackets(AdminTokens tokens, AdminCommands commands, ServerRouter router, Counters counters,
-            int maxAuthFailures) {
+    /**
+     * Checks AUTH against {@code tokens}; a connection is closed after {@code limits.maxAuthFailures()}
+     * failed attempts, an address is throttled by {@code limits.maxAuthFailuresPerAddress()},
+     * {@code authBackoff()} and {@code authBan()}.
+     */
+    public AdminPackets(AdminTokens tokens, AdminCommands commands, ServerRouter router, Counters counters, Limits limits) {
         this.tokens = tokens;
         this.commands = commands;
         this.router = router;
         this.counters = counters;
-        this.maxAuthFailures = maxAuthFailures;
+        this.maxAuthFailures = limits.maxAuthFailures();
+        this.maxFailuresPerAddress = limits.maxAuthFailuresPerAddress();
+        this.guard = new AuthGuard(limits.maxAuthFailuresPerAddress(), limits.authBackoff(), limits.authBan(),
+                System::nanoTime);
     }
 
     /** AUTH {@code token} from {@code session}. */
     public void onAuth(ClientSession session, String token) {
-        if (tokens.matches(token.trim())) {
-            session.admin(true);
-            session.authSucceeded();
-            LOG.info("Client {} ({}) authenticated as admin", session.vip(), session.remoteAddress());
-            session.deliver(Packets.auth("OK"));
-            return;
+        InetAddress address = AddressKey.of(session.remoteAddress());
+        AuthGuard.Verdict v = guard.attempt(address, () -> tokens.matches(token.trim()));
+        counters.authAttempt(v.outcome() != AuthGuard.Outcome.THROTTLED);
+        switch (v.outcome()) {
+            case ACCEPTED -> {
+                session.admin(true);
+                session.authSucceeded();
+                LOG.info("Client {} ({}) authenticated as admin", session.vip(), session.remoteAddress());
+                session.deliver(Packets.auth("OK"));
+            }
+            case THROTTLED -> {
+                counters.drop(DropReason.AUTH_THROTTLED);
+                long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(v.waitNanos() + 999_999_999L));
+                failed(session, THROTTLED + seconds + " s");
+            }
+            case REFUSED, REFUSED_NOW_BANNED -> {
+                int onConnection = session.authFailures() + 1;
+                if (failureLog.allow()) {
+                    LOG.warn("Failed admin authentication from {} ({}), attempt {} on this connection{} ({} similar lines"
+                            + " held back)", session.vip(), session.remoteAddress(), onConnection,
+                            v.failures() > 0 ? ", failure " + v.failures() + " of " + maxFailuresPerAddress + " from "
+                                    + AddressKey.describe(address) : "", failureLog.heldBack());
+                }
+                if (v.outcome() == AuthGuard.Outcome.REFUSED_NOW_BANNED) {
+                    counters.authBan();
+                    if (banLog.allow()) {
+                        LOG.warn("AUTH from {} is refused unchecked for {} s after {} failures ({} similar lines held back)",
+                                AddressKey.describe(address), TimeUnit.NANOSECONDS.toSeconds(v.waitNanos()), v.failures(),
+                                banLog.heldBack());
+                    }
+                }
+                failed(session, INVALID_TOKEN);
+            }
         }
+    }
+
+    private void failed(ClientSession session, String reply) {
         int failures = session.authFailed();
-        LOG.warn("Failed admin authentication from {} ({}), attempt {}", session.vip(), session.remoteAddress(),
-                failures);
-        session.deliver(Packets.auth("ERR:Invalid token"));
+        session.deliver(Packets.auth(reply));
         if (failures >= maxAuthFailures) {
             counters.drop(DropReason.AUTH_FAILURES);
             session.disconnect(ServerExitReason.AUTH_FAILURES);

@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
 public final class AdminTokens {
     private static final Logger LOG = LoggerFactory.getLogger(AdminTokens.class);
     private static final int GENERATED_BYTES = 32;
+    /** Fewer estimated bits than this make a configured token weak (warned about at start). */
+    static final int STRONG_BITS = 128;
 
     private final List<byte[]> digests;
     private final Path generatedFile;
@@ -39,6 +41,7 @@ public final class AdminTokens {
     /** Tokens from config, or a generated one written to {@code tokenFile}. */
     public static AdminTokens load(Set<String> configured, Path tokenFile) {
         if (!configured.isEmpty()) {
+            warnAboutWeakTokens(List.copyOf(configured));
             return new AdminTokens(configured.stream().map(AdminTokens::sha256).toList(), null);
         }
         String token = readExisting(tokenFile);
@@ -67,6 +70,50 @@ public final class AdminTokens {
             ok |= MessageDigest.isEqual(d, t);
         }
         return ok;
+    }
+
+    /**
+     * Warns (without showing the token) about every configured token with fewer than
+     * {@value #STRONG_BITS} bits by {@link #estimatedBits}: AUTH guessing is throttled per address,
+     * but a short token falls to many addresses.
+     */
+    static void warnAboutWeakTokens(List<String> configured) {
+        for (int i = 0; i < configured.size(); i++) {
+            String t = configured.get(i);
+            int bits = estimatedBits(t);
+            if (bits < STRONG_BITS) {
+                LOG.warn("Admin token {} of {} is weak: {} characters, about {} bits; use at least {} bits of random "
+                        + "material, e.g. 32 hex characters ('openssl rand -hex 32'), or leave admin_tokens empty to "
+                        + "have one generated", i + 1, configured.size(), t.length(), bits, STRONG_BITS);
+            }
+        }
+    }
+
+    /**
+     * A rough upper bound of the random bits in {@code token}: its length times log2 of the alphabet
+     * its characters suggest (digits only: 10; hex only: 16; otherwise 26 per letter case present, 10 for digits, 33
+     * for other printable characters). Repetitive text (fewer than 8 distinct characters) counts 0.
+     * A token that is {@code sha256(user:password)} scores 256 however weak the password: only its
+     * maker knows.
+     */
+    static int estimatedBits(String token) {
+        if (token.chars().distinct().count() < 8) {
+            return 0;
+        }
+        int alphabet;
+        if (token.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            alphabet = 10;
+        } else if (token.chars().allMatch(c -> Character.digit(c, 16) >= 0 && c < 128)) {
+            alphabet = 16;
+        } else {
+            boolean lower = token.chars().anyMatch(c -> c >= 'a' && c <= 'z');
+            boolean upper = token.chars().anyMatch(c -> c >= 'A' && c <= 'Z');
+            boolean digit = token.chars().anyMatch(c -> c >= '0' && c <= '9');
+            boolean other = token.chars().anyMatch(c -> !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z')
+                    && !(c >= '0' && c <= '9'));
+            alphabet = (lower ? 26 : 0) + (upper ? 26 : 0) + (digit ? 10 : 0) + (other ? 33 : 0);
+        }
+        return (int) Math.floor(token.length() * (Math.log(alphabet) / Math.log(2)));
     }
 
     private static String readExisting(Path file) {

@@ -4,6 +4,7 @@ import io.dosp.protocol.ServerExitReason;
 import io.dosp.server.ServerConfig;
 import io.dosp.server.ServerStats;
 import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.FrameMemory;
 import io.dosp.server.internal.MemoryBudget;
 import io.dosp.server.internal.access.AccessControl;
 import io.dosp.server.internal.access.Admission;
@@ -20,6 +21,7 @@ import io.dosp.server.internal.routing.RemoteRoute;
 import io.dosp.server.internal.routing.ServerRouter;
 import io.dosp.server.internal.routing.VipTable;
 import io.dosp.server.internal.session.ClientSession;
+import io.dosp.server.internal.session.InboundGuard;
 import io.dosp.server.internal.session.SessionSettings;
 import io.dosp.server.internal.transport.Connections;
 import io.dosp.server.internal.transport.ServerInitializer;
@@ -50,11 +52,13 @@ public final class ServerRuntime {
     /** Builds every part for {@code config}; loads or generates the admin token. */
     public ServerRuntime(ServerConfig config) {
         MemoryBudget budget = new MemoryBudget(config.limits().memoryBudget());
-        this.counters = new Counters(budget);
+        FrameMemory frameMemory = new FrameMemory(budget, config.limits().partialFrameMemory());
+        this.counters = new Counters(budget, frameMemory);
         this.tokens = AdminTokens.load(config.access().adminTokens(), config.access().adminTokenFile());
         AccessControl access = new AccessControl(config);
         this.vips = new VipTable<>(config.template(), config.access().blockedVips());
-        this.admission = new Admission(access, vips, counters, config.limits().maxClients(), config.limits().maxAcceptRate());
+        this.admission = new Admission(access, vips, counters, config.limits().maxClients(), config.limits().maxAcceptRate(),
+                config.limits().maxConnectionsPerAddress());
         Optional<Forwarder> forwarder = config.federation().enabled() ? Optional.of(new Forwarder(config)) : Optional.empty();
         this.router = new ServerRouter(vips, forwarder.map(RemoteRoute.class::cast));
         this.federation = forwarder.map(f -> new Federation(config, router, f));
@@ -62,11 +66,11 @@ public final class ServerRuntime {
         this.hooks = new ServerHooks(counters, config.functions().threads(), config.functions().queue());
         AdminCommands commands = new AdminCommands(access, vips, router, admission, counters, federation,
                 config.limits().maxClients());
-        AdminPackets admin = new AdminPackets(tokens, commands, router, counters, config.limits().maxAuthFailures());
+        AdminPackets admin = new AdminPackets(tokens, commands, router, counters, config.limits());
         PacketDispatcher dispatcher = new PacketDispatcher(hooks, access, router, vips, admin, counters, links,
                 config.federation().maxHops());
         this.connections = new Connections(admission, vips, SessionSettings.of(config), counters, dispatcher, hooks,
-                links, budget, new S2cFailures(router, links));
+                links, budget, new S2cFailures(router, links), InboundGuard.Settings.of(config.limits(), frameMemory));
         this.initializer = new ServerInitializer(config, connections);
     }
 

@@ -22,6 +22,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.Optional;
@@ -93,6 +94,8 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     private long unpublishedPacketsIn;
     private long unpublishedBytesIn;
     private long unpublishedFastPath;
+    /** The pipeline's idle handler, looked up when the fast path first needs it; event loop only. */
+    private IdleStateHandler idle;
     private final RateLimit rateLimit;
 
     /**
@@ -157,6 +160,11 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     /** Counts a failed AUTH; returns the failures so far on this connection. Event loop only. */
     public int authFailed() {
         return ++authFailures;
+    }
+
+    /** Failed AUTH attempts on this connection so far. Event loop only. */
+    public int authFailures() {
+        return authFailures;
     }
 
     /** Forgets failed AUTH attempts after a successful one. Event loop only. */
@@ -325,6 +333,13 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         if (unpublishedFastPath != 0) {
             counters.addFastPathS2c(unpublishedFastPath);
             unpublishedFastPath = 0;
+            // Frames the fast path took never reach the idle handler (after the codec): they are activity too.
+            if (idle == null && channel.pipeline().get("idle") instanceof IdleStateHandler h) {
+                idle = h;
+            }
+            if (idle != null) {
+                idle.resetReadTimeout();
+            }
         }
     }
 
@@ -350,6 +365,16 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
             LOG.error("Out of memory handling a packet from {} ({}); carrying on ({} more since the last line): {}", vip,
                     remote, OOM_LOG.heldBack(), e.toString());
         }
+    }
+
+    /** Whether the server holds reading from this connection back now (flow control, rate limit). Event loop only. */
+    boolean readPaused() {
+        return pause.paused();
+    }
+
+    /** Why reading is held back (for the guards and tests of this package). Event loop only. */
+    ReadPause readPause() {
+        return pause;
     }
 
     /** The idle timeout passed without a read. */

@@ -19,7 +19,7 @@ import java.util.Set;
  *
  * <p>Pausing stops reading from the socket and stops decoding what was already read: the frame
  * that made the destination cross its high water mark is the last one routed, and the rest of the
- * read waits in the decoder ({@code DospFrameDecoder.holdWhilePaused}; at most one read, Netty's
+ * read waits in the decoder ({@code DospFrameDecoder.hold}; at most one read, Netty's
  * adaptive receive buffer of at most 64 KiB, plus a frame begun before it). On resume a task
  * decodes what waited before the next read. A destination is therefore held to its high water mark
  * plus one frame per sender, however many reads Netty's loop would still have made.
@@ -132,15 +132,29 @@ final class ReadPause implements MemoryBudget.Waiter {
         }
     }
 
-    private void resumeDecoding() {
-        ChannelHandlerContext ctx = channel.pipeline().context(DospCodec.class);
-        if (closed || reasons != 0 || ctx == null || !channel.isActive()) {
+    private DospFrameDecoder decoder() {
+        DospCodec codec = channel.pipeline().get(DospCodec.class);
+        return codec == null ? null : codec.decoder();
+    }
+
+    private void resumeReading() {
+        if (closed || reasons != 0 || !channel.isActive()) {
             return;
         }
-        try {
-            DospFrameDecoder.resumeDecoding(ctx);
-        } catch (Exception e) {
-            channel.pipeline().fireExceptionCaught(e);
+        ChannelHandlerContext ctx = channel.pipeline().context(DospCodec.class);
+        if (ctx != null) {
+            DospFrameDecoder d = ((DospCodec) ctx.handler()).decoder();
+            if (d.held()) {
+                d.hold(false);
+                try {
+                    DospFrameDecoder.resumeDecoding(ctx);
+                } catch (Exception e) {
+                    channel.pipeline().fireExceptionCaught(e);
+                }
+            }
+        }
+        if (reasons == 0) { // what waited may have paused it again
+            channel.config().setAutoRead(true);
         }
     }
 
@@ -154,11 +168,16 @@ final class ReadPause implements MemoryBudget.Waiter {
             if (next == 0 && channel.pipeline().get("idle") instanceof IdleStateHandler idle) {
                 idle.resetReadTimeout(); // its packets were waiting unread, not missing
             }
-            channel.config().setAutoRead(next == 0);
-            if (next == 0) {
-                // The frames read before the pause wait undecoded (DospFrameDecoder.holdWhilePaused): decode
-                // them in a task of their own, not inside whatever resumed us (another session's flush).
-                loop.execute(this::resumeDecoding);
+            if (next != 0) {
+                DospFrameDecoder d = decoder();
+                if (d != null) {
+                    d.hold(true); // the rest of this read waits undecoded: the sender routes nothing more
+                }
+                channel.config().setAutoRead(false);
+            } else {
+                // Decode what waited first, then read again, in a task of its own (not inside whatever resumed
+                // us, e.g. another session's flush). Reading first would add a read to what waits each time.
+                loop.execute(this::resumeReading);
             }
         }
         boolean wasFlow = (before & FLOW) != 0;

@@ -13,6 +13,7 @@ import io.dosp.server.internal.federation.IncomingLinks;
 import io.dosp.server.internal.hooks.ServerHooks;
 import io.dosp.server.internal.routing.VipTable;
 import io.dosp.server.internal.session.ClientSession;
+import io.dosp.server.internal.session.InboundGuard;
 import io.dosp.server.internal.session.SessionSettings;
 import io.dosp.server.internal.session.UndeliveredS2c;
 import io.netty.channel.Channel;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The life of each connection: a session for every admitted one (vIP bound, AIP and HSK sent,
- * listeners told), and when it goes its vIP, slot and link state freed. Also ends them all when
+ * its {@link InboundGuard} attached, listeners told), and when it goes its vIP, slot and link state freed. Also ends them all when
  * the server stops. Thread-safe: called on each connection's event loop.
  */
 public final class Connections {
@@ -40,16 +41,18 @@ public final class Connections {
     private final Optional<IncomingLinks> links;
     private final MemoryBudget budget;
     private final UndeliveredS2c undelivered;
+    private final InboundGuard.Settings guard;
     /** Every accepted channel, refused ones included, so shutdown can wait for them all. */
     private final ChannelGroup channels = new DefaultChannelGroup("dosp-clients", GlobalEventExecutor.INSTANCE);
 
     /**
      * Sessions with {@code settings} whose packets go to {@code handler}; {@code links} when federation
-     * is on; what they hold counts against {@code budget}, their unwritten S2C go to {@code undelivered}.
+     * is on; what they hold counts against {@code budget}, their unwritten S2C go to {@code undelivered};
+     * their inbound side is held to the deadlines and frame memory of {@code guard}.
      */
     public Connections(Admission admission, VipTable<ClientSession> vips, SessionSettings settings, Counters counters,
             ClientSession.PacketHandler handler, ServerHooks hooks, Optional<IncomingLinks> links, MemoryBudget budget,
-            UndeliveredS2c undelivered) {
+            UndeliveredS2c undelivered, InboundGuard.Settings guard) {
         this.admission = admission;
         this.vips = vips;
         this.settings = settings;
@@ -59,6 +62,7 @@ public final class Connections {
         this.links = links;
         this.budget = budget;
         this.undelivered = undelivered;
+        this.guard = guard;
     }
 
     /** A new connection: refuse it (EXIT, close; returns null) or give it a session with a vIP, AIP and HSK. */
@@ -70,10 +74,10 @@ public final class Connections {
             return null;
         }
         ClientSession s = new ClientSession(channel, vip.get(), settings, counters, handler, budget, undelivered);
+        InboundGuard.attach(s, channel, guard, counters);
         vips.bind(vip.get(), s);
         DospCodec codec = channel.pipeline().get(DospCodec.class);
         if (codec != null) {
-            codec.decoder().holdWhilePaused(true); // a paused sender routes nothing more (ReadPause resumes decoding)
             codec.decoder().interceptor(handler.frameInterceptor(s));
         }
         s.deliver(Packets.aip(vip.get()));
@@ -87,7 +91,7 @@ public final class Connections {
     public void closed(ClientSession s) {
         Vip vip = s.vip();
         vips.release(vip, s);
-        admission.left();
+        admission.left(s.remoteAddress());
         links.ifPresent(l -> l.closed(s));
         Disconnect d = s.disconnectInfo();
         LOG.info("Client disconnected: vip={} remote={} by={} reason={}", vip, s.remoteAddress(), d.initiator(),

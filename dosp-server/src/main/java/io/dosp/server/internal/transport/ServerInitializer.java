@@ -11,9 +11,12 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
 
 /**
- * The one pipeline every transport uses (TCP and in-process): optional TLS, optional idle
- * detection, the DoSP codec, the session handler. Named handlers: {@code tls}, {@code idle}, {@code codec},
- * {@code session}. Thread-safe (immutable); Netty calls it on each new channel's event loop.
+ * The one pipeline every transport uses (TCP and in-process): optional TLS, the DoSP codec,
+ * optional idle detection, the session handler. Named handlers: {@code tls}, {@code codec},
+ * {@code idle}, {@code session}. The idle handler sits after the codec so that only complete
+ * frames count as activity (bytes trickling into an unfinished frame do not; the frame timeout
+ * of {@code InboundGuard} ends those). Thread-safe (immutable); Netty calls it on each new
+ * channel's event loop.
  */
 public final class ServerInitializer extends ChannelInitializer<Channel> {
     private final ServerConfig config;
@@ -32,11 +35,14 @@ public final class ServerInitializer extends ChannelInitializer<Channel> {
             engine.setUseClientMode(false);
             ch.pipeline().addLast("tls", new SslHandler(engine));
         }
+        DospCodec codec = DospCodec.forServer(config.limits().maxFrameSize(), config.compression(), config.compressionLevel());
+        // Drop consumed bytes from the decoder's buffer after every read, not every 16th: otherwise a fast
+        // sender's buffer grows to ~16 reads (1 MiB) within one read loop, all of it counted as held.
+        codec.decoder().setDiscardAfterReads(1);
+        ch.pipeline().addLast("codec", codec);
         if (!config.limits().idleTimeout().isZero()) {
             ch.pipeline().addLast("idle", new IdleStateHandler(config.limits().idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         }
-        ch.pipeline().addLast("codec", DospCodec.forServer(config.limits().maxFrameSize(), config.compression(),
-                config.compressionLevel()));
         ch.pipeline().addLast("session", new SessionHandler(connections));
     }
 }
