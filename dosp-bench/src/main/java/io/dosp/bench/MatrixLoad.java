@@ -54,6 +54,10 @@ final class MatrixLoad implements Callable<Integer> {
             description = "A further DoSP server to compare, e.g. --server before=17746 (repeatable).")
     Map<String, Integer> moreServers = new LinkedHashMap<>();
 
+    @Option(names = "--server-pid-of", paramLabel = "LABEL=PID",
+            description = "PID of a further server (--server LABEL=PORT), for its CPU per message and RSS (repeatable).")
+    Map<String, Long> morePids = new LinkedHashMap<>();
+
     @Option(names = "--pairs", split = ",", description = "Pair counts (default: ${DEFAULT-VALUE}).")
     int[] pairs = {1, 16, 64};
 
@@ -117,7 +121,7 @@ final class MatrixLoad implements Callable<Integer> {
         if (natsPort != null) {
             targets.add(new Target("nats", S2cSpec.NATS, natsPort, natsPid));
         }
-        moreServers.forEach((label, p) -> targets.add(new Target(label, S2cSpec.SERVER, p, null)));
+        moreServers.forEach((label, p) -> targets.add(new Target(label, S2cSpec.SERVER, p, morePids.get(label))));
         List<Config> configs = new ArrayList<>();
         for (String t : tunnel) {
             for (String l : loops) {
@@ -146,8 +150,10 @@ final class MatrixLoad implements Callable<Integer> {
                     results.computeIfAbsent(c, k -> new LinkedHashMap<>()).computeIfAbsent(t.label, k -> new ArrayList<>()).add(r);
                     allClean &= r.clean();
                     System.err.printf(Locale.ROOT, "[%d/%d] %-28s %-7s %,12.0f msgs/s  p50 %8.1f us  p99 %8.1f us  cpu %s us/msg"
-                            + "  lost %d dup %d reord %d S2CF %d%s%n", rep, repeats, c.key(), t.label, r.msgsPerSecond(),
-                            r.latencyMicros(50), r.latencyMicros(99), cpu(r.cpuMicrosPerMessage()), r.lost(), r.duplicated(),
+                            + "  rss %s MiB  lost %d dup %d reord %d S2CF %d%s%n", rep, repeats, c.key(), t.label, r.msgsPerSecond(),
+                            r.latencyMicros(50), r.latencyMicros(99), cpu(r.cpuMicrosPerMessage()),
+                            Double.isNaN(r.rssPeakMegabytes()) ? "-" : String.format(Locale.ROOT, "%.0f", r.rssPeakMegabytes()),
+                            r.lost(), r.duplicated(),
                             r.reordered(), r.refused(), r.clean() ? "" : "  NOT CLEAN");
                     appendJson(r.toJson().put("repeat", rep).toString());
                 }
@@ -234,7 +240,8 @@ final class MatrixLoad implements Callable<Integer> {
                             .put("p999_us", median(rs, r -> r.latencyMicros(99.9))).put("max_us", median(rs, S2cResult::maxLatencyMicros))
                             .put("ratio_msgs_to_direct", median(tput)).put("ratio_p99_to_direct", median(p99))
                             .put("cpu_us_per_msg", cpu).put("lost", lost).put("duplicated", dup).put("reordered", reord)
-                            .put("s2cf_refused", refused));
+                            .put("s2cf_refused", refused)
+                            .put("rss_peak_mb_max", rs.stream().mapToDouble(S2cResult::rssPeakMegabytes).max().orElse(Double.NaN)));
                 }
                 out.println(row);
                 rows.add(jrow);

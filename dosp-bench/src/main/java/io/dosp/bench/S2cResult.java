@@ -89,6 +89,11 @@ record S2cResult(S2cSpec spec, long sent, long delivered, long measuredDelivered
     }
 
     /** Target CPU microseconds per routed message; NaN for direct or without a PID. */
+    /** The target's peak RSS over the run in MiB, NaN when unknown. */
+    double rssPeakMegabytes() {
+        return cpu.targetRssPeakBytes() < 0 ? Double.NaN : cpu.targetRssPeakBytes() / (1024.0 * 1024.0);
+    }
+
     double cpuMicrosPerMessage() {
         return cpu.targetMicrosPerMessage(measuredRouted());
     }
@@ -138,6 +143,7 @@ record S2cResult(S2cSpec spec, long sent, long delivered, long measuredDelivered
                 .put("cpu_s", cpu.targetSeconds()).put("cpu_us_per_msg", cpuMicrosPerMessage())
                 .put("generator_cpu_s", cpu.generatorSeconds())
                 .put("generator_cpu_us_per_msg", generatorCpuMicrosPerMessage())
+                .put("target_rss_peak_mb", rssPeakMegabytes())
                 .put("disconnects", disconnects).put("drained", drained).put("clean", clean()).put("failure", failure);
     }
 
@@ -164,6 +170,9 @@ record S2cResult(S2cSpec spec, long sent, long delivered, long measuredDelivered
         }
         line(sb, "CPU us/msg", String.format(Locale.ROOT, "target %s  generator %s", cpuText(cpu.targetSeconds(),
                 cpuMicrosPerMessage()), cpuText(cpu.generatorSeconds(), generatorCpuMicrosPerMessage())));
+        if (cpu.targetRssPeakBytes() >= 0) {
+            line(sb, "target RSS peak", String.format(Locale.ROOT, "%.1f MiB", rssPeakMegabytes()));
+        }
         if (spec.tunnel()) {
             line(sb, "tunnel frames rejected", String.valueOf(rejected));
         }

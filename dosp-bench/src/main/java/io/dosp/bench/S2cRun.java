@@ -49,6 +49,7 @@ final class S2cRun {
         Channel acceptor = null;
         boolean drained;
         CpuUse cpu;
+        RssSampler rss = null;
         for (EventExecutor e : group) {
             loops.add((EventLoop) e);
         }
@@ -68,6 +69,7 @@ final class S2cRun {
                 }
                 await(run.tunnels, "tunnel handshakes");
             }
+            rss = RssSampler.start(spec.cpuPid()); // the target's RSS from the first message to the end of the drain
             long start = System.nanoTime();
             run.measureStart = start + TimeUnit.MILLISECONDS.toNanos(spec.warmupMillis());
             run.measureEnd = run.measureStart + TimeUnit.MILLISECONDS.toNanos(spec.durationMillis());
@@ -82,10 +84,18 @@ final class S2cRun {
             long targetEnd = spec.cpuPid() == null ? -1 : ProcCpu.ticks(spec.cpuPid());
             long selfEnd = ProcCpu.ticks(ProcCpu.self());
             run.running = false;
-            cpu = new CpuUse(ProcCpu.seconds(targetStart, targetEnd), ProcCpu.seconds(selfStart, selfEnd));
             waitForSendersToStop();
             drained = drain();
+            long rssPeak = -1;
+            if (rss != null) {
+                rss.close();
+                rssPeak = rss.peakBytes();
+            }
+            cpu = new CpuUse(ProcCpu.seconds(targetStart, targetEnd), ProcCpu.seconds(selfStart, selfEnd), rssPeak);
         } finally {
+            if (rss != null) {
+                rss.close();
+            }
             run.running = false;
             run.closing = true;
             closeAll();
