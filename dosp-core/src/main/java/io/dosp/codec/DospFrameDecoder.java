@@ -5,6 +5,7 @@ import io.dosp.protocol.MalformedPacketException;
 import io.dosp.protocol.PacketCodec;
 import io.dosp.protocol.PacketType;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
@@ -18,6 +19,10 @@ import java.util.List;
  * compressed bodies inflate to at most {@code maxFrameSize} bytes. Bad input never throws: it
  * becomes an {@link InvalidFrame} message (see there for what is fatal).
  *
+ * <p>With an {@link InflateMeter} ({@link #inflateMeter(InflateMeter)}) the decoder asks before
+ * inflating each compressed body and reports what it inflated: a server uses it to charge inflate
+ * work to the connection and to stop one connection's zlib bombs from holding its event loop.
+ *
  * <p>One instance per channel, used on its event loop.
  */
 public final class DospFrameDecoder extends ByteToMessageDecoder {
@@ -30,6 +35,8 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
     private final Compression compression;
     private Zlib zlib;
     private boolean discarding;
+    private InflateMeter meter;
+    private ChannelHandlerContext ctx;
 
     /** A decoder with a body limit of {@code maxFrameSize} bytes and the given compression state. */
     public DospFrameDecoder(int maxFrameSize, Compression compression) {
@@ -43,6 +50,39 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
     /** The body limit in force. */
     public int maxFrameSize() {
         return maxFrameSize;
+    }
+
+    /**
+     * Meters inflation from now on (null: no meter). Set it before compressed frames arrive, on
+     * the event loop (a server does so when it opens the connection's session).
+     */
+    public void inflateMeter(InflateMeter meter) {
+        this.meter = meter;
+    }
+
+    /**
+     * Carries on decoding what the decoder holds after its {@link InflateMeter} said no: the frames
+     * it completes go down the pipeline, followed by a read-complete event. Event loop only; does
+     * nothing once the decoder has left the pipeline.
+     */
+    public void resumeDecoding() {
+        ChannelHandlerContext c = ctx;
+        if (c == null || c.isRemoved() || !c.channel().isActive()) {
+            return;
+        }
+        // ByteToMessageDecoder decodes its buffered bytes on any read: an empty one adds nothing to them.
+        try {
+            channelRead(c, Unpooled.EMPTY_BUFFER);
+        } catch (Exception e) {
+            c.fireExceptionCaught(e);
+        }
+        c.fireChannelReadComplete();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        this.ctx = ctx;
+        super.handlerAdded(ctx);
     }
 
     @Override
@@ -75,6 +115,10 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
         if (in.readableBytes() < PacketCodec.HEADER_BYTES + len) {
             return;
         }
+        if (meter != null && compression.enabled() && shouldInflate(in, start + PacketCodec.HEADER_BYTES, type, len)
+                && !meter.mayInflate()) {
+            return; // the frame stays buffered until resumeDecoding()
+        }
         in.skipBytes(PacketCodec.HEADER_BYTES);
         try {
             byte[] body = readBody(in, type, len);
@@ -91,11 +135,17 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
     }
 
     private byte[] readBody(ByteBuf in, int type, int len) {
-        if (compression.enabled() && shouldInflate(in, type, len)) {
+        if (compression.enabled() && shouldInflate(in, in.readerIndex(), type, len)) {
             if (zlib == null) {
                 zlib = new Zlib(compression.level());
             }
-            return zlib.inflate(in.nioBuffer(in.readerIndex(), len), maxFrameSize, type);
+            try {
+                return zlib.inflate(in.nioBuffer(in.readerIndex(), len), maxFrameSize, type);
+            } finally {
+                if (meter != null) {
+                    meter.inflated(zlib.lastInflated());
+                }
+            }
         }
         byte[] body = new byte[len];
         in.readBytes(body);
@@ -106,15 +156,16 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
      * AIP and HSK are sent uncompressed (spec 6); a peer that compresses a later AIP anyway is
      * recognised by the zlib header, which a 4-byte vIP or dotted text never has at that length.
      */
-    private static boolean shouldInflate(ByteBuf in, int type, int len) {
+    private static boolean shouldInflate(ByteBuf in, int bodyStart, int type, int len) {
         if (type != PacketType.AIP.code() && type != PacketType.HSK.code()) {
             return true;
         }
-        return len > 4 && in.getUnsignedByte(in.readerIndex()) == ZLIB_CMF;
+        return len > 4 && in.getUnsignedByte(bodyStart) == ZLIB_CMF;
     }
 
     @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        this.ctx = null;
         if (zlib != null) {
             zlib.close();
             zlib = null;

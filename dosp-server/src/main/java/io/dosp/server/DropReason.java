@@ -34,5 +34,13 @@ public enum DropReason {
     /** A connection closed after too many failed AUTH attempts. */
     AUTH_FAILURES,
     /** An FN call refused because every function thread and queue slot was busy. */
-    FUNCTION_REJECTED
+    FUNCTION_REJECTED,
+    /** An FN call refused because its client already had {@link Functions#maxCallsPerClient()} calls in flight (ERR FF). */
+    FUNCTION_CLIENT_LIMIT,
+    /** An FN call that ran longer than {@link Functions#callTimeout()}: answered ERR FF, its thread interrupted. */
+    FUNCTION_TIMEOUT,
+    /** A compressed body that inflates past the maximum frame size (a zlib bomb): answered with ERR, the connection kept. */
+    INFLATE_TOO_LARGE,
+    /** A GCL or GSI refused with ERR because its client was over {@link Limits#replyRateLimit()}. */
+    REPLY_RATE_LIMIT
 }

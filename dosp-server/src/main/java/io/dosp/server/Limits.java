@@ -5,13 +5,15 @@ import static io.dosp.protocol.InvalidConfigException.require;
 
 import io.dosp.codec.DospFrameDecoder;
 import io.dosp.protocol.InvalidConfigException;
+import io.dosp.protocol.internal.LogText;
 import io.netty.util.internal.PlatformDependent;
 import java.time.Duration;
 
 /**
  * What one client (and the accept loop) may use of a server: frame size, connection count, idle
  * time, outbound buffering and what happens to slow consumers, the memory budget across all
- * clients, rate limits and AUTH attempts. Part of {@link ServerConfig}
+ * clients, rate limits and AUTH attempts, and what one client can make the server do for it (log
+ * lines, inflating compressed frames, replies larger than their request). Part of {@link ServerConfig}
  * ({@link ServerConfig#limits()}); validated in {@link Builder#build()}, errors naming the field as
  * {@code limits.<name>}.
  *
@@ -47,6 +49,23 @@ public final class Limits {
     /** New connections accepted per second (burst of one second); more are refused with EXIT. */
     public static final int DEFAULT_MAX_ACCEPT_RATE = 20_000;
 
+    /**
+     * Characters of a string a peer controls (EXIT reason, FN name, host name, ...) that a log line
+     * shows: escaped (line breaks, terminal escapes, invisible characters), the rest counted.
+     */
+    public static final int DEFAULT_LOG_TEXT_LENGTH = LogText.DEFAULT_MAX_LENGTH;
+    /**
+     * Lines per second of each kind of log line a peer can cause (connections, disconnections, failed
+     * AUTH, bad frames, ...); the rest are counted and the next line of that kind says how many.
+     */
+    public static final int DEFAULT_LOG_LINES_PER_SECOND = 50;
+    /** Bytes per second one connection's compressed frames may inflate to (burst of one second): 32 MiB. */
+    public static final long DEFAULT_INFLATE_RATE_LIMIT = 32L << 20;
+    /** Bytes one connection may inflate per read batch before the rest waits for the next turn of its event loop. */
+    public static final int DEFAULT_INFLATE_PER_READ = 1 << 20;
+    /** Bytes per second of replies larger than their request (GCL, GSI) one client may get (burst of one second). */
+    public static final long DEFAULT_REPLY_RATE_LIMIT = 64L << 10;
+
     private final int maxFrameSize;
     private final int maxClients;
     private final Duration idleTimeout;
@@ -60,6 +79,11 @@ public final class Limits {
     private final long byteRateLimit;
     private final int maxAuthFailures;
     private final int maxAcceptRate;
+    private final int logTextLength;
+    private final int logLinesPerSecond;
+    private final long inflateRateLimit;
+    private final int inflatePerRead;
+    private final long replyRateLimit;
 
     private Limits(Builder b) {
         maxFrameSize = b.maxFrameSize;
@@ -75,6 +99,11 @@ public final class Limits {
         byteRateLimit = b.byteRateLimit;
         maxAuthFailures = b.maxAuthFailures;
         maxAcceptRate = b.maxAcceptRate;
+        logTextLength = b.logTextLength;
+        logLinesPerSecond = b.logLinesPerSecond;
+        inflateRateLimit = b.inflateRateLimit;
+        inflatePerRead = b.inflatePerRead;
+        replyRateLimit = b.replyRateLimit;
     }
 
     /** A builder with every default. */
@@ -176,6 +205,51 @@ public final class Limits {
         return maxAcceptRate;
     }
 
+    /**
+     * How many characters of a string a peer controls a log line shows (escaped; what is left out
+     * is counted, {@code …(N more)}).
+     */
+    public int logTextLength() {
+        return logTextLength;
+    }
+
+    /**
+     * How many lines per second each kind of log line a peer can cause may write; the rest are
+     * counted ({@link GuardStats#logLinesSuppressed()}) and the next line of that kind says how many.
+     */
+    public int logLinesPerSecond() {
+        return logLinesPerSecond;
+    }
+
+    /**
+     * Bytes per second one connection's compressed frames may inflate to (token bucket, burst of one
+     * second), refused bodies (zlib bombs) included; over it the server stops reading from the
+     * connection until the bucket refills. 0 = unlimited. Inflated bytes also count against
+     * {@link #byteRateLimit()}.
+     */
+    public long inflateRateLimit() {
+        return inflateRateLimit;
+    }
+
+    /**
+     * Bytes one connection may inflate in one read batch: past it, the frames it already sent wait
+     * for the next turn of its event loop, so its zlib bombs cannot hold up the other connections
+     * of that loop. At least one frame is inflated per turn.
+     */
+    public int inflatePerRead() {
+        return inflatePerRead;
+    }
+
+    /**
+     * Bytes per second of replies larger than their request (GCL client lists, GSI self info) one
+     * client may get (token bucket, burst of one second). A request while the bucket is empty is
+     * refused with ERR naming the limit; a client more than a second in debt (refusals count too)
+     * is not read from until the bucket refills. 0 = unlimited.
+     */
+    public long replyRateLimit() {
+        return replyRateLimit;
+    }
+
     /** A builder preset with these limits. */
     public Builder toBuilder() {
         return new Builder()
@@ -190,7 +264,12 @@ public final class Limits {
                 .packetRateLimit(packetRateLimit)
                 .byteRateLimit(byteRateLimit)
                 .maxAuthFailures(maxAuthFailures)
-                .maxAcceptRate(maxAcceptRate);
+                .maxAcceptRate(maxAcceptRate)
+                .logTextLength(logTextLength)
+                .logLinesPerSecond(logLinesPerSecond)
+                .inflateRateLimit(inflateRateLimit)
+                .inflatePerRead(inflatePerRead)
+                .replyRateLimit(replyRateLimit);
     }
 
     /** Builds {@link Limits}; not thread-safe. */
@@ -208,6 +287,11 @@ public final class Limits {
         private long byteRateLimit = DEFAULT_BYTE_RATE_LIMIT;
         private int maxAuthFailures = DEFAULT_MAX_AUTH_FAILURES;
         private int maxAcceptRate = DEFAULT_MAX_ACCEPT_RATE;
+        private int logTextLength = DEFAULT_LOG_TEXT_LENGTH;
+        private int logLinesPerSecond = DEFAULT_LOG_LINES_PER_SECOND;
+        private long inflateRateLimit = DEFAULT_INFLATE_RATE_LIMIT;
+        private int inflatePerRead = DEFAULT_INFLATE_PER_READ;
+        private long replyRateLimit = DEFAULT_REPLY_RATE_LIMIT;
 
         private Builder() {
         }
@@ -297,6 +381,36 @@ public final class Limits {
             return this;
         }
 
+        /** Characters of a peer's string a log line shows ({@value LogText#MIN_MAX_LENGTH} to 1 MiB). */
+        public Builder logTextLength(int chars) {
+            this.logTextLength = chars;
+            return this;
+        }
+
+        /** Lines per second of each kind of log line a peer can cause (at least 1). */
+        public Builder logLinesPerSecond(int lines) {
+            this.logLinesPerSecond = lines;
+            return this;
+        }
+
+        /** Bytes per second one connection may inflate (0 = unlimited, else at least one maximum frame). */
+        public Builder inflateRateLimit(long bytesPerSecond) {
+            this.inflateRateLimit = bytesPerSecond;
+            return this;
+        }
+
+        /** Bytes one connection may inflate per read batch before the rest waits (at least 1 KiB). */
+        public Builder inflatePerRead(int bytes) {
+            this.inflatePerRead = bytes;
+            return this;
+        }
+
+        /** Bytes per second of GCL and GSI replies one client may get (0 = unlimited). */
+        public Builder replyRateLimit(long bytesPerSecond) {
+            this.replyRateLimit = bytesPerSecond;
+            return this;
+        }
+
         /**
          * Validates and builds.
          *
@@ -320,6 +434,14 @@ public final class Limits {
                     "must be at least one maximum frame (" + (maxFrameSize + 5L) + " bytes/s) or 0");
             require(maxAuthFailures >= 1, "limits.maxAuthFailures", "must be at least 1");
             require(maxAcceptRate >= 0, "limits.maxAcceptRate", "must be 0 (unlimited) or positive");
+            require(logTextLength >= LogText.MIN_MAX_LENGTH && logTextLength <= 1 << 20, "limits.logTextLength",
+                    "must be " + LogText.MIN_MAX_LENGTH + " to " + (1 << 20) + " characters, got " + logTextLength);
+            require(logLinesPerSecond >= 1, "limits.logLinesPerSecond", "must be at least 1, got " + logLinesPerSecond);
+            require(inflateRateLimit == 0 || inflateRateLimit > maxFrameSize, "limits.inflateRateLimit",
+                    "must be 0 (unlimited) or more than one maximum frame (" + maxFrameSize + " bytes/s), got "
+                            + inflateRateLimit);
+            require(inflatePerRead >= 1024, "limits.inflatePerRead", "must be at least 1024 bytes, got " + inflatePerRead);
+            require(replyRateLimit >= 0, "limits.replyRateLimit", "must be 0 (unlimited) or positive, got " + replyRateLimit);
             return new Limits(this);
         }
     }

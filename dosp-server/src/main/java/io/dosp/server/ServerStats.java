@@ -17,9 +17,11 @@ import java.util.Map;
  *                            with ERR S2CF because the queue they waited in was dropped are
  *                            {@link DropReason#QUEUED_AT_CLOSE}
  * @param flow                paused senders and the memory budget
+ * @param guards              what the guards against abusive clients did (log lines held back, FN calls,
+ *                            inflate work, metered replies)
  */
 public record ServerStats(Instant startedAt, int clientsConnected, long connectionsAccepted, long packetsIn,
-        long packetsOut, long bytesIn, long bytesOut, Map<DropReason, Long> drops, FlowStats flow) {
+        long packetsOut, long bytesIn, long bytesOut, Map<DropReason, Long> drops, FlowStats flow, GuardStats guards) {
 
     /** Copies the map. */
     public ServerStats {

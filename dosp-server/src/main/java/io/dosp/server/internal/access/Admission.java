@@ -5,6 +5,8 @@ import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.Vip;
 import io.dosp.server.DropReason;
 import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.LogLimiter;
+import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.routing.VipTable;
 import io.dosp.server.internal.session.TokenBucket;
 import io.netty.channel.Channel;
@@ -35,17 +37,20 @@ public final class Admission {
     private final TokenBucket acceptBucket;
     private final AtomicInteger connected = new AtomicInteger();
     private volatile boolean shuttingDown;
+    private final LogLimiter refusedLog;
 
     /**
      * Admits at most {@code maxClients} connections at once and {@code maxAcceptRate} new ones per
-     * second (0 for no limit), with vIPs from {@code vips}.
+     * second (0 for no limit), with vIPs from {@code vips}; refusals are logged at the rate of {@code log}.
      */
-    public Admission(AccessControl access, VipTable<?> vips, Counters counters, int maxClients, int maxAcceptRate) {
+    public Admission(AccessControl access, VipTable<?> vips, Counters counters, int maxClients, int maxAcceptRate,
+            PeerLog log) {
         this.access = access;
         this.vips = vips;
         this.counters = counters;
         this.maxClients = maxClients;
         this.acceptBucket = maxAcceptRate > 0 ? new TokenBucket(maxAcceptRate, System.nanoTime()) : null;
+        this.refusedLog = log.limiter("connection.refused");
     }
 
     /**
@@ -94,7 +99,10 @@ public final class Admission {
         if (drop != null) {
             counters.drop(drop);
         }
-        LOG.info("Refusing connection from {}: {}", channel.remoteAddress(), reason.text());
+        if (refusedLog.allow()) {
+            LOG.info("Refusing connection from {}: {} ({} similar lines held back)", channel.remoteAddress(), reason.text(),
+                    refusedLog.heldBack());
+        }
         channel.writeAndFlush(Packets.serverExit(reason.text())).addListener(ChannelFutureListener.CLOSE);
     }
 

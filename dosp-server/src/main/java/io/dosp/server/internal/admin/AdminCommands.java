@@ -262,6 +262,13 @@ public final class AdminCommands {
                 .append("\nflow.memory_in_use: ").append(s.flow().memoryInUse())
                 .append("\nflow.memory_budget: ").append(s.flow().memoryBudget())
                 .append("\nflow.memory_peak: ").append(s.flow().memoryPeak());
+        sb.append("\nguards.log_lines_suppressed: ").append(s.guards().logLinesSuppressed())
+                .append("\nguards.function_calls_admitted: ").append(s.guards().functionCallsAdmitted())
+                .append("\nguards.function_calls_in_flight: ").append(s.guards().functionCallsInFlight())
+                .append("\nguards.inflated_bytes: ").append(s.guards().inflatedBytes())
+                .append("\nguards.inflate_deferrals: ").append(s.guards().inflateDeferrals())
+                .append("\nguards.metered_replies: ").append(s.guards().meteredReplies())
+                .append("\nguards.metered_reply_bytes: ").append(s.guards().meteredReplyBytes());
         for (DropReason r : DropReason.values()) {
             sb.append("\ndrops.").append(r.name().toLowerCase(Locale.ROOT)).append(": ").append(s.drops(r));
         }

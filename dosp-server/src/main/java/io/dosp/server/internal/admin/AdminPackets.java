@@ -4,6 +4,8 @@ import io.dosp.protocol.Packets;
 import io.dosp.protocol.ServerExitReason;
 import io.dosp.server.DropReason;
 import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.LogLimiter;
+import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.routing.ServerRouter;
 import io.dosp.server.internal.session.ClientSession;
 import org.slf4j.Logger;
@@ -24,15 +26,20 @@ public final class AdminPackets {
     private final ServerRouter router;
     private final Counters counters;
     private final int maxAuthFailures;
+    private final LogLimiter failureLog;
 
-    /** Checks AUTH against {@code tokens}; a connection is closed after {@code maxAuthFailures} failed attempts. */
+    /**
+     * Checks AUTH against {@code tokens}; a connection is closed after {@code maxAuthFailures} failed
+     * attempts, whose log lines are held to the rate of {@code log}.
+     */
     public AdminPackets(AdminTokens tokens, AdminCommands commands, ServerRouter router, Counters counters,
-            int maxAuthFailures) {
+            int maxAuthFailures, PeerLog log) {
         this.tokens = tokens;
         this.commands = commands;
         this.router = router;
         this.counters = counters;
         this.maxAuthFailures = maxAuthFailures;
+        this.failureLog = log.limiter("admin.auth-failed");
     }
 
     /** AUTH {@code token} from {@code session}. */
@@ -45,8 +52,10 @@ public final class AdminPackets {
             return;
         }
         int failures = session.authFailed();
-        LOG.warn("Failed admin authentication from {} ({}), attempt {}", session.vip(), session.remoteAddress(),
-                failures);
+        if (failureLog.allow()) {
+            LOG.warn("Failed admin authentication from {} ({}), attempt {} ({} similar lines held back)", session.vip(),
+                    session.remoteAddress(), failures, failureLog.heldBack());
+        }
         session.deliver(Packets.auth("ERR:Invalid token"));
         if (failures >= maxAuthFailures) {
             counters.drop(DropReason.AUTH_FAILURES);

@@ -1,11 +1,15 @@
 package io.dosp.server.internal.session;
 
+import io.dosp.codec.DospCodec;
 import io.dosp.codec.InvalidFrame;
+import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.ExitReason;
 import io.dosp.protocol.FrameTooLargeException;
+import io.dosp.protocol.MalformedPacketException;
 import io.dosp.protocol.MpakPacket;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketCodec;
+import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Packets;
 import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.Vip;
@@ -16,6 +20,7 @@ import io.dosp.server.DropReason;
 import io.dosp.server.internal.Counters;
 import io.dosp.server.internal.LogLimiter;
 import io.dosp.server.internal.MemoryBudget;
+import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.RouteResult;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -25,6 +30,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * closing), inbound counters and rate limits, and its lifecycle (idle, EXIT, close). Packets go
  * to the server's one {@link PacketHandler}; outbound queueing is its {@link OutboundQueue}.
  * Reading from it pauses for its rate limits and for flow control ({@link ReadPause}): when what
- * it sends cannot be queued yet at a slow destination, or the memory budget is spent.
+ * it sends cannot be queued yet at a slow destination, or the memory budget is spent, and while
+ * its compressed frames wait for their share of inflate work ({@link InflateBudget}). Replies
+ * larger than their request are metered ({@link #replyMetered}).
  *
  * <p>Threading: inbound handling and every change of its vIP run on the channel's event loop;
  * {@link #deliver}, {@link #send}, {@link #disconnect} and the getters may be called from any
@@ -83,14 +91,20 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     private long unpublishedPacketsIn;
     private long unpublishedBytesIn;
     private final RateLimit rateLimit;
+    /** Null unless the connection is compressed (and has a DoSP codec). */
+    private final InflateBudget inflate;
+    private final PeerLog log;
+    private final LogLimiter closeLog;
+    private final LogLimiter idleLog;
 
     /**
      * A session for an admitted connection holding {@code vip}; packets go to {@code handler}.
      * What it holds counts against {@code budget}; S2C it accepted but could not write are
-     * reported to {@code undelivered}.
+     * reported to {@code undelivered}; what a peer sends reaches log lines through {@code log}.
+     * Created on the channel's event loop, before anything is read from it.
      */
     public ClientSession(Channel channel, Vip vip, SessionSettings settings, Counters counters, PacketHandler handler,
-            MemoryBudget budget, UndeliveredS2c undelivered) {
+            MemoryBudget budget, UndeliveredS2c undelivered, PeerLog log) {
         this.channel = channel;
         this.loop = channel.eventLoop();
         this.remote = channel.remoteAddress();
@@ -101,6 +115,15 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         this.outbound = new OutboundQueue(this, channel, settings, counters, budget, undelivered);
         this.pause = new ReadPause(channel, counters, budget);
         this.rateLimit = RateLimit.of(settings, pause, loop);
+        this.log = log;
+        this.closeLog = log.limiter("session.close");
+        this.idleLog = log.limiter("session.idle");
+        DospCodec codec = settings.compression() ? channel.pipeline().get(DospCodec.class) : null;
+        this.inflate = codec == null ? null
+                : new InflateBudget(codec, pause, rateLimit, loop, counters, settings.inflatePerRead());
+        if (codec != null) {
+            codec.inflateMeter(inflate);
+        }
     }
 
     @Override
@@ -269,8 +292,35 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         unpublishedPacketsIn++;
     }
 
+    /**
+     * Sends a reply that may be larger than its request ({@code type}: GCL, GSI) under the reply rate
+     * limit: built by {@code reply} and sent while the client is within the limit, otherwise refused
+     * with ERR {@code refusal} naming the limit (counted as {@link DropReason#REPLY_RATE_LIMIT}). Both
+     * are charged to the client. Event loop only (while its request is handled).
+     */
+    public void replyMetered(PacketType type, ErrCode refusal, Supplier<Packet> reply) {
+        if (rateLimit == null || !rateLimit.metersReplies()) {
+            deliver(reply.get());
+            return;
+        }
+        Packet p;
+        if (rateLimit.mayReply()) {
+            p = reply.get();
+            counters.meteredReply(PacketCodec.HEADER_BYTES + p.bodyLength());
+        } else {
+            counters.drop(DropReason.REPLY_RATE_LIMIT);
+            p = Packets.err(refusal, type.name() + " refused: replies larger than their request are limited to "
+                    + settings.replyRateLimit() + " bytes/s per client; ask again later");
+        }
+        rateLimit.replied(PacketCodec.HEADER_BYTES + p.bodyLength());
+        deliver(p);
+    }
+
     /** End of a read batch: adds what came in to the server-wide counters. */
     public void onReadComplete() {
+        if (inflate != null) {
+            inflate.readComplete();
+        }
         if (unpublishedPacketsIn != 0 || unpublishedBytesIn != 0) {
             counters.addIn(unpublishedPacketsIn, unpublishedBytesIn);
             unpublishedPacketsIn = 0;
@@ -281,12 +331,21 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     private void onInvalidFrame(InvalidFrame f) {
         if (f.fatal()) {
             counters.drop(DropReason.FRAME_TOO_LARGE);
-            LOG.warn("Closing {} ({}): {}", vip, remote, f.error().getMessage());
+            if (closeLog.allow()) {
+                LOG.warn("Closing {} ({}): {} ({} similar lines held back)", vip, remote, log.text(f.error().getMessage()),
+                        closeLog.heldBack());
+            }
             close(FrameTooLargeException.EXIT_REASON, Disconnect.Initiator.SERVER, true);
             return;
         }
-        counters.drop(DropReason.MALFORMED_FRAME);
-        LOG.debug("Malformed frame from {}: {}", vip, f.error().getMessage());
+        MalformedPacketException.Reason why = f.error() instanceof MalformedPacketException m ? m.reason() : null;
+        if (inflate != null && (why == MalformedPacketException.Reason.DECOMPRESSED_TOO_LARGE
+                || why == MalformedPacketException.Reason.INVALID_COMPRESSION) && rateLimit != null) {
+            rateLimit.takeRefusedInflation(inflate.last()); // the work a refused body caused counts as bytes sent
+        }
+        counters.drop(why == MalformedPacketException.Reason.DECOMPRESSED_TOO_LARGE ? DropReason.INFLATE_TOO_LARGE
+                : DropReason.MALFORMED_FRAME);
+        LOG.debug("Malformed frame from {}: {}", vip, log.text(f.error().getMessage()));
         deliver(Packets.err(f.error().errCode(), f.error().getMessage()));
     }
 
@@ -308,7 +367,9 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
             return; // paused (rate limit, flow control): we are not reading from it, so it is not idle
         }
         counters.drop(DropReason.IDLE_TIMEOUT);
-        LOG.info("Closing idle client {} ({})", vip, remote);
+        if (idleLog.allow()) {
+            LOG.info("Closing idle client {} ({}) ({} similar lines held back)", vip, remote, idleLog.heldBack());
+        }
         close(ServerExitReason.IDLE_TIMEOUT.text(), Disconnect.Initiator.SERVER, true);
     }
 

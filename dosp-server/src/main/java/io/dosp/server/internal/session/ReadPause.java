@@ -10,7 +10,7 @@ import java.util.Set;
 
 /**
  * Why a session is not read from: a small set of reasons ({@link #RATE_LIMIT}, {@link
- * #DESTINATION}, {@link #MEMORY}) and the destinations that block it. Reading stops when the
+ * #DESTINATION}, {@link #MEMORY}, {@link #INFLATE}) and the destinations that block it. Reading stops when the
  * first reason appears and resumes only when none is left, so a sender blocked by several slow
  * destinations (and perhaps its rate limit) resumes when the last of them clears.
  *
@@ -37,6 +37,8 @@ final class ReadPause implements MemoryBudget.Waiter {
     static final int DESTINATION = 1 << 1;
     /** The server's memory budget. */
     static final int MEMORY = 1 << 2;
+    /** Inflate work: the read batch's share is used up, or the inflate rate limit (see {@link InflateBudget}). */
+    static final int INFLATE = 1 << 3;
     private static final int FLOW = DESTINATION | MEMORY;
 
     private final Channel channel;
