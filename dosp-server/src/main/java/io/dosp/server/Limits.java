@@ -224,8 +224,10 @@ public final class Limits {
     /**
      * Bytes per second one connection's compressed frames may inflate to (token bucket, burst of one
      * second), refused bodies (zlib bombs) included; over it the server stops reading from the
-     * connection until the bucket refills. 0 = unlimited. Inflated bytes also count against
-     * {@link #byteRateLimit()}.
+     * connection until the bucket refills. 0 = unlimited. A body is never cut: one that inflates
+     * past the bucket puts it in debt, and the next waits, so a limit under the maximum frame size
+     * slows the largest compressed frames to one per {@code maxFrameSize / limit} seconds. Inflated
+     * bytes also count against {@link #byteRateLimit()}.
      */
     public long inflateRateLimit() {
         return inflateRateLimit;
@@ -393,7 +395,7 @@ public final class Limits {
             return this;
         }
 
-        /** Bytes per second one connection may inflate (0 = unlimited, else at least one maximum frame). */
+        /** Bytes per second one connection may inflate (0 = unlimited, else at least 1024). */
         public Builder inflateRateLimit(long bytesPerSecond) {
             this.inflateRateLimit = bytesPerSecond;
             return this;
@@ -437,9 +439,8 @@ public final class Limits {
             require(logTextLength >= LogText.MIN_MAX_LENGTH && logTextLength <= 1 << 20, "limits.logTextLength",
                     "must be " + LogText.MIN_MAX_LENGTH + " to " + (1 << 20) + " characters, got " + logTextLength);
             require(logLinesPerSecond >= 1, "limits.logLinesPerSecond", "must be at least 1, got " + logLinesPerSecond);
-            require(inflateRateLimit == 0 || inflateRateLimit > maxFrameSize, "limits.inflateRateLimit",
-                    "must be 0 (unlimited) or more than one maximum frame (" + maxFrameSize + " bytes/s), got "
-                            + inflateRateLimit);
+            require(inflateRateLimit == 0 || inflateRateLimit >= 1024, "limits.inflateRateLimit",
+                    "must be 0 (unlimited) or at least 1024 bytes/s, got " + inflateRateLimit);
             require(inflatePerRead >= 1024, "limits.inflatePerRead", "must be at least 1024 bytes, got " + inflatePerRead);
             require(replyRateLimit >= 0, "limits.replyRateLimit", "must be 0 (unlimited) or positive, got " + replyRateLimit);
             return new Limits(this);

@@ -81,6 +81,15 @@ public final class LogText {
         return out.toString();
     }
 
+    /**
+     * Whether {@code codePoint} is shown as it is: not a control, format, separator, private-use or
+     * unassigned code point, nor a lone surrogate (the backslash is printable, but escaped by
+     * {@link #of} so that escapes read back unambiguously).
+     */
+    public static boolean isPrintable(int codePoint) {
+        return codePoint == '\\' || !needsEscape(codePoint);
+    }
+
     private static boolean needsEscape(int cp) {
         if (cp == '\\') {
             return true;

@@ -79,6 +79,17 @@ class LogTextTest {
     }
 
     @Test
+    void printableCodePointsAreTheOnesShownAsTheyAre() {
+        assertThat(LogText.isPrintable('a')).isTrue();
+        assertThat(LogText.isPrintable('\\')).isTrue();
+        assertThat(LogText.isPrintable(0x1F600)).as("emoji").isTrue();
+        assertThat(LogText.isPrintable(0x1b)).isFalse();
+        assertThat(LogText.isPrintable('\n')).isFalse();
+        assertThat(LogText.isPrintable(0x202e)).isFalse();
+        assertThat(LogText.isPrintable(0xd800)).isFalse();
+    }
+
+    @Test
     void tooSmallAMaximumIsRefused() {
         assertThatThrownBy(() -> LogText.of("x", 15)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("at least 16");
