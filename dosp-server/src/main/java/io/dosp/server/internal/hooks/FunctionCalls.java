@@ -172,6 +172,7 @@ final class FunctionCalls {
 
     private void run(Call call) {
         ClientSession s = call.caller.session;
+        Packet reply = null;
         try {
             if (s.isClosing()) {
                 return; // the client has gone: nobody to answer
@@ -185,17 +186,20 @@ final class FunctionCalls {
             } catch (RejectedExecutionException e) {
                 return; // shutting down
             }
-            Packet reply = call(call, s);
+            Packet r = call(call, s);
             t.cancel(false);
             if (call.answered.compareAndSet(false, true)) {
-                s.deliver(reply);
+                reply = r;
             }
         } finally {
             synchronized (call) {
                 call.runner = null;
             }
             Thread.interrupted(); // an interrupt meant for this call must not reach the next one
-            ended(call.caller);
+            ended(call.caller); // before the answer: a client that has its answer has its slot back
+        }
+        if (reply != null) {
+            s.deliver(reply);
         }
     }
 
