@@ -95,11 +95,12 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
         switch (type) {
             case MSG -> LOG.debug("MSG from {}: {} bytes", session.vip(), p.bodyLength());
             case PING -> session.deliver(Packets.ping(p.body()));
-            case GCL -> session.replyMetered(PacketType.GCL, ErrCode.GCLF, () -> Packets.gclReply(vips.vips()));
+            case GCL -> session.replyMetered(PacketType.GCL, ErrCode.GCLF, true, () -> Packets.gclReply(vips.vips()));
             case FN -> hooks.callFunction(session, p.bodyText());
             case SD -> onAdvertisement(session, p);
             case RQIP -> onRequestVip(session, p);
-            case GSI -> session.replyMetered(PacketType.GSI, ErrCode.UKNP,
+            // A bare ERR UKNP would say "no GSI here" (what the reference answers): GSI refusals always say why.
+            case GSI -> session.replyMetered(PacketType.GSI, ErrCode.UKNP, false,
                     () -> Packets.gsiReply(SelfInfo.json(session, vips.template())));
             case EXIT -> session.onClientExit(ExitReason.parse(p.body()));
             case BCST -> admin.onBroadcast(session, p.bodyText());

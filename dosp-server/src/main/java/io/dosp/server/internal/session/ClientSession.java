@@ -296,9 +296,11 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
      * Sends a reply that may be larger than its request ({@code type}: GCL, GSI) under the reply rate
      * limit: built by {@code reply} and sent while the client is within the limit, otherwise refused
      * with ERR {@code refusal} naming the limit (counted as {@link DropReason#REPLY_RATE_LIMIT}). Both
-     * are charged to the client. Event loop only (while its request is handled).
+     * are charged to the client. With {@code bareRepeats}, the refusals that follow the first (until a
+     * reply is sent again) carry only the code, so that even refusals are no larger than a request.
+     * Event loop only (while its request is handled).
      */
-    public void replyMetered(PacketType type, ErrCode refusal, Supplier<Packet> reply) {
+    public void replyMetered(PacketType type, ErrCode refusal, boolean bareRepeats, Supplier<Packet> reply) {
         if (rateLimit == null || !rateLimit.metersReplies()) {
             deliver(reply.get());
             return;
@@ -309,8 +311,10 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
             counters.meteredReply(PacketCodec.HEADER_BYTES + p.bodyLength());
         } else {
             counters.drop(DropReason.REPLY_RATE_LIMIT);
-            p = Packets.err(refusal, type.name() + " refused: replies larger than their request are limited to "
-                    + settings.replyRateLimit() + " bytes/s per client; ask again later");
+            p = rateLimit.firstRefusal() || !bareRepeats
+                    ? Packets.err(refusal, type.name() + " refused: replies larger than their request are limited to "
+                            + settings.replyRateLimit() + " bytes/s per client; ask again later")
+                    : Packets.err(refusal);
         }
         rateLimit.replied(PacketCodec.HEADER_BYTES + p.bodyLength());
         deliver(p);

@@ -22,6 +22,8 @@ final class RateLimit {
     private final TokenBucket replies;
     private final ReadPause pause;
     private final EventLoop loop;
+    /** A reply was refused since the last one sent: further refusals need not say why again. */
+    private boolean refusing;
 
     private RateLimit(SessionSettings settings, ReadPause pause, EventLoop loop, long now) {
         this.packets = settings.packetRateLimit() > 0 ? new TokenBucket(settings.packetRateLimit(), now) : null;
@@ -75,14 +77,32 @@ final class RateLimit {
         }
     }
 
-    /** Nanoseconds until the inflate rate allows another body (0: now). */
+    /**
+     * Nanoseconds until another body may be inflated (0: now): inflated bytes count against both the
+     * inflate rate and the byte rate, so either in debt makes the decoder wait.
+     */
     long inflateWait() {
-        return inflate == null ? 0 : inflate.waitNanos(System.nanoTime());
+        if (inflate == null && bytes == null) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        return Math.max(inflate == null ? 0 : inflate.waitNanos(now), bytes == null ? 0 : bytes.waitNanos(now));
     }
 
     /** Whether a reply larger than its request may be sent now (the reply bucket is not in debt). */
     boolean mayReply() {
-        return replies == null || replies.waitNanos(System.nanoTime()) == 0;
+        boolean ok = replies == null || replies.waitNanos(System.nanoTime()) == 0;
+        if (ok) {
+            refusing = false;
+        }
+        return ok;
+    }
+
+    /** Whether a refusal is the first since a reply was sent (it says why; the next ones may be bare). */
+    boolean firstRefusal() {
+        boolean first = !refusing;
+        refusing = true;
+        return first;
     }
 
     /**
