@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * Two raw clients that, on a thread of their own, exchange S2C both ways and PING the server, over
  * and over, while a test attacks the server: each answer must come (within 20 s), in order, with
  * the right data. {@link #awaitMore(int)} waits until they got through more rounds;
- * {@link #close()} stops them and fails if any round failed.
+ * {@link #stop()} (or {@link #close()}) stops them and fails if any round failed.
  */
 final class InnocentPair implements AutoCloseable {
     private static final Duration ANSWER = Duration.ofSeconds(20);
@@ -83,13 +83,22 @@ final class InnocentPair implements AutoCloseable {
         });
     }
 
-    /** Stops the rounds and closes both clients; fails if a round failed. */
-    @Override
-    public void close() throws InterruptedException {
+    /** Stops the rounds and closes both clients; fails if a round failed. Idempotent. */
+    void stop() {
         running.set(false);
-        thread.join(ANSWER.toMillis() * 3);
+        try {
+            thread.join(ANSWER.toMillis() * 3);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         a.close();
         b.close();
         assertThat(failure.get()).as("an innocent round failed").isNull();
+    }
+
+    /** {@link #stop()}. */
+    @Override
+    public void close() {
+        stop();
     }
 }

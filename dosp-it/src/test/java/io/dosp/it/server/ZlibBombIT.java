@@ -92,7 +92,7 @@ class ZlibBombIT {
                 f.get(90, TimeUnit.SECONDS);
             }
             pair.awaitMore(3);
-            pair.close();
+            pair.stop();
 
             long work = (long) ATTACKERS * BOMBS * (MAX + 1);
             await().atMost(AWAIT).untilAsserted(() -> {

@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
  * Keeps a log line that may repeat under load (allocation failures, or anything a peer can cause
  * over and over: connections, failed AUTH, bad frames) to a few per interval: callers ask
  * {@link #allow()} before logging and say in the line how many were held back
- * ({@link #heldBack()}). Thread-safe.
+ * ({@link #heldBack()}, {@link #heldBackNote()}). Thread-safe.
  */
 public final class LogLimiter {
     private final int lines;
@@ -61,5 +61,14 @@ public final class LogLimiter {
         long n = suppressed;
         suppressed = 0;
         return n;
+    }
+
+    /**
+     * {@link #heldBack()} as the end of a line: {@code " (12 similar lines held back)"}, or empty
+     * when none were (resets the count).
+     */
+    public String heldBackNote() {
+        long n = heldBack();
+        return n == 0 ? "" : " (" + n + " similar line" + (n == 1 ? "" : "s") + " held back)";
     }
 }

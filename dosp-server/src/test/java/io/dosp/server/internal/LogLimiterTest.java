@@ -21,8 +21,10 @@ class LogLimiterTest {
         }
         assertThat(allowed).isEqualTo(3);
         assertThat(total).hasValue(97);
-        assertThat(l.heldBack()).isEqualTo(97);
-        assertThat(l.heldBack()).as("the count resets once reported").isZero();
+        assertThat(l.heldBackNote()).isEqualTo(" (97 similar lines held back)");
+        assertThat(l.heldBackNote()).as("the count resets once reported").isEmpty();
+        l.allow();
+        assertThat(l.heldBack()).isEqualTo(1);
     }
 
     @Test

@@ -100,8 +100,8 @@ public final class Admission {
             counters.drop(drop);
         }
         if (refusedLog.allow()) {
-            LOG.info("Refusing connection from {}: {} ({} similar lines held back)", channel.remoteAddress(), reason.text(),
-                    refusedLog.heldBack());
+            LOG.info("Refusing connection from {}: {}{}", channel.remoteAddress(), reason.text(),
+                    refusedLog.heldBackNote());
         }
         channel.writeAndFlush(Packets.serverExit(reason.text())).addListener(ChannelFutureListener.CLOSE);
     }

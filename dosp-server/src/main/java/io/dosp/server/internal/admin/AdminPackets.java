@@ -53,8 +53,8 @@ public final class AdminPackets {
         }
         int failures = session.authFailed();
         if (failureLog.allow()) {
-            LOG.warn("Failed admin authentication from {} ({}), attempt {} ({} similar lines held back)", session.vip(),
-                    session.remoteAddress(), failures, failureLog.heldBack());
+            LOG.warn("Failed admin authentication from {} ({}), attempt {}{}", session.vip(),
+                    session.remoteAddress(), failures, failureLog.heldBackNote());
         }
         session.deliver(Packets.auth("ERR:Invalid token"));
         if (failures >= maxAuthFailures) {

@@ -177,8 +177,8 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
         if (!from.equals(wanted)) {
             session.vip(wanted);
             if (moveLog.allow()) {
-                LOG.info("Client {} moved to requested vIP {} ({} similar lines held back)", session.remoteAddress(), wanted,
-                        moveLog.heldBack());
+                LOG.info("Client {} moved to requested vIP {}{}", session.remoteAddress(), wanted,
+                        moveLog.heldBackNote());
             }
         }
         session.deliver(Packets.rqipGranted());
@@ -196,8 +196,8 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
         if (access.isBanned(hash)) {
             counters.drop(DropReason.BANNED);
             if (bannedLog.allow()) {
-                LOG.info("Refusing banned client hash from {} ({}) ({} similar lines held back)", session.vip(),
-                        session.remoteAddress(), bannedLog.heldBack());
+                LOG.info("Refusing banned client hash from {} ({}){}", session.vip(),
+                        session.remoteAddress(), bannedLog.heldBackNote());
             }
             session.disconnect(ServerExitReason.HASH_BLOCKED);
         } else if (access.whitelistEnabled() && !access.isWhitelisted(hash) && !session.isAdmin()) {

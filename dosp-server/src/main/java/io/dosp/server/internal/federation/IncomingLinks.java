@@ -139,8 +139,8 @@ public final class IncomingLinks {
         byte[] serverId = federation.serverId();
         if (Arrays.equals(hello.serverId(), serverId)) {
             if (refusedLog.allow()) {
-                LOG.warn("A peer link from this server to itself ({}:{}) was refused ({} similar lines held back)",
-                        log.text(hello.host()), hello.port(), refusedLog.heldBack());
+                LOG.warn("A peer link from this server to itself ({}:{}) was refused{}",
+                        log.text(hello.host()), hello.port(), refusedLog.heldBackNote());
             }
             session.disconnect(ServerExitReason.PEER_SELF);
             return;
@@ -161,8 +161,8 @@ public final class IncomingLinks {
                 pa.hello().serverId(), federation.serverId());
         if (!LinkFrames.same(expected, proof)) {
             if (refusedLog.allow()) {
-                LOG.warn("Peer link from {} failed the mesh key proof; refused ({} similar lines held back)",
-                        session.remoteAddress(), refusedLog.heldBack());
+                LOG.warn("Peer link from {} failed the mesh key proof; refused{}",
+                        session.remoteAddress(), refusedLog.heldBackNote());
             }
             session.disconnect(ServerExitReason.PEER_AUTH_FAILED);
             return;
@@ -179,8 +179,8 @@ public final class IncomingLinks {
         S2cPacket p = f.packet();
         if (config.template().contains(p.src())) {
             if (forgedLog.allow()) {
-                LOG.warn("Peer {} forwarded an S2C claiming local SRC {}; dropped ({} similar lines held back)",
-                        log.text(peer.address()), p.src(), forgedLog.heldBack());
+                LOG.warn("Peer {} forwarded an S2C claiming local SRC {}; dropped{}",
+                        log.text(peer.address()), p.src(), forgedLog.heldBackNote());
             }
             return;
         }

@@ -128,8 +128,8 @@ final class FunctionCalls {
         counters.drop(reason);
         if (reason == DropReason.FUNCTION_CLIENT_LIMIT) {
             if (overLimitLog.allow()) {
-                LOG.warn("{} has {} FN calls in flight, the most allowed; refusing more ({} similar lines held back)",
-                        caller, perClient, overLimitLog.heldBack());
+                LOG.warn("{} has {} FN calls in flight, the most allowed; refusing more{}",
+                        caller, perClient, overLimitLog.heldBackNote());
             }
             caller.deliver(Packets.err(ErrCode.FF, "Too many FN calls in flight: at most " + perClient
                     + " per client (wait for their answers)"));
@@ -212,8 +212,8 @@ final class FunctionCalls {
             return Packets.err(ErrCode.FF, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         } catch (Throwable t) {
             if (errorLog.allow()) {
-                LOG.error("Function {} failed for {} ({} similar lines held back)", log.text(call.name), s,
-                        errorLog.heldBack(), t);
+                LOG.error("Function {} failed for {}{}", log.text(call.name), s,
+                        errorLog.heldBackNote(), t);
             }
             return Packets.err(ErrCode.FF, "internal error");
         }
@@ -226,8 +226,8 @@ final class FunctionCalls {
         ClientSession s = call.caller.session;
         counters.drop(DropReason.FUNCTION_TIMEOUT);
         if (timeoutLog.allow()) {
-            LOG.warn("Function {} for {} ran longer than {}; answered ERR FF and interrupted it ({} similar lines held back)",
-                    log.text(call.name), s, describe(timeout), timeoutLog.heldBack());
+            LOG.warn("Function {} for {} ran longer than {}; answered ERR FF and interrupted it{}",
+                    log.text(call.name), s, describe(timeout), timeoutLog.heldBackNote());
         }
         s.deliver(Packets.err(ErrCode.FF, "Function '" + LogText.of(call.name, 64) + "' timed out after "
                 + describe(timeout)));

@@ -84,8 +84,8 @@ public final class ServerHooks {
                 }
             } catch (RuntimeException e) {
                 if (hookLog.allow()) {
-                    LOG.warn("ServerListener.onPacket failed for {} ({}); handling the packet normally ({} similar lines held"
-                            + " back)", s, p, hookLog.heldBack(), e);
+                    LOG.warn("ServerListener.onPacket failed for {} ({}); handling the packet normally{}", s, p,
+                            hookLog.heldBackNote(), e);
                 }
             }
         }
@@ -139,8 +139,8 @@ public final class ServerHooks {
             h.handle(s, p);
         } catch (Exception e) {
             if (hookLog.allow()) {
-                LOG.warn("Handler for custom type 0x{} failed for {} ({} similar lines held back)",
-                        Integer.toHexString(p.typeCode()), s, hookLog.heldBack(), e);
+                LOG.warn("Handler for custom type 0x{} failed for {}{}",
+                        Integer.toHexString(p.typeCode()), s, hookLog.heldBackNote(), e);
             }
             s.deliver(Packets.err(ErrCode.FF, "handler failed"));
         }

@@ -336,8 +336,8 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         if (f.fatal()) {
             counters.drop(DropReason.FRAME_TOO_LARGE);
             if (closeLog.allow()) {
-                LOG.warn("Closing {} ({}): {} ({} similar lines held back)", vip, remote, log.text(f.error().getMessage()),
-                        closeLog.heldBack());
+                LOG.warn("Closing {} ({}): {}{}", vip, remote, log.text(f.error().getMessage()),
+                        closeLog.heldBackNote());
             }
             close(FrameTooLargeException.EXIT_REASON, Disconnect.Initiator.SERVER, true);
             return;
@@ -372,7 +372,7 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         }
         counters.drop(DropReason.IDLE_TIMEOUT);
         if (idleLog.allow()) {
-            LOG.info("Closing idle client {} ({}) ({} similar lines held back)", vip, remote, idleLog.heldBack());
+            LOG.info("Closing idle client {} ({}){}", vip, remote, idleLog.heldBackNote());
         }
         close(ServerExitReason.IDLE_TIMEOUT.text(), Disconnect.Initiator.SERVER, true);
     }

@@ -82,8 +82,8 @@ public final class Connections {
         s.deliver(Packets.aip(vip.get()));
         s.deliver(Packets.hsk(Handshake.standard(settings.compression())));
         if (connectedLog.allow()) {
-            LOG.info("Client connected: vip={} remote={} ({} similar lines held back)", vip.get(), channel.remoteAddress(),
-                    connectedLog.heldBack());
+            LOG.info("Client connected: vip={} remote={}{}", vip.get(), channel.remoteAddress(),
+                    connectedLog.heldBackNote());
         }
         hooks.connected(s);
         return s;
@@ -98,10 +98,10 @@ public final class Connections {
         Disconnect d = s.disconnectInfo();
         if (disconnectedLog.allow()) {
             // The reason is the client's own text when it sent EXIT: escaped and cut, it cannot forge a line.
-            LOG.info("Client disconnected: vip={} remote={} by={} reason={} ({} similar lines held back)", vip,
+            LOG.info("Client disconnected: vip={} remote={} by={} reason={}{}", vip,
                     s.remoteAddress(), d.initiator(),
                     d.reason().isEmpty() ? (d.code() == null ? "-" : d.code().name()) : log.text(d.reason()),
-                    disconnectedLog.heldBack());
+                    disconnectedLog.heldBackNote());
         }
         hooks.disconnected(s, d);
     }
