@@ -244,9 +244,11 @@ public final class Limits {
 
     /**
      * Bytes per second of replies larger than their request (GCL client lists, GSI self info) one
-     * client may get (token bucket, burst of one second). A request while the bucket is empty is
-     * refused with ERR naming the limit; a client more than a second in debt (refusals count too)
-     * is not read from until the bucket refills. 0 = unlimited.
+     * client may get (token bucket, burst of one second). A request while the bucket is in debt is
+     * refused (GCL with ERR GCLF, GSI with ERR UKNP) with a text naming the limit; further GCL refusals
+     * while it stays in debt are the bare code, no larger than the request. Refusals are charged too,
+     * and a client more than a second in debt is not read from until the bucket is full again.
+     * 0 = unlimited.
      */
     public long replyRateLimit() {
         return replyRateLimit;

@@ -93,6 +93,8 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     private final RateLimit rateLimit;
     /** Null unless the connection is compressed (and has a DoSP codec). */
     private final InflateBudget inflate;
+    /** Null when replies are not metered. */
+    private final ReplyBudget replies;
     private final PeerLog log;
     private final LogLimiter closeLog;
     private final LogLimiter idleLog;
@@ -115,6 +117,8 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         this.outbound = new OutboundQueue(this, channel, settings, counters, budget, undelivered);
         this.pause = new ReadPause(channel, counters, budget);
         this.rateLimit = RateLimit.of(settings, pause, loop);
+        this.replies = rateLimit != null && rateLimit.metersReplies()
+                ? new ReplyBudget(rateLimit, counters, settings.replyRateLimit()) : null;
         this.log = log;
         this.closeLog = log.limiter("session.close");
         this.idleLog = log.limiter("session.idle");
@@ -301,23 +305,7 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
      * Event loop only (while its request is handled).
      */
     public void replyMetered(PacketType type, ErrCode refusal, boolean bareRepeats, Supplier<Packet> reply) {
-        if (rateLimit == null || !rateLimit.metersReplies()) {
-            deliver(reply.get());
-            return;
-        }
-        Packet p;
-        if (rateLimit.mayReply()) {
-            p = reply.get();
-            counters.meteredReply(PacketCodec.HEADER_BYTES + p.bodyLength());
-        } else {
-            counters.drop(DropReason.REPLY_RATE_LIMIT);
-            p = rateLimit.firstRefusal() || !bareRepeats
-                    ? Packets.err(refusal, type.name() + " refused: replies larger than their request are limited to "
-                            + settings.replyRateLimit() + " bytes/s per client; ask again later")
-                    : Packets.err(refusal);
-        }
-        rateLimit.replied(PacketCodec.HEADER_BYTES + p.bodyLength());
-        deliver(p);
+        deliver(replies == null ? reply.get() : replies.answer(type, refusal, bareRepeats, reply));
     }
 
     /** End of a read batch: adds what came in to the server-wide counters. */
@@ -343,9 +331,8 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
             return;
         }
         MalformedPacketException.Reason why = f.error() instanceof MalformedPacketException m ? m.reason() : null;
-        if (inflate != null && (why == MalformedPacketException.Reason.DECOMPRESSED_TOO_LARGE
-                || why == MalformedPacketException.Reason.INVALID_COMPRESSION) && rateLimit != null) {
-            rateLimit.takeRefusedInflation(inflate.last()); // the work a refused body caused counts as bytes sent
+        if (inflate != null) {
+            inflate.refused(why);
         }
         counters.drop(why == MalformedPacketException.Reason.DECOMPRESSED_TOO_LARGE ? DropReason.INFLATE_TOO_LARGE
                 : DropReason.MALFORMED_FRAME);

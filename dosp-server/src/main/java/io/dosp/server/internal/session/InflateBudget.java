@@ -2,6 +2,7 @@ package io.dosp.server.internal.session;
 
 import io.dosp.codec.DospCodec;
 import io.dosp.codec.InflateMeter;
+import io.dosp.protocol.MalformedPacketException;
 import io.dosp.server.internal.Counters;
 import io.netty.channel.EventLoop;
 import java.util.concurrent.TimeUnit;
@@ -64,9 +65,15 @@ final class InflateBudget implements InflateMeter {
         }
     }
 
-    /** Bytes the last body inflated to (a refused one: what it produced before it was refused). */
-    int last() {
-        return last;
+    /**
+     * The decoder refused a body for {@code why}: if it was inflated (too large, or bad zlib), the work
+     * it caused counts against the byte rate too, as a body that inflated whole does as its packet.
+     */
+    void refused(MalformedPacketException.Reason why) {
+        if (rateLimit != null && (why == MalformedPacketException.Reason.DECOMPRESSED_TOO_LARGE
+                || why == MalformedPacketException.Reason.INVALID_COMPRESSION)) {
+            rateLimit.takeRefusedInflation(last);
+        }
     }
 
     /** The end of a read batch: the next one has its own share. */
