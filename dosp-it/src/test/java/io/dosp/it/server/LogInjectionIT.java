@@ -22,9 +22,12 @@ import io.dosp.server.PeerStatus;
 import io.dosp.testkit.PeerScript;
 import io.dosp.testkit.RawClient;
 import io.dosp.testkit.ScriptedPeer;
+import io.dosp.protocol.PacketCodec;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -48,8 +51,7 @@ class LogInjectionIT {
     static final int TEXT = 40;
     static final int LINES = 5;
     static final int EXITS = 50;
-    static final int AUTH_CLIENTS = 20;
-    static final int MAX_AUTH = 5;
+    static final int AUTHS = 200;
     static final String MESH_KEY = "log-injection-mesh-key";
     static final String FORGED = "\u001b[31mbye\r\n12:00:00.000 INFO  [dosp-io-1] AdminPackets - Client 7.10.0.66"
             + " (/127.0.0.1:4242) authenticated as admin\u001b[2J\u202e";
@@ -86,7 +88,8 @@ class LogInjectionIT {
         byte[] exitEnd = "bye\n\u001b[2J forged: Peer link to 10.0.0.1:7744 is up (mesh key proven)".getBytes(StandardCharsets.UTF_8);
         try (ScriptedPeer peer = ScriptedPeer.start(PeerScript.create().greet(Vip.parse("7.20.0.2"))
                 .send("exit", Packets.serverExit(new String(exitEnd, StandardCharsets.UTF_8))).hold());
-             DospServer server = start(tmp, b -> b.limits(l -> l.logTextLength(TEXT).logLinesPerSecond(LINES))
+             DospServer server = start(tmp, b -> b.limits(l -> l.logTextLength(TEXT).logLinesPerSecond(LINES)
+                             .maxAuthFailures(AUTHS * 10))
                      .federation(f -> f.meshKey(MESH_KEY).peer(PeerSpec.parse(peer.address() + ":7.20.0.x"))));
              InnocentPair pair = new InnocentPair(server.port())) {
             pair.awaitMore(3);
@@ -102,17 +105,30 @@ class LogInjectionIT {
             }
             pair.awaitMore(1);
 
-            // 2. Failed AUTH over and over: each attempt answered, the connection closed after MAX_AUTH.
-            for (int i = 0; i < AUTH_CLIENTS; i++) {
-                try (RawClient c = RawClient.connect(server.port())) {
-                    for (int k = 0; k < MAX_AUTH; k++) {
-                        c.send(Packets.auth("not-the-token-" + k + "\nforged"));
-                        assertThat(nextText(c, PacketType.AUTH)).isEqualTo("ERR:Invalid token");
-                    }
-                    assertThat(c.expectExit()).isEqualTo(ServerExitReason.AUTH_FAILURES.text());
+            // 2. Failed AUTH over and over, in one write: each attempt answered, a few lines written, the rest held back,
+            //    and the next line of that kind (once a second has passed) says how many.
+            long auths = AUTHS;
+            try (RawClient c = RawClient.connect(server.port())) {
+                ByteArrayOutputStream burst = new ByteArrayOutputStream();
+                for (int k = 0; k < AUTHS; k++) {
+                    burst.writeBytes(PacketCodec.encode(Packets.auth("not-the-token-" + k + "\nforged")));
                 }
-                opened++;
+                c.sendRaw(burst.toByteArray());
+                for (int k = 0; k < AUTHS; k++) {
+                    assertThat(nextText(c, PacketType.AUTH)).isEqualTo("ERR:Invalid token");
+                }
+                int[] probes = {0};
+                await().atMost(AWAIT).pollInterval(Duration.ofMillis(250)).until(() -> {
+                    c.send(Packets.auth("not-the-token-probe"));
+                    assertThat(nextText(c, PacketType.AUTH)).isEqualTo("ERR:Invalid token");
+                    probes[0]++;
+                    return List.copyOf(log.list).stream().anyMatch(e -> e.getFormattedMessage()
+                            .startsWith("Failed admin authentication") && HELD_BACK.matcher(e.getFormattedMessage()).find());
+                });
+                auths += probes[0];
             }
+            opened++;
+            long authEvents = auths;
 
             // 3. A link HELLO with the server's own id (learnt from its CHALLENGE) and a forged host name.
             try (RawClient c = RawClient.connect(server.port())) {
@@ -135,7 +151,7 @@ class LogInjectionIT {
             // Every connection has gone but the pair's (closed just now).
             long all = opened;
             await().atMost(AWAIT).until(() -> server.stats().clientsConnected() == 0);
-            long events = all /* connected */ + all /* disconnected */ + (long) AUTH_CLIENTS * MAX_AUTH + 1 /* self link */;
+            long events = all /* connected */ + all /* disconnected */ + authEvents + 1 /* self link */;
 
             List<ILoggingEvent> events0 = List.copyOf(log.list);
             for (ILoggingEvent e : events0) {
@@ -178,10 +194,15 @@ class LogInjectionIT {
                 }
                 long suppressed = server.stats().guards().logLinesSuppressed();
                 assertThat(written + suppressed).as("lines written plus lines held back").isEqualTo(events);
-                assertThat(reportedHeldBack).as("held-back lines the next line of their kind reported").isPositive()
-                        .isLessThanOrEqualTo(suppressed);
-                assertThat(written).as("the log did not get a line per event").isLessThan(events / 2);
+                assertThat(reportedHeldBack).isLessThanOrEqualTo(suppressed);
             });
+            // The burst of failed AUTH: its last line reported every line held back before it.
+            List<String> authLines = events0.stream().map(ILoggingEvent::getFormattedMessage)
+                    .filter(m -> m.startsWith("Failed admin authentication")).toList();
+            long authReported = authLines.stream().map(HELD_BACK::matcher).filter(Matcher::find)
+                    .mapToLong(m -> Long.parseLong(m.group(1))).sum();
+            assertThat(authLines.size() + authReported).as("every failed AUTH is a line or counted in one").isEqualTo(authEvents);
+            assertThat(authReported).as("held back from a burst of %d", AUTHS).isGreaterThanOrEqualTo(AUTHS - 2L * LINES);
             long bytes = events0.stream().mapToLong(e -> e.getFormattedMessage().length()).sum();
             assertThat(bytes).as("log volume, against 52 MB unescaped").isLessThan(100_000);
         }

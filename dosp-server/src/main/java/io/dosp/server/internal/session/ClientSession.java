@@ -98,6 +98,7 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     private final PeerLog log;
     private final LogLimiter closeLog;
     private final LogLimiter idleLog;
+    private final LogLimiter bombLog;
 
     /**
      * A session for an admitted connection holding {@code vip}; packets go to {@code handler}.
@@ -118,10 +119,12 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         this.pause = new ReadPause(channel, counters, budget);
         this.rateLimit = RateLimit.of(settings, pause, loop);
         this.replies = rateLimit != null && rateLimit.metersReplies()
-                ? new ReplyBudget(rateLimit, counters, settings.replyRateLimit()) : null;
+                ? new ReplyBudget(this, rateLimit, counters, settings.replyRateLimit(), log.limiter("session.reply-limit"))
+                : null;
         this.log = log;
         this.closeLog = log.limiter("session.close");
         this.idleLog = log.limiter("session.idle");
+        this.bombLog = log.limiter("session.inflate-too-large");
         DospCodec codec = settings.compression() ? channel.pipeline().get(DospCodec.class) : null;
         this.inflate = codec == null ? null
                 : new InflateBudget(codec, pause, rateLimit, loop, counters, settings.inflatePerRead());
@@ -334,9 +337,16 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         if (inflate != null) {
             inflate.refused(why);
         }
-        counters.drop(why == MalformedPacketException.Reason.DECOMPRESSED_TOO_LARGE ? DropReason.INFLATE_TOO_LARGE
-                : DropReason.MALFORMED_FRAME);
-        LOG.debug("Malformed frame from {}: {}", vip, log.text(f.error().getMessage()));
+        if (why == MalformedPacketException.Reason.DECOMPRESSED_TOO_LARGE) {
+            counters.drop(DropReason.INFLATE_TOO_LARGE);
+            if (bombLog.allow()) {
+                LOG.warn("Refused a compressed frame from {} ({}): {}{}", vip, remote, log.text(f.error().getMessage()),
+                        bombLog.heldBackNote());
+            }
+        } else {
+            counters.drop(DropReason.MALFORMED_FRAME);
+            LOG.debug("Malformed frame from {}: {}", vip, log.text(f.error().getMessage()));
+        }
         deliver(Packets.err(f.error().errCode(), f.error().getMessage()));
     }
 

@@ -7,7 +7,10 @@ import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Packets;
 import io.dosp.server.DropReason;
 import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.LogLimiter;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a session's replies larger than their request (GCL, GSI) may cost: the reply bucket of its
@@ -16,14 +19,21 @@ import java.util.function.Supplier;
  * only; owned by one {@link ClientSession}.
  */
 final class ReplyBudget {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplyBudget.class);
+
+    private final Object owner;
     private final RateLimit rateLimit;
     private final Counters counters;
     private final long limit;
+    private final LogLimiter refusedLog;
 
-    ReplyBudget(RateLimit rateLimit, Counters counters, long limit) {
+    /** The budget of {@code owner} (named in log lines), {@code limit} bytes/s, refusals logged at the rate of {@code refusedLog}. */
+    ReplyBudget(Object owner, RateLimit rateLimit, Counters counters, long limit, LogLimiter refusedLog) {
+        this.owner = owner;
         this.rateLimit = rateLimit;
         this.counters = counters;
         this.limit = limit;
+        this.refusedLog = refusedLog;
     }
 
     /**
@@ -38,6 +48,10 @@ final class ReplyBudget {
             counters.meteredReply(PacketCodec.HEADER_BYTES + p.bodyLength());
         } else {
             counters.drop(DropReason.REPLY_RATE_LIMIT);
+            if (refusedLog.allow()) {
+                LOG.info("Refusing {} from {}: over its reply rate limit of {} bytes/s{}", type, owner, limit,
+                        refusedLog.heldBackNote());
+            }
             p = rateLimit.firstRefusal() || !bareRepeats
                     ? Packets.err(refusal, type.name() + " refused: replies larger than their request are limited to "
                             + limit + " bytes/s per client; ask again later")

@@ -14,6 +14,7 @@ import io.dosp.server.DropReason;
 import io.dosp.server.SlowConsumerPolicy;
 import io.dosp.server.internal.Counters;
 import io.dosp.server.internal.MemoryBudget;
+import io.dosp.server.internal.PeerLog;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -34,7 +35,7 @@ class GuardBudgetsTest {
         Counters counters = new Counters();
         ReadPause pause = new ReadPause(ch, counters, MemoryBudget.unlimited());
         RateLimit limit = RateLimit.of(settings(false, 0, 1 << 20, 1000), pause, ch.eventLoop());
-        ReplyBudget replies = new ReplyBudget(limit, counters, 1000);
+        ReplyBudget replies = new ReplyBudget("client", limit, counters, 1000, PeerLog.defaults().limiter("test"));
         Packet small = Packets.gsiReply("x".repeat(600));
         assertThat(replies.answer(PacketType.GSI, ErrCode.UKNP, true, () -> small)).isSameAs(small);
         assertThat(replies.answer(PacketType.GSI, ErrCode.UKNP, true, () -> small)).as("395 tokens left").isSameAs(small);
@@ -60,7 +61,7 @@ class GuardBudgetsTest {
         Counters counters = new Counters();
         ReadPause pause = new ReadPause(ch, counters, MemoryBudget.unlimited());
         RateLimit limit = RateLimit.of(settings(false, 0, 1 << 20, 1000), pause, ch.eventLoop());
-        ReplyBudget replies = new ReplyBudget(limit, counters, 1000);
+        ReplyBudget replies = new ReplyBudget("client", limit, counters, 1000, PeerLog.defaults().limiter("test"));
         Packet big = Packets.gsiReply("x".repeat(2500));
         assertThat(replies.answer(PacketType.GSI, ErrCode.UKNP, false, () -> big)).isSameAs(big);
         assertThat(pause.has(ReadPause.RATE_LIMIT)).isTrue();
