@@ -1,7 +1,10 @@
 /**
  * DoSP core: the packet model, the wire codec, compression, MPAK, vIP templates and tunnel
- * crypto. No client or server code. Every package is API.
+ * crypto. No client or server code. Every package is API, except {@code io.dosp.protocol.internal}
+ * (helpers the other DoSP modules share), which only they may read.
  */
+// The modules io.dosp.protocol.internal is exported to are built after this one: javac cannot see them here.
+@SuppressWarnings("module")
 module io.dosp.core {
     // Netty types appear in the codec's public signatures (handlers, ByteBuf).
     requires transitive io.netty.buffer;
@@ -16,4 +19,5 @@ module io.dosp.core {
     exports io.dosp.codec;
     exports io.dosp.crypto;
     exports io.dosp.protocol;
+    exports io.dosp.protocol.internal to io.dosp.server, io.dosp.client;
 }

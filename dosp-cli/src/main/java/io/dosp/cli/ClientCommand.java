@@ -69,7 +69,7 @@ public final class ClientCommand implements Callable<Integer> {
             System.err.println("  Is a server running there? Start one with: " + Main.selfCommand() + " serve");
             return Main.EXIT_FAILURE;
         } catch (DospClientException e) {
-            System.err.println("dosp client: " + e.getMessage());
+            System.err.println("dosp client: " + IncomingFormatter.safe(e.getMessage()));
             return Main.EXIT_FAILURE;
         }
         boolean interactive = System.console() != null;

@@ -84,7 +84,7 @@ final class ClientShell {
                 }
             } catch (DisconnectedException d) {
                 join(printer);
-                err.println(d.getMessage());
+                err.println(IncomingFormatter.safe(d.getMessage()));
                 return Main.EXIT_FAILURE;
             }
         }
@@ -110,7 +110,7 @@ final class ClientShell {
                 case "/ping" -> out.printf(Locale.ROOT, "pong from %s in %.2f ms%n", client.server(),
                         client.ping().toNanos() / 1e6);
                 case "/call" -> call(arg);
-                case "/info" -> out.println(client.selfInfo());
+                case "/info" -> out.println(IncomingFormatter.safe(client.selfInfo()));
                 case "/exit", "/quit" -> {
                     return false;
                 }
@@ -171,12 +171,12 @@ final class ClientShell {
             fail("usage: /call NAME, e.g. /call get_time");
             return;
         }
-        out.println(name + ": " + client.call(name));
+        out.println(name + ": " + IncomingFormatter.safe(client.call(name)));
     }
 
     private void fail(String message) {
         failures.incrementAndGet();
-        err.println("error: " + message);
+        err.println("error: " + IncomingFormatter.safe(message)); // client errors may quote the server
     }
 
     private static String suggestion(String cmd) {

@@ -4,15 +4,23 @@ import io.dosp.client.Incoming;
 import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.ErrorReply;
 import io.dosp.protocol.PacketType;
+import io.dosp.protocol.internal.LogText;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 
-/** How {@code dosp client} shows what arrives: source vIP, whether it came through a tunnel, and the data. */
+/**
+ * How {@code dosp client} shows what arrives: source vIP, whether it came through a tunnel, and the
+ * data. Nothing another party sent reaches the terminal raw: data is text only when every character
+ * is printable (else hex), and texts from the server (ERR, EXIT reasons, answers) are escaped
+ * ({@link #safe}), so no one can move the cursor, recolour the terminal or fake a line.
+ */
 final class IncomingFormatter {
     private static final int MAX_HEX_BYTES = 64;
+    /** How much of a text from the server one line shows. */
+    static final int MAX_TEXT = 64 << 10;
 
     private IncomingFormatter() {
     }
@@ -32,9 +40,14 @@ final class IncomingFormatter {
         return "[" + (type == null ? "custom packet" : type.name()) + " from server] " + data(in.data());
     }
 
+    /** A text the server or another client chose (ERR text, EXIT reason, FN answer), escaped for the terminal. */
+    static String safe(String text) {
+        return LogText.of(text, MAX_TEXT);
+    }
+
     /** An ERR with a hint for the common case. */
     static String describe(ErrorReply e) {
-        String s = e.describe();
+        String s = safe(e.describe());
         if (e.code() == ErrCode.S2CF) {
             s += " (no client holds that vIP now; /list shows who is connected)";
         }
@@ -46,7 +59,7 @@ final class IncomingFormatter {
         try {
             String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-            if (s.codePoints().noneMatch(c -> Character.isISOControl(c) && c != '\t')) {
+            if (s.codePoints().allMatch(c -> c == '\t' || LogText.isPrintable(c))) {
                 return s;
             }
         } catch (CharacterCodingException e) {

@@ -37,4 +37,14 @@ public final class DospCodec extends CombinedChannelDuplexHandler<DospFrameDecod
     public DospFrameDecoder decoder() {
         return inboundHandler();
     }
+
+    /** Meters the decoder's inflate work from now on (see {@link DospFrameDecoder#inflateMeter(InflateMeter)}). */
+    public void inflateMeter(InflateMeter meter) {
+        inboundHandler().inflateMeter(meter);
+    }
+
+    /** Carries on decoding after the {@link InflateMeter} said no (see {@link DospFrameDecoder#resumeDecoding()}). */
+    public void resumeDecoding() {
+        inboundHandler().resumeDecoding();
+    }
 }

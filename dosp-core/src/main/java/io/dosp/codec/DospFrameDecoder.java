@@ -7,7 +7,6 @@ import io.dosp.protocol.PacketType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandler;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 
@@ -21,6 +20,10 @@ import java.util.List;
  * becomes an {@link InvalidFrame} message (see there for what is fatal). A
  * {@link PartialFrameListener} is told after each read what is held for a frame not yet complete
  * (for a memory budget or a deadline on whole frames).
+ *
+ * <p>With an {@link InflateMeter} ({@link #inflateMeter(InflateMeter)}) the decoder asks before
+ * inflating each compressed body and reports what it inflated: a server uses it to charge inflate
+ * work to the connection and to stop one connection's zlib bombs from holding its event loop.
  *
  * <p>One instance per channel, used on its event loop.
  */
@@ -56,6 +59,8 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
     private long completed;
     private long completedAtReport;
     private int partialReported;
+    private InflateMeter meter;
+    private ChannelHandlerContext ctx;
 
     /** A decoder with a body limit of {@code maxFrameSize} bytes and the given compression state. */
     public DospFrameDecoder(int maxFrameSize, Compression compression) {
@@ -78,7 +83,7 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
      * Holds ({@code true}) or releases decoding: while held, nothing is decoded and no further read
      * is asked for, so what was read waits here (at most a read and a frame begun before it). For
      * flow control: whoever holds a channel also turns its auto-read off, and on release must call
-     * {@link #resumeDecoding} before turning auto-read back on, because no read may come to decode
+     * {@link #resumeDecoding()} before turning auto-read back on, because no read may come to decode
      * what waits. Event loop only.
      */
     public void hold(boolean hold) {
@@ -90,18 +95,6 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
         return held;
     }
 
-    /**
-     * Decodes (and passes on) the frames that waited while decoding was held, as if they had just
-     * been read. {@code ctx} is the context of the handler this decoder is part of (the
-     * {@link DospCodec}'s, or its own). Event loop only.
-     */
-    public static void resumeDecoding(ChannelHandlerContext ctx) throws Exception {
-        if (ctx.handler() instanceof ChannelInboundHandler h) {
-            h.channelRead(ctx, Unpooled.EMPTY_BUFFER);
-            h.channelReadComplete(ctx);
-        }
-    }
-
     /** The body limit in force. */
     public int maxFrameSize() {
         return maxFrameSize;
@@ -110,6 +103,40 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
     /** Tells {@code listener} (null: nobody) what is held for an unfinished frame after each read. */
     public void partialFrameListener(PartialFrameListener listener) {
         this.partialListener = listener;
+    }
+
+    /**
+     * Meters inflation from now on (null: no meter). Set it before compressed frames arrive, on
+     * the event loop (a server does so when it opens the connection's session).
+     */
+    public void inflateMeter(InflateMeter meter) {
+        this.meter = meter;
+    }
+
+    /**
+     * Carries on decoding what the decoder holds after its {@link InflateMeter} said no or a
+     * {@link #hold} was released: the frames
+     * it completes go down the pipeline, followed by a read-complete event. Event loop only; does
+     * nothing once the decoder has left the pipeline.
+     */
+    public void resumeDecoding() {
+        ChannelHandlerContext c = ctx;
+        if (c == null || c.isRemoved() || !c.channel().isActive()) {
+            return;
+        }
+        // ByteToMessageDecoder decodes its buffered bytes on any read: an empty one adds nothing to them.
+        try {
+            channelRead(c, Unpooled.EMPTY_BUFFER);
+        } catch (Exception e) {
+            c.fireExceptionCaught(e);
+        }
+        c.fireChannelReadComplete();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        this.ctx = ctx;
+        super.handlerAdded(ctx);
     }
 
     @Override
@@ -179,6 +206,10 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
             completed++;
             return;
         }
+        if (meter != null && compression.enabled() && shouldInflate(in, start + PacketCodec.HEADER_BYTES, type, len)
+                && !meter.mayInflate()) {
+            return; // the frame stays buffered until resumeDecoding()
+        }
         in.skipBytes(PacketCodec.HEADER_BYTES);
         try {
             byte[] body = readBody(in, type, len);
@@ -196,11 +227,17 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
     }
 
     private byte[] readBody(ByteBuf in, int type, int len) {
-        if (compression.enabled() && shouldInflate(in, type, len)) {
+        if (compression.enabled() && shouldInflate(in, in.readerIndex(), type, len)) {
             if (zlib == null) {
                 zlib = new Zlib(compression.level());
             }
-            return zlib.inflate(in.nioBuffer(in.readerIndex(), len), maxFrameSize, type);
+            try {
+                return zlib.inflate(in.nioBuffer(in.readerIndex(), len), maxFrameSize, type);
+            } finally {
+                if (meter != null) {
+                    meter.inflated(zlib.lastInflated());
+                }
+            }
         }
         byte[] body = new byte[len];
         in.readBytes(body);
@@ -211,15 +248,16 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
      * AIP and HSK are sent uncompressed (spec 6); a peer that compresses a later AIP anyway is
      * recognised by the zlib header, which a 4-byte vIP or dotted text never has at that length.
      */
-    private static boolean shouldInflate(ByteBuf in, int type, int len) {
+    private static boolean shouldInflate(ByteBuf in, int bodyStart, int type, int len) {
         if (type != PacketType.AIP.code() && type != PacketType.HSK.code()) {
             return true;
         }
-        return len > 4 && in.getUnsignedByte(in.readerIndex()) == ZLIB_CMF;
+        return len > 4 && in.getUnsignedByte(bodyStart) == ZLIB_CMF;
     }
 
     @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        this.ctx = null;
         if (zlib != null) {
             zlib.close();
             zlib = null;

@@ -28,6 +28,7 @@ public final class Zlib implements AutoCloseable {
     private Inflater inflater;
     private Deflater deflater;
     private byte[] chunk;
+    private int lastInflated;
 
     /** Streams that deflate at {@code level} (0..9, or -1 for zlib's default). */
     public Zlib(int level) {
@@ -56,6 +57,7 @@ public final class Zlib implements AutoCloseable {
         // Start near the typical ratio and grow; never beyond maxSize + 1 (the +1 detects overflow).
         byte[] out = new byte[(int) Math.min((long) maxSize + 1, Math.max(64L, inputLength * 4L))];
         int n = 0;
+        lastInflated = 0;
         try {
             while (true) {
                 if (n == out.length) {
@@ -68,6 +70,7 @@ public final class Zlib implements AutoCloseable {
                 }
                 int k = inf.inflate(out, n, out.length - n);
                 n += k;
+                lastInflated = n;
                 if (inf.finished()) {
                     break;
                 }
@@ -87,6 +90,14 @@ public final class Zlib implements AutoCloseable {
             throw invalid(typeCode, "has " + inf.getRemaining() + " bytes after the end of the zlib stream");
         }
         return n == out.length ? out : Arrays.copyOf(out, n);
+    }
+
+    /**
+     * The bytes the last {@link #inflate} call produced, also when it threw (a zip bomb: at most
+     * {@code maxSize + 1}): the work a peer made this connection do.
+     */
+    public int lastInflated() {
+        return lastInflated;
     }
 
     private static MalformedPacketException invalid(int typeCode, String what) {

@@ -47,5 +47,13 @@ public enum DropReason {
      * An AUTH attempt refused without checking its token: its address was waiting out its backoff or
      * had used up {@code maxAuthFailuresPerAddress}. One per attempt.
      */
-    AUTH_THROTTLED
+    AUTH_THROTTLED,
+    /** An FN call refused because its client already had {@link Functions#maxCallsPerClient()} calls in flight (ERR FF). */
+    FUNCTION_CLIENT_LIMIT,
+    /** An FN call that ran longer than {@link Functions#callTimeout()}: answered ERR FF, its thread interrupted. */
+    FUNCTION_TIMEOUT,
+    /** A compressed body that inflates past the maximum frame size (a zlib bomb): answered with ERR, the connection kept. */
+    INFLATE_TOO_LARGE,
+    /** A GCL or GSI refused with ERR because its client was over {@link Limits#replyRateLimit()}. */
+    REPLY_RATE_LIMIT
 }

@@ -5,14 +5,17 @@ import static io.dosp.protocol.InvalidConfigException.require;
 
 import io.dosp.codec.DospFrameDecoder;
 import io.dosp.protocol.InvalidConfigException;
+import io.dosp.protocol.internal.LogText;
 import io.netty.util.internal.PlatformDependent;
 import java.time.Duration;
 
 /**
  * What one client (and the accept loop) may use of a server: frame size, connection count, idle
  * time, outbound buffering and what happens to slow consumers, the memory budget across all
- * clients, rate limits and AUTH attempts; and at the door: connections per address, the deadlines
- * for a first packet and for a whole frame, and AUTH failures per address. Part of {@link ServerConfig}
+ * clients, rate limits and AUTH attempts; at the door: connections per address, the deadlines
+ * for a first packet and for a whole frame, and AUTH failures per address; and what one client can
+ * make the server do for it (log lines, inflating compressed frames, replies larger than their
+ * request). Part of {@link ServerConfig}
  * ({@link ServerConfig#limits()}); validated in {@link Builder#build()}, errors naming the field as
  * {@code limits.<name>}.
  *
@@ -84,6 +87,22 @@ public final class Limits {
     public static final Duration DEFAULT_AUTH_BAN = Duration.ofMinutes(15);
     /** Unfinished frames may hold together at most this share of the memory budget (1/4). */
     public static final int PARTIAL_FRAME_SHARE_DIVISOR = 4;
+    /**
+     * Characters of a string a peer controls (EXIT reason, FN name, host name, ...) that a log line
+     * shows: escaped (line breaks, terminal escapes, invisible characters), the rest counted.
+     */
+    public static final int DEFAULT_LOG_TEXT_LENGTH = LogText.DEFAULT_MAX_LENGTH;
+    /**
+     * Lines per second of each kind of log line a peer can cause (connections, disconnections, failed
+     * AUTH, bad frames, ...); the rest are counted and the next line of that kind says how many.
+     */
+    public static final int DEFAULT_LOG_LINES_PER_SECOND = 50;
+    /** Bytes per second one connection's compressed frames may inflate to (burst of one second): 32 MiB. */
+    public static final long DEFAULT_INFLATE_RATE_LIMIT = 32L << 20;
+    /** Bytes one connection may inflate per read batch before the rest waits for the next turn of its event loop. */
+    public static final int DEFAULT_INFLATE_PER_READ = 1 << 20;
+    /** Bytes per second of replies larger than their request (GCL, GSI) one client may get (burst of one second). */
+    public static final long DEFAULT_REPLY_RATE_LIMIT = 64L << 10;
 
     private final int maxFrameSize;
     private final int maxClients;
@@ -104,6 +123,11 @@ public final class Limits {
     private final int maxAuthFailuresPerAddress;
     private final Duration authBackoff;
     private final Duration authBan;
+    private final int logTextLength;
+    private final int logLinesPerSecond;
+    private final long inflateRateLimit;
+    private final int inflatePerRead;
+    private final long replyRateLimit;
 
     private Limits(Builder b) {
         maxFrameSize = b.maxFrameSize;
@@ -125,6 +149,11 @@ public final class Limits {
         maxAuthFailuresPerAddress = b.maxAuthFailuresPerAddress;
         authBackoff = b.authBackoff;
         authBan = b.authBan;
+        logTextLength = b.logTextLength;
+        logLinesPerSecond = b.logLinesPerSecond;
+        inflateRateLimit = b.inflateRateLimit;
+        inflatePerRead = b.inflatePerRead;
+        replyRateLimit = b.replyRateLimit;
     }
 
     /** A builder with every default. */
@@ -291,6 +320,55 @@ public final class Limits {
         return pow == whole ? whole : pow << 1;
     }
 
+    /**
+     * How many characters of a string a peer controls a log line shows (escaped; what is left out
+     * is counted, {@code …(N more)}).
+     */
+    public int logTextLength() {
+        return logTextLength;
+    }
+
+    /**
+     * How many lines per second each kind of log line a peer can cause may write; the rest are
+     * counted ({@link GuardStats#logLinesSuppressed()}) and the next line of that kind says how many.
+     */
+    public int logLinesPerSecond() {
+        return logLinesPerSecond;
+    }
+
+    /**
+     * Bytes per second one connection's compressed frames may inflate to (token bucket, burst of one
+     * second), refused bodies (zlib bombs) included; over it the server stops reading from the
+     * connection until the bucket refills. 0 = unlimited. A body is never cut: one that inflates
+     * past the bucket puts it in debt, and the next waits, so a limit under the maximum frame size
+     * slows the largest compressed frames to one per {@code maxFrameSize / limit} seconds. Inflated
+     * bytes also count against {@link #byteRateLimit()}.
+     */
+    public long inflateRateLimit() {
+        return inflateRateLimit;
+    }
+
+    /**
+     * Bytes one connection may inflate in one read batch: past it, the frames it already sent wait
+     * for the next turn of its event loop, so its zlib bombs cannot hold up the other connections
+     * of that loop. At least one frame is inflated per turn.
+     */
+    public int inflatePerRead() {
+        return inflatePerRead;
+    }
+
+    /**
+     * Bytes per second of replies larger than their request (GCL client lists, GSI self info) one
+     * client may get (token bucket, burst of one second). A request while the bucket is in debt is
+     * refused (GCL with ERR GCLF, GSI with ERR UKNP) with a text naming the limit; further GCL refusals
+     * while it stays in debt are the bare code, no larger than the request. Refusals are charged too,
+     * and a client more than a second in debt is not read from until the bucket is full again.
+     * 0 = unlimited.
+     */
+    public long replyRateLimit() {
+        return replyRateLimit;
+    }
+
     /** A builder preset with these limits. */
     public Builder toBuilder() {
         return new Builder()
@@ -311,7 +389,12 @@ public final class Limits {
                 .frameTimeout(frameTimeout)
                 .maxAuthFailuresPerAddress(maxAuthFailuresPerAddress)
                 .authBackoff(authBackoff)
-                .authBan(authBan);
+                .authBan(authBan)
+                .logTextLength(logTextLength)
+                .logLinesPerSecond(logLinesPerSecond)
+                .inflateRateLimit(inflateRateLimit)
+                .inflatePerRead(inflatePerRead)
+                .replyRateLimit(replyRateLimit);
     }
 
     /** Builds {@link Limits}; not thread-safe. */
@@ -335,6 +418,11 @@ public final class Limits {
         private int maxAuthFailuresPerAddress = DEFAULT_MAX_AUTH_FAILURES_PER_ADDRESS;
         private Duration authBackoff = DEFAULT_AUTH_BACKOFF;
         private Duration authBan = DEFAULT_AUTH_BAN;
+        private int logTextLength = DEFAULT_LOG_TEXT_LENGTH;
+        private int logLinesPerSecond = DEFAULT_LOG_LINES_PER_SECOND;
+        private long inflateRateLimit = DEFAULT_INFLATE_RATE_LIMIT;
+        private int inflatePerRead = DEFAULT_INFLATE_PER_READ;
+        private long replyRateLimit = DEFAULT_REPLY_RATE_LIMIT;
 
         private Builder() {
         }
@@ -460,6 +548,36 @@ public final class Limits {
             return this;
         }
 
+        /** Characters of a peer's string a log line shows ({@value LogText#MIN_MAX_LENGTH} to 1 MiB). */
+        public Builder logTextLength(int chars) {
+            this.logTextLength = chars;
+            return this;
+        }
+
+        /** Lines per second of each kind of log line a peer can cause (at least 1). */
+        public Builder logLinesPerSecond(int lines) {
+            this.logLinesPerSecond = lines;
+            return this;
+        }
+
+        /** Bytes per second one connection may inflate (0 = unlimited, else at least 1024). */
+        public Builder inflateRateLimit(long bytesPerSecond) {
+            this.inflateRateLimit = bytesPerSecond;
+            return this;
+        }
+
+        /** Bytes one connection may inflate per read batch before the rest waits (at least 1 KiB). */
+        public Builder inflatePerRead(int bytes) {
+            this.inflatePerRead = bytes;
+            return this;
+        }
+
+        /** Bytes per second of GCL and GSI replies one client may get (0 = unlimited). */
+        public Builder replyRateLimit(long bytesPerSecond) {
+            this.replyRateLimit = bytesPerSecond;
+            return this;
+        }
+
         /**
          * Validates and builds.
          *
@@ -492,6 +610,13 @@ public final class Limits {
                     "must be 0 (no limit) or positive, got " + maxAuthFailuresPerAddress);
             require(authBackoff != null && !authBackoff.isNegative(), "limits.authBackoff", "must be zero (none) or positive");
             require(isPositive(authBan), "limits.authBan", "must be positive");
+            require(logTextLength >= LogText.MIN_MAX_LENGTH && logTextLength <= 1 << 20, "limits.logTextLength",
+                    "must be " + LogText.MIN_MAX_LENGTH + " to " + (1 << 20) + " characters, got " + logTextLength);
+            require(logLinesPerSecond >= 1, "limits.logLinesPerSecond", "must be at least 1, got " + logLinesPerSecond);
+            require(inflateRateLimit == 0 || inflateRateLimit >= 1024, "limits.inflateRateLimit",
+                    "must be 0 (unlimited) or at least 1024 bytes/s, got " + inflateRateLimit);
+            require(inflatePerRead >= 1024, "limits.inflatePerRead", "must be at least 1024 bytes, got " + inflatePerRead);
+            require(replyRateLimit >= 0, "limits.replyRateLimit", "must be 0 (unlimited) or positive, got " + replyRateLimit);
             return new Limits(this);
         }
     }

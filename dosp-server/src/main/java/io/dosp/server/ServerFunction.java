@@ -5,7 +5,10 @@ package io.dosp.server;
  * text, or ERR FF with the exception's message when it throws.
  *
  * <p>Functions run on the server's function threads ({@link Functions#threads()}),
- * never on an event loop, so they may block; many calls may run at once.
+ * never on an event loop, so they may block; many calls may run at once. Clients take turns for
+ * the threads, each with at most {@link Functions#maxCallsPerClient()} calls in flight. A call
+ * that runs longer than {@link Functions#callTimeout()} is answered ERR FF and its thread is
+ * interrupted: a function that blocks should do so interruptibly.
  */
 @FunctionalInterface
 public interface ServerFunction {

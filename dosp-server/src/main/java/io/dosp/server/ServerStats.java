@@ -17,7 +17,9 @@ import java.util.Map;
  *                            with ERR S2CF because the queue they waited in was dropped are
  *                            {@link DropReason#QUEUED_AT_CLOSE}
  * @param flow                paused senders and the memory budget
- * @param guard               memory held for unfinished frames, AUTH attempts checked and refused
+ * @param guard               what the guards against abusive clients did (memory held for unfinished
+ *                            frames, AUTH attempts checked and refused, log lines held back, FN calls,
+ *                            inflate work, metered replies)
  */
 public record ServerStats(Instant startedAt, int clientsConnected, long connectionsAccepted, long packetsIn,
         long packetsOut, long bytesIn, long bytesOut, Map<DropReason, Long> drops, FlowStats flow, GuardStats guard) {

@@ -10,6 +10,7 @@ import static io.dosp.cli.config.Setting.Section.FEDERATION;
 import static io.dosp.cli.config.Setting.Section.LIMITS;
 
 import io.dosp.protocol.PeerSpec;
+import io.dosp.protocol.internal.LogText;
 import io.dosp.protocol.Vip;
 import io.dosp.server.AccessPolicy;
 import io.dosp.server.FederationConfig;
@@ -273,6 +274,56 @@ public final class Settings {
             .flag("--auth-ban", "DURATION").section(ACCESS)
             .sets(limits("authBan", Limits.Builder::authBan))
             .help("How long AUTH from an address that used up max_auth_failures_per_address is refused unchecked."));
+    // ---- what one client can make the server do for it (logs, inflation, replies, FN) ----
+
+    /** Log text length. */
+    public static final Setting<Integer> LOG_TEXT_LENGTH = add(Setting.builder("log_text_length",
+                    ValueTypes.integer(LogText.MIN_MAX_LENGTH, 1 << 20), Limits.DEFAULT_LOG_TEXT_LENGTH)
+            .flag("--log-text-length", "CHARS").section(LIMITS)
+            .sets(limits("logTextLength", Limits.Builder::logTextLength))
+            .help("Characters of a string a client or peer controls (EXIT reason, FN name, host name) that a log line"
+                    + " shows; it is escaped (line breaks, terminal escapes, invisible characters) and the rest counted."));
+    /** Log lines per second per kind. */
+    public static final Setting<Integer> LOG_LINES_PER_SECOND = add(Setting.builder("log_lines_per_second",
+                    ValueTypes.integer(1, MAX_INT), Limits.DEFAULT_LOG_LINES_PER_SECOND)
+            .flag("--log-lines-per-second", "N").section(LIMITS)
+            .sets(limits("logLinesPerSecond", Limits.Builder::logLinesPerSecond))
+            .help("Lines per second of each kind of log line clients can cause (connections, disconnections, failed"
+                    + " AUTH, bad frames, ...); the rest are counted and the next line says how many."));
+    /** Inflate rate limit. */
+    public static final Setting<Long> INFLATE_RATE_LIMIT = add(Setting.builder("inflate_rate_limit",
+                    ValueTypes.longSize(0, Long.MAX_VALUE), Limits.DEFAULT_INFLATE_RATE_LIMIT)
+            .flag("--inflate-rate-limit", "BYTES").section(LIMITS)
+            .sets(limits("inflateRateLimit", Limits.Builder::inflateRateLimit))
+            .help("Bytes per second one client's compressed frames may inflate to, zlib bombs included; over it the"
+                    + " client is not read from until it is back under. 0 = unlimited, otherwise at least 1KiB."));
+    /** Inflate work per read. */
+    public static final Setting<Integer> INFLATE_PER_READ = add(Setting.builder("inflate_per_read",
+                    ValueTypes.size(1024, MAX_INT), Limits.DEFAULT_INFLATE_PER_READ)
+            .flag("--inflate-per-read", "BYTES").section(LIMITS)
+            .sets(limits("inflatePerRead", Limits.Builder::inflatePerRead))
+            .help("Bytes one client may inflate per read before the rest of what it sent waits for the next turn of"
+                    + " its network thread, so it cannot hold up the other clients of that thread."));
+    /** Reply rate limit. */
+    public static final Setting<Long> REPLY_RATE_LIMIT = add(Setting.builder("reply_rate_limit",
+                    ValueTypes.longSize(0, Long.MAX_VALUE), Limits.DEFAULT_REPLY_RATE_LIMIT)
+            .flag("--reply-rate-limit", "BYTES").section(LIMITS)
+            .sets(limits("replyRateLimit", Limits.Builder::replyRateLimit))
+            .help("Bytes per second of replies larger than their request (GCL client lists, GSI) one client may get;"
+                    + " more are refused with ERR. 0 = unlimited."));
+    /** FN calls in flight per client. */
+    public static final Setting<Integer> FUNCTION_CALLS_PER_CLIENT = add(Setting.builder("function_calls_per_client",
+                    ValueTypes.integer(1, MAX_INT), Functions.DEFAULT_MAX_CALLS_PER_CLIENT)
+            .flag("--function-calls-per-client", "N").section(LIMITS)
+            .sets(functions("maxCallsPerClient", Functions.Builder::maxCallsPerClient))
+            .help("FN calls one client may have waiting or running; more get ERR FF. Clients take turns for the"
+                    + " function threads."));
+    /** FN call timeout. */
+    public static final Setting<Duration> FUNCTION_TIMEOUT = add(Setting.builder("function_timeout",
+                    ValueTypes.duration(false), Functions.DEFAULT_CALL_TIMEOUT)
+            .flag("--function-timeout", "DURATION").section(LIMITS)
+            .sets(functions("callTimeout", Functions.Builder::callTimeout))
+            .help("How long an FN call may run; then it is answered ERR FF 'timed out' and its thread interrupted."));
 
     private Settings() {
     }

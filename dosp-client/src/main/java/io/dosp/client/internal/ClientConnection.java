@@ -15,6 +15,7 @@ import io.dosp.protocol.RqipReply;
 import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
+import io.dosp.protocol.internal.LogText;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -87,7 +88,7 @@ public final class ClientConnection {
                     k.close(Packets.exit(ExitCode.CC, "requested vIP refused"));
                     throw e;
                 }
-                LOG.info("Keeping vIP {} on {}: {}", k.vip(), k.server(), e.getMessage());
+                LOG.info("Keeping vIP {} on {}: {}", k.vip(), k.server(), LogText.of(e.getMessage()));
             }
         }
         if (options.sendClientInfo()) { // after any RQIP, as the Python client does

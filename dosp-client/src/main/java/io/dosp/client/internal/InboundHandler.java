@@ -18,6 +18,7 @@ import io.dosp.protocol.Packets;
 import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
+import io.dosp.protocol.internal.LogText;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import java.util.function.Consumer;
@@ -60,7 +61,7 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof InvalidFrame f) {
-            LOG.warn("Undecodable frame from {}: {}", state.server, f.error().getMessage());
+            LOG.warn("Undecodable frame from {}: {}", state.server, LogText.of(f.error().getMessage()));
             if (f.fatal()) {
                 ctx.close();
             }
@@ -164,8 +165,13 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
                 return;
             }
         } else if (e.code() == ErrCode.UKNP && requests.waiting(PacketType.GSI)) {
+            // A bare UKNP: the server does not know GSI (the reference); with a text: it refused this one.
             requests.fail(PacketType.GSI, new DospClientException("DoSP server " + state.server
-                    + " does not implement GSI (ERR UKNP)"));
+                    + (e.text().isEmpty() ? " does not implement GSI (ERR UKNP)" : " refused GSI: " + e.text())));
+            return;
+        } else if (e.code() == ErrCode.GCLF && requests.waiting(PacketType.GCL)) {
+            requests.fail(PacketType.GCL, new DospClientException("DoSP server " + state.server + " refused GCL"
+                    + (e.text().isEmpty() ? "" : ": " + e.text())));
             return;
         }
         listeners.emit(l -> l.onError(e));

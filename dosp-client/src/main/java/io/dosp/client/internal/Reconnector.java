@@ -9,6 +9,7 @@ import io.dosp.protocol.ExitCode;
 import io.dosp.protocol.Packets;
 import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.Vip;
+import io.dosp.protocol.internal.LogText;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -68,7 +69,7 @@ public final class Reconnector implements ClientConnection.LossHandler {
             return;
         }
         formerTunnels.addAll(lost.tunnels().peers());
-        LOG.info("Connection to {} lost ({}); reconnecting", lost.server(), cause.getMessage());
+        LOG.info("Connection to {} lost ({}); reconnecting", lost.server(), LogText.of(cause.getMessage()));
         schedule(reconnect.keepVip() ? lost.vip() : null, 0);
     }
 
@@ -91,7 +92,7 @@ public final class Reconnector implements ClientConnection.LossHandler {
             LOG.info("Reconnected to {} as {} after {} attempt(s)", k.server(), k.vip(), attempt + 1);
             listeners.emit(l -> l.onReconnected(k.vip()));
         } catch (DospClientException e) {
-            LOG.debug("Reconnect attempt {} to {} failed: {}", attempt + 1, options.serverName(), e.getMessage());
+            LOG.debug("Reconnect attempt {} to {} failed: {}", attempt + 1, options.serverName(), LogText.of(e.getMessage()));
             schedule(previous, attempt + 1);
         }
     }

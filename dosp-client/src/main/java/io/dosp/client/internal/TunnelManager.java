@@ -8,6 +8,7 @@ import io.dosp.crypto.TunnelHello;
 import io.dosp.crypto.TunnelKeys;
 import io.dosp.crypto.X25519KeyPair;
 import io.dosp.protocol.Vip;
+import io.dosp.protocol.internal.LogText;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Arrays;
@@ -151,7 +152,8 @@ public final class TunnelManager {
     private void onError(Vip from, String reason) {
         Pending p = pending.get(from.value());
         if (p == null) {
-            LOG.warn("Tunnel handshake error from {}: {}", from, reason);
+            // Nothing of ours waits for it, and any client can send it: not worth a warning.
+            LOG.debug("Tunnel handshake error from {}: {}", from, LogText.of(reason));
             return;
         }
         String message = TunnelHandshake.TUNNEL_EXISTS_REASON.equals(reason)
@@ -169,13 +171,11 @@ public final class TunnelManager {
             sender.send(from, TunnelHandshake.errorPayload("Invalid handshake: " + e.getMessage()));
             return;
         }
-        if (peerHello.isSkewed(clock)) {
-            LOG.warn("Tunnel hello from {} has a timestamp more than {} s off", from, TunnelHandshake.MAX_CLOCK_SKEW_SECONDS);
-        }
         int role = data.length > TunnelHandshake.HELLO_LENGTH ? data[TunnelHandshake.HELLO_LENGTH] & 0xff : ROLE_UNKNOWN;
         Pending p = pending.get(from.value());
         LOG.debug("{}: hello from {} role={} pending={}", selfVip, from, role, p != null);
         if (p != null) {
+            warnIfSkewed(from, peerHello);
             if (role == ROLE_INITIATE) {
                 // Both sides opened at once: the higher vIP yields and answers; the lower waits for that answer.
                 if (Integer.compareUnsigned(selfVip.value(), from.value()) > 0) {
@@ -205,7 +205,14 @@ public final class TunnelManager {
             return;
         }
         // A new handshake from a peer we may already have a tunnel with (it restarted): accept and replace.
+        warnIfSkewed(from, peerHello); // after the rate check: other clients cannot flood the log with it
         respond(from, peerHello, X25519KeyPair.generate());
+    }
+
+    private void warnIfSkewed(Vip from, TunnelHello peerHello) {
+        if (peerHello.isSkewed(clock)) {
+            LOG.warn("Tunnel hello from {} has a timestamp more than {} s off", from, TunnelHandshake.MAX_CLOCK_SKEW_SECONDS);
+        }
     }
 
     /** The vIP this side holds now (decides who yields in a simultaneous open). */

@@ -83,6 +83,21 @@ final class InnocentPair implements AutoCloseable {
         assertThat(rounds.get()).isPositive();
     }
 
+    /** Waits for {@code more} further rounds ({@link #awaitMoreRounds}). */
+    void awaitMore(int more) {
+        awaitMoreRounds(more);
+    }
+
+    /** Stops the rounds and closes both clients; fails if a round failed. */
+    void stop() throws Exception {
+        running.set(false);
+        try {
+            loop.get(30, TimeUnit.SECONDS);
+        } finally {
+            close();
+        }
+    }
+
     private void round(int n) {
         byte[] text = ("round-" + n).getBytes(StandardCharsets.UTF_8);
         a.send(Packets.s2c(b.vip(), text));

@@ -30,6 +30,13 @@ public final class Counters {
     private final LongAdder authChecked = new LongAdder();
     private final LongAdder authThrottled = new LongAdder();
     private final LongAdder authBans = new LongAdder();
+    private final LongAdder logLinesSuppressed = new LongAdder();
+    private final LongAdder functionCallsAdmitted = new LongAdder();
+    private final AtomicLong functionCallsInFlight = new AtomicLong();
+    private final LongAdder inflatedBytes = new LongAdder();
+    private final LongAdder inflateDeferrals = new LongAdder();
+    private final LongAdder meteredReplies = new LongAdder();
+    private final LongAdder meteredReplyBytes = new LongAdder();
 
     /** Counters at zero, started now, with an unlimited memory budget. */
     public Counters() {
@@ -102,6 +109,38 @@ public final class Counters {
         authBans.increment();
     }
 
+    /** A log line a peer caused was held back by its rate limit. */
+    public void logLineSuppressed() {
+        logLinesSuppressed.increment();
+    }
+
+    /** An FN call was admitted to the function threads (it is in flight until {@link #functionCallEnded()}). */
+    public void functionCallAdmitted() {
+        functionCallsAdmitted.increment();
+        functionCallsInFlight.incrementAndGet();
+    }
+
+    /** An admitted FN call is over (its function returned, or it was dropped before it ran). */
+    public void functionCallEnded() {
+        functionCallsInFlight.decrementAndGet();
+    }
+
+    /** A compressed body inflated to {@code bytes} (also a refused one). */
+    public void inflated(long bytes) {
+        inflatedBytes.add(bytes);
+    }
+
+    /** A connection's inflation waited (next loop turn or rate limit). */
+    public void inflateDeferred() {
+        inflateDeferrals.increment();
+    }
+
+    /** A GCL or GSI reply of {@code bytes} (header included) was sent under the reply rate limit. */
+    public void meteredReply(long bytes) {
+        meteredReplies.increment();
+        meteredReplyBytes.add(bytes);
+    }
+
     /** The counters now, with {@code connected} connections open. */
     public ServerStats snapshot(int connected) {
         Map<DropReason, Long> d = new EnumMap<>(DropReason.class);
@@ -109,6 +148,8 @@ public final class Counters {
         return new ServerStats(startedAt, connected, accepted.sum(), packetsIn.sum(), packetsOut.sum(), bytesIn.sum(),
                 bytesOut.sum(), d, new FlowStats(sendersPaused.get(), pauses.sum(), budget.used(), budget.limit(), budget.peak()),
                 new GuardStats(frameMemory.used(), frameMemory.peak(), frameMemory.limit(), authChecked.sum(),
-                        authThrottled.sum(), authBans.sum()));
+                        authThrottled.sum(), authBans.sum(), logLinesSuppressed.sum(), functionCallsAdmitted.sum(),
+                        functionCallsInFlight.get(), inflatedBytes.sum(), inflateDeferrals.sum(), meteredReplies.sum(),
+                        meteredReplyBytes.sum()));
     }
 }

@@ -6,6 +6,7 @@ import io.dosp.protocol.Vip;
 import io.dosp.server.DropReason;
 import io.dosp.server.internal.Counters;
 import io.dosp.server.internal.LogLimiter;
+import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.routing.VipTable;
 import io.dosp.server.internal.session.TokenBucket;
 import io.netty.channel.Channel;
@@ -45,23 +46,22 @@ public final class Admission {
     private final AddressCounts perAddress;
     private final Map<ServerExitReason, LogLimiter> refusalLog = new EnumMap<>(ServerExitReason.class);
     private volatile boolean shuttingDown;
+    private final LogLimiter refusedLog;
 
     /**
      * Admits at most {@code maxClients} connections at once, {@code maxPerAddress} from one address
      * (0 for no limit) and {@code maxAcceptRate} new ones per second (0 for no limit), with vIPs
-     * from {@code vips}.
+     * from {@code vips}; refusals are logged at the rate of {@code log}.
      */
     public Admission(AccessControl access, VipTable<?> vips, Counters counters, int maxClients, int maxAcceptRate,
-            int maxPerAddress) {
+            int maxPerAddress, PeerLog log) {
         this.access = access;
         this.vips = vips;
         this.counters = counters;
         this.maxClients = maxClients;
         this.acceptBucket = maxAcceptRate > 0 ? new TokenBucket(maxAcceptRate, System.nanoTime()) : null;
         this.perAddress = new AddressCounts(maxPerAddress);
-        for (ServerExitReason r : ServerExitReason.values()) {
-            refusalLog.put(r, new LogLimiter(1, TimeUnit.SECONDS));
-        }
+        this.refusedLog = log.limiter("connection.refused");
     }
 
     /**
@@ -117,15 +117,9 @@ public final class Admission {
         if (drop != null) {
             counters.drop(drop);
         }
-        LogLimiter limiter = refusalLog.get(reason);
-        if (limiter.allow()) {
-            long heldBack = limiter.heldBack();
-            if (heldBack > 0) {
-                LOG.info("Refusing connection from {}: {} ({} more refused for this reason since the last line)",
-                        channel.remoteAddress(), reason.text(), heldBack);
-            } else {
-                LOG.info("Refusing connection from {}: {}", channel.remoteAddress(), reason.text());
-            }
+        if (refusedLog.allow()) {
+            LOG.info("Refusing connection from {}: {}{}", channel.remoteAddress(), reason.text(),
+                    refusedLog.heldBackNote());
         }
         channel.writeAndFlush(Packets.serverExit(reason.text())).addListener(ChannelFutureListener.CLOSE);
     }

@@ -268,6 +268,13 @@ public final class AdminCommands {
                 .append("\nguard.auth_checked: ").append(s.guard().authChecked())
                 .append("\nguard.auth_throttled: ").append(s.guard().authThrottled())
                 .append("\nguard.auth_bans: ").append(s.guard().authBans());
+        sb.append("\nguard.log_lines_suppressed: ").append(s.guard().logLinesSuppressed())
+                .append("\nguard.function_calls_admitted: ").append(s.guard().functionCallsAdmitted())
+                .append("\nguard.function_calls_in_flight: ").append(s.guard().functionCallsInFlight())
+                .append("\nguard.inflated_bytes: ").append(s.guard().inflatedBytes())
+                .append("\nguard.inflate_deferrals: ").append(s.guard().inflateDeferrals())
+                .append("\nguard.metered_replies: ").append(s.guard().meteredReplies())
+                .append("\nguard.metered_reply_bytes: ").append(s.guard().meteredReplyBytes());
         for (DropReason r : DropReason.values()) {
             sb.append("\ndrops.").append(r.name().toLowerCase(Locale.ROOT)).append(": ").append(s.drops(r));
         }

@@ -7,6 +7,7 @@ import io.dosp.server.Limits;
 import io.dosp.server.internal.Counters;
 import io.dosp.server.internal.LogLimiter;
 import io.dosp.server.internal.access.AddressKey;
+import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.routing.ServerRouter;
 import io.dosp.server.internal.session.ClientSession;
 import java.net.InetAddress;
@@ -36,15 +37,16 @@ public final class AdminPackets {
     private final int maxAuthFailures;
     private final int maxFailuresPerAddress;
     private final AuthGuard guard;
-    private final LogLimiter failureLog = new LogLimiter(1, TimeUnit.SECONDS);
-    private final LogLimiter banLog = new LogLimiter(1, TimeUnit.SECONDS);
+    private final LogLimiter failureLog;
+    private final LogLimiter banLog;
 
     /**
      * Checks AUTH against {@code tokens}; a connection is closed after {@code limits.maxAuthFailures()}
      * failed attempts, an address is throttled by {@code limits.maxAuthFailuresPerAddress()},
-     * {@code authBackoff()} and {@code authBan()}.
+     * {@code authBackoff()} and {@code authBan()}; failure lines are held to the rate of {@code log}.
      */
-    public AdminPackets(AdminTokens tokens, AdminCommands commands, ServerRouter router, Counters counters, Limits limits) {
+    public AdminPackets(AdminTokens tokens, AdminCommands commands, ServerRouter router, Counters counters, Limits limits,
+            PeerLog log) {
         this.tokens = tokens;
         this.commands = commands;
         this.router = router;
@@ -53,6 +55,8 @@ public final class AdminPackets {
         this.maxFailuresPerAddress = limits.maxAuthFailuresPerAddress();
         this.guard = new AuthGuard(limits.maxAuthFailuresPerAddress(), limits.authBackoff(), limits.authBan(),
                 System::nanoTime);
+        this.failureLog = log.limiter("admin.auth-failed");
+        this.banLog = log.limiter("admin.auth-banned");
     }
 
     /** AUTH {@code token} from {@code session}. */

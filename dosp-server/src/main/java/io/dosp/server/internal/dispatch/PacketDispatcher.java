@@ -14,6 +14,8 @@ import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
 import io.dosp.server.DropReason;
 import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.LogLimiter;
+import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.RouteResult;
 import io.dosp.server.internal.access.AccessControl;
 import io.dosp.server.internal.admin.AdminPackets;
@@ -46,13 +48,16 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
     private final Optional<IncomingLinks> links;
     private final int maxHops;
     private final S2cFastPath fastPath;
+    private final LogLimiter moveLog;
+    private final LogLimiter bannedLog;
 
     /**
      * A dispatcher over these parts of the server; {@code links} is present when federation is
-     * on, and a client's S2C starts with {@code maxHops} hops to go.
+     * on, and a client's S2C starts with {@code maxHops} hops to go; lines clients cause are held to
+     * the rate of {@code log}.
      */
     public PacketDispatcher(ServerHooks hooks, AccessControl access, Router router, VipTable<ClientSession> vips,
-            AdminPackets admin, Counters counters, Optional<IncomingLinks> links, int maxHops) {
+            AdminPackets admin, Counters counters, Optional<IncomingLinks> links, int maxHops, PeerLog log) {
         this.hooks = hooks;
         this.access = access;
         this.router = router;
@@ -62,6 +67,8 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
         this.links = links;
         this.maxHops = maxHops;
         this.fastPath = S2cFastPath.enabled() ? new S2cFastPath(hooks, access, vips, counters, links) : null;
+        this.moveLog = log.limiter("client.rqip");
+        this.bannedLog = log.limiter("client.banned");
     }
 
     @Override
@@ -96,11 +103,13 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
         switch (type) {
             case MSG -> LOG.debug("MSG from {}: {} bytes", session.vip(), p.bodyLength());
             case PING -> session.deliver(Packets.ping(p.body()));
-            case GCL -> session.deliver(Packets.gclReply(vips.vips()));
+            case GCL -> session.replyMetered(PacketType.GCL, ErrCode.GCLF, true, () -> Packets.gclReply(vips.vips()));
             case FN -> hooks.callFunction(session, p.bodyText());
             case SD -> onAdvertisement(session, p);
             case RQIP -> onRequestVip(session, p);
-            case GSI -> session.deliver(Packets.gsiReply(SelfInfo.json(session, vips.template())));
+            // A bare ERR UKNP would say "no GSI here" (what the reference answers): GSI refusals always say why.
+            case GSI -> session.replyMetered(PacketType.GSI, ErrCode.UKNP, false,
+                    () -> Packets.gsiReply(SelfInfo.json(session, vips.template())));
             case EXIT -> session.onClientExit(ExitReason.parse(p.body()));
             case BCST -> admin.onBroadcast(session, p.bodyText());
             case AUTH -> admin.onAuth(session, p.bodyText());
@@ -175,7 +184,10 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
         }
         if (!from.equals(wanted)) {
             session.vip(wanted);
-            LOG.info("Client {} moved to requested vIP {}", session.remoteAddress(), wanted);
+            if (moveLog.allow()) {
+                LOG.info("Client {} moved to requested vIP {}{}", session.remoteAddress(), wanted,
+                        moveLog.heldBackNote());
+            }
         }
         session.deliver(Packets.rqipGranted());
         session.deliver(Packets.aip(wanted));
@@ -191,7 +203,10 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
         session.machineHash(AccessControl.norm(hash));
         if (access.isBanned(hash)) {
             counters.drop(DropReason.BANNED);
-            LOG.info("Refusing banned client hash from {} ({})", session.vip(), session.remoteAddress());
+            if (bannedLog.allow()) {
+                LOG.info("Refusing banned client hash from {} ({}){}", session.vip(),
+                        session.remoteAddress(), bannedLog.heldBackNote());
+            }
             session.disconnect(ServerExitReason.HASH_BLOCKED);
         } else if (access.whitelistEnabled() && !access.isWhitelisted(hash) && !session.isAdmin()) {
             counters.drop(DropReason.BANNED);

@@ -9,6 +9,7 @@ import io.dosp.protocol.Vip;
 import io.dosp.server.PeerStatus;
 import io.dosp.server.RouteInfo;
 import io.dosp.server.ServerConfig;
+import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.routing.Router;
 import io.dosp.server.internal.session.ClientSession;
 import io.netty.channel.EventLoopGroup;
@@ -44,10 +45,15 @@ public final class Federation {
     private volatile EventLoopGroup group;
     private volatile int port;
     private volatile boolean stopping;
+    private final PeerLog log;
 
-    /** Federation of {@code config}, delivering what arrives through {@code router}; links start with {@link #start}. */
-    public Federation(ServerConfig config, Router router, Forwarder forwarder) {
+    /**
+     * Federation of {@code config}, delivering what arrives through {@code router}; links start with
+     * {@link #start}; peers' strings (host names, EXIT texts) reach log lines through {@code log}.
+     */
+    public Federation(ServerConfig config, Router router, Forwarder forwarder, PeerLog log) {
         this.config = config;
+        this.log = log;
         this.router = router;
         this.forwarder = forwarder;
         this.routes = forwarder.routes();
@@ -80,12 +86,12 @@ public final class Federation {
     public void addPeer(PeerSpec spec) {
         String address = key(spec.host(), spec.port());
         if (address.equals(key(config.advertisedHost(), port))) {
-            LOG.warn("Peer {} is this server itself; not linking to it", spec);
+            LOG.warn("Peer {} is this server itself; not linking to it", log.text(spec));
             return;
         }
         if (spec.template().isPresent()) {
             if (spec.template().get().equals(config.template())) {
-                LOG.warn("Peer {} claims this server's own template; ignoring the template", spec);
+                LOG.warn("Peer {} claims this server's own template; ignoring the template", log.text(spec));
             } else {
                 referenceIps.add(address.substring(0, address.lastIndexOf(':')));
                 if (routes.putStatic(address, spec.template().get(), spec.host(), spec.port())) {
@@ -94,8 +100,8 @@ public final class Federation {
             }
         }
         forwarder.linkIfAbsent(address, a -> {
-            PeerLink l = new PeerLink(linkEvents, config, a, spec.host(), spec.port());
-            LOG.info("Linking to peer {}", spec);
+            PeerLink l = new PeerLink(linkEvents, config, a, spec.host(), spec.port(), log);
+            LOG.info("Linking to peer {}", log.text(spec));
             l.connect();
             return l;
         });
@@ -165,7 +171,7 @@ public final class Federation {
     /** An advertisement over the authenticated link from {@code via}: replaces what it offered before. */
     void advertised(String via, Advertisement ad) {
         if (routes.replace(via, ad)) {
-            LOG.info("Routes changed after an advertisement from {}: {}", via, routes.routes().size());
+            LOG.info("Routes changed after an advertisement from {}: {}", log.text(via), routes.routes().size());
             advertiseAll();
         }
     }
@@ -173,7 +179,7 @@ public final class Federation {
     /** The authenticated link from {@code via} to us closed: its routes go. */
     void incomingClosed(String via) {
         if (routes.dropVia(via, false)) {
-            LOG.info("Peer {} link to us closed: its routes withdrawn", via);
+            LOG.info("Peer {} link to us closed: its routes withdrawn", log.text(via));
             advertiseAll();
         }
     }
@@ -251,7 +257,7 @@ public final class Federation {
         @Override
         public void down(PeerLink l) {
             if (routes.refresh()) {
-                LOG.info("Peer link to {} down: routes through it withdrawn", l.address);
+                LOG.info("Peer link to {} down: routes through it withdrawn", log.text(l.address));
                 advertiseAll();
             }
         }
@@ -268,7 +274,7 @@ public final class Federation {
 
         @Override
         public void linkFrameBack(String address, SimplePacket p) {
-            LOG.debug("Peer {} sent link frame 0x{} back over our link; links are one-way, ignoring it", address,
+            LOG.debug("Peer {} sent link frame 0x{} back over our link; links are one-way, ignoring it", log.text(address),
                     Integer.toHexString(p.typeCode()));
         }
     }

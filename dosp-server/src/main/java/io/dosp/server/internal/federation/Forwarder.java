@@ -3,6 +3,7 @@ package io.dosp.server.internal.federation;
 import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.Vip;
 import io.dosp.server.ServerConfig;
+import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.RouteResult;
 import io.dosp.server.internal.routing.RemoteRoute;
 import java.util.Collection;
@@ -25,12 +26,12 @@ public final class Forwarder implements RemoteRoute {
     private final AtomicLong noRoute = new AtomicLong();
     private final AtomicLong hopLimitDrops = new AtomicLong();
 
-    /** Routes for the federation of {@code config} (own template, hop and route limits). */
-    public Forwarder(ServerConfig config) {
+    /** Routes for the federation of {@code config} (own template, hop and route limits); peers' strings logged through {@code log}. */
+    public Forwarder(ServerConfig config, PeerLog log) {
         this.routes = new RoutingTable(config.template(), config.federation().maxHops(), config.federation().maxRoutes(), via -> {
             PeerLink l = links.get(via);
             return l != null && l.state() == PeerLink.State.UP;
-        });
+        }, log);
     }
 
     RoutingTable routes() {

@@ -8,6 +8,8 @@ import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.server.ServerConfig;
+import io.dosp.server.internal.LogLimiter;
+import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.RouteResult;
 import io.dosp.server.internal.routing.Router;
 import io.dosp.server.internal.session.ClientSession;
@@ -43,10 +45,19 @@ public final class IncomingLinks {
     private final Federation federation;
     private final ConcurrentHashMap<ClientSession, PendingAuth> pending = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<ClientSession, Peer> peers = new ConcurrentHashMap<>();
+    private final PeerLog log;
+    private final LogLimiter refusedLog;
+    private final LogLimiter forgedLog;
 
-    /** Links to us for {@code federation}; what they forward is delivered through {@code router}. */
-    public IncomingLinks(ServerConfig config, Router router, Federation federation) {
+    /**
+     * Links to us for {@code federation}; what they forward is delivered through {@code router}; what
+     * peers send reaches log lines through {@code log} (anyone can send HELLO: refusals at its rate).
+     */
+    public IncomingLinks(ServerConfig config, Router router, Federation federation, PeerLog log) {
         this.config = config;
+        this.log = log;
+        this.refusedLog = log.limiter("link.refused");
+        this.forgedLog = log.limiter("link.forged-src");
         this.router = router;
         this.federation = federation;
     }
@@ -135,7 +146,10 @@ public final class IncomingLinks {
         }
         byte[] serverId = federation.serverId();
         if (Arrays.equals(hello.serverId(), serverId)) {
-            LOG.warn("A peer link from this server to itself ({}:{}) was refused", hello.host(), hello.port());
+            if (refusedLog.allow()) {
+                LOG.warn("A peer link from this server to itself ({}:{}) was refused{}",
+                        log.text(hello.host()), hello.port(), refusedLog.heldBackNote());
+            }
             session.disconnect(ServerExitReason.PEER_SELF);
             return;
         }
@@ -154,7 +168,10 @@ public final class IncomingLinks {
         byte[] expected = LinkFrames.prove(config.federation().meshKey(), false, pa.hello().nonce(), pa.nonce(),
                 pa.hello().serverId(), federation.serverId());
         if (!LinkFrames.same(expected, proof)) {
-            LOG.warn("Peer link from {} failed the mesh key proof; refused", session.remoteAddress());
+            if (refusedLog.allow()) {
+                LOG.warn("Peer link from {} failed the mesh key proof; refused{}",
+                        session.remoteAddress(), refusedLog.heldBackNote());
+            }
             session.disconnect(ServerExitReason.PEER_AUTH_FAILED);
             return;
         }
@@ -162,14 +179,17 @@ public final class IncomingLinks {
         peers.put(session, new Peer(address, true));
         router.detach(session);
         session.send(LinkFrames.accept());
-        LOG.info("Peer {} linked to us (mesh key proven)", address);
+        LOG.info("Peer {} linked to us (mesh key proven)", log.text(address));
         federation.peerJoined(address, pa.hello().host(), pa.hello().port());
     }
 
     private void onForwarded(Peer peer, LinkFrames.Forwarded f) {
         S2cPacket p = f.packet();
         if (config.template().contains(p.src())) {
-            LOG.warn("Peer {} forwarded an S2C claiming local SRC {}; dropped", peer.address(), p.src());
+            if (forgedLog.allow()) {
+                LOG.warn("Peer {} forwarded an S2C claiming local SRC {}; dropped{}",
+                        log.text(peer.address()), p.src(), forgedLog.heldBackNote());
+            }
             return;
         }
         RouteResult r = router.route(p, f.hopLimit(), peer.address());

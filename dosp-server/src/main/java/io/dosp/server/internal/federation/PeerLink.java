@@ -13,6 +13,7 @@ import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.server.ServerConfig;
+import io.dosp.server.internal.PeerLog;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -91,9 +92,14 @@ final class PeerLink {
     final AtomicLong forwarded = new AtomicLong();
     final AtomicLong dropped = new AtomicLong();
     final AtomicLong reconnects = new AtomicLong();
+    private final PeerLog log;
+    /** {@link #address} as log lines show it (a peer that linked to us chose its host name). */
+    private final String shown;
 
-    PeerLink(Owner owner, ServerConfig config, String address, String host, int port) {
+    PeerLink(Owner owner, ServerConfig config, String address, String host, int port, PeerLog log) {
         this.owner = owner;
+        this.log = log;
+        this.shown = log.text(address);
         this.config = config;
         this.address = address;
         this.host = host;
@@ -132,8 +138,8 @@ final class PeerLink {
                 })
                 .connect(host, port).addListener(f -> {
                     if (!f.isSuccess()) {
-                        lastError = "connect failed: " + f.cause().getMessage();
-                        LOG.warn("Peer link to {}: {}", address, lastError);
+                        lastError = "connect failed: " + log.text(f.cause().getMessage());
+                        LOG.warn("Peer link to {}: {}", shown, lastError);
                         down();
                     }
                 });
@@ -199,7 +205,7 @@ final class PeerLink {
         attempt = 0;
         missed = 0;
         lastError = "";
-        LOG.info("Peer link to {} is up ({})", address, ext ? "mesh key proven, extension frames" : "plain, reference mode");
+        LOG.info("Peer link to {} is up ({})", shown, ext ? "mesh key proven, extension frames" : "plain, reference mode");
         Channel c = channel;
         long every = config.federation().peerHeartbeat().toNanos();
         heartbeat = c.eventLoop().scheduleAtFixedRate(this::beat, every, every, TimeUnit.NANOSECONDS);
@@ -213,7 +219,7 @@ final class PeerLink {
         }
         if (missed >= config.federation().peerHeartbeatMisses()) {
             lastError = "no answer to " + missed + " heartbeats";
-            LOG.warn("Peer link to {}: {}; reconnecting", address, lastError);
+            LOG.warn("Peer link to {}: {}; reconnecting", shown, lastError);
             c.close();
             return;
         }
@@ -254,7 +260,7 @@ final class PeerLink {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof InvalidFrame f) {
-                LOG.warn("Peer link to {} sent an undecodable frame: {}", address, f.error().getMessage());
+                LOG.warn("Peer link to {} sent an undecodable frame: {}", shown, log.text(f.error().getMessage()));
                 if (f.fatal()) {
                     ctx.close();
                 }
@@ -281,13 +287,14 @@ final class PeerLink {
                 if (state == State.AUTHENTICATING && e.code() == ErrCode.UKNP) {
                     up(false); // a reference peer (or one without federation): plain S2C, static templates
                 } else {
-                    LOG.debug("Peer {} answered ERR {}", address, e.describe());
+                    LOG.debug("Peer {} answered ERR {}", shown, log.text(e.describe()));
                 }
             } else if (t == PacketType.PING.code()) {
                 missed = 0;
             } else if (t == PacketType.EXIT.code()) {
-                lastError = "peer ended the link: " + p.bodyText();
-                LOG.warn("Peer link to {}: {}", address, lastError);
+                // The peer's own text: escaped and cut here, it also shows in admin 'peers'.
+                lastError = "peer ended the link: " + log.text(p.bodyText());
+                LOG.warn("Peer link to {}: {}", shown, lastError);
                 if (ServerExitReason.of(p.bodyText()) == ServerExitReason.PEER_SELF) {
                     state = State.REMOVED; // never retry a link to ourselves
                 }
@@ -310,7 +317,7 @@ final class PeerLink {
             byte[] expected = LinkFrames.prove(key, true, nonce, peerNonce, owner.serverId(), peerId);
             if (!LinkFrames.same(expected, proof)) {
                 lastError = "peer failed the mesh key proof";
-                LOG.warn("Peer link to {}: {}; refusing the link", address, lastError);
+                LOG.warn("Peer link to {}: {}; refusing the link", shown, lastError);
                 ctx.writeAndFlush(Packets.exit(ExitCode.CC, ServerExitReason.PEER_AUTH_FAILED.text()))
                         .addListener(ChannelFutureListener.CLOSE);
                 return;
@@ -325,8 +332,8 @@ final class PeerLink {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            lastError = cause.toString();
-            LOG.debug("Peer link to {} failed: {}", address, cause.toString());
+            lastError = log.text(cause.toString());
+            LOG.debug("Peer link to {} failed: {}", shown, lastError);
             ctx.close();
         }
     }

@@ -3,6 +3,7 @@ package io.dosp.server.internal.federation;
 import io.dosp.protocol.Advertisement;
 import io.dosp.protocol.Vip;
 import io.dosp.protocol.VipTemplate;
+import io.dosp.server.internal.PeerLog;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -42,9 +43,16 @@ final class RoutingTable {
     private volatile List<Route> best = List.of();
 
     private final Predicate<String> usable;
+    private final PeerLog log;
 
     RoutingTable(VipTemplate own, int maxHops, int maxRoutes, Predicate<String> usable) {
+        this(own, maxHops, maxRoutes, usable, PeerLog.defaults());
+    }
+
+    /** Routes for a server owning {@code own}; peers' host names reach log lines through {@code log}. */
+    RoutingTable(VipTemplate own, int maxHops, int maxRoutes, Predicate<String> usable, PeerLog log) {
         this.usable = usable;
+        this.log = log;
         this.own = own;
         this.maxHops = maxHops;
         this.maxRoutes = maxRoutes;
@@ -87,7 +95,7 @@ final class RoutingTable {
             if (t.equals(own) || overlaps(t, own)) {
                 if (e.hopCount() == 0) {
                     LOG.warn("Template clash: peer {} says {} ({}:{}) owns {}, which is this server's; ignoring it",
-                            via, e.host(), e.port(), t);
+                            log.text(via), log.text(e.host()), e.port(), t);
                 }
                 continue;
             }
@@ -135,8 +143,8 @@ final class RoutingTable {
                 } else if (cur.hops() == 1 && r.hops() == 1 && !cur.via().equals(r.via())
                         && clashesLogged.add(r.template())) {
                     // Peers are kept in the order they were first heard from: the first owner wins.
-                    LOG.warn("Template clash: {} is owned by both {} and {}; keeping {}", r.template(), cur.via(),
-                            r.via(), cur.via());
+                    LOG.warn("Template clash: {} is owned by both {} and {}; keeping {}", r.template(), log.text(cur.via()),
+                            log.text(r.via()), log.text(cur.via()));
                 }
             }
         }

@@ -6,29 +6,25 @@ import io.dosp.protocol.Packets;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.server.CustomPacketHandler;
 import io.dosp.server.Disconnect;
-import io.dosp.server.DropReason;
 import io.dosp.server.ServerFunction;
 import io.dosp.server.ServerListener;
 import io.dosp.server.internal.Counters;
 import io.dosp.server.internal.session.ClientSession;
+import io.dosp.server.Functions;
+import io.dosp.server.internal.LogLimiter;
+import io.dosp.server.internal.PeerLog;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The application's hooks: listeners, functions (run on their own bounded executor, never on an
- * event loop) and custom packet handlers. A hook that throws is logged and the server carries
- * on. Thread-safe: hooks may be added or removed at any time from any thread.
+ * The application's hooks: listeners, functions (run on their own threads, never on an event
+ * loop, fairly across clients: {@link FunctionCalls}) and custom packet handlers. A hook that
+ * throws is logged (at a bounded rate) and the server carries on. Thread-safe: hooks may be added
+ * or removed at any time from any thread.
  */
 public final class ServerHooks {
     private static final Logger LOG = LoggerFactory.getLogger(ServerHooks.class);
@@ -36,21 +32,13 @@ public final class ServerHooks {
     private final List<ServerListener> listeners = new CopyOnWriteArrayList<>();
     private final ConcurrentHashMap<String, ServerFunction> functions = new ConcurrentHashMap<>();
     private final AtomicReferenceArray<CustomPacketHandler> customHandlers = new AtomicReferenceArray<>(256);
-    private final Counters counters;
-    private final ThreadPoolExecutor functionExecutor;
+    private final FunctionCalls calls;
+    private final LogLimiter hookLog;
 
-    /** Functions run on {@code functionThreads} threads with {@code functionQueue} waiting calls (0: none wait). */
-    public ServerHooks(Counters counters, int functionThreads, int functionQueue) {
-        this.counters = counters;
-        AtomicInteger n = new AtomicInteger();
-        BlockingQueue<Runnable> queue = functionQueue == 0 ? new SynchronousQueue<>()
-                : new LinkedBlockingQueue<>(functionQueue);
-        this.functionExecutor = new ThreadPoolExecutor(functionThreads, functionThreads, 60, TimeUnit.SECONDS, queue,
-                r -> {
-                    Thread t = new Thread(r, "dosp-fn-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+    /** Functions run as {@code functions} says; counted in {@code counters}; peers' strings logged through {@code log}. */
+    public ServerHooks(Counters counters, Functions functions, PeerLog log) {
+        this.calls = new FunctionCalls(functions, counters, log);
+        this.hookLog = log.limiter("hook.failed");
     }
 
     // ---- listeners ----
@@ -100,7 +88,10 @@ public final class ServerHooks {
                     return true;
                 }
             } catch (RuntimeException e) {
-                LOG.warn("ServerListener.onPacket failed for {} ({}); handling the packet normally", s, p, e);
+                if (hookLog.allow()) {
+                    LOG.warn("ServerListener.onPacket failed for {} ({}); handling the packet normally{}", s, p,
+                            hookLog.heldBackNote(), e);
+                }
             }
         }
         return false;
@@ -117,35 +108,22 @@ public final class ServerHooks {
         }
     }
 
-    /** FN {@code name} from {@code s}: runs the function off the event loop, answers SA or ERR. */
+    /**
+     * FN {@code name} from {@code s}: runs the function off the event loop, answers SA or ERR (FNF,
+     * or FF when it throws, times out, or {@code s} or the server is over its call limits).
+     */
     public void callFunction(ClientSession s, String name) {
         ServerFunction fn = functions.get(name);
         if (fn == null) {
             s.deliver(Packets.err(ErrCode.FNF, name));
             return;
         }
-        try {
-            functionExecutor.execute(() -> {
-                try {
-                    String result = fn.call(s);
-                    s.deliver(Packets.sa(result == null ? "" : result));
-                } catch (Exception e) {
-                    LOG.debug("Function {} failed for {}", name, s, e);
-                    s.deliver(Packets.err(ErrCode.FF, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-                } catch (Throwable t) {
-                    LOG.error("Function {} failed for {}", name, s, t);
-                    s.deliver(Packets.err(ErrCode.FF, "internal error"));
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            counters.drop(DropReason.FUNCTION_REJECTED);
-            s.deliver(Packets.err(ErrCode.FF, "Server busy"));
-        }
+        calls.submit(s, name, fn);
     }
 
     /** Stops the function threads. */
     public void shutdownFunctions() {
-        functionExecutor.shutdownNow();
+        calls.shutdown();
     }
 
     // ---- custom packets ----
@@ -165,7 +143,10 @@ public final class ServerHooks {
         try {
             h.handle(s, p);
         } catch (Exception e) {
-            LOG.warn("Handler for custom type 0x{} failed for {}", Integer.toHexString(p.typeCode()), s, e);
+            if (hookLog.allow()) {
+                LOG.warn("Handler for custom type 0x{} failed for {}{}",
+                        Integer.toHexString(p.typeCode()), s, hookLog.heldBackNote(), e);
+            }
             s.deliver(Packets.err(ErrCode.FF, "handler failed"));
         }
     }

@@ -6,6 +6,7 @@ import io.dosp.server.ServerStats;
 import io.dosp.server.internal.Counters;
 import io.dosp.server.internal.FrameMemory;
 import io.dosp.server.internal.MemoryBudget;
+import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.access.AccessControl;
 import io.dosp.server.internal.access.Admission;
 import io.dosp.server.internal.admin.AdminCommands;
@@ -54,23 +55,24 @@ public final class ServerRuntime {
         MemoryBudget budget = new MemoryBudget(config.limits().memoryBudget());
         FrameMemory frameMemory = new FrameMemory(budget, config.limits().partialFrameMemory());
         this.counters = new Counters(budget, frameMemory);
+        PeerLog log = PeerLog.of(config.limits(), counters);
         this.tokens = AdminTokens.load(config.access().adminTokens(), config.access().adminTokenFile());
         AccessControl access = new AccessControl(config);
         this.vips = new VipTable<>(config.template(), config.access().blockedVips());
         this.admission = new Admission(access, vips, counters, config.limits().maxClients(), config.limits().maxAcceptRate(),
-                config.limits().maxConnectionsPerAddress());
-        Optional<Forwarder> forwarder = config.federation().enabled() ? Optional.of(new Forwarder(config)) : Optional.empty();
+                config.limits().maxConnectionsPerAddress(), log);
+        Optional<Forwarder> forwarder = config.federation().enabled() ? Optional.of(new Forwarder(config, log)) : Optional.empty();
         this.router = new ServerRouter(vips, forwarder.map(RemoteRoute.class::cast));
-        this.federation = forwarder.map(f -> new Federation(config, router, f));
-        Optional<IncomingLinks> links = federation.map(f -> new IncomingLinks(config, router, f));
-        this.hooks = new ServerHooks(counters, config.functions().threads(), config.functions().queue());
+        this.federation = forwarder.map(f -> new Federation(config, router, f, log));
+        Optional<IncomingLinks> links = federation.map(f -> new IncomingLinks(config, router, f, log));
+        this.hooks = new ServerHooks(counters, config.functions(), log);
         AdminCommands commands = new AdminCommands(access, vips, router, admission, counters, federation,
                 config.limits().maxClients());
-        AdminPackets admin = new AdminPackets(tokens, commands, router, counters, config.limits());
+        AdminPackets admin = new AdminPackets(tokens, commands, router, counters, config.limits(), log);
         PacketDispatcher dispatcher = new PacketDispatcher(hooks, access, router, vips, admin, counters, links,
-                config.federation().maxHops());
+                config.federation().maxHops(), log);
         this.connections = new Connections(admission, vips, SessionSettings.of(config), counters, dispatcher, hooks,
-                links, budget, new S2cFailures(router, links), InboundGuard.Settings.of(config.limits(), frameMemory));
+                links, budget, new S2cFailures(router, links), InboundGuard.Settings.of(config.limits(), frameMemory), log);
         this.initializer = new ServerInitializer(config, connections);
     }
 

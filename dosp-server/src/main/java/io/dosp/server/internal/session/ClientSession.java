@@ -1,12 +1,16 @@
 package io.dosp.server.internal.session;
 
 import io.dosp.codec.DospFrameDecoder;
+import io.dosp.codec.DospCodec;
 import io.dosp.codec.InvalidFrame;
+import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.ExitReason;
 import io.dosp.protocol.FrameTooLargeException;
+import io.dosp.protocol.MalformedPacketException;
 import io.dosp.protocol.MpakPacket;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketCodec;
+import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Packets;
 import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.Vip;
@@ -17,6 +21,7 @@ import io.dosp.server.DropReason;
 import io.dosp.server.internal.Counters;
 import io.dosp.server.internal.LogLimiter;
 import io.dosp.server.internal.MemoryBudget;
+import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.RouteResult;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -28,6 +33,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * closing), inbound counters and rate limits, and its lifecycle (idle, EXIT, close). Packets go
  * to the server's one {@link PacketHandler}; outbound queueing is its {@link OutboundQueue}.
  * Reading from it pauses for its rate limits and for flow control ({@link ReadPause}): when what
- * it sends cannot be queued yet at a slow destination, or the memory budget is spent.
+ * it sends cannot be queued yet at a slow destination, or the memory budget is spent, and while
+ * its compressed frames wait for their share of inflate work ({@link InflateBudget}). Replies
+ * larger than their request are metered ({@link #replyMetered}).
  *
  * <p>Threading: inbound handling and every change of its vIP run on the channel's event loop;
  * {@link #deliver}, {@link #send}, {@link #disconnect} and the getters may be called from any
@@ -97,14 +105,23 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     /** The pipeline's idle handler, looked up when the fast path first needs it; event loop only. */
     private IdleStateHandler idle;
     private final RateLimit rateLimit;
+    /** Null unless the connection is compressed (and has a DoSP codec). */
+    private final InflateBudget inflate;
+    /** Null when replies are not metered. */
+    private final ReplyBudget replies;
+    private final PeerLog log;
+    private final LogLimiter closeLog;
+    private final LogLimiter idleLog;
+    private final LogLimiter bombLog;
 
     /**
      * A session for an admitted connection holding {@code vip}; packets go to {@code handler}.
      * What it holds counts against {@code budget}; S2C it accepted but could not write are
-     * reported to {@code undelivered}.
+     * reported to {@code undelivered}; what a peer sends reaches log lines through {@code log}.
+     * Created on the channel's event loop, before anything is read from it.
      */
     public ClientSession(Channel channel, Vip vip, SessionSettings settings, Counters counters, PacketHandler handler,
-            MemoryBudget budget, UndeliveredS2c undelivered) {
+            MemoryBudget budget, UndeliveredS2c undelivered, PeerLog log) {
         this.channel = channel;
         this.loop = channel.eventLoop();
         this.remote = channel.remoteAddress();
@@ -115,6 +132,19 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         this.outbound = new OutboundQueue(this, channel, settings, counters, budget, undelivered);
         this.pause = new ReadPause(channel, counters, budget);
         this.rateLimit = RateLimit.of(settings, pause, loop);
+        this.replies = rateLimit != null && rateLimit.metersReplies()
+                ? new ReplyBudget(this, rateLimit, counters, settings.replyRateLimit(), log.limiter("session.reply-limit"))
+                : null;
+        this.log = log;
+        this.closeLog = log.limiter("session.close");
+        this.idleLog = log.limiter("session.idle");
+        this.bombLog = log.limiter("session.inflate-too-large");
+        DospCodec codec = settings.compression() ? channel.pipeline().get(DospCodec.class) : null;
+        this.inflate = codec == null ? null
+                : new InflateBudget(codec, pause, rateLimit, loop, counters, settings.inflatePerRead());
+        if (codec != null) {
+            codec.inflateMeter(inflate);
+        }
     }
 
     @Override
@@ -323,8 +353,23 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         unpublishedPacketsIn++;
     }
 
+    /**
+     * Sends a reply that may be larger than its request ({@code type}: GCL, GSI) under the reply rate
+     * limit: built by {@code reply} and sent while the client is within the limit, otherwise refused
+     * with ERR {@code refusal} naming the limit (counted as {@link DropReason#REPLY_RATE_LIMIT}). Both
+     * are charged to the client. With {@code bareRepeats}, the refusals that follow the first (until a
+     * reply is sent again) carry only the code, so that even refusals are no larger than a request.
+     * Event loop only (while its request is handled).
+     */
+    public void replyMetered(PacketType type, ErrCode refusal, boolean bareRepeats, Supplier<Packet> reply) {
+        deliver(replies == null ? reply.get() : replies.answer(type, refusal, bareRepeats, reply));
+    }
+
     /** End of a read batch: adds what came in to the server-wide counters. */
     public void onReadComplete() {
+        if (inflate != null) {
+            inflate.readComplete();
+        }
         if (unpublishedPacketsIn != 0 || unpublishedBytesIn != 0) {
             counters.addIn(unpublishedPacketsIn, unpublishedBytesIn);
             unpublishedPacketsIn = 0;
@@ -346,12 +391,27 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     private void onInvalidFrame(InvalidFrame f) {
         if (f.fatal()) {
             counters.drop(DropReason.FRAME_TOO_LARGE);
-            LOG.warn("Closing {} ({}): {}", vip, remote, f.error().getMessage());
+            if (closeLog.allow()) {
+                LOG.warn("Closing {} ({}): {}{}", vip, remote, log.text(f.error().getMessage()),
+                        closeLog.heldBackNote());
+            }
             close(FrameTooLargeException.EXIT_REASON, Disconnect.Initiator.SERVER, true);
             return;
         }
-        counters.drop(DropReason.MALFORMED_FRAME);
-        LOG.debug("Malformed frame from {}: {}", vip, f.error().getMessage());
+        MalformedPacketException.Reason why = f.error() instanceof MalformedPacketException m ? m.reason() : null;
+        if (inflate != null) {
+            inflate.refused(why);
+        }
+        if (why == MalformedPacketException.Reason.DECOMPRESSED_TOO_LARGE) {
+            counters.drop(DropReason.INFLATE_TOO_LARGE);
+            if (bombLog.allow()) {
+                LOG.warn("Refused a compressed frame from {} ({}): {}{}", vip, remote, log.text(f.error().getMessage()),
+                        bombLog.heldBackNote());
+            }
+        } else {
+            counters.drop(DropReason.MALFORMED_FRAME);
+            LOG.debug("Malformed frame from {}: {}", vip, log.text(f.error().getMessage()));
+        }
         deliver(Packets.err(f.error().errCode(), f.error().getMessage()));
     }
 
@@ -383,7 +443,9 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
             return; // paused (rate limit, flow control): we are not reading from it, so it is not idle
         }
         counters.drop(DropReason.IDLE_TIMEOUT);
-        LOG.info("Closing idle client {} ({})", vip, remote);
+        if (idleLog.allow()) {
+            LOG.info("Closing idle client {} ({}){}", vip, remote, idleLog.heldBackNote());
+        }
         close(ServerExitReason.IDLE_TIMEOUT.text(), Disconnect.Initiator.SERVER, true);
     }
 

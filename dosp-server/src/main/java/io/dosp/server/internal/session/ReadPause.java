@@ -5,7 +5,6 @@ import io.dosp.codec.DospFrameDecoder;
 import io.dosp.server.internal.Counters;
 import io.dosp.server.internal.MemoryBudget;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.HashSet;
@@ -13,7 +12,7 @@ import java.util.Set;
 
 /**
  * Why a session is not read from: a small set of reasons ({@link #RATE_LIMIT}, {@link
- * #DESTINATION}, {@link #MEMORY}) and the destinations that block it. Reading stops when the
+ * #DESTINATION}, {@link #MEMORY}, {@link #INFLATE}) and the destinations that block it. Reading stops when the
  * first reason appears and resumes only when none is left, so a sender blocked by several slow
  * destinations (and perhaps its rate limit) resumes when the last of them clears.
  *
@@ -41,6 +40,8 @@ final class ReadPause implements MemoryBudget.Waiter {
     static final int DESTINATION = 1 << 1;
     /** The server's memory budget. */
     static final int MEMORY = 1 << 2;
+    /** Inflate work: the read batch's share is used up, or the inflate rate limit (see {@link InflateBudget}). */
+    static final int INFLATE = 1 << 3;
     private static final int FLOW = DESTINATION | MEMORY;
 
     private final Channel channel;
@@ -141,17 +142,10 @@ final class ReadPause implements MemoryBudget.Waiter {
         if (closed || reasons != 0 || !channel.isActive()) {
             return;
         }
-        ChannelHandlerContext ctx = channel.pipeline().context(DospCodec.class);
-        if (ctx != null) {
-            DospFrameDecoder d = ((DospCodec) ctx.handler()).decoder();
-            if (d.held()) {
-                d.hold(false);
-                try {
-                    DospFrameDecoder.resumeDecoding(ctx);
-                } catch (Exception e) {
-                    channel.pipeline().fireExceptionCaught(e);
-                }
-            }
+        DospFrameDecoder d = decoder();
+        if (d != null && d.held()) {
+            d.hold(false);
+            d.resumeDecoding();
         }
         if (reasons == 0) { // what waited may have paused it again
             channel.config().setAutoRead(true);

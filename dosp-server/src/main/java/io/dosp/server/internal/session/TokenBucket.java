@@ -19,9 +19,23 @@ public final class TokenBucket {
 
     /** Takes {@code n} tokens (may go negative); returns nanoseconds until the bucket is non-negative again. */
     public long take(long n, long now) {
+        refill(now);
+        tokens -= n;
+        return waitNanos();
+    }
+
+    /** Nanoseconds until the bucket is non-negative again (0: it is now); takes nothing. */
+    public long waitNanos(long now) {
+        refill(now);
+        return waitNanos();
+    }
+
+    private void refill(long now) {
         tokens = Math.min(rate, tokens + (now - last) * rate / 1e9);
         last = now;
-        tokens -= n;
+    }
+
+    private long waitNanos() {
         return tokens >= 0 ? 0 : (long) Math.ceil(-tokens / rate * 1e9);
     }
 }

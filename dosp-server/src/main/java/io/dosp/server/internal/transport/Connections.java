@@ -7,7 +7,9 @@ import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.Vip;
 import io.dosp.server.Disconnect;
 import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.LogLimiter;
 import io.dosp.server.internal.MemoryBudget;
+import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.access.Admission;
 import io.dosp.server.internal.federation.IncomingLinks;
 import io.dosp.server.internal.hooks.ServerHooks;
@@ -42,17 +44,21 @@ public final class Connections {
     private final MemoryBudget budget;
     private final UndeliveredS2c undelivered;
     private final InboundGuard.Settings guard;
+    private final PeerLog log;
+    private final LogLimiter connectedLog;
+    private final LogLimiter disconnectedLog;
     /** Every accepted channel, refused ones included, so shutdown can wait for them all. */
     private final ChannelGroup channels = new DefaultChannelGroup("dosp-clients", GlobalEventExecutor.INSTANCE);
 
     /**
      * Sessions with {@code settings} whose packets go to {@code handler}; {@code links} when federation
      * is on; what they hold counts against {@code budget}, their unwritten S2C go to {@code undelivered};
-     * their inbound side is held to the deadlines and frame memory of {@code guard}.
+     * their inbound side is held to the deadlines and frame memory of {@code guard}; what peers send
+     * reaches log lines through {@code log} (connection lines at its rate).
      */
     public Connections(Admission admission, VipTable<ClientSession> vips, SessionSettings settings, Counters counters,
             ClientSession.PacketHandler handler, ServerHooks hooks, Optional<IncomingLinks> links, MemoryBudget budget,
-            UndeliveredS2c undelivered, InboundGuard.Settings guard) {
+            UndeliveredS2c undelivered, InboundGuard.Settings guard, PeerLog log) {
         this.admission = admission;
         this.vips = vips;
         this.settings = settings;
@@ -63,6 +69,9 @@ public final class Connections {
         this.budget = budget;
         this.undelivered = undelivered;
         this.guard = guard;
+        this.log = log;
+        this.connectedLog = log.limiter("client.connected");
+        this.disconnectedLog = log.limiter("client.disconnected");
     }
 
     /** A new connection: refuse it (EXIT, close; returns null) or give it a session with a vIP, AIP and HSK. */
@@ -73,7 +82,7 @@ public final class Connections {
         if (vip.isEmpty()) {
             return null;
         }
-        ClientSession s = new ClientSession(channel, vip.get(), settings, counters, handler, budget, undelivered);
+        ClientSession s = new ClientSession(channel, vip.get(), settings, counters, handler, budget, undelivered, log);
         InboundGuard.attach(s, channel, guard, counters);
         vips.bind(vip.get(), s);
         DospCodec codec = channel.pipeline().get(DospCodec.class);
@@ -82,7 +91,10 @@ public final class Connections {
         }
         s.deliver(Packets.aip(vip.get()));
         s.deliver(Packets.hsk(Handshake.standard(settings.compression())));
-        LOG.info("Client connected: vip={} remote={}", vip.get(), channel.remoteAddress());
+        if (connectedLog.allow()) {
+            LOG.info("Client connected: vip={} remote={}{}", vip.get(), channel.remoteAddress(),
+                    connectedLog.heldBackNote());
+        }
         hooks.connected(s);
         return s;
     }
@@ -94,8 +106,13 @@ public final class Connections {
         admission.left(s.remoteAddress());
         links.ifPresent(l -> l.closed(s));
         Disconnect d = s.disconnectInfo();
-        LOG.info("Client disconnected: vip={} remote={} by={} reason={}", vip, s.remoteAddress(), d.initiator(),
-                d.reason().isEmpty() ? (d.code() == null ? "-" : d.code().name()) : d.reason());
+        if (disconnectedLog.allow()) {
+            // The reason is the client's own text when it sent EXIT: escaped and cut, it cannot forge a line.
+            LOG.info("Client disconnected: vip={} remote={} by={} reason={}{}", vip,
+                    s.remoteAddress(), d.initiator(),
+                    d.reason().isEmpty() ? (d.code() == null ? "-" : d.code().name()) : log.text(d.reason()),
+                    disconnectedLog.heldBackNote());
+        }
         hooks.disconnected(s, d);
     }
 

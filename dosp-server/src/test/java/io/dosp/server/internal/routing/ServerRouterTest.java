@@ -11,6 +11,7 @@ import io.dosp.protocol.VipTemplate;
 import io.dosp.server.SlowConsumerPolicy;
 import io.dosp.server.internal.Counters;
 import io.dosp.server.internal.MemoryBudget;
+import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.RouteResult;
 import io.dosp.server.internal.session.ClientSession;
 import io.dosp.server.internal.session.SessionSettings;
@@ -45,7 +46,7 @@ class ServerRouterTest {
         EmbeddedChannel ch = new EmbeddedChannel();
         Vip vip = vips.allocate().orElseThrow();
         ClientSession s = new ClientSession(ch, vip, SETTINGS, new Counters(), (session, packet) -> { }, MemoryBudget.unlimited(),
-                (src, dst) -> { });
+                (src, dst) -> { }, PeerLog.defaults());
         vips.bind(vip, s);
         channels.put(s, ch);
         return s;

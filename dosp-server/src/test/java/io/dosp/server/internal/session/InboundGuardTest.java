@@ -15,6 +15,7 @@ import io.dosp.server.SlowConsumerPolicy;
 import io.dosp.server.internal.Counters;
 import io.dosp.server.internal.FrameMemory;
 import io.dosp.server.internal.MemoryBudget;
+import io.dosp.server.internal.PeerLog;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -55,7 +56,7 @@ class InboundGuardTest {
         channels.add(ch);
         ch.freezeTime();
         session = new ClientSession(ch, Vip.parse("7.10.0.2"), SETTINGS, counters, (s, p) -> { }, budget,
-                (src, dst) -> { });
+                (src, dst) -> { }, PeerLog.defaults());
         ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
