@@ -273,7 +273,7 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
      * limit to charge (those take the packet path). Event loop only.
      */
     public boolean sendsFastPath() {
-        return !closing && rateLimit == null && !pause.paused();
+        return !closing && (rateLimit == null || !rateLimit.chargesPackets()) && !pause.paused();
     }
 
     /**

@@ -44,6 +44,11 @@ final class RateLimit {
         return new RateLimit(settings, pause, loop, System.nanoTime());
     }
 
+    /** Whether incoming packets are charged (a packet or byte rate limit is set); replies and inflation aside. */
+    boolean chargesPackets() {
+        return packets != null || bytes != null;
+    }
+
     /** Counts {@code p} ({@code size} bytes, an MPAK as its sub-packets); pauses reading if over a limit. */
     void take(Packet p, int size) {
         if (packets == null && bytes == null) {
