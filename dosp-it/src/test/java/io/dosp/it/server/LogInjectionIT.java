@@ -88,8 +88,10 @@ class LogInjectionIT {
         byte[] exitEnd = "bye\n\u001b[2J forged: Peer link to 10.0.0.1:7744 is up (mesh key proven)".getBytes(StandardCharsets.UTF_8);
         try (ScriptedPeer peer = ScriptedPeer.start(PeerScript.create().greet(Vip.parse("7.20.0.2"))
                 .send("exit", Packets.serverExit(new String(exitEnd, StandardCharsets.UTF_8))).hold());
+             // Every failed AUTH is checked (no per-address throttling, which AuthGuessingIT tests): the burst is
+             // about the log lines it causes.
              DospServer server = start(tmp, b -> b.limits(l -> l.logTextLength(TEXT).logLinesPerSecond(LINES)
-                             .maxAuthFailures(AUTHS * 10))
+                             .maxAuthFailuresPerAddress(0).maxAuthFailures(AUTHS * 10))
                      .federation(f -> f.meshKey(MESH_KEY).peer(PeerSpec.parse(peer.address() + ":7.20.0.x"))));
              InnocentPair pair = InnocentPair.start(server.port())) {
             pair.awaitMore(3);

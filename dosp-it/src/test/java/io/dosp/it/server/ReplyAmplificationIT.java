@@ -52,7 +52,8 @@ class ReplyAmplificationIT {
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void aGclFloodIsHeldToTheReplyRate() throws Exception {
         List<RawClient> idle = new ArrayList<>();
-        try (DospServer server = start(tmp, b -> b.limits(l -> l.replyRateLimit(RATE)));
+        // IDLE clients from one address: without the per-address limit (AddressLockoutIT tests that).
+        try (DospServer server = start(tmp, b -> b.limits(l -> l.replyRateLimit(RATE).maxConnectionsPerAddress(0)));
              InnocentPair pair = InnocentPair.start(server.port());
              RawClient innocent = RawClient.connect(server.port());
              RawClient attacker = RawClient.connect(server.port())) {

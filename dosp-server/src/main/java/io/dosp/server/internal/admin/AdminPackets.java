@@ -79,17 +79,17 @@ public final class AdminPackets {
             case REFUSED, REFUSED_NOW_BANNED -> {
                 int onConnection = session.authFailures() + 1;
                 if (failureLog.allow()) {
-                    LOG.warn("Failed admin authentication from {} ({}), attempt {} on this connection{} ({} similar lines"
-                            + " held back)", session.vip(), session.remoteAddress(), onConnection,
+                    LOG.warn("Failed admin authentication from {} ({}), attempt {} on this connection{}{}", session.vip(),
+                            session.remoteAddress(), onConnection,
                             v.failures() > 0 ? ", failure " + v.failures() + " of " + maxFailuresPerAddress + " from "
-                                    + AddressKey.describe(address) : "", failureLog.heldBack());
+                                    + AddressKey.describe(address) : "", failureLog.heldBackNote());
                 }
                 if (v.outcome() == AuthGuard.Outcome.REFUSED_NOW_BANNED) {
                     counters.authBan();
                     if (banLog.allow()) {
-                        LOG.warn("AUTH from {} is refused unchecked for {} s after {} failures ({} similar lines held back)",
+                        LOG.warn("AUTH from {} is refused unchecked for {} s after {} failures{}",
                                 AddressKey.describe(address), TimeUnit.NANOSECONDS.toSeconds(v.waitNanos()), v.failures(),
-                                banLog.heldBack());
+                                banLog.heldBackNote());
                     }
                 }
                 failed(session, INVALID_TOKEN);
