@@ -55,10 +55,12 @@ public final class ClientConnection {
         void lost(ClientConnection connection, DisconnectedException cause);
     }
 
-    private ClientConnection(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners, LossHandler onLoss) {
+    private ClientConnection(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners, TunnelGuard guard,
+            LossHandler onLoss) {
         this.options = options;
         this.state = new ConnectionState(options.serverName());
-        this.tunnels = new TunnelManager(this::writeS2cInOrder, peer -> listeners.emit(l -> l.onTunnelEstablished(peer)));
+        this.tunnels = new TunnelManager(this::writeS2cInOrder, peer -> listeners.emit(l -> l.onTunnelEstablished(peer)),
+                guard);
         this.inbound = new InboundHandler(state, requests, tunnels, queue, listeners, cause -> onLoss.lost(this, cause));
     }
 
@@ -69,6 +71,7 @@ public final class ClientConnection {
      *
      * @param queue     where messages for {@code receive()} go
      * @param listeners who hears of events
+     * @param guard     the client's limits and counts for incoming tunnel handshakes
      * @param onLoss    told when the connection is lost later
      * @throws ConnectFailedException when the connection cannot be made
      * @throws HandshakeException     when the server does not complete the handshake in time
@@ -76,8 +79,8 @@ public final class ClientConnection {
      * @throws VipRefusedException    when a fixed vIP is refused
      */
     public static ClientConnection open(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners,
-            LossHandler onLoss) {
-        ClientConnection k = new ClientConnection(options, queue, listeners, onLoss);
+            TunnelGuard guard, LossHandler onLoss) {
+        ClientConnection k = new ClientConnection(options, queue, listeners, guard, onLoss);
         k.connect();
         if (options.requestedVip() != null) {
             try {
