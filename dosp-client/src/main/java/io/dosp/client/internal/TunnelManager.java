@@ -246,9 +246,13 @@ public final class TunnelManager {
             replyError(from, RATE_LIMITED_REASON);
             return;
         }
-        if (!tunnels.containsKey(from.value()) && !roomFor(from)) {
-            refuse(from, TABLE_FULL_REASON);
-            return;
+        if (!tunnels.containsKey(from.value())) {
+            if (!roomFor(from)) {
+                refuse(from, TABLE_FULL_REASON);
+                return;
+            }
+        } else if (!halfOpen.containsKey(from.value()) && halfOpen.size() >= guard.options().maxHalfOpen()) {
+            dropOldestHalfOpen(); // a confirmed tunnel replaced by a new handshake is half-open again
         }
         // A new handshake from a peer we may already have a tunnel with (it restarted): accept and replace.
         if (respond(from, peerHello, X25519KeyPair.generate(), false)) {

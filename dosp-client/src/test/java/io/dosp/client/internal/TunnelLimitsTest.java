@@ -170,5 +170,12 @@ class TunnelLimitsTest {
         assertThat(v.stats().handshakesRefused()).isEqualTo(1);
         v.onHandshake(peer(50), hello()); // a known peer may still replace its own tunnel
         assertThat(v.stats().handshakesAnswered()).isEqualTo(3);
+        assertThat(v.stats().halfOpen()).as("the replaced tunnel is half-open again").isEqualTo(1);
+        v.onHandshake(peer(51), hello()); // so is this one: the older half-open one makes room
+        TunnelStats s = v.stats();
+        assertThat(s.halfOpen()).isEqualTo(1);
+        assertThat(s.halfOpenDropped()).isEqualTo(1);
+        assertThat(v.has(peer(50))).isFalse();
+        assertThat(v.has(peer(51))).isTrue();
     }
 }
