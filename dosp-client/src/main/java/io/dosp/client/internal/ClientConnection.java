@@ -8,6 +8,7 @@ import io.dosp.client.HandshakeException;
 import io.dosp.client.RequestTimeoutException;
 import io.dosp.client.VipRefusedException;
 import io.dosp.protocol.ExitCode;
+import io.dosp.protocol.MalformedPacketException;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Packets;
@@ -140,13 +141,19 @@ public final class ClientConnection {
      * RQIP: asks for {@code wanted} and waits for the answer; on success the connection holds it.
      *
      * @return the vIP held now
-     * @throws VipRefusedException     when the server refuses
+     * @throws VipRefusedException     when the server refuses (or answers with neither {@code D:} nor {@code E:})
      * @throws RequestTimeoutException when it does not answer in time
      */
     public Vip requestVip(Vip wanted) {
         SimplePacket reply = Replies.await(request(Packets.rqip(wanted), PacketType.RQIP), "RQIP " + wanted, server(),
                 options.requestTimeout());
-        RqipReply r = RqipReply.parse(reply.body());
+        RqipReply r;
+        try {
+            r = RqipReply.parse(reply.body());
+        } catch (MalformedPacketException e) {
+            // A reply that is neither D: nor E: grants nothing (found while fuzzing the body parsers).
+            throw new VipRefusedException(server(), wanted, "unreadable RQIP reply (" + e.getMessage() + ")");
+        }
         if (!r.granted()) {
             throw new VipRefusedException(server(), wanted, r.message());
         }
