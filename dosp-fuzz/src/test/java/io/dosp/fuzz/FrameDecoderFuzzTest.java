@@ -27,8 +27,9 @@ import java.util.List;
  * {@link InvalidFrame}s whose error is a {@link FrameTooLargeException} or a
  * {@link MalformedPacketException}; nothing follows a fatal one; no body exceeds the limit (also
  * after inflating); every decoded packet re-encodes to a frame that decodes to an equal packet
- * (an MPAK to its valid sub-packets, without errors); every buffer written in is released when the
- * channel closes (refCnt 0; the build also runs with Netty's PARANOID leak detector).
+ * (an MPAK to its valid sub-packets, without errors); every buffer written in, and every buffer the
+ * pipeline allocated (the decoder's cumulation, through a {@link TrackingAllocator}), is released
+ * when the channel closes (refCnt 0; the build also runs with Netty's PARANOID leak detector).
  */
 class FrameDecoderFuzzTest {
     private static final int MAX = 4096;
@@ -43,7 +44,10 @@ class FrameDecoderFuzzTest {
             case 1 -> Compression.fixed(true, 6);
             default -> Compression.followHandshake();
         };
-        EmbeddedChannel channel = new EmbeddedChannel(new DospFrameDecoder(MAX, compression));
+        TrackingAllocator alloc = new TrackingAllocator();
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.config().setAllocator(alloc);
+        channel.pipeline().addLast(new DospFrameDecoder(MAX, compression));
         List<ByteBuf> written = new ArrayList<>();
         List<Object> out = new ArrayList<>();
         for (int off = 0; off < stream.length; off += chunk) {
@@ -68,6 +72,7 @@ class FrameDecoderFuzzTest {
         for (ByteBuf b : written) {
             assertThat(b.refCnt()).as("an inbound buffer was not released").isZero();
         }
+        assertThat(alloc.unreleased()).as("the pipeline kept buffers it allocated (of %d)", alloc.handedOut()).isZero();
     }
 
     private static void drain(EmbeddedChannel channel, List<Object> out) {
