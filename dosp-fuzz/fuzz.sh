@@ -17,8 +17,8 @@ cd "$(dirname "$0")/.."
 TARGETS=(FrameDecoderFuzzTest#decode PacketBodyFuzzTest#decodeBody AdvertisementFuzzTest#decode
   LinkFramesFuzzTest#parse TunnelFuzzTest#handshake TunnelFuzzTest#open)
 
-build() {
-  mvn -B -ntp -q install -DskipTests -pl dosp-fuzz -am
+build() { # FUZZ_NO_BUILD=1 skips it (another session installed the modules already)
+  [ -n "${FUZZ_NO_BUILD:-}" ] || mvn -B -ntp -q install -DskipTests -pl dosp-fuzz -am
 }
 
 run() { # target seconds [runs]
