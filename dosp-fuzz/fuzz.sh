@@ -10,7 +10,8 @@
 # The corpus a run grows is kept in dosp-fuzz/.cifuzz-corpus/ (not committed) and reused by the next run.
 # A finding fails the run and leaves its input as crash-<sha1> in the target's inputs directory
 # (src/test/resources/<package>/<Class>Inputs/<method>/), where 'mvn verify' replays it from then on:
-# fix the bug, rename the file to regression-<what>, commit it. Each run ends with a line
+# fix the bug, rename the file to regression-<what>, commit it. (A run stopped by a signal also leaves the input
+# it was on as crash-<sha1>; when the regression run passes with it, it is no finding: delete it.) Each run ends with a line
 # "RESULT target runs seconds status" (also appended to dosp-fuzz/target/fuzz-results.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
