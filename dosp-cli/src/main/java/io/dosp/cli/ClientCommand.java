@@ -25,6 +25,7 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Examples:",
             "  dosp client                             connect to 127.0.0.1:7744",
             "  dosp client chat.example.org:7744 --vip 7.10.0.50",
+            "  dosp client --heartbeat 30s             PING every 30 s (0: never)",
             "  echo '/send 7.10.0.3 hello' | dosp client",
             "",
             "Exit codes: 0 done; 1 could not connect, the server ended the",
@@ -44,6 +45,12 @@ public final class ClientCommand implements Callable<Integer> {
             description = "How long requests (/list, /ping, /call, /info, /tunnel) wait for an answer (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "60s", converter = IntervalConverter.class,
+            description = "Send a PING this often, so that a client that only receives is not closed by the server's"
+                    + " idle timeout (5 minutes by default); after 3 unanswered PINGs the connection counts as dead."
+                    + " 0 turns it off (default: ${DEFAULT-VALUE}).")
+    Duration heartbeat;
+
     @Mixin
     LoggingOptions logging;
 
@@ -52,7 +59,8 @@ public final class ClientCommand implements Callable<Integer> {
         logging.apply(Level.WARN);
         ClientOptions options;
         try {
-            ClientOptions.Builder b = ClientOptions.builder().server(server).requestTimeout(timeout).tunnelTimeout(timeout);
+            ClientOptions.Builder b = ClientOptions.builder().server(server).requestTimeout(timeout).tunnelTimeout(timeout)
+                    .heartbeat(h -> h.interval(heartbeat));
             if (vip != null) {
                 b.requestVip(Vip.parse(vip), false);
             }
@@ -83,6 +91,14 @@ public final class ClientCommand implements Callable<Integer> {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(client::close, "dosp-client-exit"));
         return new ClientShell(client, System.out, System.err, interactive).run(System.in);
+    }
+
+    /** Like {@link DurationConverter}, and {@code 0} means off. */
+    static final class IntervalConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return ValueTypes.duration(true).parse(value);
+        }
     }
 
     /** Durations as the config file writes them: {@code 10}, {@code 10s}, {@code 500ms}, {@code 1m}. */

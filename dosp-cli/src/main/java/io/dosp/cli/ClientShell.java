@@ -18,6 +18,9 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -51,7 +54,10 @@ final class ClientShell {
     private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
     private final Set<Vip> opening = ConcurrentHashMap.newKeySet();
     private final AtomicInteger failures = new AtomicInteger();
+    /** Notices another client can make repeat: at most 3 of a kind per 10 s, then a count. */
+    private final NoticeCoalescer notices = new NoticeCoalescer(NOTICE_WINDOW, 3, System::nanoTime);
     private volatile boolean leaving;
+    static final Duration NOTICE_WINDOW = Duration.ofSeconds(10);
 
     ClientShell(DospClient client, PrintStream out, PrintStream err, boolean interactive) {
         this.client = client;
@@ -66,7 +72,22 @@ final class ClientShell {
         Thread printer = new Thread(this::printIncoming, "dosp-printer");
         printer.setDaemon(true);
         printer.start();
+        ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dosp-notices");
+            t.setDaemon(true);
+            return t;
+        });
+        flusher.scheduleAtFixedRate(notices::flush, 1, 1, TimeUnit.SECONDS);
         LineInput.start(in, events);
+        try {
+            return loop(printer);
+        } finally {
+            flusher.shutdownNow();
+            notices.flush(true);
+        }
+    }
+
+    private int loop(Thread printer) {
         while (true) {
             Object event;
             try {
@@ -237,13 +258,15 @@ final class ClientShell {
         @Override
         public void onTunnelEstablished(Vip peer) {
             if (!opening.contains(peer)) {
-                out.println("[tunnel] " + peer + " opened an end-to-end encrypted tunnel with you");
+                notices.notice("opened a tunnel", out, "[tunnel]",
+                        "[tunnel] " + peer + " opened an end-to-end encrypted tunnel with you");
             }
         }
 
         @Override
         public void onTunnelFrameRejected(Vip peer, String reason) {
-            err.println("[tunnel] dropped a frame from " + peer + " that failed verification: " + reason);
+            notices.notice("rejected frame", err, "[tunnel]",
+                    "[tunnel] dropped a frame from " + peer + " that failed verification: " + reason);
         }
     }
 }

@@ -72,6 +72,9 @@ class MainTest {
         err.reset();
         assertThat(Main.run("client", "--timeout", "soon")).isEqualTo(Main.EXIT_USAGE);
         assertThat(err()).contains("--timeout", "must be a duration");
+        err.reset();
+        assertThat(Main.run("client", "--heartbeat", "often")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(err()).contains("--heartbeat", "must be a duration", "0 turns it off");
     }
 
     @Test

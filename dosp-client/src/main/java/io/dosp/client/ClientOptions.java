@@ -13,8 +13,10 @@ import java.util.function.Consumer;
 
 /**
  * How a {@link DospClient} connects and behaves: the server, the vIP to ask for, timeouts and
- * limits, and three groups of their own: {@link TlsOptions}, {@link ReconnectOptions} and
- * {@link HeartbeatOptions} (all three off by default).
+ * limits, and groups of their own: {@link TlsOptions} and {@link ReconnectOptions} (off by
+ * default), {@link HeartbeatOptions} (on by default: a PING every minute, so a client that only
+ * receives is not closed by the server's idle timeout) and {@link TunnelOptions} (the limits on
+ * tunnel handshakes other clients send).
  *
  * <pre>{@code
  * ClientOptions options = ClientOptions.builder()
@@ -66,8 +68,10 @@ public final class ClientOptions {
     private final TlsOptions tls;
     private final ReconnectOptions reconnect;
     private final HeartbeatOptions heartbeat;
+    private final TunnelOptions tunnels;
 
-    private ClientOptions(Builder b, TlsOptions tls, ReconnectOptions reconnect, HeartbeatOptions heartbeat) {
+    private ClientOptions(Builder b, TlsOptions tls, ReconnectOptions reconnect, HeartbeatOptions heartbeat,
+            TunnelOptions tunnels) {
         host = b.host;
         port = b.port;
         localName = b.localName;
@@ -84,6 +88,7 @@ public final class ClientOptions {
         this.tls = tls;
         this.reconnect = reconnect;
         this.heartbeat = heartbeat;
+        this.tunnels = tunnels;
     }
 
     /** A builder with every default ({@code 127.0.0.1:7744}). */
@@ -107,7 +112,7 @@ public final class ClientOptions {
         b.machineHash = machineHash;
         b.sendClientInfo = sendClientInfo;
         b.receiveQueue = receiveQueue;
-        return b.tls(tls).reconnect(reconnect).heartbeat(heartbeat);
+        return b.tls(tls).reconnect(reconnect).heartbeat(heartbeat).tunnels(tunnels);
     }
 
     /** A copy of these options asking for {@code vip} (null: none) without insisting (used when reconnecting). */
@@ -195,9 +200,14 @@ public final class ClientOptions {
         return reconnect;
     }
 
-    /** Heartbeat (off by default). */
+    /** Heartbeat (on by default: a PING every {@link HeartbeatOptions#DEFAULT_INTERVAL}). */
     public HeartbeatOptions heartbeat() {
         return heartbeat;
+    }
+
+    /** Limits on the tunnel handshakes other clients send (rates, error-reply budget, table size). */
+    public TunnelOptions tunnels() {
+        return tunnels;
     }
 
     /** Builds {@link ClientOptions}; not thread-safe. Every setter returns the builder. */
@@ -218,6 +228,7 @@ public final class ClientOptions {
         private TlsOptions.Builder tls = TlsOptions.builder();
         private ReconnectOptions.Builder reconnect = ReconnectOptions.builder();
         private HeartbeatOptions.Builder heartbeat = HeartbeatOptions.builder();
+        private TunnelOptions.Builder tunnels = TunnelOptions.builder();
 
         private Builder() {
         }
@@ -333,7 +344,10 @@ public final class ClientOptions {
             return this;
         }
 
-        /** Edits the heartbeat group, e.g. {@code heartbeat(h -> h.interval(Duration.ofSeconds(15)))}. */
+        /**
+         * Edits the heartbeat group, e.g. {@code heartbeat(h -> h.interval(Duration.ofSeconds(15)))};
+         * {@code heartbeat(h -> h.interval(Duration.ZERO))} or {@code heartbeat(HeartbeatOptions.OFF)} turns it off.
+         */
         public Builder heartbeat(Consumer<HeartbeatOptions.Builder> edit) {
             edit.accept(heartbeat);
             return this;
@@ -342,6 +356,18 @@ public final class ClientOptions {
         /** Replaces the heartbeat group. */
         public Builder heartbeat(HeartbeatOptions options) {
             this.heartbeat = options.toBuilder();
+            return this;
+        }
+
+        /** Edits the tunnel limits, e.g. {@code tunnels(t -> t.maxTunnels(64).handshakeRate(20, 2))}. */
+        public Builder tunnels(Consumer<TunnelOptions.Builder> edit) {
+            edit.accept(tunnels);
+            return this;
+        }
+
+        /** Replaces the tunnel limits. */
+        public Builder tunnels(TunnelOptions options) {
+            this.tunnels = options.toBuilder();
             return this;
         }
 
@@ -365,11 +391,12 @@ public final class ClientOptions {
             ReconnectOptions r = reconnect.build();
             HeartbeatOptions h = heartbeat.build();
             TlsOptions t = tls.build();
+            TunnelOptions tu = tunnels.build();
             require(!t.enabled() || localName == null, "tls.context", "is for TCP; the in-process transport needs none");
             require(!fixedVip || requestedVip != null, "fixedVip", "needs a requested vIP");
             require(machineHash == null || machineHash.matches("[0-9a-fA-F]{1,128}"), "machineHash",
                     "must be hex (the reference sends 64 hex characters)");
-            return new ClientOptions(this, t, r, h);
+            return new ClientOptions(this, t, r, h, tu);
         }
     }
 }

@@ -7,6 +7,7 @@ import io.dosp.client.internal.ListenerNotifier;
 import io.dosp.client.internal.ReceiveQueue;
 import io.dosp.client.internal.Reconnector;
 import io.dosp.client.internal.Replies;
+import io.dosp.client.internal.TunnelGuard;
 import io.dosp.protocol.ExitCode;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketType;
@@ -48,6 +49,7 @@ public final class DospClient implements AutoCloseable {
     private final ClientOptions options;
     private final ReceiveQueue queue;
     private final ListenerNotifier listeners = new ListenerNotifier();
+    private final TunnelGuard tunnelGuard;
     private final Reconnector reconnector;
     private volatile ClientConnection connection;
     private final AtomicLong pingIds = new AtomicLong();
@@ -57,7 +59,9 @@ public final class DospClient implements AutoCloseable {
     private DospClient(ClientOptions options) {
         this.options = options;
         this.queue = new ReceiveQueue(options.receiveQueue());
-        this.reconnector = new Reconnector(options, queue, listeners, ClientThreads.scheduler(), k -> connection = k);
+        this.tunnelGuard = new TunnelGuard(options.tunnels());
+        this.reconnector = new Reconnector(options, queue, listeners, tunnelGuard, ClientThreads.scheduler(),
+                k -> connection = k);
     }
 
     /** Connects to {@code host:port} with default options. */
@@ -72,7 +76,8 @@ public final class DospClient implements AutoCloseable {
 
     /**
      * Connects with {@code options}: TCP (or in-process), AIP + HSK, RQIP when a vIP is requested,
-     * then CLIENT_INFO.
+     * then CLIENT_INFO; then the heartbeat starts (on by default: a PING every minute keeps a client
+     * that only receives from being closed by the server's idle timeout).
      *
      * @throws ConnectFailedException   when the connection cannot be made
      * @throws HandshakeException       when the server does not complete the handshake in time
@@ -81,7 +86,8 @@ public final class DospClient implements AutoCloseable {
      */
     public static DospClient connect(ClientOptions options) {
         DospClient client = new DospClient(options);
-        client.connection = ClientConnection.open(options, client.queue, client.listeners, client.reconnector);
+        client.connection = ClientConnection.open(options, client.queue, client.listeners, client.tunnelGuard,
+                client.reconnector);
         return client;
     }
 
@@ -192,6 +198,15 @@ public final class DospClient implements AutoCloseable {
     /** Tunnel frames that failed verification and were dropped. */
     public long rejectedTunnelFrames() {
         return queue.rejectedTunnelFrames();
+    }
+
+    /**
+     * What this client did with the tunnel handshakes other clients sent it (answered, rate-limited,
+     * refused, error replies sent and suppressed, half-open tunnels dropped), since it was created,
+     * and its tunnel table now. The limits are in {@link ClientOptions#tunnels()}.
+     */
+    public TunnelStats tunnelStats() {
+        return connection.tunnels().stats();
     }
 
     // ---- requests ----

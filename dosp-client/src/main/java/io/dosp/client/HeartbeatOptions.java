@@ -7,19 +7,29 @@ import java.time.Duration;
 
 /**
  * The client's heartbeat: a PING every {@link #interval()}; after {@link #misses()} PINGs without
- * an answer the connection is declared dead (and, with reconnect on, re-established). Off by
- * default (interval zero): the server's own idle timeout then decides.
+ * an answer the connection is declared dead (and, with reconnect on, re-established).
+ *
+ * <p><b>On by default</b>, every {@value #DEFAULT_INTERVAL_SECONDS} s: servers close a client that
+ * sends nothing for their idle timeout (5 minutes by default, in this project and in the Python
+ * reference), so a client that only receives would otherwise be dropped. Every DoSP server answers
+ * PING (spec 5.2; the reference with an empty body), and a PING also counts as traffic for the
+ * idle timeout. Keep the interval well below the server's idle timeout; {@link #OFF} (interval
+ * zero) turns it off, leaving the server's idle timeout to decide.
  *
  * <p>Immutable and thread-safe; built with {@link #builder()} or inside
  * {@code ClientOptions.builder().heartbeat(h -> ...)}.
  */
 public final class HeartbeatOptions {
-    /** PING interval: zero, the heartbeat is off. */
-    public static final Duration DEFAULT_INTERVAL = Duration.ZERO;
+    /** Seconds between PINGs by default. */
+    public static final long DEFAULT_INTERVAL_SECONDS = 60;
+    /** PING interval: a fifth of the server's default idle timeout (5 minutes). */
+    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(DEFAULT_INTERVAL_SECONDS);
     /** Unanswered PINGs after which the connection is declared dead. */
     public static final int DEFAULT_MISSES = 3;
     /** The heartbeat off. */
-    public static final HeartbeatOptions OFF = builder().build();
+    public static final HeartbeatOptions OFF = builder().interval(Duration.ZERO).build();
+    /** The default heartbeat: a PING every {@link #DEFAULT_INTERVAL}, dead after {@link #DEFAULT_MISSES} misses. */
+    public static final HeartbeatOptions DEFAULT = builder().build();
 
     private final Duration interval;
     private final int misses;
@@ -29,7 +39,7 @@ public final class HeartbeatOptions {
         misses = b.misses;
     }
 
-    /** A builder with the heartbeat off. */
+    /** A builder with the defaults (on, {@link #DEFAULT_INTERVAL}). */
     public static Builder builder() {
         return new Builder();
     }

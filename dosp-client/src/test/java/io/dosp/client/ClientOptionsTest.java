@@ -31,7 +31,10 @@ class ClientOptionsTest {
         assertThat(o.reconnect().enabled()).isFalse();
         assertThat(o.reconnect().keepVip()).isEqualTo(ReconnectOptions.DEFAULT_KEEP_VIP);
         assertThat(o.reconnect().backoff().initial()).isEqualTo(ReconnectOptions.DEFAULT_INITIAL_DELAY);
-        assertThat(o.heartbeat().enabled()).isFalse();
+        assertThat(o.heartbeat().enabled()).as("on by default, so a receive-only client survives idle timeouts").isTrue();
+        assertThat(o.heartbeat().interval()).isEqualTo(HeartbeatOptions.DEFAULT_INTERVAL).isEqualTo(Duration.ofSeconds(60));
+        assertThat(HeartbeatOptions.OFF.enabled()).isFalse();
+        assertThat(ClientOptions.builder().heartbeat(HeartbeatOptions.OFF).build().heartbeat().enabled()).isFalse();
         assertThat(o.heartbeat().misses()).isEqualTo(HeartbeatOptions.DEFAULT_MISSES);
     }
 
@@ -78,6 +81,29 @@ class ClientOptionsTest {
                 .reconnect(r -> r.backoff(Duration.ofSeconds(2), Duration.ofSeconds(1))).build());
         failsOn("heartbeat.interval", () -> ClientOptions.builder().heartbeat(h -> h.interval(Duration.ofSeconds(-1))).build());
         failsOn("heartbeat.misses", () -> ClientOptions.builder().heartbeat(h -> h.misses(0)).build());
+        failsOn("tunnels.maxTunnels", () -> ClientOptions.builder().tunnels(t -> t.maxTunnels(0)).build());
+        failsOn("tunnels.maxHalfOpen", () -> ClientOptions.builder().tunnels(t -> t.maxTunnels(4).maxHalfOpen(5)).build());
+        failsOn("tunnels.handshakeRate", () -> ClientOptions.builder().tunnels(t -> t.handshakeRate(10, 0)).build());
+        failsOn("tunnels.errorReplyRate", () -> ClientOptions.builder().tunnels(t -> t.errorReplyRate(-1, 1)).build());
+    }
+
+    @Test
+    void tunnelLimitsHaveDefaultsAndSurviveACopy() {
+        TunnelOptions d = ClientOptions.builder().build().tunnels();
+        assertThat(d.maxTunnels()).isEqualTo(TunnelOptions.DEFAULT_MAX_TUNNELS);
+        assertThat(d.maxHalfOpen()).isEqualTo(TunnelOptions.DEFAULT_MAX_HALF_OPEN);
+        assertThat(d.handshakesPerSecond()).isEqualTo(TunnelOptions.DEFAULT_HANDSHAKES_PER_SECOND);
+        assertThat(d.handshakesPerSecondPerPeer()).isEqualTo(TunnelOptions.DEFAULT_HANDSHAKES_PER_SECOND_PER_PEER);
+        assertThat(d.errorRepliesPerSecond()).isEqualTo(TunnelOptions.DEFAULT_ERROR_REPLIES_PER_SECOND);
+        assertThat(d.errorRepliesPerSecondPerPeer()).isEqualTo(TunnelOptions.DEFAULT_ERROR_REPLIES_PER_SECOND_PER_PEER);
+        ClientOptions o = ClientOptions.builder().tunnels(t -> t.maxTunnels(8).maxHalfOpen(2).handshakeRate(7, 3)
+                .errorReplyRate(0, 0)).build();
+        TunnelOptions copy = o.toBuilder().build().tunnels();
+        assertThat(copy.maxTunnels()).isEqualTo(8);
+        assertThat(copy.maxHalfOpen()).isEqualTo(2);
+        assertThat(copy.handshakesPerSecond()).isEqualTo(7);
+        assertThat(copy.handshakesPerSecondPerPeer()).isEqualTo(3);
+        assertThat(copy.errorRepliesPerSecond()).isZero();
     }
 
     @Test

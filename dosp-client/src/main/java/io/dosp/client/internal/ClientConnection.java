@@ -8,6 +8,7 @@ import io.dosp.client.HandshakeException;
 import io.dosp.client.RequestTimeoutException;
 import io.dosp.client.VipRefusedException;
 import io.dosp.protocol.ExitCode;
+import io.dosp.protocol.MalformedPacketException;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Packets;
@@ -56,10 +57,12 @@ public final class ClientConnection {
         void lost(ClientConnection connection, DisconnectedException cause);
     }
 
-    private ClientConnection(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners, LossHandler onLoss) {
+    private ClientConnection(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners, TunnelGuard guard,
+            LossHandler onLoss) {
         this.options = options;
         this.state = new ConnectionState(options.serverName());
-        this.tunnels = new TunnelManager(this::writeS2cInOrder, peer -> listeners.emit(l -> l.onTunnelEstablished(peer)));
+        this.tunnels = new TunnelManager(this::writeS2cInOrder, peer -> listeners.emit(l -> l.onTunnelEstablished(peer)),
+                guard);
         this.inbound = new InboundHandler(state, requests, tunnels, queue, listeners, cause -> onLoss.lost(this, cause));
     }
 
@@ -70,6 +73,7 @@ public final class ClientConnection {
      *
      * @param queue     where messages for {@code receive()} go
      * @param listeners who hears of events
+     * @param guard     the client's limits and counts for incoming tunnel handshakes
      * @param onLoss    told when the connection is lost later
      * @throws ConnectFailedException when the connection cannot be made
      * @throws HandshakeException     when the server does not complete the handshake in time
@@ -77,8 +81,8 @@ public final class ClientConnection {
      * @throws VipRefusedException    when a fixed vIP is refused
      */
     public static ClientConnection open(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners,
-            LossHandler onLoss) {
-        ClientConnection k = new ClientConnection(options, queue, listeners, onLoss);
+            TunnelGuard guard, LossHandler onLoss) {
+        ClientConnection k = new ClientConnection(options, queue, listeners, guard, onLoss);
         k.connect();
         if (options.requestedVip() != null) {
             try {
@@ -138,13 +142,19 @@ public final class ClientConnection {
      * RQIP: asks for {@code wanted} and waits for the answer; on success the connection holds it.
      *
      * @return the vIP held now
-     * @throws VipRefusedException     when the server refuses
+     * @throws VipRefusedException     when the server refuses (or answers with neither {@code D:} nor {@code E:})
      * @throws RequestTimeoutException when it does not answer in time
      */
     public Vip requestVip(Vip wanted) {
         SimplePacket reply = Replies.await(request(Packets.rqip(wanted), PacketType.RQIP), "RQIP " + wanted, server(),
                 options.requestTimeout());
-        RqipReply r = RqipReply.parse(reply.body());
+        RqipReply r;
+        try {
+            r = RqipReply.parse(reply.body());
+        } catch (MalformedPacketException e) {
+            // A reply that is neither D: nor E: grants nothing (found while fuzzing the body parsers).
+            throw new VipRefusedException(server(), wanted, "unreadable RQIP reply (" + e.getMessage() + ")");
+        }
         if (!r.granted()) {
             throw new VipRefusedException(server(), wanted, r.message());
         }

@@ -68,7 +68,7 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
             return;
         }
         Packet p = (Packet) msg;
-        listeners.emit(l -> l.onPacket(p));
+        listeners.emitPacket(l -> l.onPacket(p));
         if (p instanceof MpakPacket m) {
             m.packets().forEach(this::handle);
         } else {

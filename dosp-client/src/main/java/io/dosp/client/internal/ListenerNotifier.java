@@ -1,6 +1,7 @@
 package io.dosp.client.internal;
 
 import io.dosp.client.ClientListener;
+import io.dosp.protocol.Packet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -16,15 +17,34 @@ import java.util.function.Consumer;
 public final class ListenerNotifier {
     private final List<ClientListener> listeners = new CopyOnWriteArrayList<>();
     private final SerialExecutor callbacks = new SerialExecutor(ClientThreads.callbackPool());
+    /** Whether a listener overrides {@code onPacket}: if none does, no task is queued per packet (a flood costs nothing here). */
+    private volatile boolean wantsPackets;
 
     /** Adds a listener. */
     public void add(ClientListener l) {
         listeners.add(l);
+        wantsPackets = listeners.stream().anyMatch(ListenerNotifier::overridesOnPacket);
     }
 
     /** Removes a listener. */
     public void remove(ClientListener l) {
         listeners.remove(l);
+        wantsPackets = listeners.stream().anyMatch(ListenerNotifier::overridesOnPacket);
+    }
+
+    private static boolean overridesOnPacket(ClientListener l) {
+        try {
+            return l.getClass().getMethod("onPacket", Packet.class).getDeclaringClass() != ClientListener.class;
+        } catch (NoSuchMethodException e) {
+            return true; // cannot happen (the interface declares it); deliver to be safe
+        }
+    }
+
+    /** {@link #emit} for {@code onPacket}: queued only when some listener overrides it. */
+    public void emitPacket(Consumer<ClientListener> event) {
+        if (wantsPackets) {
+            emit(event);
+        }
     }
 
     /** Runs {@code event} for every listener on the callback executor; returns at once. */

@@ -35,6 +35,7 @@ public final class Reconnector implements ClientConnection.LossHandler {
     private final ClientOptions options;
     private final ReceiveQueue queue;
     private final ListenerNotifier listeners;
+    private final TunnelGuard guard;
     private final ScheduledExecutorService scheduler;
     private final Consumer<ClientConnection> replace;
     private final Set<Vip> formerTunnels = ConcurrentHashMap.newKeySet();
@@ -44,14 +45,16 @@ public final class Reconnector implements ClientConnection.LossHandler {
      * @param options   the client's options (the reconnect group decides)
      * @param queue     the client's receive queue, closed when the client ends for good
      * @param listeners told {@code onReconnected} and {@code onDisconnected}
+     * @param guard     the client's tunnel handshake limits, handed to each new connection
      * @param scheduler runs the attempts
      * @param replace   takes each new connection in place of the lost one
      */
-    public Reconnector(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners,
+    public Reconnector(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners, TunnelGuard guard,
             ScheduledExecutorService scheduler, Consumer<ClientConnection> replace) {
         this.options = options;
         this.queue = queue;
         this.listeners = listeners;
+        this.guard = guard;
         this.scheduler = scheduler;
         this.replace = replace;
     }
@@ -83,7 +86,7 @@ public final class Reconnector implements ClientConnection.LossHandler {
             return;
         }
         try {
-            ClientConnection k = ClientConnection.open(options.withRequestedVip(previous), queue, listeners, this);
+            ClientConnection k = ClientConnection.open(options.withRequestedVip(previous), queue, listeners, guard, this);
             replace.accept(k);
             if (stopped) {
                 k.close(Packets.exit(ExitCode.CC));

@@ -1,6 +1,8 @@
 package io.dosp.client.internal;
 
 import io.dosp.client.TunnelFailedException;
+import io.dosp.client.TunnelOptions;
+import io.dosp.client.TunnelStats;
 import io.dosp.crypto.TunnelCipher;
 import io.dosp.crypto.TunnelException;
 import io.dosp.crypto.TunnelHandshake;
@@ -13,6 +15,9 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +36,12 @@ import org.slf4j.LoggerFactory;
  * keys. A hello without the byte (a reference peer) is taken as an answer when we are waiting, and
  * as an opening otherwise.
  *
+ * <p><b>Hostile peers.</b> Any client on the server can send hellos: incoming handshakes are
+ * answered within the rate limits, refusals within the error-reply budget of the client's
+ * {@link TunnelGuard}, and the table is bounded (one tunnel per peer vIP, {@code maxTunnels} in
+ * all, {@code maxHalfOpen} tunnels a peer opened that have not carried a verified frame yet, the
+ * oldest of which is dropped to make room). See {@link io.dosp.client.TunnelOptions}.
+ *
  * <p>One per connection, owned by its {@link ClientConnection}. Thread-safe: handshake messages
  * and frames arrive on the connection's I/O thread, opens and sends come from any thread.
  */
@@ -39,6 +50,9 @@ public final class TunnelManager {
     static final int ROLE_INITIATE = 0x01;
     static final int ROLE_RESPOND = 0x02;
     private static final int ROLE_UNKNOWN = 0;
+    static final String RATE_LIMITED_REASON = "Too many tunnel handshakes; try again later";
+    static final String TABLE_FULL_REASON = "Too many tunnels";
+    static final String DROPPED_REASON = "Tunnel dropped: too many half-open tunnels";
 
     /** Sends S2C DATA to a vIP without tunnel processing. */
     interface RawSender {
@@ -52,9 +66,12 @@ public final class TunnelManager {
 
     private static final class Tunnel {
         final TunnelCipher cipher;
+        /** False while the peer opened it and no frame from it has verified (half-open). */
+        volatile boolean confirmed;
 
-        Tunnel(TunnelKeys keys) {
+        Tunnel(TunnelKeys keys, boolean confirmed) {
             cipher = new TunnelCipher(keys);
+            this.confirmed = confirmed;
         }
     }
 
@@ -63,23 +80,24 @@ public final class TunnelManager {
 
     private final ConcurrentHashMap<Integer, Tunnel> tunnels = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Integer, Pending> pending = new ConcurrentHashMap<>();
+    /** Half-open tunnels in the order their peers first opened them (a replacement keeps its place); under the lock. */
+    private final LinkedHashMap<Integer, Tunnel> halfOpen = new LinkedHashMap<>();
     private final RawSender sender;
     private final Events events;
-    /**
-     * Incoming handshakes answered per second (burst of one second). Each costs a key generation and an
-     * agreement, and any client on the server can send them: past the limit they are dropped (counted).
-     */
-    static final int MAX_INCOMING_HANDSHAKES_PER_SECOND = 200;
-    private long handshakeWindowStart = System.nanoTime();
-    private int handshakesInWindow;
-    private long droppedHandshakes;
+    private final TunnelGuard guard;
     private final Clock clock = Clock.systemUTC();
     private final SecureRandom random = new SecureRandom();
     private volatile Vip selfVip = Vip.ZERO;
 
-    TunnelManager(RawSender sender, Events events) {
+    TunnelManager(RawSender sender, Events events, TunnelGuard guard) {
         this.sender = sender;
         this.events = events;
+        this.guard = guard;
+    }
+
+    /** The counts of the client's guard with this connection's table. */
+    public synchronized TunnelStats stats() {
+        return guard.stats(tunnels.size(), halfOpen.size());
     }
 
     /** Whether a tunnel with {@code peer} exists. */
@@ -95,8 +113,9 @@ public final class TunnelManager {
     }
 
     /** Forgets the tunnel with {@code peer}; later sends to it are plain. */
-    public void remove(Vip peer) {
+    public synchronized void remove(Vip peer) {
         tunnels.remove(peer.value());
+        halfOpen.remove(peer.value());
     }
 
     /**
@@ -107,6 +126,10 @@ public final class TunnelManager {
     public synchronized CompletableFuture<Void> open(Vip peer) {
         if (tunnels.containsKey(peer.value())) {
             return CompletableFuture.completedFuture(null);
+        }
+        if (!pending.containsKey(peer.value()) && !roomFor(peer)) {
+            return CompletableFuture.failedFuture(new TunnelFailedException(peer, "the tunnel table is full ("
+                    + guard.options().maxTunnels() + " tunnels and pending opens, none of them droppable)"));
         }
         Pending[] created = new Pending[1];
         Pending p = pending.computeIfAbsent(peer.value(), k -> {
@@ -138,22 +161,37 @@ public final class TunnelManager {
 
     /** Handles S2C DATA that starts with HC2C (spec 8.1, 8.3). */
     synchronized void onHandshake(Vip from, byte[] data) {
+        guard.received.incrementAndGet();
         switch (TunnelHandshake.classify(data)) {
             case ERROR -> onError(from, TunnelHandshake.parseErrorReason(data));
             case LEGACY -> {
-                // We never use legacy mode: refuse as the reference does.
-                sender.send(from, TunnelHandshake.legacyRefusal());
+                // We never use legacy mode: refuse as the reference does (plain S2C DATA, within the budget).
+                guard.refused(from, "legacy mode");
+                if (guard.allowErrorReply(from)) {
+                    sender.send(from, TunnelHandshake.legacyRefusal());
+                }
             }
             case DH_HELLO -> onHello(from, data);
-            default -> sender.send(from, TunnelHandshake.errorPayload("Unknown handshake format, length=" + (data.length - 1)));
+            default -> refuse(from, "Unknown handshake format, length=" + (data.length - 1));
+        }
+    }
+
+    /** Counts a refusal and answers it with an HC2C error frame when the error-reply budget allows. */
+    private void refuse(Vip from, String reason) {
+        guard.refused(from, reason);
+        replyError(from, reason);
+    }
+
+    private void replyError(Vip from, String reason) {
+        if (guard.allowErrorReply(from)) {
+            sender.send(from, TunnelHandshake.errorPayload(reason));
         }
     }
 
     private void onError(Vip from, String reason) {
         Pending p = pending.get(from.value());
         if (p == null) {
-            // Nothing of ours waits for it, and any client can send it: not worth a warning.
-            LOG.debug("Tunnel handshake error from {}: {}", from, LogText.of(reason));
+            guard.unsolicitedError(from, reason); // never answered: an error is not answered with an error
             return;
         }
         String message = TunnelHandshake.TUNNEL_EXISTS_REASON.equals(reason)
@@ -168,8 +206,11 @@ public final class TunnelManager {
         try {
             peerHello = TunnelHello.parse(data);
         } catch (TunnelException e) {
-            sender.send(from, TunnelHandshake.errorPayload("Invalid handshake: " + e.getMessage()));
+            refuse(from, "Invalid handshake: " + e.getMessage());
             return;
+        }
+        if (peerHello.isSkewed(clock)) {
+            LOG.debug("Tunnel hello from {} has a timestamp more than {} s off", from, TunnelHandshake.MAX_CLOCK_SKEW_SECONDS);
         }
         int role = data.length > TunnelHandshake.HELLO_LENGTH ? data[TunnelHandshake.HELLO_LENGTH] & 0xff : ROLE_UNKNOWN;
         Pending p = pending.get(from.value());
@@ -179,34 +220,75 @@ public final class TunnelManager {
             if (role == ROLE_INITIATE) {
                 // Both sides opened at once: the higher vIP yields and answers; the lower waits for that answer.
                 if (Integer.compareUnsigned(selfVip.value(), from.value()) > 0) {
-                    respond(from, peerHello, p.keyPair);
-                    p.future.complete(null);
+                    if (respond(from, peerHello, p.keyPair, true)) {
+                        p.future.complete(null);
+                    } else {
+                        p.future.completeExceptionally(new TunnelFailedException(from, "the peer's hello is unusable"));
+                    }
                 }
                 return;
             }
-            install(from, TunnelHandshake.deriveKeys(p.keyPair, p.hello, peerHello, true));
+            TunnelKeys keys;
+            try {
+                keys = TunnelHandshake.deriveKeys(p.keyPair, p.hello, peerHello, true);
+            } catch (TunnelException e) {
+                guard.refused(from, "unusable public key in the answer");
+                p.future.completeExceptionally(new TunnelFailedException(from, "the peer's answer is unusable: " + e.getMessage()));
+                return;
+            }
+            install(from, keys, true);
             p.future.complete(null);
             return;
         }
         if (role == ROLE_RESPOND) {
-            LOG.debug("Ignoring a tunnel answer from {} that no open of ours is waiting for", from);
+            guard.refused(from, "an answer no open of ours is waiting for");
             return;
         }
-        long now = System.nanoTime();
-        if (now - handshakeWindowStart > 1_000_000_000L) {
-            handshakeWindowStart = now;
-            handshakesInWindow = 0;
+        if (!guard.allowHandshake(from)) {
+            replyError(from, RATE_LIMITED_REASON);
+            return;
         }
-        if (++handshakesInWindow > MAX_INCOMING_HANDSHAKES_PER_SECOND) {
-            if (droppedHandshakes++ % 1000 == 0) {
-                LOG.warn("More than {} tunnel handshakes per second (latest from {}): dropping the excess",
-                        MAX_INCOMING_HANDSHAKES_PER_SECOND, from);
+        if (!tunnels.containsKey(from.value())) {
+            if (!roomFor(from)) {
+                refuse(from, TABLE_FULL_REASON);
+                return;
             }
-            return;
+        } else if (!halfOpen.containsKey(from.value()) && halfOpen.size() >= guard.options().maxHalfOpen()) {
+            dropOldestHalfOpen(); // a confirmed tunnel replaced by a new handshake is half-open again
         }
         // A new handshake from a peer we may already have a tunnel with (it restarted): accept and replace.
-        warnIfSkewed(from, peerHello); // after the rate check: other clients cannot flood the log with it
-        respond(from, peerHello, X25519KeyPair.generate());
+        if (respond(from, peerHello, X25519KeyPair.generate(), false)) {
+            guard.answered.incrementAndGet();
+        }
+    }
+
+    /**
+     * Makes room for a tunnel with a new peer: true when the table has room, after dropping the
+     * oldest half-open tunnel if that is what it takes (also when the half-open limit is reached).
+     */
+    private boolean roomFor(Vip peer) {
+        TunnelOptions o = guard.options();
+        if (halfOpen.size() >= o.maxHalfOpen() && !halfOpen.containsKey(peer.value())) {
+            dropOldestHalfOpen();
+        }
+        if (tunnels.size() + pending.size() < o.maxTunnels()) {
+            return true;
+        }
+        return dropOldestHalfOpen() && tunnels.size() + pending.size() < o.maxTunnels();
+    }
+
+    private boolean dropOldestHalfOpen() {
+        Iterator<Map.Entry<Integer, Tunnel>> it = halfOpen.entrySet().iterator();
+        if (!it.hasNext()) {
+            return false;
+        }
+        Map.Entry<Integer, Tunnel> oldest = it.next();
+        it.remove();
+        tunnels.remove(oldest.getKey(), oldest.getValue());
+        Vip peer = new Vip(oldest.getKey());
+        guard.halfOpenDropped(peer);
+        replyError(peer, DROPPED_REASON);
+        return true;
     }
 
     private void warnIfSkewed(Vip from, TunnelHello peerHello) {
@@ -220,25 +302,39 @@ public final class TunnelManager {
         selfVip = vip;
     }
 
-    private void respond(Vip from, TunnelHello initiatorHello, X25519KeyPair keyPair) {
+    /** Answers a hello; {@code ours}: a simultaneous open of ours (the tunnel counts as wanted). */
+    private boolean respond(Vip from, TunnelHello initiatorHello, X25519KeyPair keyPair, boolean ours) {
         TunnelHello mine = TunnelHello.create(keyPair, clock, random);
         TunnelKeys keys;
         try {
             keys = TunnelHandshake.deriveKeys(keyPair, initiatorHello, mine, false);
         } catch (TunnelException e) {
-            sender.send(from, TunnelHandshake.errorPayload("Failed DH c2c handshake: " + e.getMessage()));
-            return;
+            refuse(from, "Failed DH c2c handshake: " + e.getMessage());
+            return false;
         }
         // Answer first, then keys: frames we seal with the new keys must not reach the peer before our
         // answer does. The peer's first frame cannot overtake the install: it arrives on this I/O thread.
         sender.send(from, withRole(mine, ROLE_RESPOND));
-        install(from, keys);
+        install(from, keys, ours);
+        return true;
     }
 
-    private void install(Vip peer, TunnelKeys keys) {
-        tunnels.put(peer.value(), new Tunnel(keys));
+    /** Installs keys; a tunnel the peer opened is half-open until its first verified frame. */
+    private void install(Vip peer, TunnelKeys keys, boolean ours) {
+        Tunnel t = new Tunnel(keys, ours);
+        tunnels.put(peer.value(), t);
+        if (ours) {
+            halfOpen.remove(peer.value());
+        } else {
+            halfOpen.put(peer.value(), t); // a replacement keeps the peer's place in the order
+        }
         LOG.debug("Tunnel with {} established", peer);
         events.established(peer);
+    }
+
+    private synchronized void confirm(Vip peer, Tunnel t) {
+        t.confirmed = true;
+        halfOpen.remove(peer.value(), t);
     }
 
     private static byte[] withRole(TunnelHello hello, int role) {
@@ -270,6 +366,13 @@ public final class TunnelManager {
      */
     byte[] openFrame(Vip peer, byte[] frame) {
         Tunnel t = tunnels.get(peer.value());
-        return t == null ? null : t.cipher.open(frame);
+        if (t == null) {
+            return null;
+        }
+        byte[] plain = t.cipher.open(frame);
+        if (!t.confirmed) {
+            confirm(peer, t);
+        }
+        return plain;
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dosp.client.TunnelFailedException;
+import io.dosp.client.TunnelOptions;
 import io.dosp.crypto.TunnelCipher;
 import io.dosp.crypto.TunnelException;
 import io.dosp.crypto.TunnelHandshake;
@@ -30,19 +31,23 @@ class TunnelManagerTest {
     private static final Vip B = Vip.parse("7.10.0.3");
 
     /** S2C DATA on its way from one vIP to another. */
-    private record Delivery(Vip src, Vip dst, byte[] data) {
+    record Delivery(Vip src, Vip dst, byte[] data) {
     }
 
     /** The server between the managers: queues what they send, delivers on {@link #pump()}. */
-    private static final class Pipe {
+    static final class Pipe {
         final Queue<Delivery> inFlight = new ArrayDeque<>();
         final Map<Vip, TunnelManager> managers = new HashMap<>();
         final Map<Vip, List<Delivery>> plain = new HashMap<>();
         final List<Vip> established = new ArrayList<>();
 
         TunnelManager attach(Vip vip) {
+            return attach(vip, new TunnelGuard(TunnelOptions.builder().handshakeRate(100, 100).errorReplyRate(100, 100).build()));
+        }
+
+        TunnelManager attach(Vip vip, TunnelGuard guard) {
             TunnelManager m = new TunnelManager((dst, data) -> inFlight.add(new Delivery(vip, dst, data)),
-                    peer -> established.add(vip));
+                    peer -> established.add(vip), guard);
             m.selfVip(vip);
             managers.put(vip, m);
             plain.put(vip, new ArrayList<>());

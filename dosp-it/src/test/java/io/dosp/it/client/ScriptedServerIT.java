@@ -9,6 +9,7 @@ import io.dosp.client.DisconnectedException;
 import io.dosp.client.DospClient;
 import io.dosp.client.DospClientException;
 import io.dosp.client.HandshakeException;
+import io.dosp.client.VipRefusedException;
 import io.dosp.protocol.Handshake;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketType;
@@ -76,6 +77,35 @@ class ScriptedServerIT {
             // "stop mid-frame" completes too once the client has given up and closed.
             assertThat(peer.reached()).startsWith("send AIP");
             assertThat(peer.failures()).isEmpty();
+        }
+    }
+
+    @Test
+    void anUnreadableRqipReplyIsARefusalNotAnUndocumentedException() {
+        Vip wanted = Vip.parse("7.10.0.9");
+        PeerScript script = PeerScript.create().greet(VIP).expect(PacketType.RQIP)
+                .send(Packets.of(PacketType.RQIP.code(), new byte[] {'X', ':', 1})).step(PeerScript.SERVE,
+                        ScriptedPeer.Connection::serve);
+        try (ScriptedPeer peer = ScriptedPeer.start(script)) {
+            assertThatThrownBy(() -> DospClient.connect(options(peer).requestVip(wanted, true).build()))
+                    .isInstanceOf(VipRefusedException.class).hasMessageContaining(peer.address())
+                    .hasMessageContaining("7.10.0.9").hasMessageContaining("unreadable RQIP reply");
+        }
+        try (ScriptedPeer peer = ScriptedPeer.start(script);
+             DospClient c = DospClient.connect(options(peer).requestVip(wanted, false).build())) {
+            assertThat(c.vip()).as("not fixed: keeps the vIP it was given").isEqualTo(VIP);
+        }
+    }
+
+    @Test
+    void anUnreadableGclReplyIsAClientException() {
+        PeerScript script = PeerScript.create().greet(VIP).expect(PeerScript.CLIENT_INFO, PacketType.CLIENT_INFO)
+                .expect(PacketType.GCL).send(Packets.of(PacketType.GCL.code(), new byte[] {7, 10, 0}))
+                .step(PeerScript.SERVE, ScriptedPeer.Connection::serve);
+        try (ScriptedPeer peer = ScriptedPeer.start(script);
+             DospClient c = DospClient.connect(options(peer).build())) {
+            assertThatThrownBy(c::clients).isInstanceOf(DospClientException.class).hasMessageContaining(peer.address())
+                    .hasMessageContaining("GCL").hasMessageContaining("unreadable");
         }
     }
 

@@ -1,0 +1,22 @@
+package io.dosp.client;
+
+/**
+ * What a client did with the tunnel handshakes it received, since it was created (across
+ * reconnects), and its tunnel table now. See {@link TunnelOptions} for the limits behind the
+ * counts. A snapshot: immutable.
+ *
+ * @param tunnels                tunnels now (established and half-open), pending opens not included
+ * @param halfOpen               tunnels a peer opened that have not carried a verified frame yet
+ * @param handshakesReceived     handshake payloads received (S2C DATA starting with HC2C, of any kind)
+ * @param handshakesAnswered     hellos answered with ours (a tunnel opened by the peer, or a simultaneous open)
+ * @param handshakesRateLimited  hellos not answered because a handshake rate limit was reached
+ * @param handshakesRefused      handshakes refused for what they were: malformed, legacy mode, an unusable
+ *                               public key, an answer no open of ours waited for, or a full tunnel table
+ * @param errorReplies           HC2C error frames (and legacy refusals) sent back
+ * @param errorRepliesSuppressed error replies not sent because the error reply budget was spent
+ * @param halfOpenDropped        half-open tunnels dropped to make room for newer ones
+ */
+public record TunnelStats(int tunnels, int halfOpen, long handshakesReceived, long handshakesAnswered,
+        long handshakesRateLimited, long handshakesRefused, long errorReplies, long errorRepliesSuppressed,
+        long halfOpenDropped) {
+}

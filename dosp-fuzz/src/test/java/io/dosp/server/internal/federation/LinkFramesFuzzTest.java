@@ -1,0 +1,68 @@
+package io.dosp.server.internal.federation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.dosp.protocol.MalformedPacketException;
+import io.dosp.protocol.Packets;
+import io.dosp.protocol.SimplePacket;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * The federation link frames ({@link LinkFrames}: HELLO, FWD, FWD_FAIL) on hostile bodies, as a
+ * peer server (or anyone who connects to the client port while federation is on) can send them.
+ * In this package because the parsers are package-private.
+ *
+ * <p>Asserts: only {@link MalformedPacketException} escapes; a parsed HELLO re-encodes to exactly
+ * its body (a host that is not valid UTF-8 is read with replacement characters: then it
+ * must at least parse again to the same fields); a parsed FWD carries the body's DST, SRC, DATA and hop limit and re-encodes to exactly
+ * its body; a parsed FWD_FAIL re-encodes to exactly its body.
+ */
+class LinkFramesFuzzTest {
+    /** version, server id, nonce, host length. */
+    private static final int HOST_OFFSET = 1 + LinkFrames.ID_LENGTH + LinkFrames.NONCE_LENGTH + 1;
+
+    @FuzzTest(maxDuration = "10s")
+    void parse(FuzzedDataProvider data) {
+        int which = data.consumeInt(0, 2);
+        byte[] body = data.consumeRemainingAsBytes();
+        try {
+            switch (which) {
+                case 0 -> hello(body);
+                case 1 -> fwd(body);
+                default -> fwdFail(body);
+            }
+        } catch (MalformedPacketException expected) {
+            // documented: a bad link frame is refused with a typed error
+        }
+    }
+
+    private static void hello(byte[] body) {
+        LinkFrames.Hello h = LinkFrames.parseHello(body);
+        SimplePacket again = LinkFrames.hello(h.serverId(), h.nonce(), h.host(), h.port());
+        LinkFrames.Hello back = LinkFrames.parseHello(again.body());
+        assertThat(back.serverId()).isEqualTo(h.serverId());
+        assertThat(back.nonce()).isEqualTo(h.nonce());
+        assertThat(back.host()).isEqualTo(h.host());
+        assertThat(back.port()).isEqualTo(h.port());
+        byte[] hostBytes = Arrays.copyOfRange(body, HOST_OFFSET, body.length - 2);
+        if (Arrays.equals(h.host().getBytes(StandardCharsets.UTF_8), hostBytes)) { // else: invalid UTF-8, replaced
+            assertThat(again.body()).isEqualTo(body);
+        }
+    }
+
+    private static void fwd(byte[] body) {
+        LinkFrames.Forwarded f = LinkFrames.parseFwd(Packets.custom(LinkFrames.FWD, body.clone()));
+        assertThat(f.hopLimit()).isEqualTo(body[0] & 0xff);
+        SimplePacket again = LinkFrames.fwd(f.packet(), f.hopLimit());
+        assertThat(again.body()).isEqualTo(body);
+        assertThat(f.packet().dataLength()).isEqualTo(body.length - 9);
+    }
+
+    private static void fwdFail(byte[] body) {
+        LinkFrames.Failure f = LinkFrames.parseFwdFail(Packets.custom(LinkFrames.FWD_FAIL, body.clone()));
+        assertThat(LinkFrames.fwdFail(f.dst(), f.src(), f.hopLimit()).body()).isEqualTo(body);
+    }
+}

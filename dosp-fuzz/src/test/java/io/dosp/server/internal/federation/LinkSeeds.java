@@ -1,0 +1,15 @@
+package io.dosp.server.internal.federation;
+
+/** Seed bodies for {@link LinkFramesFuzzTest}, built with the package-private encoders. */
+public final class LinkSeeds {
+    /** The fuzz test class these seeds are for. */
+    public static final Class<?> TARGET = LinkFramesFuzzTest.class;
+
+    private LinkSeeds() {
+    }
+
+    /** A HELLO body. */
+    public static byte[] hello(byte[] serverId, byte[] nonce, String host, int port) {
+        return LinkFrames.hello(serverId, nonce, host, port).body();
+    }
+}
