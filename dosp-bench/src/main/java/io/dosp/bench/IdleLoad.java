@@ -217,15 +217,7 @@ final class IdleLoad implements Callable<Integer> {
         return rssKiB();
     }
 
-    private long rssKiB() throws IOException {
-        if (serverPid == null) {
-            return -1;
-        }
-        for (String line : Files.readAllLines(Path.of("/proc", serverPid.toString(), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return -1;
+    private long rssKiB() {
+        return serverPid == null ? -1 : RssSampler.rssKiB(serverPid);
     }
 }

@@ -38,10 +38,16 @@ final class RssSampler implements AutoCloseable {
 
     /** The current VmRSS of {@code pid} in bytes, or -1. */
     static long rssBytes(long pid) {
+        long kib = rssKiB(pid);
+        return kib < 0 ? -1 : kib * 1024;
+    }
+
+    /** The current VmRSS of {@code pid} in KiB (as {@code /proc} gives it), or -1 (no such process). */
+    static long rssKiB(long pid) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
                 if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }
         } catch (IOException | NumberFormatException e) {

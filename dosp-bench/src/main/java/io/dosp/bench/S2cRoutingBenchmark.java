@@ -17,6 +17,7 @@ import io.netty.channel.DefaultEventLoopGroup;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.local.LocalChannel;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,7 +53,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 @OperationsPerInvocation(S2cRoutingBenchmark.BATCH)
 public class S2cRoutingBenchmark {
-    static final int BATCH = 256;
+    static final int BATCH = 2048;
     /** The server's switch for the fast path ({@code FAST_PATH_PROPERTY}, internal to the server). */
     private static final String FAST_PATH_PROPERTY = "dosp.s2cFastPath";
 
@@ -80,8 +81,9 @@ public class S2cRoutingBenchmark {
     public void setup() throws Exception {
         System.setProperty(FAST_PATH_PROPERTY, Boolean.toString(fastPath));
         String name = "s2c-routing-" + System.nanoTime();
+        // The receiver never sends: no first-packet deadline (it would be closed after 10 s).
         server = DospServer.start(ServerConfig.builder().tcp(false).localTransport(true, name).workerThreads(1)
-                .template("10.7.x.x").build());
+                .template("10.7.x.x").limits(l -> l.firstPacketTimeout(Duration.ZERO)).build());
         System.clearProperty(FAST_PATH_PROPERTY);
         clients = new DefaultEventLoopGroup(1);
         Vip[] got = new Vip[1];

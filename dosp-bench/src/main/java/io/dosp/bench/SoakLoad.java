@@ -266,15 +266,7 @@ final class SoakLoad implements Callable<Integer> {
         return new String(text, StandardCharsets.UTF_8);
     }
 
-    private long rssKiB() throws IOException {
-        if (serverPid == null) {
-            return -1;
-        }
-        for (String line : Files.readAllLines(Path.of("/proc", serverPid.toString(), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return -1;
+    private long rssKiB() {
+        return serverPid == null ? -1 : RssSampler.rssKiB(serverPid);
     }
 }
