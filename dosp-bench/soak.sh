@@ -37,8 +37,9 @@ stop_server() {
 }
 trap stop_server EXIT
 
+# Every connection comes from 127.0.0.1: no per-address limit (the default 16 would refuse most of the churn).
 java "${SERVER_JVM[@]}" -jar dosp-cli/target/dosp.jar serve --host 127.0.0.1 --port "$PORT" --ip-template 10.7.x.x \
-    --admin-token-file "$OUT/admin.token" "${SERVE_EXTRA[@]}" >"$OUT/server.log" 2>&1 &
+    --max-connections-per-address 0 --admin-token-file "$OUT/admin.token" "${SERVE_EXTRA[@]}" >"$OUT/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 100); do
   grep -q "listening" "$OUT/server.log" 2>/dev/null && break
