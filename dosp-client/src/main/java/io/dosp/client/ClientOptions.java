@@ -14,7 +14,7 @@ import java.util.function.Consumer;
 /**
  * How a {@link DospClient} connects and behaves: the server, the vIP to ask for, timeouts and
  * limits, and groups of their own: {@link TlsOptions} and {@link ReconnectOptions} (off by
- * default), {@link HeartbeatOptions} (on by default: a PING every minute, so a client that only
+ * default), {@link HeartbeatOptions} (on by default: a PING every 20 s, so a client that only
  * receives is not closed by the server's idle timeout) and {@link TunnelOptions} (the limits on
  * tunnel handshakes other clients send).
  *

@@ -76,7 +76,7 @@ public final class DospClient implements AutoCloseable {
 
     /**
      * Connects with {@code options}: TCP (or in-process), AIP + HSK, RQIP when a vIP is requested,
-     * then CLIENT_INFO; then the heartbeat starts (on by default: a PING every minute keeps a client
+     * then CLIENT_INFO; then the heartbeat starts (on by default: a PING every 20 s keeps a client
      * that only receives from being closed by the server's idle timeout).
      *
      * @throws ConnectFailedException   when the connection cannot be made

@@ -32,7 +32,7 @@ class ClientOptionsTest {
         assertThat(o.reconnect().keepVip()).isEqualTo(ReconnectOptions.DEFAULT_KEEP_VIP);
         assertThat(o.reconnect().backoff().initial()).isEqualTo(ReconnectOptions.DEFAULT_INITIAL_DELAY);
         assertThat(o.heartbeat().enabled()).as("on by default, so a receive-only client survives idle timeouts").isTrue();
-        assertThat(o.heartbeat().interval()).isEqualTo(HeartbeatOptions.DEFAULT_INTERVAL).isEqualTo(Duration.ofSeconds(60));
+        assertThat(o.heartbeat().interval()).isEqualTo(HeartbeatOptions.DEFAULT_INTERVAL).isEqualTo(Duration.ofSeconds(20));
         assertThat(HeartbeatOptions.OFF.enabled()).isFalse();
         assertThat(ClientOptions.builder().heartbeat(HeartbeatOptions.OFF).build().heartbeat().enabled()).isFalse();
         assertThat(o.heartbeat().misses()).isEqualTo(HeartbeatOptions.DEFAULT_MISSES);
