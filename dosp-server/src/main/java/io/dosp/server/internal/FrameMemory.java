@@ -8,7 +8,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * with a limit of its own so that unfinished frames can never take what queued S2C need. A
  * reservation that would pass the limit is refused (the caller ends that connection), so what
  * is held never exceeds the limit; the bytes of the one read that asked are already in memory
- * and are freed with the connection.
+ * and are freed with the connection. The exception is a connection the server paused itself
+ * ({@link #reserveAnyway}): the rest of the read it took before the pause waits in its decoder,
+ * one read per paused connection, counted here and in the budget but never refused.
  *
  * <p>Thread-safe: every event loop reserves and releases (one CAS per change of a decoder's buffer,
  * which grows in powers of two).
@@ -44,6 +46,20 @@ public final class FrameMemory {
         }
         budget.add(bytes);
         return true;
+    }
+
+    /**
+     * Reserves {@code bytes} more even past the limit: for what a connection the server itself
+     * paused had read before the pause (its frames wait undecoded until it resumes). At most one
+     * read per paused connection; it still counts in the budget, which pauses more senders.
+     */
+    public void reserveAnyway(long bytes) {
+        long now = used.addAndGet(bytes);
+        long p = peak.get();
+        while (now > p && !peak.compareAndSet(p, now)) {
+            p = peak.get();
+        }
+        budget.add(bytes);
     }
 
     /** Gives back {@code bytes} reserved before. */

@@ -103,7 +103,12 @@ public final class InboundGuard implements PartialFrameListener {
             return;
         }
         long delta = bytes - reserved;
-        if (delta > 0 && !settings.memory().tryReserve(delta)) {
+        if (delta > 0 && session.readPaused()) {
+            // The server paused this connection (flow control, a rate limit) while it handled this read: what is
+            // left of the read waits here because of us, not of the peer. Ending the connection would lose
+            // frames it sent in good faith; the bytes are in memory already, and no read follows until it resumes.
+            settings.memory().reserveAnyway(delta);
+        } else if (delta > 0 && !settings.memory().tryReserve(delta)) {
             FrameMemory m = settings.memory();
             end(DropReason.FRAME_MEMORY, ServerExitReason.FRAME_MEMORY, "its unfinished frame needs a buffer of " + bytes
                     + " bytes; unfinished frames hold " + m.used() + " of their " + m.limit() + " bytes");

@@ -147,6 +147,20 @@ class InboundGuardTest {
     }
 
     @Test
+    void whatAConnectionPausedByTheServerHadReadIsKeptPastTheLimitNotRefused() {
+        FrameMemory memory = new FrameMemory(budget, 4_096);
+        assertThat(memory.tryReserve(1_000)).isTrue(); // someone else's unfinished frame
+        EmbeddedChannel ch = guarded(memory, 0, 0);
+        session.readPause().pause(ReadPause.RATE_LIMIT); // the server stopped reading it (flow control alike)
+        write(ch, frame(60_000), 0, 5_000);
+        assertThat(exitText(ch)).as("not the peer's doing: kept").isNull();
+        assertThat(ch.isActive()).isTrue();
+        assertThat(memory.used()).as("counted all the same").isGreaterThan(memory.limit());
+        assertThat(budget.used()).isEqualTo(memory.used());
+        assertThat(counters.snapshot(0).drops(DropReason.FRAME_MEMORY)).isZero();
+    }
+
+    @Test
     void aFrameNotWholeWithinTheFrameTimeoutEndsItsConnection() {
         EmbeddedChannel ch = guarded(new FrameMemory(budget, 1 << 20), 0, 2 * SECOND);
         byte[] f = frame(1_000);
