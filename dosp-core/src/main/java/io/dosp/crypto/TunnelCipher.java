@@ -28,6 +28,12 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>Ownership: one instance per tunnel, owned by whoever owns the tunnel; replace it (new
  * handshake, new keys) rather than reuse it. A failed {@code seal} or {@code open} never moves
  * a counter, so a forged, corrupt or replayed frame cannot desynchronise a tunnel.
+ *
+ * <p>Reflection: both directions share one key, so our own frame sent back to us would verify
+ * whenever its sequence number is the one we expect next. {@link #open} refuses a frame whose
+ * nonce is the one we sealed that sequence number with ({@code REFLECTED}); the nonces of up to
+ * {@link #REFLECTION_WINDOW} sealed frames ahead of the receive counter are remembered. This only
+ * changes what a receiver accepts: the wire format is the reference's.
  */
 public final class TunnelCipher {
     /** Length of the random GCM nonce at the start of a frame. */
@@ -50,6 +56,12 @@ public final class TunnelCipher {
     private static final String HMAC = "HmacSHA256";
     private static final int TAG_BITS = TAG_LENGTH * 8;
     private static final SecureRandom SHARED_RANDOM = new SecureRandom();
+    /**
+     * How many sealed frames' nonces are remembered (by sequence number) to recognise our own
+     * frames coming back. Both directions use the same keys (spec 8.1), so a frame we sealed with
+     * sequence {@code n} verifies on our receive side when we expect {@code n} from the peer.
+     */
+    public static final int REFLECTION_WINDOW = 1024;
 
     private final SecretKeySpec encKey;
     private final SecureRandom random;
@@ -69,6 +81,18 @@ public final class TunnelCipher {
     private final Mac receiveMac;
     /** Guarded by receiveLock: the only sequence number the next frame may carry. */
     private long expectedReceive = 1;
+
+    /**
+     * Guarded by itself: the nonces of the frames sealed with sequence numbers {@code s}, at
+     * {@code s % REFLECTION_WINDOW}, with {@link #sentSequences} saying which sequence each holds.
+     * An entry for a sequence the receive side may still expect is never overwritten, so the
+     * window covers the next {@value #REFLECTION_WINDOW} receive sequence numbers from the first
+     * one not yet received. (Hand-written: a ring of primitives, no allocation per frame.)
+     */
+    private final byte[] sentNonces = new byte[REFLECTION_WINDOW * NONCE_LENGTH];
+    private final long[] sentSequences = new long[REFLECTION_WINDOW];
+    /** The receive counter as the send side last saw it (read without receiveLock, so senders never wait for the I/O thread). */
+    private volatile long expectedReceiveHint = 1;
 
     /**
      * A tunnel cipher with nonces from a shared {@link SecureRandom}.
@@ -164,6 +188,10 @@ public final class TunnelCipher {
             if (seq < 1) {
                 throw new TunnelException(TunnelException.Reason.SEQUENCE_EXHAUSTED, "receive sequence exhausted");
             }
+            if (sentBySelf(seq, frame)) {
+                throw new TunnelException(TunnelException.Reason.REFLECTED,
+                        "tunnel frame carries the nonce of our own frame " + seq + " (reflected)");
+            }
             receiveMac.update(sequenceBytes(seq));
             receiveMac.update(frame, 0, macOffset);
             byte[] computed = receiveMac.doFinal();
@@ -190,6 +218,7 @@ public final class TunnelCipher {
                         "tunnel frame sequence " + Long.toUnsignedString(inside) + ", expected " + seq);
             }
             expectedReceive = seq + 1;
+            expectedReceiveHint = seq + 1;
             return Arrays.copyOfRange(inner, SEQUENCE_LENGTH, inner.length);
         }
     }
@@ -256,7 +285,35 @@ public final class TunnelCipher {
             throw new TunnelException(TunnelException.Reason.CRYPTO_FAILURE, "sealing tunnel frame failed", e);
         }
         nextSend = seq + 1;
+        rememberSent(seq, nonce);
         return frame;
+    }
+
+    /** Records the nonce of sealed frame {@code seq}, unless its slot holds one the receive side may still expect. */
+    private void rememberSent(long seq, byte[] nonce) {
+        int slot = (int) (seq % REFLECTION_WINDOW);
+        synchronized (sentSequences) {
+            long held = sentSequences[slot];
+            if (held != 0 && held >= expectedReceiveUnlocked()) {
+                return; // keep the older one: it can still be reflected; this one is beyond the window
+            }
+            sentSequences[slot] = seq;
+            System.arraycopy(nonce, 0, sentNonces, slot * NONCE_LENGTH, NONCE_LENGTH);
+        }
+    }
+
+    /** Whether {@code frame} starts with the nonce we sealed frame {@code seq} with. Caller holds receiveLock. */
+    private boolean sentBySelf(long seq, byte[] frame) {
+        int slot = (int) (seq % REFLECTION_WINDOW);
+        synchronized (sentSequences) {
+            return sentSequences[slot] == seq
+                    && Arrays.equals(sentNonces, slot * NONCE_LENGTH, slot * NONCE_LENGTH + NONCE_LENGTH, frame, 0, NONCE_LENGTH);
+        }
+    }
+
+    /** A racy read of the receive counter: only a hint for which ring slot to keep (volatile not needed for safety). */
+    private long expectedReceiveUnlocked() {
+        return expectedReceiveHint;
     }
 
     /**

@@ -33,7 +33,13 @@ public final class TunnelException extends DospException {
         /** A tunnel handshake payload does not have the expected layout. */
         MALFORMED_HANDSHAKE,
         /** The JDK lacks a required algorithm or refused a well-formed key (should not happen). */
-        CRYPTO_FAILURE
+        CRYPTO_FAILURE,
+        /**
+         * The frame carries a nonce this side sealed itself for the sequence number it would be
+         * accepted at: our own frame sent back to us (both directions share one key, spec 8.1), for
+         * example by a malicious relay.
+         */
+        REFLECTED
     }
 
     /** Which check failed; never {@code null}. */

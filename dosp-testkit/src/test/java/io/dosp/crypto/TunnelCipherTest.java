@@ -121,6 +121,27 @@ class TunnelCipherTest {
     }
 
     @Test
+    void ourOwnFrameSentBackIsRefusedAsReflectedWhileThePeerOpensIt() {
+        TunnelCipher a = new TunnelCipher(KEYS);
+        TunnelCipher b = new TunnelCipher(KEYS);
+        byte[] first = a.seal(new byte[] {1});
+        assertThat(failure(() -> a.open(first))).isEqualTo(TunnelException.Reason.REFLECTED);
+        assertThat(a.expectedReceiveSequence()).as("a refused frame moves no counter").isEqualTo(1);
+        assertThat(b.open(first)).containsExactly(1);
+        // The peer's own frame 1 (another nonce) still opens on our side.
+        assertThat(a.open(b.seal(new byte[] {2}))).containsExactly(2);
+        // Many frames ahead: the one at the sequence we expect next is still recognised.
+        byte[][] sent = new byte[TunnelCipher.REFLECTION_WINDOW + 10][];
+        for (int i = 0; i < sent.length; i++) {
+            sent[i] = a.seal(new byte[] {(byte) i});
+        }
+        // sent[0] carries sequence 2, the one a expects from b next.
+        assertThat(failure(() -> a.open(sent[0]))).isEqualTo(TunnelException.Reason.REFLECTED);
+        assertThat(a.open(b.seal(new byte[] {3}))).containsExactly(3);
+        assertThat(failure(() -> a.open(sent[1]))).isEqualTo(TunnelException.Reason.REFLECTED);
+    }
+
+    @Test
     void wrongKeysFail() {
         byte[] good = hex(frame(0), "s2c_data");
         byte[] otherKey = new byte[32];
