@@ -27,6 +27,31 @@ public interface ClientListener {
     default void onTunnelEstablished(Vip peer) {
     }
 
+    /**
+     * Tunnel {@code tunnel} with {@code peer} is ready; {@code tunnel} is the id its messages carry
+     * ({@link Incoming#tunnel()}). Called right after {@link #onTunnelEstablished(Vip)}.
+     */
+    default void onTunnelEstablished(Vip peer, long tunnel) {
+    }
+
+    /**
+     * The tunnel with {@code peer} was replaced by a new handshake: the peer may have changed (it
+     * restarted, or another client holds the vIP now). Without identities the two cannot be told
+     * apart; messages on the new tunnel carry {@code tunnel}, never {@code previous}. Refuse
+     * replacements with {@link TunnelOptions.Builder#replaceTunnels}.
+     */
+    default void onTunnelReplaced(Vip peer, long previous, long tunnel) {
+    }
+
+    /**
+     * Tunnel {@code tunnel} with {@code peer} ended: the server could not deliver to the vIP (ERR
+     * S2CF), so its holder left and the vIP may belong to someone else next. The next send to it
+     * re-opens a tunnel first (and fails with {@link TunnelFailedException} if that fails); it is
+     * never sent in plaintext.
+     */
+    default void onTunnelClosed(Vip peer, long tunnel, String reason) {
+    }
+
     /** A frame from {@code peer} failed tunnel verification; it was dropped, never delivered. */
     default void onTunnelFrameRejected(Vip peer, String reason) {
     }

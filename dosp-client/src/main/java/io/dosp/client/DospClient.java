@@ -125,15 +125,52 @@ public final class DospClient implements AutoCloseable {
 
     // ---- sending ----
 
-    /** Sends {@code data} to the client holding {@code dst}; sealed if a tunnel with it exists. */
+    /**
+     * Sends {@code data} to the client holding {@code dst}: sealed if a tunnel with it exists, plain
+     * S2C if this client never had one with it (or {@link #closeTunnel} forgot it).
+     *
+     * <p>A tunnel that was lost is never replaced by plaintext: when the tunnel with {@code dst}
+     * ended because the server could not reach it (ERR S2CF, see
+     * {@link ClientListener#onTunnelClosed}), or the connection was re-established after a loss,
+     * this send first opens a new tunnel (waiting up to the tunnel timeout) and throws
+     * {@link TunnelFailedException} if that fails: nothing is sent. Use {@link #sendSecure} to
+     * never send plaintext at all.
+     *
+     * @throws TunnelFailedException when a lost tunnel with {@code dst} cannot be re-opened
+     */
     public void send(Vip dst, byte[] data) {
         ClientConnection k = connection;
-        if (reconnector.isFormerTunnelPeer(dst) && !k.tunnels().has(dst)) {
-            // After a reconnect: re-open the tunnel first; never send former tunnel traffic in plaintext.
-            openTunnel(dst);
-            reconnector.tunnelReopened(dst);
+        if (k.sendSealedData(dst, data)) {
+            return;
+        }
+        if (k.tunnels().wasLost(dst) || reconnector.isFormerTunnelPeer(dst)) {
+            sealOrFail(k, dst, data);
+            return;
         }
         k.sendData(dst, data);
+    }
+
+    /**
+     * Sends {@code data} to {@code dst} through an end-to-end tunnel, never in plaintext: opens the
+     * tunnel first when there is none (waiting up to the tunnel timeout).
+     *
+     * @throws TunnelFailedException when no tunnel with {@code dst} can be established (nothing is sent)
+     */
+    public void sendSecure(Vip dst, byte[] data) {
+        ClientConnection k = connection;
+        if (!k.sendSealedData(dst, data)) {
+            sealOrFail(k, dst, data);
+        }
+    }
+
+    /** Opens a tunnel with {@code dst} and seals {@code data} through it, or throws. */
+    private void sealOrFail(ClientConnection k, Vip dst, byte[] data) {
+        openTunnel(dst);
+        reconnector.tunnelReopened(dst);
+        if (!k.sendSealedData(dst, data)) {
+            throw new TunnelFailedException(dst, "the tunnel ended again before the message could be sealed;"
+                    + " nothing was sent");
+        }
     }
 
     /** Sends UTF-8 {@code text} to {@code dst} (sealed if a tunnel exists). */
@@ -311,7 +348,10 @@ public final class DospClient implements AutoCloseable {
         return connection.tunnels().has(peer);
     }
 
-    /** Forgets the tunnel with {@code peer} locally; later sends to it are plain. */
+    /**
+     * Forgets the tunnel with {@code peer} locally (and that one was lost); later {@link #send}s to
+     * it are plain, {@link #sendSecure} opens a new one.
+     */
     public void closeTunnel(Vip peer) {
         connection.tunnels().remove(peer);
     }

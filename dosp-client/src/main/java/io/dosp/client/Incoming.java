@@ -15,8 +15,16 @@ import java.util.Optional;
  *
  * @param packet   the packet; for tunnel traffic an {@link S2cPacket} whose DATA is the plaintext
  * @param tunneled whether it came through an end-to-end tunnel (verified and decrypted)
+ * @param tunnel   the id of the tunnel it came through (as in {@link ClientListener#onTunnelEstablished}), 0 when
+ *                 not tunneled: a tunnel replaced by a new handshake from the same vIP has a new id, so
+ *                 its messages are never taken for the old tunnel's
  */
-public record Incoming(Packet packet, boolean tunneled) {
+public record Incoming(Packet packet, boolean tunneled, long tunnel) {
+
+    /** A message with no tunnel id ({@code tunnel} 0). */
+    public Incoming(Packet packet, boolean tunneled) {
+        this(packet, tunneled, 0);
+    }
 
     /** The packet type, or null for custom types. */
     public PacketType type() {

@@ -20,7 +20,7 @@ import io.dosp.protocol.InvalidConfigException;
  *       counted ({@link TunnelStats#errorRepliesSuppressed()}), so a flood never turns this client
  *       into a reflector.</li>
  *   <li><b>Tunnel table</b>: one tunnel per peer vIP (a new handshake from a peer replaces its
- *       tunnel) and at most {@link #maxTunnels()} tunnels and pending opens in all. A tunnel a peer
+ *       tunnel and is reported, or is refused: {@link #replaceTunnels()}) and at most {@link #maxTunnels()} tunnels and pending opens in all. A tunnel a peer
  *       opened stays <i>half-open</i> until its first frame verifies; at most {@link #maxHalfOpen()}
  *       are kept, the oldest is dropped to make room (counted). Tunnels we opened, and tunnels that
  *       carried a verified frame, are never dropped for room: when the table is full of them a new
@@ -46,8 +46,30 @@ public final class TunnelOptions {
     public static final int DEFAULT_ERROR_REPLIES_PER_SECOND = 5;
     /** Handshake error frames sent per second to one peer. */
     public static final int DEFAULT_ERROR_REPLIES_PER_SECOND_PER_PEER = 1;
+    /** A new handshake from a vIP we have a tunnel with replaces the tunnel and is reported. */
+    public static final Replacement DEFAULT_REPLACE_TUNNELS = Replacement.ACCEPT_AND_NOTIFY;
     /** The defaults. */
     public static final TunnelOptions DEFAULT = builder().build();
+
+    /**
+     * What to do with a new handshake from a vIP this client already has a tunnel with. Without
+     * identities a vIP says nothing about who holds it: the peer may have restarted (reference
+     * clients re-handshake when they reconnect), or the vIP may now belong to someone else.
+     */
+    public enum Replacement {
+        /**
+         * Answer it, replace the tunnel and tell the application
+         * ({@link ClientListener#onTunnelReplaced}); messages on the new tunnel carry a new
+         * {@link Incoming#tunnel()} id, never the old one's.
+         */
+        ACCEPT_AND_NOTIFY,
+        /**
+         * Refuse it with the reference's HC2C error {@code C2C tunnel already exists} (counted as
+         * refused); the existing tunnel stays. The application ends a tunnel with
+         * {@link DospClient#closeTunnel} before a new handshake with that vIP can succeed.
+         */
+        REFUSE
+    }
 
     private final int maxTunnels;
     private final int maxHalfOpen;
@@ -55,8 +77,10 @@ public final class TunnelOptions {
     private final int handshakesPerSecondPerPeer;
     private final int errorRepliesPerSecond;
     private final int errorRepliesPerSecondPerPeer;
+    private final Replacement replaceTunnels;
 
     private TunnelOptions(Builder b) {
+        replaceTunnels = b.replaceTunnels;
         maxTunnels = b.maxTunnels;
         maxHalfOpen = b.maxHalfOpen;
         handshakesPerSecond = b.handshakesPerSecond;
@@ -74,7 +98,12 @@ public final class TunnelOptions {
     public Builder toBuilder() {
         return new Builder().maxTunnels(maxTunnels).maxHalfOpen(maxHalfOpen)
                 .handshakeRate(handshakesPerSecond, handshakesPerSecondPerPeer)
-                .errorReplyRate(errorRepliesPerSecond, errorRepliesPerSecondPerPeer);
+                .errorReplyRate(errorRepliesPerSecond, errorRepliesPerSecondPerPeer).replaceTunnels(replaceTunnels);
+    }
+
+    /** What a new handshake from a vIP with a tunnel does ({@link #DEFAULT_REPLACE_TUNNELS}). */
+    public Replacement replaceTunnels() {
+        return replaceTunnels;
     }
 
     /** Tunnels and pending opens, all peers together. */
@@ -115,8 +144,15 @@ public final class TunnelOptions {
         private int handshakesPerSecondPerPeer = DEFAULT_HANDSHAKES_PER_SECOND_PER_PEER;
         private int errorRepliesPerSecond = DEFAULT_ERROR_REPLIES_PER_SECOND;
         private int errorRepliesPerSecondPerPeer = DEFAULT_ERROR_REPLIES_PER_SECOND_PER_PEER;
+        private Replacement replaceTunnels = DEFAULT_REPLACE_TUNNELS;
 
         private Builder() {
+        }
+
+        /** What a new handshake from a vIP we have a tunnel with does (not null). */
+        public Builder replaceTunnels(Replacement r) {
+            this.replaceTunnels = r;
+            return this;
         }
 
         /** Tunnels and pending opens, all peers together (at least 1). */
@@ -160,6 +196,7 @@ public final class TunnelOptions {
                             + handshakesPerSecondPerPeer);
             require(errorRepliesPerSecond >= 0 && errorRepliesPerSecondPerPeer >= 0, "tunnels.errorReplyRate",
                     "must not be negative, got " + errorRepliesPerSecond + " and " + errorRepliesPerSecondPerPeer);
+            require(replaceTunnels != null, "tunnels.replaceTunnels", "must be ACCEPT_AND_NOTIFY or REFUSE, got null");
             return new TunnelOptions(this);
         }
     }

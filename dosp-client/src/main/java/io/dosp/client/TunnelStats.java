@@ -15,8 +15,15 @@ package io.dosp.client;
  * @param errorReplies           HC2C error frames (and legacy refusals) sent back
  * @param errorRepliesSuppressed error replies not sent because the error reply budget was spent
  * @param halfOpenDropped        half-open tunnels dropped to make room for newer ones
+ * @param framesReflected        frames dropped because they carried the nonce of a frame this client sealed
+ *                               (its own frame sent back, e.g. by a malicious relay); also in
+ *                               {@link DospClient#rejectedTunnelFrames()}
+ * @param tunnelsReplaced        tunnels replaced by a new handshake from the same vIP (the peer may have changed)
+ * @param replacementsRefused    new handshakes refused because a tunnel with that vIP existed
+ *                               ({@link TunnelOptions.Replacement#REFUSE}); also in {@code handshakesRefused}
+ * @param tunnelsEnded           tunnels ended because the server could not reach the peer (ERR S2CF)
  */
 public record TunnelStats(int tunnels, int halfOpen, long handshakesReceived, long handshakesAnswered,
         long handshakesRateLimited, long handshakesRefused, long errorReplies, long errorRepliesSuppressed,
-        long halfOpenDropped) {
+        long halfOpenDropped, long framesReflected, long tunnelsReplaced, long replacementsRefused, long tunnelsEnded) {
 }

@@ -61,8 +61,25 @@ public final class ClientConnection {
             LossHandler onLoss) {
         this.options = options;
         this.state = new ConnectionState(options.serverName());
-        this.tunnels = new TunnelManager(this::writeS2cInOrder, peer -> listeners.emit(l -> l.onTunnelEstablished(peer)),
-                guard);
+        this.tunnels = new TunnelManager(this::writeS2cInOrder, new TunnelManager.Events() {
+            @Override
+            public void established(Vip peer, long tunnel) {
+                listeners.emit(l -> {
+                    l.onTunnelEstablished(peer);
+                    l.onTunnelEstablished(peer, tunnel);
+                });
+            }
+
+            @Override
+            public void replaced(Vip peer, long previous, long tunnel) {
+                listeners.emit(l -> l.onTunnelReplaced(peer, previous, tunnel));
+            }
+
+            @Override
+            public void ended(Vip peer, long tunnel, String reason) {
+                listeners.emit(l -> l.onTunnelClosed(peer, tunnel, reason));
+            }
+        }, guard);
         this.inbound = new InboundHandler(state, requests, tunnels, queue, listeners, cause -> onLoss.lost(this, cause));
     }
 
@@ -229,6 +246,12 @@ public final class ClientConnection {
             throw d != null ? d : new DisconnectedException(server(), null);
         }
         return c;
+    }
+
+    /** S2C DATA to {@code dst} sealed through its tunnel; false (nothing sent) when there is none. */
+    public boolean sendSealedData(Vip dst, byte[] data) {
+        activeChannel();
+        return tunnels.sendSealed(dst, data);
     }
 
     /** S2C DATA to {@code dst}: sealed when a tunnel with it exists, plain otherwise. */

@@ -156,7 +156,11 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
     private void onErr(SimplePacket p) {
         ErrorReply e = ErrorReply.parse(p.body());
         if (e.code() == ErrCode.S2CF) {
-            e.failedDst().ifPresent(dst -> tunnels.failOpen(dst, "the server could not deliver to it (ERR S2CF)"));
+            e.failedDst().ifPresent(dst -> {
+                tunnels.failOpen(dst, "the server could not deliver to it (ERR S2CF)");
+                // Its holder left: the vIP may be someone else's next. Never seal to it again without a new handshake.
+                tunnels.end(dst, "the server could not deliver to " + dst + " (ERR S2CF): its holder left");
+            });
         } else if (e.code() == null && e.text().startsWith("ERR:Admin only") && requests.waiting(PacketType.BCST)) {
             requests.fail(PacketType.BCST, new AdminException(e.text(), e.text()));
             return;
@@ -199,7 +203,7 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
             return;
         }
         if (s.dataLength() >= TunnelCipher.MIN_FRAME_LENGTH) {
-            byte[] plain;
+            TunnelManager.Opened plain;
             try {
                 plain = tunnels.openFrame(s.src(), s.data());
             } catch (TunnelException e) {
@@ -209,7 +213,7 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
                 return;
             }
             if (plain != null) {
-                deliver(new Incoming(Packets.s2c(s.dst(), s.src(), plain), true));
+                deliver(new Incoming(Packets.s2c(s.dst(), s.src(), plain.plaintext()), true, plain.tunnel()));
                 return;
             }
         }

@@ -45,6 +45,13 @@ public final class TunnelGuard {
     final AtomicLong errorsSent = new AtomicLong();
     final AtomicLong errorsSuppressed = new AtomicLong();
     final AtomicLong halfOpenDropped = new AtomicLong();
+    final AtomicLong reflected = new AtomicLong();
+    final AtomicLong replacedCount = new AtomicLong();
+    final AtomicLong replacementsRefused = new AtomicLong();
+    final AtomicLong endedCount = new AtomicLong();
+    private final LogLimiter reflectedLog;
+    private final LogLimiter replacedLog;
+    private final LogLimiter endedLog;
     private final LogLimiter rateLimitLog;
     private final LogLimiter refusedLog;
     private final LogLimiter peerErrorLog;
@@ -69,6 +76,41 @@ public final class TunnelGuard {
         refusedLog = new LogLimiter(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS, nanoTime);
         peerErrorLog = new LogLimiter(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS, nanoTime);
         droppedLog = new LogLimiter(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS, nanoTime);
+        reflectedLog = new LogLimiter(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS, nanoTime);
+        replacedLog = new LogLimiter(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS, nanoTime);
+        endedLog = new LogLimiter(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS, nanoTime);
+    }
+
+    /** Counts a frame from {@code peer} that was our own frame sent back (reflected), logged at a bounded rate. */
+    void reflected(Vip peer) {
+        reflected.incrementAndGet();
+        if (reflectedLog.allow()) {
+            LOG.warn("Dropped a tunnel frame said to be from {} that is one this client sealed itself (reflected by the"
+                    + " server or a relay; {} more in the last {} s)", peer, reflectedLog.heldBack(), LOG_INTERVAL_SECONDS);
+        }
+    }
+
+    /** Counts a tunnel replaced by a new handshake from the same vIP. */
+    void replaced(Vip peer) {
+        replacedCount.incrementAndGet();
+        if (replacedLog.allow()) {
+            LOG.info("Tunnel with {} was replaced by a new handshake: the peer may have changed ({} more in the last {} s)",
+                    peer, replacedLog.heldBack(), LOG_INTERVAL_SECONDS);
+        }
+    }
+
+    /** Counts a new handshake refused because a tunnel with that vIP exists (replaceTunnels REFUSE). */
+    void replacementRefused(Vip peer) {
+        replacementsRefused.incrementAndGet();
+    }
+
+    /** Counts a tunnel ended because the server could not reach its peer. */
+    void ended(Vip peer, String reason) {
+        endedCount.incrementAndGet();
+        if (endedLog.allow()) {
+            LOG.info("Tunnel with {} ended: {} ({} more in the last {} s)", peer, reason, endedLog.heldBack(),
+                    LOG_INTERVAL_SECONDS);
+        }
     }
 
     /** The limits. */
@@ -143,6 +185,7 @@ public final class TunnelGuard {
     /** The counts, with the table sizes of the current connection. */
     public TunnelStats stats(int tunnels, int halfOpen) {
         return new TunnelStats(tunnels, halfOpen, received.get(), answered.get(), rateLimited.get(), refused.get(),
-                errorsSent.get(), errorsSuppressed.get(), halfOpenDropped.get());
+                errorsSent.get(), errorsSuppressed.get(), halfOpenDropped.get(), reflected.get(), replacedCount.get(),
+                replacementsRefused.get(), endedCount.get());
     }
 }

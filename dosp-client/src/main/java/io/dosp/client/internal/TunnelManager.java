@@ -59,13 +59,29 @@ public final class TunnelManager {
         void send(Vip dst, byte[] data);
     }
 
-    /** Told when a tunnel comes up. */
+    /** Told when a tunnel comes up, is replaced by a new handshake, or ends. Called with the manager's lock held: must not block. */
     interface Events {
-        void established(Vip peer);
+        void established(Vip peer, long tunnel);
+
+        /** A new handshake from {@code peer} replaced tunnel {@code previous} with {@code tunnel}. */
+        default void replaced(Vip peer, long previous, long tunnel) {
+        }
+
+        /** Tunnel {@code tunnel} with {@code peer} ended ({@code reason}: why). */
+        default void ended(Vip peer, long tunnel, String reason) {
+        }
     }
+
+    /** A frame opened: its plaintext and the id of the tunnel it came through. */
+    record Opened(byte[] plaintext, long tunnel) {
+    }
+
+    /** Tunnel ids, unique in the JVM, so a replaced tunnel's messages are never taken for the old one's. */
+    private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
 
     private static final class Tunnel {
         final TunnelCipher cipher;
+        final long id = IDS.incrementAndGet();
         /** False while the peer opened it and no frame from it has verified (half-open). */
         volatile boolean confirmed;
 
@@ -88,6 +104,18 @@ public final class TunnelManager {
     private final Clock clock = Clock.systemUTC();
     private final SecureRandom random = new SecureRandom();
     private volatile Vip selfVip = Vip.ZERO;
+    /**
+     * Peers whose tunnel ended because the server could not reach them (ERR S2CF), under the lock:
+     * the next send to them re-opens a tunnel instead of going plain. Bounded like the table.
+     */
+    private final Set<Integer> lost = java.util.Collections.newSetFromMap(new LinkedHashMap<>() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, Boolean> eldest) {
+            return size() > guard.options().maxTunnels();
+        }
+    });
 
     TunnelManager(RawSender sender, Events events, TunnelGuard guard) {
         this.sender = sender;
@@ -112,10 +140,33 @@ public final class TunnelManager {
         return out;
     }
 
-    /** Forgets the tunnel with {@code peer}; later sends to it are plain. */
+    /** Forgets the tunnel with {@code peer} (and that one was lost); later sends to it are plain. */
     public synchronized void remove(Vip peer) {
         tunnels.remove(peer.value());
         halfOpen.remove(peer.value());
+        lost.remove(peer.value());
+    }
+
+    /**
+     * Ends the tunnel with {@code peer}, if any, because the server could not deliver to it (ERR
+     * S2CF): the vIP may be free or held by someone else by now. The next send must re-open it.
+     * Returns whether a tunnel ended.
+     */
+    synchronized boolean end(Vip peer, String reason) {
+        Tunnel t = tunnels.remove(peer.value());
+        if (t == null) {
+            return false;
+        }
+        halfOpen.remove(peer.value(), t);
+        lost.add(peer.value());
+        guard.ended(peer, reason);
+        events.ended(peer, t.id, reason);
+        return true;
+    }
+
+    /** Whether the tunnel with {@code peer} ended (S2CF) and no new one was opened since. */
+    public synchronized boolean wasLost(Vip peer) {
+        return !lost.isEmpty() && lost.contains(peer.value());
     }
 
     /**
@@ -248,7 +299,13 @@ public final class TunnelManager {
             replyError(from, RATE_LIMITED_REASON);
             return;
         }
-        if (!tunnels.containsKey(from.value())) {
+        Tunnel previous = tunnels.get(from.value());
+        if (previous != null && guard.options().replaceTunnels() == TunnelOptions.Replacement.REFUSE) {
+            guard.replacementRefused(from);
+            refuse(from, TunnelHandshake.TUNNEL_EXISTS_REASON); // the reference's words, so its peers understand
+            return;
+        }
+        if (previous == null) {
             if (!roomFor(from)) {
                 refuse(from, TABLE_FULL_REASON);
                 return;
@@ -256,9 +313,15 @@ public final class TunnelManager {
         } else if (!halfOpen.containsKey(from.value()) && halfOpen.size() >= guard.options().maxHalfOpen()) {
             dropOldestHalfOpen(); // a confirmed tunnel replaced by a new handshake is half-open again
         }
-        // A new handshake from a peer we may already have a tunnel with (it restarted): accept and replace.
+        // A new handshake from a vIP we may already have a tunnel with: the peer restarted, or the vIP
+        // changed hands. Accept, replace and report it (the application sees a new tunnel id).
         if (respond(from, peerHello, X25519KeyPair.generate(), false)) {
             guard.answered.incrementAndGet();
+            if (previous != null) {
+                Tunnel now = tunnels.get(from.value());
+                guard.replaced(from);
+                events.replaced(from, previous.id, now.id);
+            }
         }
     }
 
@@ -328,8 +391,9 @@ public final class TunnelManager {
         } else {
             halfOpen.put(peer.value(), t); // a replacement keeps the peer's place in the order
         }
-        LOG.debug("Tunnel with {} established", peer);
-        events.established(peer);
+        lost.remove(peer.value());
+        LOG.debug("Tunnel {} with {} established", t.id, peer);
+        events.established(peer, t.id);
     }
 
     private synchronized void confirm(Vip peer, Tunnel t) {
@@ -360,19 +424,29 @@ public final class TunnelManager {
     }
 
     /**
-     * Opens a frame from {@code peer}: the plaintext, or null when there is no tunnel with it.
+     * Opens a frame from {@code peer}: the plaintext and the tunnel's id, or null when there is no
+     * tunnel with it. A frame carrying the nonce of one we sealed (our own frame sent back) fails
+     * as {@code REFLECTED} and is counted.
      *
      * @throws TunnelException when verification fails (the frame must be dropped)
      */
-    byte[] openFrame(Vip peer, byte[] frame) {
+    Opened openFrame(Vip peer, byte[] frame) {
         Tunnel t = tunnels.get(peer.value());
         if (t == null) {
             return null;
         }
-        byte[] plain = t.cipher.open(frame);
+        byte[] plain;
+        try {
+            plain = t.cipher.open(frame);
+        } catch (TunnelException e) {
+            if (e.reason() == TunnelException.Reason.REFLECTED) {
+                guard.reflected(peer);
+            }
+            throw e;
+        }
         if (!t.confirmed) {
             confirm(peer, t);
         }
-        return plain;
+        return new Opened(plain, t.id);
     }
 }

@@ -125,7 +125,7 @@ class TunnelLimitsTest {
         pipe.pump();
         assertThat(friend.sendSealed(VICTIM, new byte[] {1})).isTrue();
         pipe.pump();
-        assertThat(v.openFrame(peer(50), pipe.lastAt(VICTIM).data())).containsExactly(1);
+        assertThat(v.openFrame(peer(50), pipe.lastAt(VICTIM).data()).plaintext()).containsExactly(1);
         // a tunnel we opened
         TunnelManager other = pipe.attach(peer(60));
         CompletableFuture<Void> ours = v.open(peer(60));

@@ -40,6 +40,9 @@ class TunnelManagerTest {
         final Map<Vip, TunnelManager> managers = new HashMap<>();
         final Map<Vip, List<Delivery>> plain = new HashMap<>();
         final List<Vip> established = new ArrayList<>();
+        /** "at-peer:previous->tunnel" per replacement, "at-peer:tunnel:reason" per end. */
+        final List<String> replaced = new ArrayList<>();
+        final List<String> ended = new ArrayList<>();
 
         TunnelManager attach(Vip vip) {
             return attach(vip, new TunnelGuard(TunnelOptions.builder().handshakeRate(100, 100).errorReplyRate(100, 100).build()));
@@ -47,7 +50,22 @@ class TunnelManagerTest {
 
         TunnelManager attach(Vip vip, TunnelGuard guard) {
             TunnelManager m = new TunnelManager((dst, data) -> inFlight.add(new Delivery(vip, dst, data)),
-                    peer -> established.add(vip), guard);
+                    new TunnelManager.Events() {
+                        @Override
+                        public void established(Vip peer, long tunnel) {
+                            established.add(vip);
+                        }
+
+                        @Override
+                        public void replaced(Vip peer, long previous, long tunnel) {
+                            replaced.add(vip + "-" + peer + ":" + previous + "->" + tunnel);
+                        }
+
+                        @Override
+                        public void ended(Vip peer, long tunnel, String reason) {
+                            ended.add(vip + "-" + peer + ":" + tunnel);
+                        }
+                    }, guard);
             m.selfVip(vip);
             managers.put(vip, m);
             plain.put(vip, new ArrayList<>());
@@ -90,7 +108,7 @@ class TunnelManagerTest {
         pipe.pump();
         Delivery d = pipe.lastAt(toVip);
         assertThat(d.data()).as("the server sees ciphertext").isNotEqualTo(utf8(text));
-        return new String(to.openFrame(fromVip, d.data()), StandardCharsets.UTF_8);
+        return new String(to.openFrame(fromVip, d.data()).plaintext(), StandardCharsets.UTF_8);
     }
 
     @Test
@@ -248,5 +266,73 @@ class TunnelManagerTest {
         assertThat(a.has(B)).isFalse();
         assertThat(a.peers()).isEmpty();
         assertThat(b.has(A)).as("only this side forgets").isTrue();
+    }
+
+    /** Seals a frame at {@code from} (vIP {@code fromVip}) for {@code to}, opens it here and returns its tunnel id. */
+    private long idOf(TunnelManager at, Vip fromVip, TunnelManager from, Vip toVip) {
+        assertThat(from.sendSealed(toVip, utf8("id?"))).isTrue();
+        pipe.pump();
+        return at.openFrame(fromVip, pipe.lastAt(toVip).data()).tunnel();
+    }
+
+    @Test
+    void aReHandshakeFromTheSameVipIsReportedAsANewTunnelWithANewId() {
+        a.open(B);
+        pipe.pump();
+        long before = idOf(b, A, a, B);
+        TunnelManager newcomer = pipe.attach(A); // another client now holds A's vIP
+        newcomer.open(B);
+        pipe.pump();
+        assertThat(pipe.replaced).hasSize(1);
+        assertThat(pipe.replaced.get(0)).startsWith(B + "-" + A + ":" + before + "->");
+        long after = idOf(b, A, newcomer, B);
+        assertThat(after).isNotEqualTo(before);
+        assertThat(b.stats().tunnelsReplaced()).isEqualTo(1);
+    }
+
+    @Test
+    void withReplaceTunnelsRefuseTheOldTunnelStaysAndTheNewcomerIsRefused() {
+        TunnelManager refusing = pipe.attach(Vip.parse("7.10.0.9"), new TunnelGuard(TunnelOptions.builder()
+                .handshakeRate(100, 100).errorReplyRate(100, 100).replaceTunnels(TunnelOptions.Replacement.REFUSE).build()));
+        a.open(Vip.parse("7.10.0.9"));
+        pipe.pump();
+        TunnelManager newcomer = pipe.attach(A);
+        CompletableFuture<Void> f = newcomer.open(Vip.parse("7.10.0.9"));
+        pipe.pump();
+        assertThat(f).isCompletedExceptionally();
+        assertThatThrownBy(f::get).hasCauseInstanceOf(TunnelFailedException.class)
+                .hasMessageContaining(TunnelHandshake.TUNNEL_EXISTS_REASON);
+        assertThat(pipe.replaced).isEmpty();
+        assertThat(refusing.stats().replacementsRefused()).isEqualTo(1);
+        assertThat(refusing.has(A)).isTrue();
+    }
+
+    @Test
+    void anEndedTunnelIsForgottenReportedAndMarkedLostUntilANewOne() {
+        a.open(B);
+        pipe.pump();
+        assertThat(a.end(B, "S2CF")).isTrue();
+        assertThat(a.end(B, "S2CF")).as("only once").isFalse();
+        assertThat(a.has(B)).isFalse();
+        assertThat(a.wasLost(B)).isTrue();
+        assertThat(a.sendSealed(B, utf8("x"))).isFalse();
+        assertThat(pipe.ended).hasSize(1);
+        assertThat(a.stats().tunnelsEnded()).isEqualTo(1);
+        a.open(B);
+        pipe.pump();
+        assertThat(a.wasLost(B)).as("a new tunnel clears it").isFalse();
+    }
+
+    @Test
+    void ourOwnFrameReflectedBackIsRefusedAndCounted() {
+        a.open(B);
+        pipe.pump();
+        assertThat(a.sendSealed(B, utf8("mine"))).isTrue();
+        pipe.pump();
+        byte[] own = pipe.lastAt(B).data();
+        assertThatThrownBy(() -> a.openFrame(B, own)).isInstanceOf(TunnelException.class)
+                .extracting(e -> ((TunnelException) e).reason()).isEqualTo(TunnelException.Reason.REFLECTED);
+        assertThat(a.stats().framesReflected()).isEqualTo(1);
+        assertThat(b.openFrame(A, own).plaintext()).isEqualTo(utf8("mine"));
     }
 }
