@@ -104,6 +104,10 @@ public final class Limits {
     /** Bytes per second of replies larger than their request (GCL, GSI) one client may get (burst of one second). */
     public static final long DEFAULT_REPLY_RATE_LIMIT = 64L << 10;
 
+    // ---- vIP reuse (tunnel takeover by vIP reuse) ----
+    /** How long a vIP a client gave up is handed to nobody else (allocation or RQIP): 60 s. */
+    public static final Duration DEFAULT_VIP_QUARANTINE = Duration.ofSeconds(60);
+
     private final int maxFrameSize;
     private final int maxClients;
     private final Duration idleTimeout;
@@ -128,6 +132,7 @@ public final class Limits {
     private final long inflateRateLimit;
     private final int inflatePerRead;
     private final long replyRateLimit;
+    private final Duration vipQuarantine;
 
     private Limits(Builder b) {
         maxFrameSize = b.maxFrameSize;
@@ -154,6 +159,7 @@ public final class Limits {
         inflateRateLimit = b.inflateRateLimit;
         inflatePerRead = b.inflatePerRead;
         replyRateLimit = b.replyRateLimit;
+        vipQuarantine = b.vipQuarantine;
     }
 
     /** A builder with every default. */
@@ -369,6 +375,19 @@ public final class Limits {
         return replyRateLimit;
     }
 
+    /**
+     * How long a vIP a client gave up (disconnect, or RQIP away from it) is handed to no other
+     * connection: not allocated, and RQIP for it answered {@code E:IP was released recently ...}.
+     * The server cannot tell the same client reconnecting from anyone else (no identities), so the
+     * quarantine holds for every connection. Freed vIPs are handed out least recently used, after
+     * the never used ones. A template whose only free vIPs are quarantined refuses new connections
+     * with {@code Server full} until one leaves quarantine. 0 turns the quarantine off (freed vIPs
+     * are still reused least recently used first).
+     */
+    public Duration vipQuarantine() {
+        return vipQuarantine;
+    }
+
     /** A builder preset with these limits. */
     public Builder toBuilder() {
         return new Builder()
@@ -394,7 +413,8 @@ public final class Limits {
                 .logLinesPerSecond(logLinesPerSecond)
                 .inflateRateLimit(inflateRateLimit)
                 .inflatePerRead(inflatePerRead)
-                .replyRateLimit(replyRateLimit);
+                .replyRateLimit(replyRateLimit)
+                .vipQuarantine(vipQuarantine);
     }
 
     /** Builds {@link Limits}; not thread-safe. */
@@ -423,8 +443,15 @@ public final class Limits {
         private long inflateRateLimit = DEFAULT_INFLATE_RATE_LIMIT;
         private int inflatePerRead = DEFAULT_INFLATE_PER_READ;
         private long replyRateLimit = DEFAULT_REPLY_RATE_LIMIT;
+        private Duration vipQuarantine = DEFAULT_VIP_QUARANTINE;
 
         private Builder() {
+        }
+
+        /** How long a freed vIP goes to no other connection (zero: off); see {@link Limits#vipQuarantine()}. */
+        public Builder vipQuarantine(Duration quarantine) {
+            this.vipQuarantine = quarantine;
+            return this;
         }
 
         /** Frame body limit in bytes (at least 1 KiB). */
@@ -617,6 +644,8 @@ public final class Limits {
                     "must be 0 (unlimited) or at least 1024 bytes/s, got " + inflateRateLimit);
             require(inflatePerRead >= 1024, "limits.inflatePerRead", "must be at least 1024 bytes, got " + inflatePerRead);
             require(replyRateLimit >= 0, "limits.replyRateLimit", "must be 0 (unlimited) or positive, got " + replyRateLimit);
+            require(vipQuarantine != null && !vipQuarantine.isNegative(), "limits.vipQuarantine",
+                    "must be zero (off) or positive, got " + vipQuarantine);
             return new Limits(this);
         }
     }

@@ -311,6 +311,14 @@ public final class Settings {
             .sets(limits("replyRateLimit", Limits.Builder::replyRateLimit))
             .help("Bytes per second of replies larger than their request (GCL client lists, GSI) one client may get;"
                     + " more are refused with ERR. 0 = unlimited."));
+    /** Quarantine of a freed vIP. */
+    public static final Setting<Duration> VIP_QUARANTINE = add(Setting.builder("vip_quarantine", ValueTypes.duration(true),
+                    Limits.DEFAULT_VIP_QUARANTINE)
+            .flag("--vip-quarantine", "DURATION").section(LIMITS)
+            .sets(limits("vipQuarantine", Limits.Builder::vipQuarantine))
+            .help("A vIP a client gave up goes to no other connection for this long (RQIP for it is refused), so"
+                    + " its peers' traffic and tunnels do not reach a newcomer; freed vIPs are reused least recently"
+                    + " used first. 0 turns the quarantine off."));
     /** FN calls in flight per client. */
     public static final Setting<Integer> FUNCTION_CALLS_PER_CLIENT = add(Setting.builder("function_calls_per_client",
                     ValueTypes.integer(1, MAX_INT), Functions.DEFAULT_MAX_CALLS_PER_CLIENT)

@@ -4,16 +4,22 @@ import io.dosp.protocol.RqipReply;
 import io.dosp.protocol.Vip;
 import io.dosp.protocol.VipAllocator;
 import io.dosp.protocol.VipTemplate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.LongSupplier;
 
 /**
- * The vIPs of this server's template and who holds them: allocation (lowest free first), RQIP
+ * The vIPs of this server's template and who holds them: allocation (never used vIPs lowest
+ * first, then freed vIPs least recently used, none within its quarantine), RQIP
  * moves, blocked vIPs (reserved while blocked, also when blocked while held), and lookup of the
  * holder of a vIP by its 32-bit value without boxing.
  *
@@ -30,6 +36,15 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>Threading: lookups from any thread without locking; every change (bind, release, move,
  * block) takes this table's lock, so the slots, the holder map and the allocator change
  * together. A holder's vIP changes only on its own event loop (connect, RQIP, disconnect).
+ *
+ * <p>Reuse: a vIP its holder gave up (disconnect, RQIP away) stays reserved in the allocator and
+ * goes into {@link #freed} in release order. Nobody else gets it for the quarantine (see
+ * {@code Limits.vipQuarantine}): peers that had traffic or a tunnel with the old holder learn it
+ * left (ERR S2CF) before a newcomer can answer in its name. After that it is handed out again, the
+ * least recently freed first, once the never used vIPs are gone. At most {@value #MAX_FREED_ORDER}
+ * freed vIPs keep their order (exact for templates up to a /16); older ones whose quarantine ended
+ * go back to the allocator (lowest first), so the bookkeeping for a /8 grows past that only by the
+ * vIPs freed within one quarantine.
  *
  * @param <S> the holder of a vIP (a client session)
  */
@@ -53,9 +68,25 @@ public final class VipTable<S> {
     /** Blocked vIPs of the template held in the allocator so nobody gets them. */
     private final Set<Vip> reservedByBlock = ConcurrentHashMap.newKeySet();
     private final Object lock = new Object();
+    /** Freed vIPs in release order (oldest first) with their release time (nanos); under the lock. */
+    private final LinkedHashMap<Vip, Long> freed = new LinkedHashMap<>();
+    /** Freed vIPs kept in release order at most. */
+    static final int MAX_FREED_ORDER = 1 << 16;
+    private final long quarantineNanos;
+    private final LongSupplier nanoTime;
 
-    /** An empty table for {@code template} with {@code blockedVips} blocked (and reserved when in the template). */
+    /** An empty table for {@code template} with {@code blockedVips} blocked (and reserved when in the template), no quarantine. */
     public VipTable(VipTemplate template, Collection<Vip> blockedVips) {
+        this(template, blockedVips, Duration.ZERO, System::nanoTime);
+    }
+
+    /**
+     * An empty table for {@code template} with {@code blockedVips} blocked, where a freed vIP goes
+     * to nobody else for {@code quarantine}, on the clock {@code nanoTime}.
+     */
+    public VipTable(VipTemplate template, Collection<Vip> blockedVips, Duration quarantine, LongSupplier nanoTime) {
+        this.quarantineNanos = quarantine.toNanos();
+        this.nanoTime = nanoTime;
         this.template = template;
         this.base = template.base().value();
         this.hostBits = 32 - template.prefixLength();
@@ -122,9 +153,43 @@ public final class VipTable<S> {
 
     // ---- changes ----
 
-    /** Takes the lowest free assignable vIP, to {@link #bind} to its holder; empty when the template is full. */
+    /**
+     * Takes a vIP to {@link #bind} to its holder: the lowest never used one, else the least recently
+     * freed one out of quarantine; empty when the template is full (quarantined vIPs count as taken).
+     */
     public Optional<Vip> allocate() {
-        return allocator.allocate();
+        synchronized (lock) {
+            Optional<Vip> fresh = allocator.allocate();
+            if (fresh.isPresent()) {
+                return fresh;
+            }
+            Iterator<Map.Entry<Vip, Long>> it = freed.entrySet().iterator();
+            if (it.hasNext()) {
+                Map.Entry<Vip, Long> oldest = it.next();
+                if (!quarantined(oldest.getValue())) {
+                    it.remove();
+                    return Optional.of(oldest.getKey()); // still reserved in the allocator: now for its new holder
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    /** How many freed vIPs are in quarantine now. */
+    public int quarantinedCount() {
+        synchronized (lock) {
+            int n = 0;
+            for (long t : freed.values()) {
+                if (quarantined(t)) {
+                    n++;
+                }
+            }
+            return n;
+        }
+    }
+
+    private boolean quarantined(long releasedAt) {
+        return quarantineNanos > 0 && nanoTime.getAsLong() - releasedAt < quarantineNanos;
     }
 
     /** Makes {@code holder} the holder of {@code vip}, which it was allocated or reserved. */
@@ -180,7 +245,15 @@ public final class VipTable<S> {
             if (from.equals(wanted)) {
                 return null;
             }
-            if (!allocator.reserve(wanted)) {
+            Long releasedAt = freed.get(wanted);
+            if (releasedAt != null) {
+                if (quarantined(releasedAt)) {
+                    // Nobody can tell its former holder from a newcomer (no identities): nobody gets it yet.
+                    return "IP was released recently and is quarantined for " + Duration.ofNanos(quarantineNanos).toSeconds()
+                            + " s (limits.vipQuarantine)";
+                }
+                freed.remove(wanted); // out of quarantine; still reserved in the allocator, now for this holder
+            } else if (!allocator.reserve(wanted)) {
                 return RqipReply.IN_USE;
             }
             put(wanted, holder);
@@ -200,8 +273,8 @@ public final class VipTable<S> {
         boolean added = blocked.add(vip);
         if (template.isAssignable(vip)) {
             synchronized (lock) {
-                if (allocator.reserve(vip)) {
-                    reservedByBlock.add(vip);
+                if (freed.remove(vip) != null || allocator.reserve(vip)) {
+                    reservedByBlock.add(vip); // a freed vIP is already reserved in the allocator
                 }
             }
         }
@@ -223,8 +296,16 @@ public final class VipTable<S> {
     private void freeLocked(Vip vip) {
         if (isBlocked(vip)) {
             reservedByBlock.add(vip);
-        } else {
-            allocator.release(vip);
+            return;
+        }
+        freed.put(vip, nanoTime.getAsLong()); // stays reserved in the allocator while it waits here
+        if (freed.size() > MAX_FREED_ORDER) {
+            Iterator<Map.Entry<Vip, Long>> it = freed.entrySet().iterator();
+            Map.Entry<Vip, Long> oldest = it.next();
+            if (!quarantined(oldest.getValue())) {
+                it.remove();
+                allocator.release(oldest.getKey());
+            }
         }
     }
 

@@ -58,7 +58,8 @@ public final class ServerRuntime {
         PeerLog log = PeerLog.of(config.limits(), counters);
         this.tokens = AdminTokens.load(config.access().adminTokens(), config.access().adminTokenFile());
         AccessControl access = new AccessControl(config);
-        this.vips = new VipTable<>(config.template(), config.access().blockedVips());
+        this.vips = new VipTable<>(config.template(), config.access().blockedVips(), config.limits().vipQuarantine(),
+                System::nanoTime);
         this.admission = new Admission(access, vips, counters, config.limits().maxClients(), config.limits().maxAcceptRate(),
                 config.limits().maxConnectionsPerAddress(), log);
         Optional<Forwarder> forwarder = config.federation().enabled() ? Optional.of(new Forwarder(config, log)) : Optional.empty();

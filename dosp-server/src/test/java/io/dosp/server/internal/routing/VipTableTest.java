@@ -6,7 +6,10 @@ import io.dosp.protocol.RqipReply;
 import io.dosp.protocol.Vip;
 import io.dosp.protocol.VipTemplate;
 import io.dosp.server.AccessPolicy;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +25,7 @@ class VipTableTest {
     }
 
     @Test
-    void allocatesTheLowestFreeVipAndReusesAReleasedOne() {
+    void allocatesTheLowestFreeVipAndReusesAReleasedOneOnlyWhenNoNeverUsedOneIsLeft() {
         VipTable<String> t = table();
         Vip a = t.allocate().orElseThrow();
         Vip b = t.allocate().orElseThrow();
@@ -33,7 +36,39 @@ class VipTableTest {
 
         assertThat(t.release(a, "a")).isTrue();
         assertThat(t.holder(a.value())).isNull();
-        assertThat(t.allocate()).contains(a);
+        assertThat(t.allocate()).as("a never used vIP first").contains(v("7.10.0.4"));
+        assertThat(t.move("b", b, a)).as("RQIP of a freed vIP without quarantine").isNull();
+    }
+
+    @Test
+    void freedVipsAreReusedLeastRecentlyUsedAndNotWithinTheirQuarantine() {
+        long[] now = {0};
+        VipTable<String> t = new VipTable<>(VipTemplate.parse("7.10.0.0/29"), Set.of(), Duration.ofSeconds(60),
+                () -> now[0]);
+        List<Vip> all = new ArrayList<>();
+        for (Optional<Vip> x = t.allocate(); x.isPresent(); x = t.allocate()) {
+            t.bind(x.get(), x.get().toString().intern()); // holders are compared by identity
+            all.add(x.get());
+        }
+        assertThat(all).hasSize(5); // .2 .. .6
+        Vip first = all.get(3);
+        Vip second = all.get(0);
+        assertThat(t.release(first, first.toString().intern())).isTrue();
+        now[0] += 1_000_000_000L;
+        assertThat(t.release(second, second.toString().intern())).isTrue();
+        assertThat(t.allocate()).as("both quarantined: the template is full").isEmpty();
+        assertThat(t.quarantinedCount()).isEqualTo(2);
+        assertThat(t.move(all.get(1).toString().intern(), all.get(1), first)).as("RQIP of a quarantined vIP")
+                .startsWith("IP was released recently").contains("limits.vipQuarantine");
+        now[0] += 59_500_000_000L; // first: 60.5 s ago, second: 59.5 s ago
+        assertThat(t.allocate()).as("least recently freed, out of quarantine").contains(first);
+        assertThat(t.allocate()).isEmpty();
+        now[0] += 1_000_000_000L;
+        assertThat(t.move(all.get(1).toString().intern(), all.get(1), second)).isNull();
+        assertThat(t.holder(second)).contains(all.get(1).toString().intern());
+        // the vIP moved away from is quarantined in its turn
+        assertThat(t.quarantinedCount()).isEqualTo(1);
+        assertThat(t.allocate()).isEmpty();
     }
 
     @Test
@@ -75,7 +110,7 @@ class VipTableTest {
         assertThat(t.holder(wanted.value())).isEqualTo("a");
         assertThat(t.holder(a.value())).isNull();
         assertThat(t.vips()).containsExactly(wanted);
-        assertThat(t.allocate()).contains(a); // the old vIP is free again
+        assertThat(t.move("b", v("7.10.0.3"), a)).as("the old vIP is free again").isNull();
     }
 
     @Test
