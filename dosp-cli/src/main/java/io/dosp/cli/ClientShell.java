@@ -154,8 +154,8 @@ final class ClientShell {
         }
         Vip to = Vip.parse(arg.substring(0, sp));
         String text = arg.substring(sp + 1);
+        client.send(to, text); // re-opens a lost tunnel first, or throws: never plain after a tunnel
         boolean tunnel = client.hasTunnel(to);
-        client.send(to, text);
         out.println("sent to " + to + (tunnel ? " via tunnel (end-to-end encrypted)" : " (plain: the server can read it)"));
     }
 
@@ -261,6 +261,18 @@ final class ClientShell {
                 notices.notice("opened a tunnel", out, "[tunnel]",
                         "[tunnel] " + peer + " opened an end-to-end encrypted tunnel with you");
             }
+        }
+
+        @Override
+        public void onTunnelReplaced(Vip peer, long previous, long tunnel) {
+            notices.notice("replaced tunnel", err, "[tunnel]", "[tunnel] tunnel with " + peer
+                    + " was replaced by a new handshake: the peer may have changed");
+        }
+
+        @Override
+        public void onTunnelClosed(Vip peer, long tunnel, String reason) {
+            notices.notice("closed tunnel", err, "[tunnel]", "[tunnel] tunnel with " + peer + " ended: " + reason
+                    + "; the next /send to it opens a new tunnel first");
         }
 
         @Override
