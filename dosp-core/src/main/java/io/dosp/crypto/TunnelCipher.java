@@ -61,7 +61,7 @@ public final class TunnelCipher {
      * frames coming back. Both directions use the same keys (spec 8.1), so a frame we sealed with
      * sequence {@code n} verifies on our receive side when we expect {@code n} from the peer.
      */
-    public static final int REFLECTION_WINDOW = 1024;
+    public static final int REFLECTION_WINDOW = 256;
 
     private final SecretKeySpec encKey;
     private final SecureRandom random;
@@ -83,14 +83,16 @@ public final class TunnelCipher {
     private long expectedReceive = 1;
 
     /**
-     * Guarded by itself: the nonces of the frames sealed with sequence numbers {@code s}, at
+     * Guarded by sentLock: the nonces of the frames sealed with sequence numbers {@code s}, at
      * {@code s % REFLECTION_WINDOW}, with {@link #sentSequences} saying which sequence each holds.
      * An entry for a sequence the receive side may still expect is never overwritten, so the
      * window covers the next {@value #REFLECTION_WINDOW} receive sequence numbers from the first
      * one not yet received. (Hand-written: a ring of primitives, no allocation per frame.)
      */
-    private final byte[] sentNonces = new byte[REFLECTION_WINDOW * NONCE_LENGTH];
-    private final long[] sentSequences = new long[REFLECTION_WINDOW];
+    private byte[] sentNonces;
+    /** The lock of the ring; the arrays are allocated on the first seal (a tunnel that only receives costs nothing). */
+    private final Object sentLock = new Object();
+    private long[] sentSequences;
     /** The receive counter as the send side last saw it (read without receiveLock, so senders never wait for the I/O thread). */
     private volatile long expectedReceiveHint = 1;
 
@@ -292,7 +294,11 @@ public final class TunnelCipher {
     /** Records the nonce of sealed frame {@code seq}, unless its slot holds one the receive side may still expect. */
     private void rememberSent(long seq, byte[] nonce) {
         int slot = (int) (seq % REFLECTION_WINDOW);
-        synchronized (sentSequences) {
+        synchronized (sentLock) {
+            if (sentSequences == null) {
+                sentSequences = new long[REFLECTION_WINDOW];
+                sentNonces = new byte[REFLECTION_WINDOW * NONCE_LENGTH];
+            }
             long held = sentSequences[slot];
             if (held != 0 && held >= expectedReceiveUnlocked()) {
                 return; // keep the older one: it can still be reflected; this one is beyond the window
@@ -305,8 +311,8 @@ public final class TunnelCipher {
     /** Whether {@code frame} starts with the nonce we sealed frame {@code seq} with. Caller holds receiveLock. */
     private boolean sentBySelf(long seq, byte[] frame) {
         int slot = (int) (seq % REFLECTION_WINDOW);
-        synchronized (sentSequences) {
-            return sentSequences[slot] == seq
+        synchronized (sentLock) {
+            return sentSequences != null && sentSequences[slot] == seq
                     && Arrays.equals(sentNonces, slot * NONCE_LENGTH, slot * NONCE_LENGTH + NONCE_LENGTH, frame, 0, NONCE_LENGTH);
         }
     }
