@@ -381,8 +381,8 @@ public final class Limits {
      * The server cannot tell the same client reconnecting from anyone else (no identities), so the
      * quarantine holds for every connection. Freed vIPs are handed out least recently used, after
      * the never used ones. A template whose only free vIPs are quarantined refuses new connections
-     * with {@code Server full} until one leaves quarantine. 0 turns the quarantine off (freed vIPs
-     * are still reused least recently used first).
+     * with {@code Server full} until one leaves quarantine. 0 turns it off: a freed vIP is free
+     * again at once and allocation is lowest free first, as in the reference.
      */
     public Duration vipQuarantine() {
         return vipQuarantine;

@@ -33,10 +33,13 @@ public final class TestServers {
 
     /**
      * A loopback server on a free port with its admin token file under {@code tmp}; no admin token
-     * is configured, so a server built from it generates one into {@code tmp/admin.token}.
+     * is configured, so a server built from it generates one into {@code tmp/admin.token}. Without
+     * the vIP quarantine ({@code limits.vipQuarantine} 0: a freed vIP is free again at once, lowest
+     * first), so tests count on which vIP a client gets; tests of the quarantine set it.
      */
     public static ServerConfig.Builder config(Path tmp) {
-        return ServerConfig.builder().host("127.0.0.1").port(0).access(a -> a.adminTokenFile(tmp.resolve("admin.token")));
+        return ServerConfig.builder().host("127.0.0.1").port(0).access(a -> a.adminTokenFile(tmp.resolve("admin.token")))
+                .limits(l -> l.vipQuarantine(Duration.ZERO));
     }
 
     /** Starts a loopback server ({@link #config(Path)}) that accepts {@link #TOKEN} for ADMIN. */

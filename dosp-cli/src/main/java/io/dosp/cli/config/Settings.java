@@ -318,7 +318,7 @@ public final class Settings {
             .sets(limits("vipQuarantine", Limits.Builder::vipQuarantine))
             .help("A vIP a client gave up goes to no other connection for this long (RQIP for it is refused), so"
                     + " its peers' traffic and tunnels do not reach a newcomer; freed vIPs are reused least recently"
-                    + " used first. 0 turns the quarantine off."));
+                    + " used first. 0 turns it off (lowest free first, reused at once, as the reference does)."));
     /** FN calls in flight per client. */
     public static final Setting<Integer> FUNCTION_CALLS_PER_CLIENT = add(Setting.builder("function_calls_per_client",
                     ValueTypes.integer(1, MAX_INT), Functions.DEFAULT_MAX_CALLS_PER_CLIENT)

@@ -72,6 +72,7 @@ public final class Reconnector implements ClientConnection.LossHandler {
             return;
         }
         formerTunnels.addAll(lost.tunnels().peers());
+        formerTunnels.addAll(lost.tunnels().lostPeers()); // ended on S2CF: still never plain
         LOG.info("Connection to {} lost ({}); reconnecting", lost.server(), LogText.of(cause.getMessage()));
         schedule(reconnect.keepVip() ? lost.vip() : null, 0);
     }

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,7 +78,7 @@ public final class TunnelManager {
     }
 
     /** Tunnel ids, unique in the JVM, so a replaced tunnel's messages are never taken for the old one's. */
-    private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong IDS = new AtomicLong();
 
     private static final class Tunnel {
         final TunnelCipher cipher;
@@ -105,17 +106,10 @@ public final class TunnelManager {
     private final SecureRandom random = new SecureRandom();
     private volatile Vip selfVip = Vip.ZERO;
     /**
-     * Peers whose tunnel ended because the server could not reach them (ERR S2CF), under the lock:
+     * Peers whose tunnel ended because the server could not reach them (ERR S2CF), changed under the lock:
      * the next send to them re-opens a tunnel instead of going plain. Bounded like the table.
      */
-    private final Set<Integer> lost = java.util.Collections.newSetFromMap(new LinkedHashMap<>() {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Integer, Boolean> eldest) {
-            return size() > guard.options().maxTunnels();
-        }
-    });
+    private final Set<Integer> lost = ConcurrentHashMap.newKeySet();
 
     TunnelManager(RawSender sender, Events events, TunnelGuard guard) {
         this.sender = sender;
@@ -158,15 +152,25 @@ public final class TunnelManager {
             return false;
         }
         halfOpen.remove(peer.value(), t);
+        if (lost.size() >= guard.options().maxTunnels()) {
+            lost.remove(lost.iterator().next()); // bounded like the table; one forgotten goes plain again
+        }
         lost.add(peer.value());
         guard.ended(peer, reason);
         events.ended(peer, t.id, reason);
         return true;
     }
 
-    /** Whether the tunnel with {@code peer} ended (S2CF) and no new one was opened since. */
-    public synchronized boolean wasLost(Vip peer) {
+    /** Whether the tunnel with {@code peer} ended (S2CF) and no new one was opened since. Lock-free. */
+    public boolean wasLost(Vip peer) {
         return !lost.isEmpty() && lost.contains(peer.value());
+    }
+
+    /** The peers whose tunnel ended (S2CF) with no new one since (a copy), carried over a reconnect. */
+    public Set<Vip> lostPeers() {
+        Set<Vip> out = new HashSet<>();
+        lost.forEach(v -> out.add(new Vip(v)));
+        return out;
     }
 
     /**

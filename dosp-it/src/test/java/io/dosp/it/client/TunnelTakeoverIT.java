@@ -17,6 +17,7 @@ import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
 import io.dosp.server.DospServer;
+import io.dosp.server.Limits;
 import io.dosp.testkit.RawClient;
 import io.dosp.testkit.TestServers;
 import java.nio.charset.StandardCharsets;
@@ -101,7 +102,8 @@ class TunnelTakeoverIT {
 
     @Test
     void aNewcomerDoesNotGetAQuarantinedVipAndTheSenderLearnsThePeerLeft() {
-        try (DospServer server = TestServers.start(tmp);
+        // The server's default quarantine (TestServers turns it off for other tests).
+        try (DospServer server = TestServers.start(tmp, c -> c.limits(l -> l.vipQuarantine(Limits.DEFAULT_VIP_QUARANTINE)));
              DospClient a = DospClient.connect(TestServers.options(server).tunnelTimeout(Duration.ofSeconds(2)).build())) {
             Events events = new Events();
             a.addListener(events);
@@ -125,6 +127,34 @@ class TunnelTakeoverIT {
                         .hasMessageContaining("S2CF");
                 assertThatThrownBy(() -> a.sendSecure(bVip, SECRET)).isInstanceOf(TunnelFailedException.class);
                 assertThat(drain(newcomer)).noneMatch(p -> p instanceof S2cPacket);
+            }
+        }
+    }
+
+    @Test
+    void aFullSmallTemplateWhoseOnlyFreeVipIsQuarantinedRefusesTheNewcomer() {
+        try (DospServer server = TestServers.start(tmp, c -> c.template("7.10.0.0/29")
+                .limits(l -> l.vipQuarantine(Limits.DEFAULT_VIP_QUARANTINE)));
+             DospClient a = TestServers.client(server)) {
+            List<DospClient> others = new ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    others.add(TestServers.client(server)); // .3 .. .6: the template is full
+                }
+                Vip bVip = others.get(0).vip();
+                a.openTunnel(bVip);
+                others.remove(0).close();
+                List<Vip> left = new ArrayList<>(List.of(a.vip()));
+                others.forEach(o -> left.add(o.vip()));
+                TestServers.awaitExactly(server, left.toArray(Vip[]::new));
+                try (RawClient newcomer = RawClient.connectRaw(server.port())) {
+                    assertThat(newcomer.expectExit()).as("the only free vIP is quarantined").contains("Server full");
+                }
+                a.send(bVip, SECRET);
+                await().atMost(TestServers.AWAIT).until(() -> !a.hasTunnel(bVip));
+                assertThat(a.tunnelStats().tunnelsEnded()).isEqualTo(1);
+            } finally {
+                others.forEach(DospClient::close);
             }
         }
     }

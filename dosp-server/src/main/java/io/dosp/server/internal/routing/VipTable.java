@@ -41,7 +41,8 @@ import java.util.function.LongSupplier;
  * goes into {@link #freed} in release order. Nobody else gets it for the quarantine (see
  * {@code Limits.vipQuarantine}): peers that had traffic or a tunnel with the old holder learn it
  * left (ERR S2CF) before a newcomer can answer in its name. After that it is handed out again, the
- * least recently freed first, once the never used vIPs are gone. At most {@value #MAX_FREED_ORDER}
+ * least recently freed first, once the never used vIPs are gone. Without a quarantine (zero) a freed
+ * vIP is free again at once and allocation is lowest free first, as in the reference. At most {@value #MAX_FREED_ORDER}
  * freed vIPs keep their order (exact for templates up to a /16); older ones whose quarantine ended
  * go back to the allocator (lowest first), so the bookkeeping for a /8 grows past that only by the
  * vIPs freed within one quarantine.
@@ -75,7 +76,10 @@ public final class VipTable<S> {
     private final long quarantineNanos;
     private final LongSupplier nanoTime;
 
-    /** An empty table for {@code template} with {@code blockedVips} blocked (and reserved when in the template), no quarantine. */
+    /**
+     * An empty table for {@code template} with {@code blockedVips} blocked (and reserved when in the
+     * template), no quarantine: a freed vIP is free again at once, lowest free first.
+     */
     public VipTable(VipTemplate template, Collection<Vip> blockedVips) {
         this(template, blockedVips, Duration.ZERO, System::nanoTime);
     }
@@ -296,6 +300,10 @@ public final class VipTable<S> {
     private void freeLocked(Vip vip) {
         if (isBlocked(vip)) {
             reservedByBlock.add(vip);
+            return;
+        }
+        if (quarantineNanos == 0) {
+            allocator.release(vip); // no quarantine: free at once, lowest free first, as the reference does
             return;
         }
         freed.put(vip, nanoTime.getAsLong()); // stays reserved in the allocator while it waits here
