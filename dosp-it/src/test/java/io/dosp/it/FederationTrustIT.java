@@ -223,6 +223,29 @@ class FederationTrustIT {
         }
     }
 
+    @Test
+    void anOlderBuildSpeakingLinkProtocolV1FailsCleanlyBothWays() {
+        // What an older build's listener answers our v2 HELLO: ERR UKNP with its parser's text.
+        try (ScriptedPeer oldListener = ScriptedPeer.start(PeerScript.create().greet(Vip.parse("10.5.0.1")).readFrames(1)
+                     .send(Packets.err(ErrCode.UKNP, "bad HELLO")).hold());
+             DospServer a = DospServer.start(Mesh.config(tmp, 0).build())) {
+            a.addPeer(PeerSpec.of("127.0.0.1", oldListener.port()));
+            await().atMost(AWAIT).until(() -> oldListener.connections() >= 2);
+            assertThat(a.peers()).singleElement().satisfies(p -> {
+                assertThat(p.state()).isNotEqualTo("UP"); // never half-linked in plain mode
+                assertThat(p.lastError()).contains("older build speaking link protocol v1");
+            });
+            // An older build's linker: HELLO version 1 gets a clear EXIT.
+            try (RawClient old = RawClient.connect(a.port())) {
+                byte[] h = "127.0.0.1".getBytes(StandardCharsets.US_ASCII);
+                old.send(Packets.custom(0xF0, ByteBuffer.allocate(1 + 16 + 16 + 1 + h.length + 2).put((byte) 1)
+                        .put(new byte[16]).put(new byte[16]).put((byte) h.length).put(h).putShort((short) 7744).array()));
+                assertThat(old.expectExit()).isEqualTo(ServerExitReason.PEER_LINK_VERSION.text());
+            }
+            assertThat(warnings("speaks link protocol v1")).isNotEmpty();
+        }
+    }
+
     // ---- the attacker's tools ----
 
     /** The link handshake (version 2) done by hand with {@code key}, as README documents it. */
