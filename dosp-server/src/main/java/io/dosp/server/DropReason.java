@@ -59,7 +59,8 @@ public enum DropReason {
     /**
      * An S2C from a peer link (or from a client at a reference peer's address) whose SRC is not in a
      * template routed through that peer, or is in this server's own template: refused, logged at a
-     * bounded rate, answered with ERR S2CF on a plain link (a forwarded FWD gets no answer).
+     * bounded rate, answered with ERR S2CF on a plain link, a FWD with FWD_FAIL towards SRC's server (none when
+     * the SRC is in our own template).
      */
     FORGED_SRC
 }

@@ -8,6 +8,7 @@ import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
+import io.dosp.protocol.VipTemplate;
 import io.dosp.server.DropReason;
 import io.dosp.server.ServerConfig;
 import io.dosp.server.internal.Counters;
@@ -18,7 +19,9 @@ import io.dosp.server.internal.routing.Router;
 import io.dosp.server.internal.session.ClientSession;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -50,8 +53,28 @@ public final class IncomingLinks {
     private record PendingAuth(LinkFrames.Hello hello, byte[] nonce) {
     }
 
-    /** A session that is a peer server's link; {@code authenticated} when it proved the mesh key. */
-    private record Peer(String address, boolean authenticated) {
+    /**
+     * A session that is a peer server's link; {@code authenticated} when it proved the mesh key.
+     * {@code advertised}: the templates its last SD on this session offered (ours excluded); kept
+     * with the session, so frames still in flight when the peer is removed are judged by what it said.
+     */
+    private static final class Peer {
+        final String address;
+        final boolean authenticated;
+        volatile List<VipTemplate> advertised = List.of();
+
+        Peer(String address, boolean authenticated) {
+            this.address = address;
+            this.authenticated = authenticated;
+        }
+
+        String address() {
+            return address;
+        }
+
+        boolean authenticated() {
+            return authenticated;
+        }
     }
 
     private final ServerConfig config;
@@ -119,7 +142,12 @@ public final class IncomingLinks {
             return false;
         }
         if (p.authenticated()) {
-            return federation.routedThrough(p.address(), src);
+            for (VipTemplate t : p.advertised) {
+                if (t.contains(src)) {
+                    return true;
+                }
+            }
+            return federation.routedThrough(p.address(), src); // e.g. a template configured for it
         }
         String ip = p.address().substring(0, p.address().lastIndexOf(':'));
         return federation.referenceCarries(ip, src);
@@ -278,8 +306,12 @@ public final class IncomingLinks {
         if (!mayCarry(peer, p.src())) {
             refused(peer.address(), p);
             counters.drop(DropReason.FORGED_SRC);
-            // Answered as the protocol allows: FWD_FAIL would go to SRC's server, which is the forged
-            // part; the peer learns nothing back (the log line and the counter say what happened).
+            if (!config.template().contains(p.src())) {
+                // Answered as the protocol allows: FWD_FAIL towards SRC's server (a peer that forwards for a
+                // template it has not advertised yet, in a route change, gets its sender told S2CF). A SRC of
+                // our own template is certainly forged: our client is not bothered with it.
+                federation.failed(p);
+            }
             return;
         }
         RouteResult r = router.route(p, f.hopLimit(), peer.address());
@@ -304,6 +336,14 @@ public final class IncomingLinks {
             LOG.debug("SD from {} ignored: not an authenticated peer", session);
             return;
         }
+        List<VipTemplate> offered = new ArrayList<>();
+        for (Advertisement.Entry e : ad.entries()) {
+            if (!e.template().equals(config.template()) && !e.template().contains(config.template().base())
+                    && !config.template().contains(e.template().base())) {
+                offered.add(e.template());
+            }
+        }
+        peer.advertised = List.copyOf(offered);
         federation.advertised(peer.address(), ad);
     }
 
