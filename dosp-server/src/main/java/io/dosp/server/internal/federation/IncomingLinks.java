@@ -263,8 +263,10 @@ public final class IncomingLinks {
             // The linker dialed someone else, who passed its HELLO on to us: a relay. The MACs cover the
             // dialed address, so a relay that rewrites it fails the proof instead.
             if (refusedLog.allow()) {
-                LOG.warn("Peer link from {} dialed {}:{}, which is not this server: relayed, refused{}",
-                        session.remoteAddress(), log.text(hello.dialedHost()), hello.dialedPort(), refusedLog.heldBackNote());
+                LOG.warn("Peer link from {} dialed {}:{}, which is not this server ({}:{} or the connection's local"
+                        + " address): relayed, refused (behind NAT or a port mapping, set federation.advertisedHost to the"
+                        + " address peers dial){}", session.remoteAddress(), log.text(hello.dialedHost()), hello.dialedPort(),
+                        log.text(config.advertisedHost()), session.localAddress(), refusedLog.heldBackNote());
             }
             session.disconnect(ServerExitReason.PEER_AUTH_FAILED);
             return;
