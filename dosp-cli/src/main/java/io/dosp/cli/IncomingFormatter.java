@@ -48,7 +48,7 @@ final class IncomingFormatter {
     /** An ERR with a hint for the common case. */
     static String describe(ErrorReply e) {
         String s = safe(e.describe());
-        if (e.code() == ErrCode.S2CF) {
+        if (e.code() == ErrCode.S2CF && e.failureReason().isEmpty()) {
             s += " (no client holds that vIP now; /list shows who is connected)";
         }
         return s;

@@ -35,17 +35,22 @@ public record ErrorReply(ErrCode code, byte[] detail) {
         return new String(detail, StandardCharsets.UTF_8);
     }
 
-    /** For S2CF with a 4-byte detail: the DST that could not be reached. */
+    /** For S2CF with the DST as the detail's first 4 bytes: the DST that could not be reached. */
     public Optional<Vip> failedDst() {
-        return code == ErrCode.S2CF && detail.length == Vip.BYTES ? Optional.of(Vip.fromBytes(detail, 0)) : Optional.empty();
+        return code == ErrCode.S2CF && detail.length >= Vip.BYTES ? Optional.of(Vip.fromBytes(detail, 0)) : Optional.empty();
     }
 
-    /** A readable description: {@code S2CF (S2C delivery failed): 7.10.0.9} or the reference text. */
+    /** For S2CF: why the DST could not be reached, the UTF-8 text after the DST (empty when the server said nothing more). */
+    public String failureReason() {
+        return failedDst().isPresent() ? new String(detail, Vip.BYTES, detail.length - Vip.BYTES, StandardCharsets.UTF_8) : "";
+    }
+
+    /** A readable description: {@code S2CF (S2C delivery failed): 7.10.0.9} (and the reason, if any) or the reference text. */
     public String describe() {
         if (code == null) {
             return text();
         }
-        String d = failedDst().map(Vip::toString).orElse(text());
+        String d = failedDst().map(v -> v + (failureReason().isEmpty() ? "" : ": " + failureReason())).orElse(text());
         return code.name() + " (" + code.description() + ")" + (d.isEmpty() ? "" : ": " + d);
     }
 

@@ -168,6 +168,15 @@ public final class Packets {
         return err(ErrCode.S2CF, dst.toBytes());
     }
 
+    /** ERR S2CF naming the DST that could not be reached, then why in UTF-8 (spec 5.7: detail after the DST). */
+    public static SimplePacket errS2cFailed(Vip dst, String why) {
+        byte[] w = why.getBytes(StandardCharsets.UTF_8);
+        byte[] d = new byte[Vip.BYTES + w.length];
+        System.arraycopy(dst.toBytes(), 0, d, 0, Vip.BYTES);
+        System.arraycopy(w, 0, d, Vip.BYTES, w.length);
+        return err(ErrCode.S2CF, d);
+    }
+
     /** ERR in the reference's plain-text form. */
     public static SimplePacket errText(String text) {
         return text(PacketType.ERR, text);

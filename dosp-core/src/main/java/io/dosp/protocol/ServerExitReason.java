@@ -46,6 +46,8 @@ public enum ServerExitReason {
     PEER_SELF("Peer link to itself refused", false),
     /** A federation peer failed the mesh-key proof. */
     PEER_AUTH_FAILED("Peer authentication failed", false),
+    /** A federation peer's HELLO spoke a peer link protocol version this server does not (an older build). */
+    PEER_LINK_VERSION("Peer link protocol version not supported (this server needs link protocol v2)", false),
     /** The client's address (an IPv6 /64) already had the most connections the server allows one address. */
     ADDRESS_LIMIT("Too many connections from your address", true),
     /** The client sent no complete packet within the server's first-packet timeout after connecting. */

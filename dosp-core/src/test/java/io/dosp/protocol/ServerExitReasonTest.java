@@ -55,7 +55,8 @@ class ServerExitReasonTest {
     void aClientComesBackUnlessItWasToldItIsUnwelcome() {
         Set<ServerExitReason> unwelcome = EnumSet.of(ServerExitReason.KICKED, ServerExitReason.ADDRESS_BANNED,
                 ServerExitReason.HASH_BLOCKED, ServerExitReason.HASH_REQUIRED, ServerExitReason.NOT_WHITELISTED,
-                ServerExitReason.AUTH_FAILURES, ServerExitReason.PEER_SELF, ServerExitReason.PEER_AUTH_FAILED);
+                ServerExitReason.AUTH_FAILURES, ServerExitReason.PEER_SELF, ServerExitReason.PEER_AUTH_FAILED,
+                ServerExitReason.PEER_LINK_VERSION);
         for (ServerExitReason r : ServerExitReason.values()) {
             assertThat(r.reconnect()).as("%s reconnect", r).isEqualTo(!unwelcome.contains(r));
         }

@@ -15,6 +15,8 @@ import io.dosp.protocol.Packets;
 import io.dosp.protocol.RqipReply;
 import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.Vip;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -84,7 +86,16 @@ class PacketBodyFuzzTest {
             }
         } else if (type == PacketType.ERR.code()) {
             ErrorReply e = ErrorReply.parse(body);
-            e.failedDst().ifPresent(dst -> assertThat(ErrorReply.parse(Packets.errS2cFailed(dst).body())).isEqualTo(e));
+            e.failedDst().ifPresent(dst -> {
+                // S2CF: the DST, then an optional UTF-8 reason (what the server says when a peer link explains it).
+                byte[] reason = Arrays.copyOfRange(e.detail(), Vip.BYTES, e.detail().length);
+                if (reason.length == 0) {
+                    assertThat(ErrorReply.parse(Packets.errS2cFailed(dst).body())).isEqualTo(e);
+                } else if (Arrays.equals(e.failureReason().getBytes(StandardCharsets.UTF_8),
+                        reason)) {
+                    assertThat(ErrorReply.parse(Packets.errS2cFailed(dst, e.failureReason()).body())).isEqualTo(e);
+                }
+            });
             assertThat(e.text()).isNotNull();
         } else if (type == PacketType.RQIP.code()) {
             try {

@@ -55,5 +55,12 @@ public enum DropReason {
     /** A compressed body that inflates past the maximum frame size (a zlib bomb): answered with ERR, the connection kept. */
     INFLATE_TOO_LARGE,
     /** A GCL or GSI refused with ERR because its client was over {@link Limits#replyRateLimit()}. */
-    REPLY_RATE_LIMIT
+    REPLY_RATE_LIMIT,
+    /**
+     * An S2C from a peer link (or from a client at a reference peer's address) whose SRC is not in a
+     * template routed through that peer, or is in this server's own template: refused, logged at a
+     * bounded rate, answered with ERR S2CF on a plain link, a FWD with FWD_FAIL towards SRC's server (none when
+     * the SRC is in our own template).
+     */
+    FORGED_SRC
 }

@@ -11,7 +11,10 @@ package io.dosp.server;
  * @param dropped    S2C dropped because the link's queue was full
  * @param reconnects reconnect attempts so far
  * @param lastError  the last failure, or empty
+ * @param mode       what kind of link and why: {@code mesh key proven}, {@code reference mode: this server has
+ *                   no mesh key}, {@code reference mode: peer has no mesh key (or is a reference server)},
+ *                   {@code refused: mesh key mismatch ...}, or {@code not linked yet}
  */
 public record PeerStatus(String address, String state, boolean extended, int routesVia, long forwarded, long dropped,
-        long reconnects, String lastError) {
+        long reconnects, String lastError, String mode) {
 }

@@ -134,11 +134,11 @@ class LogInjectionIT {
 
             // 3. A link HELLO with the server's own id (learnt from its CHALLENGE) and a forged host name.
             try (RawClient c = RawClient.connect(server.port())) {
-                c.send(Packets.custom(0xF0, hello(new byte[16], "peer.example")));
+                c.send(Packets.custom(0xF0, hello(new byte[16], "peer.example", server.port())));
                 SimplePacket challenge = (SimplePacket) c.receive();
                 assertThat(challenge.typeCode()).as("CHALLENGE").isEqualTo(0xF1);
                 byte[] serverId = Arrays.copyOf(challenge.body(), 16);
-                c.send(Packets.custom(0xF0, hello(serverId, "evil\r\n12:00:00.000 WARN forged\u001b[0m.example")));
+                c.send(Packets.custom(0xF0, hello(serverId, "evil\r\n12:00:00.000 WARN forged\u001b[0m.example", server.port())));
                 assertThat(c.expectExit()).as("a clear EXIT").isEqualTo(ServerExitReason.PEER_SELF.text());
             }
             opened++;
@@ -210,11 +210,13 @@ class LogInjectionIT {
         }
     }
 
-    /** A link HELLO body: version 1, server id, nonce, host, port. */
-    private static byte[] hello(byte[] serverId, String host) {
+    /** A link HELLO body: version 2, server id, nonce, host, port, the address dialed (127.0.0.1:{@code dialedPort}). */
+    private static byte[] hello(byte[] serverId, String host, int dialedPort) {
         byte[] h = host.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(1 + 16 + 16 + 1 + h.length + 2).put((byte) 1).put(serverId).put(new byte[16])
-                .put((byte) h.length).put(h).putShort((short) 7744).array();
+        byte[] d = "127.0.0.1".getBytes(StandardCharsets.US_ASCII);
+        return ByteBuffer.allocate(1 + 16 + 16 + 1 + h.length + 2 + 1 + d.length + 2).put((byte) 2).put(serverId)
+                .put(new byte[16]).put((byte) h.length).put(h).putShort((short) 7744)
+                .put((byte) d.length).put(d).putShort((short) dialedPort).array();
     }
 
     /** How many characters of the input an escaped text stands for. */

@@ -15,13 +15,13 @@ import java.util.Arrays;
  * peer server (or anyone who connects to the client port while federation is on) can send them.
  * In this package because the parsers are package-private.
  *
- * <p>Asserts: only {@link MalformedPacketException} escapes; a parsed HELLO re-encodes to exactly
- * its body (a host that is not valid UTF-8 is read with replacement characters: then it
- * must at least parse again to the same fields); a parsed FWD carries the body's DST, SRC, DATA and hop limit and re-encodes to exactly
+ * <p>Asserts: only {@link MalformedPacketException} escapes; a parsed HELLO (link protocol v2)
+ * re-encodes to exactly its body (a host or dialed host that is not valid UTF-8 is read with replacement
+ * characters: then it must only parse); a parsed FWD carries the body's DST, SRC, DATA and hop limit and re-encodes to exactly
  * its body; a parsed FWD_FAIL re-encodes to exactly its body.
  */
 class LinkFramesFuzzTest {
-    /** version, server id, nonce, host length. */
+    /** version, server id, nonce, host length (the dialed host follows the host and port). */
     private static final int HOST_OFFSET = 1 + LinkFrames.ID_LENGTH + LinkFrames.NONCE_LENGTH + 1;
 
     @FuzzTest(maxDuration = "10s")
@@ -41,16 +41,26 @@ class LinkFramesFuzzTest {
 
     private static void hello(byte[] body) {
         LinkFrames.Hello h = LinkFrames.parseHello(body);
-        SimplePacket again = LinkFrames.hello(h.serverId(), h.nonce(), h.host(), h.port());
+        if (h.version() != LinkFrames.VERSION) {
+            assertThat(body[0] & 0xff).isEqualTo(h.version()); // another version: refused by the caller, nothing else read
+            return;
+        }
+        int hostLength = body[HOST_OFFSET - 1] & 0xff;
+        byte[] hostBytes = Arrays.copyOfRange(body, HOST_OFFSET, HOST_OFFSET + hostLength);
+        byte[] dialedBytes = Arrays.copyOfRange(body, HOST_OFFSET + hostLength + 3, body.length - 2);
+        if (!Arrays.equals(h.host().getBytes(StandardCharsets.UTF_8), hostBytes)
+                || !Arrays.equals(h.dialedHost().getBytes(StandardCharsets.UTF_8), dialedBytes)) {
+            return; // invalid UTF-8, read with replacement characters (which may not even fit 255 bytes again)
+        }
+        SimplePacket again = LinkFrames.hello(h.serverId(), h.nonce(), h.host(), h.port(), h.dialedHost(), h.dialedPort());
         LinkFrames.Hello back = LinkFrames.parseHello(again.body());
         assertThat(back.serverId()).isEqualTo(h.serverId());
         assertThat(back.nonce()).isEqualTo(h.nonce());
         assertThat(back.host()).isEqualTo(h.host());
         assertThat(back.port()).isEqualTo(h.port());
-        byte[] hostBytes = Arrays.copyOfRange(body, HOST_OFFSET, body.length - 2);
-        if (Arrays.equals(h.host().getBytes(StandardCharsets.UTF_8), hostBytes)) { // else: invalid UTF-8, replaced
-            assertThat(again.body()).isEqualTo(body);
-        }
+        assertThat(back.dialedHost()).isEqualTo(h.dialedHost());
+        assertThat(back.dialedPort()).isEqualTo(h.dialedPort());
+        assertThat(again.body()).isEqualTo(body);
     }
 
     private static void fwd(byte[] body) {

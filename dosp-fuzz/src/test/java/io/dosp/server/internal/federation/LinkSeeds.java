@@ -8,8 +8,8 @@ public final class LinkSeeds {
     private LinkSeeds() {
     }
 
-    /** A HELLO body. */
+    /** A HELLO body (link protocol v2; the dialed address is {@code host:port} too). */
     public static byte[] hello(byte[] serverId, byte[] nonce, String host, int port) {
-        return LinkFrames.hello(serverId, nonce, host, port).body();
+        return LinkFrames.helloBody(serverId, nonce, host, port, host, port);
     }
 }

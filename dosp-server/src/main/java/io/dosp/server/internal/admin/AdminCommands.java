@@ -222,7 +222,7 @@ public final class AdminCommands {
                 sb.append('\n').append(p.address()).append("  ").append(p.state())
                         .append(p.extended() ? "  mesh" : "  plain").append("  routes=").append(p.routesVia())
                         .append("  forwarded=").append(p.forwarded()).append("  dropped=").append(p.dropped())
-                        .append("  reconnects=").append(p.reconnects())
+                        .append("  reconnects=").append(p.reconnects()).append("  mode=\"").append(p.mode()).append('"')
                         .append(p.lastError().isEmpty() ? "" : "  last_error=" + p.lastError());
             }
             long[] d = f.dropCounters();

@@ -126,6 +126,12 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
         // senders' traffic, and two servers pausing each other's links could deadlock): past the
         // hard limits its S2C are refused and answered over the link instead.
         String fromPeer = links.isPresent() ? links.get().sourcePeer(session, s) : null;
+        if (fromPeer == IncomingLinks.REFUSED) {
+            // A SRC this link may not claim (logged by IncomingLinks): never routed, never rewritten.
+            counters.drop(DropReason.FORGED_SRC);
+            session.deliver(Packets.errS2cFailed(s.dst(), links.get().refusedText(s)));
+            return;
+        }
         S2cPacket out = fromPeer != null ? s : s.withSrc(session.vip());
         RouteResult r = router.route(out, maxHops, fromPeer, fromPeer != null ? null : session);
         if (r != RouteResult.DELIVERED) {
@@ -133,7 +139,8 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
             if (fromPeer != null) {
                 links.get().failed(out);
             } else {
-                session.deliver(Packets.errS2cFailed(s.dst()));
+                String why = r == RouteResult.NO_ROUTE && links.isPresent() ? links.get().noRouteReason(s.dst()) : null;
+                session.deliver(why == null ? Packets.errS2cFailed(s.dst()) : Packets.errS2cFailed(s.dst(), why));
             }
         }
     }

@@ -13,7 +13,10 @@ import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.routing.Router;
 import io.dosp.server.internal.session.ClientSession;
 import io.netty.channel.EventLoopGroup;
+import io.dosp.protocol.VipTemplate;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -40,7 +43,8 @@ public final class Federation {
     private final Forwarder forwarder;
     private final RoutingTable routes;
     private final byte[] serverId = LinkFrames.random(LinkFrames.ID_LENGTH);
-    private final Set<String> referenceIps = ConcurrentHashMap.newKeySet();
+    /** Static reference peers' IPs, each with the templates configured for peers at that IP. */
+    private final ConcurrentHashMap<String, Set<VipTemplate>> referenceIps = new ConcurrentHashMap<>();
     private final PeerLink.Owner linkEvents = new LinkEvents();
     private volatile EventLoopGroup group;
     private volatile int port;
@@ -93,7 +97,8 @@ public final class Federation {
             if (spec.template().get().equals(config.template())) {
                 LOG.warn("Peer {} claims this server's own template; ignoring the template", log.text(spec));
             } else {
-                referenceIps.add(address.substring(0, address.lastIndexOf(':')));
+                referenceIps.computeIfAbsent(address.substring(0, address.lastIndexOf(':')),
+                        k -> ConcurrentHashMap.newKeySet()).add(spec.template().get());
                 if (routes.putStatic(address, spec.template().get(), spec.host(), spec.port())) {
                     advertiseAll();
                 }
@@ -138,7 +143,67 @@ public final class Federation {
 
     /** Whether {@code hostAddress} is a configured reference peer's. */
     boolean isReferencePeer(String hostAddress) {
-        return referenceIps.contains(hostAddress);
+        return referenceIps.containsKey(hostAddress);
+    }
+
+    /** Whether a template configured for a reference peer at {@code hostAddress} holds {@code src}. */
+    boolean referenceCarries(String hostAddress, Vip src) {
+        Set<VipTemplate> ts = referenceIps.get(hostAddress);
+        if (ts == null || config.template().contains(src)) {
+            return false;
+        }
+        for (VipTemplate t : ts) {
+            if (t.contains(src)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the authenticated peer {@code address} advertised (or was configured with) a template holding {@code src}. */
+    boolean routedThrough(String address, Vip src) {
+        return !config.template().contains(src) && routes.offers(address, src);
+    }
+
+    /**
+     * Whether a linker that dialed {@code host:port} reached this server: our advertised address, or
+     * the local address its connection arrived on (a relay's address is neither).
+     */
+    boolean isOwnAddress(String host, int dialedPort, SocketAddress local) {
+        String dialed = key(host, dialedPort);
+        if (dialed.equals(key(config.advertisedHost(), port))) {
+            return true;
+        }
+        return local instanceof InetSocketAddress a && a.getAddress() != null
+                && dialed.equals(a.getAddress().getHostAddress() + ":" + a.getPort());
+    }
+
+    /**
+     * Why an S2C to {@code dst} found no way on when a peer link explains it: the route's link is
+     * down or in reference mode, or no route because links are in reference mode. Null otherwise.
+     */
+    String noRouteReason(Vip dst) {
+        if (config.template().contains(dst)) {
+            return null;
+        }
+        RoutingTable.Route r = routes.lookupAny(dst);
+        if (r != null) {
+            PeerLink l = forwarder.link(r.via());
+            if (l == null || l.state() != PeerLink.State.UP) {
+                return "the peer link to " + log.text(r.via()) + " that routes " + r.template() + " is "
+                        + (l == null ? "gone" : l.state().name().toLowerCase(java.util.Locale.ROOT))
+                        + (l == null || l.lastError().isEmpty() ? "" : " (" + l.lastError() + ")");
+            }
+            return null;
+        }
+        List<String> plain = new ArrayList<>();
+        for (PeerLink l : forwarder.links()) {
+            if (l.state() == PeerLink.State.UP && !l.extended()) {
+                plain.add(log.text(l.address) + " (" + l.mode() + ")");
+            }
+        }
+        return plain.isEmpty() ? null : "no route to " + dst + ": peer link " + String.join(", ", plain)
+                + " advertises no routes; configure HOST:PORT:TEMPLATE or the same mesh key on both servers";
     }
 
     /** A forwarded S2C could not be delivered: tell the sender, or the sender's server when the links can carry it. */
@@ -202,7 +267,7 @@ public final class Federation {
         for (PeerLink l : forwarder.links()) {
             int via = (int) routes.routes().stream().filter(r -> r.via().equals(l.address)).count();
             out.add(new PeerStatus(l.address, l.state().name(), l.extended(), via, l.forwarded.get(), l.dropped.get(),
-                    l.reconnects.get(), l.lastError()));
+                    l.reconnects.get(), l.lastError(), l.mode()));
         }
         out.sort(Comparator.comparing(PeerStatus::address));
         return out;

@@ -7,14 +7,21 @@ import io.dosp.protocol.ProtocolException;
 import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.SimplePacket;
+import io.dosp.protocol.Vip;
+import io.dosp.protocol.VipTemplate;
+import io.dosp.server.DropReason;
 import io.dosp.server.ServerConfig;
+import io.dosp.server.internal.Counters;
 import io.dosp.server.internal.LogLimiter;
 import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.RouteResult;
 import io.dosp.server.internal.routing.Router;
 import io.dosp.server.internal.session.ClientSession;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -24,7 +31,11 @@ import org.slf4j.LoggerFactory;
  * Peer links other servers opened to us: they arrive as client sessions, prove the mesh key
  * (HELLO, CHALLENGE, PROOF, ACCEPT) and then carry forwarded S2C, delivery failures and
  * advertisements. Keeps each such session's link state (the session knows nothing of it); a
- * reference peer is recognised by its address the first time it sends S2C with a foreign SRC.
+ * reference peer is recognised by its address the first time it sends S2C with a SRC in a
+ * template configured for a reference peer at that address. A peer session's S2C keep their SRC
+ * only when it lies in a template routed through that peer (what it advertised, or the static
+ * template configured for it), never in our own template; any other SRC is refused
+ * ({@link DropReason#FORGED_SRC}).
  *
  * <p>Thread-safe: a session's frames arrive on its event loop; the state is in concurrent maps.
  * A server with no link sessions pays one emptiness check per client S2C.
@@ -32,12 +43,38 @@ import org.slf4j.LoggerFactory;
 public final class IncomingLinks {
     private static final Logger LOG = LoggerFactory.getLogger(IncomingLinks.class);
 
+    /**
+     * What {@link #sourcePeer} returns for an S2C a peer (or a client at a reference peer's
+     * address) sent with a SRC it may not claim: refused, counted, answered. Compared by identity.
+     */
+    public static final String REFUSED = new String("refused SRC");
+
     /** A HELLO answered with CHALLENGE, waiting for PROOF. */
     private record PendingAuth(LinkFrames.Hello hello, byte[] nonce) {
     }
 
-    /** A session that is a peer server's link; {@code authenticated} when it proved the mesh key. */
-    private record Peer(String address, boolean authenticated) {
+    /**
+     * A session that is a peer server's link; {@code authenticated} when it proved the mesh key.
+     * {@code advertised}: the templates its last SD on this session offered (ours excluded); kept
+     * with the session, so frames still in flight when the peer is removed are judged by what it said.
+     */
+    private static final class Peer {
+        final String address;
+        final boolean authenticated;
+        volatile List<VipTemplate> advertised = List.of();
+
+        Peer(String address, boolean authenticated) {
+            this.address = address;
+            this.authenticated = authenticated;
+        }
+
+        String address() {
+            return address;
+        }
+
+        boolean authenticated() {
+            return authenticated;
+        }
     }
 
     private final ServerConfig config;
@@ -48,13 +85,17 @@ public final class IncomingLinks {
     private final PeerLog log;
     private final LogLimiter refusedLog;
     private final LogLimiter forgedLog;
+    private final LogLimiter keyLog;
+    private final Counters counters;
 
     /**
      * Links to us for {@code federation}; what they forward is delivered through {@code router}; what
      * peers send reaches log lines through {@code log} (anyone can send HELLO: refusals at its rate).
      */
-    public IncomingLinks(ServerConfig config, Router router, Federation federation, PeerLog log) {
+    public IncomingLinks(ServerConfig config, Router router, Federation federation, PeerLog log, Counters counters) {
         this.config = config;
+        this.counters = counters;
+        this.keyLog = log.limiter("link.mesh-key");
         this.log = log;
         this.refusedLog = log.limiter("link.refused");
         this.forgedLog = log.limiter("link.forged-src");
@@ -65,26 +106,77 @@ public final class IncomingLinks {
     /**
      * The peer an S2C from {@code session} comes from ({@code ip:port}, or {@code ip:ref} for a
      * reference peer): then it keeps its SRC. Null for a client's S2C, whose SRC the server sets.
+     * {@link #REFUSED} (logged at a bounded rate; the caller counts and answers) when a peer's S2C
+     * carries a SRC not routed through that peer, or a client at a reference peer's address claims
+     * a SRC that is neither its own vIP nor in a template configured for a reference peer there.
      */
     public String sourcePeer(ClientSession session, S2cPacket s) {
         if (!peers.isEmpty()) {
             Peer p = peers.get(session);
             if (p != null) {
-                return p.address();
+                if (!p.authenticated() && (s.src().isZero() || s.src().equals(session.vip()))) {
+                    return null; // a reference peer's link speaking for itself, as a client
+                }
+                return mayCarry(p, s.src()) ? p.address() : refused(p.address(), s);
             }
         }
-        if (!federation.hasReferencePeers() || s.src().isZero() || s.src().equals(session.vip())
-                || config.template().contains(s.src())) {
+        if (!federation.hasReferencePeers() || s.src().isZero() || s.src().equals(session.vip())) {
             return null;
         }
-        // A reference peer can prove nothing: it is trusted by address (see README, federation).
-        if (session.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
-                && federation.isReferencePeer(a.getAddress().getHostAddress())) {
-            String address = a.getAddress().getHostAddress() + ":ref";
-            peers.put(session, new Peer(address, false));
-            return address;
+        // A reference peer can prove nothing: it is trusted by address, and only for the templates
+        // configured for reference peers at that address (see README, federation).
+        String ip = ip(session.remoteAddress());
+        if (ip == null || !federation.isReferencePeer(ip)) {
+            return null;
         }
-        return null;
+        String address = ip + ":ref";
+        if (!federation.referenceCarries(ip, s.src())) {
+            return refused(address, s);
+        }
+        peers.put(session, new Peer(address, false));
+        return address;
+    }
+
+    private boolean mayCarry(Peer p, Vip src) {
+        if (config.template().contains(src)) {
+            return false;
+        }
+        if (p.authenticated()) {
+            for (VipTemplate t : p.advertised) {
+                if (t.contains(src)) {
+                    return true;
+                }
+            }
+            return federation.routedThrough(p.address(), src); // e.g. a template configured for it
+        }
+        String ip = p.address().substring(0, p.address().lastIndexOf(':'));
+        return federation.referenceCarries(ip, src);
+    }
+
+    private String refused(String peer, S2cPacket s) {
+        if (forgedLog.allow()) {
+            LOG.warn("{} sent an S2C with SRC {} (to {}), which is not routed through it{}; refused{}",
+                    log.text(peer), s.src(), s.dst(),
+                    config.template().contains(s.src()) ? " (it is in this server's own template)" : "",
+                    forgedLog.heldBackNote());
+        }
+        return REFUSED;
+    }
+
+    /** The ERR S2CF text for an S2C {@link #sourcePeer} refused. */
+    public String refusedText(S2cPacket s) {
+        return config.template().contains(s.src())
+                ? "SRC " + s.src() + " is in this server's own template; a peer link may not claim it"
+                : "SRC " + s.src() + " is not in a template routed through this peer link";
+    }
+
+    private static String ip(SocketAddress a) {
+        return a instanceof InetSocketAddress i && i.getAddress() != null ? i.getAddress().getHostAddress() : null;
+    }
+
+    /** Why an S2C to {@code dst} found no way on, when a peer link explains it (reference mode, down); or null. */
+    public String noRouteReason(Vip dst) {
+        return federation.noRouteReason(dst);
     }
 
     /**
@@ -139,8 +231,22 @@ public final class IncomingLinks {
     }
 
     private void onHello(ClientSession session, LinkFrames.Hello hello) {
+        pending.remove(session); // a new HELLO starts over
         String key = config.federation().meshKey();
+        if (hello.version() != LinkFrames.VERSION) {
+            if (refusedLog.allow()) {
+                LOG.warn("Peer link from {} speaks link protocol v{}; this server needs v{} (an older build?): refused{}",
+                        session.remoteAddress(), hello.version(), LinkFrames.VERSION, refusedLog.heldBackNote());
+            }
+            session.disconnect(ServerExitReason.PEER_LINK_VERSION);
+            return;
+        }
         if (key == null) {
+            if (keyLog.allow()) {
+                LOG.warn("Peer {} (from {}) wants a mesh link, but this server has no mesh key: answering as a reference"
+                        + " server, the link will be plain (reference mode){}", log.text(hello.host() + ":" + hello.port()),
+                        session.remoteAddress(), keyLog.heldBackNote());
+            }
             session.send(Packets.err(ErrCode.UKNP)); // no mesh key: answer like a reference server
             return;
         }
@@ -153,10 +259,22 @@ public final class IncomingLinks {
             session.disconnect(ServerExitReason.PEER_SELF);
             return;
         }
+        if (!federation.isOwnAddress(hello.dialedHost(), hello.dialedPort(), session.localAddress())) {
+            // The linker dialed someone else, who passed its HELLO on to us: a relay. The MACs cover the
+            // dialed address, so a relay that rewrites it fails the proof instead.
+            if (refusedLog.allow()) {
+                LOG.warn("Peer link from {} dialed {}:{}, which is not this server ({}:{} or the connection's local"
+                        + " address): relayed, refused (behind NAT or a port mapping, set federation.advertisedHost to the"
+                        + " address peers dial){}", session.remoteAddress(), log.text(hello.dialedHost()), hello.dialedPort(),
+                        log.text(config.advertisedHost()), session.localAddress(), refusedLog.heldBackNote());
+            }
+            session.disconnect(ServerExitReason.PEER_AUTH_FAILED);
+            return;
+        }
         byte[] nonce = LinkFrames.random(LinkFrames.NONCE_LENGTH);
         pending.put(session, new PendingAuth(hello, nonce));
         session.send(LinkFrames.challenge(serverId, nonce,
-                LinkFrames.prove(key, true, hello.nonce(), nonce, hello.serverId(), serverId)));
+                LinkFrames.mac(key, LinkFrames.Step.CHALLENGE, hello.body(), serverId, nonce)));
     }
 
     private void onProof(ClientSession session, byte[] proof) {
@@ -165,12 +283,14 @@ public final class IncomingLinks {
             session.send(Packets.err(ErrCode.UKNP));
             return;
         }
-        byte[] expected = LinkFrames.prove(config.federation().meshKey(), false, pa.hello().nonce(), pa.nonce(),
-                pa.hello().serverId(), federation.serverId());
+        String key = config.federation().meshKey();
+        byte[] serverId = federation.serverId();
+        byte[] expected = LinkFrames.mac(key, LinkFrames.Step.PROOF, pa.hello().body(), serverId, pa.nonce());
         if (!LinkFrames.same(expected, proof)) {
-            if (refusedLog.allow()) {
-                LOG.warn("Peer link from {} failed the mesh key proof; refused{}",
-                        session.remoteAddress(), refusedLog.heldBackNote());
+            if (keyLog.allow()) {
+                LOG.warn("Peer link from {} ({}) failed the mesh key proof: mesh key mismatch (or a relayed handshake);"
+                        + " refused{}", session.remoteAddress(), log.text(pa.hello().host() + ":" + pa.hello().port()),
+                        keyLog.heldBackNote());
             }
             session.disconnect(ServerExitReason.PEER_AUTH_FAILED);
             return;
@@ -178,17 +298,21 @@ public final class IncomingLinks {
         String address = Federation.key(pa.hello().host(), pa.hello().port());
         peers.put(session, new Peer(address, true));
         router.detach(session);
-        session.send(LinkFrames.accept());
+        session.send(LinkFrames.accept(LinkFrames.mac(key, LinkFrames.Step.ACCEPT, pa.hello().body(), serverId, pa.nonce())));
         LOG.info("Peer {} linked to us (mesh key proven)", log.text(address));
         federation.peerJoined(address, pa.hello().host(), pa.hello().port());
     }
 
     private void onForwarded(Peer peer, LinkFrames.Forwarded f) {
         S2cPacket p = f.packet();
-        if (config.template().contains(p.src())) {
-            if (forgedLog.allow()) {
-                LOG.warn("Peer {} forwarded an S2C claiming local SRC {}; dropped{}",
-                        log.text(peer.address()), p.src(), forgedLog.heldBackNote());
+        if (!mayCarry(peer, p.src())) {
+            refused(peer.address(), p);
+            counters.drop(DropReason.FORGED_SRC);
+            if (!config.template().contains(p.src())) {
+                // Answered as the protocol allows: FWD_FAIL towards SRC's server (a peer that forwards for a
+                // template it has not advertised yet, in a route change, gets its sender told S2CF). A SRC of
+                // our own template is certainly forged: our client is not bothered with it.
+                federation.failed(p);
             }
             return;
         }
@@ -214,12 +338,25 @@ public final class IncomingLinks {
             LOG.debug("SD from {} ignored: not an authenticated peer", session);
             return;
         }
+        List<VipTemplate> offered = new ArrayList<>();
+        for (Advertisement.Entry e : ad.entries()) {
+            if (!e.template().equals(config.template()) && !e.template().contains(config.template().base())
+                    && !config.template().contains(e.template().base())) {
+                offered.add(e.template());
+            }
+        }
+        peer.advertised = List.copyOf(offered);
         federation.advertised(peer.address(), ad);
     }
 
     /** A session closed: its link state goes; if it was an authenticated peer's link, so do its routes. */
     public void closed(ClientSession session) {
-        pending.remove(session);
+        PendingAuth pa = pending.remove(session);
+        if (pa != null && keyLog.allow()) {
+            LOG.warn("Peer link from {} ({}) closed before proving the mesh key: it refused our proof (mesh key"
+                    + " mismatch?){}", session.remoteAddress(), log.text(pa.hello().host() + ":" + pa.hello().port()),
+                    keyLog.heldBackNote());
+        }
         Peer p = peers.remove(session);
         if (p != null && p.authenticated()) {
             federation.incomingClosed(p.address());

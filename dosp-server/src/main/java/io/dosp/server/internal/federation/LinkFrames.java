@@ -20,38 +20,59 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * The extension frames servers of this project exchange over a peer link (custom types
  * {@code 0xF0..0xF5}, reserved while federation is on). Reference peers never see them: a
- * reference peer answers HELLO with ERR UKNP and the link falls back to plain S2C.
+ * reference peer answers HELLO with ERR UKNP and the link falls back to plain S2C. Link protocol
+ * version 2 (byte by byte, with an example, in README "Peer link frames"):
  *
  * <pre>
- * HELLO     F0  version(1)=1 server_id(16) nonce(16) host_len(1) host port(2)       linker  -> listener
- * CHALLENGE F1  server_id(16) nonce(16) proof(32)                                   listener -> linker
- * PROOF     F2  proof(32)                                                           linker  -> listener
- * ACCEPT    F3  (empty)                                                             listener -> linker
+ * HELLO     F0  version(1)=2 server_id(16) nonce(16) host_len(1) host port(2)
+ *               dialed_len(1) dialed_host dialed_port(2)                            linker  -> listener
+ * CHALLENGE F1  server_id(16) nonce(16) mac(32)                                     listener -> linker
+ * PROOF     F2  mac(32)                                                             linker  -> listener
+ * ACCEPT    F3  mac(32)                                                             listener -> linker
  * FWD       F4  hop_limit(1) dst(4) src(4) data                                     forwarded S2C
  * FWD_FAIL  F5  hop_limit(1) dst(4) src(4)                                          "dst unreachable", routed to src
  * </pre>
  *
- * Proofs are HMAC-SHA256(mesh_key, label | linker_nonce | listener_nonce | linker_id | listener_id)
- * with label {@code "dosp-link-v1 listener"} or {@code "dosp-link-v1 linker"}: each side shows it
- * knows the key for this very exchange, and the key never travels. Stateless and thread-safe.
+ * Each mac is HMAC-SHA256(mesh_key, label | transcript) with transcript = the whole HELLO body
+ * as sent (the linker's id and nonce, the host and port it advertises and the
+ * address it dialed) | listener_id | listener_nonce, and label {@code "dosp-link-v2 challenge"},
+ * {@code "dosp-link-v2 proof"} or {@code "dosp-link-v2 accept"}. Every mac is compared in
+ * constant time. A relay cannot make either side accept: the listener refuses a HELLO that dialed
+ * an address not its own, a rewritten HELLO changes the transcript, and ACCEPT carries a mac only
+ * the listener can compute. Version 1 (an older build of ours: no dialed address, proofs over the
+ * nonces and ids only, an empty ACCEPT) is refused with a clear EXIT, never half-linked.
+ * Stateless and thread-safe.
  */
 public final class LinkFrames {
-    /** Linker to listener: version, server id, nonce, host and port. */
+    /** Linker to listener: version, server id, nonce, host and port, the address dialed. */
     public static final int HELLO = 0xF0;
-    /** Listener to linker: its server id, nonce and proof. */
+    /** Listener to linker: its server id, nonce and mac. */
     public static final int CHALLENGE = 0xF1;
-    /** Linker to listener: the linker's proof. */
+    /** Linker to listener: the linker's mac. */
     public static final int PROOF = 0xF2;
-    /** Listener to linker: the link is up. */
+    /** Listener to linker: the link is up, with the listener's mac. */
     public static final int ACCEPT = 0xF3;
     /** A forwarded S2C with its hop limit. */
     public static final int FWD = 0xF4;
     /** "DST unreachable", routed back to SRC's server. */
     public static final int FWD_FAIL = 0xF5;
+    /** The link protocol version this build speaks (HELLO's first byte). */
+    static final int VERSION = 2;
     static final int ID_LENGTH = 16;
     static final int NONCE_LENGTH = 16;
     static final int PROOF_LENGTH = 32;
     private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** What a mac stands for. */
+    enum Step {
+        CHALLENGE("dosp-link-v2 challenge"), PROOF("dosp-link-v2 proof"), ACCEPT("dosp-link-v2 accept");
+
+        private final byte[] label;
+
+        Step(String label) {
+            this.label = label.getBytes(StandardCharsets.US_ASCII);
+        }
+    }
 
     private LinkFrames() {
     }
@@ -67,61 +88,88 @@ public final class LinkFrames {
         return b;
     }
 
-    /** A HELLO body's fields. */
-    record Hello(byte[] serverId, byte[] nonce, String host, int port) {
+    /**
+     * A HELLO body's fields; {@code body} is the whole body as sent (the start of the transcript).
+     * {@code version} other than {@link #VERSION}: only it is set.
+     */
+    record Hello(int version, byte[] serverId, byte[] nonce, String host, int port, String dialedHost, int dialedPort,
+            byte[] body) {
     }
 
-    static SimplePacket hello(byte[] serverId, byte[] nonce, String host, int port) {
+    static SimplePacket hello(byte[] serverId, byte[] nonce, String host, int port, String dialedHost, int dialedPort) {
+        return Packets.custom(HELLO, helloBody(serverId, nonce, host, port, dialedHost, dialedPort));
+    }
+
+    static byte[] helloBody(byte[] serverId, byte[] nonce, String host, int port, String dialedHost, int dialedPort) {
+        byte[] h = cut(host);
+        byte[] d = cut(dialedHost);
+        ByteBuffer b = ByteBuffer.allocate(1 + ID_LENGTH + NONCE_LENGTH + 1 + h.length + 2 + 1 + d.length + 2);
+        b.put((byte) VERSION).put(serverId).put(nonce).put((byte) h.length).put(h).putShort((short) port)
+                .put((byte) d.length).put(d).putShort((short) dialedPort);
+        return b.array();
+    }
+
+    private static byte[] cut(String host) {
         byte[] h = host.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(1 + ID_LENGTH + NONCE_LENGTH + 1 + h.length + 2);
-        b.put((byte) 1).put(serverId).put(nonce).put((byte) h.length).put(h).putShort((short) port);
-        return Packets.custom(HELLO, b.array());
+        if (h.length > 255) {
+            throw new IllegalArgumentException("host name longer than 255 bytes: " + host.length() + " chars");
+        }
+        return h;
     }
 
     static Hello parseHello(byte[] body) {
-        require(body.length >= 1 + ID_LENGTH + NONCE_LENGTH + 1 + 2 && body[0] == 1, HELLO, "bad HELLO");
+        require(body.length >= 1, HELLO, "empty HELLO");
+        int version = body[0] & 0xff;
+        if (version != VERSION) {
+            return new Hello(version, null, null, null, 0, null, 0, body);
+        }
+        require(body.length >= 1 + ID_LENGTH + NONCE_LENGTH + 1 + 2 + 1 + 2, HELLO, "bad HELLO");
         ByteBuffer b = ByteBuffer.wrap(body, 1, body.length - 1);
         byte[] id = new byte[ID_LENGTH];
         byte[] nonce = new byte[NONCE_LENGTH];
         b.get(id).get(nonce);
         int hl = b.get() & 0xff;
-        require(b.remaining() == hl + 2, HELLO, "bad HELLO host length");
+        require(b.remaining() >= hl + 2 + 1 + 2, HELLO, "bad HELLO host length");
         byte[] h = new byte[hl];
         b.get(h);
-        return new Hello(id, nonce, new String(h, StandardCharsets.UTF_8), b.getShort() & 0xffff);
+        int port = b.getShort() & 0xffff;
+        int dl = b.get() & 0xff;
+        require(b.remaining() == dl + 2, HELLO, "bad HELLO dialed host length");
+        byte[] d = new byte[dl];
+        b.get(d);
+        return new Hello(version, id, nonce, new String(h, StandardCharsets.UTF_8), port,
+                new String(d, StandardCharsets.UTF_8), b.getShort() & 0xffff, body);
     }
 
-    static SimplePacket challenge(byte[] serverId, byte[] nonce, byte[] proof) {
+    static SimplePacket challenge(byte[] serverId, byte[] nonce, byte[] mac) {
         return Packets.custom(CHALLENGE, ByteBuffer.allocate(ID_LENGTH + NONCE_LENGTH + PROOF_LENGTH)
-                .put(serverId).put(nonce).put(proof).array());
+                .put(serverId).put(nonce).put(mac).array());
     }
 
-    static SimplePacket proof(byte[] proof) {
-        return Packets.custom(PROOF, proof);
+    static SimplePacket proof(byte[] mac) {
+        return Packets.custom(PROOF, mac);
     }
 
-    static SimplePacket accept() {
-        return Packets.custom(ACCEPT, new byte[0]);
+    static SimplePacket accept(byte[] mac) {
+        return Packets.custom(ACCEPT, mac);
     }
 
-    /** HMAC over the exchange; {@code listener} selects the label. */
-    static byte[] prove(String meshKey, boolean listener, byte[] linkerNonce, byte[] listenerNonce, byte[] linkerId,
-            byte[] listenerId) {
+    /** HMAC-SHA256 with the mesh key over {@code step}'s label and the transcript. */
+    static byte[] mac(String meshKey, Step step, byte[] helloBody, byte[] listenerId, byte[] listenerNonce) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(meshKey.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            mac.update(("dosp-link-v1 " + (listener ? "listener" : "linker")).getBytes(StandardCharsets.US_ASCII));
-            mac.update(linkerNonce);
-            mac.update(listenerNonce);
-            mac.update(linkerId);
+            mac.update(step.label);
+            mac.update(helloBody);
             mac.update(listenerId);
+            mac.update(listenerNonce);
             return mac.doFinal();
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
     }
 
-    /** Constant-time comparison of proofs. */
+    /** Constant-time comparison of macs. */
     static boolean same(byte[] a, byte[] b) {
         return MessageDigest.isEqual(a, b);
     }

@@ -84,9 +84,12 @@ final class PeerLink {
     private volatile State state = State.DOWN;
     private volatile boolean extended;
     private volatile String lastError = "";
+    private volatile String mode = "not linked yet";
     private int attempt;
     private int missed;
-    private byte[] nonce;
+    private byte[] helloBody;
+    private byte[] peerId;
+    private byte[] peerNonce;
     private ScheduledFuture<?> heartbeat;
     private boolean flushPending;
     final AtomicLong forwarded = new AtomicLong();
@@ -117,6 +120,11 @@ final class PeerLink {
 
     String lastError() {
         return lastError;
+    }
+
+    /** What kind of link this is, and why: "mesh key proven", or why it is in reference mode. */
+    String mode() {
+        return mode;
     }
 
     void connect() {
@@ -199,13 +207,21 @@ final class PeerLink {
         }
     }
 
-    private void up(boolean ext) {
+    private void up(boolean ext, String why) {
         extended = ext;
         state = State.UP;
         attempt = 0;
         missed = 0;
         lastError = "";
-        LOG.info("Peer link to {} is up ({})", shown, ext ? "mesh key proven, extension frames" : "plain, reference mode");
+        mode = why;
+        if (ext) {
+            LOG.info("Peer link to {} is up (mesh key proven, extension frames)", shown);
+        } else {
+            // Loud: a mesh that silently fell back to plain S2C learns no routes (one line per link up,
+            // and links come up at most once per reconnect backoff).
+            LOG.warn("Peer link to {} is up, {}: plain S2C only, no learned routes; only a configured"
+                    + " HOST:PORT:TEMPLATE reaches its clients", shown, why);
+        }
         Channel c = channel;
         long every = config.federation().peerHeartbeat().toNanos();
         heartbeat = c.eventLoop().scheduleAtFixedRate(this::beat, every, every, TimeUnit.NANOSECONDS);
@@ -240,6 +256,9 @@ final class PeerLink {
             state = State.DOWN;
         }
         extended = false;
+        helloBody = null;
+        peerId = null;
+        peerNonce = null;
         if (wasUp) {
             owner.down(this);
         }
@@ -273,19 +292,33 @@ final class PeerLink {
             if (t == PacketType.HSK.code()) {
                 if (config.federation().meshKey() != null) {
                     state = State.AUTHENTICATING;
-                    nonce = LinkFrames.random(LinkFrames.NONCE_LENGTH);
-                    ctx.writeAndFlush(LinkFrames.hello(owner.serverId(), nonce, config.advertisedHost(), owner.port()));
+                    helloBody = LinkFrames.helloBody(owner.serverId(), LinkFrames.random(LinkFrames.NONCE_LENGTH),
+                            config.advertisedHost(), owner.port(), host, port);
+                    ctx.writeAndFlush(Packets.custom(LinkFrames.HELLO, helloBody));
                 } else {
-                    up(false);
+                    up(false, "reference mode: this server has no mesh key");
                 }
-            } else if (t == LinkFrames.CHALLENGE && state == State.AUTHENTICATING) {
+            } else if (t == LinkFrames.CHALLENGE && state == State.AUTHENTICATING && peerId == null) {
                 onChallenge(ctx, p);
-            } else if (t == LinkFrames.ACCEPT && state == State.AUTHENTICATING) {
-                up(true);
+            } else if (t == LinkFrames.ACCEPT && state == State.AUTHENTICATING && peerId != null) {
+                byte[] expected = LinkFrames.mac(config.federation().meshKey(), LinkFrames.Step.ACCEPT, helloBody,
+                        peerId, peerNonce);
+                if (!LinkFrames.same(expected, p.body())) {
+                    refuse(ctx, "ACCEPT not authenticated (a relay, or an older build speaking link protocol v1)");
+                    return;
+                }
+                up(true, "mesh key proven");
             } else if (t == PacketType.ERR.code()) {
                 ErrorReply e = ErrorReply.parse(p.body());
-                if (state == State.AUTHENTICATING && e.code() == ErrCode.UKNP) {
-                    up(false); // a reference peer (or one without federation): plain S2C, static templates
+                if (state == State.AUTHENTICATING && e.code() == ErrCode.UKNP && peerId == null) {
+                    if (e.text().contains("HELLO")) {
+                        // An older build of ours could not read our HELLO: do not half-link in plain mode.
+                        refuse(ctx, "peer refused our HELLO (" + log.text(e.text())
+                                + "): an older build speaking link protocol v1? upgrade it");
+                        return;
+                    }
+                    // A reference peer (or one without federation or a mesh key): plain S2C, static templates.
+                    up(false, "reference mode: peer has no mesh key (or is a reference server)");
                 } else {
                     LOG.debug("Peer {} answered ERR {}", shown, log.text(e.describe()));
                 }
@@ -306,23 +339,32 @@ final class PeerLink {
         private void onChallenge(ChannelHandlerContext ctx, SimplePacket p) {
             byte[] b = p.body();
             if (b.length != LinkFrames.ID_LENGTH + LinkFrames.NONCE_LENGTH + LinkFrames.PROOF_LENGTH) {
-                lastError = "malformed CHALLENGE";
-                ctx.close();
+                refuse(ctx, "malformed CHALLENGE");
                 return;
             }
-            byte[] peerId = Arrays.copyOfRange(b, 0, 16);
-            byte[] peerNonce = Arrays.copyOfRange(b, 16, 32);
-            byte[] proof = Arrays.copyOfRange(b, 32, 64);
+            byte[] id = Arrays.copyOfRange(b, 0, 16);
+            byte[] theirNonce = Arrays.copyOfRange(b, 16, 32);
+            byte[] mac = Arrays.copyOfRange(b, 32, 64);
             String key = config.federation().meshKey();
-            byte[] expected = LinkFrames.prove(key, true, nonce, peerNonce, owner.serverId(), peerId);
-            if (!LinkFrames.same(expected, proof)) {
-                lastError = "peer failed the mesh key proof";
-                LOG.warn("Peer link to {}: {}; refusing the link", shown, lastError);
-                ctx.writeAndFlush(Packets.exit(ExitCode.CC, ServerExitReason.PEER_AUTH_FAILED.text()))
-                        .addListener(ChannelFutureListener.CLOSE);
+            byte[] expected = LinkFrames.mac(key, LinkFrames.Step.CHALLENGE, helloBody, id, theirNonce);
+            if (!LinkFrames.same(expected, mac)) {
+                refuse(ctx, "mesh key mismatch: the peer's CHALLENGE does not prove our mesh key (or a relay changed"
+                        + " the handshake)");
                 return;
             }
-            ctx.writeAndFlush(LinkFrames.proof(LinkFrames.prove(key, false, nonce, peerNonce, owner.serverId(), peerId)));
+            peerId = id;
+            peerNonce = theirNonce;
+            ctx.writeAndFlush(LinkFrames.proof(LinkFrames.mac(key, LinkFrames.Step.PROOF, helloBody, id, theirNonce)));
+        }
+
+        /** Ends this attempt with EXIT (a clear reason for the peer), a WARN and the reason in admin 'peers'. */
+        private void refuse(ChannelHandlerContext ctx, String why) {
+            lastError = why;
+            mode = "refused: " + why;
+            // One line per attempt: attempts are spaced by the reconnect backoff.
+            LOG.warn("Peer link to {}: {}; refusing the link", shown, why);
+            ctx.writeAndFlush(Packets.exit(ExitCode.CC, ServerExitReason.PEER_AUTH_FAILED.text()))
+                    .addListener(ChannelFutureListener.CLOSE);
         }
 
         @Override

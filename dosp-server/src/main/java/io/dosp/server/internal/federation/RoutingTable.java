@@ -68,6 +68,36 @@ final class RoutingTable {
         return null;
     }
 
+    /**
+     * Whether {@code via} offers (advertised, or was configured with) a template holding {@code src}:
+     * then S2C from that peer may carry that SRC.
+     */
+    synchronized boolean offers(String via, Vip src) {
+        Map<VipTemplate, Route> m = offers.get(via);
+        if (m == null) {
+            return false;
+        }
+        for (VipTemplate t : m.keySet()) {
+            if (t.contains(src)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The fewest-hop route any peer offers for {@code dst}, usable or not (to say why none is); or null. */
+    synchronized Route lookupAny(Vip dst) {
+        Route best = null;
+        for (Map<VipTemplate, Route> m : offers.values()) {
+            for (Route r : m.values()) {
+                if (r.template().contains(dst) && (best == null || r.hops() < best.hops())) {
+                    best = r;
+                }
+            }
+        }
+        return best;
+    }
+
     /** The current best routes, by template. */
     List<Route> routes() {
         return best;

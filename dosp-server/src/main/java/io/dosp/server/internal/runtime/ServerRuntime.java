@@ -65,7 +65,7 @@ public final class ServerRuntime {
         Optional<Forwarder> forwarder = config.federation().enabled() ? Optional.of(new Forwarder(config, log)) : Optional.empty();
         this.router = new ServerRouter(vips, forwarder.map(RemoteRoute.class::cast));
         this.federation = forwarder.map(f -> new Federation(config, router, f, log));
-        Optional<IncomingLinks> links = federation.map(f -> new IncomingLinks(config, router, f, log));
+        Optional<IncomingLinks> links = federation.map(f -> new IncomingLinks(config, router, f, log, counters));
         this.hooks = new ServerHooks(counters, config.functions(), log);
         AdminCommands commands = new AdminCommands(access, vips, router, admission, counters, federation,
                 config.limits().maxClients());

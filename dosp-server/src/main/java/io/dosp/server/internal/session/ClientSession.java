@@ -162,6 +162,11 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         return remote;
     }
 
+    /** The local address this connection arrived on (a peer link's HELLO says which address it dialed). */
+    public SocketAddress localAddress() {
+        return channel.localAddress();
+    }
+
     @Override
     public Instant connectedSince() {
         return connectedSince;
