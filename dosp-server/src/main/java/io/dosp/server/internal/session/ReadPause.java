@@ -46,6 +46,10 @@ final class ReadPause implements MemoryBudget.Waiter {
 
     private final Channel channel;
     private final EventLoop loop;
+    /** Decodes what waited, then reads again (one task object for every resume). */
+    private final Runnable resumeTask = this::resumeReading;
+    private DospFrameDecoder decoder;
+    private boolean decoderLooked;
     private final Counters counters;
     private final MemoryBudget budget;
     private Set<Blocker> blockers;
@@ -133,9 +137,14 @@ final class ReadPause implements MemoryBudget.Waiter {
         }
     }
 
+    /** The connection's frame decoder (null without a codec, e.g. in tests), looked up once. Event loop only. */
     private DospFrameDecoder decoder() {
-        DospCodec codec = channel.pipeline().get(DospCodec.class);
-        return codec == null ? null : codec.decoder();
+        if (!decoderLooked) {
+            decoderLooked = true;
+            DospCodec codec = channel.pipeline().get(DospCodec.class);
+            decoder = codec == null ? null : codec.decoder();
+        }
+        return decoder;
     }
 
     private void resumeReading() {
@@ -171,7 +180,7 @@ final class ReadPause implements MemoryBudget.Waiter {
             } else {
                 // Decode what waited first, then read again, in a task of its own (not inside whatever resumed
                 // us, e.g. another session's flush). Reading first would add a read to what waits each time.
-                loop.execute(this::resumeReading);
+                loop.execute(resumeTask);
             }
         }
         boolean wasFlow = (before & FLOW) != 0;
