@@ -51,6 +51,11 @@ public final class ClientOptions {
     public static final int DEFAULT_RECEIVE_QUEUE = 65_536;
     /** Whether CLIENT_INFO (the machine hash) is sent after the handshake, as the Python client does. */
     public static final boolean DEFAULT_SEND_CLIENT_INFO = true;
+    /**
+     * Whether the client opens with this project's EXT HELLO after the handshake, to learn which extensions the
+     * server speaks (one round trip; a reference server answers ERR UKNP and the client uses none).
+     */
+    public static final boolean DEFAULT_EXTENSIONS = true;
 
     private final String host;
     private final int port;
@@ -64,6 +69,7 @@ public final class ClientOptions {
     private final int maxFrameSize;
     private final String machineHash;
     private final boolean sendClientInfo;
+    private final boolean extensions;
     private final int receiveQueue;
     private final TlsOptions tls;
     private final ReconnectOptions reconnect;
@@ -84,6 +90,7 @@ public final class ClientOptions {
         maxFrameSize = b.maxFrameSize;
         machineHash = b.machineHash != null ? b.machineHash : MachineHash.compute();
         sendClientInfo = b.sendClientInfo;
+        extensions = b.extensions;
         receiveQueue = b.receiveQueue;
         this.tls = tls;
         this.reconnect = reconnect;
@@ -111,6 +118,7 @@ public final class ClientOptions {
         b.maxFrameSize = maxFrameSize;
         b.machineHash = machineHash;
         b.sendClientInfo = sendClientInfo;
+        b.extensions = extensions;
         b.receiveQueue = receiveQueue;
         return b.tls(tls).reconnect(reconnect).heartbeat(heartbeat).tunnels(tunnels);
     }
@@ -185,6 +193,11 @@ public final class ClientOptions {
         return sendClientInfo;
     }
 
+    /** Whether the client says EXT HELLO after the handshake (see {@link #DEFAULT_EXTENSIONS}). */
+    public boolean extensions() {
+        return extensions;
+    }
+
     /** Capacity of the receive queue. */
     public int receiveQueue() {
         return receiveQueue;
@@ -224,6 +237,7 @@ public final class ClientOptions {
         private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
         private String machineHash;
         private boolean sendClientInfo = DEFAULT_SEND_CLIENT_INFO;
+        private boolean extensions = DEFAULT_EXTENSIONS;
         private int receiveQueue = DEFAULT_RECEIVE_QUEUE;
         private TlsOptions.Builder tls = TlsOptions.builder();
         private ReconnectOptions.Builder reconnect = ReconnectOptions.builder();
@@ -311,6 +325,15 @@ public final class ClientOptions {
         /** Whether to send CLIENT_INFO after the handshake (default true). */
         public Builder sendClientInfo(boolean send) {
             this.sendClientInfo = send;
+            return this;
+        }
+
+        /**
+         * Whether to open with EXT HELLO (default true). Off, the client sends exactly what the reference's client
+         * sends and uses none of this project's client extensions.
+         */
+        public Builder extensions(boolean on) {
+            this.extensions = on;
             return this;
         }
 

@@ -1,6 +1,7 @@
 package io.dosp.client;
 
 import io.dosp.client.internal.ClientConnection;
+import io.dosp.client.internal.ClientExtensions;
 import io.dosp.client.internal.ClientThreads;
 import io.dosp.client.internal.FunctionError;
 import io.dosp.client.internal.ListenerNotifier;
@@ -18,6 +19,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +52,7 @@ public final class DospClient implements AutoCloseable {
     private final ReceiveQueue queue;
     private final ListenerNotifier listeners = new ListenerNotifier();
     private final TunnelGuard tunnelGuard;
+    private final ClientExtensions extensions = new ClientExtensions();
     private final Reconnector reconnector;
     private volatile ClientConnection connection;
     private final AtomicLong pingIds = new AtomicLong();
@@ -60,7 +63,7 @@ public final class DospClient implements AutoCloseable {
         this.options = options;
         this.queue = new ReceiveQueue(options.receiveQueue());
         this.tunnelGuard = new TunnelGuard(options.tunnels());
-        this.reconnector = new Reconnector(options, queue, listeners, tunnelGuard, ClientThreads.scheduler(),
+        this.reconnector = new Reconnector(options, queue, listeners, tunnelGuard, extensions, ClientThreads.scheduler(),
                 k -> connection = k);
     }
 
@@ -75,8 +78,8 @@ public final class DospClient implements AutoCloseable {
     }
 
     /**
-     * Connects with {@code options}: TCP (or in-process), AIP + HSK, RQIP when a vIP is requested,
-     * then CLIENT_INFO; then the heartbeat starts (on by default: a PING every 20 s keeps a client
+     * Connects with {@code options}: TCP (or in-process), AIP + HSK, EXT HELLO (this project's extensions; see
+     * {@link #extensions()}), RQIP when a vIP is requested, then CLIENT_INFO; then the heartbeat starts (on by default: a PING every 20 s keeps a client
      * that only receives from being closed by the server's idle timeout).
      *
      * @throws ConnectFailedException   when the connection cannot be made
@@ -87,7 +90,7 @@ public final class DospClient implements AutoCloseable {
     public static DospClient connect(ClientOptions options) {
         DospClient client = new DospClient(options);
         client.connection = ClientConnection.open(options, client.queue, client.listeners, client.tunnelGuard,
-                client.reconnector);
+                client.extensions, client.reconnector);
         return client;
     }
 
@@ -104,6 +107,14 @@ public final class DospClient implements AutoCloseable {
     /** Whether the connection is up. */
     public boolean isConnected() {
         return connection.isConnected();
+    }
+
+    /**
+     * The client extension features the server enabled on this connection (names of {@code io.dosp.protocol.Ext}):
+     * empty for a reference server, or when {@link ClientOptions#extensions()} is off. Changes on reconnect.
+     */
+    public Set<String> extensions() {
+        return connection.extensions();
     }
 
     /** Whether the server compresses this connection (HSK flag). */

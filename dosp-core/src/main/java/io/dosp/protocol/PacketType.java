@@ -44,7 +44,13 @@ public enum PacketType {
     /** 0x19: the client's machine hash (64 hex characters). */
     CLIENT_INFO(0x19),
     /** 0x1A: a run of sub-frames. */
-    MPAK(0x1A);
+    MPAK(0x1A),
+    /**
+     * 0x1F: an extension frame of this project between a client and a server, {@code kind(1) payload}
+     * (see {@link Ext}). Not a type of DoSP 0.2: a reference server answers it with ERR UKNP, and a server
+     * of ours sends it only to a client that opened with {@link Ext#HELLO}.
+     */
+    EXT(0x1F);
 
     /** First type code that applications may use freely. */
     public static final int FIRST_CUSTOM = 0x20;

@@ -1,5 +1,6 @@
 package io.dosp.testkit;
 
+import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.Handshake;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketCodec;
@@ -35,6 +36,8 @@ public final class PeerScript {
     public static final String AIP = "aip";
     /** Step of {@link #handshake(Vip)}: sends HSK (no compression). */
     public static final String HSK = "hsk";
+    /** Step of {@link #answerHello()}: reads the client's EXT HELLO and answers it as the reference does. */
+    public static final String HELLO = "hello";
     /** Step of {@link #handshake(Vip)}: reads the client's CLIENT_INFO. */
     public static final String CLIENT_INFO = "client info";
     /** Step of {@link #handshake(Vip)}: echoes PINGs and records everything else until closed. */
@@ -84,12 +87,22 @@ public final class PeerScript {
     }
 
     /**
-     * The server side of a normal connection: steps {@link #AIP} ({@code vip}), {@link #HSK},
-     * {@link #CLIENT_INFO} and {@link #SERVE}.
+     * The server side of a normal connection with a reference server: steps {@link #AIP} ({@code vip}), {@link #HSK},
+     * {@link #CLIENT_INFO} (an EXT HELLO before it is answered with a bare ERR UKNP, as the reference answers it) and
+     * {@link #SERVE}.
      */
     public static PeerScript handshake(Vip vip) {
         return create().send(AIP, Packets.aip(vip)).send(HSK, Packets.hsk(Handshake.standard(false)))
-                .expect(CLIENT_INFO, PacketType.CLIENT_INFO).step(SERVE, ScriptedPeer.Connection::serve);
+                .step(CLIENT_INFO, c -> {
+                    Packet p = c.readFrame();
+                    if (p.type() == PacketType.EXT) { // our client's EXT HELLO, answered as the reference does
+                        c.send(Packets.err(ErrCode.UKNP));
+                        p = c.readFrame();
+                    }
+                    if (p.type() != PacketType.CLIENT_INFO) {
+                        throw new IOException("expected CLIENT_INFO from the client, got " + Expect.describe(p));
+                    }
+                }).step(SERVE, ScriptedPeer.Connection::serve);
     }
 
     /** Accepts, never sends the greeting, holds the connection. */
@@ -113,6 +126,20 @@ public final class PeerScript {
         byte[] both = Frames.concat(PacketCodec.encode(Packets.aip(vip)),
                 PacketCodec.encode(Packets.hsk(Handshake.standard(false))));
         return sendRaw("greet", both);
+    }
+
+    /**
+     * Step {@link #HELLO}: the client's next frame must be this project's EXT HELLO; it is answered with a bare ERR
+     * UKNP, as a reference server answers any unknown type (for a client with extensions on, the default).
+     */
+    public PeerScript answerHello() {
+        return step(HELLO, c -> {
+            Packet p = c.readFrame();
+            if (p.type() != PacketType.EXT) {
+                throw new IOException("expected EXT HELLO from the client, got " + Expect.describe(p));
+            }
+            c.send(Packets.err(ErrCode.UKNP));
+        });
     }
 
     /** Step {@code "send TYPE"}: sends one packet. */

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketCodec;
+import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Packets;
 import io.dosp.protocol.SimplePacket;
@@ -210,13 +211,18 @@ public final class ScriptedPeer implements AutoCloseable {
             }
         }
 
-        /** Like a server: echoes each PING's body, records everything, until either side closes. */
+        /**
+         * Like a reference server: echoes each PING's body, answers this project's EXT HELLO with a bare ERR UKNP (as
+         * the reference answers any unknown type), records everything, until either side closes.
+         */
         public void serve() throws IOException {
             try {
                 while (true) {
                     Packet p = readFrame();
                     if (p.type() == PacketType.PING) {
                         send(Packets.ping(((SimplePacket) p).body()));
+                    } else if (p.type() == PacketType.EXT) {
+                        send(Packets.err(ErrCode.UKNP));
                     }
                 }
             } catch (EOFException | SocketException e) {

@@ -8,6 +8,7 @@ import io.dosp.client.HandshakeException;
 import io.dosp.client.RequestTimeoutException;
 import io.dosp.client.VipRefusedException;
 import io.dosp.protocol.ExitCode;
+import io.dosp.protocol.Ext;
 import io.dosp.protocol.MalformedPacketException;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketType;
@@ -25,6 +26,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +51,7 @@ public final class ClientConnection {
     private final PendingRequests requests = new PendingRequests();
     private final TunnelManager tunnels;
     private final InboundHandler inbound;
+    private final ClientExtensions extensions;
     private volatile Channel channel;
 
     /** Told when a connection that completed its handshake ends without {@link #close}. */
@@ -58,7 +61,8 @@ public final class ClientConnection {
     }
 
     private ClientConnection(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners, TunnelGuard guard,
-            LossHandler onLoss) {
+            ClientExtensions extensions, LossHandler onLoss) {
+        this.extensions = extensions;
         this.options = options;
         this.state = new ConnectionState(options.serverName());
         this.tunnels = new TunnelManager(this::writeS2cInOrder, new TunnelManager.Events() {
@@ -80,17 +84,19 @@ public final class ClientConnection {
                 listeners.emit(l -> l.onTunnelClosed(peer, tunnel, reason));
             }
         }, guard);
-        this.inbound = new InboundHandler(state, requests, tunnels, queue, listeners, cause -> onLoss.lost(this, cause));
+        this.inbound = new InboundHandler(state, requests, tunnels, queue, listeners, extensions,
+                cause -> onLoss.lost(this, cause));
     }
 
     /**
-     * Opens a connection: TCP (or in-process), AIP + HSK, RQIP when {@code options} request a vIP,
-     * CLIENT_INFO when configured, then the heartbeat when configured. Blocks until the handshake
-     * (and RQIP) are done.
+     * Opens a connection: TCP (or in-process), AIP + HSK, EXT HELLO when configured, RQIP when {@code options}
+     * request a vIP, CLIENT_INFO when configured, then the heartbeat when configured. Blocks until the handshake
+     * (and HELLO, RQIP) are done.
      *
      * @param queue     where messages for {@code receive()} go
      * @param listeners who hears of events
      * @param guard     the client's limits and counts for incoming tunnel handshakes
+     * @param extensions the client's extension features
      * @param onLoss    told when the connection is lost later
      * @throws ConnectFailedException when the connection cannot be made
      * @throws HandshakeException     when the server does not complete the handshake in time
@@ -98,9 +104,12 @@ public final class ClientConnection {
      * @throws VipRefusedException    when a fixed vIP is refused
      */
     public static ClientConnection open(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners,
-            TunnelGuard guard, LossHandler onLoss) {
-        ClientConnection k = new ClientConnection(options, queue, listeners, guard, onLoss);
+            TunnelGuard guard, ClientExtensions extensions, LossHandler onLoss) {
+        ClientConnection k = new ClientConnection(options, queue, listeners, guard, extensions, onLoss);
         k.connect();
+        if (options.extensions()) {
+            k.sayHello();
+        }
         if (options.requestedVip() != null) {
             try {
                 k.requestVip(options.requestedVip());
@@ -153,6 +162,40 @@ public final class ClientConnection {
             throw new HandshakeException("interrupted while connecting to " + server());
         }
         tunnels.selfVip(vip);
+    }
+
+    /**
+     * EXT HELLO: offers the client's features and waits for WELCOME. A reference server answers ERR UKNP: then
+     * nothing is enabled, as when it does not answer within the request timeout.
+     */
+    private void sayHello() {
+        CompletableFuture<SimplePacket> f = request(Ext.hello(extensions.offered()), PacketType.EXT);
+        try {
+            SimplePacket welcome = f.get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            state.extensions = Ext.features(welcome);
+            LOG.debug("DoSP server {} enabled extension features {}", server(), state.extensions);
+        } catch (TimeoutException e) {
+            forgetRequest(PacketType.EXT, f);
+            LOG.info("DoSP server {} did not answer EXT HELLO within {}: using no extension", server(),
+                    options.requestTimeout());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof DisconnectedException d) {
+                throw d;
+            }
+            LOG.debug("{}", LogText.of(e.getCause().getMessage()));
+        } catch (MalformedPacketException e) {
+            LOG.info("DoSP server {} sent an unreadable WELCOME ({}): using no extension", server(),
+                    LogText.of(e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close(Packets.exit(ExitCode.CC, "interrupted"));
+            throw new HandshakeException("interrupted while connecting to " + server());
+        }
+    }
+
+    /** The extension features the server enabled on this connection; empty for a reference server. */
+    public Set<String> extensions() {
+        return state.extensions;
     }
 
     /**

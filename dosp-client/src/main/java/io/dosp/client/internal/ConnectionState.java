@@ -2,6 +2,7 @@ package io.dosp.client.internal;
 
 import io.dosp.client.DisconnectedException;
 import io.dosp.protocol.Vip;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -17,6 +18,8 @@ final class ConnectionState {
     final CompletableFuture<Vip> handshake = new CompletableFuture<>();
     volatile Vip vip;
     volatile boolean compression;
+    /** The extension features the server enabled in its WELCOME; empty before it, and for a reference server. */
+    volatile Set<String> extensions = Set.of();
     /** Set on EXIT or when the channel closes; from then on writes throw it. */
     volatile DisconnectedException disconnected;
     /** This side is closing the connection (not a loss). */

@@ -10,6 +10,7 @@ import io.dosp.crypto.TunnelCipher;
 import io.dosp.crypto.TunnelException;
 import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.ErrorReply;
+import io.dosp.protocol.Ext;
 import io.dosp.protocol.Handshake;
 import io.dosp.protocol.MpakPacket;
 import io.dosp.protocol.Packet;
@@ -43,18 +44,20 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
     private final ReceiveQueue queue;
     private final ListenerNotifier listeners;
     private final Consumer<DisconnectedException> onLost;
+    private final ClientExtensions extensions;
     /** An RQIP grant that waits for the AIP following it, which applies the new vIP. */
     private SimplePacket pendingGrant;
 
     /** {@code onLost} hears of a connection that ended after its handshake, unless this side closed it. */
     InboundHandler(ConnectionState state, PendingRequests requests, TunnelManager tunnels, ReceiveQueue queue,
-            ListenerNotifier listeners, Consumer<DisconnectedException> onLost) {
+            ListenerNotifier listeners, ClientExtensions extensions, Consumer<DisconnectedException> onLost) {
         this.state = state;
         this.requests = requests;
         this.tunnels = tunnels;
         this.queue = queue;
         this.listeners = listeners;
         this.onLost = onLost;
+        this.extensions = extensions;
     }
 
     /** Hands a decoded packet (each packet of an MPAK in turn) to whoever waits for it. */
@@ -105,6 +108,7 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
             case GCL, GSI, AUTH, ADMIN, BCST -> answer(t, sp);
             case SA -> answer(PacketType.FN, sp);
             case ERR -> onErr(sp);
+            case EXT -> onExt(sp);
             case EXIT -> onExit(sp);
             default -> deliver(new Incoming(sp, false));
         }
@@ -153,8 +157,28 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
         }
     }
 
+    /** WELCOME answers our HELLO; any other kind goes to its feature. A frame without a kind byte is dropped. */
+    private void onExt(SimplePacket p) {
+        if (p.bodyLength() == 0) {
+            LOG.debug("Dropped an EXT frame without a kind byte from {}", state.server);
+            return;
+        }
+        int kind = p.bodyByte(0);
+        if (kind == Ext.WELCOME) {
+            answer(PacketType.EXT, p);
+        } else {
+            extensions.onFrame(state.server, state.extensions, kind, p);
+        }
+    }
+
     private void onErr(SimplePacket p) {
         ErrorReply e = ErrorReply.parse(p.body());
+        if (e.code() == ErrCode.UKNP && requests.waiting(PacketType.EXT)) {
+            // Our HELLO, answered as an unknown type: a reference server (or ours refusing it, with a text).
+            requests.fail(PacketType.EXT, new DospClientException("DoSP server " + state.server
+                    + (e.text().isEmpty() ? " speaks no extension (ERR UKNP)" : " refused EXT HELLO: " + e.text())));
+            return;
+        }
         if (e.code() == ErrCode.S2CF) {
             e.failedDst().ifPresent(dst -> {
                 tunnels.failOpen(dst, "the server could not deliver to it (ERR S2CF)");

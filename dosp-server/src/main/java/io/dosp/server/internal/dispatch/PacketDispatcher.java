@@ -4,6 +4,7 @@ import io.dosp.codec.DospFrameDecoder;
 import io.dosp.protocol.Advertisement;
 import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.ExitReason;
+import io.dosp.protocol.Ext;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Packets;
@@ -19,6 +20,7 @@ import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.RouteResult;
 import io.dosp.server.internal.access.AccessControl;
 import io.dosp.server.internal.admin.AdminPackets;
+import io.dosp.server.internal.ext.ClientExtensions;
 import io.dosp.server.internal.federation.IncomingLinks;
 import io.dosp.server.internal.federation.LinkFrames;
 import io.dosp.server.internal.hooks.ServerHooks;
@@ -48,6 +50,7 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
     private final Optional<IncomingLinks> links;
     private final int maxHops;
     private final S2cFastPath fastPath;
+    private final ClientExtensions extensions;
     private final LogLimiter moveLog;
     private final LogLimiter bannedLog;
 
@@ -57,7 +60,8 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
      * the rate of {@code log}.
      */
     public PacketDispatcher(ServerHooks hooks, AccessControl access, Router router, VipTable<ClientSession> vips,
-            AdminPackets admin, Counters counters, Optional<IncomingLinks> links, int maxHops, PeerLog log) {
+            AdminPackets admin, Counters counters, Optional<IncomingLinks> links, int maxHops, ClientExtensions extensions,
+            PeerLog log) {
         this.hooks = hooks;
         this.access = access;
         this.router = router;
@@ -66,6 +70,7 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
         this.counters = counters;
         this.links = links;
         this.maxHops = maxHops;
+        this.extensions = extensions;
         this.fastPath = S2cFastPath.enabled() ? new S2cFastPath(hooks, access, vips, counters, links) : null;
         this.moveLog = log.limiter("client.rqip");
         this.bannedLog = log.limiter("client.banned");
@@ -115,6 +120,7 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
             case AUTH -> admin.onAuth(session, p.bodyText());
             case ADMIN -> admin.onAdmin(session, p.bodyText());
             case CLIENT_INFO -> onClientInfo(session, p);
+            case EXT -> extensions.onFrame(session, p);
             default -> session.deliver(Packets.err(ErrCode.UKNP)); // server-to-client types (SA, ERR, AIP, HSK, ...) from a client
         }
     }
@@ -145,11 +151,16 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
         }
     }
 
-    /** In whitelist mode only CLIENT_INFO, PING and EXIT are handled before a whitelisted hash arrives. */
+    /**
+     * In whitelist mode only CLIENT_INFO, PING, EXIT, AUTH and the extension's HELLO and admission frames are
+     * handled before a whitelisted hash arrives.
+     */
     private boolean admittedByWhitelist(ClientSession session, Packet p) {
         int t = p.typeCode();
         if (t == PacketType.CLIENT_INFO.code() || t == PacketType.EXIT.code() || t == PacketType.PING.code()
                 || t == PacketType.AUTH.code()
+                || (t == PacketType.EXT.code() && p instanceof SimplePacket sp && sp.bodyLength() > 0
+                        && sp.bodyByte(0) < Ext.PEER_GONE_FIRST)
                 || (links.isPresent() && (links.get().isAuthenticatedPeer(session) || LinkFrames.isLinkFrame(t)))) {
             return true;
         }

@@ -14,6 +14,7 @@ import io.dosp.server.internal.admin.AdminPackets;
 import io.dosp.server.internal.admin.AdminTokens;
 import io.dosp.server.internal.dispatch.PacketDispatcher;
 import io.dosp.server.internal.dispatch.S2cFailures;
+import io.dosp.server.internal.ext.ClientExtensions;
 import io.dosp.server.internal.federation.Federation;
 import io.dosp.server.internal.federation.Forwarder;
 import io.dosp.server.internal.federation.IncomingLinks;
@@ -28,6 +29,7 @@ import io.dosp.server.internal.transport.Connections;
 import io.dosp.server.internal.transport.ServerInitializer;
 import io.netty.channel.group.ChannelGroup;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -71,7 +73,7 @@ public final class ServerRuntime {
                 config.limits().maxClients());
         AdminPackets admin = new AdminPackets(tokens, commands, router, counters, config.limits(), log);
         PacketDispatcher dispatcher = new PacketDispatcher(hooks, access, router, vips, admin, counters, links,
-                config.federation().maxHops(), log);
+                config.federation().maxHops(), new ClientExtensions(List.of(), log), log);
         this.connections = new Connections(admission, vips, SessionSettings.of(config), counters, dispatcher, hooks,
                 links, budget, new S2cFailures(router, links), InboundGuard.Settings.of(config.limits(), frameMemory), log);
         this.initializer = new ServerInitializer(config, connections);

@@ -31,6 +31,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -90,6 +91,8 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     private volatile boolean closing;
     private volatile Disconnect disconnect;
     private int authFailures;
+    /** The client extension features enabled by its HELLO; null until HELLO (a reference client never says it). */
+    private volatile Set<String> extensions;
 
     // Written only on the event loop (lazySet: no fence per packet), read from anywhere.
     private final AtomicLong packetsIn = new AtomicLong();
@@ -190,6 +193,22 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     /** Records the machine hash from CLIENT_INFO. */
     public void machineHash(String hash) {
         machineHash = hash;
+    }
+
+    /** The client extension features enabled on this connection ({@code io.dosp.protocol.Ext}); empty without HELLO. */
+    public Set<String> extensions() {
+        Set<String> e = extensions;
+        return e == null ? Set.of() : e;
+    }
+
+    /** Whether the client said EXT HELLO. */
+    public boolean saidHello() {
+        return extensions != null;
+    }
+
+    /** Records the features its HELLO enabled. Event loop only. */
+    public void extensions(Set<String> enabled) {
+        extensions = Set.copyOf(enabled);
     }
 
     /** Counts a failed AUTH; returns the failures so far on this connection. Event loop only. */

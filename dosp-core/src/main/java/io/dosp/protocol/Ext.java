@@ -1,0 +1,200 @@
+package io.dosp.protocol;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * The client-server extension frames of this project: packet type {@link PacketType#EXT} (0x1F), body
+ * {@code kind(1) payload}. They are negotiated so a reference peer never sees one:
+ *
+ * <ol>
+ *   <li>After AIP and HSK, a client of ours sends {@link #HELLO} listing the features it speaks. A reference server
+ *       answers ERR UKNP (a bare {@code 09}) and keeps the connection, as it does for any unknown type; the client
+ *       then uses none.</li>
+ *   <li>A server of ours answers {@link #WELCOME} with the features it enables for this connection: those the client
+ *       offered that the server has on, and those it requires (for instance {@link #FEATURE_AUTH} with admission on).
+ *       From then on either side may send the frames of an enabled feature, and no other.</li>
+ * </ol>
+ *
+ * <p>HELLO and WELCOME payload: {@code version(1)=1 count(1)} then {@code count} times {@code length(1) name}, a
+ * name being 1 to {@value #MAX_NAME_LENGTH} bytes of {@code a-z 0-9 - .}; at most {@value #MAX_FEATURES} names.
+ * Unknown names are ignored by both sides. Kinds are allocated in ranges per feature (below); a frame of a kind
+ * whose feature is not enabled is answered with ERR UKNP and a text.
+ */
+public final class Ext {
+    /** Client to server: the features the client speaks. */
+    public static final int HELLO = 0x01;
+    /** Server to client: the features enabled for this connection. */
+    public static final int WELCOME = 0x02;
+    /** First kind of the admission feature ({@link #FEATURE_AUTH}); its kinds are {@code 0x10..0x1F}. */
+    public static final int AUTH_FIRST = 0x10;
+    /** First kind of the peer-gone feature ({@link #FEATURE_PEER_GONE}); its kinds are {@code 0x20..0x2F}. */
+    public static final int PEER_GONE_FIRST = 0x20;
+    /** First kind of the vouch feature ({@link #FEATURE_VOUCH}); its kinds are {@code 0x30..0x3F}. */
+    public static final int VOUCH_FIRST = 0x30;
+
+    /** Client admission: login before anything else (kinds {@code 0x10..0x1F}). */
+    public static final String FEATURE_AUTH = "auth";
+    /** The server tells a client when a vIP it exchanged S2C with changes hands (kinds {@code 0x20..0x2F}). */
+    public static final String FEATURE_PEER_GONE = "peer-gone";
+    /** The server says which user and identity hold a vIP (kinds {@code 0x30..0x3F}). */
+    public static final String FEATURE_VOUCH = "vouch";
+
+    /** The version byte of HELLO and WELCOME. */
+    public static final int VERSION = 1;
+    /** The most feature names in one HELLO or WELCOME. */
+    public static final int MAX_FEATURES = 32;
+    /** The longest feature name, in bytes. */
+    public static final int MAX_NAME_LENGTH = 32;
+
+    private Ext() {
+    }
+
+    /** An EXT frame of {@code kind} carrying {@code payload} (copied). */
+    public static SimplePacket frame(int kind, byte[] payload) {
+        if (kind < 0 || kind > 0xFF) {
+            throw new IllegalArgumentException("EXT kind " + kind + " is not a byte (0..255)");
+        }
+        byte[] body = new byte[1 + payload.length];
+        body[0] = (byte) kind;
+        System.arraycopy(payload, 0, body, 1, payload.length);
+        return new SimplePacket(PacketType.EXT.code(), body, 0, body.length);
+    }
+
+    /** HELLO offering {@code features}. */
+    public static SimplePacket hello(Collection<String> features) {
+        return frame(HELLO, encodeFeatures(features));
+    }
+
+    /** WELCOME enabling {@code features}. */
+    public static SimplePacket welcome(Collection<String> features) {
+        return frame(WELCOME, encodeFeatures(features));
+    }
+
+    /**
+     * The kind byte of an EXT frame.
+     *
+     * @throws MalformedPacketException when {@code p} is not EXT or has no kind byte
+     */
+    public static int kind(SimplePacket p) {
+        if (p.typeCode() != PacketType.EXT.code()) {
+            throw bad("not an EXT frame");
+        }
+        if (p.bodyLength() < 1) {
+            throw bad("EXT frame without a kind byte");
+        }
+        return p.bodyByte(0) & 0xff;
+    }
+
+    /** The payload of an EXT frame (after the kind byte), copied. */
+    public static byte[] payload(SimplePacket p) {
+        kind(p);
+        byte[] body = p.body();
+        byte[] out = new byte[body.length - 1];
+        System.arraycopy(body, 1, out, 0, out.length);
+        return out;
+    }
+
+    /** The feature a kind belongs to, or {@code null} for HELLO, WELCOME and unallocated kinds. */
+    public static String featureOf(int kind) {
+        return switch (kind >> 4) {
+            case 1 -> FEATURE_AUTH;
+            case 2 -> FEATURE_PEER_GONE;
+            case 3 -> FEATURE_VOUCH;
+            default -> null;
+        };
+    }
+
+    /**
+     * The feature names of a HELLO or WELCOME frame, in wire order.
+     *
+     * @throws MalformedPacketException when the payload does not follow the layout above
+     */
+    public static Set<String> features(SimplePacket p) {
+        int kind = kind(p);
+        if (kind != HELLO && kind != WELCOME) {
+            throw bad("EXT kind " + kind + " carries no feature list");
+        }
+        byte[] b = p.body();
+        if (b.length < 3) {
+            throw bad("EXT feature list shorter than its 2-byte header");
+        }
+        if ((b[1] & 0xff) != VERSION) {
+            throw bad("EXT feature list version " + (b[1] & 0xff)
+                    + " (this implementation speaks " + VERSION + ")");
+        }
+        int count = b[2] & 0xff;
+        if (count > MAX_FEATURES) {
+            throw bad("EXT feature list of " + count + " names (at most "
+                    + MAX_FEATURES + ")");
+        }
+        Set<String> out = new LinkedHashSet<>();
+        int at = 3;
+        for (int i = 0; i < count; i++) {
+            if (at >= b.length) {
+                throw bad("EXT feature list ends after " + i + " of " + count + " names");
+            }
+            int len = b[at++] & 0xff;
+            if (len == 0 || len > MAX_NAME_LENGTH || at + len > b.length) {
+                throw bad("EXT feature name " + (i + 1) + " has a bad length " + len);
+            }
+            String name = new String(b, at, len, StandardCharsets.US_ASCII);
+            if (!validName(name)) {
+                throw bad("EXT feature name " + (i + 1)
+                        + " is not made of a-z 0-9 - .");
+            }
+            out.add(name);
+            at += len;
+        }
+        if (at != b.length) {
+            throw bad("EXT feature list has " + (b.length - at) + " bytes after its names");
+        }
+        return Collections.unmodifiableSet(out);
+    }
+
+    private static MalformedPacketException bad(String message) {
+        return new MalformedPacketException(MalformedPacketException.Reason.BAD_BODY, PacketType.EXT.code(), message,
+                ErrCode.UKNP);
+    }
+
+    private static byte[] encodeFeatures(Collection<String> features) {
+        if (features.size() > MAX_FEATURES) {
+            throw new IllegalArgumentException("at most " + MAX_FEATURES + " features, got " + features.size());
+        }
+        int size = 2;
+        for (String f : features) {
+            if (!validName(f)) {
+                throw new IllegalArgumentException("feature name '" + f + "' is not 1.." + MAX_NAME_LENGTH
+                        + " characters of a-z 0-9 - .");
+            }
+            size += 1 + f.length();
+        }
+        byte[] out = new byte[size];
+        out[0] = (byte) VERSION;
+        out[1] = (byte) features.size();
+        int at = 2;
+        for (String f : features) {
+            out[at++] = (byte) f.length();
+            byte[] name = f.getBytes(StandardCharsets.US_ASCII);
+            System.arraycopy(name, 0, out, at, name.length);
+            at += name.length;
+        }
+        return out;
+    }
+
+    private static boolean validName(String name) {
+        if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
