@@ -66,6 +66,7 @@ public final class MonitorHandler extends SimpleChannelInboundHandler<FullHttpRe
     private static final Logger LOG = LoggerFactory.getLogger(MonitorHandler.class);
     private static final AttributeKey<ScheduledFuture<?>> DEADLINE = AttributeKey.valueOf("dosp.monitor.deadline");
     private static final AttributeKey<int[]> SKIPPED = AttributeKey.valueOf("dosp.monitor.skipped");
+    private static final AttributeKey<Boolean> REFUSED = AttributeKey.valueOf("dosp.monitor.refused");
     private static final String JSON_TYPE = "application/json; charset=utf-8";
     private static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
@@ -168,6 +169,7 @@ public final class MonitorHandler extends SimpleChannelInboundHandler<FullHttpRe
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         if (open.incrementAndGet() > config.maxConnections()) {
             refusedConnections.incrementAndGet();
+            ctx.channel().attr(REFUSED).set(Boolean.TRUE);
             FullHttpResponse r = error(HttpResponseStatus.SERVICE_UNAVAILABLE,
                     "too many connections to the monitoring listener (at most " + config.maxConnections() + ")");
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -216,8 +218,8 @@ public final class MonitorHandler extends SimpleChannelInboundHandler<FullHttpRe
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
         cancelDeadline(ctx);
-        if (open.get() > config.maxConnections() || subscribers.contains(ctx.channel())) {
-            ctx.close(); // a refused connection, or a request on an event stream
+        if (ctx.channel().hasAttr(REFUSED) || subscribers.contains(ctx.channel())) {
+            ctx.close(); // a refused connection (already answered 503), or a request on an event stream
             return;
         }
         requests.incrementAndGet();
@@ -451,6 +453,12 @@ public final class MonitorHandler extends SimpleChannelInboundHandler<FullHttpRe
     // ---- the event stream ----
 
     private void subscribe(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (req.method().equals(HttpMethod.HEAD)) {
+            FullHttpResponse head = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+            send(ctx, req, head, false);
+            return;
+        }
         if (subscribers.size() >= config.maxEventSubscribers()) {
             refusedSubscribers.incrementAndGet();
             send(ctx, req, error(HttpResponseStatus.SERVICE_UNAVAILABLE, "too many event subscribers (at most "
