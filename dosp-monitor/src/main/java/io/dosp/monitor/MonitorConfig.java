@@ -20,6 +20,8 @@ public final class MonitorConfig {
     public static final String DEFAULT_HOST = "127.0.0.1";
     /** Connections to the listener at once; more are answered 503 and closed. */
     public static final int DEFAULT_MAX_CONNECTIONS = 32;
+    /** Connections from one remote address at once (within {@link #DEFAULT_MAX_CONNECTIONS}); more are answered 503 and closed. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 8;
     /** Request line plus headers, in bytes; more is answered 431 and the connection closed. */
     public static final int DEFAULT_MAX_HEADER_BYTES = 8 * 1024;
     /** A request body, in bytes (the API takes none); more is answered 413. */
@@ -40,6 +42,7 @@ public final class MonitorConfig {
     private final String host;
     private final int port;
     private final int maxConnections;
+    private final int maxConnectionsPerAddress;
     private final int maxHeaderBytes;
     private final int maxBodyBytes;
     private final Duration idleTimeout;
@@ -54,6 +57,7 @@ public final class MonitorConfig {
         this.host = b.host;
         this.port = b.port;
         this.maxConnections = b.maxConnections;
+        this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
         this.maxHeaderBytes = b.maxHeaderBytes;
         this.maxBodyBytes = b.maxBodyBytes;
         this.idleTimeout = b.idleTimeout;
@@ -88,6 +92,11 @@ public final class MonitorConfig {
     /** Connections at once. */
     public int maxConnections() {
         return maxConnections;
+    }
+
+    /** Connections from one remote address at once. */
+    public int maxConnectionsPerAddress() {
+        return maxConnectionsPerAddress;
     }
 
     /** Request line plus headers, in bytes. */
@@ -141,6 +150,7 @@ public final class MonitorConfig {
         private String host = DEFAULT_HOST;
         private int port = -1;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
         private int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
         private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
@@ -168,6 +178,12 @@ public final class MonitorConfig {
         /** Connections at once. */
         public Builder maxConnections(int n) {
             this.maxConnections = n;
+            return this;
+        }
+
+        /** Connections from one remote address at once. */
+        public Builder maxConnectionsPerAddress(int n) {
+            this.maxConnectionsPerAddress = n;
             return this;
         }
 
@@ -230,6 +246,8 @@ public final class MonitorConfig {
                     port == -1 ? "must be set (0 picks a free port)" : "must be 0..65535, got " + port);
             InvalidConfigException.require(maxConnections >= 1 && maxConnections <= 10_000, "monitor.maxConnections",
                     "must be 1..10000, got " + maxConnections);
+            InvalidConfigException.require(maxConnectionsPerAddress >= 1, "monitor.maxConnectionsPerAddress",
+                    "must be at least 1, got " + maxConnectionsPerAddress);
             InvalidConfigException.require(maxHeaderBytes >= 1024 && maxHeaderBytes <= 64 * 1024, "monitor.maxHeaderBytes",
                     "must be 1024..65536, got " + maxHeaderBytes);
             InvalidConfigException.require(maxBodyBytes >= 0 && maxBodyBytes <= 1024 * 1024, "monitor.maxBodyBytes",

@@ -35,6 +35,8 @@ class MonitorConfigTest {
         assertField(MonitorConfig.builder().port(0).host(" "), "monitor.host", "empty");
         assertField(MonitorConfig.builder().port(0).host("no-such-host.invalid"), "monitor.host", "cannot resolve");
         assertField(MonitorConfig.builder().port(0).maxConnections(0), "monitor.maxConnections", "1..10000");
+        assertField(MonitorConfig.builder().port(0).maxConnectionsPerAddress(0), "monitor.maxConnectionsPerAddress",
+                "at least 1");
         assertField(MonitorConfig.builder().port(0).maxHeaderBytes(100), "monitor.maxHeaderBytes", "1024..65536");
         assertField(MonitorConfig.builder().port(0).idleTimeout(Duration.ZERO), "monitor.idleTimeout", "positive");
         assertField(MonitorConfig.builder().port(0).idleTimeout(Duration.ofMillis(500)), "monitor.idleTimeout",

@@ -105,7 +105,7 @@ class DashboardIT {
             try (DospClient b = TestServers.client(server)) {
                 // the new client appears while the page is open
                 await().atMost(AWAIT).until(() -> row(b.vip()).size() == 1);
-                assertThat(browser.findElement(By.id("stat-clients")).getText()).isEqualTo("2");
+                await().atMost(AWAIT).until(() -> browser.findElement(By.id("stat-clients")).getText().equals("2"));
                 for (int i = 0; i < 200; i++) {
                     a.send(b.vip(), "message " + i);
                 }

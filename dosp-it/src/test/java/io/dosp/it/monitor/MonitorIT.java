@@ -332,6 +332,50 @@ class MonitorIT {
     }
 
     @Test
+    void connectionsPerAddressAreBounded() throws Exception {
+        DospServer server = server();
+        DospMonitor monitor = monitor(server, MonitorConfig.builder().port(0).maxConnectionsPerAddress(1));
+        MonitorHttp http = new MonitorHttp(monitor);
+        try (Socket held = new Socket()) {
+            held.connect(new InetSocketAddress("127.0.0.1", monitor.port()));
+            // the same address again: refused, while another address of this machine is served
+            await().atMost(AWAIT).until(() -> http.raw("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                    .startsWith("HTTP/1.1 503"));
+            try (Socket other = new Socket()) {
+                other.bind(new InetSocketAddress("127.0.0.2", 0));
+                other.connect(new InetSocketAddress("127.0.0.1", monitor.port()));
+                other.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                other.setSoTimeout(10_000);
+                assertThat(new String(other.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
+                        .startsWith("HTTP/1.1 200");
+            }
+        }
+    }
+
+    @Test
+    void aClientThatSendsRequestsWithoutReadingTheAnswersIsClosed() throws Exception {
+        DospServer server = server();
+        DospMonitor monitor = loopbackMonitor(server);
+        MonitorHttp http = new MonitorHttp(monitor);
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(4096);
+            s.connect(new InetSocketAddress("127.0.0.1", monitor.port()));
+            OutputStream out = s.getOutputStream();
+            byte[] request = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+            try {
+                for (int i = 0; i < 20_000; i++) {
+                    out.write(request);
+                }
+            } catch (IOException closedByTheListener) {
+                // the listener closed the connection while we were still writing
+            }
+            await().atMost(AWAIT).untilAsserted(() -> assertThat(
+                    json(http.get("/api/server")).get("monitor").get("badRequests").asLong()).isEqualTo(1));
+        }
+    }
+
+    @Test
     void eventStreamSendsSnapshotsToABoundedNumberOfSubscribers() throws Exception {
         DospServer server = server();
         DospMonitor monitor = monitor(server, MonitorConfig.builder().port(0).maxEventSubscribers(1)

@@ -39,6 +39,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -67,6 +68,12 @@ public final class MonitorHandler extends SimpleChannelInboundHandler<FullHttpRe
     private static final AttributeKey<ScheduledFuture<?>> DEADLINE = AttributeKey.valueOf("dosp.monitor.deadline");
     private static final AttributeKey<int[]> SKIPPED = AttributeKey.valueOf("dosp.monitor.skipped");
     private static final AttributeKey<Boolean> REFUSED = AttributeKey.valueOf("dosp.monitor.refused");
+    private static final AttributeKey<int[]> PENDING = AttributeKey.valueOf("dosp.monitor.pending");
+    /**
+     * Answers a connection may have waiting to be written (pipelined requests of a client that does not read);
+     * one more closes it, so what one connection can make the listener hold is a few answers.
+     */
+    static final int MAX_PENDING_ANSWERS = 4;
     private static final String JSON_TYPE = "application/json; charset=utf-8";
     private static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
@@ -85,6 +92,8 @@ public final class MonitorHandler extends SimpleChannelInboundHandler<FullHttpRe
     private final TokenCheck tokens;
     private final Map<String, StaticFile> files;
     private final Set<Channel> subscribers = ConcurrentHashMap.newKeySet();
+    /** Open connections per remote address; touched on the listener's loop only. */
+    private final Map<InetAddress, Integer> perAddress = new HashMap<>();
 
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong requests = new AtomicLong();
@@ -167,15 +176,20 @@ public final class MonitorHandler extends SimpleChannelInboundHandler<FullHttpRe
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        if (open.incrementAndGet() > config.maxConnections()) {
+        InetAddress from = remote(ctx);
+        int fromHere = perAddress.merge(from, 1, Integer::sum);
+        boolean overall = open.incrementAndGet() > config.maxConnections();
+        if (overall || fromHere > config.maxConnectionsPerAddress()) {
             refusedConnections.incrementAndGet();
             ctx.channel().attr(REFUSED).set(Boolean.TRUE);
-            FullHttpResponse r = error(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    "too many connections to the monitoring listener (at most " + config.maxConnections() + ")");
+            FullHttpResponse r = error(HttpResponseStatus.SERVICE_UNAVAILABLE, overall
+                    ? "too many connections to the monitoring listener (at most " + config.maxConnections() + ")"
+                    : "too many connections from your address (at most " + config.maxConnectionsPerAddress() + ")");
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
             return;
         }
+        ctx.channel().attr(PENDING).set(new int[1]);
         armDeadline(ctx);
         super.channelActive(ctx);
     }
@@ -183,9 +197,14 @@ public final class MonitorHandler extends SimpleChannelInboundHandler<FullHttpRe
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         open.decrementAndGet();
+        perAddress.computeIfPresent(remote(ctx), (a, n) -> n == 1 ? null : n - 1);
         subscribers.remove(ctx.channel());
         cancelDeadline(ctx);
         super.channelInactive(ctx);
+    }
+
+    private static InetAddress remote(ChannelHandlerContext ctx) {
+        return ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
     }
 
     /** A whole request must arrive within the idle timeout of the connection's start or of the last answer. */
@@ -217,9 +236,19 @@ public final class MonitorHandler extends SimpleChannelInboundHandler<FullHttpRe
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (!ctx.channel().isActive()) {
+            return; // closed while the decoder still held requests it had read
+        }
         cancelDeadline(ctx);
         if (ctx.channel().hasAttr(REFUSED) || subscribers.contains(ctx.channel())) {
             ctx.close(); // a refused connection (already answered 503), or a request on an event stream
+            return;
+        }
+        int[] pending = ctx.channel().attr(PENDING).get();
+        if (pending != null && pending[0] >= MAX_PENDING_ANSWERS) {
+            badRequests.incrementAndGet();
+            LOG.debug("Monitoring listener: closing a connection that sends requests without reading the answers");
+            ctx.close();
             return;
         }
         requests.incrementAndGet();
@@ -310,7 +339,7 @@ public final class MonitorHandler extends SimpleChannelInboundHandler<FullHttpRe
     }
 
     private boolean authorized(ChannelHandlerContext ctx, FullHttpRequest req, String why) {
-        InetAddress from = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+        InetAddress from = remote(ctx);
         TokenCheck.Result r = tokens.check(req.headers().get(HttpHeaderNames.AUTHORIZATION), from);
         switch (r) {
             case VALID -> {
@@ -556,7 +585,14 @@ public final class MonitorHandler extends SimpleChannelInboundHandler<FullHttpRe
         }
         boolean keepAlive = !close && HttpUtil.isKeepAlive(req);
         r.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+        int[] pending = ctx.channel().attr(PENDING).get();
+        if (pending != null) {
+            pending[0]++;
+        }
         ChannelFuture f = ctx.writeAndFlush(r);
+        if (pending != null) {
+            f.addListener(x -> pending[0]--);
+        }
         if (keepAlive) {
             armDeadline(ctx);
         } else {

@@ -208,22 +208,16 @@
     }
   }
 
-  function renderClients(page) {
-    const body = $('clients').tBodies[0];
-    body.replaceChildren();
-    page.clients.forEach((c) => {
-      const tr = document.createElement('tr');
+  // Rows are kept per vIP and updated in place, so a button does not vanish under the pointer when a snapshot
+  // arrives; the table is only re-ordered when the page holds other clients or another order.
+  const rows = new Map();
+
+  function clientRow(c) {
+    let tr = rows.get(c.vip);
+    if (!tr) {
+      tr = document.createElement('tr');
       tr.dataset.vip = c.vip;
-      cell(tr, c.vip, 'vip');
-      cell(tr, c.remote);
-      cell(tr, new Date(c.connectedSince).toLocaleString());
-      cell(tr, c.admin ? 'yes' : '');
-      cell(tr, c.compression ? 'on' : '');
-      cell(tr, c.hash ? (c.hash.length > 12 ? c.hash.slice(0, 12) + '…' : c.hash) : '–');
-      cell(tr, fmtNum(c.packetsIn));
-      cell(tr, fmtNum(c.packetsOut));
-      cell(tr, fmtBytes(c.bytesIn));
-      cell(tr, fmtBytes(c.bytesOut));
+      for (let i = 0; i < 10; i++) cell(tr, '', i === 0 ? 'vip' : '');
       const actions = cell(tr, '');
       const kick = document.createElement('button');
       kick.type = 'button';
@@ -231,16 +225,33 @@
       kick.textContent = 'Kick';
       kick.addEventListener('click', () => act(c.vip, 'kick'));
       actions.appendChild(kick);
-      if (c.hash) {
-        const ban = document.createElement('button');
-        ban.type = 'button';
-        ban.className = 'ban';
-        ban.textContent = 'Ban';
-        ban.addEventListener('click', () => act(c.vip, 'ban'));
-        actions.appendChild(ban);
-      }
-      body.appendChild(tr);
-    });
+      rows.set(c.vip, tr);
+    }
+    const texts = [c.vip, c.remote, new Date(c.connectedSince).toLocaleString(), c.admin ? 'yes' : '',
+      c.compression ? 'on' : '', c.hash ? (c.hash.length > 12 ? c.hash.slice(0, 12) + '…' : c.hash) : '–',
+      fmtNum(c.packetsIn), fmtNum(c.packetsOut), fmtBytes(c.bytesIn), fmtBytes(c.bytesOut)];
+    texts.forEach((t, i) => { if (tr.cells[i].textContent !== t) tr.cells[i].textContent = t; });
+    const actions = tr.cells[10];
+    if (c.hash && !actions.querySelector('button.ban')) {
+      const ban = document.createElement('button');
+      ban.type = 'button';
+      ban.className = 'ban';
+      ban.textContent = 'Ban';
+      ban.addEventListener('click', () => act(c.vip, 'ban'));
+      actions.appendChild(ban);
+    }
+    return tr;
+  }
+
+  function renderClients(page) {
+    const body = $('clients').tBodies[0];
+    const wanted = page.clients.map(clientRow);
+    const keep = new Set(page.clients.map((c) => c.vip));
+    for (const vip of Array.from(rows.keys())) {
+      if (!keep.has(vip)) rows.delete(vip);
+    }
+    const same = body.rows.length === wanted.length && wanted.every((tr, i) => body.rows[i] === tr);
+    if (!same) body.replaceChildren(...wanted);
     const end = Math.min(page.total, offset + page.clients.length);
     $('clients-count').textContent = '(' + page.total + (page.total === 1 ? ' match)' : ' matching)');
     $('page').textContent = page.total ? (offset + 1) + '–' + end + ' of ' + page.total : '';
