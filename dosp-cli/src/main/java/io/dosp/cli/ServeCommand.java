@@ -9,6 +9,7 @@ import io.dosp.cli.config.ServeConfigLoader;
 import io.dosp.cli.config.ServeSettings;
 import io.dosp.cli.config.Setting;
 import io.dosp.cli.config.Settings;
+import io.dosp.monitor.DospMonitor;
 import io.dosp.server.DospServer;
 import io.dosp.server.ServerConfig;
 import io.dosp.server.ServerStartException;
@@ -66,6 +67,8 @@ import sun.misc.Signal;
             "  dosp serve --port 9000 --ip-template 10.7.x.x --compression",
             "  DOSP_MAX_CLIENTS=500 dosp serve --config /etc/dosp/dosp.yaml",
             "  dosp serve --check               every setting and where it came from",
+            "  dosp serve --http-port 9464      with the monitoring listener on",
+            "                                   http://127.0.0.1:9464/ (dashboard, /metrics)",
             "",
             "Stop with Ctrl+C or SIGTERM: every client gets EXIT 'Server shutting",
             "down'; exit code 0. Exit codes: 0 stopped cleanly, 1 could not start",
@@ -170,7 +173,17 @@ public final class ServeCommand implements Callable<Integer> {
             return Main.EXIT_FAILURE;
         }
         registerBuiltinFunctions(server);
-        ServeReport.printStarted(out, settings, server);
+        DospMonitor monitor = null;
+        if (settings.monitor().isPresent()) {
+            try {
+                monitor = DospMonitor.start(server, settings.monitor().get());
+            } catch (ServerStartException e) {
+                System.err.println("dosp serve: " + e.getMessage());
+                server.close();
+                return Main.EXIT_FAILURE;
+            }
+        }
+        ServeReport.printStarted(out, settings, server, monitor);
         try {
             stop.await();
         } catch (InterruptedException e) {
@@ -179,6 +192,9 @@ public final class ServeCommand implements Callable<Integer> {
         int clients = server.clients().size();
         out.println("Stopping (" + signal.get() + "): sending EXIT to " + clients + " client" + (clients == 1 ? "" : "s"));
         server.close();
+        if (monitor != null) {
+            monitor.close(); // after the server: /healthz answers 503 while it stops
+        }
         out.println("Stopped.");
         out.flush();
         return Main.EXIT_OK;

@@ -6,6 +6,7 @@ import io.dosp.cli.config.ServeSettings;
 import io.dosp.cli.config.Setting;
 import io.dosp.cli.config.Settings;
 import io.dosp.protocol.VipTemplate;
+import io.dosp.monitor.DospMonitor;
 import io.dosp.server.DospServer;
 import io.dosp.server.ServerConfig;
 import java.io.PrintStream;
@@ -19,7 +20,7 @@ final class ServeReport {
     }
 
     /** Where it listens, its template, where the admin token is, and how to connect. */
-    static void printStarted(PrintStream out, ServeSettings settings, DospServer server) {
+    static void printStarted(PrintStream out, ServeSettings settings, DospServer server, DospMonitor monitor) {
         ServerConfig c = settings.config();
         ResolvedSettings r = settings.resolved();
         VipTemplate t = c.template();
@@ -35,6 +36,12 @@ final class ServeReport {
         out.println("  compression    " + (c.compression() ? "on (level " + c.compressionLevel() + ")" : "off"));
         if (c.localTransport()) {
             out.println("  local          in-process clients accepted as '" + c.localName() + "'");
+        }
+        if (monitor != null) {
+            String h = monitor.config().host().contains(":") ? "[" + monitor.config().host() + "]" : monitor.config().host();
+            out.println("  monitoring     http://" + h + ":" + monitor.port() + "/ (dashboard; /healthz, /metrics, /api/*; "
+                    + (monitor.config().loopback() ? "views open on loopback" : "views need the admin token")
+                    + ", kick and ban always need it)");
         }
         out.println("  config         " + sources(settings));
         String connect = (c.host().equals("0.0.0.0") || c.host().equals("::") ? "127.0.0.1" : host) + ":" + server.port();

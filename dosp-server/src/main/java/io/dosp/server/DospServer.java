@@ -6,6 +6,7 @@ import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.Vip;
 import io.dosp.server.internal.federation.Federation;
 import io.dosp.server.internal.runtime.ServerRuntime;
+import io.dosp.server.internal.session.ClientSession;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -56,11 +57,12 @@ public final class DospServer implements AutoCloseable {
     private final ServerConfig config;
     private final ServerRuntime runtime;
     private final List<EventLoopGroup> groups = new ArrayList<>();
-    private Channel tcpChannel;
+    private volatile Channel tcpChannel;
     private EventLoopGroup workers;
-    private Channel localChannel;
-    private boolean started;
-    private boolean closed;
+    private volatile Channel localChannel;
+    // volatile: isListening() reads them without the lock close() holds while clients leave
+    private volatile boolean started;
+    private volatile boolean closed;
 
     /** A server for {@code config}, not yet listening; loads or generates the admin token. */
     public DospServer(ServerConfig config) {
@@ -233,6 +235,67 @@ public final class DospServer implements AutoCloseable {
     /** The client holding {@code vip}, if any. */
     public Optional<ConnectedClient> client(Vip vip) {
         return runtime.vips().holder(vip).map(ConnectedClient.class::cast);
+    }
+
+    /**
+     * Disconnects the client holding {@code vip} with EXIT {@code Disconnected by admin}, as the admin
+     * {@code kick} command does.
+     *
+     * @return false when no client holds {@code vip}
+     */
+    public boolean kick(Vip vip) {
+        Objects.requireNonNull(vip, "vip");
+        return runtime.vips().holder(vip).map(s -> {
+            s.disconnect(ServerExitReason.KICKED);
+            return true;
+        }).orElse(false);
+    }
+
+    /**
+     * Bans the client hash of the client holding {@code vip} and disconnects it with EXIT
+     * {@code Your client hash is blocked}, as the admin {@code ban} command does; later
+     * connections sending that hash are refused.
+     *
+     * @return the banned hash, or empty when no client holds {@code vip}
+     * @throws IllegalStateException when the client sent no client hash (nothing to ban: kick it instead)
+     */
+    public Optional<String> ban(Vip vip) {
+        Objects.requireNonNull(vip, "vip");
+        Optional<ClientSession> o = runtime.vips().holder(vip);
+        if (o.isEmpty()) {
+            return Optional.empty();
+        }
+        String hash = o.get().machineHash().orElseThrow(() -> new IllegalStateException(
+                "client " + vip + " has not sent a client hash: nothing to ban (kick it instead)"));
+        runtime.access().ban(hash);
+        o.get().disconnect(ServerExitReason.HASH_BLOCKED);
+        return Optional.of(hash);
+    }
+
+    /**
+     * Whether {@code candidate} is one of the admin tokens AUTH accepts (configured, or the generated one).
+     * Compared as SHA-256 digests with {@code MessageDigest.isEqual} against every token, so the time taken
+     * does not depend on how much of a guess is right. For front ends of the server's own (the monitoring
+     * listener) that must check the same token; it does not count or throttle failures: the caller must.
+     */
+    public boolean isAdminToken(String candidate) {
+        return candidate != null && runtime.tokens().matches(candidate);
+    }
+
+    /**
+     * Whether the server accepts connections now: started, not closed, and its listeners bound (TCP when
+     * configured, else the local transport). Turns false as {@link #close()} begins.
+     */
+    public boolean isListening() {
+        Channel tcp = tcpChannel;
+        Channel local = localChannel;
+        if (!started || closed) {
+            return false;
+        }
+        if (config.tcp()) {
+            return tcp != null && tcp.isActive();
+        }
+        return local != null && local.isActive();
     }
 
     /** Server counters now. */

@@ -41,6 +41,14 @@ record ConfigTarget<T>(String field, BiConsumer<ServerConfig.Builder, T> apply) 
         return new ConfigTarget<>("federation." + name, (b, v) -> b.federation(f -> set.accept(f, v)));
     }
 
+    /**
+     * A field of the monitoring listener's {@code MonitorConfig}: {@code monitor.<name>}. It sets nothing on the
+     * server's builder: {@link ServerConfigMapper} reads the value and builds the listener's configuration.
+     */
+    static <T> ConfigTarget<T> monitor(String name) {
+        return new ConfigTarget<>("monitor." + name, (b, v) -> { });
+    }
+
     /** A field of {@link Functions}: {@code functions.<name>}. */
     static <T> ConfigTarget<T> functions(String name, BiConsumer<Functions.Builder, T> set) {
         return new ConfigTarget<>("functions." + name, (b, v) -> b.functions(f -> set.accept(f, v)));

@@ -1,5 +1,6 @@
 package io.dosp.cli.config;
 
+import io.dosp.monitor.MonitorConfig;
 import io.dosp.protocol.PeerSpec;
 import io.dosp.server.ServerConfig;
 import java.nio.file.Path;
@@ -14,6 +15,8 @@ import java.util.Optional;
  * @param peers      configured peers (none is supported yet)
  * @param resolved   every setting and where it came from
  * @param configFile the file read, if any
+ * @param monitor    the monitoring listener's configuration, when {@code http_port} turns it on
  */
-public record ServeSettings(ServerConfig config, List<PeerSpec> peers, ResolvedSettings resolved, Optional<Path> configFile) {
+public record ServeSettings(ServerConfig config, List<PeerSpec> peers, ResolvedSettings resolved, Optional<Path> configFile,
+        Optional<MonitorConfig> monitor) {
 }

@@ -2,6 +2,7 @@ package io.dosp.cli.config;
 
 import static io.dosp.cli.config.Settings.PEERS;
 
+import io.dosp.monitor.MonitorConfig;
 import io.dosp.protocol.InvalidConfigException;
 import io.dosp.server.ServerConfig;
 import java.nio.file.Path;
@@ -36,7 +37,14 @@ public final class ServerConfigMapper {
         } catch (InvalidConfigException e) {
             throw explain(r, e);
         }
-        return new ServeSettings(config, r.value(PEERS), r, configFile);
+        Optional<MonitorConfig> monitor;
+        try {
+            monitor = r.value(Settings.HTTP_PORT) == 0 ? Optional.empty() : Optional.of(MonitorConfig.builder()
+                    .port(r.value(Settings.HTTP_PORT)).host(r.value(Settings.HTTP_HOST).trim()).build());
+        } catch (InvalidConfigException e) {
+            throw explain(r, e);
+        }
+        return new ServeSettings(config, r.value(PEERS), r, configFile, monitor);
     }
 
     private static <T> void apply(ServerConfig.Builder b, Setting<T> s, ResolvedSettings r) {

@@ -26,7 +26,9 @@ public final class Setting<T> {
         /** Admin tokens, bans, whitelist. */
         ACCESS("Access control"),
         /** Federation peers. */
-        FEDERATION("Federation");
+        FEDERATION("Federation"),
+        /** The monitoring listener (HTTP: health, metrics, JSON API, dashboard). */
+        MONITORING("Monitoring");
 
         private final String title;
 

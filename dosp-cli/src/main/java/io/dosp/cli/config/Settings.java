@@ -4,11 +4,14 @@ import static io.dosp.cli.config.ConfigTarget.access;
 import static io.dosp.cli.config.ConfigTarget.federation;
 import static io.dosp.cli.config.ConfigTarget.functions;
 import static io.dosp.cli.config.ConfigTarget.limits;
+import static io.dosp.cli.config.ConfigTarget.monitor;
 import static io.dosp.cli.config.ConfigTarget.server;
 import static io.dosp.cli.config.Setting.Section.ACCESS;
 import static io.dosp.cli.config.Setting.Section.FEDERATION;
 import static io.dosp.cli.config.Setting.Section.LIMITS;
+import static io.dosp.cli.config.Setting.Section.MONITORING;
 
+import io.dosp.monitor.MonitorConfig;
 import io.dosp.protocol.PeerSpec;
 import io.dosp.protocol.internal.LogText;
 import io.dosp.protocol.Vip;
@@ -134,6 +137,20 @@ public final class Settings {
             .sets(federation("meshKey", (f, v) -> f.meshKey(v.isBlank() ? null : v.trim())))
             .help("Shared secret (16+ characters) peers of this project prove at link setup; never sent. Empty: only"
                     + " address-trusted reference peers. Prefer DOSP_MESH_KEY or the file over the flag ('ps' shows flags)."));
+
+    // ---- the monitoring listener (dosp-monitor) ----
+
+    /** Monitoring listener port. */
+    public static final Setting<Integer> HTTP_PORT = add(Setting.builder("http_port", ValueTypes.integer(0, 65535), 0)
+            .flag("--http-port", "PORT").section(MONITORING).sets(monitor("port"))
+            .help("Port of the monitoring listener (HTTP: /healthz, /metrics for Prometheus, /api/*, the dashboard at /);"
+                    + " 0 leaves it off."));
+    /** Monitoring listener address. */
+    public static final Setting<String> HTTP_HOST = add(Setting.builder("http_host", ValueTypes.text(),
+                    MonitorConfig.DEFAULT_HOST)
+            .flag("--http-host", "HOST").section(MONITORING).sets(monitor("host"))
+            .help("Address of the monitoring listener. On loopback its views need no token; on any other address every"
+                    + " view but /healthz needs the admin token (Authorization: Bearer). Kick and ban always need it."));
 
     // ---- this implementation only ----
 

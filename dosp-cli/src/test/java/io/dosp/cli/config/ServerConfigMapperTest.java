@@ -12,10 +12,11 @@ class ServerConfigMapperTest {
     @Test
     void everySettingNamesTheBuilderFieldItSets() {
         assertThat(Settings.all()).allSatisfy(s -> assertThat(s.configField())
-                .matches("(limits|access|federation|functions)\\.[a-z][A-Za-z]+|[a-z][A-Za-z]+"));
+                .matches("(limits|access|federation|functions|monitor)\\.[a-z][A-Za-z]+|[a-z][A-Za-z]+"));
         assertThat(Settings.MAX_CLIENTS.configField()).isEqualTo("limits.maxClients");
         assertThat(Settings.MESH_KEY.configField()).isEqualTo("federation.meshKey");
         assertThat(Settings.PORT.configField()).isEqualTo("port");
+        assertThat(Settings.HTTP_PORT.configField()).isEqualTo("monitor.port");
         assertThat(Settings.OUTBOUND_LOW_WATER_MARK.configField()).isEqualTo(Settings.OUTBOUND_HIGH_WATER_MARK.configField());
     }
 
@@ -43,5 +44,29 @@ class ServerConfigMapperTest {
         flags.putText(Settings.MAX_PACKET_SIZE, "32MiB", Origin.flag("--max-packet-size"));
         assertThatThrownBy(() -> ServerConfigMapper.map(List.of(flags), Optional.empty()))
                 .hasMessage("invalid configuration: federation.peerQueueBytes: must hold at least one maximum frame");
+    }
+
+    @Test
+    void theMonitoringListenerIsOffUntilHttpPortIsSet() throws Exception {
+        assertThat(ServerConfigMapper.map(List.of(new ConfigLayer()), Optional.empty()).monitor()).isEmpty();
+        ConfigLayer flags = new ConfigLayer();
+        flags.putText(Settings.HTTP_PORT, "9464", Origin.flag("--http-port"));
+        ServeSettings s = ServerConfigMapper.map(List.of(flags), Optional.empty());
+        assertThat(s.monitor()).hasValueSatisfying(m -> {
+            assertThat(m.port()).isEqualTo(9464);
+            assertThat(m.host()).isEqualTo("127.0.0.1");
+            assertThat(m.loopback()).isTrue();
+        });
+        flags.putText(Settings.HTTP_HOST, "0.0.0.0", Origin.flag("--http-host"));
+        assertThat(ServerConfigMapper.map(List.of(flags), Optional.empty()).monitor().orElseThrow().loopback()).isFalse();
+    }
+
+    @Test
+    void aBadMonitoringHostNamesItsSetting() throws Exception {
+        ConfigLayer flags = new ConfigLayer();
+        flags.putText(Settings.HTTP_PORT, "9464", Origin.flag("--http-port"));
+        flags.putText(Settings.HTTP_HOST, "no-such-host.invalid", Origin.flag("--http-host"));
+        assertThatThrownBy(() -> ServerConfigMapper.map(List.of(flags), Optional.empty()))
+                .hasMessageStartingWith("flag --http-host (http_host = no-such-host.invalid): cannot resolve");
     }
 }

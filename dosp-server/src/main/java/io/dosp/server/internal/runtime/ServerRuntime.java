@@ -44,6 +44,7 @@ import java.util.Optional;
 public final class ServerRuntime {
     private final Counters counters;
     private final AdminTokens tokens;
+    private final AccessControl access;
     private final VipTable<ClientSession> vips;
     private final Admission admission;
     private final ServerRouter router;
@@ -59,7 +60,7 @@ public final class ServerRuntime {
         this.counters = new Counters(budget, frameMemory);
         PeerLog log = PeerLog.of(config.limits(), counters);
         this.tokens = AdminTokens.load(config.access().adminTokens(), config.access().adminTokenFile());
-        AccessControl access = new AccessControl(config);
+        this.access = new AccessControl(config);
         this.vips = new VipTable<>(config.template(), config.access().blockedVips(), config.limits().vipQuarantine(),
                 System::nanoTime);
         this.admission = new Admission(access, vips, counters, config.limits().maxClients(), config.limits().maxAcceptRate(),
@@ -87,6 +88,16 @@ public final class ServerRuntime {
     /** The generated admin token's file, or null when tokens were configured. */
     public Path adminTokenFile() {
         return tokens.generatedFile();
+    }
+
+    /** The admin tokens (constant-time comparison). */
+    public AdminTokens tokens() {
+        return tokens;
+    }
+
+    /** Ban list, whitelist and banned addresses. */
+    public AccessControl access() {
+        return access;
     }
 
     /** Listeners, functions and custom packet handlers. */
