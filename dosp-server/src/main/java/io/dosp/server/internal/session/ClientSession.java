@@ -162,6 +162,11 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         return remote;
     }
 
+    /** The event loop this session runs on (to schedule work for it, e.g. a drain's EXIT). */
+    public EventLoop eventLoop() {
+        return loop;
+    }
+
     /** The local address this connection arrived on (a peer link's HELLO says which address it dialed). */
     public SocketAddress localAddress() {
         return channel.localAddress();
