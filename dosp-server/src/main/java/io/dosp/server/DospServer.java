@@ -296,6 +296,14 @@ public final class DospServer implements AutoCloseable {
         return runtime.drain(over, text);
     }
 
+    /**
+     * Completes when every client the last {@link #drain} sent away has disconnected (at once when there
+     * was no drain). A client that ignores its EXIT is closed by the server right after it anyway.
+     */
+    public java.util.concurrent.CompletableFuture<Void> drained() {
+        return runtime.drained().copy();
+    }
+
     /** Whether {@link #drain} was called: new connections are refused. */
     public boolean draining() {
         return runtime.draining();

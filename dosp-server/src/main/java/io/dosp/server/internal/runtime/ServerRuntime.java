@@ -96,6 +96,11 @@ public final class ServerRuntime {
         return tokens.generated();
     }
 
+    /** Completes when the clients of the last drain have gone. */
+    public java.util.concurrent.CompletableFuture<Void> drained() {
+        return connections.drained();
+    }
+
     /** Whether a drain refuses new connections. */
     public boolean draining() {
         return admission.draining();

@@ -162,6 +162,11 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         return remote;
     }
 
+    /** Completes when the connection has closed. */
+    public io.netty.channel.ChannelFuture closeFuture() {
+        return channel.closeFuture();
+    }
+
     /** The event loop this session runs on (to schedule work for it, e.g. a drain's EXIT). */
     public EventLoop eventLoop() {
         return loop;

@@ -25,7 +25,9 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +52,7 @@ public final class Connections {
     private final PeerLog log;
     private final LogLimiter connectedLog;
     private final LogLimiter disconnectedLog;
+    private volatile CompletableFuture<Void> drained = CompletableFuture.completedFuture(null);
     /** Every accepted channel, refused ones included, so shutdown can wait for them all. */
     private final ChannelGroup channels = new DefaultChannelGroup("dosp-clients", GlobalEventExecutor.INSTANCE);
 
@@ -141,12 +144,26 @@ public final class Connections {
      * Lame duck: refuses new connections with EXIT {@code exitText}, and sends it to every client that
      * is not an admin, spread evenly over {@code over} (the first at once, each on its own event loop),
      * so that they do not all reconnect elsewhere in the same instant. Admin sessions and peer links stay
-     * until the server stops. Returns how many clients will be told.
+     * until the server stops. Returns how many clients will be told; {@link #drained()} completes when
+     * they have all gone.
      */
     public int drain(Duration over, String exitText) {
         admission.drain(exitText);
         List<ClientSession> clients = vips.holders().stream().filter(s -> !s.isAdmin()).toList();
         int n = clients.size();
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        AtomicInteger left = new AtomicInteger(n);
+        if (n == 0) {
+            all.complete(null);
+        }
+        for (ClientSession s : clients) {
+            s.closeFuture().addListener(f -> {
+                if (left.decrementAndGet() == 0) {
+                    all.complete(null);
+                }
+            });
+        }
+        drained = all;
         long step = n == 0 ? 0 : over.toNanos() / n;
         for (int i = 0; i < n; i++) {
             ClientSession s = clients.get(i);
@@ -170,6 +187,11 @@ public final class Connections {
     public void settings(SessionSettings settings, InboundGuard.Settings guard) {
         this.settings = settings;
         this.guard = guard;
+    }
+
+    /** Completes when every client the last drain sent away has gone (completed when there was no drain). */
+    public CompletableFuture<Void> drained() {
+        return drained;
     }
 
     /** Every accepted channel still open. */
