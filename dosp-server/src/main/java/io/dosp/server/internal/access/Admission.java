@@ -132,7 +132,7 @@ public final class Admission {
         if (refusedLog.allow()) {
             LOG.atInfo().setMessage("Refusing connection from {}: {}{}").addArgument(channel.remoteAddress())
                     .addArgument(reason.text()).addArgument(refusedLog.heldBackNote())
-                    .addKeyValue("event", "connection_refused").addKeyValue("remote", String.valueOf(channel.remoteAddress()))
+                    .addKeyValue("event", "connection_refused").addKeyValue("remote", String.valueOf(channel.remoteAddress()).replaceFirst("^/", ""))
                     .addKeyValue("reason", reason.name().toLowerCase(java.util.Locale.ROOT)).log();
         }
         channel.writeAndFlush(Packets.serverExit(text)).addListener(ChannelFutureListener.CLOSE);

@@ -102,7 +102,7 @@ public final class Connections {
             LOG.atInfo().setMessage("Client connected: vip={} remote={}{}").addArgument(vip.get())
                     .addArgument(channel.remoteAddress()).addArgument(connectedLog.heldBackNote())
                     .addKeyValue("event", "client_connected").addKeyValue("vip", vip.get().toString())
-                    .addKeyValue("remote", String.valueOf(channel.remoteAddress())).log();
+                    .addKeyValue("remote", String.valueOf(channel.remoteAddress()).replaceFirst("^/", "")).log();
         }
         hooks.connected(s);
         return s;
@@ -122,7 +122,7 @@ public final class Connections {
                     .addArgument(s.remoteAddress()).addArgument(d.initiator()).addArgument(reason)
                     .addArgument(disconnectedLog.heldBackNote())
                     .addKeyValue("event", "client_disconnected").addKeyValue("vip", vip.toString())
-                    .addKeyValue("remote", String.valueOf(s.remoteAddress()))
+                    .addKeyValue("remote", String.valueOf(s.remoteAddress()).replaceFirst("^/", ""))
                     .addKeyValue("by", String.valueOf(d.initiator())).addKeyValue("reason", reason).log();
         }
         hooks.disconnected(s, d);
