@@ -28,15 +28,37 @@ import picocli.CommandLine.Parameters;
             "",
             "The token comes from, first match: --token, --login USER PASS (sha256 of USER:PASS, as the Python server"
                 + " computes its tokens), $DOSP_ADMIN_TOKEN, the token file (--token-file; by default the"
-                + " dosp-admin.token that 'dosp serve' writes in its working directory).",
+                + " dosp-admin.token that 'dosp serve' writes in its working directory, else the Python server's"
+                + " dosp_admin.token).",
             "",
-            "Server commands: help, clients, client VIP, kick VIP, ban VIP, unban HASH, whitelist HASH,"
-                + " whitelist-remove HASH, whitelist-on, whitelist-off, block VIP, unblock VIP, stats, broadcast TEXT."
-                + " At the prompt, 'exit' or Ctrl+D leaves.", ""},
+            "Server commands:",
+            "  help                      the server's own list",
+            "  clients                   connected clients (admin connections said apart)",
+            "  client VIP                one client's details and counters",
+            "  kick VIP                  disconnect a client",
+            "  ban VIP                   ban the client's hash and disconnect it",
+            "  unban HASH                lift a ban",
+            "  whitelist HASH            add a hash to the whitelist",
+            "  whitelist-remove HASH     remove it",
+            "  whitelist-on              admit only whitelisted hashes",
+            "  whitelist-off             admit every hash that is not banned",
+            "  block VIP                 refuse a vIP for RQIP and allocation",
+            "  unblock VIP               allow it again",
+            "  stats                     server counters",
+            "  broadcast TEXT            send MSG to every other client",
+            "  peers                     federation links: state, routes, counters",
+            "  routes                    federation routing table",
+            "  peer-add HOST:PORT[:TEMPLATE]   link to a peer",
+            "  peer-remove HOST:PORT     unlink a peer",
+            "  reload                    re-read the configuration, apply what can change live",
+            "  drain [DURATION]          lame duck: refuse new clients, send the connected ones away",
+            "  exit                      end the admin session",
+            "At the prompt, 'exit' or Ctrl+D leaves.", ""},
         footer = {"", "Examples:",
             "  dosp admin                             prompt; token from dosp-admin.token",
             "  dosp admin --exec clients --exec stats run commands and leave",
             "  dosp admin srv:7744 --login alice -    ask for alice's password",
+            "  dosp admin --host srv --port 7744 -e stats   the Python CLI's flags",
             "  echo 'broadcast back at 18:00' | dosp admin",
             "",
             "Exit codes: 0 done; 1 could not connect, token refused, or a command",
@@ -47,6 +69,9 @@ public final class AdminCommand implements Callable<Integer> {
             description = "The server (default: ${DEFAULT-VALUE}; $DOSP_SERVER sets another default).")
     String server;
 
+    @Mixin
+    ServerAddress address;
+
     @Option(names = "--token", paramLabel = "TOKEN", description = "The admin token (visible to other local users in"
             + " the process list: prefer the token file or $DOSP_ADMIN_TOKEN).")
     String token;
@@ -55,10 +80,11 @@ public final class AdminCommand implements Callable<Integer> {
             + " sha256_hex(USER:PASS); PASS '-' asks for it without echo.")
     List<String> login;
 
-    @Option(names = "--token-file", paramLabel = "PATH", defaultValue = "${env:DOSP_ADMIN_TOKEN_FILE:-dosp-admin.token}",
-            description = "The server's generated token file (default: ${DEFAULT-VALUE}; $DOSP_ADMIN_TOKEN_FILE sets"
-                    + " another, the variable 'serve' also reads).")
-    Path tokenFile = AccessPolicy.DEFAULT_ADMIN_TOKEN_FILE;
+    @Option(names = "--token-file", paramLabel = "PATH", defaultValue = "${env:DOSP_ADMIN_TOKEN_FILE}",
+            description = "The server's generated token file (default: dosp-admin.token, else the Python server's"
+                    + " dosp_admin.token, in the working directory; $DOSP_ADMIN_TOKEN_FILE sets another, the variable"
+                    + " 'serve' also reads).")
+    Path tokenFile;
 
     @Option(names = {"-e", "--exec"}, paramLabel = "COMMAND", description = "Run this admin command, print the answer,"
             + " and leave; repeat for several (they stop at the first ERR:).")
@@ -72,14 +98,15 @@ public final class AdminCommand implements Callable<Integer> {
         logging.apply(Level.WARN);
         AdminToken t;
         try {
-            t = AdminToken.resolve(token, login, System.getenv(), tokenFile);
+            t = AdminToken.resolve(token, login, System.getenv(), tokenFile != null ? List.of(tokenFile)
+                    : List.of(AccessPolicy.CLI_ADMIN_TOKEN_FILE, AdminToken.REFERENCE_TOKEN_FILE));
         } catch (AdminToken.MissingTokenException e) {
             System.err.println("dosp admin: " + e.getMessage());
             return Main.EXIT_USAGE;
         }
         DospClient client;
         try {
-            client = DospClient.connect(ClientOptions.builder().server(server).build());
+            client = DospClient.connect(ClientOptions.builder().server(address.resolve(server)).build());
         } catch (InvalidConfigException | IllegalArgumentException e) {
             System.err.println("dosp admin: " + e.getMessage());
             return Main.EXIT_USAGE;

@@ -15,7 +15,8 @@ import java.util.Map;
 /**
  * Where {@code dosp admin} gets its token, first match wins: {@code --token}, {@code --login USER
  * PASS} (the spec's rule: {@code sha256_hex(USER + ":" + PASS)}), {@code $DOSP_ADMIN_TOKEN}, the
- * token file the server writes ({@code --token-file}, default {@code ./dosp-admin.token}).
+ * token file the server writes ({@code --token-file}; by default {@code ./dosp-admin.token}, ours, else
+ * {@code ./dosp_admin.token}, the Python server's: the first that exists).
  *
  * @param token  the token
  * @param source where it came from, for messages (never the token itself)
@@ -31,7 +32,10 @@ record AdminToken(String token, String source) {
         }
     }
 
-    static AdminToken resolve(String token, List<String> login, Map<String, String> env, Path tokenFile)
+    /** The file the Python server writes its generated token to, and its admin CLI reads by default. */
+    static final Path REFERENCE_TOKEN_FILE = Path.of("dosp_admin.token");
+
+    static AdminToken resolve(String token, List<String> login, Map<String, String> env, List<Path> tokenFiles)
             throws MissingTokenException {
         if (token != null && login != null) {
             throw new MissingTokenException("give either --token or --login, not both");
@@ -56,6 +60,7 @@ record AdminToken(String token, String source) {
         if (fromEnv != null && !fromEnv.isBlank()) {
             return new AdminToken(fromEnv.trim(), "environment variable DOSP_ADMIN_TOKEN");
         }
+        Path tokenFile = tokenFiles.stream().filter(Files::exists).findFirst().orElse(tokenFiles.get(0));
         try {
             String text = Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
             int nl = text.indexOf('\n');
@@ -66,7 +71,8 @@ record AdminToken(String token, String source) {
             return new AdminToken(first, "token file " + tokenFile.toAbsolutePath());
         } catch (NoSuchFileException e) {
             throw new MissingTokenException("no admin token: no --token, --login or DOSP_ADMIN_TOKEN, and no token file at "
-                    + tokenFile.toAbsolutePath() + ".\n  A server without configured tokens writes one to dosp-admin.token"
+                    + tokenFiles.stream().map(f -> f.toAbsolutePath().toString()).collect(java.util.stream.Collectors
+                            .joining(" or ")) + ".\n  A server without configured tokens writes one to dosp-admin.token"
                     + " in its working directory: run this command there, or point --token-file at it, or pass"
                     + " --token TOKEN, or --login USER PASS when the server lists sha256(user:password) tokens.");
         } catch (IOException e) {

@@ -25,6 +25,7 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Examples:",
             "  dosp client                             connect to 127.0.0.1:7744",
             "  dosp client chat.example.org:7744 --vip 7.10.0.50",
+            "  dosp client --host chat.example.org --port 7744   the Python CLI's flags",
             "  dosp client --heartbeat 30s             PING every 30 s (0: never)",
             "  echo '/send 7.10.0.3 hello' | dosp client",
             "",
@@ -36,6 +37,9 @@ public final class ClientCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "HOST:PORT", defaultValue = "${env:DOSP_SERVER:-127.0.0.1:7744}",
             description = "The server (default: ${DEFAULT-VALUE}; $DOSP_SERVER sets another default).")
     String server;
+
+    @Mixin
+    ServerAddress address;
 
     @Option(names = "--vip", paramLabel = "VIP", description = "Ask for this vIP after connecting (RQIP); when it is"
             + " refused the client keeps the one it was given and says so.")
@@ -59,7 +63,7 @@ public final class ClientCommand implements Callable<Integer> {
         logging.apply(Level.WARN);
         ClientOptions options;
         try {
-            ClientOptions.Builder b = ClientOptions.builder().server(server).requestTimeout(timeout).tunnelTimeout(timeout)
+            ClientOptions.Builder b = ClientOptions.builder().server(address.resolve(server)).requestTimeout(timeout).tunnelTimeout(timeout)
                     .heartbeat(h -> h.interval(heartbeat));
             if (vip != null) {
                 b.requestVip(Vip.parse(vip), false);

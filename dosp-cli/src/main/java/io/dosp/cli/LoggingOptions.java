@@ -3,11 +3,11 @@ package io.dosp.cli;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.Encoder;
+import net.logstash.logback.encoder.LogstashEncoder;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
@@ -22,7 +22,12 @@ public final class LoggingOptions {
     public enum Format {
         /** Human-readable lines. */
         text,
-        /** One JSON object per line (Logback's JsonEncoder). */
+        /**
+         * One JSON object per line (logstash-logback-encoder): {@code @timestamp} in ISO-8601 UTC,
+         * {@code level}, {@code logger_name}, {@code thread_name}, {@code message}, and the structured
+         * fields the line carries ({@code event}, {@code vip}, {@code remote}, {@code reason}, {@code peer},
+         * counts) as fields of their own.
+         */
         json
     }
 
@@ -58,14 +63,11 @@ public final class LoggingOptions {
 
     private Encoder<ILoggingEvent> encoder(LoggerContext ctx) {
         if (format == Format.json) {
-            JsonEncoder json = new JsonEncoder();
+            LogstashEncoder json = new LogstashEncoder();
             json.setContext(ctx);
-            json.setWithSequenceNumber(false);
-            json.setWithNanoseconds(false);
-            json.setWithContext(false);
-            json.setWithMessage(false);
-            json.setWithArguments(false);
-            json.setWithFormattedMessage(true);
+            json.setTimeZone("UTC");
+            json.setIncludeContext(false);
+            json.setIncludeCallerData(false);
             json.start();
             return json;
         }

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParameterException;
@@ -29,6 +30,10 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "  dosp client                 connect to it; in two terminals to chat",
             "  dosp admin --exec clients   list the clients (reads dosp-admin.token)",
             "",
+            "The Python DoSP forms work too (dosp --serve --port 9000, --client,",
+            "--admin, --admin-exec CMD, --gen-config): they run the command above",
+            "and print the new form.",
+            "",
             "'dosp COMMAND --help' explains each command.",
             "Exit codes: 0 success; 1 failure (port in use, server unreachable, an",
             "admin command answered ERR:); 2 bad usage or configuration."})
@@ -45,8 +50,17 @@ public final class Main implements Runnable {
         System.exit(run(args));
     }
 
-    /** Runs the command line and returns its exit code (for tests). */
+    /**
+     * Runs the command line and returns its exit code (for tests). The Python DoSP form
+     * ({@code --serve}, {@code --client}, {@code --admin}, {@code --admin-exec}, {@code --gen-config}) is
+     * mapped onto the subcommands first, with a one-line hint on standard error.
+     */
     public static int run(String... args) {
+        Optional<LegacyArgs.Translation> legacy = LegacyArgs.translate(args);
+        if (legacy.isPresent()) {
+            System.err.println(legacy.get().hint());
+            return commandLine().execute(legacy.get().args());
+        }
         return commandLine().execute(args);
     }
 

@@ -10,10 +10,16 @@ import io.dosp.cli.config.ServeSettings;
 import io.dosp.cli.config.Setting;
 import io.dosp.cli.config.Settings;
 import io.dosp.monitor.DospMonitor;
+import io.dosp.server.ConfigSource;
 import io.dosp.server.DospServer;
+import io.dosp.server.Reconfiguration;
+import io.dosp.server.ReloadException;
 import io.dosp.server.ServerConfig;
 import io.dosp.server.ServerStartException;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,9 +40,16 @@ import sun.misc.Signal;
 
 /**
  * {@code dosp serve}: runs a server until SIGINT or SIGTERM, then stops it cleanly (EXIT to every
- * client) and exits 0. Every server setting is a flag, a {@code DOSP_*} environment variable and a
- * {@code dosp.yaml} key (see {@link Settings}); the flags are added from that registry by
- * {@link #addSettingOptions}.
+ * client) and exits 0. SIGHUP reloads the configuration (the same layers: the file, the environment,
+ * the flags given at start) and applies what can change live; SIGUSR2 drains (lame duck: new clients
+ * refused, connected ones sent away with the reconnect hint over {@code drain_timeout}), then stops.
+ * Every server setting is a flag, a {@code DOSP_*} environment variable and a {@code dosp.yaml} key
+ * (see {@link Settings}); the flags are added from that registry by {@link #addSettingOptions}.
+ *
+ * <p>Signals are handled with {@code sun.misc.Signal} (module {@code jdk.unsupported}): the JDK has no
+ * supported API for SIGHUP or SIGUSR2 (shutdown hooks only see INT/TERM, and cannot tell them apart).
+ * Only this command uses it; the library never does, so an embedded server depends on nothing
+ * unsupported and its owner calls {@code DospServer.reload()} and {@code drain()} itself.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         versionProvider = VersionCommand.Provider.class,
@@ -71,8 +84,15 @@ import sun.misc.Signal;
             "                                   http://127.0.0.1:9464/ (dashboard, /metrics)",
             "",
             "Stop with Ctrl+C or SIGTERM: every client gets EXIT 'Server shutting",
-            "down'; exit code 0. Exit codes: 0 stopped cleanly, 1 could not start",
-            "(e.g. port in use), 2 bad flags or configuration."})
+            "down' (with '; reconnect to ...' when drain_redirect is set); exit code 0.",
+            "kill -HUP PID    reload the configuration (file, environment, the flags",
+            "                 given at start); applies access lists, admin tokens,",
+            "                 limits, peers, drain settings; says what needs a restart.",
+            "kill -USR2 PID   drain: refuse new clients, send the connected ones away",
+            "                 over drain_timeout (EXIT 'Server draining; reconnect to",
+            "                 ...'), then stop. Admin commands: 'reload', 'drain 30s'.",
+            "Exit codes: 0 stopped cleanly, 1 could not start (e.g. port in use),",
+            "2 bad flags or configuration."})
 public final class ServeCommand implements Callable<Integer> {
 
     @Spec
@@ -84,8 +104,9 @@ public final class ServeCommand implements Callable<Integer> {
     Path configFile;
 
     @Option(names = "--check", order = -2,
-            description = "Check the configuration, print every setting with where its value came from, and exit"
-                    + " (0 when the server could start with it, 2 when not).")
+            description = "Check the configuration, print every setting with where its value came from (secrets"
+                    + " masked), try to bind the port, and exit: 0 when the server could start, 2 for a bad"
+                    + " configuration, 1 when the port cannot be bound (taken, or not allowed).")
     boolean check;
 
     @Mixin
@@ -114,6 +135,11 @@ public final class ServeCommand implements Callable<Integer> {
         } else if (s.type().isList()) {
             b.type(List.class).auxiliaryTypes(String.class).splitRegex(",").paramLabel(s.paramLabel());
             where += " Repeat the flag or separate with commas.";
+            if (s == Settings.PEERS) {
+                // The Python CLI's form: --peers A B C (nargs="*").
+                b.arity("1..*");
+                where += " Or list them after one flag: --peers A B.";
+            }
         } else {
             b.type(String.class).paramLabel(s.paramLabel());
         }
@@ -130,9 +156,12 @@ public final class ServeCommand implements Callable<Integer> {
         logging.apply(Level.INFO);
         PrintStream out = System.out;
         ServeSettings settings;
+        ConfigLayer flags;
+        Path workingDir = Path.of("").toAbsolutePath();
         try {
-            ServeConfigLoader.Loaded loaded = ServeConfigLoader.load(flags(), Optional.ofNullable(configFile), System.getenv(),
-                    Path.of("").toAbsolutePath());
+            flags = flags();
+            ServeConfigLoader.Loaded loaded = ServeConfigLoader.load(flags, Optional.ofNullable(configFile), System.getenv(),
+                    workingDir);
             loaded.warnings().forEach(w -> System.err.println("dosp serve: warning: " + w));
             settings = loaded.settings();
             if (check) {
@@ -143,22 +172,81 @@ public final class ServeCommand implements Callable<Integer> {
             return Main.EXIT_USAGE;
         }
         if (check) {
-            out.println("# OK: the server can start with this configuration.");
-            return Main.EXIT_OK;
+            return checkBind(settings, out);
         }
-        return run(settings, out);
+        return run(settings, out, () -> {
+            // The same layers as at start: the flags given then, the environment, the file (re-read).
+            return ServeConfigLoader.load(flags, Optional.ofNullable(configFile), System.getenv(), workingDir)
+                    .settings().config();
+        });
     }
 
-    private int run(ServeSettings settings, PrintStream out) {
+    /** {@code --check}: binds the listen address for a moment, as the server would. */
+    private static int checkBind(ServeSettings settings, PrintStream out) {
+        ServerConfig c = settings.config();
+        if (c.tcp()) {
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.setReuseAddress(true); // as the server binds: a port in TIME_WAIT is not "taken"
+                probe.bind(new InetSocketAddress(c.host(), c.port()));
+            } catch (IOException | IllegalArgumentException | SecurityException e) {
+                Origin o = settings.resolved().origin(Settings.PORT);
+                out.println("# NOT OK: cannot listen on " + c.host() + ":" + c.port() + ": " + e.getMessage());
+                out.flush();
+                System.err.println("dosp serve --check: cannot listen on " + c.host() + ":" + c.port() + " ("
+                        + e.getMessage() + "). The port (from " + o + ") is taken or not allowed: stop the program"
+                        + " holding it, or choose another (--port N, DOSP_PORT=N, 'port: N'; 0 picks a free one).");
+                return Main.EXIT_FAILURE;
+            }
+        }
+        out.println("# OK: the server can start with this configuration (" + (c.tcp() ? c.host() + ":" + c.port()
+                + " is free to bind" : "no TCP listener") + ").");
+        return Main.EXIT_OK;
+    }
+
+    private int run(ServeSettings settings, PrintStream out, ConfigSource reloadSource) {
         ServerConfig config = settings.config();
         CountDownLatch stop = new CountDownLatch(1);
         AtomicReference<String> signal = new AtomicReference<>();
+        AtomicReference<DospServer> running = new AtomicReference<>();
         for (String name : new String[] {"INT", "TERM"}) {
             Signal.handle(new Signal(name), s -> {
                 signal.compareAndSet(null, "SIG" + s.getName());
                 stop.countDown();
             });
         }
+        // Each signal's handler runs on a thread of its own (sun.misc.Signal), so a reload may read files here.
+        Signal.handle(new Signal("HUP"), s -> {
+            DospServer server = running.get();
+            if (server != null) {
+                reload(server, out, "SIGHUP");
+            }
+        });
+        Signal.handle(new Signal("USR2"), s -> {
+            DospServer server = running.get();
+            if (server == null || server.draining()) {
+                return;
+            }
+            Duration over = server.config().drainTimeout();
+            try {
+                over = reloadSource.load().drainTimeout();
+            } catch (Exception e) {
+                // keep the one in force at start
+            }
+            int n = server.drain(over);
+            out.println("Draining (SIGUSR2): " + n + (n == 1 ? " client" : " clients") + " sent away over "
+                    + over.toMillis() + " ms, then stopping");
+            out.flush();
+            try {
+                // The last EXIT goes out just before the end of the drain; a few seconds more for it to be written.
+                server.drained().get(over.toMillis() + 5_000, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                out.println("Some clients were still connected at the end of the drain; stopping anyway");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            signal.compareAndSet(null, "SIGUSR2, drained");
+            stop.countDown();
+        });
         DospServer server;
         try {
             server = DospServer.start(config);
@@ -183,6 +271,8 @@ public final class ServeCommand implements Callable<Integer> {
                 return Main.EXIT_FAILURE;
             }
         }
+        server.reloadFrom(reloadSource);
+        running.set(server);
         ServeReport.printStarted(out, settings, server, monitor);
         try {
             stop.await();
@@ -198,6 +288,17 @@ public final class ServeCommand implements Callable<Integer> {
         out.println("Stopped.");
         out.flush();
         return Main.EXIT_OK;
+    }
+
+    private static void reload(DospServer server, PrintStream out, String trigger) {
+        try {
+            Reconfiguration r = server.reload();
+            out.println(r.summary().replaceFirst("^Reloaded", "Reloaded (" + trigger + ")"));
+        } catch (ReloadException e) {
+            System.err.println("dosp serve: " + e.getMessage());
+            out.println("Reload (" + trigger + ") failed; nothing changed (details on standard error)");
+        }
+        out.flush();
     }
 
     /** Functions a client can call with FN out of the box (the client's /call). */

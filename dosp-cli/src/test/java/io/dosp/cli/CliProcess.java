@@ -151,6 +151,19 @@ final class CliProcess implements AutoCloseable {
         process.toHandle().destroy();
     }
 
+    /** Sends signal {@code name} ({@code HUP}, {@code USR2}) with {@code kill}; returns once it was sent. */
+    void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) || kill.exitValue() != 0) {
+            throw new AssertionError("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
+    /** Whether the process is still running. */
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     int exitCode() throws InterruptedException {
         return waitFor();
     }

@@ -117,14 +117,21 @@ class MainTest {
         assertThat(err()).contains("no admin token", "none.token", "--token TOKEN", "--login USER PASS");
         Path file = dir.resolve("t.token");
         Files.writeString(file, "abcdef0123456789abcdef\n");
-        assertThat(AdminToken.resolve(null, null, Map.of(), file)).isEqualTo(new AdminToken("abcdef0123456789abcdef",
+        assertThat(AdminToken.resolve(null, null, Map.of(), List.of(file))).isEqualTo(new AdminToken("abcdef0123456789abcdef",
                 "token file " + file.toAbsolutePath()));
-        assertThat(AdminToken.resolve(null, null, Map.of("DOSP_ADMIN_TOKEN", "fromenv0123456789"), file).source())
+        assertThat(AdminToken.resolve(null, null, Map.of("DOSP_ADMIN_TOKEN", "fromenv0123456789"), List.of(file)).source())
                 .isEqualTo("environment variable DOSP_ADMIN_TOKEN");
-        assertThat(AdminToken.resolve("given0123456789abc", null, Map.of("DOSP_ADMIN_TOKEN", "x"), file).source())
+        assertThat(AdminToken.resolve("given0123456789abc", null, Map.of("DOSP_ADMIN_TOKEN", "x"), List.of(file)).source())
                 .isEqualTo("--token");
-        assertThat(AdminToken.resolve(null, List.of("bob", "pw"), Map.of("DOSP_ADMIN_TOKEN", "x"), file).token())
+        assertThat(AdminToken.resolve(null, List.of("bob", "pw"), Map.of("DOSP_ADMIN_TOKEN", "x"), List.of(file)).token())
                 .isEqualTo(AdminToken.forLogin("bob", "pw"));
+        // Of several candidate files (ours, then the Python server's name) the first that exists.
+        Path reference = dir.resolve("dosp_admin.token");
+        Files.writeString(reference, "0123456789abcdef0123\n");
+        assertThat(AdminToken.resolve(null, null, Map.of(), List.of(dir.resolve("dosp-admin.token"), reference)))
+                .isEqualTo(new AdminToken("0123456789abcdef0123", "token file " + reference.toAbsolutePath()));
+        assertThat(AdminToken.resolve(null, null, Map.of(), List.of(file, reference)).token())
+                .isEqualTo("abcdef0123456789abcdef");
     }
 
     @Test

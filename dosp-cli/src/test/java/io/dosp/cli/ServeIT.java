@@ -99,7 +99,7 @@ class ServeIT {
     void adminExecListsTheClients() throws Exception {
         CliProcess admin = CliProcess.run(dir, Map.of(), "", "admin", address, "--exec", "clients");
         assertThat(admin.exitCode()).as(admin.output()).isZero();
-        assertThat(admin.stdout()).containsPattern("^\\d+ clients").contains(receiverVip + "  /127.0.0.1:");
+        assertThat(admin.stdout()).containsPattern("^\\d+ clients? and 1 admin connection").contains(receiverVip + "  /127.0.0.1:");
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.dosp.codec.DospFrameDecoder;
 import io.dosp.protocol.InvalidConfigException;
 import io.dosp.protocol.Vip;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -75,6 +76,7 @@ public final class ClientOptions {
     private final ReconnectOptions reconnect;
     private final HeartbeatOptions heartbeat;
     private final TunnelOptions tunnels;
+    private final List<String> fallbackServers;
 
     private ClientOptions(Builder b, TlsOptions tls, ReconnectOptions reconnect, HeartbeatOptions heartbeat,
             TunnelOptions tunnels) {
@@ -96,6 +98,7 @@ public final class ClientOptions {
         this.reconnect = reconnect;
         this.heartbeat = heartbeat;
         this.tunnels = tunnels;
+        this.fallbackServers = List.copyOf(b.fallbackServers);
     }
 
     /** A builder with every default ({@code 127.0.0.1:7744}). */
@@ -120,6 +123,7 @@ public final class ClientOptions {
         b.sendClientInfo = sendClientInfo;
         b.extensions = extensions;
         b.receiveQueue = receiveQueue;
+        b.fallbackServers = fallbackServers;
         return b.tls(tls).reconnect(reconnect).heartbeat(heartbeat).tunnels(tunnels);
     }
 
@@ -146,6 +150,15 @@ public final class ClientOptions {
     /** {@code host:port} or {@code local:name}, for messages. */
     public String serverName() {
         return localName != null ? "local:" + localName : host + ":" + port;
+    }
+
+    /**
+     * Further servers ({@code host:port}) a reconnecting client tries in turn after the one it lost,
+     * e.g. the other servers of a federation; empty by default. A server that drains or shuts down may
+     * name servers in its EXIT ({@link io.dosp.protocol.ServerExitReason#redirects}): those are tried first.
+     */
+    public List<String> fallbackServers() {
+        return fallbackServers;
     }
 
     /** The vIP to request with RQIP after the handshake, or null. */
@@ -243,8 +256,18 @@ public final class ClientOptions {
         private ReconnectOptions.Builder reconnect = ReconnectOptions.builder();
         private HeartbeatOptions.Builder heartbeat = HeartbeatOptions.builder();
         private TunnelOptions.Builder tunnels = TunnelOptions.builder();
+        private List<String> fallbackServers = List.of();
 
         private Builder() {
+        }
+
+        /**
+         * Further servers ({@code host:port}, IPv6 hosts in brackets) tried in turn when reconnecting
+         * (reconnect must be on); replaces any set before.
+         */
+        public Builder fallbackServers(List<String> hostPorts) {
+            this.fallbackServers = List.copyOf(hostPorts);
+            return this;
         }
 
         /** Server host and port (TCP). */
@@ -419,6 +442,11 @@ public final class ClientOptions {
             require(!fixedVip || requestedVip != null, "fixedVip", "needs a requested vIP");
             require(machineHash == null || machineHash.matches("[0-9a-fA-F]{1,128}"), "machineHash",
                     "must be hex (the reference sends 64 hex characters)");
+            for (String f : fallbackServers) {
+                require(f != null && io.dosp.protocol.ServerExitReason.redirects(
+                        io.dosp.protocol.ServerExitReason.DRAINING.withRedirect(List.of(f))).equals(List.of(f)),
+                        "fallbackServers", "'" + f + "' is not host:port (port 1..65535, IPv6 in brackets)");
+            }
             return new ClientOptions(this, t, r, h, tu);
         }
     }

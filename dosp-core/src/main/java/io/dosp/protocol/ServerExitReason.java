@@ -1,6 +1,8 @@
 package io.dosp.protocol;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,10 +14,22 @@ import java.util.Map;
  * <p>A client classifies the text it received with {@link #of(String)}: a text no server of this
  * project sends is {@link #OTHER}, after which reconnecting is allowed (the server did not say
  * the client is unwelcome).
+ *
+ * <p><b>Reconnect hint</b> (our extension, in a form a reference client simply prints): a server
+ * that drains or shuts down may add where to reconnect to its EXIT text, as UTF-8
+ * {@code <reason text>; reconnect to <host>:<port>[,<host>:<port>...]}, for example
+ * {@code Server draining; reconnect to 10.0.0.2:7744,10.0.0.3:7744} (an IPv6 host in brackets:
+ * {@code [2001:db8::2]:7744}). {@link #withRedirect} writes it, {@link #of} ignores it and
+ * {@link #redirects} reads the addresses back.
  */
 public enum ServerExitReason {
     /** The server stops (ours). */
     SHUTTING_DOWN("Server shutting down", true),
+    /**
+     * The server is draining (lame duck): it takes no new clients and closes the connected ones
+     * gradually; come back elsewhere, at the addresses of a {@value #REDIRECT_SEPARATOR} hint when there is one.
+     */
+    DRAINING("Server draining", true),
     /** The reference's shutdown: an empty EXIT body. */
     SHUTDOWN_REFERENCE("", true),
     /** No vIP or connection slot is free. */
@@ -91,11 +105,74 @@ public enum ServerExitReason {
         return reconnect;
     }
 
-    /** The reason a server's EXIT text stands for; {@link #OTHER} for unknown text, or null. */
+    /** The reason a server's EXIT text stands for (a reconnect hint is ignored); {@link #OTHER} for unknown text, or null. */
     public static ServerExitReason of(String text) {
         if (text == null) {
             return OTHER;
         }
-        return BY_TEXT.getOrDefault(text, OTHER);
+        int hint = text.indexOf(REDIRECT_SEPARATOR);
+        return BY_TEXT.getOrDefault(hint < 0 ? text : text.substring(0, hint), OTHER);
+    }
+
+    /** What separates the reason text from the reconnect hint's addresses. */
+    public static final String REDIRECT_SEPARATOR = "; reconnect to ";
+    /** At most this many addresses are written into, or read from, one hint. */
+    public static final int MAX_REDIRECTS = 8;
+
+    /**
+     * This reason's EXIT text with a reconnect hint listing {@code servers} ({@code host:port} each, at
+     * most {@value #MAX_REDIRECTS}); the plain text when the list is empty.
+     *
+     * @throws IllegalStateException for {@link #OTHER}, which has no text
+     */
+    public String withRedirect(List<String> servers) {
+        if (text == null) {
+            throw new IllegalStateException("OTHER has no text");
+        }
+        if (servers.isEmpty()) {
+            return text;
+        }
+        List<String> shown = servers.size() > MAX_REDIRECTS ? servers.subList(0, MAX_REDIRECTS) : servers;
+        return text + REDIRECT_SEPARATOR + String.join(",", shown);
+    }
+
+    /**
+     * The {@code host:port} addresses of the reconnect hint in an EXIT text (see the class comment), in
+     * order; empty when there is none. Entries that are not {@code host:port} with a port 1..65535 are
+     * skipped; at most {@value #MAX_REDIRECTS} are returned.
+     */
+    public static List<String> redirects(String text) {
+        if (text == null) {
+            return List.of();
+        }
+        int hint = text.indexOf(REDIRECT_SEPARATOR);
+        if (hint < 0) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (String part : text.substring(hint + REDIRECT_SEPARATOR.length()).split(",")) {
+            String a = part.strip();
+            int colon = a.lastIndexOf(':');
+            if (colon <= 0 || a.indexOf(' ') >= 0) {
+                continue;
+            }
+            String host = a.substring(0, colon);
+            if (host.startsWith("[") != host.endsWith("]") || host.length() > 255) {
+                continue;
+            }
+            try {
+                int port = Integer.parseInt(a.substring(colon + 1));
+                if (port < 1 || port > 65535) {
+                    continue;
+                }
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            out.add(a);
+            if (out.size() == MAX_REDIRECTS) {
+                break;
+            }
+        }
+        return List.copyOf(out);
     }
 }

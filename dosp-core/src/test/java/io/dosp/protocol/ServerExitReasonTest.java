@@ -61,4 +61,24 @@ class ServerExitReasonTest {
             assertThat(r.reconnect()).as("%s reconnect", r).isEqualTo(!unwelcome.contains(r));
         }
     }
+
+    @Test
+    void aReconnectHintIsWrittenAndReadBackAndDoesNotChangeTheReason() {
+        String text = ServerExitReason.DRAINING.withRedirect(java.util.List.of("10.0.0.2:7744", "[2001:db8::2]:7745"));
+        assertThat(text).isEqualTo("Server draining; reconnect to 10.0.0.2:7744,[2001:db8::2]:7745");
+        assertThat(ServerExitReason.of(text)).isEqualTo(ServerExitReason.DRAINING);
+        assertThat(ServerExitReason.redirects(text)).containsExactly("10.0.0.2:7744", "[2001:db8::2]:7745");
+        assertThat(ServerExitReason.SHUTTING_DOWN.withRedirect(java.util.List.of())).isEqualTo("Server shutting down");
+        assertThat(ServerExitReason.redirects("Server shutting down")).isEmpty();
+        assertThat(ServerExitReason.of("Server shutting down; reconnect to b:1")).isEqualTo(ServerExitReason.SHUTTING_DOWN);
+    }
+
+    @Test
+    void aMalformedHintKeepsOnlyItsValidAddressesAndAtMostEight() {
+        assertThat(ServerExitReason.redirects("Server draining; reconnect to a:0,b:x,c d:1,:5,e:70000,f:7744"))
+                .containsExactly("f:7744");
+        String many = ServerExitReason.DRAINING.withRedirect(java.util.Collections.nCopies(20, "h:1"));
+        assertThat(ServerExitReason.redirects(many)).hasSize(ServerExitReason.MAX_REDIRECTS);
+        assertThat(ServerExitReason.redirects(null)).isEmpty();
+    }
 }

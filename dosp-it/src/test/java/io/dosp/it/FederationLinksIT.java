@@ -69,7 +69,7 @@ class FederationLinksIT {
             DospClient admin = mesh.client(0);
             admin.admin().authenticate("admin-token-for-tests-0123");
             String peers = admin.admin().command("peers");
-            assertThat(peers).startsWith("1 peer links").contains("127.0.0.1:" + mesh.server(1).port())
+            assertThat(peers).startsWith("1 peer link\n").contains("127.0.0.1:" + mesh.server(1).port())
                     .contains("UP").contains("mesh");
             String routes = admin.admin().command("routes");
             assertThat(routes).contains("own 10.1.0.x").contains("10.2.0.x  hops=1").contains("10.3.0.x  hops=2");

@@ -19,8 +19,11 @@ import java.util.Set;
  * <p>Immutable and thread-safe.
  */
 public final class AccessPolicy {
-    /** Where a generated admin token is written when none is configured. */
-    public static final Path DEFAULT_ADMIN_TOKEN_FILE = Path.of("dosp-admin.token");
+    /**
+     * The file name {@code dosp serve} writes a generated admin token to (in its working directory), and
+     * {@code dosp admin} reads. An embedded server writes no file unless {@link Builder#adminTokenFile} is set.
+     */
+    public static final Path CLI_ADMIN_TOKEN_FILE = Path.of("dosp-admin.token");
     /** vIPs refused for RQIP: {@code 0.0.0.0} and {@code 127.0.0.1}, as the reference. */
     public static final Set<Vip> DEFAULT_BLOCKED_VIPS = Set.of(Vip.ZERO, Vip.parse("127.0.0.1"));
     /** Whitelist mode is off: every client hash not banned is admitted. */
@@ -65,7 +68,10 @@ public final class AccessPolicy {
         return adminTokens;
     }
 
-    /** Where a generated admin token is written (owner-only permissions). */
+    /**
+     * Where a generated admin token is written (owner-only permissions) and read back on restart; null
+     * (the default) keeps a generated token in memory only ({@code DospServer.generatedAdminToken()}).
+     */
     public Path adminTokenFile() {
         return adminTokenFile;
     }
@@ -110,7 +116,7 @@ public final class AccessPolicy {
     /** Builds an {@link AccessPolicy}; not thread-safe. */
     public static final class Builder {
         private Set<String> adminTokens = new LinkedHashSet<>();
-        private Path adminTokenFile = DEFAULT_ADMIN_TOKEN_FILE;
+        private Path adminTokenFile;
         private Set<String> bannedHashes = new LinkedHashSet<>();
         private Set<String> whitelistHashes = new LinkedHashSet<>();
         private boolean whitelistEnabled = DEFAULT_WHITELIST_ENABLED;
@@ -132,7 +138,7 @@ public final class AccessPolicy {
             return this;
         }
 
-        /** Where a generated admin token is written. */
+        /** Where a generated admin token is written and read back on restart; null (the default): nowhere, memory only. */
         public Builder adminTokenFile(Path file) {
             this.adminTokenFile = file;
             return this;
@@ -174,7 +180,6 @@ public final class AccessPolicy {
          * @throws InvalidConfigException naming the first invalid field ({@code access.adminTokens}, ...) and why
          */
         public AccessPolicy build() {
-            require(adminTokenFile != null, "access.adminTokenFile", "must be set");
             for (String t : adminTokens) {
                 require(t != null && t.length() >= 16 && t.chars().noneMatch(Character::isWhitespace), "access.adminTokens",
                         "tokens must be at least 16 characters without spaces");

@@ -23,7 +23,9 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
+import io.dosp.server.internal.admin.Lifecycle;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -45,8 +47,18 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Thread-safe. {@link #start()} returns once the server listens; {@link #close()} sends every
- * client EXIT {@code Server shutting down}, waits briefly for them to go, and frees the port and
+ * client EXIT {@code Server shutting down} (with a reconnect hint when
+ * {@link ServerConfig#drainRedirect()} is set), waits briefly for them to go, and frees the port and
  * all threads. Hooks (listeners, functions, custom handlers) may be added before or after start.
+ *
+ * <p>While running: {@link #reconfigure(ServerConfig)} applies what can change live from a new
+ * configuration (access lists, admin tokens, admission and per-connection limits, peers) and reports
+ * what needs a restart; {@link #reload()} does that with the configuration its {@link ConfigSource}
+ * reads now. {@link #drain(Duration)} makes it a lame duck: it refuses new clients and sends the
+ * connected ones away gradually, with EXIT {@code Server draining} and the reconnect hint.
+ *
+ * <p>An embedded server writes no file: a generated admin token is kept in memory
+ * ({@link #generatedAdminToken()}) unless {@link AccessPolicy.Builder#adminTokenFile} names a file.
  */
 public final class DospServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DospServer.class);
@@ -63,11 +75,37 @@ public final class DospServer implements AutoCloseable {
     // volatile: isListening() reads them without the lock close() holds while clients leave
     private volatile boolean started;
     private volatile boolean closed;
+    private volatile ConfigSource configSource;
 
     /** A server for {@code config}, not yet listening; loads or generates the admin token. */
     public DospServer(ServerConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.runtime = new ServerRuntime(config);
+        this.runtime.lifecycle(new AdminLifecycle());
+    }
+
+    /** The admin commands {@code reload} and {@code drain}. */
+    private final class AdminLifecycle implements Lifecycle {
+        @Override
+        public String reload() {
+            if (configSource == null) {
+                return "ERR:This server has no configuration source to reload from (an embedded server: DospServer.reloadFrom)";
+            }
+            try {
+                return DospServer.this.reload().summary();
+            } catch (ReloadException e) {
+                return "ERR:" + e.getMessage();
+            }
+        }
+
+        @Override
+        public String drain(Duration over) {
+            Duration d = over != null ? over : runtime.reconfigurer().current().drainTimeout();
+            int n = DospServer.this.drain(d);
+            String text = ServerExitReason.DRAINING.withRedirect(runtime.reconfigurer().current().drainRedirect());
+            return "Draining: " + n + (n == 1 ? " client" : " clients") + " sent away over " + d.toMillis()
+                    + " ms; new connections get EXIT '" + text + "'";
+        }
     }
 
     /** Creates and starts a server. */
@@ -181,14 +219,96 @@ public final class DospServer implements AutoCloseable {
         return (LocalAddress) localChannel.localAddress();
     }
 
-    /** The configuration. */
+    /** The configuration it was started with (what {@link #reconfigure} applied since is in its reports). */
     public ServerConfig config() {
         return config;
     }
 
-    /** Where the generated admin token is (owner-only file), when no token was configured. */
+    /** Where the generated admin token is (owner-only file), when no token was configured and a token file was. */
     public Optional<Path> adminTokenFile() {
         return Optional.ofNullable(runtime.adminTokenFile());
+    }
+
+    /** The admin token generated at start, when none was configured (kept in memory; written only to a configured file). */
+    public Optional<String> generatedAdminToken() {
+        return Optional.ofNullable(runtime.generatedAdminToken());
+    }
+
+    /**
+     * Applies what can change while running from {@code next} and reports the rest (see
+     * {@link Reconfiguration}): access lists (what {@code next} adds or removes against the last
+     * configuration; bans made with admin commands stay), configured admin tokens, the admission
+     * limits (from the next connection on), the limits each connection reads when it opens (for
+     * connections opened from now on; open ones keep theirs), federation peers, the drain hint and
+     * timeout. Nobody is disconnected, except clients whose hash or address the new lists ban. The
+     * listen address, port, template, compression, TLS, threads, memory budgets and the rest are
+     * refused: they need a restart. One reconfiguration runs at a time.
+     */
+    public Reconfiguration reconfigure(ServerConfig next) {
+        Objects.requireNonNull(next, "next");
+        return runtime.reconfigurer().apply(next);
+    }
+
+    /** Where {@link #reload()} (and the admin command {@code reload}) reads the configuration; null: no reload. */
+    public DospServer reloadFrom(ConfigSource source) {
+        this.configSource = source;
+        return this;
+    }
+
+    /**
+     * Reads the configuration from the {@link #reloadFrom source} and {@link #reconfigure applies} it.
+     * Atomic: when the source fails (a file that does not parse, an invalid value) nothing changes.
+     *
+     * @throws ReloadException when there is no source or it failed, with its message
+     */
+    public Reconfiguration reload() {
+        ConfigSource source = configSource;
+        if (source == null) {
+            throw new ReloadException("no configuration source to reload from (DospServer.reloadFrom)", null);
+        }
+        ServerConfig next;
+        try {
+            next = source.load();
+        } catch (Exception e) {
+            LOG.atWarn().setMessage("Reload failed, nothing changed: {}").addArgument(e.getMessage())
+                    .addKeyValue("event", "reload_failed").log();
+            throw new ReloadException("reload failed, nothing changed: " + e.getMessage(), e);
+        }
+        return reconfigure(next);
+    }
+
+    /** {@link #drain(Duration)} over {@link ServerConfig#drainTimeout()}. */
+    public int drain() {
+        return drain(runtime.reconfigurer().current().drainTimeout());
+    }
+
+    /**
+     * Lame duck: from now on new connections are refused with EXIT {@code Server draining} (plus the
+     * reconnect hint of {@link ServerConfig#drainRedirect()}, when set), and every connected client but
+     * admin sessions gets that EXIT, spread evenly over {@code over} so that they do not all move at
+     * once. Clients of this project with reconnect on go to the hinted servers (or their own list);
+     * reference clients see the text. Peer links and admin sessions stay until {@link #close()}.
+     * Returns how many clients will be sent away. Calling it again sends the ones still here again.
+     */
+    public int drain(Duration over) {
+        if (over == null || over.isNegative() || over.isZero()) {
+            throw new IllegalArgumentException("drain duration must be positive, got " + over);
+        }
+        String text = ServerExitReason.DRAINING.withRedirect(runtime.reconfigurer().current().drainRedirect());
+        return runtime.drain(over, text);
+    }
+
+    /**
+     * Completes when every client the last {@link #drain} sent away has disconnected (at once when there
+     * was no drain). A client that ignores its EXIT is closed by the server right after it anyway.
+     */
+    public java.util.concurrent.CompletableFuture<Void> drained() {
+        return runtime.drained().copy();
+    }
+
+    /** Whether {@link #drain} was called: new connections are refused. */
+    public boolean draining() {
+        return runtime.draining();
     }
 
     /** Adds a connection listener. */
@@ -353,7 +473,8 @@ public final class DospServer implements AutoCloseable {
         if (localChannel != null) {
             localChannel.close().syncUninterruptibly();
         }
-        runtime.beginShutdown(ServerExitReason.SHUTTING_DOWN);
+        runtime.beginShutdown(ServerExitReason.SHUTTING_DOWN,
+                ServerExitReason.SHUTTING_DOWN.withRedirect(runtime.reconfigurer().current().drainRedirect()));
         if (!runtime.channels().newCloseFuture().awaitUninterruptibly(CLOSE_WAIT_MILLIS)) {
             LOG.warn("Some clients did not close within {} ms; closing them now", CLOSE_WAIT_MILLIS);
         }

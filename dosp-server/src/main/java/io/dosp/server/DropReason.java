@@ -62,5 +62,7 @@ public enum DropReason {
      * bounded rate, answered with ERR S2CF on a plain link, a FWD with FWD_FAIL towards SRC's server (none when
      * the SRC is in our own template).
      */
-    FORGED_SRC
+    FORGED_SRC,
+    /** A connection refused because the server is draining (lame duck); it got EXIT {@code Server draining} with the reconnect hint. */
+    DRAINING
 }

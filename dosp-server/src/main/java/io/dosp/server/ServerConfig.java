@@ -4,7 +4,10 @@ import static io.dosp.protocol.InvalidConfigException.require;
 
 import io.dosp.protocol.InvalidConfigException;
 import io.dosp.protocol.PeerSpec;
+import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.VipTemplate;
+import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -47,6 +50,8 @@ public final class ServerConfig {
     public static final boolean DEFAULT_LOCAL_TRANSPORT = false;
     /** Name of the in-process (Netty local) transport address. */
     public static final String DEFAULT_LOCAL_NAME = "dosp";
+    /** How long a drain ({@code DospServer.drain()}) takes to send every client away: 30 s. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
     private final String host;
     private final int port;
@@ -62,6 +67,8 @@ public final class ServerConfig {
     private final FederationConfig federation;
     private final Tls tls;
     private final Functions functions;
+    private final List<String> drainRedirect;
+    private final Duration drainTimeout;
 
     private ServerConfig(Builder b, Limits limits, AccessPolicy access, FederationConfig federation, Tls tls,
             Functions functions) {
@@ -79,6 +86,8 @@ public final class ServerConfig {
         this.federation = federation;
         this.tls = tls;
         this.functions = functions;
+        drainRedirect = List.copyOf(b.drainRedirect);
+        drainTimeout = b.drainTimeout;
     }
 
     /** A builder with every default. */
@@ -177,6 +186,21 @@ public final class ServerConfig {
     }
 
     /**
+     * Where clients should reconnect when this server drains or shuts down ({@code host:port} each, in
+     * order; empty: no hint). Sent in the EXIT text as {@code ; reconnect to a:1,b:2}
+     * ({@link io.dosp.protocol.ServerExitReason#withRedirect}); clients of this project go there,
+     * reference clients only see the text.
+     */
+    public List<String> drainRedirect() {
+        return drainRedirect;
+    }
+
+    /** How long {@code DospServer.drain()} without an argument spreads the clients' EXIT over. */
+    public Duration drainTimeout() {
+        return drainTimeout;
+    }
+
+    /**
      * The host this server tells peers to reach it at: {@link FederationConfig#advertisedHost()}
      * when set, else the listen host, or {@code 127.0.0.1} when that is {@code 0.0.0.0} or {@code ::}.
      */
@@ -202,7 +226,9 @@ public final class ServerConfig {
                 .access(access)
                 .federation(federation)
                 .tls(tls)
-                .functions(functions);
+                .functions(functions)
+                .drainRedirect(drainRedirect)
+                .drainTimeout(drainTimeout);
     }
 
     /**
@@ -225,8 +251,25 @@ public final class ServerConfig {
         private FederationConfig.Builder federation = FederationConfig.builder();
         private Tls.Builder tls = Tls.builder();
         private Functions.Builder functions = Functions.builder();
+        private List<String> drainRedirect = List.of();
+        private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
 
         private Builder() {
+        }
+
+        /**
+         * Where clients should reconnect when this server drains or shuts down: {@code host:port} each
+         * (IPv6 hosts in brackets), at most {@value io.dosp.protocol.ServerExitReason#MAX_REDIRECTS}.
+         */
+        public Builder drainRedirect(List<String> servers) {
+            this.drainRedirect = List.copyOf(servers);
+            return this;
+        }
+
+        /** How long a drain without a duration spreads the clients' EXIT over (positive). */
+        public Builder drainTimeout(Duration d) {
+            this.drainTimeout = d;
+            return this;
         }
 
         /** Listen host (name or address). */
@@ -379,6 +422,14 @@ public final class ServerConfig {
             AccessPolicy builtAccess = access.build();
             require(localName != null && !localName.isBlank(), "localName", "must not be empty");
             require(tcp || localTransport, "tcp", "a server with neither TCP nor the local transport accepts nobody");
+            require(drainTimeout != null && !drainTimeout.isNegative() && !drainTimeout.isZero(), "drainTimeout",
+                    "must be positive");
+            require(drainRedirect.size() <= ServerExitReason.MAX_REDIRECTS, "drainRedirect",
+                    "at most " + ServerExitReason.MAX_REDIRECTS + " addresses, got " + drainRedirect.size());
+            for (String a : drainRedirect) {
+                require(a != null && ServerExitReason.redirects(ServerExitReason.DRAINING.withRedirect(List.of(a)))
+                        .equals(List.of(a)), "drainRedirect", "'" + a + "' is not host:port (port 1..65535, IPv6 in brackets)");
+            }
             FederationConfig builtFederation = federation.build();
             require(builtFederation.peerQueueBytes() >= builtLimits.maxFrameSize() + 5, "federation.peerQueueBytes",
                     "must hold at least one maximum frame");

@@ -48,6 +48,16 @@ class ServerConfigTest {
         assertThat(fieldOf(() -> ServerConfig.builder().localName("").build())).isEqualTo("localName");
         assertThat(fieldOf(() -> ServerConfig.builder().tcp(false).build())).isEqualTo("tcp");
         assertThat(fieldOf(() -> ServerConfig.builder().template("7.10.x.0"))).isEqualTo("template");
+        assertThat(fieldOf(() -> ServerConfig.builder().drainRedirect(java.util.List.of("no-port")).build()))
+                .isEqualTo("drainRedirect");
+        assertThat(fieldOf(() -> ServerConfig.builder().drainRedirect(java.util.List.of("h:0")).build()))
+                .isEqualTo("drainRedirect");
+        assertThat(fieldOf(() -> ServerConfig.builder().drainRedirect(java.util.Collections.nCopies(9, "h:1")).build()))
+                .isEqualTo("drainRedirect");
+        assertThat(fieldOf(() -> ServerConfig.builder().drainTimeout(java.time.Duration.ZERO).build()))
+                .isEqualTo("drainTimeout");
+        assertThat(ServerConfig.builder().drainRedirect(java.util.List.of("b.example.org:7744", "[2001:db8::2]:7745"))
+                .build().toBuilder().build().drainRedirect()).containsExactly("b.example.org:7744", "[2001:db8::2]:7745");
     }
 
     @Test

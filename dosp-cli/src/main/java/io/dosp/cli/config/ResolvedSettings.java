@@ -44,11 +44,18 @@ public final class ResolvedSettings {
         return entries.get(setting).origin();
     }
 
-    /** The value as YAML text, with admin tokens masked (for messages and {@code serve --check}). */
+    /**
+     * The value as YAML text with every secret masked (admin tokens, the mesh key: they show as
+     * {@code "****"}, never their length or first characters), for messages and {@code serve --check}.
+     */
     public <T> String display(Setting<T> setting) {
         if (setting == Settings.ADMIN_TOKENS) {
             int n = value(Settings.ADMIN_TOKENS).size();
             return n == 0 ? "[]" : "[" + String.join(", ", Collections.nCopies(n, "\"****\"")) + "]";
+        }
+        if (Settings.isSecret(setting)) {
+            Object v = value(setting);
+            return v == null || v.toString().isBlank() ? "\"\"" : "\"****\"";
         }
         return render(setting);
     }

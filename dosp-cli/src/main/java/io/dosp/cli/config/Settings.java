@@ -95,7 +95,7 @@ public final class Settings {
                     + " prefer the file or DOSP_ADMIN_TOKENS."));
     /** Generated token file. */
     public static final Setting<Path> ADMIN_TOKEN_FILE = add(Setting.builder("admin_token_file", ValueTypes.path(),
-                    AccessPolicy.DEFAULT_ADMIN_TOKEN_FILE)
+                    AccessPolicy.CLI_ADMIN_TOKEN_FILE)
             .reference().flag("--admin-token-file", "PATH").section(ACCESS)
             .sets(access("adminTokenFile", AccessPolicy.Builder::adminTokenFile))
             .help("Where the generated admin token is written (owner-only) and read back on restart, when admin_tokens"
@@ -164,6 +164,20 @@ public final class Settings {
     public static final Setting<String> LOCAL_NAME = add(Setting.builder("local_name", ValueTypes.text(), ServerConfig.DEFAULT_LOCAL_NAME)
             .flag("--local-name", "NAME").sets(server("localName", ServerConfig.Builder::localName))
             .help("Address name of the local transport, when allow_local is on."));
+    /** Where drained clients should go. */
+    public static final Setting<List<String>> DRAIN_REDIRECT = add(Setting.builder("drain_redirect",
+                    ValueTypes.list(ValueTypes.hostPort()), List.<String>of())
+            .flag("--drain-redirect", "HOST:PORT")
+            .sets(server("drainRedirect", ServerConfig.Builder::drainRedirect))
+            .help("Servers clients should reconnect to when this one drains (SIGUSR2, admin 'drain') or stops: sent in"
+                    + " the EXIT text as '; reconnect to HOST:PORT,...'. Clients of this project go there; Python clients"
+                    + " see the text. Changes on reload."));
+    /** How long a drain takes. */
+    public static final Setting<Duration> DRAIN_TIMEOUT = add(Setting.builder("drain_timeout", ValueTypes.duration(false),
+                    ServerConfig.DEFAULT_DRAIN_TIMEOUT)
+            .flag("--drain-timeout", "DURATION")
+            .sets(server("drainTimeout", ServerConfig.Builder::drainTimeout))
+            .help("How long a drain (SIGUSR2, or admin 'drain' without a duration) spreads the clients' EXIT over."));
     /** I/O threads. */
     public static final Setting<Integer> WORKER_THREADS = add(Setting.builder("worker_threads", ValueTypes.integer(0, 1024),
                     ServerConfig.DEFAULT_WORKER_THREADS)
@@ -351,6 +365,11 @@ public final class Settings {
             .help("How long an FN call may run; then it is answered ERR FF 'timed out' and its thread interrupted."));
 
     private Settings() {
+    }
+
+    /** Whether {@code setting} holds a secret (admin tokens, the mesh key): masked wherever it is shown. */
+    public static boolean isSecret(Setting<?> setting) {
+        return setting == ADMIN_TOKENS || setting == MESH_KEY;
     }
 
     /** Every setting, in help order within each section. */

@@ -219,6 +219,18 @@ public final class ValueTypes {
         return new Simple<>("peer HOST:PORT[:TEMPLATE]", p -> quote(p.toString()), PeerSpec::parse);
     }
 
+    /** A server address {@code HOST:PORT} (IPv6 hosts in brackets), as a reconnect hint carries it. */
+    public static ValueType<String> hostPort() {
+        return new Simple<>("HOST:PORT", ValueTypes::quote, s -> {
+            String t = s.trim();
+            if (!io.dosp.protocol.ServerExitReason.redirects(io.dosp.protocol.ServerExitReason.DRAINING.withRedirect(List.of(t)))
+                    .equals(List.of(t))) {
+                throw new IllegalArgumentException("must be HOST:PORT (port 1..65535, IPv6 in brackets), got '" + s + "'");
+            }
+            return t;
+        });
+    }
+
     /** A list of {@code item}: a YAML sequence, or comma-separated text in flags and environment variables. */
     public static <T> ValueType<List<T>> list(ValueType<T> item) {
         return new ValueType<>() {

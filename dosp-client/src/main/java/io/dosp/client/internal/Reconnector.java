@@ -10,6 +10,8 @@ import io.dosp.protocol.Packets;
 import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.Vip;
 import io.dosp.protocol.internal.LogText;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,6 +29,12 @@ import org.slf4j.LoggerFactory;
  * and the peers of the lost connection's tunnels are remembered, so the client re-opens a tunnel
  * before the first send to one of them instead of sending plaintext.
  *
+ * <p>Where: the attempts go round a list of servers, one per attempt. When the server's EXIT carried a
+ * reconnect hint ({@link ServerExitReason#redirects}: it drains or shuts down), the hinted servers come
+ * first and the lost server last; otherwise the lost server first, then
+ * {@link ClientOptions#fallbackServers()}, then the server first configured. A server that drains
+ * refuses new connections with the same hint, so an attempt that reaches it learns where to go.
+ *
  * <p>One per client. Thread-safe: losses are reported on I/O threads and only schedule work;
  * attempts (which block while connecting) run on {@link ClientThreads#scheduler()}.
  */
@@ -41,6 +49,8 @@ public final class Reconnector implements ClientConnection.LossHandler {
     private final Consumer<ClientConnection> replace;
     private final Set<Vip> formerTunnels = ConcurrentHashMap.newKeySet();
     private volatile boolean stopped;
+    /** The server of the current connection ({@code host:port}), null for the in-process transport. */
+    private volatile String current;
 
     /**
      * @param options   the client's options (the reconnect group decides)
@@ -60,6 +70,7 @@ public final class Reconnector implements ClientConnection.LossHandler {
         this.guard = guard;
         this.scheduler = scheduler;
         this.replace = replace;
+        this.current = options.localName() == null ? options.host() + ":" + options.port() : null;
     }
 
     /** Ends the client for good, or schedules the first reconnect attempt; never blocks (runs on an I/O thread). */
@@ -76,32 +87,57 @@ public final class Reconnector implements ClientConnection.LossHandler {
         }
         formerTunnels.addAll(lost.tunnels().peers());
         formerTunnels.addAll(lost.tunnels().lostPeers()); // ended on S2CF: still never plain
-        LOG.info("Connection to {} lost ({}); reconnecting", lost.server(), LogText.of(cause.getMessage()));
-        schedule(reconnect.keepVip() ? lost.vip() : null, 0);
+        List<String> targets = targets(cause.serverReason());
+        LOG.info("Connection to {} lost ({}); reconnecting{}", lost.server(), LogText.of(cause.getMessage()),
+                targets.size() > 1 ? " (servers: " + LogText.of(String.join(", ", targets)) + ")" : "");
+        schedule(reconnect.keepVip() ? lost.vip() : null, 0, targets);
     }
 
-    private void schedule(Vip previous, int attempt) {
+    /** The servers to go round, in order (see the class comment); empty for the in-process transport. */
+    List<String> targets(String exitText) {
+        if (current == null) {
+            return List.of();
+        }
+        List<String> hints = ServerExitReason.redirects(exitText);
+        Set<String> order = new LinkedHashSet<>();
+        if (hints.isEmpty()) {
+            order.add(current);
+        }
+        order.addAll(hints);
+        order.addAll(options.fallbackServers());
+        order.add(options.host() + ":" + options.port());
+        order.add(current);
+        return List.copyOf(order);
+    }
+
+    private void schedule(Vip previous, int attempt, List<String> targets) {
         long delay = options.reconnect().backoff().delayNanos(attempt);
-        scheduler.schedule(() -> attempt(previous, attempt), delay, TimeUnit.NANOSECONDS);
+        scheduler.schedule(() -> attempt(previous, attempt, targets), delay, TimeUnit.NANOSECONDS);
     }
 
-    private void attempt(Vip previous, int attempt) {
+    private void attempt(Vip previous, int attempt, List<String> targets) {
         if (stopped) {
             return;
         }
+        String target = targets.isEmpty() ? null : targets.get(attempt % targets.size());
         try {
-            ClientConnection k = ClientConnection.open(options.withRequestedVip(previous), queue, listeners, guard, extensions,
-                    this);
+            ClientOptions o = target == null ? options.withRequestedVip(previous)
+                    : options.toBuilder().server(target).requestVip(previous, false).build();
+            ClientConnection k = ClientConnection.open(o, queue, listeners, guard, extensions, this);
             replace.accept(k);
             if (stopped) {
                 k.close(Packets.exit(ExitCode.CC));
                 return;
             }
+            if (target != null) {
+                current = target;
+            }
             LOG.info("Reconnected to {} as {} after {} attempt(s)", k.server(), k.vip(), attempt + 1);
             listeners.emit(l -> l.onReconnected(k.vip()));
         } catch (DospClientException e) {
-            LOG.debug("Reconnect attempt {} to {} failed: {}", attempt + 1, options.serverName(), LogText.of(e.getMessage()));
-            schedule(previous, attempt + 1);
+            LOG.debug("Reconnect attempt {} to {} failed: {}", attempt + 1, target != null ? LogText.of(target)
+                    : options.serverName(), LogText.of(e.getMessage()));
+            schedule(previous, attempt + 1, targets);
         }
     }
 

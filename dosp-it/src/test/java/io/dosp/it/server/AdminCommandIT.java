@@ -60,7 +60,8 @@ class AdminCommandIT {
         String help = admin(adm, "help");
         for (String cmd : List.of("help", "clients", "client <vip>", "kick <vip>", "ban <vip>", "unban <hash>",
                 "whitelist <hash>", "whitelist-remove <hash>", "whitelist-on", "whitelist-off", "block <vip>",
-                "unblock <vip>", "stats", "broadcast <message>", "exit")) {
+                "unblock <vip>", "stats", "broadcast <message>", "peers", "routes", "peer-add", "peer-remove", "reload",
+                "drain [DURATION]", "exit")) {
             assertThat(help).contains(cmd);
         }
         assertThat(admin(adm, "HELP")).as("commands are case-insensitive").isEqualTo(help);
@@ -74,7 +75,7 @@ class AdminCommandIT {
             sync(b);
             String list = admin(adm, "clients");
             String[] lines = list.split("\n");
-            assertThat(lines[0]).isEqualTo("3 clients");
+            assertThat(lines[0]).as("the admin connection is said separately").isEqualTo("2 clients and 1 admin connection");
             assertThat(lines).hasSize(4);
             assertThat(lines[1]).startsWith("7.10.0.2 ").contains("admin");
             assertThat(lines[2]).startsWith(a.vip() + " ").contains("hash=-").doesNotContain("admin");
@@ -183,7 +184,7 @@ class AdminCommandIT {
         assertThat(admin(adm, "kick 999.1.1.1")).startsWith("ERR:");
         assertThat(admin(adm, "block 7.10.0")).startsWith("ERR:");
         // Still an admin after all the errors.
-        assertThat(admin(adm, "clients")).startsWith("1 clients");
+        assertThat(admin(adm, "clients")).startsWith("0 clients and 1 admin connection");
     }
 
     @Test

@@ -7,20 +7,20 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Banned machine hashes and addresses, and the whitelist, changed at runtime by admin commands
- * (blocked vIPs are the vIP table's). Hashes are compared trimmed and lower-cased. Thread-safe
- * (concurrent sets, volatile flag).
+ * and by a reload (blocked vIPs are the vIP table's). Hashes are compared trimmed and lower-cased.
+ * Thread-safe (concurrent sets, volatile flag).
  */
 public final class AccessControl {
     private final Set<String> bannedHashes = ConcurrentHashMap.newKeySet();
     private final Set<String> whitelist = ConcurrentHashMap.newKeySet();
-    private final Set<String> bannedAddresses;
+    private final Set<String> bannedAddresses = ConcurrentHashMap.newKeySet();
     private volatile boolean whitelistEnabled;
 
     /** The lists and whitelist mode configured in {@code config}. */
     public AccessControl(ServerConfig config) {
         bannedHashes.addAll(config.access().bannedHashes());
         whitelist.addAll(config.access().whitelistHashes());
-        bannedAddresses = Set.copyOf(config.access().bannedAddresses());
+        bannedAddresses.addAll(config.access().bannedAddresses());
         whitelistEnabled = config.access().whitelistEnabled();
     }
 
@@ -72,6 +72,16 @@ public final class AccessControl {
     /** Whether the remote address {@code hostAddress} is banned. */
     public boolean isAddressBanned(String hostAddress) {
         return bannedAddresses.contains(hostAddress);
+    }
+
+    /** Bans the remote address {@code hostAddress}; false if it already was. */
+    public boolean banAddress(String hostAddress) {
+        return bannedAddresses.add(hostAddress);
+    }
+
+    /** Lifts the ban of {@code hostAddress}; false if there was none. */
+    public boolean unbanAddress(String hostAddress) {
+        return bannedAddresses.remove(hostAddress);
     }
 
     /** How many hashes are banned. */

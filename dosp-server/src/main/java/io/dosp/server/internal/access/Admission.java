@@ -39,11 +39,13 @@ public final class Admission {
     private final AccessControl access;
     private final VipTable<?> vips;
     private final Counters counters;
-    private final int maxClients;
+    private volatile int maxClients;
     /** Null when the accept rate is unlimited. */
-    private final TokenBucket acceptBucket;
+    private volatile TokenBucket acceptBucket;
     private final AtomicInteger connected = new AtomicInteger();
     private final AddressCounts perAddress;
+    /** Non-null while draining: the EXIT text new connections are refused with. */
+    private volatile String drainText;
     private final Map<ServerExitReason, LogLimiter> refusalLog = new EnumMap<>(ServerExitReason.class);
     private volatile boolean shuttingDown;
     private final LogLimiter refusedLog;
@@ -73,12 +75,18 @@ public final class Admission {
             refuse(channel, ServerExitReason.SHUTTING_DOWN, null);
             return Optional.empty();
         }
+        String drain = drainText;
+        if (drain != null) {
+            refuse(channel, ServerExitReason.DRAINING, drain, DropReason.DRAINING);
+            return Optional.empty();
+        }
         if (channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
                 && access.isAddressBanned(a.getAddress().getHostAddress())) {
             refuse(channel, ServerExitReason.ADDRESS_BANNED, DropReason.BANNED);
             return Optional.empty();
         }
-        if (acceptBucket != null && overAcceptRate()) {
+        TokenBucket bucket = acceptBucket;
+        if (bucket != null && overAcceptRate(bucket)) {
             refuse(channel, ServerExitReason.ACCEPT_RATE, DropReason.ACCEPT_RATE);
             return Optional.empty();
         }
@@ -102,26 +110,32 @@ public final class Admission {
         return vip;
     }
 
-    private boolean overAcceptRate() {
-        synchronized (acceptBucket) { // shared by the event loops that accept
+    private static boolean overAcceptRate(TokenBucket bucket) {
+        synchronized (bucket) { // shared by the event loops that accept
             long now = System.nanoTime();
-            boolean over = acceptBucket.take(1, now) > 0;
+            boolean over = bucket.take(1, now) > 0;
             if (over) {
-                acceptBucket.take(-1, now); // a refused connection costs no token
+                bucket.take(-1, now); // a refused connection costs no token
             }
             return over;
         }
     }
 
     private void refuse(Channel channel, ServerExitReason reason, DropReason drop) {
+        refuse(channel, reason, reason.text(), drop);
+    }
+
+    private void refuse(Channel channel, ServerExitReason reason, String text, DropReason drop) {
         if (drop != null) {
             counters.drop(drop);
         }
         if (refusedLog.allow()) {
-            LOG.info("Refusing connection from {}: {}{}", channel.remoteAddress(), reason.text(),
-                    refusedLog.heldBackNote());
+            LOG.atInfo().setMessage("Refusing connection from {}: {}{}").addArgument(channel.remoteAddress())
+                    .addArgument(reason.text()).addArgument(refusedLog.heldBackNote())
+                    .addKeyValue("event", "connection_refused").addKeyValue("remote", String.valueOf(channel.remoteAddress()).replaceFirst("^/", ""))
+                    .addKeyValue("reason", reason.name().toLowerCase(java.util.Locale.ROOT)).log();
         }
-        channel.writeAndFlush(Packets.serverExit(reason.text())).addListener(ChannelFutureListener.CLOSE);
+        channel.writeAndFlush(Packets.serverExit(text)).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** An admitted connection from {@code remote} closed: its slot (and its address's) is free. */
@@ -130,9 +144,40 @@ public final class Admission {
         perAddress.release(AddressKey.of(remote));
     }
 
-    /** Connections open now from the address (IPv6: the /64) of {@code remote}; 0 when there is no per-address limit. */
+    /**
+     * New limits (a reload): they apply to the next connections; open ones are never closed for being
+     * over a lowered limit. A new per-address limit starts counting the connections opened from then on
+     * (the open ones count against it); a new accept rate starts with a full bucket.
+     */
+    public void limits(int maxClients, int maxAcceptRate, int maxPerAddress) {
+        this.maxClients = maxClients;
+        this.acceptBucket = maxAcceptRate > 0 ? new TokenBucket(maxAcceptRate, System.nanoTime()) : null;
+        perAddress.max(maxPerAddress);
+    }
+
+    /** Refuses new connections with EXIT {@code exitText} (a drain) until {@link #undrain()}. */
+    public void drain(String exitText) {
+        drainText = exitText;
+    }
+
+    /** Admits again after a drain. */
+    public void undrain() {
+        drainText = null;
+    }
+
+    /** Whether new connections are refused for a drain. */
+    public boolean draining() {
+        return drainText != null;
+    }
+
+    /** Connections open now from the address (IPv6: the /64) of {@code remote}. */
     public int connectedFrom(SocketAddress remote) {
         return perAddress.count(AddressKey.of(remote));
+    }
+
+    /** The connection limit now. */
+    public int maxClients() {
+        return maxClients;
     }
 
     /** Open connections now: clients and peer links. */

@@ -43,6 +43,8 @@ public final class AdminCommands {
             "routes                    federation routing table",
             "peer-add <host:port[:template]>  link to a peer",
             "peer-remove <host:port>   unlink a peer",
+            "reload                    re-read the configuration; apply what can change live",
+            "drain [DURATION]          lame duck: refuse new clients, send the connected ones away over DURATION (30s)",
             "exit                      end this admin session (the connection stays)");
 
     private static final String NO_FEDERATION = "ERR:Federation is off (configure peers or a mesh key)";
@@ -53,18 +55,29 @@ public final class AdminCommands {
     private final Admission admission;
     private final Counters counters;
     private final Optional<Federation> federation;
-    private final int maxClients;
+    private volatile Lifecycle lifecycle = Lifecycle.NONE;
 
-    /** Commands over these parts of the server; {@code maxClients} is only reported. */
+    /** Commands over these parts of the server. */
     public AdminCommands(AccessControl access, VipTable<ClientSession> vips, ServerRouter router, Admission admission,
-            Counters counters, Optional<Federation> federation, int maxClients) {
+            Counters counters, Optional<Federation> federation) {
         this.access = access;
         this.vips = vips;
         this.router = router;
         this.admission = admission;
         this.counters = counters;
         this.federation = federation;
-        this.maxClients = maxClients;
+    }
+
+    /** Wires {@code reload} and {@code drain} to the server's lifecycle. */
+    public void lifecycle(Lifecycle lifecycle) {
+        this.lifecycle = lifecycle;
+    }
+
+    /** Whether {@code line} may block (file I/O): the caller runs it off the event loop. */
+    public static boolean isSlow(String line) {
+        String t = line.trim();
+        int sp = t.indexOf(' ');
+        return (sp < 0 ? t : t.substring(0, sp)).equalsIgnoreCase("reload");
     }
 
     /** Runs one command line from admin {@code caller}; returns the reply text. */
@@ -99,11 +112,13 @@ public final class AdminCommands {
                     v -> vips.unblock(v) ? "Unblocked " + v : "ERR:" + v + " is not blocked");
             case "stats" -> stats();
             case "broadcast" -> arg.isEmpty() ? "ERR:Usage: broadcast <message>"
-                    : "Broadcast sent to " + router.broadcast(arg, caller) + " clients";
+                    : "Broadcast sent to " + router.broadcast(arg, caller) + " clients"; // the reference's words
             case "peers" -> peers();
             case "routes" -> routes();
             case "peer-add" -> withArg(arg, "peer-add <host:port[:template]>", this::peerAdd);
             case "peer-remove" -> withArg(arg, "peer-remove <host:port>", this::peerRemove);
+            case "reload" -> arg.isEmpty() ? lifecycle.reload() : "ERR:Usage: reload";
+            case "drain" -> drain(arg);
             case "exit" -> {
                 caller.admin(false);
                 yield "Admin session ended";
@@ -137,11 +152,63 @@ public final class AdminCommands {
         return action.apply(v);
     }
 
+    private String drain(String arg) {
+        if (arg.isEmpty()) {
+            return lifecycle.drain(null);
+        }
+        try {
+            return lifecycle.drain(parseDuration(arg));
+        } catch (IllegalArgumentException e) {
+            return "ERR:Usage: drain [DURATION] (" + e.getMessage() + ")";
+        }
+    }
+
+    /** {@code 30}, {@code 30s}, {@code 500ms}, {@code 2m}, {@code 1h}: positive, at most a day. */
+    static java.time.Duration parseDuration(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        long factorMillis;
+        String number;
+        if (t.endsWith("ms")) {
+            factorMillis = 1;
+            number = t.substring(0, t.length() - 2);
+        } else if (t.endsWith("s")) {
+            factorMillis = 1000;
+            number = t.substring(0, t.length() - 1);
+        } else if (t.endsWith("m")) {
+            factorMillis = 60_000;
+            number = t.substring(0, t.length() - 1);
+        } else if (t.endsWith("h")) {
+            factorMillis = 3_600_000;
+            number = t.substring(0, t.length() - 1);
+        } else {
+            factorMillis = 1000;
+            number = t;
+        }
+        double value;
+        try {
+            value = Double.parseDouble(number);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a duration such as 30s, 500ms or 2m");
+        }
+        double millis = value * factorMillis;
+        if (!(millis > 0) || millis > 86_400_000d) {
+            throw new IllegalArgumentException("'" + text + "' must be positive and at most 24h");
+        }
+        return java.time.Duration.ofMillis((long) Math.ceil(millis));
+    }
+
+    private static String plural(long n, String one, String many) {
+        return n + " " + (n == 1 ? one : many);
+    }
+
     private String clients() {
         StringBuilder sb = new StringBuilder();
         int listed = vips.size();
         int links = admission.connectedCount() - listed;
-        sb.append(listed).append(" clients").append(links > 0 ? " (+" + links + " peer links)" : "");
+        long admins = vips.holders().stream().filter(ClientSession::isAdmin).count();
+        sb.append(plural(listed - admins, "client", "clients"))
+                .append(admins > 0 ? " and " + plural(admins, "admin connection", "admin connections") : "")
+                .append(links > 0 ? " (+" + plural(links, "peer link", "peer links") + ")" : "");
         vips.holders().stream().sorted(Comparator.comparing(ClientSession::vip)).forEach(s -> sb.append('\n')
                 .append(s.vip()).append("  ").append(s.remoteAddress())
                 .append(s.isAdmin() ? "  admin" : "")
@@ -217,7 +284,7 @@ public final class AdminCommands {
 
     private String peers() {
         return federation.map(f -> {
-            StringBuilder sb = new StringBuilder(f.peers().size() + " peer links");
+            StringBuilder sb = new StringBuilder(plural(f.peers().size(), "peer link", "peer links"));
             for (PeerStatus p : f.peers()) {
                 sb.append('\n').append(p.address()).append("  ").append(p.state())
                         .append(p.extended() ? "  mesh" : "  plain").append("  routes=").append(p.routesVia())
@@ -247,7 +314,8 @@ public final class AdminCommands {
         StringBuilder sb = new StringBuilder();
         sb.append("started_at: ").append(s.startedAt())
                 .append("\nclients: ").append(s.clientsConnected())
-                .append("\nmax_clients: ").append(maxClients)
+                .append("\nmax_clients: ").append(admission.maxClients())
+                .append("\ndraining: ").append(admission.draining() ? "yes" : "no")
                 .append("\ntemplate: ").append(vips.template())
                 .append("\nconnections_accepted: ").append(s.connectionsAccepted())
                 .append("\npackets_in: ").append(s.packetsIn())

@@ -106,8 +106,35 @@ public final class AdminPackets {
         }
     }
 
-    /** ADMIN {@code line} from {@code session}: the command's reply, or an error when it is not an admin. */
+    /** One slow command (a reload) at a time, server-wide. */
+    private final java.util.concurrent.atomic.AtomicBoolean slowRunning = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * ADMIN {@code line} from {@code session}: the command's reply, or an error when it is not an admin.
+     * A command that may block ({@code reload} reads files) runs on a thread of its own, never on the
+     * event loop; its reply is queued from there.
+     */
     public void onAdmin(ClientSession session, String line) {
+        if (session.isAdmin() && AdminCommands.isSlow(line)) {
+            if (!slowRunning.compareAndSet(false, true)) {
+                session.deliver(Packets.admin("ERR:A reload is already running; try again when it has answered"));
+                return;
+            }
+            Thread t = new Thread(() -> {
+                String reply;
+                try {
+                    reply = commands.execute(line, session);
+                } catch (RuntimeException e) {
+                    reply = "ERR:" + e.getMessage();
+                } finally {
+                    slowRunning.set(false);
+                }
+                session.deliver(Packets.admin(reply));
+            }, "dosp-admin-reload");
+            t.setDaemon(true);
+            t.start();
+            return;
+        }
         session.deliver(Packets.admin(session.isAdmin() ? commands.execute(line, session) : NOT_ADMIN));
     }
 

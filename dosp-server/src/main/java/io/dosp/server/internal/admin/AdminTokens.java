@@ -20,9 +20,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The admin tokens AUTH accepts. Tokens are compared as SHA-256 digests with
  * {@link MessageDigest#isEqual} against every configured token, so neither the length nor the
- * content of a guess shows in the time taken. When none is configured, one is generated and
- * written to a file only its owner can read (reused on restart if that file still holds a valid one).
- * Thread-safe (immutable after construction).
+ * content of a guess shows in the time taken. When none is configured, one is generated: kept in
+ * memory only, or, when a token file is configured, written to a file only its owner can read (reused
+ * on restart if that file still holds a valid one). A reload may replace configured tokens
+ * ({@link #replace}). Thread-safe (the token list is one volatile reference to an immutable list).
  */
 public final class AdminTokens {
     private static final Logger LOG = LoggerFactory.getLogger(AdminTokens.class);
@@ -30,19 +31,30 @@ public final class AdminTokens {
     /** Fewer estimated bits than this make a configured token weak (warned about at start). */
     static final int STRONG_BITS = 128;
 
-    private final List<byte[]> digests;
+    private volatile List<byte[]> digests;
     private final Path generatedFile;
+    private final String generated;
 
-    private AdminTokens(List<byte[]> digests, Path generatedFile) {
+    private AdminTokens(List<byte[]> digests, Path generatedFile, String generated) {
         this.digests = digests;
         this.generatedFile = generatedFile;
+        this.generated = generated;
     }
 
-    /** Tokens from config, or a generated one written to {@code tokenFile}. */
+    /**
+     * Tokens from config, or a generated one: written to {@code tokenFile} (read back from it when it
+     * holds one), or in memory only when {@code tokenFile} is null.
+     */
     public static AdminTokens load(Set<String> configured, Path tokenFile) {
         if (!configured.isEmpty()) {
             warnAboutWeakTokens(List.copyOf(configured));
-            return new AdminTokens(configured.stream().map(AdminTokens::sha256).toList(), null);
+            return new AdminTokens(configured.stream().map(AdminTokens::sha256).toList(), null, null);
+        }
+        if (tokenFile == null) {
+            String token = HexFormat.of().formatHex(randomBytes());
+            LOG.info("No admin token configured: generated one in memory (DospServer.generatedAdminToken(); set"
+                    + " access.adminTokenFile to have it written to a file)");
+            return new AdminTokens(List.of(sha256(token)), null, token);
         }
         String token = readExisting(tokenFile);
         if (token == null) {
@@ -54,7 +66,29 @@ public final class AdminTokens {
             LOG.info("No admin token configured: using the one in {} (starts with {}...)", tokenFile.toAbsolutePath(),
                     token.substring(0, 4));
         }
-        return new AdminTokens(List.of(sha256(token)), tokenFile.toAbsolutePath());
+        return new AdminTokens(List.of(sha256(token)), tokenFile.toAbsolutePath(), token);
+    }
+
+    /** The generated token, or null when tokens were configured. */
+    public String generated() {
+        return generated;
+    }
+
+    /** Whether the tokens are configured ones (not a generated one). */
+    public boolean configured() {
+        return generated == null;
+    }
+
+    /**
+     * Replaces the configured tokens (a reload); the caller makes sure {@code tokens} is not empty and that
+     * these are configured tokens (a generated token is not replaced by a reload).
+     */
+    public void replace(Set<String> tokens) {
+        if (tokens.isEmpty()) {
+            throw new IllegalArgumentException("at least one token");
+        }
+        warnAboutWeakTokens(List.copyOf(tokens));
+        digests = tokens.stream().map(AdminTokens::sha256).toList();
     }
 
     /** Where the generated token is, or null when tokens were configured. */
@@ -66,7 +100,7 @@ public final class AdminTokens {
     public boolean matches(String candidate) {
         byte[] d = sha256(candidate);
         boolean ok = false;
-        for (byte[] t : digests) {
+        for (byte[] t : digests) { // one read of the volatile list
             ok |= MessageDigest.isEqual(d, t);
         }
         return ok;

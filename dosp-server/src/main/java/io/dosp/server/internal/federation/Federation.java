@@ -244,7 +244,8 @@ public final class Federation {
     /** The authenticated link from {@code via} to us closed: its routes go. */
     void incomingClosed(String via) {
         if (routes.dropVia(via, false)) {
-            LOG.info("Peer {} link to us closed: its routes withdrawn", log.text(via));
+            LOG.atInfo().setMessage("Peer {} link to us closed: its routes withdrawn").addArgument(log.text(via))
+                    .addKeyValue("event", "peer_link_down").addKeyValue("peer", log.text(via)).log();
             advertiseAll();
         }
     }
@@ -322,7 +323,9 @@ public final class Federation {
         @Override
         public void down(PeerLink l) {
             if (routes.refresh()) {
-                LOG.info("Peer link to {} down: routes through it withdrawn", log.text(l.address));
+                LOG.atInfo().setMessage("Peer link to {} down: routes through it withdrawn").addArgument(log.text(l.address))
+                        .addKeyValue("event", "peer_link_down").addKeyValue("peer", log.text(l.address))
+                        .addKeyValue("routes", routes.routes().size()).log();
                 advertiseAll();
             }
         }

@@ -299,7 +299,9 @@ public final class IncomingLinks {
         peers.put(session, new Peer(address, true));
         router.detach(session);
         session.send(LinkFrames.accept(LinkFrames.mac(key, LinkFrames.Step.ACCEPT, pa.hello().body(), serverId, pa.nonce())));
-        LOG.info("Peer {} linked to us (mesh key proven)", log.text(address));
+        LOG.atInfo().setMessage("Peer {} linked to us (mesh key proven)").addArgument(log.text(address))
+                .addKeyValue("event", "peer_link_up").addKeyValue("peer", log.text(address))
+                .addKeyValue("direction", "incoming").log();
         federation.peerJoined(address, pa.hello().host(), pa.hello().port());
     }
 

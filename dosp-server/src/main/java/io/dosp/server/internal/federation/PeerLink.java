@@ -215,12 +215,16 @@ final class PeerLink {
         lastError = "";
         mode = why;
         if (ext) {
-            LOG.info("Peer link to {} is up (mesh key proven, extension frames)", shown);
+            LOG.atInfo().setMessage("Peer link to {} is up (mesh key proven, extension frames)").addArgument(shown)
+                    .addKeyValue("event", "peer_link_up").addKeyValue("peer", String.valueOf(shown))
+                    .addKeyValue("mode", "mesh").log();
         } else {
             // Loud: a mesh that silently fell back to plain S2C learns no routes (one line per link up,
             // and links come up at most once per reconnect backoff).
-            LOG.warn("Peer link to {} is up, {}: plain S2C only, no learned routes; only a configured"
-                    + " HOST:PORT:TEMPLATE reaches its clients", shown, why);
+            LOG.atWarn().setMessage("Peer link to {} is up, {}: plain S2C only, no learned routes; only a configured"
+                    + " HOST:PORT:TEMPLATE reaches its clients").addArgument(shown).addArgument(why)
+                    .addKeyValue("event", "peer_link_up").addKeyValue("peer", String.valueOf(shown))
+                    .addKeyValue("mode", "plain").log();
         }
         Channel c = channel;
         long every = config.federation().peerHeartbeat().toNanos();
@@ -235,7 +239,9 @@ final class PeerLink {
         }
         if (missed >= config.federation().peerHeartbeatMisses()) {
             lastError = "no answer to " + missed + " heartbeats";
-            LOG.warn("Peer link to {}: {}; reconnecting", shown, lastError);
+            LOG.atWarn().setMessage("Peer link to {}: {}; reconnecting").addArgument(shown).addArgument(lastError)
+                    .addKeyValue("event", "peer_link_down").addKeyValue("peer", String.valueOf(shown))
+                    .addKeyValue("reason", lastError).log();
             c.close();
             return;
         }

@@ -12,6 +12,7 @@ import io.dosp.server.internal.access.Admission;
 import io.dosp.server.internal.admin.AdminCommands;
 import io.dosp.server.internal.admin.AdminPackets;
 import io.dosp.server.internal.admin.AdminTokens;
+import io.dosp.server.internal.admin.Lifecycle;
 import io.dosp.server.internal.dispatch.PacketDispatcher;
 import io.dosp.server.internal.dispatch.S2cFailures;
 import io.dosp.server.internal.ext.ClientExtensions;
@@ -52,6 +53,8 @@ public final class ServerRuntime {
     private final ServerHooks hooks;
     private final Connections connections;
     private final ServerInitializer initializer;
+    private final AdminCommands commands;
+    private final Reconfigurer reconfigurer;
 
     /** Builds every part for {@code config}; loads or generates the admin token. */
     public ServerRuntime(ServerConfig config) {
@@ -70,14 +73,45 @@ public final class ServerRuntime {
         this.federation = forwarder.map(f -> new Federation(config, router, f, log));
         Optional<IncomingLinks> links = federation.map(f -> new IncomingLinks(config, router, f, log, counters));
         this.hooks = new ServerHooks(counters, config.functions(), log);
-        AdminCommands commands = new AdminCommands(access, vips, router, admission, counters, federation,
-                config.limits().maxClients());
+        this.commands = new AdminCommands(access, vips, router, admission, counters, federation);
         AdminPackets admin = new AdminPackets(tokens, commands, router, counters, config.limits(), log);
         PacketDispatcher dispatcher = new PacketDispatcher(hooks, access, router, vips, admin, counters, links,
                 config.federation().maxHops(), new ClientExtensions(List.of(), log), log);
         this.connections = new Connections(admission, vips, SessionSettings.of(config), counters, dispatcher, hooks,
                 links, budget, new S2cFailures(router, links), InboundGuard.Settings.of(config.limits(), frameMemory), log);
         this.initializer = new ServerInitializer(config, connections);
+        this.reconfigurer = new Reconfigurer(config, access, vips, tokens, admission, connections, initializer, federation,
+                frameMemory);
+    }
+
+    /** Applies what can change live from a new configuration (a reload). */
+    public Reconfigurer reconfigurer() {
+        return reconfigurer;
+    }
+
+    /** Wires the admin commands {@code reload} and {@code drain}. */
+    public void lifecycle(Lifecycle lifecycle) {
+        commands.lifecycle(lifecycle);
+    }
+
+    /** The generated admin token, or null when tokens are configured. */
+    public String generatedAdminToken() {
+        return tokens.generated();
+    }
+
+    /** Completes when the clients of the last drain have gone. */
+    public java.util.concurrent.CompletableFuture<Void> drained() {
+        return connections.drained();
+    }
+
+    /** Whether a drain refuses new connections. */
+    public boolean draining() {
+        return admission.draining();
+    }
+
+    /** Lame duck: refuse new connections, send the clients EXIT {@code exitText} spread over {@code over}. */
+    public int drain(java.time.Duration over, String exitText) {
+        return connections.drain(over, exitText);
     }
 
     /** The pipeline for every listener (TCP and in-process). */
@@ -130,9 +164,9 @@ public final class ServerRuntime {
         return router.broadcast(text, null);
     }
 
-    /** Stops admitting and sends every client and peer link to us EXIT {@code reason}. */
-    public void beginShutdown(ServerExitReason reason) {
-        connections.shutdown(reason);
+    /** Stops admitting and sends every client EXIT {@code clientText}, every peer link to us EXIT {@code reason}. */
+    public void beginShutdown(ServerExitReason reason, String clientText) {
+        connections.shutdown(reason, clientText);
     }
 
     /** Every accepted channel still open. */

@@ -165,6 +165,16 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         return remote;
     }
 
+    /** Completes when the connection has closed. */
+    public io.netty.channel.ChannelFuture closeFuture() {
+        return channel.closeFuture();
+    }
+
+    /** The event loop this session runs on (to schedule work for it, e.g. a drain's EXIT). */
+    public EventLoop eventLoop() {
+        return loop;
+    }
+
     /** The local address this connection arrived on (a peer link's HELLO says which address it dialed). */
     public SocketAddress localAddress() {
         return channel.localAddress();

@@ -22,7 +22,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,17 +41,18 @@ public final class Connections {
 
     private final Admission admission;
     private final VipTable<ClientSession> vips;
-    private final SessionSettings settings;
+    private volatile SessionSettings settings;
     private final Counters counters;
     private final ClientSession.PacketHandler handler;
     private final ServerHooks hooks;
     private final Optional<IncomingLinks> links;
     private final MemoryBudget budget;
     private final UndeliveredS2c undelivered;
-    private final InboundGuard.Settings guard;
+    private volatile InboundGuard.Settings guard;
     private final PeerLog log;
     private final LogLimiter connectedLog;
     private final LogLimiter disconnectedLog;
+    private volatile CompletableFuture<Void> drained = CompletableFuture.completedFuture(null);
     /** Every accepted channel, refused ones included, so shutdown can wait for them all. */
     private final ChannelGroup channels = new DefaultChannelGroup("dosp-clients", GlobalEventExecutor.INSTANCE);
 
@@ -82,6 +88,7 @@ public final class Connections {
         if (vip.isEmpty()) {
             return null;
         }
+        SessionSettings settings = this.settings;
         ClientSession s = new ClientSession(channel, vip.get(), settings, counters, handler, budget, undelivered, log);
         InboundGuard.attach(s, channel, guard, counters);
         vips.bind(vip.get(), s);
@@ -92,8 +99,10 @@ public final class Connections {
         s.deliver(Packets.aip(vip.get()));
         s.deliver(Packets.hsk(Handshake.standard(settings.compression())));
         if (connectedLog.allow()) {
-            LOG.info("Client connected: vip={} remote={}{}", vip.get(), channel.remoteAddress(),
-                    connectedLog.heldBackNote());
+            LOG.atInfo().setMessage("Client connected: vip={} remote={}{}").addArgument(vip.get())
+                    .addArgument(channel.remoteAddress()).addArgument(connectedLog.heldBackNote())
+                    .addKeyValue("event", "client_connected").addKeyValue("vip", vip.get().toString())
+                    .addKeyValue("remote", String.valueOf(channel.remoteAddress()).replaceFirst("^/", "")).log();
         }
         hooks.connected(s);
         return s;
@@ -108,21 +117,81 @@ public final class Connections {
         Disconnect d = s.disconnectInfo();
         if (disconnectedLog.allow()) {
             // The reason is the client's own text when it sent EXIT: escaped and cut, it cannot forge a line.
-            LOG.info("Client disconnected: vip={} remote={} by={} reason={}{}", vip,
-                    s.remoteAddress(), d.initiator(),
-                    d.reason().isEmpty() ? (d.code() == null ? "-" : d.code().name()) : log.text(d.reason()),
-                    disconnectedLog.heldBackNote());
+            String reason = d.reason().isEmpty() ? (d.code() == null ? "-" : d.code().name()) : log.text(d.reason());
+            LOG.atInfo().setMessage("Client disconnected: vip={} remote={} by={} reason={}{}").addArgument(vip)
+                    .addArgument(s.remoteAddress()).addArgument(d.initiator()).addArgument(reason)
+                    .addArgument(disconnectedLog.heldBackNote())
+                    .addKeyValue("event", "client_disconnected").addKeyValue("vip", vip.toString())
+                    .addKeyValue("remote", String.valueOf(s.remoteAddress()).replaceFirst("^/", ""))
+                    .addKeyValue("by", String.valueOf(d.initiator())).addKeyValue("reason", reason).log();
         }
         hooks.disconnected(s, d);
     }
 
-    /** Stops admitting and sends every client and peer link to us EXIT {@code reason}. */
-    public void shutdown(ServerExitReason reason) {
+    /**
+     * Stops admitting and sends every client EXIT {@code clientText} (the reason's text, with a
+     * reconnect hint when one is configured) and every peer link to us EXIT {@code reason}.
+     */
+    public void shutdown(ServerExitReason reason, String clientText) {
         admission.stop();
         for (ClientSession s : vips.holders()) {
-            s.disconnect(reason);
+            s.disconnect(clientText);
         }
         links.ifPresent(l -> l.disconnectAll(reason));
+    }
+
+    /**
+     * Lame duck: refuses new connections with EXIT {@code exitText}, and sends it to every client that
+     * is not an admin, spread evenly over {@code over} (the first at once, each on its own event loop),
+     * so that they do not all reconnect elsewhere in the same instant. Admin sessions and peer links stay
+     * until the server stops. Returns how many clients will be told; {@link #drained()} completes when
+     * they have all gone.
+     */
+    public int drain(Duration over, String exitText) {
+        admission.drain(exitText);
+        List<ClientSession> clients = vips.holders().stream().filter(s -> !s.isAdmin()).toList();
+        int n = clients.size();
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        AtomicInteger left = new AtomicInteger(n);
+        if (n == 0) {
+            all.complete(null);
+        }
+        for (ClientSession s : clients) {
+            s.closeFuture().addListener(f -> {
+                if (left.decrementAndGet() == 0) {
+                    all.complete(null);
+                }
+            });
+        }
+        drained = all;
+        long step = n == 0 ? 0 : over.toNanos() / n;
+        for (int i = 0; i < n; i++) {
+            ClientSession s = clients.get(i);
+            long delay = step * i;
+            if (delay == 0) {
+                s.eventLoop().execute(() -> s.disconnect(exitText));
+            } else {
+                s.eventLoop().schedule(() -> s.disconnect(exitText), delay, TimeUnit.NANOSECONDS);
+            }
+        }
+        LOG.atInfo().setMessage("Draining: refusing new connections, closing {} clients over {} ms")
+                .addArgument(n).addArgument(over.toMillis())
+                .addKeyValue("event", "drain").addKeyValue("clients", n).addKeyValue("duration_ms", over.toMillis()).log();
+        return n;
+    }
+
+    /**
+     * Settings for the sessions opened from now on (a reload): sessions already open keep the ones they
+     * were opened with (their token buckets and flow limits are sized at open).
+     */
+    public void settings(SessionSettings settings, InboundGuard.Settings guard) {
+        this.settings = settings;
+        this.guard = guard;
+    }
+
+    /** Completes when every client the last drain sent away has gone (completed when there was no drain). */
+    public CompletableFuture<Void> drained() {
+        return drained;
     }
 
     /** Every accepted channel still open. */

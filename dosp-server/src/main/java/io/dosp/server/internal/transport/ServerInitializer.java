@@ -1,6 +1,7 @@
 package io.dosp.server.internal.transport;
 
 import io.dosp.codec.DospCodec;
+import io.dosp.server.Limits;
 import io.dosp.server.ServerConfig;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -15,17 +16,25 @@ import javax.net.ssl.SSLEngine;
  * optional idle detection, the session handler. Named handlers: {@code tls}, {@code codec},
  * {@code idle}, {@code session}. The idle handler sits after the codec so that only complete
  * frames count as activity (bytes trickling into an unfinished frame do not; the frame timeout
- * of {@code InboundGuard} ends those). Thread-safe (immutable); Netty calls it on each new
+ * of {@code InboundGuard} ends those). Thread-safe: the limits a reload may change (frame size,
+ * idle timeout; read for each new channel) are one volatile reference; Netty calls it on each new
  * channel's event loop.
  */
 public final class ServerInitializer extends ChannelInitializer<Channel> {
     private final ServerConfig config;
     private final Connections connections;
+    private volatile Limits limits;
 
     /** Pipelines for {@code config} whose sessions {@code connections} opens. */
     public ServerInitializer(ServerConfig config, Connections connections) {
         this.config = config;
         this.connections = connections;
+        this.limits = config.limits();
+    }
+
+    /** The maximum frame size and idle timeout of {@code limits} for channels opened from now on (a reload). */
+    public void limits(Limits limits) {
+        this.limits = limits;
     }
 
     @Override
@@ -35,13 +44,14 @@ public final class ServerInitializer extends ChannelInitializer<Channel> {
             engine.setUseClientMode(false);
             ch.pipeline().addLast("tls", new SslHandler(engine));
         }
-        DospCodec codec = DospCodec.forServer(config.limits().maxFrameSize(), config.compression(), config.compressionLevel());
+        Limits limits = this.limits;
+        DospCodec codec = DospCodec.forServer(limits.maxFrameSize(), config.compression(), config.compressionLevel());
         // Drop consumed bytes from the decoder's buffer after every read, not every 16th: otherwise a fast
         // sender's buffer grows to ~16 reads (1 MiB) within one read loop, all of it counted as held.
         codec.decoder().setDiscardAfterReads(1);
         ch.pipeline().addLast("codec", codec);
-        if (!config.limits().idleTimeout().isZero()) {
-            ch.pipeline().addLast("idle", new IdleStateHandler(config.limits().idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+        if (!limits.idleTimeout().isZero()) {
+            ch.pipeline().addLast("idle", new IdleStateHandler(limits.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         }
         ch.pipeline().addLast("session", new SessionHandler(connections));
     }

@@ -48,12 +48,21 @@ class AddressCountsTest {
     }
 
     @Test
-    void zeroMeansNoLimitAndNothingIsHeld() {
+    void zeroMeansNoLimitButConnectionsAreCountedSoALaterLimitHolds() {
         AddressCounts c = new AddressCounts(0);
         InetAddress a = key("198.51.100.1");
         for (int i = 0; i < 1000; i++) {
             assertThat(c.tryAcquire(a)).isTrue();
         }
-        assertThat(c.count(a)).isZero();
+        assertThat(c.count(a)).isEqualTo(1000);
+        c.max(2);
+        assertThat(c.tryAcquire(a)).as("over the new limit").isFalse();
+        for (int i = 0; i < 998; i++) {
+            c.release(a);
+        }
+        assertThat(c.tryAcquire(a)).isFalse();
+        c.release(a);
+        assertThat(c.tryAcquire(a)).isTrue();
+        assertThat(c.count(a)).isEqualTo(2);
     }
 }
