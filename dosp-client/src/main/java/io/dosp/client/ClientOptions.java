@@ -69,9 +69,10 @@ public final class ClientOptions {
     private final ReconnectOptions reconnect;
     private final HeartbeatOptions heartbeat;
     private final TunnelOptions tunnels;
+    private final IdentityOptions identity;
 
     private ClientOptions(Builder b, TlsOptions tls, ReconnectOptions reconnect, HeartbeatOptions heartbeat,
-            TunnelOptions tunnels) {
+            TunnelOptions tunnels, IdentityOptions identity) {
         host = b.host;
         port = b.port;
         localName = b.localName;
@@ -89,6 +90,7 @@ public final class ClientOptions {
         this.reconnect = reconnect;
         this.heartbeat = heartbeat;
         this.tunnels = tunnels;
+        this.identity = identity;
     }
 
     /** A builder with every default ({@code 127.0.0.1:7744}). */
@@ -112,7 +114,7 @@ public final class ClientOptions {
         b.machineHash = machineHash;
         b.sendClientInfo = sendClientInfo;
         b.receiveQueue = receiveQueue;
-        return b.tls(tls).reconnect(reconnect).heartbeat(heartbeat).tunnels(tunnels);
+        return b.tls(tls).reconnect(reconnect).heartbeat(heartbeat).tunnels(tunnels).identity(identity);
     }
 
     /** A copy of these options asking for {@code vip} (null: none) without insisting (used when reconnecting). */
@@ -205,6 +207,11 @@ public final class ClientOptions {
         return heartbeat;
     }
 
+    /** The tunnel identity and how peers' identities are trusted. */
+    public IdentityOptions identity() {
+        return identity;
+    }
+
     /** Limits on the tunnel handshakes other clients send (rates, error-reply budget, table size). */
     public TunnelOptions tunnels() {
         return tunnels;
@@ -229,6 +236,7 @@ public final class ClientOptions {
         private ReconnectOptions.Builder reconnect = ReconnectOptions.builder();
         private HeartbeatOptions.Builder heartbeat = HeartbeatOptions.builder();
         private TunnelOptions.Builder tunnels = TunnelOptions.builder();
+        private IdentityOptions.Builder identity = IdentityOptions.builder();
 
         private Builder() {
         }
@@ -372,6 +380,21 @@ public final class ClientOptions {
         }
 
         /**
+         * Edits the tunnel identity and trust, e.g.
+         * {@code identity(i -> i.identityFile(path).knownPeers(KnownPeers.file(pins)).mode(TrustMode.STRICT))}.
+         */
+        public Builder identity(Consumer<IdentityOptions.Builder> edit) {
+            edit.accept(identity);
+            return this;
+        }
+
+        /** Replaces the tunnel identity and trust group. */
+        public Builder identity(IdentityOptions options) {
+            this.identity = options.toBuilder();
+            return this;
+        }
+
+        /**
          * Validates and builds.
          *
          * @throws InvalidConfigException naming the first invalid field
@@ -392,11 +415,12 @@ public final class ClientOptions {
             HeartbeatOptions h = heartbeat.build();
             TlsOptions t = tls.build();
             TunnelOptions tu = tunnels.build();
+            IdentityOptions id = identity.build();
             require(!t.enabled() || localName == null, "tls.context", "is for TCP; the in-process transport needs none");
             require(!fixedVip || requestedVip != null, "fixedVip", "needs a requested vIP");
             require(machineHash == null || machineHash.matches("[0-9a-fA-F]{1,128}"), "machineHash",
                     "must be hex (the reference sends 64 hex characters)");
-            return new ClientOptions(this, t, r, h, tu);
+            return new ClientOptions(this, t, r, h, tu, id);
         }
     }
 }

@@ -36,6 +36,7 @@ public final class Reconnector implements ClientConnection.LossHandler {
     private final ReceiveQueue queue;
     private final ListenerNotifier listeners;
     private final TunnelGuard guard;
+    private final TunnelIdentity identity;
     private final ScheduledExecutorService scheduler;
     private final Consumer<ClientConnection> replace;
     private final Set<Vip> formerTunnels = ConcurrentHashMap.newKeySet();
@@ -46,11 +47,13 @@ public final class Reconnector implements ClientConnection.LossHandler {
      * @param queue     the client's receive queue, closed when the client ends for good
      * @param listeners told {@code onReconnected} and {@code onDisconnected}
      * @param guard     the client's tunnel handshake limits, handed to each new connection
+     * @param identity  the client's tunnel identity and trust checks, handed to each new connection
      * @param scheduler runs the attempts
      * @param replace   takes each new connection in place of the lost one
      */
     public Reconnector(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners, TunnelGuard guard,
-            ScheduledExecutorService scheduler, Consumer<ClientConnection> replace) {
+            TunnelIdentity identity, ScheduledExecutorService scheduler, Consumer<ClientConnection> replace) {
+        this.identity = identity;
         this.options = options;
         this.queue = queue;
         this.listeners = listeners;
@@ -87,7 +90,7 @@ public final class Reconnector implements ClientConnection.LossHandler {
             return;
         }
         try {
-            ClientConnection k = ClientConnection.open(options.withRequestedVip(previous), queue, listeners, guard, this);
+            ClientConnection k = ClientConnection.open(options.withRequestedVip(previous), queue, listeners, guard, identity, this);
             replace.accept(k);
             if (stopped) {
                 k.close(Packets.exit(ExitCode.CC));

@@ -1,8 +1,13 @@
 package io.dosp.client.internal;
 
 import io.dosp.client.TunnelFailedException;
+import io.dosp.client.TunnelIdentityException;
+import io.dosp.client.TunnelInfo;
 import io.dosp.client.TunnelOptions;
 import io.dosp.client.TunnelStats;
+import io.dosp.crypto.Fingerprint;
+import io.dosp.crypto.IdentityBlock;
+import io.dosp.crypto.IdentityKey;
 import io.dosp.crypto.TunnelCipher;
 import io.dosp.crypto.TunnelException;
 import io.dosp.crypto.TunnelHandshake;
@@ -13,14 +18,17 @@ import io.dosp.protocol.Vip;
 import io.dosp.protocol.internal.LogText;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +51,15 @@ import org.slf4j.LoggerFactory;
  * all, {@code maxHalfOpen} tunnels a peer opened that have not carried a verified frame yet, the
  * oldest of which is dropped to make room). See {@link io.dosp.client.TunnelOptions}.
  *
+ * <p><b>Identities.</b> Our hellos carry an identity block after the role byte ({@link IdentityBlock}); the
+ * peer's is checked by {@link TunnelIdentity} before its keys are used: a bad signature is refused (HC2C
+ * error within the budget) and counted, then the trust decision accepts it (pinned, vouched, first use,
+ * unchecked, or unauthenticated when it carries none) or refuses it as a mismatch or untrusted (counted,
+ * {@link Events#identityRefused}). An open of ours that is refused marks the vIP lost, so the next send
+ * re-opens instead of going plain. A decision that has to wait for the verifier continues on the
+ * connection's I/O thread; frames the peer sends meanwhile are held (at most {@value #MAX_HELD}) and
+ * opened once the tunnel is installed, or dropped and counted when it is refused.
+ *
  * <p>One per connection, owned by its {@link ClientConnection}. Thread-safe: handshake messages
  * and frames arrive on the connection's I/O thread, opens and sends come from any thread.
  */
@@ -54,6 +71,10 @@ public final class TunnelManager {
     static final String RATE_LIMITED_REASON = "Too many tunnel handshakes; try again later";
     static final String TABLE_FULL_REASON = "Too many tunnels";
     static final String DROPPED_REASON = "Tunnel dropped: too many half-open tunnels";
+    static final String BAD_IDENTITY_REASON = "Tunnel identity signature invalid";
+    static final String IDENTITY_REFUSED_REASON = "Tunnel identity refused";
+    /** Frames held per peer while the answer to our open waits for its trust decision. */
+    static final int MAX_HELD = 64;
 
     /** Sends S2C DATA to a vIP without tunnel processing. */
     interface RawSender {
@@ -71,11 +92,25 @@ public final class TunnelManager {
         /** Tunnel {@code tunnel} with {@code peer} ended ({@code reason}: why). */
         default void ended(Vip peer, long tunnel, String reason) {
         }
+
+        /** A hello from {@code peer} (or the answer to our open) was refused for its identity. */
+        default void identityRefused(Vip peer, TunnelIdentityException e) {
+        }
+    }
+
+    /** Where frames held during a trust decision go once opened (the connection's inbound side). */
+    interface HeldFrames {
+        void opened(Vip peer, Opened opened);
+
+        void rejected(Vip peer, TunnelException e);
     }
 
     /** A frame opened: its plaintext and the id of the tunnel it came through. */
     record Opened(byte[] plaintext, long tunnel) {
     }
+
+    /** What {@link #openFrame} returns for a frame held while a trust decision is pending. */
+    static final Opened HELD = new Opened(new byte[0], -1);
 
     /** Tunnel ids, unique in the JVM, so a replaced tunnel's messages are never taken for the old one's. */
     private static final AtomicLong IDS = new AtomicLong();
@@ -83,25 +118,47 @@ public final class TunnelManager {
     private static final class Tunnel {
         final TunnelCipher cipher;
         final long id = IDS.incrementAndGet();
+        final TunnelIdentity.Decision identity;
         /** False while the peer opened it and no frame from it has verified (half-open). */
         volatile boolean confirmed;
 
-        Tunnel(TunnelKeys keys, boolean confirmed) {
+        Tunnel(TunnelKeys keys, boolean confirmed, TunnelIdentity.Decision identity) {
             cipher = new TunnelCipher(keys);
             this.confirmed = confirmed;
+            this.identity = identity;
         }
     }
 
-    private record Pending(X25519KeyPair keyPair, TunnelHello hello, CompletableFuture<Void> future) {
+    /** An open of ours; {@code expected}: the fingerprint the application asked for, or null. */
+    private static final class Pending {
+        final X25519KeyPair keyPair;
+        final TunnelHello hello;
+        final Vip self;
+        final Fingerprint expected;
+        final CompletableFuture<Void> future = new CompletableFuture<>();
+        /** Frames from the peer while its answer's trust decision is pending (non-null only then); under the lock. */
+        List<byte[]> held;
+
+        Pending(X25519KeyPair keyPair, TunnelHello hello, Vip self, Fingerprint expected) {
+            this.keyPair = keyPair;
+            this.hello = hello;
+            this.self = self;
+            this.expected = expected;
+        }
     }
 
     private final ConcurrentHashMap<Integer, Tunnel> tunnels = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Integer, Pending> pending = new ConcurrentHashMap<>();
     /** Half-open tunnels in the order their peers first opened them (a replacement keeps its place); under the lock. */
     private final LinkedHashMap<Integer, Tunnel> halfOpen = new LinkedHashMap<>();
+    /** Peers whose opening hello waits for the verifier before we answer; under the lock. */
+    private final Set<Integer> deciding = new HashSet<>();
     private final RawSender sender;
     private final Events events;
     private final TunnelGuard guard;
+    private final TunnelIdentity identity;
+    private final Executor loop;
+    private volatile HeldFrames heldFrames;
     private final Clock clock = Clock.systemUTC();
     private final SecureRandom random = new SecureRandom();
     private volatile Vip selfVip = Vip.ZERO;
@@ -111,10 +168,28 @@ public final class TunnelManager {
      */
     private final Set<Integer> lost = ConcurrentHashMap.newKeySet();
 
-    TunnelManager(RawSender sender, Events events, TunnelGuard guard) {
+    /**
+     * @param identity our identity and the trust checks
+     * @param loop     the connection's I/O thread, where decisions that had to wait continue
+     */
+    TunnelManager(RawSender sender, Events events, TunnelGuard guard, TunnelIdentity identity, Executor loop) {
         this.sender = sender;
         this.events = events;
         this.guard = guard;
+        this.identity = identity;
+        this.loop = loop;
+    }
+
+    /** Where frames held during a trust decision go (set once by the inbound handler). */
+    void heldFrames(HeldFrames sink) {
+        heldFrames = sink;
+    }
+
+    /** Who is at the other end of the tunnel with {@code peer}, if there is one. */
+    public Optional<TunnelInfo> info(Vip peer) {
+        Tunnel t = tunnels.get(peer.value());
+        return t == null ? Optional.empty() : Optional.of(new TunnelInfo(peer, t.id,
+                Optional.ofNullable(t.identity.fingerprint()), t.identity.trust()));
     }
 
     /** The counts of the client's guard with this connection's table. */
@@ -152,16 +227,21 @@ public final class TunnelManager {
             return false;
         }
         halfOpen.remove(peer.value(), t);
-        if (lost.size() >= guard.options().maxTunnels()) {
-            lost.remove(lost.iterator().next()); // bounded like the table; one forgotten goes plain again
-        }
-        lost.add(peer.value());
+        markLost(peer);
         guard.ended(peer, reason);
         events.ended(peer, t.id, reason);
         return true;
     }
 
-    /** Whether the tunnel with {@code peer} ended (S2CF) and no new one was opened since. Lock-free. */
+    /** The next send to {@code peer} must re-open a tunnel, never go plain; under the lock. */
+    private void markLost(Vip peer) {
+        if (lost.size() >= guard.options().maxTunnels()) {
+            lost.remove(lost.iterator().next()); // bounded like the table; one forgotten goes plain again
+        }
+        lost.add(peer.value());
+    }
+
+    /** Whether the tunnel with {@code peer} ended (S2CF) or was refused for its identity, with no new one since. Lock-free. */
     public boolean wasLost(Vip peer) {
         return !lost.isEmpty() && lost.contains(peer.value());
     }
@@ -178,9 +258,20 @@ public final class TunnelManager {
      * changes (this, {@link #onHandshake}) hold the manager's lock, so an open and a hello arriving
      * at the same moment cannot both start a handshake; frames never take that lock.
      */
-    public synchronized CompletableFuture<Void> open(Vip peer) {
-        if (tunnels.containsKey(peer.value())) {
-            return CompletableFuture.completedFuture(null);
+    public CompletableFuture<Void> open(Vip peer) {
+        return open(peer, null);
+    }
+
+    /**
+     * {@link #open(Vip)}, and the peer must present {@code expected} (null: the trust checks decide).
+     * An existing tunnel with another identity fails it with a {@link TunnelIdentityException} and stays.
+     */
+    public synchronized CompletableFuture<Void> open(Vip peer, Fingerprint expected) {
+        Tunnel existing = tunnels.get(peer.value());
+        if (existing != null) {
+            return expected == null || expected.equals(existing.identity.fingerprint()) ? CompletableFuture.completedFuture(null)
+                    : CompletableFuture.failedFuture(new TunnelIdentityException(peer, TunnelIdentityException.Problem.MISMATCH,
+                            expected, existing.identity.fingerprint(), "the tunnel open now is with another identity"));
         }
         if (!pending.containsKey(peer.value()) && !roomFor(peer)) {
             return CompletableFuture.failedFuture(new TunnelFailedException(peer, "the tunnel table is full ("
@@ -189,14 +280,24 @@ public final class TunnelManager {
         Pending[] created = new Pending[1];
         Pending p = pending.computeIfAbsent(peer.value(), k -> {
             X25519KeyPair kp = X25519KeyPair.generate();
-            created[0] = new Pending(kp, TunnelHello.create(kp, clock, random), new CompletableFuture<>());
+            created[0] = new Pending(kp, TunnelHello.create(kp, clock, random), selfVip, expected);
             return created[0];
         });
         if (created[0] != null) {
             p.future.whenComplete((v, e) -> pending.remove(peer.value(), p));
-            sender.send(peer, withRole(p.hello, ROLE_INITIATE));
+            sender.send(peer, identity.openingHello(p.hello, p.self, peer));
         }
-        return p.future;
+        if (expected == null || expected.equals(p.expected)) {
+            return p.future;
+        }
+        // Joined an open made without this expectation: check the identity it ends with.
+        return p.future.thenRun(() -> {
+            Optional<Fingerprint> got = info(peer).flatMap(TunnelInfo::fingerprint);
+            if (!got.map(expected::equals).orElse(false)) {
+                throw new TunnelIdentityException(peer, TunnelIdentityException.Problem.MISMATCH, expected, got.orElse(null),
+                        "the tunnel opened meanwhile is with another identity");
+            }
+        });
     }
 
     /** Fails a pending open to {@code peer} (timeout, S2CF) with a {@link TunnelFailedException}. */
@@ -274,25 +375,16 @@ public final class TunnelManager {
             warnIfSkewed(from, peerHello);
             if (role == ROLE_INITIATE) {
                 // Both sides opened at once: the higher vIP yields and answers; the lower waits for that answer.
-                if (Integer.compareUnsigned(selfVip.value(), from.value()) > 0) {
-                    if (respond(from, peerHello, p.keyPair, true)) {
-                        p.future.complete(null);
-                    } else {
-                        p.future.completeExceptionally(new TunnelFailedException(from, "the peer's hello is unusable"));
-                    }
+                if (Integer.compareUnsigned(selfVip.value(), from.value()) > 0 && !deciding.contains(from.value())) {
+                    answer(from, data, peerHello, p.keyPair, p);
                 }
                 return;
             }
-            TunnelKeys keys;
-            try {
-                keys = TunnelHandshake.deriveKeys(p.keyPair, p.hello, peerHello, true);
-            } catch (TunnelException e) {
-                guard.refused(from, "unusable public key in the answer");
-                p.future.completeExceptionally(new TunnelFailedException(from, "the peer's answer is unusable: " + e.getMessage()));
+            if (p.held != null) {
+                guard.refused(from, "a second answer while the first one's identity is checked");
                 return;
             }
-            install(from, keys, true);
-            p.future.complete(null);
+            onAnswer(from, data, peerHello, p);
             return;
         }
         if (role == ROLE_RESPOND) {
@@ -301,6 +393,10 @@ public final class TunnelManager {
         }
         if (!guard.allowHandshake(from)) {
             replyError(from, RATE_LIMITED_REASON);
+            return;
+        }
+        if (deciding.contains(from.value())) {
+            guard.refused(from, "a new hello while its previous one's identity is checked");
             return;
         }
         Tunnel previous = tunnels.get(from.value());
@@ -318,14 +414,154 @@ public final class TunnelManager {
             dropOldestHalfOpen(); // a confirmed tunnel replaced by a new handshake is half-open again
         }
         // A new handshake from a vIP we may already have a tunnel with: the peer restarted, or the vIP
-        // changed hands. Accept, replace and report it (the application sees a new tunnel id).
-        if (respond(from, peerHello, X25519KeyPair.generate(), false)) {
-            guard.answered.incrementAndGet();
-            if (previous != null) {
-                Tunnel now = tunnels.get(from.value());
-                guard.replaced(from);
-                events.replaced(from, previous.id, now.id);
+        // changed hands. Its identity decides; accepted, it replaces the tunnel and is reported.
+        answer(from, data, peerHello, X25519KeyPair.generate(), null);
+    }
+
+    /** The answer to our open {@code p}: its identity checked, then the keys installed (or the open failed). */
+    private void onAnswer(Vip from, byte[] data, TunnelHello peerHello, Pending p) {
+        IdentityKey presented;
+        try {
+            presented = TunnelIdentity.presented(from, data, IdentityBlock.responderTranscript(p.hello, peerHello, p.self, from));
+        } catch (TunnelIdentityException e) {
+            guard.identityRefused(from, e);
+            replyError(from, BAD_IDENTITY_REASON);
+            refusedOpen(from, p, e);
+            return;
+        }
+        TunnelKeys keys;
+        try {
+            keys = TunnelHandshake.deriveKeys(p.keyPair, p.hello, peerHello, true);
+        } catch (TunnelException e) {
+            guard.refused(from, "unusable public key in the answer");
+            p.future.completeExceptionally(new TunnelFailedException(from, "the peer's answer is unusable: " + e.getMessage()));
+            return;
+        }
+        Tunnel live = tunnels.get(from.value());
+        CompletableFuture<TunnelIdentity.Decision> d = identity.decide(from, presented, p.expected, live != null,
+                live != null ? live.identity.fingerprint() : null);
+        if (d.isDone()) {
+            finishOpen(from, p, keys, d.join());
+            return;
+        }
+        p.held = new ArrayList<>();
+        d.thenAcceptAsync(decision -> {
+            synchronized (this) {
+                finishOpen(from, p, keys, decision);
             }
+        }, loop);
+    }
+
+    private void finishOpen(Vip from, Pending p, TunnelKeys keys, TunnelIdentity.Decision d) {
+        List<byte[]> held = p.held;
+        p.held = null;
+        if (pending.get(from.value()) != p || p.future.isDone()) {
+            dropHeld(from, held, "the open ended before its identity was checked");
+            return;
+        }
+        if (!d.accepted()) {
+            guard.identityRefused(from, d.refusal());
+            replyError(from, IDENTITY_REFUSED_REASON);
+            events.identityRefused(from, d.refusal());
+            dropHeld(from, held, "the peer's identity was refused");
+            refusedOpen(from, p, d.refusal());
+            return;
+        }
+        Tunnel t = install(from, keys, true, d);
+        p.future.complete(null);
+        if (held != null) {
+            HeldFrames sink = heldFrames;
+            for (byte[] frame : held) {
+                try {
+                    Opened o = new Opened(t.cipher.open(frame), t.id);
+                    if (sink != null) {
+                        sink.opened(from, o);
+                    }
+                } catch (TunnelException e) {
+                    if (sink != null) {
+                        sink.rejected(from, e);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Our open was refused for the peer's identity: it fails, and the vIP never gets plaintext without a new tunnel. */
+    private void refusedOpen(Vip from, Pending p, TunnelIdentityException e) {
+        markLost(from);
+        p.future.completeExceptionally(e);
+    }
+
+    private void dropHeld(Vip from, List<byte[]> held, String why) {
+        HeldFrames sink = heldFrames;
+        if (held != null && sink != null) {
+            for (int i = 0; i < held.size(); i++) {
+                sink.rejected(from, new TunnelException(TunnelException.Reason.BAD_MAC, "held frame dropped: " + why));
+            }
+        }
+    }
+
+    /**
+     * Answers an opening hello once its identity is checked; {@code ours}: our own open, pending at the
+     * same time (simultaneous open, we yield), or null.
+     */
+    private void answer(Vip from, byte[] data, TunnelHello peerHello, X25519KeyPair keyPair, Pending ours) {
+        IdentityKey presented;
+        try {
+            presented = TunnelIdentity.presented(from, data, IdentityBlock.initiatorTranscript(peerHello, from, selfVip));
+        } catch (TunnelIdentityException e) {
+            guard.identityRefused(from, e);
+            refuse(from, BAD_IDENTITY_REASON);
+            if (ours != null) {
+                refusedOpen(from, ours, e);
+            }
+            return;
+        }
+        Tunnel live = tunnels.get(from.value());
+        CompletableFuture<TunnelIdentity.Decision> d = identity.decide(from, presented, ours != null ? ours.expected : null,
+                live != null, live != null ? live.identity.fingerprint() : null);
+        if (d.isDone()) {
+            finishAnswer(from, peerHello, keyPair, ours, d.join());
+            return;
+        }
+        deciding.add(from.value());
+        d.thenAcceptAsync(decision -> {
+            synchronized (this) {
+                deciding.remove(from.value());
+                finishAnswer(from, peerHello, keyPair, ours, decision);
+            }
+        }, loop);
+    }
+
+    private void finishAnswer(Vip from, TunnelHello peerHello, X25519KeyPair keyPair, Pending ours,
+            TunnelIdentity.Decision d) {
+        if (ours != null && (pending.get(from.value()) != ours || ours.future.isDone())) {
+            return; // our open ended (timeout, disconnect) while the identity was checked
+        }
+        if (!d.accepted()) {
+            guard.identityRefused(from, d.refusal());
+            refuse(from, IDENTITY_REFUSED_REASON);
+            events.identityRefused(from, d.refusal());
+            if (ours != null) {
+                refusedOpen(from, ours, d.refusal());
+            }
+            return;
+        }
+        Tunnel previous = tunnels.get(from.value());
+        if (!respond(from, peerHello, keyPair, ours != null, d)) {
+            if (ours != null) {
+                ours.future.completeExceptionally(new TunnelFailedException(from, "the peer's hello is unusable"));
+            }
+            return;
+        }
+        if (ours != null) {
+            ours.future.complete(null);
+            return;
+        }
+        guard.answered.incrementAndGet();
+        if (previous != null) {
+            guard.replaced(from);
+            events.replaced(from, previous.id, tunnels.get(from.value()).id);
         }
     }
 
@@ -338,10 +574,10 @@ public final class TunnelManager {
         if (halfOpen.size() >= o.maxHalfOpen() && !halfOpen.containsKey(peer.value())) {
             dropOldestHalfOpen();
         }
-        if (tunnels.size() + pending.size() < o.maxTunnels()) {
+        if (tunnels.size() + pending.size() + deciding.size() < o.maxTunnels()) {
             return true;
         }
-        return dropOldestHalfOpen() && tunnels.size() + pending.size() < o.maxTunnels();
+        return dropOldestHalfOpen() && tunnels.size() + pending.size() + deciding.size() < o.maxTunnels();
     }
 
     private boolean dropOldestHalfOpen() {
@@ -370,7 +606,8 @@ public final class TunnelManager {
     }
 
     /** Answers a hello; {@code ours}: a simultaneous open of ours (the tunnel counts as wanted). */
-    private boolean respond(Vip from, TunnelHello initiatorHello, X25519KeyPair keyPair, boolean ours) {
+    private boolean respond(Vip from, TunnelHello initiatorHello, X25519KeyPair keyPair, boolean ours,
+            TunnelIdentity.Decision d) {
         TunnelHello mine = TunnelHello.create(keyPair, clock, random);
         TunnelKeys keys;
         try {
@@ -381,14 +618,14 @@ public final class TunnelManager {
         }
         // Answer first, then keys: frames we seal with the new keys must not reach the peer before our
         // answer does. The peer's first frame cannot overtake the install: it arrives on this I/O thread.
-        sender.send(from, withRole(mine, ROLE_RESPOND));
-        install(from, keys, ours);
+        sender.send(from, identity.answerHello(initiatorHello, mine, from, selfVip));
+        install(from, keys, ours, d);
         return true;
     }
 
     /** Installs keys; a tunnel the peer opened is half-open until its first verified frame. */
-    private void install(Vip peer, TunnelKeys keys, boolean ours) {
-        Tunnel t = new Tunnel(keys, ours);
+    private Tunnel install(Vip peer, TunnelKeys keys, boolean ours, TunnelIdentity.Decision d) {
+        Tunnel t = new Tunnel(keys, ours, d);
         tunnels.put(peer.value(), t);
         if (ours) {
             halfOpen.remove(peer.value());
@@ -396,20 +633,15 @@ public final class TunnelManager {
             halfOpen.put(peer.value(), t); // a replacement keeps the peer's place in the order
         }
         lost.remove(peer.value());
-        LOG.debug("Tunnel {} with {} established", t.id, peer);
+        guard.identityAccepted(d.fingerprint() != null);
+        LOG.debug("Tunnel {} with {} established ({})", t.id, peer, d.trust());
         events.established(peer, t.id);
+        return t;
     }
 
     private synchronized void confirm(Vip peer, Tunnel t) {
         t.confirmed = true;
         halfOpen.remove(peer.value(), t);
-    }
-
-    private static byte[] withRole(TunnelHello hello, int role) {
-        byte[] h = hello.encode();
-        byte[] out = Arrays.copyOf(h, h.length + 1);
-        out[h.length] = (byte) role;
-        return out;
     }
 
     /**
@@ -437,7 +669,7 @@ public final class TunnelManager {
     Opened openFrame(Vip peer, byte[] frame) {
         Tunnel t = tunnels.get(peer.value());
         if (t == null) {
-            return null;
+            return holdIfDeciding(peer, frame);
         }
         byte[] plain;
         try {
@@ -452,5 +684,19 @@ public final class TunnelManager {
             confirm(peer, t);
         }
         return new Opened(plain, t.id);
+    }
+
+    /** {@link #HELD} when the answer to our open waits for its identity decision (the frame kept), else null. */
+    private synchronized Opened holdIfDeciding(Vip peer, byte[] frame) {
+        Pending p = pending.get(peer.value());
+        if (p == null || p.held == null) {
+            return null;
+        }
+        if (p.held.size() >= MAX_HELD) {
+            throw new TunnelException(TunnelException.Reason.BAD_MAC, "more than " + MAX_HELD
+                    + " frames while the peer's identity is checked");
+        }
+        p.held.add(frame.clone());
+        return HELD;
     }
 }
