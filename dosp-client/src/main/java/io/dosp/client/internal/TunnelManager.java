@@ -347,6 +347,12 @@ public final class TunnelManager {
     private void onError(Vip from, String reason) {
         Pending p = pending.get(from.value());
         if (p == null) {
+            Tunnel t = tunnels.get(from.value());
+            if (t != null && !t.confirmed && (IDENTITY_REFUSED_REASON.equals(reason) || BAD_IDENTITY_REASON.equals(reason))) {
+                // We answered its hello and it refused our identity: the half-open tunnel is dead at its end.
+                end(from, "the peer refused this client's identity (" + reason + ")");
+                return;
+            }
             guard.unsolicitedError(from, reason); // never answered: an error is not answered with an error
             return;
         }
