@@ -17,7 +17,16 @@ import io.dosp.crypto.Fingerprint;
 import io.dosp.crypto.Identity;
 import io.dosp.protocol.Vip;
 import io.dosp.server.DospServer;
+import io.dosp.crypto.TunnelCipher;
+import io.dosp.crypto.TunnelHandshake;
+import io.dosp.crypto.TunnelHello;
+import io.dosp.crypto.X25519KeyPair;
+import io.dosp.protocol.Packets;
+import io.dosp.protocol.S2cPacket;
 import io.dosp.testkit.MitmRelay;
+import io.dosp.testkit.RawClient;
+import java.security.SecureRandom;
+import java.time.Clock;
 import io.dosp.testkit.TestServers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -191,6 +200,66 @@ class TunnelIdentityIT {
             assertThat(bob.tunnelInfo(alice.vip()).orElseThrow().trust()).isEqualTo(TunnelInfo.Trust.VOUCHED);
             assertThat(relay.plaintexts()).isEmpty();
             assertThat(alice.rejectedTunnelFrames()).isZero();
+        }
+    }
+
+    /** The next S2C a raw client receives. */
+    private static S2cPacket nextS2c(RawClient raw) {
+        while (true) {
+            if (raw.receive() instanceof S2cPacket s) {
+                return s;
+            }
+        }
+    }
+
+    @Test
+    void aReferencePeerThatOpensWithItsExactHelloGetsATunnelMarkedUnauthenticated() {
+        try (DospServer server = TestServers.start(tmp);
+             DospClient alice = TestServers.client(server);
+             RawClient reference = RawClient.connect(server.port())) {
+            X25519KeyPair kp = X25519KeyPair.generate();
+            TunnelHello hello = TunnelHello.create(kp, Clock.systemUTC(), new SecureRandom());
+            byte[] exact = hello.encode(); // what the Python client sends: 15 sid ts key, 49 bytes, nothing after
+            assertThat(exact).hasSize(49);
+            reference.send(Packets.s2c(alice.vip(), exact));
+            S2cPacket answer = nextS2c(reference);
+            assertThat(answer.dataLength()).as("our answer: 49 bytes, role, identity block").isEqualTo(147);
+            // the reference reads payload[17:49] as the key and ignores the rest
+            TunnelCipher ref = new TunnelCipher(TunnelHandshake.deriveKeys(kp, hello, TunnelHello.parse(answer.data()), true));
+            reference.send(Packets.s2c(alice.vip(), ref.seal("from the reference".getBytes(StandardCharsets.UTF_8))));
+            Incoming in = alice.receive(Duration.ofSeconds(5));
+            assertThat(text(in)).isEqualTo("from the reference");
+            assertThat(in.tunneled()).isTrue();
+            TunnelInfo info = alice.tunnelInfo(reference.vip()).orElseThrow();
+            assertThat(info.trust()).isEqualTo(TunnelInfo.Trust.UNAUTHENTICATED);
+            assertThat(info.fingerprint()).isEmpty();
+            alice.send(reference.vip(), "back to you");
+            assertThat(new String(ref.open(nextS2c(reference).data()), StandardCharsets.UTF_8)).isEqualTo("back to you");
+            assertThat(alice.tunnelStats().unauthenticated()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aReferencePeerAnswersOurHelloWithItsExactAnswerAndTheTunnelIsUnauthenticated() throws Exception {
+        try (DospServer server = TestServers.start(tmp);
+             DospClient alice = TestServers.client(server);
+             RawClient reference = RawClient.connect(server.port())) {
+            CompletableFuture<Void> open = alice.openTunnelAsync(reference.vip());
+            S2cPacket ours = nextS2c(reference);
+            assertThat(ours.dataLength()).isEqualTo(147);
+            assertThat(TunnelHandshake.classify(ours.data())).isEqualTo(TunnelHandshake.Kind.DH_HELLO);
+            TunnelHello theirs = TunnelHello.parse(ours.data()); // the reference: payload[1:49]
+            X25519KeyPair kp = X25519KeyPair.generate();
+            TunnelHello reply = TunnelHello.create(kp, Clock.systemUTC(), new SecureRandom());
+            reference.send(Packets.s2c(alice.vip(), reply.encode())); // 49 bytes, no role byte, no identity
+            open.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            TunnelCipher ref = new TunnelCipher(TunnelHandshake.deriveKeys(kp, theirs, reply, false));
+            alice.send(reference.vip(), "hello reference");
+            assertThat(new String(ref.open(nextS2c(reference).data()), StandardCharsets.UTF_8)).isEqualTo("hello reference");
+            reference.send(Packets.s2c(alice.vip(), ref.seal("hello alice".getBytes(StandardCharsets.UTF_8))));
+            assertThat(text(alice.receive(Duration.ofSeconds(5)))).isEqualTo("hello alice");
+            assertThat(alice.tunnelInfo(reference.vip()).orElseThrow().describe())
+                    .isEqualTo("unauthenticated (peer has no identity)");
         }
     }
 
