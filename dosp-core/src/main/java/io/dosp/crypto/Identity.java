@@ -2,12 +2,10 @@ package io.dosp.crypto;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -228,9 +226,10 @@ public final class Identity {
             tmp = Files.createTempFile(dir, ".identity-", ".tmp", fileAttrs);
             Files.writeString(tmp, toPem(), StandardCharsets.US_ASCII);
             try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file);
+                Files.createLink(file, tmp); // appears whole, and fails if another process created it meanwhile
+                Files.delete(tmp);
+            } catch (UnsupportedOperationException e) {
+                Files.move(tmp, file); // no hard links here: fails too if the file exists
             }
             if (Files.isSymbolicLink(file) || Files.size(file) == 0) {
                 throw new IOException("the file changed while it was written");
