@@ -8,7 +8,6 @@ import io.dosp.client.TunnelStats;
 import io.dosp.crypto.Fingerprint;
 import io.dosp.crypto.IdentityBlock;
 import io.dosp.crypto.IdentityKey;
-import io.dosp.crypto.TunnelCipher;
 import io.dosp.crypto.TunnelException;
 import io.dosp.crypto.TunnelHandshake;
 import io.dosp.crypto.TunnelHello;
@@ -18,7 +17,6 @@ import io.dosp.protocol.Vip;
 import io.dosp.protocol.internal.LogText;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -29,7 +27,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,43 +109,8 @@ public final class TunnelManager {
     /** What {@link #openFrame} returns for a frame held while a trust decision is pending. */
     static final Opened HELD = new Opened(new byte[0], -1);
 
-    /** Tunnel ids, unique in the JVM, so a replaced tunnel's messages are never taken for the old one's. */
-    private static final AtomicLong IDS = new AtomicLong();
-
-    private static final class Tunnel {
-        final TunnelCipher cipher;
-        final long id = IDS.incrementAndGet();
-        final TunnelIdentity.Decision identity;
-        /** False while the peer opened it and no frame from it has verified (half-open). */
-        volatile boolean confirmed;
-
-        Tunnel(TunnelKeys keys, boolean confirmed, TunnelIdentity.Decision identity) {
-            cipher = new TunnelCipher(keys);
-            this.confirmed = confirmed;
-            this.identity = identity;
-        }
-    }
-
-    /** An open of ours; {@code expected}: the fingerprint the application asked for, or null. */
-    private static final class Pending {
-        final X25519KeyPair keyPair;
-        final TunnelHello hello;
-        final Vip self;
-        final Fingerprint expected;
-        final CompletableFuture<Void> future = new CompletableFuture<>();
-        /** Frames from the peer while its answer's trust decision is pending (non-null only then); under the lock. */
-        List<byte[]> held;
-
-        Pending(X25519KeyPair keyPair, TunnelHello hello, Vip self, Fingerprint expected) {
-            this.keyPair = keyPair;
-            this.hello = hello;
-            this.self = self;
-            this.expected = expected;
-        }
-    }
-
     private final ConcurrentHashMap<Integer, Tunnel> tunnels = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Integer, Pending> pending = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, PendingOpen> pending = new ConcurrentHashMap<>();
     /** Half-open tunnels in the order their peers first opened them (a replacement keeps its place); under the lock. */
     private final LinkedHashMap<Integer, Tunnel> halfOpen = new LinkedHashMap<>();
     /** Peers whose opening hello waits for the verifier before we answer; under the lock. */
@@ -162,11 +124,8 @@ public final class TunnelManager {
     private final Clock clock = Clock.systemUTC();
     private final SecureRandom random = new SecureRandom();
     private volatile Vip selfVip = Vip.ZERO;
-    /**
-     * Peers whose tunnel ended because the server could not reach them (ERR S2CF), changed under the lock:
-     * the next send to them re-opens a tunnel instead of going plain. Bounded like the table.
-     */
-    private final Set<Integer> lost = ConcurrentHashMap.newKeySet();
+    /** Peers the next send to re-opens a tunnel with instead of going plain; changed under the lock. */
+    private final LostPeers lost;
 
     /**
      * @param identity our identity and the trust checks
@@ -178,6 +137,7 @@ public final class TunnelManager {
         this.guard = guard;
         this.identity = identity;
         this.loop = loop;
+        this.lost = new LostPeers(guard.options().maxTunnels());
     }
 
     /** Where frames held during a trust decision go (set once by the inbound handler). */
@@ -213,7 +173,7 @@ public final class TunnelManager {
     public synchronized void remove(Vip peer) {
         tunnels.remove(peer.value());
         halfOpen.remove(peer.value());
-        lost.remove(peer.value());
+        lost.remove(peer);
     }
 
     /**
@@ -227,30 +187,20 @@ public final class TunnelManager {
             return false;
         }
         halfOpen.remove(peer.value(), t);
-        markLost(peer);
+        lost.add(peer);
         guard.ended(peer, reason);
         events.ended(peer, t.id, reason);
         return true;
     }
 
-    /** The next send to {@code peer} must re-open a tunnel, never go plain; under the lock. */
-    private void markLost(Vip peer) {
-        if (lost.size() >= guard.options().maxTunnels()) {
-            lost.remove(lost.iterator().next()); // bounded like the table; one forgotten goes plain again
-        }
-        lost.add(peer.value());
-    }
-
     /** Whether the tunnel with {@code peer} ended (S2CF) or was refused for its identity, with no new one since. Lock-free. */
     public boolean wasLost(Vip peer) {
-        return !lost.isEmpty() && lost.contains(peer.value());
+        return lost.contains(peer);
     }
 
     /** The peers whose tunnel ended (S2CF) with no new one since (a copy), carried over a reconnect. */
     public Set<Vip> lostPeers() {
-        Set<Vip> out = new HashSet<>();
-        lost.forEach(v -> out.add(new Vip(v)));
-        return out;
+        return lost.all();
     }
 
     /**
@@ -277,10 +227,10 @@ public final class TunnelManager {
             return CompletableFuture.failedFuture(new TunnelFailedException(peer, "the tunnel table is full ("
                     + guard.options().maxTunnels() + " tunnels and pending opens, none of them droppable)"));
         }
-        Pending[] created = new Pending[1];
-        Pending p = pending.computeIfAbsent(peer.value(), k -> {
+        PendingOpen[] created = new PendingOpen[1];
+        PendingOpen p = pending.computeIfAbsent(peer.value(), k -> {
             X25519KeyPair kp = X25519KeyPair.generate();
-            created[0] = new Pending(kp, TunnelHello.create(kp, clock, random), selfVip, expected);
+            created[0] = new PendingOpen(kp, TunnelHello.create(kp, clock, random), selfVip, expected);
             return created[0];
         });
         if (created[0] != null) {
@@ -291,18 +241,12 @@ public final class TunnelManager {
             return p.future;
         }
         // Joined an open made without this expectation: check the identity it ends with.
-        return p.future.thenRun(() -> {
-            Optional<Fingerprint> got = info(peer).flatMap(TunnelInfo::fingerprint);
-            if (!got.map(expected::equals).orElse(false)) {
-                throw new TunnelIdentityException(peer, TunnelIdentityException.Problem.MISMATCH, expected, got.orElse(null),
-                        "the tunnel opened meanwhile is with another identity");
-            }
-        });
+        return p.future.thenRun(() -> PendingOpen.check(peer, expected, info(peer).flatMap(TunnelInfo::fingerprint)));
     }
 
     /** Fails a pending open to {@code peer} (timeout, S2CF) with a {@link TunnelFailedException}. */
     public void failOpen(Vip peer, String reason) {
-        Pending p = pending.get(peer.value());
+        PendingOpen p = pending.get(peer.value());
         if (p != null) {
             p.future.completeExceptionally(new TunnelFailedException(peer, reason));
         }
@@ -345,7 +289,7 @@ public final class TunnelManager {
     }
 
     private void onError(Vip from, String reason) {
-        Pending p = pending.get(from.value());
+        PendingOpen p = pending.get(from.value());
         if (p == null) {
             Tunnel t = tunnels.get(from.value());
             if (t != null && !t.confirmed && (IDENTITY_REFUSED_REASON.equals(reason) || BAD_IDENTITY_REASON.equals(reason))) {
@@ -375,7 +319,7 @@ public final class TunnelManager {
             LOG.debug("Tunnel hello from {} has a timestamp more than {} s off", from, TunnelHandshake.MAX_CLOCK_SKEW_SECONDS);
         }
         int role = data.length > TunnelHandshake.HELLO_LENGTH ? data[TunnelHandshake.HELLO_LENGTH] & 0xff : ROLE_UNKNOWN;
-        Pending p = pending.get(from.value());
+        PendingOpen p = pending.get(from.value());
         LOG.debug("{}: hello from {} role={} pending={}", selfVip, from, role, p != null);
         if (p != null) {
             warnIfSkewed(from, peerHello);
@@ -425,7 +369,7 @@ public final class TunnelManager {
     }
 
     /** The answer to our open {@code p}: its identity checked, then the keys installed (or the open failed). */
-    private void onAnswer(Vip from, byte[] data, TunnelHello peerHello, Pending p) {
+    private void onAnswer(Vip from, byte[] data, TunnelHello peerHello, PendingOpen p) {
         IdentityKey presented;
         try {
             presented = TunnelIdentity.presented(from, data, IdentityBlock.responderTranscript(p.hello, peerHello, p.self, from));
@@ -450,7 +394,7 @@ public final class TunnelManager {
             finishOpen(from, p, keys, d.join());
             return;
         }
-        p.held = new ArrayList<>();
+        p.startHolding();
         d.thenAcceptAsync(decision -> {
             synchronized (this) {
                 finishOpen(from, p, keys, decision);
@@ -458,7 +402,7 @@ public final class TunnelManager {
         }, loop);
     }
 
-    private void finishOpen(Vip from, Pending p, TunnelKeys keys, TunnelIdentity.Decision d) {
+    private void finishOpen(Vip from, PendingOpen p, TunnelKeys keys, TunnelIdentity.Decision d) {
         List<byte[]> held = p.held;
         p.held = null;
         if (pending.get(from.value()) != p || p.future.isDone()) {
@@ -475,43 +419,24 @@ public final class TunnelManager {
         }
         Tunnel t = install(from, keys, true, d);
         p.future.complete(null);
-        if (held != null) {
-            HeldFrames sink = heldFrames;
-            for (byte[] frame : held) {
-                try {
-                    Opened o = new Opened(t.cipher.open(frame), t.id);
-                    if (sink != null) {
-                        sink.opened(from, o);
-                    }
-                } catch (TunnelException e) {
-                    if (sink != null) {
-                        sink.rejected(from, e);
-                    }
-                }
-            }
-        }
+        PendingOpen.replay(held, from, t, heldFrames);
     }
 
     /** Our open was refused for the peer's identity: it fails, and the vIP never gets plaintext without a new tunnel. */
-    private void refusedOpen(Vip from, Pending p, TunnelIdentityException e) {
-        markLost(from);
+    private void refusedOpen(Vip from, PendingOpen p, TunnelIdentityException e) {
+        lost.add(from);
         p.future.completeExceptionally(e);
     }
 
     private void dropHeld(Vip from, List<byte[]> held, String why) {
-        HeldFrames sink = heldFrames;
-        if (held != null && sink != null) {
-            for (int i = 0; i < held.size(); i++) {
-                sink.rejected(from, new TunnelException(TunnelException.Reason.BAD_MAC, "held frame dropped: " + why));
-            }
-        }
+        PendingOpen.drop(held, from, heldFrames, why);
     }
 
     /**
      * Answers an opening hello once its identity is checked; {@code ours}: our own open, pending at the
      * same time (simultaneous open, we yield), or null.
      */
-    private void answer(Vip from, byte[] data, TunnelHello peerHello, X25519KeyPair keyPair, Pending ours) {
+    private void answer(Vip from, byte[] data, TunnelHello peerHello, X25519KeyPair keyPair, PendingOpen ours) {
         IdentityKey presented;
         try {
             presented = TunnelIdentity.presented(from, data, IdentityBlock.initiatorTranscript(peerHello, from, selfVip));
@@ -539,7 +464,7 @@ public final class TunnelManager {
         }, loop);
     }
 
-    private void finishAnswer(Vip from, TunnelHello peerHello, X25519KeyPair keyPair, Pending ours,
+    private void finishAnswer(Vip from, TunnelHello peerHello, X25519KeyPair keyPair, PendingOpen ours,
             TunnelIdentity.Decision d) {
         if (ours != null && (pending.get(from.value()) != ours || ours.future.isDone())) {
             return; // our open ended (timeout, disconnect) while the identity was checked
@@ -638,7 +563,7 @@ public final class TunnelManager {
         } else {
             halfOpen.put(peer.value(), t); // a replacement keeps the peer's place in the order
         }
-        lost.remove(peer.value());
+        lost.remove(peer);
         guard.identityAccepted(d.fingerprint() != null);
         LOG.debug("Tunnel {} with {} established ({})", t.id, peer, d.trust());
         events.established(peer, t.id);
@@ -694,15 +619,7 @@ public final class TunnelManager {
 
     /** {@link #HELD} when the answer to our open waits for its identity decision (the frame kept), else null. */
     private synchronized Opened holdIfDeciding(Vip peer, byte[] frame) {
-        Pending p = pending.get(peer.value());
-        if (p == null || p.held == null) {
-            return null;
-        }
-        if (p.held.size() >= MAX_HELD) {
-            throw new TunnelException(TunnelException.Reason.BAD_MAC, "more than " + MAX_HELD
-                    + " frames while the peer's identity is checked");
-        }
-        p.held.add(frame.clone());
-        return HELD;
+        PendingOpen p = pending.get(peer.value());
+        return p != null && p.hold(frame) ? HELD : null;
     }
 }
