@@ -378,6 +378,11 @@ public final class DospClient implements AutoCloseable {
         return connection.tunnels().open(peer);
     }
 
+    /** {@link #openTunnel(Vip, Fingerprint)} asynchronously (no timeout of its own: combine with {@code orTimeout}). */
+    public CompletableFuture<Void> openTunnelAsync(Vip peer, Fingerprint expected) {
+        return connection.tunnels().open(peer, Objects.requireNonNull(expected, "expected"));
+    }
+
     /**
      * Who is at the other end of the tunnel with {@code peer}: its identity's fingerprint and how it
      * was trusted (pinned, vouched, first use, unchecked), or that it has none (a reference peer:

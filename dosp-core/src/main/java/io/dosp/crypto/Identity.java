@@ -3,6 +3,7 @@ package io.dosp.crypto;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -228,8 +229,10 @@ public final class Identity {
             try {
                 Files.createLink(file, tmp); // appears whole, and fails if another process created it meanwhile
                 Files.delete(tmp);
-            } catch (UnsupportedOperationException e) {
-                Files.move(tmp, file); // no hard links here: fails too if the file exists
+            } catch (FileAlreadyExistsException e) {
+                throw e;
+            } catch (UnsupportedOperationException | FileSystemException e) {
+                Files.move(tmp, file); // no hard links on this file system: fails too if the file exists
             }
             if (Files.isSymbolicLink(file) || Files.size(file) == 0) {
                 throw new IOException("the file changed while it was written");

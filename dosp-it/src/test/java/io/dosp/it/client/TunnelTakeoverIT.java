@@ -196,7 +196,9 @@ class TunnelTakeoverIT {
     void aReHandshakeFromTheSameVipIsANewTunnelFromTheSameIdentityAndRefusedFromAnother() {
         Identity bIdentity = Identity.generate(); // b's identity file, say: it survives a restart
         try (DospServer server = TestServers.start(tmp, c -> c.limits(l -> l.vipQuarantine(Duration.ZERO)));
-             DospClient a = TestServers.client(server);
+             // three handshakes from one vIP within a second: above the default 2/s per peer
+             DospClient a = DospClient.connect(TestServers.options(server)
+                     .tunnels(t -> t.handshakeRate(50, 10).errorReplyRate(10, 10)).build());
              DospClient strict = DospClient.connect(TestServers.options(server)
                      .tunnels(t -> t.replaceTunnels(TunnelOptions.Replacement.REFUSE)).build())) {
             Events events = new Events();
