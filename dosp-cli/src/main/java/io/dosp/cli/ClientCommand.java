@@ -6,8 +6,13 @@ import io.dosp.client.ClientOptions;
 import io.dosp.client.ConnectFailedException;
 import io.dosp.client.DospClient;
 import io.dosp.client.DospClientException;
+import io.dosp.client.KnownPeers;
+import io.dosp.client.TrustMode;
+import io.dosp.crypto.IdentityFileException;
 import io.dosp.protocol.InvalidConfigException;
 import io.dosp.protocol.Vip;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,6 +33,7 @@ import picocli.CommandLine.Parameters;
             "  dosp client --host chat.example.org --port 7744   the Python CLI's flags",
             "  dosp client --heartbeat 30s             PING every 30 s (0: never)",
             "  echo '/send 7.10.0.3 hello' | dosp client",
+            "  dosp client --trust strict              tunnels only with pinned peers (/trust)",
             "",
             "Exit codes: 0 done; 1 could not connect, the server ended the",
             "connection, or (with piped input) a command failed or the server",
@@ -55,6 +61,25 @@ public final class ClientCommand implements Callable<Integer> {
                     + " 0 turns it off (default: ${DEFAULT-VALUE}).")
     Duration heartbeat;
 
+    @Option(names = "--identity", paramLabel = "FILE",
+            defaultValue = "${env:DOSP_IDENTITY:-${sys:user.home}/.dosp/identity}",
+            description = "This client's tunnel identity (an Ed25519 key pair, PEM), created on first use with owner-only"
+                    + " permissions; its fingerprint is what peers pin (/id prints it). Default: ${DEFAULT-VALUE}"
+                    + " ($DOSP_IDENTITY sets another).")
+    Path identity;
+
+    @Option(names = "--known-peers", paramLabel = "FILE",
+            defaultValue = "${env:DOSP_KNOWN_PEERS:-${sys:user.home}/.dosp/known_peers}",
+            description = "Pinned peer identities, one 'SERVER VIP FINGERPRINT' per line, as SSH's known_hosts."
+                    + " Default: ${DEFAULT-VALUE} ($DOSP_KNOWN_PEERS sets another).")
+    Path knownPeers;
+
+    @Option(names = "--trust", paramLabel = "MODE", defaultValue = "tofu", converter = TrustConverter.class,
+            description = "How peer identities are trusted: tofu (the first identity seen for a vIP on a server is pinned,"
+                    + " another one later is refused), strict (only pinned ones: /trust VIP FINGERPRINT), off (no checks)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    TrustMode trust;
+
     @Mixin
     LoggingOptions logging;
 
@@ -63,13 +88,15 @@ public final class ClientCommand implements Callable<Integer> {
         logging.apply(Level.WARN);
         ClientOptions options;
         try {
-            ClientOptions.Builder b = ClientOptions.builder().server(address.resolve(server)).requestTimeout(timeout).tunnelTimeout(timeout)
-                    .heartbeat(h -> h.interval(heartbeat));
+            KnownPeers pins = KnownPeers.file(knownPeers);
+            ClientOptions.Builder b = ClientOptions.builder().server(address.resolve(server)).requestTimeout(timeout)
+                    .tunnelTimeout(timeout).heartbeat(h -> h.interval(heartbeat))
+                    .identity(i -> i.identityFile(identity).knownPeers(pins).mode(trust));
             if (vip != null) {
                 b.requestVip(Vip.parse(vip), false);
             }
             options = b.build();
-        } catch (InvalidConfigException | IllegalArgumentException e) {
+        } catch (InvalidConfigException | IllegalArgumentException | UncheckedIOException e) {
             System.err.println("dosp client: " + e.getMessage());
             return Main.EXIT_USAGE;
         }
@@ -80,13 +107,15 @@ public final class ClientCommand implements Callable<Integer> {
             System.err.println("dosp client: " + e.getMessage());
             System.err.println("  Is a server running there? Start one with: " + Main.selfCommand() + " serve");
             return Main.EXIT_FAILURE;
-        } catch (DospClientException e) {
+        } catch (DospClientException | IdentityFileException e) {
             System.err.println("dosp client: " + IncomingFormatter.safe(e.getMessage()));
             return Main.EXIT_FAILURE;
         }
         boolean interactive = System.console() != null;
         System.out.println("Connected to " + client.server() + " as " + client.vip()
                 + " (compression " + (client.compression() ? "on" : "off") + ").");
+        System.out.println("Tunnel identity " + client.fingerprint() + " (" + identity + "); peers trusted: "
+                + trust.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ".");
         if (vip != null && !client.vip().equals(Vip.parse(vip))) {
             System.out.println("The server refused vIP " + vip + "; keeping " + client.vip() + ".");
         }
@@ -95,6 +124,20 @@ public final class ClientCommand implements Callable<Integer> {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(client::close, "dosp-client-exit"));
         return new ClientShell(client, System.out, System.err, interactive).run(System.in);
+    }
+
+    /** {@code tofu}, {@code strict} or {@code off}. */
+    static final class TrustConverter implements ITypeConverter<TrustMode> {
+        @Override
+        public TrustMode convert(String value) {
+            return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "tofu", "trust_on_first_use", "trust-on-first-use" -> TrustMode.TRUST_ON_FIRST_USE;
+                case "strict" -> TrustMode.STRICT;
+                case "off" -> TrustMode.OFF;
+                default -> throw new picocli.CommandLine.TypeConversionException("'" + value
+                        + "' is not a trust mode: tofu, strict or off");
+            };
+        }
     }
 
     /** Like {@link DurationConverter}, and {@code 0} means off. */

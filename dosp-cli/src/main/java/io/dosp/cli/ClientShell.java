@@ -6,6 +6,9 @@ import io.dosp.client.DisconnectedException;
 import io.dosp.client.DospClient;
 import io.dosp.client.DospClientException;
 import io.dosp.client.Incoming;
+import io.dosp.client.TunnelIdentityException;
+import io.dosp.client.TunnelInfo;
+import io.dosp.crypto.Fingerprint;
 import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.ErrorReply;
 import io.dosp.protocol.PacketType;
@@ -34,7 +37,12 @@ final class ClientShell {
     static final String HELP = "Commands:\n"
             + "  /send VIP TEXT   send TEXT to the client holding VIP\n"
             + "                   (end-to-end encrypted when a tunnel with VIP exists)\n"
-            + "  /tunnel VIP      open an end-to-end encrypted tunnel with VIP\n"
+            + "  /tunnel VIP [FINGERPRINT]\n"
+            + "                   open an end-to-end encrypted tunnel with VIP (whose\n"
+            + "                   identity must be FINGERPRINT, when given)\n"
+            + "  /id              this client's identity fingerprint (give it to peers)\n"
+            + "  /trust VIP FINGERPRINT\n"
+            + "                   pin VIP's identity on this server (in the known peers file)\n"
             + "  /list            list the clients connected to the server\n"
             + "  /ping            measure the round trip to the server\n"
             + "  /call NAME       call the server function NAME, print its answer\n"
@@ -44,8 +52,8 @@ final class ClientShell {
             + "Incoming messages print as '[from VIP] TEXT', or as\n"
             + "'[from VIP via tunnel] TEXT' when they came through a tunnel.\n"
             + "Lines starting with # are ignored.";
-    private static final List<String> COMMANDS = List.of("/send", "/tunnel", "/list", "/ping", "/call", "/info", "/exit",
-            "/quit", "/help");
+    private static final List<String> COMMANDS = List.of("/send", "/tunnel", "/id", "/fingerprint", "/trust", "/list",
+            "/ping", "/call", "/info", "/exit", "/quit", "/help");
 
     private final DospClient client;
     private final PrintStream out;
@@ -127,6 +135,8 @@ final class ClientShell {
             switch (cmd) {
                 case "/send" -> send(arg);
                 case "/tunnel" -> tunnel(arg);
+                case "/id", "/fingerprint" -> out.println("identity " + client.fingerprint());
+                case "/trust" -> trust(arg);
                 case "/list" -> list();
                 case "/ping" -> out.printf(Locale.ROOT, "pong from %s in %.2f ms%n", client.server(),
                         client.ping().toNanos() / 1e6);
@@ -161,21 +171,45 @@ final class ClientShell {
 
     private void tunnel(String arg) {
         if (arg.isEmpty()) {
-            fail("usage: /tunnel VIP, e.g. /tunnel 7.10.0.3");
+            fail("usage: /tunnel VIP [FINGERPRINT], e.g. /tunnel 7.10.0.3");
             return;
         }
-        Vip peer = Vip.parse(arg);
+        String[] parts = arg.split("\\s+");
+        Vip peer = Vip.parse(parts[0]);
         if (peer.equals(client.vip())) {
             fail(peer + " is this client; open a tunnel with another one (/list)");
             return;
         }
         opening.add(peer);
         try {
-            client.openTunnel(peer);
+            if (parts.length > 1) {
+                client.openTunnel(peer, Fingerprint.parse(parts[1]));
+            } else {
+                client.openTunnel(peer);
+            }
         } finally {
             opening.remove(peer);
         }
-        out.println("tunnel with " + peer + " ready: /send " + peer + " TEXT is now end-to-end encrypted");
+        out.println("tunnel with " + peer + " ready: " + identityOf(peer) + "; /send " + peer
+                + " TEXT is now end-to-end encrypted");
+    }
+
+    /** The tunnel line's identity part: the fingerprint and how it was trusted, or "unauthenticated (...)". */
+    private String identityOf(Vip peer) {
+        return client.tunnelInfo(peer).map(TunnelInfo::describe).orElse("no tunnel");
+    }
+
+    private void trust(String arg) {
+        String[] parts = arg.isEmpty() ? new String[0] : arg.split("\\s+");
+        if (parts.length != 2) {
+            fail("usage: /trust VIP FINGERPRINT, e.g. /trust 7.10.0.3 SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU");
+            return;
+        }
+        Vip peer = Vip.parse(parts[0]);
+        Fingerprint fp = Fingerprint.parse(parts[1]);
+        client.trust(peer, fp);
+        out.println("pinned " + peer + " on " + client.server() + " to " + fp
+                + client.knownPeers().path().map(p -> " (in " + p + ")").orElse(""));
     }
 
     private void list() {
@@ -259,8 +293,16 @@ final class ClientShell {
         public void onTunnelEstablished(Vip peer) {
             if (!opening.contains(peer)) {
                 notices.notice("opened a tunnel", out, "[tunnel]",
-                        "[tunnel] " + peer + " opened an end-to-end encrypted tunnel with you");
+                        "[tunnel] " + peer + " opened an end-to-end encrypted tunnel with you: " + identityOf(peer));
             }
+        }
+
+        @Override
+        public void onTunnelIdentityMismatch(Vip peer, TunnelIdentityException e) {
+            // Loud, like SSH's REMOTE HOST IDENTIFICATION HAS CHANGED; coalesced: a peer can repeat it.
+            notices.notice("identity mismatch", err, "[tunnel]", "[tunnel] WARNING: " + IncomingFormatter.safe(e.getMessage())
+                    + ". The tunnel was refused. If the change is expected: /trust " + peer + " "
+                    + e.presented().map(Object::toString).orElse("FINGERPRINT"));
         }
 
         @Override

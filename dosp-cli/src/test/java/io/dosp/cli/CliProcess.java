@@ -40,7 +40,9 @@ final class CliProcess implements AutoCloseable {
 
     /** Starts {@code dosp args...} in {@code dir} with extra environment variables (and no inherited DOSP_*). */
     static CliProcess start(Path dir, Map<String, String> env, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m"));
+        // user.home in the test's directory: `dosp client` keeps its identity and known peers under ~/.dosp
+        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m",
+                "-Duser.home=" + dir.toAbsolutePath()));
         String jar = System.getProperty("dosp.jar");
         if (jar != null && !jar.isBlank()) {
             cmd.addAll(List.of("-jar", Path.of(jar).toAbsolutePath().toString()));

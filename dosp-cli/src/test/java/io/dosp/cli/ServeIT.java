@@ -78,12 +78,20 @@ class ServeIT {
     @Test
     @Order(3)
     void tunneledMessagesAreMarked() throws Exception {
-        CliProcess sender = CliProcess.run(dir, Map.of(), "/tunnel " + receiverVip + "\n/send " + receiverVip + " secret\n",
-                "client", address);
+        CliProcess sender = CliProcess.run(dir, Map.of(), "/id\n/tunnel " + receiverVip + "\n/send " + receiverVip
+                + " secret\n/trust " + receiverVip + " SHA256:" + "A".repeat(43) + "\n", "client", address);
         assertThat(sender.exitCode()).as(sender.output()).isZero();
         String senderVip = sender.awaitOut("as (\\S+) \\(").group(1);
-        assertThat(sender.stdout()).contains("tunnel with " + receiverVip + " ready", "via tunnel (end-to-end encrypted)");
+        String fingerprint = sender.awaitOut("^identity (SHA256:\\S{43})$").group(1);
+        assertThat(sender.stdout()).contains("Tunnel identity " + fingerprint, "peers trusted: trust on first use")
+                .contains("tunnel with " + receiverVip + " ready: ").contains("via tunnel (end-to-end encrypted)")
+                .contains("pinned " + receiverVip + " on " + address + " to SHA256:" + "A".repeat(43));
+        receiver.awaitOut("^\\[tunnel\\] " + Pattern.quote(senderVip) + " opened an end-to-end encrypted tunnel with you: "
+                + Pattern.quote(fingerprint) + " \\(new, trusted on first use\\)$");
         receiver.awaitOut("^\\[from " + Pattern.quote(senderVip) + " via tunnel\\] secret$");
+        // both processes keep their identity and pins under ~/.dosp (the test's directory here)
+        assertThat(java.nio.file.Files.readString(dir.resolve(".dosp/known_peers")))
+                .contains(receiverVip + " SHA256:" + "A".repeat(43));
     }
 
     @Test

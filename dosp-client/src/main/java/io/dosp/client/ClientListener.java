@@ -52,6 +52,17 @@ public interface ClientListener {
     default void onTunnelClosed(Vip peer, long tunnel, String reason) {
     }
 
+    /**
+     * A tunnel with {@code peer} was refused because it presented another identity (or none) than the
+     * one pinned for the vIP on this server, vouched for, expected by {@code openTunnel}, or held by
+     * the live tunnel: like SSH's "REMOTE HOST IDENTIFICATION HAS CHANGED", someone may be in the
+     * middle, or another client holds the vIP now. {@code e} names the expected and the presented
+     * fingerprints. Nothing went through the refused tunnel. To accept the new identity, pin it
+     * ({@link DospClient#trust}) or forget the old one ({@link DospClient#forgetPeer}).
+     */
+    default void onTunnelIdentityMismatch(Vip peer, TunnelIdentityException e) {
+    }
+
     /** A frame from {@code peer} failed tunnel verification; it was dropped, never delivered. */
     default void onTunnelFrameRejected(Vip peer, String reason) {
     }

@@ -77,9 +77,10 @@ public final class ClientOptions {
     private final HeartbeatOptions heartbeat;
     private final TunnelOptions tunnels;
     private final List<String> fallbackServers;
+    private final IdentityOptions identity;
 
     private ClientOptions(Builder b, TlsOptions tls, ReconnectOptions reconnect, HeartbeatOptions heartbeat,
-            TunnelOptions tunnels) {
+            TunnelOptions tunnels, IdentityOptions identity) {
         host = b.host;
         port = b.port;
         localName = b.localName;
@@ -99,6 +100,7 @@ public final class ClientOptions {
         this.heartbeat = heartbeat;
         this.tunnels = tunnels;
         this.fallbackServers = List.copyOf(b.fallbackServers);
+        this.identity = identity;
     }
 
     /** A builder with every default ({@code 127.0.0.1:7744}). */
@@ -124,7 +126,7 @@ public final class ClientOptions {
         b.extensions = extensions;
         b.receiveQueue = receiveQueue;
         b.fallbackServers = fallbackServers;
-        return b.tls(tls).reconnect(reconnect).heartbeat(heartbeat).tunnels(tunnels);
+        return b.tls(tls).reconnect(reconnect).heartbeat(heartbeat).tunnels(tunnels).identity(identity);
     }
 
     /** A copy of these options asking for {@code vip} (null: none) without insisting (used when reconnecting). */
@@ -231,6 +233,11 @@ public final class ClientOptions {
         return heartbeat;
     }
 
+    /** The tunnel identity and how peers' identities are trusted. */
+    public IdentityOptions identity() {
+        return identity;
+    }
+
     /** Limits on the tunnel handshakes other clients send (rates, error-reply budget, table size). */
     public TunnelOptions tunnels() {
         return tunnels;
@@ -257,6 +264,7 @@ public final class ClientOptions {
         private HeartbeatOptions.Builder heartbeat = HeartbeatOptions.builder();
         private TunnelOptions.Builder tunnels = TunnelOptions.builder();
         private List<String> fallbackServers = List.of();
+        private IdentityOptions.Builder identity = IdentityOptions.builder();
 
         private Builder() {
         }
@@ -418,6 +426,21 @@ public final class ClientOptions {
         }
 
         /**
+         * Edits the tunnel identity and trust, e.g.
+         * {@code identity(i -> i.identityFile(path).knownPeers(KnownPeers.file(pins)).mode(TrustMode.STRICT))}.
+         */
+        public Builder identity(Consumer<IdentityOptions.Builder> edit) {
+            edit.accept(identity);
+            return this;
+        }
+
+        /** Replaces the tunnel identity and trust group. */
+        public Builder identity(IdentityOptions options) {
+            this.identity = options.toBuilder();
+            return this;
+        }
+
+        /**
          * Validates and builds.
          *
          * @throws InvalidConfigException naming the first invalid field
@@ -438,6 +461,7 @@ public final class ClientOptions {
             HeartbeatOptions h = heartbeat.build();
             TlsOptions t = tls.build();
             TunnelOptions tu = tunnels.build();
+            IdentityOptions id = identity.build();
             require(!t.enabled() || localName == null, "tls.context", "is for TCP; the in-process transport needs none");
             require(!fixedVip || requestedVip != null, "fixedVip", "needs a requested vIP");
             require(machineHash == null || machineHash.matches("[0-9a-fA-F]{1,128}"), "machineHash",
@@ -447,7 +471,7 @@ public final class ClientOptions {
                         io.dosp.protocol.ServerExitReason.DRAINING.withRedirect(List.of(f))).equals(List.of(f)),
                         "fallbackServers", "'" + f + "' is not host:port (port 1..65535, IPv6 in brackets)");
             }
-            return new ClientOptions(this, t, r, h, tu);
+            return new ClientOptions(this, t, r, h, tu, id);
         }
     }
 }

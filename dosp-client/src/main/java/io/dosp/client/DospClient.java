@@ -9,6 +9,9 @@ import io.dosp.client.internal.ReceiveQueue;
 import io.dosp.client.internal.Reconnector;
 import io.dosp.client.internal.Replies;
 import io.dosp.client.internal.TunnelGuard;
+import io.dosp.client.internal.TunnelIdentity;
+import io.dosp.crypto.Fingerprint;
+import io.dosp.crypto.IdentityKey;
 import io.dosp.protocol.ExitCode;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketType;
@@ -20,6 +23,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +58,7 @@ public final class DospClient implements AutoCloseable {
     private final ListenerNotifier listeners = new ListenerNotifier();
     private final TunnelGuard tunnelGuard;
     private final ClientExtensions extensions = new ClientExtensions();
+    private final TunnelIdentity tunnelIdentity;
     private final Reconnector reconnector;
     private volatile ClientConnection connection;
     private final AtomicLong pingIds = new AtomicLong();
@@ -63,7 +69,9 @@ public final class DospClient implements AutoCloseable {
         this.options = options;
         this.queue = new ReceiveQueue(options.receiveQueue());
         this.tunnelGuard = new TunnelGuard(options.tunnels());
-        this.reconnector = new Reconnector(options, queue, listeners, tunnelGuard, extensions, ClientThreads.scheduler(),
+        this.tunnelIdentity = TunnelIdentity.of(options);
+        this.reconnector = new Reconnector(options, queue, listeners, tunnelGuard, extensions, tunnelIdentity,
+                ClientThreads.scheduler(),
                 k -> connection = k);
     }
 
@@ -86,11 +94,12 @@ public final class DospClient implements AutoCloseable {
      * @throws HandshakeException       when the server does not complete the handshake in time
      * @throws DisconnectedException    when the server ends the connection at once (e.g. {@code Server full})
      * @throws VipRefusedException      when a fixed vIP is refused
+     * @throws io.dosp.crypto.IdentityFileException when the identity file cannot be read, created or trusted
      */
     public static DospClient connect(ClientOptions options) {
         DospClient client = new DospClient(options);
         client.connection = ClientConnection.open(options, client.queue, client.listeners, client.tunnelGuard,
-                client.extensions, client.reconnector);
+                client.extensions, client.tunnelIdentity, client.reconnector);
         return client;
     }
 
@@ -349,9 +358,78 @@ public final class DospClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens a tunnel with {@code peer} that must present the identity {@code expected}: pinned by
+     * fingerprint alone, whatever the known-peers store says (a match is pinned there too, unless
+     * the trust mode is OFF). Returns at once when a tunnel with that identity exists.
+     *
+     * @throws TunnelIdentityException when the peer presents another identity or none (the
+     *     listeners hear {@link ClientListener#onTunnelIdentityMismatch}); nothing is sent to it
+     * @throws TunnelFailedException on a handshake error, ERR S2CF, or timeout
+     */
+    public void openTunnel(Vip peer, Fingerprint expected) {
+        Objects.requireNonNull(expected, "expected");
+        ClientConnection k = connection;
+        Duration timeout = k.options().tunnelTimeout();
+        CompletableFuture<Void> f = k.tunnels().open(peer, expected);
+        try {
+            f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            k.tunnels().failOpen(peer, "no handshake answer within " + timeout);
+            throw new TunnelFailedException(peer, "no handshake answer within " + timeout);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new TunnelFailedException(peer, e.getCause().toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TunnelFailedException(peer, "interrupted");
+        }
+    }
+
     /** Opens a tunnel asynchronously (no timeout of its own: combine with {@code orTimeout}). */
     public CompletableFuture<Void> openTunnelAsync(Vip peer) {
         return connection.tunnels().open(peer);
+    }
+
+    /** {@link #openTunnel(Vip, Fingerprint)} asynchronously (no timeout of its own: combine with {@code orTimeout}). */
+    public CompletableFuture<Void> openTunnelAsync(Vip peer, Fingerprint expected) {
+        return connection.tunnels().open(peer, Objects.requireNonNull(expected, "expected"));
+    }
+
+    /**
+     * Who is at the other end of the tunnel with {@code peer}: its identity's fingerprint and how it
+     * was trusted (pinned, vouched, first use, unchecked), or that it has none (a reference peer:
+     * unauthenticated). Empty when there is no tunnel with it.
+     */
+    public Optional<TunnelInfo> tunnelInfo(Vip peer) {
+        return connection.tunnels().info(peer);
+    }
+
+    /** This client's tunnel identity (its public key), which its tunnel hellos carry and sign. */
+    public IdentityKey identity() {
+        return tunnelIdentity.identity().publicKey();
+    }
+
+    /** The fingerprint of this client's tunnel identity ({@code SHA256:...}), to give to peers to pin. */
+    public Fingerprint fingerprint() {
+        return tunnelIdentity.identity().fingerprint();
+    }
+
+    /** The pins this client checks its peers' identities against. */
+    public KnownPeers knownPeers() {
+        return tunnelIdentity.knownPeers();
+    }
+
+    /**
+     * Pins {@code fingerprint} for {@code peer} on this server (in the known-peers store, replacing a
+     * pin there): later tunnels with that vIP must present it.
+     */
+    public void trust(Vip peer, Fingerprint fingerprint) {
+        tunnelIdentity.knownPeers().pin(tunnelIdentity.server(), peer, fingerprint);
+    }
+
+    /** Forgets the pin of {@code peer} on this server; returns whether there was one. */
+    public boolean forgetPeer(Vip peer) {
+        return tunnelIdentity.knownPeers().forget(tunnelIdentity.server(), peer);
     }
 
     /** Whether a tunnel with {@code peer} exists. */

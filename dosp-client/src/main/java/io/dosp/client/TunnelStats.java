@@ -22,8 +22,16 @@ package io.dosp.client;
  * @param replacementsRefused    new handshakes refused because a tunnel with that vIP existed
  *                               ({@link TunnelOptions.Replacement#REFUSE}); also in {@code handshakesRefused}
  * @param tunnelsEnded           tunnels ended because the server could not reach the peer (ERR S2CF)
+ * @param identitiesVerified     tunnels installed with a peer identity whose signature verified and that the
+ *                               trust checks accepted
+ * @param unauthenticated        tunnels installed with a peer that sent no identity (a reference client)
+ * @param identityMismatches     tunnels refused because the peer presented another identity (or none) than the
+ *                               pinned, vouched or expected one
+ * @param identitiesRefused      tunnels refused for a bad identity signature, an untrusted identity
+ *                               ({@link TrustMode#STRICT}) or a failed identity check
  */
 public record TunnelStats(int tunnels, int halfOpen, long handshakesReceived, long handshakesAnswered,
         long handshakesRateLimited, long handshakesRefused, long errorReplies, long errorRepliesSuppressed,
-        long halfOpenDropped, long framesReflected, long tunnelsReplaced, long replacementsRefused, long tunnelsEnded) {
+        long halfOpenDropped, long framesReflected, long tunnelsReplaced, long replacementsRefused, long tunnelsEnded,
+        long identitiesVerified, long unauthenticated, long identityMismatches, long identitiesRefused) {
 }

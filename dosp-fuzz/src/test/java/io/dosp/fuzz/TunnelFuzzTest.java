@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.dosp.crypto.IdentityBlock;
 import io.dosp.crypto.TunnelCipher;
 import io.dosp.crypto.TunnelException;
 import io.dosp.crypto.TunnelHandshake;
 import io.dosp.crypto.TunnelHello;
 import io.dosp.crypto.TunnelKeys;
 import io.dosp.crypto.X25519KeyPair;
+import io.dosp.protocol.Vip;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -75,6 +77,13 @@ class TunnelFuzzTest {
         assertThat(theirs.encode()).isEqualTo(Arrays.copyOf(payload, TunnelHandshake.HELLO_LENGTH));
         assertThat(TunnelHello.parse(theirs.encode())).isEqualTo(theirs);
         theirs.isSkewed(CLOCK); // must not throw for any timestamp
+        try {
+            // an identity block from a peer: read and checked without throwing, whatever its bytes
+            IdentityBlock.read(payload).ifPresent(b -> b.verifies(IdentityBlock.initiatorTranscript(theirs,
+                    Vip.parse("7.10.0.2"), Vip.parse("7.10.0.3"))));
+        } catch (TunnelException e) {
+            assertThat(e.reason()).as("a bad block is malformed, nothing else").isEqualTo(TunnelException.Reason.MALFORMED_HANDSHAKE);
+        }
         TunnelHello mine = TunnelHello.create(RESPONDER, CLOCK, new SecureRandom());
         TunnelKeys keys = TunnelHandshake.deriveKeys(RESPONDER, theirs, mine, false);
         if (Arrays.equals(theirs.publicKey(), INITIATOR.publicKey())) {

@@ -6,6 +6,7 @@ import io.dosp.client.DisconnectedException;
 import io.dosp.client.DospClientException;
 import io.dosp.client.HandshakeException;
 import io.dosp.client.RequestTimeoutException;
+import io.dosp.client.TunnelIdentityException;
 import io.dosp.client.VipRefusedException;
 import io.dosp.protocol.ExitCode;
 import io.dosp.protocol.Ext;
@@ -61,7 +62,7 @@ public final class ClientConnection {
     }
 
     private ClientConnection(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners, TunnelGuard guard,
-            ClientExtensions extensions, LossHandler onLoss) {
+            ClientExtensions extensions, TunnelIdentity identity, LossHandler onLoss) {
         this.extensions = extensions;
         this.options = options;
         this.state = new ConnectionState(options.serverName());
@@ -83,9 +84,26 @@ public final class ClientConnection {
             public void ended(Vip peer, long tunnel, String reason) {
                 listeners.emit(l -> l.onTunnelClosed(peer, tunnel, reason));
             }
-        }, guard);
+
+            @Override
+            public void identityRefused(Vip peer, TunnelIdentityException e) {
+                if (e.problem() == TunnelIdentityException.Problem.MISMATCH) {
+                    listeners.emit(l -> l.onTunnelIdentityMismatch(peer, e));
+                }
+            }
+        }, guard, identity, this::onLoop);
         this.inbound = new InboundHandler(state, requests, tunnels, queue, listeners, extensions,
                 cause -> onLoss.lost(this, cause));
+    }
+
+    /** Runs {@code task} on the channel's event loop (at once before there is a channel). */
+    private void onLoop(Runnable task) {
+        Channel c = channel;
+        if (c == null) {
+            task.run();
+        } else {
+            c.eventLoop().execute(task);
+        }
     }
 
     /**
@@ -97,6 +115,7 @@ public final class ClientConnection {
      * @param listeners who hears of events
      * @param guard     the client's limits and counts for incoming tunnel handshakes
      * @param extensions the client's extension features
+     * @param identity  the client's tunnel identity and trust checks
      * @param onLoss    told when the connection is lost later
      * @throws ConnectFailedException when the connection cannot be made
      * @throws HandshakeException     when the server does not complete the handshake in time
@@ -104,8 +123,8 @@ public final class ClientConnection {
      * @throws VipRefusedException    when a fixed vIP is refused
      */
     public static ClientConnection open(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners,
-            TunnelGuard guard, ClientExtensions extensions, LossHandler onLoss) {
-        ClientConnection k = new ClientConnection(options, queue, listeners, guard, extensions, onLoss);
+            TunnelGuard guard, ClientExtensions extensions, TunnelIdentity identity, LossHandler onLoss) {
+        ClientConnection k = new ClientConnection(options, queue, listeners, guard, extensions, identity, onLoss);
         k.connect();
         if (options.extensions()) {
             k.sayHello();

@@ -8,6 +8,7 @@ import io.dosp.client.Incoming;
 import io.dosp.codec.InvalidFrame;
 import io.dosp.crypto.TunnelCipher;
 import io.dosp.crypto.TunnelException;
+import io.dosp.crypto.TunnelHandshake;
 import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.ErrorReply;
 import io.dosp.protocol.Ext;
@@ -58,6 +59,17 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
         this.listeners = listeners;
         this.onLost = onLost;
         this.extensions = extensions;
+        tunnels.heldFrames(new TunnelManager.HeldFrames() {
+            @Override
+            public void opened(Vip peer, TunnelManager.Opened opened) {
+                deliver(new Incoming(Packets.s2c(state.vip, peer, opened.plaintext()), true, opened.tunnel()));
+            }
+
+            @Override
+            public void rejected(Vip peer, TunnelException e) {
+                InboundHandler.this.rejected(peer, e);
+            }
+        });
     }
 
     /** Hands a decoded packet (each packet of an MPAK in turn) to whoever waits for it. */
@@ -219,9 +231,10 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
             LOG.trace("{}: S2C from {} ({} bytes, first byte {})", state.vip, s.src(), s.dataLength(),
                     s.dataLength() > 0 ? s.dataByte(0) : -1);
         }
-        // A hello is 49 (reference) or 50 (ours) bytes; a tunnel frame is at least 60. A frame from a
-        // tunnel peer whose random nonce starts with 0x15 (a reference peer does not avoid it) is
-        // still a frame, not a new handshake.
+        // A hello is 49 (reference), 50 (ours before identities) or 147 (ours with an identity block)
+        // bytes; a tunnel frame is at least 60. From a tunnel peer, DATA starting with 0x15 is tried as
+        // a frame first (a reference peer's random nonce may start with it); what does not open as one
+        // and reads as a hello is a new handshake (a re-handshake with an identity block is 147 bytes).
         if (s.isTunnelHandshake() && (s.dataLength() < TunnelCipher.MIN_FRAME_LENGTH || !tunnels.has(s.src()))) {
             tunnels.onHandshake(s.src(), s.data());
             return;
@@ -231,10 +244,15 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
             try {
                 plain = tunnels.openFrame(s.src(), s.data());
             } catch (TunnelException e) {
-                queue.tunnelFrameRejected();
-                LOG.debug("Dropped a tunnel frame from {}: {}", s.src(), e.getMessage());
-                listeners.emit(l -> l.onTunnelFrameRejected(s.src(), e.reason() + ": " + e.getMessage()));
+                if (s.isTunnelHandshake() && TunnelHandshake.classify(s.data()) == TunnelHandshake.Kind.DH_HELLO) {
+                    tunnels.onHandshake(s.src(), s.data());
+                    return;
+                }
+                rejected(s.src(), e);
                 return;
+            }
+            if (plain == TunnelManager.HELD) {
+                return; // opened once the peer's identity is accepted
             }
             if (plain != null) {
                 deliver(new Incoming(Packets.s2c(s.dst(), s.src(), plain.plaintext()), true, plain.tunnel()));
@@ -242,6 +260,12 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
             }
         }
         deliver(new Incoming(s, false));
+    }
+
+    private void rejected(Vip from, TunnelException e) {
+        queue.tunnelFrameRejected();
+        LOG.debug("Dropped a tunnel frame from {}: {}", from, e.getMessage());
+        listeners.emit(l -> l.onTunnelFrameRejected(from, e.reason() + ": " + e.getMessage()));
     }
 
     /** Fails the handshake, requests and tunnel opens still waiting; reports a loss, or ends the queue when this side closed. */

@@ -45,6 +45,7 @@ public final class Reconnector implements ClientConnection.LossHandler {
     private final ListenerNotifier listeners;
     private final TunnelGuard guard;
     private final ClientExtensions extensions;
+    private final TunnelIdentity identity;
     private final ScheduledExecutorService scheduler;
     private final Consumer<ClientConnection> replace;
     private final Set<Vip> formerTunnels = ConcurrentHashMap.newKeySet();
@@ -58,12 +59,15 @@ public final class Reconnector implements ClientConnection.LossHandler {
      * @param listeners told {@code onReconnected} and {@code onDisconnected}
      * @param guard     the client's tunnel handshake limits, handed to each new connection
      * @param extensions the client's extension features, handed to each new connection
+     * @param identity  the client's tunnel identity and trust checks, handed to each new connection
      * @param scheduler runs the attempts
      * @param replace   takes each new connection in place of the lost one
      */
     public Reconnector(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners, TunnelGuard guard,
-            ClientExtensions extensions, ScheduledExecutorService scheduler, Consumer<ClientConnection> replace) {
+            ClientExtensions extensions, TunnelIdentity identity, ScheduledExecutorService scheduler,
+            Consumer<ClientConnection> replace) {
         this.extensions = extensions;
+        this.identity = identity;
         this.options = options;
         this.queue = queue;
         this.listeners = listeners;
@@ -123,7 +127,7 @@ public final class Reconnector implements ClientConnection.LossHandler {
         try {
             ClientOptions o = target == null ? options.withRequestedVip(previous)
                     : options.toBuilder().server(target).requestVip(previous, false).build();
-            ClientConnection k = ClientConnection.open(o, queue, listeners, guard, extensions, this);
+            ClientConnection k = ClientConnection.open(o, queue, listeners, guard, extensions, identity, this);
             replace.accept(k);
             if (stopped) {
                 k.close(Packets.exit(ExitCode.CC));

@@ -49,6 +49,11 @@ public final class TunnelGuard {
     final AtomicLong replacedCount = new AtomicLong();
     final AtomicLong replacementsRefused = new AtomicLong();
     final AtomicLong endedCount = new AtomicLong();
+    final AtomicLong identitiesVerified = new AtomicLong();
+    final AtomicLong unauthenticated = new AtomicLong();
+    final AtomicLong identityMismatches = new AtomicLong();
+    final AtomicLong identitiesRefused = new AtomicLong();
+    private final LogLimiter identityLog;
     private final LogLimiter reflectedLog;
     private final LogLimiter replacedLog;
     private final LogLimiter endedLog;
@@ -79,6 +84,25 @@ public final class TunnelGuard {
         reflectedLog = new LogLimiter(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS, nanoTime);
         replacedLog = new LogLimiter(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS, nanoTime);
         endedLog = new LogLimiter(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS, nanoTime);
+        identityLog = new LogLimiter(LOG_INTERVAL_SECONDS, TimeUnit.SECONDS, nanoTime);
+    }
+
+    /** Counts a tunnel installed with ({@code verified}) or without a peer identity. */
+    void identityAccepted(boolean verified) {
+        (verified ? identitiesVerified : unauthenticated).incrementAndGet();
+    }
+
+    /** Counts a tunnel refused for its peer's identity (a mismatch, untrusted, or a bad signature), logged at a bounded rate. */
+    void identityRefused(Vip peer, io.dosp.client.TunnelIdentityException e) {
+        if (e.problem() == io.dosp.client.TunnelIdentityException.Problem.MISMATCH) {
+            identityMismatches.incrementAndGet();
+        } else {
+            identitiesRefused.incrementAndGet();
+        }
+        if (identityLog.allow()) {
+            LOG.warn("Refused a tunnel with {}: {} ({} more in the last {} s)", peer, e.getMessage(), identityLog.heldBack(),
+                    LOG_INTERVAL_SECONDS);
+        }
     }
 
     /** Counts a frame from {@code peer} that was our own frame sent back (reflected), logged at a bounded rate. */
@@ -186,6 +210,7 @@ public final class TunnelGuard {
     public TunnelStats stats(int tunnels, int halfOpen) {
         return new TunnelStats(tunnels, halfOpen, received.get(), answered.get(), rateLimited.get(), refused.get(),
                 errorsSent.get(), errorsSuppressed.get(), halfOpenDropped.get(), reflected.get(), replacedCount.get(),
-                replacementsRefused.get(), endedCount.get());
+                replacementsRefused.get(), endedCount.get(), identitiesVerified.get(), unauthenticated.get(),
+                identityMismatches.get(), identitiesRefused.get());
     }
 }

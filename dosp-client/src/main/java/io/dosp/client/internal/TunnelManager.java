@@ -1,9 +1,13 @@
 package io.dosp.client.internal;
 
 import io.dosp.client.TunnelFailedException;
+import io.dosp.client.TunnelIdentityException;
+import io.dosp.client.TunnelInfo;
 import io.dosp.client.TunnelOptions;
 import io.dosp.client.TunnelStats;
-import io.dosp.crypto.TunnelCipher;
+import io.dosp.crypto.Fingerprint;
+import io.dosp.crypto.IdentityBlock;
+import io.dosp.crypto.IdentityKey;
 import io.dosp.crypto.TunnelException;
 import io.dosp.crypto.TunnelHandshake;
 import io.dosp.crypto.TunnelHello;
@@ -13,15 +17,16 @@ import io.dosp.protocol.Vip;
 import io.dosp.protocol.internal.LogText;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +48,15 @@ import org.slf4j.LoggerFactory;
  * all, {@code maxHalfOpen} tunnels a peer opened that have not carried a verified frame yet, the
  * oldest of which is dropped to make room). See {@link io.dosp.client.TunnelOptions}.
  *
+ * <p><b>Identities.</b> Our hellos carry an identity block after the role byte ({@link IdentityBlock}); the
+ * peer's is checked by {@link TunnelIdentity} before its keys are used: a bad signature is refused (HC2C
+ * error within the budget) and counted, then the trust decision accepts it (pinned, vouched, first use,
+ * unchecked, or unauthenticated when it carries none) or refuses it as a mismatch or untrusted (counted,
+ * {@link Events#identityRefused}). An open of ours that is refused marks the vIP lost, so the next send
+ * re-opens instead of going plain. A decision that has to wait for the verifier continues on the
+ * connection's I/O thread; frames the peer sends meanwhile are held (at most {@value #MAX_HELD}) and
+ * opened once the tunnel is installed, or dropped and counted when it is refused.
+ *
  * <p>One per connection, owned by its {@link ClientConnection}. Thread-safe: handshake messages
  * and frames arrive on the connection's I/O thread, opens and sends come from any thread.
  */
@@ -54,6 +68,10 @@ public final class TunnelManager {
     static final String RATE_LIMITED_REASON = "Too many tunnel handshakes; try again later";
     static final String TABLE_FULL_REASON = "Too many tunnels";
     static final String DROPPED_REASON = "Tunnel dropped: too many half-open tunnels";
+    static final String BAD_IDENTITY_REASON = "Tunnel identity signature invalid";
+    static final String IDENTITY_REFUSED_REASON = "Tunnel identity refused";
+    /** Frames held per peer while the answer to our open waits for its trust decision. */
+    static final int MAX_HELD = 64;
 
     /** Sends S2C DATA to a vIP without tunnel processing. */
     interface RawSender {
@@ -71,50 +89,67 @@ public final class TunnelManager {
         /** Tunnel {@code tunnel} with {@code peer} ended ({@code reason}: why). */
         default void ended(Vip peer, long tunnel, String reason) {
         }
+
+        /** A hello from {@code peer} (or the answer to our open) was refused for its identity. */
+        default void identityRefused(Vip peer, TunnelIdentityException e) {
+        }
+    }
+
+    /** Where frames held during a trust decision go once opened (the connection's inbound side). */
+    interface HeldFrames {
+        void opened(Vip peer, Opened opened);
+
+        void rejected(Vip peer, TunnelException e);
     }
 
     /** A frame opened: its plaintext and the id of the tunnel it came through. */
     record Opened(byte[] plaintext, long tunnel) {
     }
 
-    /** Tunnel ids, unique in the JVM, so a replaced tunnel's messages are never taken for the old one's. */
-    private static final AtomicLong IDS = new AtomicLong();
-
-    private static final class Tunnel {
-        final TunnelCipher cipher;
-        final long id = IDS.incrementAndGet();
-        /** False while the peer opened it and no frame from it has verified (half-open). */
-        volatile boolean confirmed;
-
-        Tunnel(TunnelKeys keys, boolean confirmed) {
-            cipher = new TunnelCipher(keys);
-            this.confirmed = confirmed;
-        }
-    }
-
-    private record Pending(X25519KeyPair keyPair, TunnelHello hello, CompletableFuture<Void> future) {
-    }
+    /** What {@link #openFrame} returns for a frame held while a trust decision is pending. */
+    static final Opened HELD = new Opened(new byte[0], -1);
 
     private final ConcurrentHashMap<Integer, Tunnel> tunnels = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Integer, Pending> pending = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, PendingOpen> pending = new ConcurrentHashMap<>();
     /** Half-open tunnels in the order their peers first opened them (a replacement keeps its place); under the lock. */
     private final LinkedHashMap<Integer, Tunnel> halfOpen = new LinkedHashMap<>();
+    /** Peers whose opening hello waits for the verifier before we answer; under the lock. */
+    private final Set<Integer> deciding = new HashSet<>();
     private final RawSender sender;
     private final Events events;
     private final TunnelGuard guard;
+    private final TunnelIdentity identity;
+    private final Executor loop;
+    private volatile HeldFrames heldFrames;
     private final Clock clock = Clock.systemUTC();
     private final SecureRandom random = new SecureRandom();
     private volatile Vip selfVip = Vip.ZERO;
-    /**
-     * Peers whose tunnel ended because the server could not reach them (ERR S2CF), changed under the lock:
-     * the next send to them re-opens a tunnel instead of going plain. Bounded like the table.
-     */
-    private final Set<Integer> lost = ConcurrentHashMap.newKeySet();
+    /** Peers the next send to re-opens a tunnel with instead of going plain; changed under the lock. */
+    private final LostPeers lost;
 
-    TunnelManager(RawSender sender, Events events, TunnelGuard guard) {
+    /**
+     * @param identity our identity and the trust checks
+     * @param loop     the connection's I/O thread, where decisions that had to wait continue
+     */
+    TunnelManager(RawSender sender, Events events, TunnelGuard guard, TunnelIdentity identity, Executor loop) {
         this.sender = sender;
         this.events = events;
         this.guard = guard;
+        this.identity = identity;
+        this.loop = loop;
+        this.lost = new LostPeers(guard.options().maxTunnels());
+    }
+
+    /** Where frames held during a trust decision go (set once by the inbound handler). */
+    void heldFrames(HeldFrames sink) {
+        heldFrames = sink;
+    }
+
+    /** Who is at the other end of the tunnel with {@code peer}, if there is one. */
+    public Optional<TunnelInfo> info(Vip peer) {
+        Tunnel t = tunnels.get(peer.value());
+        return t == null ? Optional.empty() : Optional.of(new TunnelInfo(peer, t.id,
+                Optional.ofNullable(t.identity.fingerprint()), t.identity.trust()));
     }
 
     /** The counts of the client's guard with this connection's table. */
@@ -138,7 +173,7 @@ public final class TunnelManager {
     public synchronized void remove(Vip peer) {
         tunnels.remove(peer.value());
         halfOpen.remove(peer.value());
-        lost.remove(peer.value());
+        lost.remove(peer);
     }
 
     /**
@@ -152,25 +187,20 @@ public final class TunnelManager {
             return false;
         }
         halfOpen.remove(peer.value(), t);
-        if (lost.size() >= guard.options().maxTunnels()) {
-            lost.remove(lost.iterator().next()); // bounded like the table; one forgotten goes plain again
-        }
-        lost.add(peer.value());
+        lost.add(peer);
         guard.ended(peer, reason);
         events.ended(peer, t.id, reason);
         return true;
     }
 
-    /** Whether the tunnel with {@code peer} ended (S2CF) and no new one was opened since. Lock-free. */
+    /** Whether the tunnel with {@code peer} ended (S2CF) or was refused for its identity, with no new one since. Lock-free. */
     public boolean wasLost(Vip peer) {
-        return !lost.isEmpty() && lost.contains(peer.value());
+        return lost.contains(peer);
     }
 
     /** The peers whose tunnel ended (S2CF) with no new one since (a copy), carried over a reconnect. */
     public Set<Vip> lostPeers() {
-        Set<Vip> out = new HashSet<>();
-        lost.forEach(v -> out.add(new Vip(v)));
-        return out;
+        return lost.all();
     }
 
     /**
@@ -178,30 +208,45 @@ public final class TunnelManager {
      * changes (this, {@link #onHandshake}) hold the manager's lock, so an open and a hello arriving
      * at the same moment cannot both start a handshake; frames never take that lock.
      */
-    public synchronized CompletableFuture<Void> open(Vip peer) {
-        if (tunnels.containsKey(peer.value())) {
-            return CompletableFuture.completedFuture(null);
+    public CompletableFuture<Void> open(Vip peer) {
+        return open(peer, null);
+    }
+
+    /**
+     * {@link #open(Vip)}, and the peer must present {@code expected} (null: the trust checks decide).
+     * An existing tunnel with another identity fails it with a {@link TunnelIdentityException} and stays.
+     */
+    public synchronized CompletableFuture<Void> open(Vip peer, Fingerprint expected) {
+        Tunnel existing = tunnels.get(peer.value());
+        if (existing != null) {
+            return expected == null || expected.equals(existing.identity.fingerprint()) ? CompletableFuture.completedFuture(null)
+                    : CompletableFuture.failedFuture(new TunnelIdentityException(peer, TunnelIdentityException.Problem.MISMATCH,
+                            expected, existing.identity.fingerprint(), "the tunnel open now is with another identity"));
         }
         if (!pending.containsKey(peer.value()) && !roomFor(peer)) {
             return CompletableFuture.failedFuture(new TunnelFailedException(peer, "the tunnel table is full ("
                     + guard.options().maxTunnels() + " tunnels and pending opens, none of them droppable)"));
         }
-        Pending[] created = new Pending[1];
-        Pending p = pending.computeIfAbsent(peer.value(), k -> {
+        PendingOpen[] created = new PendingOpen[1];
+        PendingOpen p = pending.computeIfAbsent(peer.value(), k -> {
             X25519KeyPair kp = X25519KeyPair.generate();
-            created[0] = new Pending(kp, TunnelHello.create(kp, clock, random), new CompletableFuture<>());
+            created[0] = new PendingOpen(kp, TunnelHello.create(kp, clock, random), selfVip, expected);
             return created[0];
         });
         if (created[0] != null) {
             p.future.whenComplete((v, e) -> pending.remove(peer.value(), p));
-            sender.send(peer, withRole(p.hello, ROLE_INITIATE));
+            sender.send(peer, identity.openingHello(p.hello, p.self, peer));
         }
-        return p.future;
+        if (expected == null || expected.equals(p.expected)) {
+            return p.future;
+        }
+        // Joined an open made without this expectation: check the identity it ends with.
+        return p.future.thenRun(() -> PendingOpen.check(peer, expected, info(peer).flatMap(TunnelInfo::fingerprint)));
     }
 
     /** Fails a pending open to {@code peer} (timeout, S2CF) with a {@link TunnelFailedException}. */
     public void failOpen(Vip peer, String reason) {
-        Pending p = pending.get(peer.value());
+        PendingOpen p = pending.get(peer.value());
         if (p != null) {
             p.future.completeExceptionally(new TunnelFailedException(peer, reason));
         }
@@ -244,8 +289,14 @@ public final class TunnelManager {
     }
 
     private void onError(Vip from, String reason) {
-        Pending p = pending.get(from.value());
+        PendingOpen p = pending.get(from.value());
         if (p == null) {
+            Tunnel t = tunnels.get(from.value());
+            if (t != null && !t.confirmed && (IDENTITY_REFUSED_REASON.equals(reason) || BAD_IDENTITY_REASON.equals(reason))) {
+                // We answered its hello and it refused our identity: the half-open tunnel is dead at its end.
+                end(from, "the peer refused this client's identity (" + reason + ")");
+                return;
+            }
             guard.unsolicitedError(from, reason); // never answered: an error is not answered with an error
             return;
         }
@@ -268,31 +319,22 @@ public final class TunnelManager {
             LOG.debug("Tunnel hello from {} has a timestamp more than {} s off", from, TunnelHandshake.MAX_CLOCK_SKEW_SECONDS);
         }
         int role = data.length > TunnelHandshake.HELLO_LENGTH ? data[TunnelHandshake.HELLO_LENGTH] & 0xff : ROLE_UNKNOWN;
-        Pending p = pending.get(from.value());
+        PendingOpen p = pending.get(from.value());
         LOG.debug("{}: hello from {} role={} pending={}", selfVip, from, role, p != null);
         if (p != null) {
             warnIfSkewed(from, peerHello);
             if (role == ROLE_INITIATE) {
                 // Both sides opened at once: the higher vIP yields and answers; the lower waits for that answer.
-                if (Integer.compareUnsigned(selfVip.value(), from.value()) > 0) {
-                    if (respond(from, peerHello, p.keyPair, true)) {
-                        p.future.complete(null);
-                    } else {
-                        p.future.completeExceptionally(new TunnelFailedException(from, "the peer's hello is unusable"));
-                    }
+                if (Integer.compareUnsigned(selfVip.value(), from.value()) > 0 && !deciding.contains(from.value())) {
+                    answer(from, data, peerHello, p.keyPair, p);
                 }
                 return;
             }
-            TunnelKeys keys;
-            try {
-                keys = TunnelHandshake.deriveKeys(p.keyPair, p.hello, peerHello, true);
-            } catch (TunnelException e) {
-                guard.refused(from, "unusable public key in the answer");
-                p.future.completeExceptionally(new TunnelFailedException(from, "the peer's answer is unusable: " + e.getMessage()));
+            if (p.held != null) {
+                guard.refused(from, "a second answer while the first one's identity is checked");
                 return;
             }
-            install(from, keys, true);
-            p.future.complete(null);
+            onAnswer(from, data, peerHello, p);
             return;
         }
         if (role == ROLE_RESPOND) {
@@ -301,6 +343,10 @@ public final class TunnelManager {
         }
         if (!guard.allowHandshake(from)) {
             replyError(from, RATE_LIMITED_REASON);
+            return;
+        }
+        if (deciding.contains(from.value())) {
+            guard.refused(from, "a new hello while its previous one's identity is checked");
             return;
         }
         Tunnel previous = tunnels.get(from.value());
@@ -318,14 +364,135 @@ public final class TunnelManager {
             dropOldestHalfOpen(); // a confirmed tunnel replaced by a new handshake is half-open again
         }
         // A new handshake from a vIP we may already have a tunnel with: the peer restarted, or the vIP
-        // changed hands. Accept, replace and report it (the application sees a new tunnel id).
-        if (respond(from, peerHello, X25519KeyPair.generate(), false)) {
-            guard.answered.incrementAndGet();
-            if (previous != null) {
-                Tunnel now = tunnels.get(from.value());
-                guard.replaced(from);
-                events.replaced(from, previous.id, now.id);
+        // changed hands. Its identity decides; accepted, it replaces the tunnel and is reported.
+        answer(from, data, peerHello, X25519KeyPair.generate(), null);
+    }
+
+    /** The answer to our open {@code p}: its identity checked, then the keys installed (or the open failed). */
+    private void onAnswer(Vip from, byte[] data, TunnelHello peerHello, PendingOpen p) {
+        IdentityKey presented;
+        try {
+            presented = TunnelIdentity.presented(from, data, IdentityBlock.responderTranscript(p.hello, peerHello, p.self, from));
+        } catch (TunnelIdentityException e) {
+            guard.identityRefused(from, e);
+            replyError(from, BAD_IDENTITY_REASON);
+            refusedOpen(from, p, e);
+            return;
+        }
+        TunnelKeys keys;
+        try {
+            keys = TunnelHandshake.deriveKeys(p.keyPair, p.hello, peerHello, true);
+        } catch (TunnelException e) {
+            guard.refused(from, "unusable public key in the answer");
+            p.future.completeExceptionally(new TunnelFailedException(from, "the peer's answer is unusable: " + e.getMessage()));
+            return;
+        }
+        Tunnel live = tunnels.get(from.value());
+        CompletableFuture<TunnelIdentity.Decision> d = identity.decide(from, presented, p.expected, live != null,
+                live != null ? live.identity.fingerprint() : null);
+        if (d.isDone()) {
+            finishOpen(from, p, keys, d.join());
+            return;
+        }
+        p.startHolding();
+        d.thenAcceptAsync(decision -> {
+            synchronized (this) {
+                finishOpen(from, p, keys, decision);
             }
+        }, loop);
+    }
+
+    private void finishOpen(Vip from, PendingOpen p, TunnelKeys keys, TunnelIdentity.Decision d) {
+        List<byte[]> held = p.held;
+        p.held = null;
+        if (pending.get(from.value()) != p || p.future.isDone()) {
+            dropHeld(from, held, "the open ended before its identity was checked");
+            return;
+        }
+        if (!d.accepted()) {
+            guard.identityRefused(from, d.refusal());
+            replyError(from, IDENTITY_REFUSED_REASON);
+            events.identityRefused(from, d.refusal());
+            dropHeld(from, held, "the peer's identity was refused");
+            refusedOpen(from, p, d.refusal());
+            return;
+        }
+        Tunnel t = install(from, keys, true, d);
+        p.future.complete(null);
+        PendingOpen.replay(held, from, t, heldFrames);
+    }
+
+    /** Our open was refused for the peer's identity: it fails, and the vIP never gets plaintext without a new tunnel. */
+    private void refusedOpen(Vip from, PendingOpen p, TunnelIdentityException e) {
+        lost.add(from);
+        p.future.completeExceptionally(e);
+    }
+
+    private void dropHeld(Vip from, List<byte[]> held, String why) {
+        PendingOpen.drop(held, from, heldFrames, why);
+    }
+
+    /**
+     * Answers an opening hello once its identity is checked; {@code ours}: our own open, pending at the
+     * same time (simultaneous open, we yield), or null.
+     */
+    private void answer(Vip from, byte[] data, TunnelHello peerHello, X25519KeyPair keyPair, PendingOpen ours) {
+        IdentityKey presented;
+        try {
+            presented = TunnelIdentity.presented(from, data, IdentityBlock.initiatorTranscript(peerHello, from, selfVip));
+        } catch (TunnelIdentityException e) {
+            guard.identityRefused(from, e);
+            refuse(from, BAD_IDENTITY_REASON);
+            if (ours != null) {
+                refusedOpen(from, ours, e);
+            }
+            return;
+        }
+        Tunnel live = tunnels.get(from.value());
+        CompletableFuture<TunnelIdentity.Decision> d = identity.decide(from, presented, ours != null ? ours.expected : null,
+                live != null, live != null ? live.identity.fingerprint() : null);
+        if (d.isDone()) {
+            finishAnswer(from, peerHello, keyPair, ours, d.join());
+            return;
+        }
+        deciding.add(from.value());
+        d.thenAcceptAsync(decision -> {
+            synchronized (this) {
+                deciding.remove(from.value());
+                finishAnswer(from, peerHello, keyPair, ours, decision);
+            }
+        }, loop);
+    }
+
+    private void finishAnswer(Vip from, TunnelHello peerHello, X25519KeyPair keyPair, PendingOpen ours,
+            TunnelIdentity.Decision d) {
+        if (ours != null && (pending.get(from.value()) != ours || ours.future.isDone())) {
+            return; // our open ended (timeout, disconnect) while the identity was checked
+        }
+        if (!d.accepted()) {
+            guard.identityRefused(from, d.refusal());
+            refuse(from, IDENTITY_REFUSED_REASON);
+            events.identityRefused(from, d.refusal());
+            if (ours != null) {
+                refusedOpen(from, ours, d.refusal());
+            }
+            return;
+        }
+        Tunnel previous = tunnels.get(from.value());
+        if (!respond(from, peerHello, keyPair, ours != null, d)) {
+            if (ours != null) {
+                ours.future.completeExceptionally(new TunnelFailedException(from, "the peer's hello is unusable"));
+            }
+            return;
+        }
+        if (ours != null) {
+            ours.future.complete(null);
+            return;
+        }
+        guard.answered.incrementAndGet();
+        if (previous != null) {
+            guard.replaced(from);
+            events.replaced(from, previous.id, tunnels.get(from.value()).id);
         }
     }
 
@@ -338,10 +505,10 @@ public final class TunnelManager {
         if (halfOpen.size() >= o.maxHalfOpen() && !halfOpen.containsKey(peer.value())) {
             dropOldestHalfOpen();
         }
-        if (tunnels.size() + pending.size() < o.maxTunnels()) {
+        if (tunnels.size() + pending.size() + deciding.size() < o.maxTunnels()) {
             return true;
         }
-        return dropOldestHalfOpen() && tunnels.size() + pending.size() < o.maxTunnels();
+        return dropOldestHalfOpen() && tunnels.size() + pending.size() + deciding.size() < o.maxTunnels();
     }
 
     private boolean dropOldestHalfOpen() {
@@ -370,7 +537,8 @@ public final class TunnelManager {
     }
 
     /** Answers a hello; {@code ours}: a simultaneous open of ours (the tunnel counts as wanted). */
-    private boolean respond(Vip from, TunnelHello initiatorHello, X25519KeyPair keyPair, boolean ours) {
+    private boolean respond(Vip from, TunnelHello initiatorHello, X25519KeyPair keyPair, boolean ours,
+            TunnelIdentity.Decision d) {
         TunnelHello mine = TunnelHello.create(keyPair, clock, random);
         TunnelKeys keys;
         try {
@@ -381,35 +549,30 @@ public final class TunnelManager {
         }
         // Answer first, then keys: frames we seal with the new keys must not reach the peer before our
         // answer does. The peer's first frame cannot overtake the install: it arrives on this I/O thread.
-        sender.send(from, withRole(mine, ROLE_RESPOND));
-        install(from, keys, ours);
+        sender.send(from, identity.answerHello(initiatorHello, mine, from, selfVip));
+        install(from, keys, ours, d);
         return true;
     }
 
     /** Installs keys; a tunnel the peer opened is half-open until its first verified frame. */
-    private void install(Vip peer, TunnelKeys keys, boolean ours) {
-        Tunnel t = new Tunnel(keys, ours);
+    private Tunnel install(Vip peer, TunnelKeys keys, boolean ours, TunnelIdentity.Decision d) {
+        Tunnel t = new Tunnel(keys, ours, d);
         tunnels.put(peer.value(), t);
         if (ours) {
             halfOpen.remove(peer.value());
         } else {
             halfOpen.put(peer.value(), t); // a replacement keeps the peer's place in the order
         }
-        lost.remove(peer.value());
-        LOG.debug("Tunnel {} with {} established", t.id, peer);
+        lost.remove(peer);
+        guard.identityAccepted(d.fingerprint() != null);
+        LOG.debug("Tunnel {} with {} established ({})", t.id, peer, d.trust());
         events.established(peer, t.id);
+        return t;
     }
 
     private synchronized void confirm(Vip peer, Tunnel t) {
         t.confirmed = true;
         halfOpen.remove(peer.value(), t);
-    }
-
-    private static byte[] withRole(TunnelHello hello, int role) {
-        byte[] h = hello.encode();
-        byte[] out = Arrays.copyOf(h, h.length + 1);
-        out[h.length] = (byte) role;
-        return out;
     }
 
     /**
@@ -437,7 +600,7 @@ public final class TunnelManager {
     Opened openFrame(Vip peer, byte[] frame) {
         Tunnel t = tunnels.get(peer.value());
         if (t == null) {
-            return null;
+            return holdIfDeciding(peer, frame);
         }
         byte[] plain;
         try {
@@ -452,5 +615,11 @@ public final class TunnelManager {
             confirm(peer, t);
         }
         return new Opened(plain, t.id);
+    }
+
+    /** {@link #HELD} when the answer to our open waits for its identity decision (the frame kept), else null. */
+    private synchronized Opened holdIfDeciding(Vip peer, byte[] frame) {
+        PendingOpen p = pending.get(peer.value());
+        return p != null && p.hold(frame) ? HELD : null;
     }
 }

@@ -17,8 +17,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import io.dosp.client.IdentityOptions;
+import io.dosp.client.KnownPeers;
+import io.dosp.client.TunnelIdentityException;
+import io.dosp.crypto.Identity;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,11 +50,29 @@ class TunnelManagerTest {
         final List<String> replaced = new ArrayList<>();
         final List<String> ended = new ArrayList<>();
 
+        /** Identity per vIP: a manager attached again at a vIP (a restart) keeps it, as a client with an identity file does. */
+        final Map<Vip, Identity> identities = new HashMap<>();
+        final List<String> identityRefusals = new ArrayList<>();
+        IdentityOptions identityOptions = IdentityOptions.builder().build();
+
         TunnelManager attach(Vip vip) {
             return attach(vip, new TunnelGuard(TunnelOptions.builder().handshakeRate(100, 100).errorReplyRate(100, 100).build()));
         }
 
+        /** Another client at {@code vip}, with an identity of its own. */
+        TunnelManager attachNewcomer(Vip vip) {
+            identities.remove(vip);
+            return attach(vip);
+        }
+
         TunnelManager attach(Vip vip, TunnelGuard guard) {
+            Identity id = identities.computeIfAbsent(vip, v -> Identity.generate());
+            TunnelIdentity identity = new TunnelIdentity(id, identityOptions.toBuilder()
+                    .knownPeers(KnownPeers.inMemory()).build(), "pipe:1", Duration.ofSeconds(5));
+            return attach(vip, guard, identity, Runnable::run);
+        }
+
+        TunnelManager attach(Vip vip, TunnelGuard guard, TunnelIdentity identity, Executor loop) {
             TunnelManager m = new TunnelManager((dst, data) -> inFlight.add(new Delivery(vip, dst, data)),
                     new TunnelManager.Events() {
                         @Override
@@ -65,7 +89,12 @@ class TunnelManagerTest {
                         public void ended(Vip peer, long tunnel, String reason) {
                             ended.add(vip + "-" + peer + ":" + tunnel);
                         }
-                    }, guard);
+
+                        @Override
+                        public void identityRefused(Vip peer, TunnelIdentityException e) {
+                            identityRefusals.add(vip + "-" + peer + ":" + e.problem());
+                        }
+                    }, guard, identity, loop);
             m.selfVip(vip);
             managers.put(vip, m);
             plain.put(vip, new ArrayList<>());
@@ -77,8 +106,9 @@ class TunnelManagerTest {
             Delivery d;
             while ((d = inFlight.poll()) != null) {
                 TunnelManager to = managers.get(d.dst());
+                // Our frames never start with 0x15 (nonces avoid it), so between our managers every 0x15 is a handshake.
                 boolean handshake = d.data().length > 0 && (d.data()[0] & 0xff) == TunnelHandshake.HC2C;
-                if (to != null && handshake && (d.data().length < TunnelCipher.MIN_FRAME_LENGTH || !to.has(d.src()))) {
+                if (to != null && handshake) {
                     to.onHandshake(d.src(), d.data());
                 } else {
                     plain.computeIfAbsent(d.dst(), k -> new ArrayList<>()).add(d);
@@ -234,7 +264,7 @@ class TunnelManagerTest {
         TunnelManager c = pipe.attach(cVip);
         b.open(cVip);
         byte[] answerShaped = pipe.inFlight.remove().data().clone(); // B's opening hello to C ...
-        answerShaped[answerShaped.length - 1] = (byte) TunnelManager.ROLE_RESPOND; // ... marked as an answer
+        answerShaped[TunnelHandshake.HELLO_LENGTH] = (byte) TunnelManager.ROLE_RESPOND; // ... marked as an answer
         c.onHandshake(B, answerShaped);
         assertThat(c.has(B)).isFalse();
         assertThat(pipe.inFlight).as("nothing sent").isEmpty();
@@ -280,7 +310,7 @@ class TunnelManagerTest {
         a.open(B);
         pipe.pump();
         long before = idOf(b, A, a, B);
-        TunnelManager newcomer = pipe.attach(A); // another client now holds A's vIP
+        TunnelManager newcomer = pipe.attach(A); // A restarted (same identity)
         newcomer.open(B);
         pipe.pump();
         assertThat(pipe.replaced).hasSize(1);

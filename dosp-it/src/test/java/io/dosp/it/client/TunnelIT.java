@@ -8,6 +8,7 @@ import io.dosp.client.ClientListener;
 import io.dosp.client.DospClient;
 import io.dosp.client.Incoming;
 import io.dosp.client.TunnelFailedException;
+import io.dosp.crypto.Identity;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.Packets;
 import io.dosp.protocol.S2cPacket;
@@ -213,17 +214,19 @@ class TunnelIT {
     @Test
     void aPeerThatReconnectsAndReHandshakesGetsAWorkingTunnelAgain() {
         // No vIP quarantine: the restarted peer asks for its vIP back at once (the server cannot tell it from a stranger).
+        Identity bIdentity = Identity.generate(); // kept across the restart, as an identity file is
         try (DospServer server = TestServers.start(tmp, c -> c.limits(l -> l.vipQuarantine(Duration.ZERO)));
              DospClient a = TestServers.client(server)) {
             Vip bVip;
-            try (DospClient b = TestServers.client(server)) {
+            try (DospClient b = DospClient.connect(TestServers.options(server).identity(i -> i.identity(bIdentity)).build())) {
                 bVip = b.vip();
                 b.openTunnel(a.vip());
                 b.send(a.vip(), "first life");
                 assertThat(a.receive(Duration.ofSeconds(5)).text()).isEqualTo("first life");
             }
-            // b restarts: a new process, new keys, same vIP requested.
-            try (DospClient b2 = DospClient.connect(TestServers.options(server).requestVip(bVip, true).build())) {
+            // b restarts: a new process, new tunnel keys, the same identity, same vIP requested.
+            try (DospClient b2 = DospClient.connect(TestServers.options(server).requestVip(bVip, true)
+                    .identity(i -> i.identity(bIdentity)).build())) {
                 assertThat(b2.vip()).isEqualTo(bVip);
                 b2.openTunnel(a.vip());
                 b2.send(a.vip(), "second life");

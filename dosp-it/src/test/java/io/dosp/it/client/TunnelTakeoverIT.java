@@ -9,6 +9,7 @@ import io.dosp.client.DospClient;
 import io.dosp.client.Incoming;
 import io.dosp.client.TunnelFailedException;
 import io.dosp.client.TunnelOptions;
+import io.dosp.crypto.Identity;
 import io.dosp.crypto.TunnelHandshake;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketType;
@@ -192,16 +193,19 @@ class TunnelTakeoverIT {
     }
 
     @Test
-    void aReHandshakeFromTheSameVipIsReportedAsANewTunnelOrRefused() {
+    void aReHandshakeFromTheSameVipIsANewTunnelFromTheSameIdentityAndRefusedFromAnother() {
+        Identity bIdentity = Identity.generate(); // b's identity file, say: it survives a restart
         try (DospServer server = TestServers.start(tmp, c -> c.limits(l -> l.vipQuarantine(Duration.ZERO)));
-             DospClient a = TestServers.client(server);
+             // three handshakes from one vIP within a second: above the default 2/s per peer
+             DospClient a = DospClient.connect(TestServers.options(server)
+                     .tunnels(t -> t.handshakeRate(50, 10).errorReplyRate(10, 10)).build());
              DospClient strict = DospClient.connect(TestServers.options(server)
                      .tunnels(t -> t.replaceTunnels(TunnelOptions.Replacement.REFUSE)).build())) {
             Events events = new Events();
             a.addListener(events);
             Vip bVip;
             long first;
-            try (DospClient b = TestServers.client(server)) {
+            try (DospClient b = DospClient.connect(TestServers.options(server).identity(i -> i.identity(bIdentity)).build())) {
                 bVip = b.vip();
                 b.openTunnel(a.vip());
                 b.openTunnel(strict.vip());
@@ -214,7 +218,18 @@ class TunnelTakeoverIT {
             TestServers.awaitExactly(server, a.vip(), strict.vip());
             // Nobody sent to bVip since b left, so no S2CF told a: the tunnel is still there.
             assertThat(a.hasTunnel(bVip)).isTrue();
-            try (DospClient c = DospClient.connect(TestServers.options(server).requestVip(bVip, true).build())) {
+            // A newcomer with an identity of its own takes the vIP: its re-handshake is refused as a mismatch.
+            try (DospClient other = DospClient.connect(TestServers.options(server).requestVip(bVip, true).build())) {
+                assertThatThrownBy(() -> other.openTunnel(a.vip())).isInstanceOf(TunnelFailedException.class)
+                        .hasMessageContaining("Tunnel identity refused");
+                assertThat(a.tunnelStats().identityMismatches()).isEqualTo(1);
+                assertThat(a.tunnelStats().tunnelsReplaced()).isZero();
+                assertThat(a.hasTunnel(bVip)).as("the old tunnel stays").isTrue();
+            }
+            TestServers.awaitExactly(server, a.vip(), strict.vip());
+            // b itself comes back (same identity): a new tunnel, reported as a replacement.
+            try (DospClient c = DospClient.connect(TestServers.options(server).requestVip(bVip, true)
+                    .identity(i -> i.identity(bIdentity)).build())) {
                 c.openTunnel(a.vip());
                 await().atMost(TestServers.AWAIT).until(() -> events.count("replaced " + bVip + " " + first + " ") == 1);
                 c.send(a.vip(), "from the newcomer");
@@ -246,7 +261,7 @@ class TunnelTakeoverIT {
                 b.addListener(new ClientListener() {
                     @Override
                     public void onPacket(Packet packet) {
-                        if (packet instanceof S2cPacket s && s.dataLength() > 60) {
+                        if (packet instanceof S2cPacket s && s.dataLength() > 60 && !s.isTunnelHandshake()) {
                             seenByB.add(s); // what the relay sees: the victim's sealed frame
                         }
                     }
