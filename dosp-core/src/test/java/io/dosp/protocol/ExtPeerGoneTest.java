@@ -25,6 +25,18 @@ class ExtPeerGoneTest {
     }
 
     @Test
+    void helloAndWelcomeAsTheReadmeWritesThem() {
+        assertThat(hex(Ext.hello(java.util.List.of(Ext.FEATURE_PEER_GONE))))
+                .isEqualTo("1f" + "0000000d" + "01" + "01" + "01" + "09" + "706565722d676f6e65");
+        assertThat(hex(Ext.welcome(java.util.List.of(Ext.FEATURE_PEER_GONE))))
+                .isEqualTo("1f" + "0000000d" + "02" + "01" + "01" + "09" + "706565722d676f6e65");
+        assertThat(hex(Ext.welcome(java.util.List.of()))).isEqualTo("1f" + "00000003" + "02" + "01" + "00");
+        Ext.PeerGone kicked = new Ext.PeerGone(Vip.parse("7.10.0.4"), Ext.PeerGone.KICKED, "Disconnected by admin");
+        assertThat(hex(kicked.toFrame())).isEqualTo("1f" + "0000001b" + "20" + "070a0004" + "03"
+                + "446973636f6e6e65637465642062792061646d696e");
+    }
+
+    @Test
     void aLongTextIsCutAtACharacterAndTooShortOrTooLongFramesAreRefused() {
         String text = "é".repeat(150); // 300 bytes
         SimplePacket f = new Ext.PeerGone(Vip.parse("7.10.0.4"), Ext.PeerGone.DROPPED, text).toFrame();
