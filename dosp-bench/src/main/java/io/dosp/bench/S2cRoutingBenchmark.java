@@ -1,5 +1,6 @@
 package io.dosp.bench;
 
+import io.dosp.protocol.Ext;
 import io.dosp.protocol.Handshake;
 import io.dosp.protocol.PacketCodec;
 import io.dosp.protocol.Packets;
@@ -9,6 +10,7 @@ import io.dosp.server.ServerConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -18,6 +20,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.local.LocalChannel;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,7 +46,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * as a client's write would arrive) and waits until the receiver has been given every byte of
  * them, so the time is the server's decode, dispatch, flow control, encode and flush plus the
  * in-process hand-off, without sockets or the kernel. Compare the two {@code fastPath} rows of
- * one run; the figures are in BENCHMARKS.md.
+ * one run, and the two {@code peerGone} rows (the contact recording of the peer-gone notice); the figures are in
+ * BENCHMARKS.md.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -65,6 +69,13 @@ public class S2cRoutingBenchmark {
     @Param({"true", "false"})
     public boolean fastPath;
 
+    /**
+     * Whether both clients enable the peer-gone notice (EXT HELLO): then every frame also records the two as each
+     * other's contacts. A reference client (false) skips that.
+     */
+    @Param({"false", "true"})
+    public boolean peerGone;
+
     private DospServer server;
     private EventLoopGroup clients;
     private Channel sender;
@@ -72,6 +83,7 @@ public class S2cRoutingBenchmark {
     private ByteBuf batch;
     private final AtomicInteger receivedBytes = new AtomicInteger();
     private final Semaphore batchArrived = new Semaphore(0);
+    private final Semaphore ready = new Semaphore(0);
     private volatile int expectBytes;
     private Vip senderVip;
     private Vip receiverVip;
@@ -100,6 +112,12 @@ public class S2cRoutingBenchmark {
         }, true);
         handshake.acquire();
         receiverVip = got[0];
+        if (peerGone) {
+            byte[] hello = PacketCodec.encode(Ext.hello(List.of(Ext.FEATURE_PEER_GONE)));
+            sender.writeAndFlush(Unpooled.wrappedBuffer(hello));
+            receiver.writeAndFlush(Unpooled.wrappedBuffer(hello));
+        }
+        ready.acquire(2); // both have AIP, HSK (and WELCOME)
         int frame = PacketCodec.HEADER_BYTES + 2 * Vip.BYTES + size;
         batch = PooledByteBufAllocator.DEFAULT.directBuffer(BATCH * frame);
         byte[] data = new byte[size];
@@ -116,9 +134,10 @@ public class S2cRoutingBenchmark {
             protected void initChannel(Channel ch) {
                 ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                     private boolean gotAip;
-                    /** AIP and HSK, before the first S2C. */
+                    /** AIP and HSK (and WELCOME), before the first S2C. */
                     private int handshakeBytes = PacketCodec.HEADER_BYTES + Vip.BYTES
-                            + PacketCodec.encode(Packets.hsk(Handshake.standard(false))).length;
+                            + PacketCodec.encode(Packets.hsk(Handshake.standard(false))).length
+                            + (peerGone ? PacketCodec.encode(Ext.welcome(List.of(Ext.FEATURE_PEER_GONE))).length : 0);
 
                     @Override
                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -131,6 +150,9 @@ public class S2cRoutingBenchmark {
                             }
                             int n = b.readableBytes();
                             int skip = Math.min(n, handshakeBytes);
+                            if (skip > 0 && skip == handshakeBytes) {
+                                ready.release();
+                            }
                             handshakeBytes -= skip;
                             n -= skip;
                             if (counting && n > 0 && receivedBytes.addAndGet(n) >= expectBytes) {

@@ -318,6 +318,13 @@ final class ClientShell {
         }
 
         @Override
+        public void onPeerGone(Vip peer, String reason) {
+            // reason is escaped by the client already (the server's text)
+            notices.notice("peer gone", out, "[peer]", "[peer] " + peer + " is gone (" + reason
+                    + "): whoever holds it next is someone else");
+        }
+
+        @Override
         public void onTunnelFrameRejected(Vip peer, String reason) {
             notices.notice("rejected frame", err, "[tunnel]",
                     "[tunnel] dropped a frame from " + peer + " that failed verification: " + reason);

@@ -39,7 +39,7 @@ class ServeFailureIT {
     void badPeersAreRefusedWithTheirOrigin() throws Exception {
         CliProcess bad = CliProcess.run(dir, Map.of(), "", "serve", "--peers", "10.0.0.5");
         assertThat(bad.exitCode()).isEqualTo(Main.EXIT_USAGE);
-        assertThat(bad.stderr()).contains("flag --peers", "is not HOST:PORT[:TEMPLATE]: the port is missing");
+        assertThat(bad.stderr()).contains("flag --peers", "is not [tls://]HOST:PORT[:TEMPLATE]: the port is missing");
         CliProcess shortKey = CliProcess.run(dir, Map.of("DOSP_MESH_KEY", "short"), "", "serve", "--port", "0");
         assertThat(shortKey.exitCode()).isEqualTo(Main.EXIT_USAGE);
         assertThat(shortKey.stderr()).contains("DOSP_MESH_KEY", "at least 16 characters");

@@ -45,7 +45,8 @@ public interface ClientListener {
 
     /**
      * Tunnel {@code tunnel} with {@code peer} ended: the server could not deliver to the vIP (ERR
-     * S2CF), so its holder left and the vIP may belong to someone else next. The next send to it
+     * S2CF), or told us the vIP changed hands ({@link #onPeerGone}), so its holder left and the vIP may belong to
+     * someone else next. The next send to it
      * re-opens a tunnel first (and fails with {@link TunnelFailedException} if that fails); it is
      * never sent in plaintext.
      */
@@ -61,6 +62,17 @@ public interface ClientListener {
      * ({@link DospClient#trust}) or forget the old one ({@link DospClient#forgetPeer}).
      */
     default void onTunnelIdentityMismatch(Vip peer, TunnelIdentityException e) {
+    }
+
+    /**
+     * The server says {@code peer} changed hands: its holder, with whom this client exchanged S2C recently, left,
+     * moved to another vIP or was removed ({@code reason}: {@code left}, {@code moved}, {@code kicked},
+     * {@code revoked}, {@code dropped}, maybe followed by {@code ": "} and the server's text, escaped and cut as for a
+     * log line). Only from a server of this project that enabled the peer-gone extension (never from
+     * a reference server). A tunnel with {@code peer} ends right after ({@link #onTunnelClosed}); the next send to
+     * it re-opens one first, so whoever holds the vIP next never gets what was meant for the one who left.
+     */
+    default void onPeerGone(Vip peer, String reason) {
     }
 
     /** A frame from {@code peer} failed tunnel verification; it was dropped, never delivered. */

@@ -13,11 +13,14 @@ import io.dosp.client.internal.TunnelIdentity;
 import io.dosp.crypto.Fingerprint;
 import io.dosp.crypto.IdentityKey;
 import io.dosp.protocol.ExitCode;
+import io.dosp.protocol.Ext;
+import io.dosp.protocol.MalformedPacketException;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Packets;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
+import io.dosp.protocol.internal.LogText;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -30,6 +33,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A DoSP client: connects to a server, gets a vIP, exchanges data with other clients, optionally
@@ -53,6 +58,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * and its listeners; the I/O, callback and reconnect threads are shared by every client in the JVM.
  */
 public final class DospClient implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DospClient.class);
     private final ClientOptions options;
     private final ReceiveQueue queue;
     private final ListenerNotifier listeners = new ListenerNotifier();
@@ -70,9 +76,30 @@ public final class DospClient implements AutoCloseable {
         this.queue = new ReceiveQueue(options.receiveQueue());
         this.tunnelGuard = new TunnelGuard(options.tunnels());
         this.tunnelIdentity = TunnelIdentity.of(options);
+        this.extensions.offer(Ext.FEATURE_PEER_GONE, this::onPeerGoneFrame);
         this.reconnector = new Reconnector(options, queue, listeners, tunnelGuard, extensions, tunnelIdentity,
                 ClientThreads.scheduler(),
                 k -> connection = k);
+    }
+
+    /** EXT PEER_GONE from the server (I/O thread): the current connection ends its tunnel with the vIP. */
+    private void onPeerGoneFrame(String server, int kind, SimplePacket frame) {
+        if (kind != Ext.PEER_GONE) {
+            LOG.debug("Dropped an EXT frame of kind 0x{} (feature peer-gone) from {}: not defined here",
+                    String.format("%02X", kind), server);
+            return;
+        }
+        Ext.PeerGone notice;
+        try {
+            notice = Ext.PeerGone.parse(frame);
+        } catch (MalformedPacketException e) {
+            LOG.debug("Dropped an unreadable PEER_GONE from {}: {}", server, LogText.of(e.getMessage()));
+            return;
+        }
+        ClientConnection k = connection;
+        if (k != null) {
+            k.peerGone(notice.vip(), LogText.of(notice.describe())); // the text is the server's: escaped, cut
+        }
     }
 
     /** Connects to {@code host:port} with default options. */

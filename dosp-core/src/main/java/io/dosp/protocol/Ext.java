@@ -35,6 +35,11 @@ public final class Ext {
     public static final int PEER_GONE_FIRST = 0x20;
     /** First kind of the vouch feature ({@link #FEATURE_VOUCH}); its kinds are {@code 0x30..0x3F}. */
     public static final int VOUCH_FIRST = 0x30;
+    /**
+     * Server to client, feature {@link #FEATURE_PEER_GONE}: a vIP the client exchanged S2C with recently changed
+     * hands. Payload {@code vip(4) reason(1) [text UTF-8]}, see {@link PeerGone}.
+     */
+    public static final int PEER_GONE = 0x20;
 
     /** Client admission: login before anything else (kinds {@code 0x10..0x1F}). */
     public static final String FEATURE_AUTH = "auth";
@@ -50,7 +55,104 @@ public final class Ext {
     /** The longest feature name, in bytes. */
     public static final int MAX_NAME_LENGTH = 32;
 
+    /** The longest text a PEER_GONE carries, in bytes (a longer one is cut by the sender, refused by the reader). */
+    public static final int MAX_PEER_GONE_TEXT = 200;
+
     private Ext() {
+    }
+
+    /**
+     * A PEER_GONE notice: {@code vip} changed hands for {@code reason} ({@code PeerGone.LEFT} ...), with an
+     * optional server-made {@code text}. The holder's own words (its EXIT reason) are never carried.
+     *
+     * @param vip    the vIP whose holder is gone
+     * @param reason why, one of the {@code PeerGone} reason codes (any byte: readers treat unknown codes as
+     *               "gone")
+     * @param text   what the server says, empty for none; UTF-8 at most {@value #MAX_PEER_GONE_TEXT} bytes
+     */
+    public record PeerGone(Vip vip, int reason, String text) {
+        /** The holder ended its connection (EXIT) or the connection was lost. */
+        public static final int LEFT = 1;
+        /** The holder moved to another vIP (RQIP); it is still connected, under another vIP. */
+        public static final int MOVED = 2;
+        /** The server removed the holder: an admin kick or ban, a blocked hash. */
+        public static final int KICKED = 3;
+        /** The holder's admission (login, vouched identity) was revoked. */
+        public static final int REVOKED = 4;
+        /** The server closed the holder's connection for its own reasons: idle, too slow, a protocol error. */
+        public static final int DROPPED = 5;
+
+        /** Checks the fields. */
+        public PeerGone {
+            if (reason < 0 || reason > 0xFF) {
+                throw new IllegalArgumentException("PEER_GONE reason " + reason + " is not a byte");
+            }
+            text = text == null ? "" : text;
+        }
+
+        /** The reason as a word: {@code left}, {@code moved}, {@code kicked}, {@code revoked}, {@code dropped}. */
+        public String reasonName() {
+            return switch (reason) {
+                case LEFT -> "left";
+                case MOVED -> "moved";
+                case KICKED -> "kicked";
+                case REVOKED -> "revoked";
+                case DROPPED -> "dropped";
+                default -> "gone (reason " + reason + ")";
+            };
+        }
+
+        /** The reason and the text, e.g. {@code kicked: Disconnected by admin} (the text may come from a server). */
+        public String describe() {
+            return text.isEmpty() ? reasonName() : reasonName() + ": " + text;
+        }
+
+        /** This notice as an EXT frame; a text over {@value Ext#MAX_PEER_GONE_TEXT} UTF-8 bytes is cut. */
+        public SimplePacket toFrame() {
+            byte[] t = cut(text.getBytes(StandardCharsets.UTF_8), MAX_PEER_GONE_TEXT);
+            byte[] payload = new byte[Vip.BYTES + 1 + t.length];
+            System.arraycopy(vip.toBytes(), 0, payload, 0, Vip.BYTES);
+            payload[Vip.BYTES] = (byte) reason;
+            System.arraycopy(t, 0, payload, Vip.BYTES + 1, t.length);
+            return frame(PEER_GONE, payload);
+        }
+
+        /**
+         * Reads a PEER_GONE frame.
+         *
+         * @throws MalformedPacketException when {@code p} is not an EXT PEER_GONE frame, is shorter than
+         *                                  {@code vip(4) reason(1)}, or its text is too long
+         */
+        public static PeerGone parse(SimplePacket p) {
+            if (kind(p) != PEER_GONE) {
+                throw bad("EXT kind " + kind(p) + " is not PEER_GONE");
+            }
+            int len = p.bodyLength() - 1;
+            if (len < Vip.BYTES + 1) {
+                throw bad("EXT PEER_GONE of " + len + " bytes (at least vip(4) reason(1))");
+            }
+            if (len - Vip.BYTES - 1 > MAX_PEER_GONE_TEXT) {
+                throw bad("EXT PEER_GONE text of " + (len - Vip.BYTES - 1) + " bytes (at most "
+                        + MAX_PEER_GONE_TEXT + ")");
+            }
+            byte[] b = p.body();
+            return new PeerGone(Vip.fromBytes(b, 1), b[1 + Vip.BYTES] & 0xff,
+                    new String(b, 2 + Vip.BYTES, len - Vip.BYTES - 1, StandardCharsets.UTF_8));
+        }
+
+        /** {@code utf8} cut to at most {@code max} bytes, not inside a character. */
+        private static byte[] cut(byte[] utf8, int max) {
+            if (utf8.length <= max) {
+                return utf8;
+            }
+            int end = max;
+            while (end > 0 && (utf8[end] & 0xC0) == 0x80) {
+                end--; // utf8[end] continues a character: cut before that character starts
+            }
+            byte[] out = new byte[end];
+            System.arraycopy(utf8, 0, out, 0, end);
+            return out;
+        }
     }
 
     /** An EXT frame of {@code kind} carrying {@code payload} (copied). */

@@ -7,15 +7,19 @@ import java.util.Optional;
  * A federation peer to link to, as configured: its DoSP (client) port and, optionally, the vIP
  * template it owns. The template is required for a reference (Python) peer, whose advertisements
  * are always empty; a peer of this project announces its templates itself. Written
- * {@code HOST:PORT[:TEMPLATE]}, IPv6 hosts in brackets: {@code [::1]:7744:7.11.0.x}.
+ * {@code [tls://]HOST:PORT[:TEMPLATE]}, IPv6 hosts in brackets: {@code [::1]:7744:7.11.0.x}; with {@code tls://}
+ * the link is made over TLS (the peer's port must serve TLS; a reference peer cannot).
  *
  * <p>Immutable.
  *
  * @param host     host name or address (an IPv6 address without brackets)
  * @param port     the peer's DoSP port, 1..65535
  * @param template the template it owns, if configured; empty to learn it from its advertisements
+ * @param tls      whether the link to it is made over TLS ({@code tls://})
  */
-public record PeerSpec(String host, int port, Optional<VipTemplate> template) {
+public record PeerSpec(String host, int port, Optional<VipTemplate> template, boolean tls) {
+    /** The prefix of a peer linked over TLS. */
+    public static final String TLS_PREFIX = "tls://";
 
     /** Validates. */
     public PeerSpec {
@@ -27,6 +31,16 @@ public record PeerSpec(String host, int port, Optional<VipTemplate> template) {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("peer port must be 1..65535, got " + port);
         }
+    }
+
+    /** A peer linked over plain TCP. */
+    public PeerSpec(String host, int port, Optional<VipTemplate> template) {
+        this(host, port, template, false);
+    }
+
+    /** This peer, linked over TLS ({@code on}) or plain TCP. */
+    public PeerSpec withTls(boolean on) {
+        return new PeerSpec(host, port, template, on);
     }
 
     /** A peer that advertises its own templates (a server of this project). */
@@ -41,12 +55,19 @@ public record PeerSpec(String host, int port, Optional<VipTemplate> template) {
 
     /**
      * Parses {@code HOST:PORT} or {@code HOST:PORT:TEMPLATE}, IPv6 hosts in brackets
-     * ({@code 10.0.0.5:7744:66.11.5.x}, {@code [fe80::1]:7745}).
+     * ({@code 10.0.0.5:7744:66.11.5.x}, {@code [fe80::1]:7745}), each optionally after {@code tls://}.
      *
      * @throws IllegalArgumentException naming the input and what is wrong
      */
     public static PeerSpec parse(String text) {
         String s = text.trim();
+        boolean tls = false;
+        if (s.regionMatches(true, 0, TLS_PREFIX, 0, TLS_PREFIX.length())) {
+            tls = true;
+            s = s.substring(TLS_PREFIX.length());
+        } else if (s.contains("://")) {
+            throw bad(text, "the only scheme is " + TLS_PREFIX + " (none: plain TCP)");
+        }
         String host;
         String rest;
         if (s.startsWith("[")) {
@@ -91,11 +112,11 @@ public record PeerSpec(String host, int port, Optional<VipTemplate> template) {
                 throw bad(text, e.getMessage());
             }
         }
-        return new PeerSpec(host, port, template);
+        return new PeerSpec(host, port, template, tls);
     }
 
     private static IllegalArgumentException bad(String text, String why) {
-        return new IllegalArgumentException("'" + text + "' is not HOST:PORT[:TEMPLATE]: " + why);
+        return new IllegalArgumentException("'" + text + "' is not [tls://]HOST:PORT[:TEMPLATE]: " + why);
     }
 
     /**
@@ -108,6 +129,6 @@ public record PeerSpec(String host, int port, Optional<VipTemplate> template) {
 
     @Override
     public String toString() {
-        return address() + template.map(t -> ":" + t).orElse("");
+        return (tls ? TLS_PREFIX : "") + address() + template.map(t -> ":" + t).orElse("");
     }
 }

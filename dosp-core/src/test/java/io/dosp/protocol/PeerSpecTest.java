@@ -9,7 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@code HOST:PORT[:TEMPLATE]} with IPv4, names and bracketed IPv6; errors name the input and the problem. */
+/** {@code [tls://]HOST:PORT[:TEMPLATE]} with IPv4, names and bracketed IPv6; errors name the input and the problem. */
 class PeerSpecTest {
 
     @Test
@@ -76,14 +76,28 @@ class PeerSpecTest {
     })
     void badInputNamesItselfAndTheProblem(String text, String problem) {
         assertThatThrownBy(() -> PeerSpec.parse(text)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("'" + text + "' is not HOST:PORT[:TEMPLATE]: ").hasMessageEndingWith(problem);
+                .hasMessageStartingWith("'" + text + "' is not [tls://]HOST:PORT[:TEMPLATE]: ").hasMessageEndingWith(problem);
+    }
+
+    @Test
+    void tlsPeersAreWrittenWithTheTlsScheme() {
+        PeerSpec p = PeerSpec.parse("tls://dosp.example.org:7744:7.11.0.x");
+        assertThat(p.tls()).isTrue();
+        assertThat(p.host()).isEqualTo("dosp.example.org");
+        assertThat(p.address()).isEqualTo("dosp.example.org:7744");
+        assertThat(p.toString()).isEqualTo("tls://dosp.example.org:7744:7.11.0.x");
+        assertThat(PeerSpec.parse(p.toString())).isEqualTo(p);
+        assertThat(PeerSpec.parse("TLS://[::1]:7745")).isEqualTo(PeerSpec.of("::1", 7745).withTls(true));
+        assertThat(PeerSpec.parse("h:7744").tls()).isFalse();
+        assertThatThrownBy(() -> PeerSpec.parse("ws://h:7744")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageEndingWith("the only scheme is tls:// (none: plain TCP)");
     }
 
     @Test
     void aBadTemplateSaysWhatIsWrongWithIt() {
         String templateProblem = catchMessage(() -> VipTemplate.parse("nonsense"));
         assertThatThrownBy(() -> PeerSpec.parse("h:7744:nonsense")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("'h:7744:nonsense' is not HOST:PORT[:TEMPLATE]: " + templateProblem);
+                .hasMessage("'h:7744:nonsense' is not [tls://]HOST:PORT[:TEMPLATE]: " + templateProblem);
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import javax.net.ssl.SSLContext;
 
 /**
  * How a server federates: the peers it links to at start, the mesh key they prove, the host it
@@ -36,6 +37,10 @@ public final class FederationConfig {
     public static final Backoff DEFAULT_PEER_RECONNECT = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(30));
     /** Bytes a peer link may have queued; past it forwarded S2C is dropped (the sender gets ERR S2CF). */
     public static final int DEFAULT_PEER_QUEUE_BYTES = 16 << 20;
+    /** Whether every outgoing link uses TLS (not only {@code tls://} peers): off, as reference peers speak none. */
+    public static final boolean DEFAULT_LINK_TLS = false;
+    /** Whether a TLS link's peer certificate must match the host it was dialed at. */
+    public static final boolean DEFAULT_LINK_TLS_VERIFY_HOSTNAME = true;
 
     private final List<PeerSpec> peers;
     private final String meshKey;
@@ -46,6 +51,9 @@ public final class FederationConfig {
     private final int peerHeartbeatMisses;
     private final Backoff peerReconnect;
     private final int peerQueueBytes;
+    private final boolean linkTls;
+    private final SSLContext linkTlsContext;
+    private final boolean linkTlsVerifyHostname;
 
     private FederationConfig(Builder b, Backoff peerReconnect) {
         peers = List.copyOf(b.peers);
@@ -57,6 +65,9 @@ public final class FederationConfig {
         peerHeartbeatMisses = b.peerHeartbeatMisses;
         this.peerReconnect = peerReconnect;
         peerQueueBytes = b.peerQueueBytes;
+        linkTls = b.linkTls;
+        linkTlsContext = b.linkTlsContext;
+        linkTlsVerifyHostname = b.linkTlsVerifyHostname;
     }
 
     /** A builder with every default (no peers, no mesh key: federation off). */
@@ -122,6 +133,32 @@ public final class FederationConfig {
         return peerQueueBytes;
     }
 
+    /**
+     * Whether every outgoing peer link is made over TLS, the links this server makes back to peers that linked to it
+     * included; otherwise only {@code tls://} peers ({@link PeerSpec#tls()}) are.
+     */
+    public boolean linkTls() {
+        return linkTls;
+    }
+
+    /** Whether the link to {@code peer} is made over TLS: {@link #linkTls()} or a {@code tls://} peer. */
+    public boolean linkTls(PeerSpec peer) {
+        return linkTls || peer.tls();
+    }
+
+    /**
+     * The TLS context whose trust managers decide which peer certificates TLS links accept (its key managers, if
+     * any, give this server's client certificate), or null for the JVM's default ({@code javax.net.ssl.trustStore}).
+     */
+    public SSLContext linkTlsContext() {
+        return linkTlsContext;
+    }
+
+    /** Whether a TLS link's peer certificate must match the host the link dials. */
+    public boolean linkTlsVerifyHostname() {
+        return linkTlsVerifyHostname;
+    }
+
     /** A builder preset with this configuration. */
     public Builder toBuilder() {
         return new Builder()
@@ -132,7 +169,10 @@ public final class FederationConfig {
                 .maxRoutes(maxRoutes)
                 .peerHeartbeat(peerHeartbeat, peerHeartbeatMisses)
                 .peerReconnect(peerReconnect)
-                .peerQueueBytes(peerQueueBytes);
+                .peerQueueBytes(peerQueueBytes)
+                .linkTls(linkTls)
+                .linkTlsContext(linkTlsContext)
+                .linkTlsVerifyHostname(linkTlsVerifyHostname);
     }
 
     /** Builds a {@link FederationConfig}; not thread-safe. */
@@ -147,6 +187,9 @@ public final class FederationConfig {
         private Duration peerReconnectInitial = DEFAULT_PEER_RECONNECT.initial();
         private Duration peerReconnectMax = DEFAULT_PEER_RECONNECT.max();
         private int peerQueueBytes = DEFAULT_PEER_QUEUE_BYTES;
+        private boolean linkTls = DEFAULT_LINK_TLS;
+        private SSLContext linkTlsContext;
+        private boolean linkTlsVerifyHostname = DEFAULT_LINK_TLS_VERIFY_HOSTNAME;
 
         private Builder() {
         }
@@ -215,6 +258,32 @@ public final class FederationConfig {
         /** Queue limit of each peer link in bytes (at least one maximum frame). */
         public Builder peerQueueBytes(int bytes) {
             this.peerQueueBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Makes every outgoing peer link over TLS (default off: then only {@code tls://} peers). The peers' ports
+         * must serve TLS ({@link Tls}); a reference peer cannot. TLS hides links from the network and, with
+         * verified certificates, proves which server a link reaches; the mesh key still proves the peer is one of
+         * the federation.
+         */
+        public Builder linkTls(boolean on) {
+            this.linkTls = on;
+            return this;
+        }
+
+        /**
+         * The TLS context for outgoing TLS links: its trust managers decide which peer certificates are accepted;
+         * null (default) uses the JVM's default trust store.
+         */
+        public Builder linkTlsContext(SSLContext context) {
+            this.linkTlsContext = context;
+            return this;
+        }
+
+        /** {@code false} accepts a trusted peer certificate for any host name (default: it must match). */
+        public Builder linkTlsVerifyHostname(boolean verify) {
+            this.linkTlsVerifyHostname = verify;
             return this;
         }
 

@@ -20,9 +20,11 @@ import java.util.Map;
  * @param guard               what the guards against abusive clients did (memory held for unfinished
  *                            frames, AUTH attempts checked and refused, log lines held back, FN calls,
  *                            inflate work, metered replies)
+ * @param extensions          what the server did for this project's client extensions (peer-gone notices)
  */
 public record ServerStats(Instant startedAt, int clientsConnected, long connectionsAccepted, long packetsIn,
-        long packetsOut, long bytesIn, long bytesOut, Map<DropReason, Long> drops, FlowStats flow, GuardStats guard) {
+        long packetsOut, long bytesIn, long bytesOut, Map<DropReason, Long> drops, FlowStats flow, GuardStats guard,
+        ExtensionStats extensions) {
 
     /** Copies the map. */
     public ServerStats {

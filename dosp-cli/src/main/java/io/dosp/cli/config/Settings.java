@@ -127,16 +127,31 @@ public final class Settings {
     /** Federation peers. */
     public static final Setting<List<PeerSpec>> PEERS = add(Setting.builder("peers", ValueTypes.list(ValueTypes.peer()),
                     List.<PeerSpec>of())
-            .reference().flag("--peers", "HOST:PORT[:TEMPLATE]").section(FEDERATION)
+            .reference().flag("--peers", "[tls://]HOST:PORT[:TEMPLATE]").section(FEDERATION)
             .sets(federation("peers", FederationConfig.Builder::peers))
             .help("Servers to link to (federation). A peer of this project needs no template (it advertises its own"
-                    + " and must share mesh_key); a Python reference peer needs its template."));
+                    + " and must share mesh_key); a Python reference peer needs its template. tls:// links over TLS (the peer's port must serve TLS;"
+                    + " trust: the JVM's trust store)."));
     /** Federation mesh key. */
     public static final Setting<String> MESH_KEY = add(Setting.builder("mesh_key", ValueTypes.optionalText(), "")
             .flag("--mesh-key", "KEY").section(FEDERATION)
             .sets(federation("meshKey", (f, v) -> f.meshKey(v.isBlank() ? null : v.trim())))
             .help("Shared secret (16+ characters) peers of this project prove at link setup; never sent. Empty: only"
                     + " address-trusted reference peers. Prefer DOSP_MESH_KEY or the file over the flag ('ps' shows flags)."));
+    /** Every peer link over TLS. */
+    public static final Setting<Boolean> LINK_TLS = add(Setting.builder("link_tls", ValueTypes.bool(),
+                    FederationConfig.DEFAULT_LINK_TLS)
+            .flag("--link-tls", "").section(FEDERATION)
+            .sets(federation("linkTls", FederationConfig.Builder::linkTls))
+            .help("Make every outgoing peer link over TLS (links back to peers that linked here included), not only"
+                    + " tls:// peers. The peers' ports must serve TLS; reference peers cannot. Trust: the JVM's trust"
+                    + " store (-Djavax.net.ssl.trustStore)."));
+    /** Peer certificates must name the host dialed. */
+    public static final Setting<Boolean> LINK_TLS_VERIFY_HOSTNAME = add(Setting.builder("link_tls_verify_hostname",
+                    ValueTypes.bool(), FederationConfig.DEFAULT_LINK_TLS_VERIFY_HOSTNAME)
+            .flag("--link-tls-verify-hostname", "").section(FEDERATION)
+            .sets(federation("linkTlsVerifyHostname", FederationConfig.Builder::linkTlsVerifyHostname))
+            .help("A TLS peer link accepts a trusted certificate only if it names the host the link dials."));
 
     // ---- the monitoring listener (dosp-monitor) ----
 

@@ -214,9 +214,9 @@ public final class ValueTypes {
         });
     }
 
-    /** A federation peer {@code HOST:PORT[:TEMPLATE]}. */
+    /** A federation peer {@code [tls://]HOST:PORT[:TEMPLATE]}. */
     public static ValueType<PeerSpec> peer() {
-        return new Simple<>("peer HOST:PORT[:TEMPLATE]", p -> quote(p.toString()), PeerSpec::parse);
+        return new Simple<>("peer [tls://]HOST:PORT[:TEMPLATE]", p -> quote(p.toString()), PeerSpec::parse);
     }
 
     /** A server address {@code HOST:PORT} (IPv6 hosts in brackets), as a reconnect hint carries it. */

@@ -1,5 +1,6 @@
 package io.dosp.cli.config;
 
+import io.dosp.protocol.PeerSpec;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.MalformedInputException;
@@ -128,7 +129,7 @@ public final class YamlConfigReader {
         }
     }
 
-    /** A list item's text; a peer may also be written as a mapping {host, port, template}. */
+    /** A list item's text; a peer may also be written as a mapping {host, port, template, tls}. */
     private static String itemText(Setting<?> setting, Node item) {
         if (item instanceof ScalarNode s) {
             return s.getValue();
@@ -137,9 +138,9 @@ public final class YamlConfigReader {
             Map<String, String> fields = new LinkedHashMap<>();
             for (NodeTuple t : m.getValue()) {
                 String k = t.getKeyNode() instanceof ScalarNode ks ? ks.getValue() : "?";
-                if (!List.of("host", "port", "template", "ip_template").contains(k) || !(t.getValueNode() instanceof ScalarNode vs)) {
-                    throw new IllegalArgumentException("line " + line(t.getKeyNode()) + ": a peer is HOST:PORT[:TEMPLATE]"
-                            + " or a mapping of host, port and template; '" + k + "' is not one of them");
+                if (!List.of("host", "port", "template", "ip_template", "tls").contains(k) || !(t.getValueNode() instanceof ScalarNode vs)) {
+                    throw new IllegalArgumentException("line " + line(t.getKeyNode()) + ": a peer is [tls://]HOST:PORT[:TEMPLATE]"
+                            + " or a mapping of host, port, template and tls; '" + k + "' is not one of them");
                 }
                 fields.put(k.equals("ip_template") ? "template" : k, vs.getValue());
             }
@@ -147,7 +148,11 @@ public final class YamlConfigReader {
                 throw new IllegalArgumentException("line " + line(m) + ": a peer needs host and port");
             }
             String host = fields.get("host").contains(":") ? "[" + fields.get("host") + "]" : fields.get("host");
-            return host + ":" + fields.get("port") + (fields.containsKey("template") ? ":" + fields.get("template") : "");
+            String tls = fields.getOrDefault("tls", "false");
+            if (!tls.equals("true") && !tls.equals("false")) {
+                throw new IllegalArgumentException("line " + line(m) + ": a peer's tls is true or false, not '" + tls + "'");
+            }
+            return (tls.equals("true") ? PeerSpec.TLS_PREFIX : "") + host + ":" + fields.get("port") + (fields.containsKey("template") ? ":" + fields.get("template") : "");
         }
         throw new IllegalArgumentException("line " + line(item) + ": list items must be single values");
     }

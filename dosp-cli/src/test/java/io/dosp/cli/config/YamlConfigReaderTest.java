@@ -46,7 +46,9 @@ class YamlConfigReaderTest {
                 "banned_ip_list: ['203.0.113.7', '::1']",
                 "peers:",
                 "  - 10.0.0.2:7744",
-                "  - {host: 'fe80::1', port: 7745, template: 7.11.0.x}"));
+                "  - {host: 'fe80::1', port: 7745, template: 7.11.0.x}",
+                "  - tls://10.0.0.3:7744",
+                "  - {host: 10.0.0.4, port: 7744, tls: true}"));
         assertThat(r.value(Settings.HOST)).isEqualTo("127.0.0.1");
         assertThat(r.value(Settings.PORT)).isEqualTo(9000);
         assertThat(r.value(Settings.ALLOW_COMPRESSION)).isTrue();
@@ -58,7 +60,9 @@ class YamlConfigReaderTest {
         assertThat(r.value(Settings.BANNED_IP_LIST)).containsExactly("203.0.113.7", "0:0:0:0:0:0:0:1");
         assertThat(r.value(Settings.PEERS)).containsExactly(
                 new PeerSpec("10.0.0.2", 7744, Optional.empty()),
-                new PeerSpec("fe80::1", 7745, Optional.of(VipTemplate.parse("7.11.0.x"))));
+                new PeerSpec("fe80::1", 7745, Optional.of(VipTemplate.parse("7.11.0.x"))),
+                new PeerSpec("10.0.0.3", 7744, Optional.empty(), true),
+                new PeerSpec("10.0.0.4", 7744, Optional.empty(), true));
         assertThat(r.origin(Settings.PORT)).hasToString(FILE + ", line 2, key 'port'");
         assertThat(r.origin(Settings.WORKER_THREADS)).isEqualTo(Origin.DEFAULT);
     }
@@ -80,7 +84,7 @@ class YamlConfigReaderTest {
         assertThat(error("max_packet_size: 10\n")).contains("key 'max_packet_size'", "got '10' (10 bytes)");
         assertThat(error("admin_tokens: [short]\n")).contains("key 'admin_tokens': item 1: admin tokens must be at least 16");
         assertThat(error("banned_ip_list: [example.org]\n")).contains("item 1: must be an IP address (names are not resolved)");
-        assertThat(error("peers: ['host:port']\n")).contains("key 'peers': item 1: 'host:port' is not HOST:PORT[:TEMPLATE]");
+        assertThat(error("peers: ['host:port']\n")).contains("key 'peers': item 1: 'host:port' is not [tls://]HOST:PORT[:TEMPLATE]");
         assertThat(error("port: [1, 2]\n")).contains("key 'port': must be a single value (integer 0..65535), not a list");
         assertThat(error("host: {a: 1}\n")).contains("key 'host': must be a single value (text), not a mapping");
         assertThat(error("peers: [{host: a, prt: 1}]\n")).contains("'prt' is not one of them");

@@ -51,6 +51,7 @@ public final class ClientConnection {
     private final ConnectionState state;
     private final PendingRequests requests = new PendingRequests();
     private final TunnelManager tunnels;
+    private final ListenerNotifier listeners;
     private final InboundHandler inbound;
     private final ClientExtensions extensions;
     private volatile Channel channel;
@@ -64,6 +65,7 @@ public final class ClientConnection {
     private ClientConnection(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners, TunnelGuard guard,
             ClientExtensions extensions, TunnelIdentity identity, LossHandler onLoss) {
         this.extensions = extensions;
+        this.listeners = listeners;
         this.options = options;
         this.state = new ConnectionState(options.serverName());
         this.tunnels = new TunnelManager(this::writeS2cInOrder, new TunnelManager.Events() {
@@ -271,6 +273,18 @@ public final class ClientConnection {
     /** The tunnels of this connection. */
     public TunnelManager tunnels() {
         return tunnels;
+    }
+
+    /**
+     * The server says {@code peer} changed hands (EXT PEER_GONE; {@code reason} in words): the listeners hear
+     * {@code onPeerGone}, then a pending open to it fails and its tunnel ends as on ERR S2CF ({@code onTunnelClosed};
+     * the next send re-opens it, never plain). On the I/O thread.
+     */
+    public void peerGone(Vip peer, String reason) {
+        listeners.emit(l -> l.onPeerGone(peer, reason));
+        String why = "the server says " + peer + " changed hands (" + reason + ")";
+        tunnels.failOpen(peer, why);
+        tunnels.end(peer, why);
     }
 
     // ---- sending ----

@@ -70,6 +70,15 @@ class TunnelTakeoverIT {
         }
     }
 
+    /**
+     * Options of a client that says no EXT HELLO, so gets no peer-gone notice: as against a reference server, it
+     * learns that a peer left only from ERR S2CF on its next send, the path these tests attack ({@code PeerGoneIT}
+     * covers the notice).
+     */
+    private static io.dosp.client.ClientOptions.Builder withoutPeerGone(DospServer server) {
+        return TestServers.options(server).extensions(false);
+    }
+
     /** What {@code raw} received up to the answer of a PING sent now (the server answers in order). */
     private static List<Packet> drain(RawClient raw) {
         raw.send(Packets.ping("end".getBytes(StandardCharsets.UTF_8)));
@@ -105,7 +114,7 @@ class TunnelTakeoverIT {
     void aNewcomerDoesNotGetAQuarantinedVipAndTheSenderLearnsThePeerLeft() {
         // The server's default quarantine (TestServers turns it off for other tests).
         try (DospServer server = TestServers.start(tmp, c -> c.limits(l -> l.vipQuarantine(Limits.DEFAULT_VIP_QUARANTINE)));
-             DospClient a = DospClient.connect(TestServers.options(server).tunnelTimeout(Duration.ofSeconds(2)).build())) {
+             DospClient a = DospClient.connect(withoutPeerGone(server).tunnelTimeout(Duration.ofSeconds(2)).build())) {
             Events events = new Events();
             a.addListener(events);
             Vip bVip;
@@ -136,7 +145,7 @@ class TunnelTakeoverIT {
     void aFullSmallTemplateWhoseOnlyFreeVipIsQuarantinedRefusesTheNewcomer() {
         try (DospServer server = TestServers.start(tmp, c -> c.template("7.10.0.0/29")
                 .limits(l -> l.vipQuarantine(Limits.DEFAULT_VIP_QUARANTINE)));
-             DospClient a = TestServers.client(server)) {
+             DospClient a = DospClient.connect(withoutPeerGone(server).build())) {
             List<DospClient> others = new ArrayList<>();
             try {
                 for (int i = 0; i < 4; i++) {
@@ -163,7 +172,7 @@ class TunnelTakeoverIT {
     @Test
     void aNewcomerThatTakesTheVipByRqipAfterTheQuarantineGetsNoPlaintextAndTheSenderAnError() {
         try (DospServer server = TestServers.start(tmp, c -> c.limits(l -> l.vipQuarantine(Duration.ofMillis(200))));
-             DospClient a = DospClient.connect(TestServers.options(server).tunnelTimeout(Duration.ofMillis(500)).build())) {
+             DospClient a = DospClient.connect(withoutPeerGone(server).tunnelTimeout(Duration.ofMillis(500)).build())) {
             Events events = new Events();
             a.addListener(events);
             Vip bVip;
@@ -196,10 +205,10 @@ class TunnelTakeoverIT {
     void aReHandshakeFromTheSameVipIsANewTunnelFromTheSameIdentityAndRefusedFromAnother() {
         Identity bIdentity = Identity.generate(); // b's identity file, say: it survives a restart
         try (DospServer server = TestServers.start(tmp, c -> c.limits(l -> l.vipQuarantine(Duration.ZERO)));
-             // three handshakes from one vIP within a second: above the default 2/s per peer
-             DospClient a = DospClient.connect(TestServers.options(server)
-                     .tunnels(t -> t.handshakeRate(50, 10).errorReplyRate(10, 10)).build());
-             DospClient strict = DospClient.connect(TestServers.options(server)
+            // three handshakes from one vIP within a second: above the default 2/s per peer
+            DospClient a = DospClient.connect(withoutPeerGone(server)
+                    .tunnels(t -> t.handshakeRate(50, 10).errorReplyRate(10, 10)).build());
+            DospClient strict = DospClient.connect(withoutPeerGone(server)
                      .tunnels(t -> t.replaceTunnels(TunnelOptions.Replacement.REFUSE)).build())) {
             Events events = new Events();
             a.addListener(events);
@@ -251,7 +260,7 @@ class TunnelTakeoverIT {
     @Test
     void aVictimsOwnSealedFrameSentBackToItIsDroppedAndCounted() {
         try (DospServer server = TestServers.start(tmp, c -> c.limits(l -> l.vipQuarantine(Duration.ZERO)));
-             DospClient victim = TestServers.client(server)) {
+             DospClient victim = DospClient.connect(withoutPeerGone(server).build())) {
             Events events = new Events();
             victim.addListener(events);
             List<S2cPacket> seenByB = new CopyOnWriteArrayList<>();

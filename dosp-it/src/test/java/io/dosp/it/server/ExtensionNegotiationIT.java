@@ -65,8 +65,8 @@ class ExtensionNegotiationIT {
     @Test
     void ourClientSaysHelloToOurServer() {
         try (DospServer server = TestServers.start(tmp); DospClient c = TestServers.client(server)) {
-            // The server has no optional feature on yet: the WELCOME is empty, and the client knows it talks to us.
-            assertThat(c.extensions()).isEmpty();
+            // The client offers peer-gone, which this server has on.
+            assertThat(c.extensions()).containsExactly(Ext.FEATURE_PEER_GONE);
             assertThat(c.ping()).isPositive();
         }
     }
@@ -82,7 +82,7 @@ class ExtensionNegotiationIT {
             }
             List<Packet> got = peer.received();
             assertThat(got.get(0).type()).isEqualTo(PacketType.EXT);
-            assertThat(Ext.features((SimplePacket) got.get(0))).isEqualTo(Set.of());
+            assertThat(Ext.features((SimplePacket) got.get(0))).isEqualTo(Set.of(Ext.FEATURE_PEER_GONE));
             assertThat(got.get(1).type()).isEqualTo(PacketType.CLIENT_INFO);
             assertThat(peer.failures()).isEmpty();
         }

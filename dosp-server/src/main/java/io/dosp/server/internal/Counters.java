@@ -1,6 +1,7 @@
 package io.dosp.server.internal;
 
 import io.dosp.server.DropReason;
+import io.dosp.server.ExtensionStats;
 import io.dosp.server.FlowStats;
 import io.dosp.server.GuardStats;
 import io.dosp.server.ServerStats;
@@ -37,6 +38,8 @@ public final class Counters {
     private final LongAdder inflateDeferrals = new LongAdder();
     private final LongAdder meteredReplies = new LongAdder();
     private final LongAdder meteredReplyBytes = new LongAdder();
+    private final LongAdder peerGoneSent = new LongAdder();
+    private final LongAdder peerGoneRefused = new LongAdder();
 
     /** Counters at zero, started now, with an unlimited memory budget. */
     public Counters() {
@@ -141,6 +144,11 @@ public final class Counters {
         meteredReplyBytes.add(bytes);
     }
 
+    /** Counts a PEER_GONE notice queued to a client ({@code delivered}) or refused by its queue. */
+    public void peerGone(boolean delivered) {
+        (delivered ? peerGoneSent : peerGoneRefused).increment();
+    }
+
     /** The counters now, with {@code connected} connections open. */
     public ServerStats snapshot(int connected) {
         Map<DropReason, Long> d = new EnumMap<>(DropReason.class);
@@ -150,6 +158,7 @@ public final class Counters {
                 new GuardStats(frameMemory.used(), frameMemory.peak(), frameMemory.limit(), authChecked.sum(),
                         authThrottled.sum(), authBans.sum(), logLinesSuppressed.sum(), functionCallsAdmitted.sum(),
                         functionCallsInFlight.get(), inflatedBytes.sum(), inflateDeferrals.sum(), meteredReplies.sum(),
-                        meteredReplyBytes.sum()));
+                        meteredReplyBytes.sum()),
+                new ExtensionStats(peerGoneSent.sum(), peerGoneRefused.sum()));
     }
 }

@@ -343,6 +343,8 @@ public final class AdminCommands {
                 .append("\nguard.inflate_deferrals: ").append(s.guard().inflateDeferrals())
                 .append("\nguard.metered_replies: ").append(s.guard().meteredReplies())
                 .append("\nguard.metered_reply_bytes: ").append(s.guard().meteredReplyBytes());
+        sb.append("\next.peer_gone_sent: ").append(s.extensions().peerGoneSent())
+                .append("\next.peer_gone_refused: ").append(s.extensions().peerGoneRefused());
         for (DropReason r : DropReason.values()) {
             sb.append("\ndrops.").append(r.name().toLowerCase(Locale.ROOT)).append(": ").append(s.drops(r));
         }

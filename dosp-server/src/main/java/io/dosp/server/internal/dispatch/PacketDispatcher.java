@@ -202,6 +202,7 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
         }
         if (!from.equals(wanted)) {
             session.vip(wanted);
+            extensions.moved(session, from);
             if (moveLog.allow()) {
                 LOG.info("Client {} moved to requested vIP {}{}", session.remoteAddress(), wanted,
                         moveLog.heldBackNote());

@@ -79,7 +79,9 @@ public final class S2cFastPath {
         }
         sender.countFastPathIn(PacketCodec.HEADER_BYTES + length);
         RouteResult r = target.deliverS2cFrame(in, bodyIndex, length, sender);
-        if (r != RouteResult.DELIVERED) {
+        if (r == RouteResult.DELIVERED) {
+            ClientSession.exchanged(sender, target); // as ServerRouter.route records it
+        } else {
             // As PacketDispatcher.routeS2c answers a client's S2C that was not delivered.
             counters.drop(r.dropReason());
             sender.deliver(Packets.errS2cFailed(new Vip(dst)), sender);

@@ -5,6 +5,8 @@ import io.dosp.protocol.Ext;
 import io.dosp.protocol.MalformedPacketException;
 import io.dosp.protocol.Packets;
 import io.dosp.protocol.SimplePacket;
+import io.dosp.protocol.Vip;
+import io.dosp.server.Disconnect;
 import io.dosp.server.internal.LogLimiter;
 import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.session.ClientSession;
@@ -43,6 +45,21 @@ public final class ClientExtensions {
 
         /** An EXT frame of this feature's kinds from a session that has it enabled. */
         void onFrame(ClientSession session, int kind, SimplePacket frame);
+
+        /**
+         * The connection of {@code session} (any client, with or without HELLO), which held {@code vip}, ended as
+         * {@code how} says; called before the vIP is freed, on the session's event loop.
+         */
+        default void left(ClientSession session, Vip vip, Disconnect how) {
+        }
+
+        /** {@code session} (any client) moved from {@code from} to its current vIP (RQIP), on its event loop. */
+        default void moved(ClientSession session, Vip from) {
+        }
+
+        /** The server is shutting down. */
+        default void stop() {
+        }
     }
 
     private final Map<String, Feature> features = new LinkedHashMap<>();
@@ -63,6 +80,27 @@ public final class ClientExtensions {
     /** The names of the features this server has on. */
     public Set<String> available() {
         return Set.copyOf(features.keySet());
+    }
+
+    /** The connection of {@code session}, which held {@code vip}, ended: tells every feature (before the vIP is freed). */
+    public void left(ClientSession session, Vip vip, Disconnect how) {
+        for (Feature f : features.values()) {
+            f.left(session, vip, how);
+        }
+    }
+
+    /** {@code session} moved from {@code from} to its current vIP (RQIP): tells every feature. */
+    public void moved(ClientSession session, Vip from) {
+        for (Feature f : features.values()) {
+            f.moved(session, from);
+        }
+    }
+
+    /** The server is shutting down: tells every feature. */
+    public void stop() {
+        for (Feature f : features.values()) {
+            f.stop();
+        }
     }
 
     /** Handles an EXT frame from {@code session}. */

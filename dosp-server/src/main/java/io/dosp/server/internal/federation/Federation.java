@@ -105,7 +105,8 @@ public final class Federation {
             }
         }
         forwarder.linkIfAbsent(address, a -> {
-            PeerLink l = new PeerLink(linkEvents, config, a, spec.host(), spec.port(), log);
+            PeerLink l = new PeerLink(linkEvents, config, a, spec.host(), spec.port(),
+                    config.federation().linkTls(spec), log);
             LOG.info("Linking to peer {}", log.text(spec));
             l.connect();
             return l;

@@ -26,10 +26,16 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandler;
+import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,9 +81,16 @@ final class PeerLink {
         void linkFrameBack(String address, SimplePacket frame);
     }
 
+    /** The start of {@link #lastError} when a TLS link's handshake failed. */
+    static final String TLS_FAILED = "TLS handshake failed: ";
+
     final String address;
     final String host;
     final int port;
+    /** Whether the link is made over TLS. */
+    final boolean tls;
+    /** The TLS handshake of the current attempt failed (its reason is kept over the exception that follows). */
+    private volatile boolean tlsFailed;
     private final Owner owner;
     private final ServerConfig config;
     private volatile Channel channel;
@@ -99,7 +112,8 @@ final class PeerLink {
     /** {@link #address} as log lines show it (a peer that linked to us chose its host name). */
     private final String shown;
 
-    PeerLink(Owner owner, ServerConfig config, String address, String host, int port, PeerLog log) {
+    PeerLink(Owner owner, ServerConfig config, String address, String host, int port, boolean tls, PeerLog log) {
+        this.tls = tls;
         this.owner = owner;
         this.log = log;
         this.shown = log.text(address);
@@ -132,6 +146,16 @@ final class PeerLink {
             return;
         }
         state = State.CONNECTING;
+        tlsFailed = false;
+        SslHandler ssl;
+        try {
+            ssl = tls ? tlsHandler() : null;
+        } catch (GeneralSecurityException e) {
+            lastError = "TLS unavailable: " + log.text(e.getMessage());
+            LOG.warn("Peer link to {}: {}", shown, lastError);
+            down();
+            return;
+        }
         boolean epoll = Epoll.isAvailable() && !(owner.group() instanceof NioEventLoopGroup);
         new Bootstrap().group(owner.group())
                 .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
@@ -140,6 +164,9 @@ final class PeerLink {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (ssl != null) {
+                            ch.pipeline().addLast("tls", ssl);
+                        }
                         ch.pipeline().addLast("codec", DospCodec.forClient(config.limits().maxFrameSize() + 64));
                         ch.pipeline().addLast("link", new Handler());
                     }
@@ -151,6 +178,43 @@ final class PeerLink {
                         down();
                     }
                 });
+    }
+
+    /**
+     * A client-mode TLS handler for this link: trust from {@code federation.linkTlsContext} (or the JVM's default),
+     * the certificate checked against the host dialed unless {@code federation.linkTlsVerifyHostname} is off. A
+     * failed handshake is the link's {@link #lastError} ("TLS handshake failed: ...").
+     */
+    private SslHandler tlsHandler() throws GeneralSecurityException {
+        SSLContext context = config.federation().linkTlsContext() != null ? config.federation().linkTlsContext()
+                : SSLContext.getDefault();
+        SSLEngine engine = context.createSSLEngine(host, port);
+        engine.setUseClientMode(true);
+        if (config.federation().linkTlsVerifyHostname()) {
+            SSLParameters params = engine.getSSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS");
+            engine.setSSLParameters(params);
+        }
+        SslHandler h = new SslHandler(engine);
+        h.handshakeFuture().addListener(f -> {
+            if (!f.isSuccess()) {
+                tlsFailed = true;
+                Throwable c = f.cause();
+                boolean notTls = false;
+                for (Throwable x = c; x != null; x = x.getCause()) {
+                    notTls |= x instanceof NotSslRecordException;
+                }
+                while (c.getCause() != null && c.getMessage() == null) {
+                    c = c.getCause();
+                }
+                String hint = notTls ? "the peer does not serve TLS on port " + port + " (TLS off, or a reference server)"
+                        : "is the peer's certificate trusted (federation.linkTlsContext) and does it name " + log.text(host)
+                        + " (federation.linkTlsVerifyHostname)?";
+                lastError = TLS_FAILED + log.text(String.valueOf(c.getMessage())) + "; " + hint;
+                LOG.warn("Peer link to {}: {}", shown, lastError);
+            }
+        });
+        return h;
     }
 
     /**
@@ -213,7 +277,7 @@ final class PeerLink {
         attempt = 0;
         missed = 0;
         lastError = "";
-        mode = why;
+        mode = tls ? why + ", over TLS" : why;
         if (ext) {
             LOG.atInfo().setMessage("Peer link to {} is up (mesh key proven, extension frames)").addArgument(shown)
                     .addKeyValue("event", "peer_link_up").addKeyValue("peer", String.valueOf(shown))
@@ -380,7 +444,9 @@ final class PeerLink {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            lastError = log.text(cause.toString());
+            if (!tlsFailed) {
+                lastError = log.text(cause.toString());
+            }
             LOG.debug("Peer link to {} failed: {}", shown, lastError);
             ctx.close();
         }

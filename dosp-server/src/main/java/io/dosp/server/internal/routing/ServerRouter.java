@@ -32,7 +32,11 @@ public final class ServerRouter implements Router {
     public RouteResult route(S2cPacket packet, int hopLimit, String fromPeer, ClientSession sender) {
         ClientSession target = vips.holder(packet.dstValue());
         if (target != null) {
-            return target.deliver(packet, sender);
+            RouteResult r = target.deliver(packet, sender);
+            if (sender != null && r == RouteResult.DELIVERED) {
+                ClientSession.exchanged(sender, target); // for peer-gone notices
+            }
+            return r;
         }
         if (remote.isPresent() && !vips.contains(packet.dstValue())) {
             return remote.get().forward(packet, hopLimit, fromPeer);

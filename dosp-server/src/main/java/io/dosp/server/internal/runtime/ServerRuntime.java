@@ -16,6 +16,7 @@ import io.dosp.server.internal.admin.Lifecycle;
 import io.dosp.server.internal.dispatch.PacketDispatcher;
 import io.dosp.server.internal.dispatch.S2cFailures;
 import io.dosp.server.internal.ext.ClientExtensions;
+import io.dosp.server.internal.ext.PeerGoneNotices;
 import io.dosp.server.internal.federation.Federation;
 import io.dosp.server.internal.federation.Forwarder;
 import io.dosp.server.internal.federation.IncomingLinks;
@@ -75,10 +76,12 @@ public final class ServerRuntime {
         this.hooks = new ServerHooks(counters, config.functions(), log);
         this.commands = new AdminCommands(access, vips, router, admission, counters, federation);
         AdminPackets admin = new AdminPackets(tokens, commands, router, counters, config.limits(), log);
+        ClientExtensions extensions = new ClientExtensions(List.of(new PeerGoneNotices(vips, counters)), log);
         PacketDispatcher dispatcher = new PacketDispatcher(hooks, access, router, vips, admin, counters, links,
-                config.federation().maxHops(), new ClientExtensions(List.of(), log), log);
+                config.federation().maxHops(), extensions, log);
         this.connections = new Connections(admission, vips, SessionSettings.of(config), counters, dispatcher, hooks,
-                links, budget, new S2cFailures(router, links), InboundGuard.Settings.of(config.limits(), frameMemory), log);
+                links, budget, new S2cFailures(router, links), InboundGuard.Settings.of(config.limits(), frameMemory),
+                extensions, log);
         this.initializer = new ServerInitializer(config, connections);
         this.reconfigurer = new Reconfigurer(config, access, vips, tokens, admission, connections, initializer, federation,
                 frameMemory);

@@ -33,6 +33,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -55,6 +56,8 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
     private static final long EXIT_GRACE_MILLIS = 2_000;
     private static final LogLimiter OOM_LOG = new LogLimiter(1, TimeUnit.SECONDS);
+    /** Session serials for {@link Contacts}: unique per JVM until they wrap at 2^32. */
+    private static final AtomicInteger SERIALS = new AtomicInteger();
 
     /**
      * What a session hands each decoded packet to (MPAK already unrolled): the server's packet
@@ -86,6 +89,8 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     private final Instant connectedSince = Instant.now();
     private final SocketAddress remote;
     private volatile Vip vip;
+    /** Tells sessions apart in {@link Contacts} (a vIP is reused). */
+    private final int serial;
     private volatile boolean admin;
     private volatile String machineHash;
     private volatile boolean closing;
@@ -93,6 +98,12 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     private int authFailures;
     /** The client extension features enabled by its HELLO; null until HELLO (a reference client never says it). */
     private volatile Set<String> extensions;
+    /** Whether the client enabled the peer-gone notice (EXT); read on every S2C delivered to or from it. */
+    private volatile boolean peerGone;
+    /** This session as a contact: its vIP (high 32 bits) and serial (low 32); changes with the vIP. */
+    private volatile long contactKey;
+    /** Whom it exchanged S2C with recently (those with the peer-gone notice on). */
+    private final Contacts contacts = new Contacts();
 
     // Written only on the event loop (lazySet: no fence per packet), read from anywhere.
     private final AtomicLong packetsIn = new AtomicLong();
@@ -129,6 +140,8 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         this.loop = channel.eventLoop();
         this.remote = channel.remoteAddress();
         this.vip = vip;
+        this.serial = SERIALS.incrementAndGet();
+        this.contactKey = contactKey(vip, serial);
         this.settings = settings;
         this.counters = counters;
         this.handler = handler;
@@ -158,6 +171,7 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     /** Sets the vIP after the vIP table moved it (RQIP). Event loop only. */
     public void vip(Vip newVip) {
         vip = newVip;
+        contactKey = contactKey(newVip, serial);
     }
 
     @Override
@@ -219,6 +233,51 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     /** Records the features its HELLO enabled. Event loop only. */
     public void extensions(Set<String> enabled) {
         extensions = Set.copyOf(enabled);
+    }
+
+    /** Turns the peer-gone notice on for this client (it enabled the feature in its HELLO). */
+    public void peerGone(boolean on) {
+        peerGone = on;
+    }
+
+    /** Whether this client wants peer-gone notices. */
+    public boolean peerGone() {
+        return peerGone;
+    }
+
+    /** This session as a contact ({@link Contacts}): its vIP now and its serial. */
+    public long contactKey() {
+        return contactKey;
+    }
+
+    /** The vIP of a contact key. */
+    public static int contactVip(long key) {
+        return (int) (key >>> 32);
+    }
+
+    /** The sessions this one exchanged S2C with recently, with the peer-gone notice on. */
+    public Contacts contacts() {
+        return contacts;
+    }
+
+    /**
+     * Records that an S2C from {@code sender} was delivered to {@code target}: each becomes the other's contact when
+     * that other wants peer-gone notices. Two volatile reads when neither does. On the sender's event loop.
+     */
+    public static void exchanged(ClientSession sender, ClientSession target) {
+        if (sender == target) {
+            return;
+        }
+        if (target.peerGone) {
+            sender.contacts.record(target.contactKey, System::nanoTime);
+        }
+        if (sender.peerGone) {
+            target.contacts.record(sender.contactKey, System::nanoTime);
+        }
+    }
+
+    private static long contactKey(Vip vip, int serial) {
+        return ((long) vip.value() << 32) | (serial & 0xFFFFFFFFL);
     }
 
     /** Counts a failed AUTH; returns the failures so far on this connection. Event loop only. */

@@ -11,6 +11,7 @@ import io.dosp.server.internal.LogLimiter;
 import io.dosp.server.internal.MemoryBudget;
 import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.access.Admission;
+import io.dosp.server.internal.ext.ClientExtensions;
 import io.dosp.server.internal.federation.IncomingLinks;
 import io.dosp.server.internal.hooks.ServerHooks;
 import io.dosp.server.internal.routing.VipTable;
@@ -49,6 +50,7 @@ public final class Connections {
     private final MemoryBudget budget;
     private final UndeliveredS2c undelivered;
     private volatile InboundGuard.Settings guard;
+    private final ClientExtensions extensions;
     private final PeerLog log;
     private final LogLimiter connectedLog;
     private final LogLimiter disconnectedLog;
@@ -59,12 +61,13 @@ public final class Connections {
     /**
      * Sessions with {@code settings} whose packets go to {@code handler}; {@code links} when federation
      * is on; what they hold counts against {@code budget}, their unwritten S2C go to {@code undelivered};
-     * their inbound side is held to the deadlines and frame memory of {@code guard}; what peers send
+     * their inbound side is held to the deadlines and frame memory of {@code guard}; the client extension's
+     * features hear of each departure ({@code extensions}: peer-gone notices); what peers send
      * reaches log lines through {@code log} (connection lines at its rate).
      */
     public Connections(Admission admission, VipTable<ClientSession> vips, SessionSettings settings, Counters counters,
             ClientSession.PacketHandler handler, ServerHooks hooks, Optional<IncomingLinks> links, MemoryBudget budget,
-            UndeliveredS2c undelivered, InboundGuard.Settings guard, PeerLog log) {
+            UndeliveredS2c undelivered, InboundGuard.Settings guard, ClientExtensions extensions, PeerLog log) {
         this.admission = admission;
         this.vips = vips;
         this.settings = settings;
@@ -75,6 +78,7 @@ public final class Connections {
         this.budget = budget;
         this.undelivered = undelivered;
         this.guard = guard;
+        this.extensions = extensions;
         this.log = log;
         this.connectedLog = log.limiter("client.connected");
         this.disconnectedLog = log.limiter("client.disconnected");
@@ -108,13 +112,17 @@ public final class Connections {
         return s;
     }
 
-    /** The connection of {@code s} is gone: free its vIP, slot and link state, tell the listeners. */
+    /**
+     * The connection of {@code s} is gone: tell the extension's features (peer-gone notices, queued before the vIP
+     * can be someone else's), free its vIP, slot and link state, tell the listeners.
+     */
     public void closed(ClientSession s) {
         Vip vip = s.vip();
+        Disconnect d = s.disconnectInfo();
+        extensions.left(s, vip, d);
         vips.release(vip, s);
         admission.left(s.remoteAddress());
         links.ifPresent(l -> l.closed(s));
-        Disconnect d = s.disconnectInfo();
         if (disconnectedLog.allow()) {
             // The reason is the client's own text when it sent EXIT: escaped and cut, it cannot forge a line.
             String reason = d.reason().isEmpty() ? (d.code() == null ? "-" : d.code().name()) : log.text(d.reason());
@@ -134,6 +142,7 @@ public final class Connections {
      */
     public void shutdown(ServerExitReason reason, String clientText) {
         admission.stop();
+        extensions.stop();
         for (ClientSession s : vips.holders()) {
             s.disconnect(clientText);
         }
