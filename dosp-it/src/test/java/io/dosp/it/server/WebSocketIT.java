@@ -245,6 +245,43 @@ class WebSocketIT {
     }
 
     @Test
+    void aWebSocketFrameLeftUnfinishedIsHeldToTheFrameTimeout() {
+        try (DospServer server = DospServer.start(TestServers.webSocketConfig(tmp)
+                .limits(l -> l.frameTimeout(Duration.ofSeconds(1))).build());
+             RawWebSocket ws = RawWebSocket.connect(server.webSocketPort()).readHandshake()) {
+            byte[] frame = RawWebSocket.frame(RawWebSocket.BINARY, true, new byte[500]);
+            ws.sendRaw(Arrays.copyOfRange(frame, 0, 40)); // the header and a few bytes of a frame that never ends
+            RawWebSocket.Frame close = ws.readFrame();
+            assertThat(close.opcode()).isEqualTo(RawWebSocket.CLOSE);
+            assertThat(close.closeStatus()).isEqualTo(1008);
+            assertThat(ws.closedWithin(AWAIT)).isTrue();
+            assertThat(server.stats().drops(DropReason.FRAME_TIMEOUT)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void unfinishedWebSocketFramesAreHeldToTheFrameMemory() {
+        // memory budget 1 MiB: unfinished frames may hold 256 KiB together; a message may be 512 KiB
+        try (DospServer server = DospServer.start(TestServers.webSocketConfig(tmp)
+                .limits(l -> l.maxFrameSize(1024).memoryBudget(1 << 20))
+                .webSocket(w -> w.maxMessageSize(512 << 10)).build());
+             RawWebSocket small = RawWebSocket.connect(server.webSocketPort()).readHandshake();
+             RawWebSocket big = RawWebSocket.connect(server.webSocketPort()).readHandshake()) {
+            byte[] fits = RawWebSocket.frame(RawWebSocket.BINARY, true, new byte[3000]);
+            small.sendRaw(Arrays.copyOfRange(fits, 0, 2000)); // held, within the 256 KiB
+            byte[] tooMuch = RawWebSocket.frame(RawWebSocket.BINARY, true, new byte[400 << 10]);
+            big.sendRaw(Arrays.copyOfRange(tooMuch, 0, 270 << 10)); // would take the frame memory past its limit
+            RawWebSocket.Frame close = big.readFrame();
+            assertThat(close.closeStatus()).isEqualTo(1013);
+            assertThat(big.closedWithin(AWAIT)).isTrue();
+            assertThat(server.stats().drops(DropReason.FRAME_MEMORY)).isEqualTo(1);
+            // The held one finishes its frame (zeros: a type-0 frame, answered with ERR) and stays.
+            small.sendRaw(Arrays.copyOfRange(fits, 2000, fits.length));
+            assertThat(small.receive().type()).isEqualTo(PacketType.ERR);
+        }
+    }
+
+    @Test
     void browserOriginsAreTheServersOwnByDefault() {
         try (DospServer server = DospServer.start(TestServers.webSocketConfig(tmp).build())) {
             int port = server.webSocketPort();
