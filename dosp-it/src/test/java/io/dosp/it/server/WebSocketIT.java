@@ -76,6 +76,21 @@ class WebSocketIT {
     }
 
     @Test
+    void compressionFollowsTheHandshakeFlagOverWebSocketToo() {
+        try (DospServer server = DospServer.start(TestServers.webSocketConfig(tmp).compression(true).build());
+             DospClient ws = DospClient.connect(TestServers.webSocketOptions(server).build());
+             DospClient tcp = TestServers.client(server)) {
+            assertThat(ws.compression()).isTrue();
+            String text = "compressed over ws ".repeat(200);
+            ws.send(tcp.vip(), text);
+            assertThat(tcp.receive(AWAIT).text()).isEqualTo(text);
+            tcp.send(ws.vip(), text);
+            assertThat(ws.receive(AWAIT).text()).isEqualTo(text);
+            assertThat(ws.clients()).containsExactlyInAnyOrder(ws.vip(), tcp.vip());
+        }
+    }
+
+    @Test
     void inboundMessagesAreOneByteStreamWhateverTheirCut() {
         try (DospServer server = DospServer.start(TestServers.webSocketConfig(tmp).build());
              RawClient target = RawClient.connect(server.port());
