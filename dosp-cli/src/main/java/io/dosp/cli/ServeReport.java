@@ -43,6 +43,12 @@ final class ServeReport {
                     + (monitor.config().loopback() ? "views open on loopback" : "views need the admin token")
                     + ", kick and ban always need it)");
         }
+        if (c.webSocket().enabled()) {
+            out.println("  websocket      " + server.webSocketUrl() + " (web chat page at the same address; browser pages "
+                    + (c.webSocket().allowedOrigins().isEmpty() ? "of this port only"
+                    : c.webSocket().allowedOrigins().contains("*") ? "of any origin"
+                    : "of " + String.join(", ", c.webSocket().allowedOrigins().stream().sorted().toList())) + ")");
+        }
         out.println("  config         " + sources(settings));
         String connect = (c.host().equals("0.0.0.0") || c.host().equals("::") ? "127.0.0.1" : host) + ":" + server.port();
         out.println("Connect a client with: " + Main.selfCommand() + " client " + connect);

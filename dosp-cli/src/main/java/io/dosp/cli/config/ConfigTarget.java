@@ -6,6 +6,7 @@ import io.dosp.server.FederationConfig;
 import io.dosp.server.Functions;
 import io.dosp.server.Limits;
 import io.dosp.server.ServerConfig;
+import io.dosp.server.WebSocketConfig;
 import java.util.function.BiConsumer;
 
 /**
@@ -47,6 +48,11 @@ record ConfigTarget<T>(String field, BiConsumer<ServerConfig.Builder, T> apply) 
      */
     static <T> ConfigTarget<T> monitor(String name) {
         return new ConfigTarget<>("monitor." + name, (b, v) -> { });
+    }
+
+    /** A field of {@link WebSocketConfig}: {@code webSocket.<name>}. */
+    static <T> ConfigTarget<T> webSocket(String name, BiConsumer<WebSocketConfig.Builder, T> set) {
+        return new ConfigTarget<>("webSocket." + name, (b, v) -> b.webSocket(w -> set.accept(w, v)));
     }
 
     /** A field of {@link Functions}: {@code functions.<name>}. */

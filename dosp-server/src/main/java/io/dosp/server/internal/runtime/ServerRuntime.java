@@ -29,6 +29,7 @@ import io.dosp.server.internal.session.InboundGuard;
 import io.dosp.server.internal.session.SessionSettings;
 import io.dosp.server.internal.transport.Connections;
 import io.dosp.server.internal.transport.ServerInitializer;
+import io.dosp.server.internal.transport.WebSocketInitializer;
 import io.netty.channel.group.ChannelGroup;
 import java.nio.file.Path;
 import java.util.List;
@@ -56,6 +57,7 @@ public final class ServerRuntime {
     private final ServerInitializer initializer;
     private final AdminCommands commands;
     private final Reconfigurer reconfigurer;
+    private final WebSocketInitializer webSocketInitializer;
 
     /** Builds every part for {@code config}; loads or generates the admin token. */
     public ServerRuntime(ServerConfig config) {
@@ -83,6 +85,8 @@ public final class ServerRuntime {
                 links, budget, new S2cFailures(router, links), InboundGuard.Settings.of(config.limits(), frameMemory),
                 extensions, log);
         this.initializer = new ServerInitializer(config, connections);
+        this.webSocketInitializer = config.webSocket().enabled()
+                ? new WebSocketInitializer(config, initializer, counters, log, frameMemory) : null;
         this.reconfigurer = new Reconfigurer(config, access, vips, tokens, admission, connections, initializer, federation,
                 frameMemory);
     }
@@ -120,6 +124,11 @@ public final class ServerRuntime {
     /** The pipeline for every listener (TCP and in-process). */
     public ServerInitializer initializer() {
         return initializer;
+    }
+
+    /** The pipeline of the WebSocket listener, in front of {@link #initializer()}'s; null when it is off. */
+    public WebSocketInitializer webSocketInitializer() {
+        return webSocketInitializer;
     }
 
     /** The generated admin token's file, or null when tokens were configured. */
