@@ -71,8 +71,8 @@ public final class DospServer implements AutoCloseable {
     private Channel tcpChannel;
     private EventLoopGroup workers;
     private Channel localChannel;
-    private boolean started;
-    private boolean closed;
+    private volatile boolean started;
+    private volatile boolean closed;
     private volatile ConfigSource configSource;
 
     /** A server for {@code config}, not yet listening; loads or generates the admin token. */
@@ -291,6 +291,9 @@ public final class DospServer implements AutoCloseable {
     public int drain(Duration over) {
         if (over == null || over.isNegative() || over.isZero()) {
             throw new IllegalArgumentException("drain duration must be positive, got " + over);
+        }
+        if (closed || !started) {
+            throw new IllegalStateException(closed ? "server closed" : "server not started");
         }
         String text = ServerExitReason.DRAINING.withRedirect(runtime.reconfigurer().current().drainRedirect());
         return runtime.drain(over, text);
