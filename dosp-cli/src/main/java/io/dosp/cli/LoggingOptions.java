@@ -56,6 +56,12 @@ public final class LoggingOptions {
         ctx.getLogger("io.netty").setLevel(Level.WARN);
     }
 
+    /** Sets the level of the DoSP loggers ({@code --debug} keeps DEBUG whatever {@code level} says). */
+    public void level(Level level) {
+        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        ctx.getLogger("io.dosp").setLevel(debug ? Level.DEBUG : level);
+    }
+
     /** Whether {@code --debug} was given. */
     public boolean debug() {
         return debug;

@@ -3,6 +3,7 @@ package io.dosp.cli;
 import ch.qos.logback.classic.Level;
 import io.dosp.cli.config.ConfigException;
 import io.dosp.cli.config.ConfigLayer;
+import io.dosp.cli.config.LogLevel;
 import io.dosp.cli.config.Origin;
 import io.dosp.protocol.PeerSpec;
 import io.dosp.cli.config.ServeConfigLoader;
@@ -164,6 +165,7 @@ public final class ServeCommand implements Callable<Integer> {
                     workingDir);
             loaded.warnings().forEach(w -> System.err.println("dosp serve: warning: " + w));
             settings = loaded.settings();
+            logging.level(Level.toLevel(settings.resolved().value(Settings.LOG_LEVEL).name()));
             if (check) {
                 ServeReport.printEffective(out, settings);
             }
@@ -174,10 +176,18 @@ public final class ServeCommand implements Callable<Integer> {
         if (check) {
             return checkBind(settings, out);
         }
+        AtomicReference<LogLevel> level = new AtomicReference<>(settings.resolved().value(Settings.LOG_LEVEL));
         return run(settings, out, () -> {
             // The same layers as at start: the flags given then, the environment, the file (re-read).
-            return ServeConfigLoader.load(flags, Optional.ofNullable(configFile), System.getenv(), workingDir)
-                    .settings().config();
+            ServeSettings next = ServeConfigLoader.load(flags, Optional.ofNullable(configFile), System.getenv(), workingDir)
+                    .settings();
+            LogLevel wanted = next.resolved().value(Settings.LOG_LEVEL);
+            LogLevel was = level.getAndSet(wanted);
+            if (was != wanted) {
+                logging.level(Level.toLevel(wanted.name()));
+                out.println("Log level: " + was + " -> " + wanted + (logging.debug() ? " (--debug keeps DEBUG)" : ""));
+            }
+            return next.config();
         });
     }
 

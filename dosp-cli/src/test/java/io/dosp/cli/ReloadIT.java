@@ -50,8 +50,9 @@ class ReloadIT {
                 assertThat(b.receive(WAIT).text()).isEqualTo("before");
 
                 Files.writeString(file, "host: 127.0.0.1\nport: 0\nmax_clients: 3\nbanned_hashes: [" + BANNED + "]\n"
-                        + "allow_compression: true\n");
+                        + "allow_compression: true\nlog_level: warn\n");
                 server.signal("HUP");
+                server.awaitOut("^Log level: INFO -> WARN$");
                 server.awaitOut("^Reloaded \\(SIGHUP\\): 2 changes applied, 1 not applied \\(restart needed\\)$");
                 server.awaitOut("applied: limits.maxClients: 10 -> 3$");
                 server.awaitOut("applied: access.bannedHashes: \\+\\[" + BANNED + "\\]$");

@@ -79,8 +79,10 @@ class ServeFailureIT {
         CliProcess p = CliProcess.start(dir, Map.of(), "serve", "--port", "0", "--log-format", "json");
         try {
             p.awaitOut("listening on");
-            String line = p.awaitErr("^\\{.*\"level\":\"INFO\".*DoSP server listening.*\\}$").group();
-            assertThat(line).contains("\"loggerName\":\"io.dosp.server.DospServer\"").doesNotContain("\"context\"");
+            String line = p.awaitErr("^\\{.*\"message\":\"DoSP server listening.*\\}$").group();
+            assertThat(line).contains("\"level\":\"INFO\"", "\"logger_name\":\"io.dosp.server.DospServer\"")
+                    .containsPattern("\"@timestamp\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d[.\\d]*Z\"")
+                    .doesNotContain("\"context\"");
             p.terminate();
             assertThat(p.exitCode()).isZero();
         } finally {

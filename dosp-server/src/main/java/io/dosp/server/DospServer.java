@@ -346,6 +346,9 @@ public final class DospServer implements AutoCloseable {
         if (over == null || over.isNegative() || over.isZero()) {
             throw new IllegalArgumentException("drain duration must be positive, got " + over);
         }
+        if (closed || !started) {
+            throw new IllegalStateException(closed ? "server closed" : "server not started");
+        }
         String text = ServerExitReason.DRAINING.withRedirect(runtime.reconfigurer().current().drainRedirect());
         return runtime.drain(over, text);
     }

@@ -27,6 +27,11 @@ record ConfigTarget<T>(String field, BiConsumer<ServerConfig.Builder, T> apply) 
         return new ConfigTarget<>(name, set);
     }
 
+    /** A setting of {@code dosp serve} itself, not of the server's configuration ({@code cli.<name>}): read by the command. */
+    static <T> ConfigTarget<T> cliOnly(String name) {
+        return new ConfigTarget<>("cli." + name, (b, v) -> { });
+    }
+
     /** A field of {@link Limits}: {@code limits.<name>}. */
     static <T> ConfigTarget<T> limits(String name, BiConsumer<Limits.Builder, T> set) {
         return new ConfigTarget<>("limits." + name, (b, v) -> b.limits(l -> set.accept(l, v)));

@@ -181,6 +181,12 @@ public final class Settings {
     public static final Setting<String> LOCAL_NAME = add(Setting.builder("local_name", ValueTypes.text(), ServerConfig.DEFAULT_LOCAL_NAME)
             .flag("--local-name", "NAME").sets(server("localName", ServerConfig.Builder::localName))
             .help("Address name of the local transport, when allow_local is on."));
+    /** Log level. */
+    public static final Setting<LogLevel> LOG_LEVEL = add(Setting.builder("log_level", ValueTypes.choice(LogLevel.class),
+                    LogLevel.INFO)
+            .flag("--log-level", "LEVEL").sets(ConfigTarget.cliOnly("logLevel"))
+            .help("Level of the server's log lines: ERROR, WARN, INFO, DEBUG or TRACE (any case); --debug means DEBUG."
+                    + " Changes on reload."));
     /** Where drained clients should go. */
     public static final Setting<List<String>> DRAIN_REDIRECT = add(Setting.builder("drain_redirect",
                     ValueTypes.list(ValueTypes.hostPort()), List.<String>of())

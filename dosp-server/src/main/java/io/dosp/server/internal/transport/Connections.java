@@ -177,10 +177,14 @@ public final class Connections {
         for (int i = 0; i < n; i++) {
             ClientSession s = clients.get(i);
             long delay = step * i;
-            if (delay == 0) {
-                s.eventLoop().execute(() -> s.disconnect(exitText));
-            } else {
-                s.eventLoop().schedule(() -> s.disconnect(exitText), delay, TimeUnit.NANOSECONDS);
+            try {
+                if (delay == 0) {
+                    s.eventLoop().execute(() -> s.disconnect(exitText));
+                } else {
+                    s.eventLoop().schedule(() -> s.disconnect(exitText), delay, TimeUnit.NANOSECONDS);
+                }
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                s.disconnect(exitText); // the server is stopping: its loops take no more tasks
             }
         }
         LOG.atInfo().setMessage("Draining: refusing new connections, closing {} clients over {} ms")
