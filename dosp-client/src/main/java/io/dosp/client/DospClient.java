@@ -474,7 +474,7 @@ public final class DospClient implements AutoCloseable {
 
     // ---- lifecycle ----
 
-    /** Sends EXIT {@code CC} and closes. Idempotent. */
+    /** Sends EXIT {@code CC} and closes (and waits for the known-peers file to hold every pin). Idempotent. */
     @Override
     public void close() {
         close(Packets.exit(ExitCode.CC));
@@ -489,6 +489,7 @@ public final class DospClient implements AutoCloseable {
         reconnector.stop();
         connection.close(exit);
         queue.close(new DisconnectedException(server(), "closed by this client"));
+        tunnelIdentity.knownPeers().flush(); // pins made in handshakes reach the known-peers file
     }
 
     /** {@code DospClient[vIP on server]}. */

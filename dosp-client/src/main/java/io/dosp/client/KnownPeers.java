@@ -18,6 +18,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +40,10 @@ import org.slf4j.LoggerFactory;
  *
  * (a line with a later pin for the same server and vIP overrides an earlier one; lines that cannot
  * be read are skipped with a warning naming them). New pins are appended; {@link #forget} and
- * changed pins rewrite the file whole, atomically. The file is created owner-only.
+ * changed pins rewrite the file whole, atomically. The file is created owner-only. Changes take
+ * effect in memory at once; the file is written in order on a background thread of the store, so a
+ * pin made during a handshake never blocks a network thread ({@link #flush()} waits for the writes;
+ * {@link DospClient#close()} calls it).
  *
  * <p>At most {@code maxEntries} pins (default {@value #DEFAULT_MAX_ENTRIES}): peers can make a
  * client meet many vIPs, and trust on first use pins each; past the limit a new identity is
@@ -49,9 +57,12 @@ public final class KnownPeers {
     public static final int DEFAULT_MAX_ENTRIES = 65_536;
     private static final String HEADER = "# DoSP known peers: SERVER VIP FINGERPRINT (a tunnel peer's identity, pinned)\n";
 
+    private static final long FLUSH_TIMEOUT_SECONDS = 5;
     private final Path file;
     private final int maxEntries;
     private final Map<String, Fingerprint> pins = new LinkedHashMap<>();
+    /** The file's writer: one daemon thread, created on the first write; writes in the order of the changes. */
+    private ExecutorService writer;
 
     private KnownPeers(Path file, int maxEntries) {
         this.file = file;
@@ -151,9 +162,10 @@ public final class KnownPeers {
         }
         pins.put(k, fingerprint);
         if (before == null) {
-            append(k + " " + fingerprint + "\n");
+            String line = k + " " + fingerprint + "\n";
+            write(() -> append(line));
         } else {
-            rewrite();
+            rewriteLater();
         }
         return true;
     }
@@ -169,7 +181,7 @@ public final class KnownPeers {
         if (pins.remove(key(server, vip)) == null) {
             return false;
         }
-        rewrite();
+        rewriteLater();
         return true;
     }
 
@@ -178,10 +190,53 @@ public final class KnownPeers {
         return pins.size();
     }
 
-    private void append(String line) {
+    /**
+     * Waits (up to 5 s) until the file holds every change made so far; at once in memory.
+     *
+     * @return false when the writes did not finish in time
+     */
+    public boolean flush() {
+        ExecutorService w;
+        synchronized (this) {
+            w = writer;
+        }
+        if (w == null) {
+            return true;
+        }
+        try {
+            w.submit(() -> { }).get(FLUSH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        }
+    }
+
+    /** Queues a write of the file (under the lock, so writes run in the order of the changes). */
+    private void write(Runnable task) {
         if (file == null) {
             return;
         }
+        if (writer == null) {
+            writer = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "dosp-known-peers");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        writer.execute(task);
+    }
+
+    private void rewriteLater() {
+        StringBuilder sb = new StringBuilder(HEADER);
+        pins.forEach((k, f) -> sb.append(k).append(' ').append(f).append('\n'));
+        String text = sb.toString();
+        write(() -> rewrite(text));
+    }
+
+    private void append(String line) {
         try {
             if (!Files.exists(file)) {
                 create();
@@ -209,12 +264,7 @@ public final class KnownPeers {
         Files.writeString(file, HEADER, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     }
 
-    private void rewrite() {
-        if (file == null) {
-            return;
-        }
-        StringBuilder sb = new StringBuilder(HEADER);
-        pins.forEach((k, f) -> sb.append(k).append(' ').append(f).append('\n'));
+    private void rewrite(String sb) {
         try {
             Path dir = file.toAbsolutePath().getParent();
             Files.createDirectories(dir);

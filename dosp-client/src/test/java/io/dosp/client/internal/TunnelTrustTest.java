@@ -199,11 +199,13 @@ class TunnelTrustTest {
         assertThat(k.pinned("Host:1", A)).isEmpty();
         assertThat(k.pin("Host:1", A, one)).isTrue();
         assertThat(k.pin("host:1", B, two)).isTrue();
+        assertThat(k.flush()).isTrue();
         assertThat(Files.readAllLines(file)).filteredOn(l -> !l.startsWith("#"))
                 .containsExactly("host:1 " + A + " " + one, "host:1 " + B + " " + two);
         assertThat(k.pinned("HOST:1", A)).as("server names ignore case").contains(one);
         k.pin("host:1", A, two);
         assertThat(k.forget("host:1", B)).isTrue();
+        assertThat(k.flush()).isTrue();
         assertThat(Files.readAllLines(file)).filteredOn(l -> !l.startsWith("#")).containsExactly("host:1 " + A + " " + two);
         Files.writeString(file, "garbage line\nhost:2 7.10.0.9 SHA256:short\nhost:3 " + B + " " + one + "\n",
                 java.nio.file.StandardOpenOption.APPEND);

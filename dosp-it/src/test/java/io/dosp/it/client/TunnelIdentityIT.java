@@ -362,6 +362,7 @@ class TunnelIdentityIT {
             assertThatThrownBy(() -> bob.openTunnel(alice.vip())).isInstanceOf(TunnelFailedException.class)
                     .hasMessageContaining("Tunnel identity refused");
             alice.trust(bob.vip(), bob.fingerprint());
+            assertThat(alice.knownPeers().flush()).isTrue();
             assertThat(Files.readString(known)).contains(server.localAddress().getHostString() + ":" + server.port() + " "
                     + bob.vip() + " " + bob.fingerprint());
             alice.openTunnel(bob.vip());
