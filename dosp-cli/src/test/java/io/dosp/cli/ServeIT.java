@@ -84,6 +84,8 @@ class ServeIT {
         String senderVip = sender.awaitOut("as (\\S+) \\(").group(1);
         assertThat(sender.stdout()).contains("tunnel with " + receiverVip + " ready", "via tunnel (end-to-end encrypted)");
         receiver.awaitOut("^\\[from " + Pattern.quote(senderVip) + " via tunnel\\] secret$");
+        // The sender has exited: the server tells the receiver, which had a tunnel with it (peer-gone), in one line.
+        receiver.awaitOut("^\\[peer\\] " + Pattern.quote(senderVip) + " is gone \\(left\\)");
     }
 
     @Test
