@@ -94,6 +94,8 @@ class ServeIT {
         // both processes keep their identity and pins under ~/.dosp (the test's directory here)
         assertThat(java.nio.file.Files.readString(dir.resolve(".dosp/known_peers")))
                 .contains(receiverVip + " SHA256:" + "A".repeat(43));
+        // The sender has exited: the server tells the receiver, which had a tunnel with it (peer-gone), in one line.
+        receiver.awaitOut("^\\[peer\\] " + Pattern.quote(senderVip) + " is gone \\(left\\)");
     }
 
     @Test

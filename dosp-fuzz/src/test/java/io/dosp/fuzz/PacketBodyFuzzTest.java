@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.dosp.protocol.ErrorReply;
+import io.dosp.protocol.Ext;
 import io.dosp.protocol.Handshake;
 import io.dosp.protocol.MalformedPacketException;
 import io.dosp.protocol.MpakPacket;
@@ -14,10 +15,12 @@ import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Packets;
 import io.dosp.protocol.RqipReply;
 import io.dosp.protocol.S2cPacket;
+import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The body parsers on hostile bodies: {@link PacketCodec#decodeBody} for any type byte (S2C,
@@ -26,7 +29,7 @@ import java.util.List;
  *
  * <p>Asserts: only the documented exception escapes ({@link MalformedPacketException} from
  * {@code decodeBody}, {@link Handshake#parse}, {@link Packets#parseAip},
- * {@link Packets#parseVipList} and {@link RqipReply#parse}; {@link ErrorReply#parse} never fails); decoded packets re-encode to exactly the body they came
+ * {@link Packets#parseVipList}, {@link RqipReply#parse}, {@link Ext#features} and {@link Ext.PeerGone#parse}; {@link ErrorReply#parse} never fails); decoded packets re-encode to exactly the body they came
  * from (MPAK without errors); a parsed HSK or RQIP reply re-encodes to a body that parses to an equal value;
  * GCL lists and S2C headers survive a round trip.
  */
@@ -97,6 +100,23 @@ class PacketBodyFuzzTest {
                 }
             });
             assertThat(e.text()).isNotNull();
+        } else if (type == PacketType.EXT.code()) {
+            SimplePacket ext = (SimplePacket) Packets.of(type, body);
+            try {
+                int kind = Ext.kind(ext);
+                if (kind == Ext.HELLO || kind == Ext.WELCOME) {
+                    Set<String> features = Ext.features(ext);
+                    assertThat(Ext.features(Ext.hello(features))).isEqualTo(features);
+                } else if (kind == Ext.PEER_GONE) {
+                    Ext.PeerGone g = Ext.PeerGone.parse(ext);
+                    Ext.PeerGone back = Ext.PeerGone.parse(g.toFrame());
+                    assertThat(back.vip()).isEqualTo(g.vip());
+                    assertThat(back.reason()).isEqualTo(g.reason());
+                    assertThat(g.text()).startsWith(back.text()); // invalid UTF-8 re-encodes longer and may be cut
+                }
+            } catch (MalformedPacketException expected) {
+                // documented (ERR UKNP with a text): no kind byte, a bad feature list, a short or long PEER_GONE
+            }
         } else if (type == PacketType.RQIP.code()) {
             try {
                 RqipReply r = RqipReply.parse(body);

@@ -235,6 +235,24 @@ class PeerGoneIT {
         }
     }
 
+    @Test
+    void aPeerAnAdminKicksIsReportedAsKicked() {
+        try (DospServer server = TestServers.start(tmp);
+             DospClient a = TestServers.client(server);
+             DospClient b = TestServers.client(server);
+             DospClient admin = TestServers.client(server)) {
+            Events events = new Events();
+            a.addListener(events);
+            Vip bVip = b.vip();
+            tunnelBothWays(a, b);
+            admin.admin().authenticate(TestServers.TOKEN);
+            admin.admin().command("kick " + bVip);
+            await().atMost(TestServers.AWAIT).until(() -> events.count("closed " + bVip) == 1);
+            assertThat(events.seen).contains("gone " + bVip + " kicked: Disconnected by admin");
+            assertThat(events.count("gone " + admin.vip())).as("the admin exchanged no S2C with a").isZero();
+        }
+    }
+
     /** X (a reference-style client) heard from 20 clients with the feature and 5 without, then leaves. */
     private static void fanOut(DospServer server) {
         List<RawClient> withFeature = new ArrayList<>();
