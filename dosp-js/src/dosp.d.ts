@@ -125,8 +125,9 @@ export declare class DospClient extends EventTarget {
   readonly stats: ClientStats;
   on<K extends keyof ClientEvents>(type: K, fn: (detail: ClientEvents[K], event: CustomEvent) => void): () => void;
   open(): Promise<void>;
-  send(vip: Vip, data: Data): Promise<void>;
-  sendSecure(vip: Vip, data: Data): Promise<void>;
+  /** Resolves true when the data went through a tunnel. */
+  send(vip: Vip, data: Data): Promise<boolean>;
+  sendSecure(vip: Vip, data: Data): Promise<true>;
   openTunnel(vip: Vip): Promise<void>;
   closeTunnel(vip: Vip): void;
   hasTunnel(vip: Vip): boolean;

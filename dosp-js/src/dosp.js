@@ -852,7 +852,8 @@ export class DospClient extends EventTarget {
 
   /**
    * Sends data to a vIP. Through the tunnel when one is up (or being opened); a peer whose tunnel ended gets a
-   * new tunnel first, never plain text. Resolves once the frame is handed to the WebSocket.
+   * new tunnel first, never plain text. Resolves once the frame is handed to the WebSocket: `true` when it went
+   * through a tunnel, `false` when plain.
    */
   async send(vip, data) {
     const peer = ipToInt(vip);
@@ -867,9 +868,10 @@ export class DospClient extends EventTarget {
     this._checkSize(bytes.length + 8);
     await c.write(PacketType.S2C, s2cBody(peer, c.vip, bytes));
     this.stats.messagesOut++;
+    return false;
   }
 
-  /** Sends data through a tunnel with the vIP, opening one first when there is none. Never plain. */
+  /** Sends data through a tunnel with the vIP, opening one first when there is none. Never plain; resolves `true`. */
   async sendSecure(vip, data) {
     const peer = ipToInt(vip);
     const bytes = asBytes(data);
@@ -887,6 +889,7 @@ export class DospClient extends EventTarget {
       return { type: PacketType.S2C, body: s2cBody(peer, c.vip, frame) };
     });
     this.stats.messagesOut++;
+    return true;
   }
 
   _checkSize(n) {
