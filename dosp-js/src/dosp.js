@@ -729,6 +729,7 @@ export class DospClient extends EventTarget {
       textMessagesIgnored: 0, reconnects: 0, errors: 0,
     };
     this._tunnelIds = 0;
+    this._pings = 0;
   }
 
   /** 'idle', 'connecting', 'open', 'reconnecting' or 'closed'. */
@@ -936,10 +937,11 @@ export class DospClient extends EventTarget {
     return out;
   }
 
-  /** PING: resolves with the round trip in milliseconds. */
-  async ping(payload = new Uint8Array(0)) {
+  /** PING (with a unique body unless one is given): resolves with the round trip in milliseconds. */
+  async ping(payload) {
+    const body = payload === undefined ? u64Bytes(++this._pings) : asBytes(payload);
     const t0 = performance.now();
-    await this._live().request(PacketType.PING, asBytes(payload));
+    await this._live().request(PacketType.PING, body);
     return performance.now() - t0;
   }
 
@@ -1184,7 +1186,7 @@ class Connection {
         await this._onS2c(parseS2c(body));
         return;
       case PacketType.PING:
-        this._settle(PacketType.PING, body);
+        this._settlePing(body);
         return;
       case PacketType.GCL:
         this._settle(PacketType.GCL, body);
@@ -1262,7 +1264,7 @@ class Connection {
       return Promise.reject(new DospError('limit', `more than ${this.o.maxPendingRequests} requests waiting for a reply`));
     }
     return new Promise((resolve, reject) => {
-      const entry = { resolve, reject, timer: null };
+      const entry = { resolve, reject, timer: null, body: type === PacketType.PING ? body : null };
       entry.timer = setTimeout(() => {
         const i = q.indexOf(entry);
         if (i >= 0) q.splice(i, 1);
@@ -1285,6 +1287,23 @@ class Connection {
     const head = q.shift();
     clearTimeout(head.timer);
     head.resolve(value);
+  }
+
+  /**
+   * Our server echoes a PING's body, so the reply to a PING that timed out cannot be taken for the next one's;
+   * an empty reply (the reference's) goes to the oldest PING waiting.
+   */
+  _settlePing(body) {
+    const q = this.pending.get(PacketType.PING);
+    if (!q || q.length === 0) return;
+    let i = 0;
+    if (body.length > 0) {
+      i = q.findIndex((e) => e.body && e.body.length === body.length && e.body.every((b, k) => b === body[k]));
+      if (i < 0) return; // the echo of a PING that timed out
+    }
+    const [entry] = q.splice(i, 1);
+    clearTimeout(entry.timer);
+    entry.resolve(body);
   }
 
   _fail(type, err) {
@@ -1329,7 +1348,7 @@ class Connection {
         this._abort(`no reply from the server for ${this.o.heartbeatMisses} heartbeats`);
         return;
       }
-      this.request(PacketType.PING, new Uint8Array(0)).catch(() => {});
+      this.request(PacketType.PING, u64Bytes(++this.client._pings)).catch(() => {});
     }, this.o.heartbeatInterval);
   }
 

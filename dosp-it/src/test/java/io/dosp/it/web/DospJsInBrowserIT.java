@@ -123,9 +123,9 @@ class DospJsInBrowserIT {
             first.close();
             await().atMost(WAIT).until(() -> "reconnecting".equals(b.script("return window.c.state;")));
 
-            try (DospServer second = TestServers.start(tmp, x -> x.webSocket(w -> w.enabled(true).port(wsPort)));
-                 DospClient java = TestServers.client(second)) {
+            try (DospServer second = TestServers.start(tmp, x -> x.webSocket(w -> w.enabled(true).port(wsPort)))) {
                 await().atMost(WAIT).until(() -> "open".equals(b.script("return window.c.state;")));
+                DospClient java = TestServers.client(second); // after the browser is back: it must not take its vIP
                 assertThat(b.script("return window.c.vip;")).isEqualTo(vip);
                 assertThat(((Number) b.script("return window.c.stats.reconnects;")).intValue()).isEqualTo(1);
                 assertThat((java.util.List<Object>) b.script("return window.events;")).startsWith("close", "reconnecting").endsWith("open");
@@ -134,6 +134,7 @@ class DospJsInBrowserIT {
                 Incoming in = java.receive(WAIT);
                 assertThat(in.text()).isEqualTo("back again");
                 assertThat(in.source()).contains(Vip.parse(vip));
+                java.close();
             }
         } finally {
             b.close();
