@@ -176,7 +176,7 @@ class DospJsInBrowserIT {
             assertThat(reflected.get()).isEqualTo(1);
             java.send(Vip.parse((String) r.get("vip")), "a real one");
             await().atMost(WAIT).until(() -> ((java.util.List<?>) b.script("return window.got;")).contains("a real one"));
-            assertThat((java.util.List<?>) b.script("return window.got;")).containsExactly("a real one");
+            assertThat((java.util.List<Object>) b.script("return window.got;")).containsExactly("a real one");
         }
     }
 }

@@ -174,7 +174,8 @@ function render() {
     if (!chat.online.includes(v)) {
       const off = document.createElement('span');
       off.className = 'hint';
-      off.textContent = 'offline';
+      off.textContent = 'not listed';
+      off.title = 'not in this server\'s list of clients: offline, or on another server';
       li.append(off);
     }
     const unread = chat.conversations.get(v)?.unread || 0;
