@@ -5,8 +5,10 @@
 module io.dosp.client {
     requires transitive io.dosp.core;
     requires io.netty.buffer;
+    requires io.netty.codec;
     requires io.netty.common;
     requires io.netty.handler;
+    requires io.netty.codec.http;
     requires io.netty.transport;
     requires org.slf4j;
 

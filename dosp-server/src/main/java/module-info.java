@@ -10,6 +10,7 @@ module io.dosp.server {
     requires io.netty.codec;
     requires io.netty.common;
     requires io.netty.handler;
+    requires io.netty.codec.http;
     requires io.netty.transport.classes.epoll;
     requires org.slf4j;
 

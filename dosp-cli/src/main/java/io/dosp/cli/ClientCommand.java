@@ -33,8 +33,9 @@ import picocli.CommandLine.Parameters;
             "answered an error; 2 bad usage."})
 public final class ClientCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "HOST:PORT", defaultValue = "${env:DOSP_SERVER:-127.0.0.1:7744}",
-            description = "The server (default: ${DEFAULT-VALUE}; $DOSP_SERVER sets another default).")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "HOST:PORT|URL", defaultValue = "${env:DOSP_SERVER:-127.0.0.1:7744}",
+            description = "The server: HOST:PORT over TCP, or ws://HOST:PORT/ (wss:// over TLS) over WebSocket"
+                    + " (default: ${DEFAULT-VALUE}; $DOSP_SERVER sets another default).")
     String server;
 
     @Option(names = "--vip", paramLabel = "VIP", description = "Ask for this vIP after connecting (RQIP); when it is"

@@ -36,6 +36,12 @@ final class ServeReport {
         if (c.localTransport()) {
             out.println("  local          in-process clients accepted as '" + c.localName() + "'");
         }
+        if (c.webSocket().enabled()) {
+            out.println("  websocket      " + server.webSocketUrl() + " (web chat page at the same address; browser pages "
+                    + (c.webSocket().allowedOrigins().isEmpty() ? "of this port only"
+                    : c.webSocket().allowedOrigins().contains("*") ? "of any origin"
+                    : "of " + String.join(", ", c.webSocket().allowedOrigins().stream().sorted().toList())) + ")");
+        }
         out.println("  config         " + sources(settings));
         String connect = (c.host().equals("0.0.0.0") || c.host().equals("::") ? "127.0.0.1" : host) + ":" + server.port();
         out.println("Connect a client with: " + Main.selfCommand() + " client " + connect);

@@ -7,8 +7,13 @@ import io.dosp.client.internal.MachineHash;
 import io.dosp.codec.DospFrameDecoder;
 import io.dosp.protocol.InvalidConfigException;
 import io.dosp.protocol.Vip;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
+import javax.net.ssl.SSLContext;
 import java.util.function.Consumer;
 
 /**
@@ -17,6 +22,11 @@ import java.util.function.Consumer;
  * default), {@link HeartbeatOptions} (on by default: a PING every 20 s, so a client that only
  * receives is not closed by the server's idle timeout) and {@link TunnelOptions} (the limits on
  * tunnel handshakes other clients send).
+ *
+ * <p>The server is a TCP {@code host:port}, a WebSocket URL ({@code ws://host:port/path}, or
+ * {@code wss://} over TLS: spec section 10; the reference's WebSocket listener is on port 7745) or an
+ * in-process server ({@link Builder#local}). Over WebSocket the DoSP byte stream travels in binary
+ * messages, one frame per message; everything else is as over TCP.
  *
  * <pre>{@code
  * ClientOptions options = ClientOptions.builder()
@@ -55,6 +65,7 @@ public final class ClientOptions {
     private final String host;
     private final int port;
     private final String localName;
+    private final URI webSocket;
     private final Vip requestedVip;
     private final boolean fixedVip;
     private final Duration connectTimeout;
@@ -75,6 +86,7 @@ public final class ClientOptions {
         host = b.host;
         port = b.port;
         localName = b.localName;
+        webSocket = b.webSocket;
         requestedVip = b.requestedVip;
         fixedVip = b.fixedVip;
         connectTimeout = b.connectTimeout;
@@ -102,6 +114,7 @@ public final class ClientOptions {
         b.host = host;
         b.port = port;
         b.localName = localName;
+        b.webSocket = webSocket;
         b.requestedVip = requestedVip;
         b.fixedVip = fixedVip;
         b.connectTimeout = connectTimeout;
@@ -120,12 +133,12 @@ public final class ClientOptions {
         return toBuilder().requestVip(vip, false).build();
     }
 
-    /** Server host (TCP). */
+    /** Server host (TCP or WebSocket). */
     public String host() {
         return host;
     }
 
-    /** Server port (TCP). */
+    /** Server port (TCP or WebSocket). */
     public int port() {
         return port;
     }
@@ -135,9 +148,14 @@ public final class ClientOptions {
         return localName;
     }
 
-    /** {@code host:port} or {@code local:name}, for messages. */
+    /** The server's WebSocket URL ({@code ws://} or {@code wss://}), or null for TCP and the in-process transport. */
+    public URI webSocketUri() {
+        return webSocket;
+    }
+
+    /** {@code host:port}, the WebSocket URL or {@code local:name}, for messages. */
     public String serverName() {
-        return localName != null ? "local:" + localName : host + ":" + port;
+        return localName != null ? "local:" + localName : webSocket != null ? webSocket.toString() : host + ":" + port;
     }
 
     /** The vIP to request with RQIP after the handshake, or null. */
@@ -215,6 +233,7 @@ public final class ClientOptions {
         private String host = DEFAULT_HOST;
         private int port = DEFAULT_PORT;
         private String localName;
+        private URI webSocket;
         private Vip requestedVip;
         private boolean fixedVip;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
@@ -238,16 +257,22 @@ public final class ClientOptions {
             this.host = host;
             this.port = port;
             this.localName = null;
+            this.webSocket = null;
             return this;
         }
 
         /**
-         * Server as {@code host:port} or {@code host} (port 7744).
+         * Server as {@code host:port} or {@code host} (TCP, port 7744), or as a WebSocket URL
+         * ({@code ws://host[:port][/path]}, {@code wss://...}: see {@link #webSocket(String)}).
          *
-         * @throws InvalidConfigException naming {@code server} when the port is not a number
+         * @throws InvalidConfigException naming {@code server} when the port is not a number or the URL is not one
          */
         public Builder server(String hostPort) {
             Objects.requireNonNull(hostPort, "server");
+            String lower = hostPort.trim().toLowerCase(Locale.ROOT);
+            if (lower.startsWith("ws://") || lower.startsWith("wss://")) {
+                return webSocket(hostPort.trim());
+            }
             int colon = hostPort.lastIndexOf(':');
             if (colon < 0) {
                 return server(hostPort, DEFAULT_PORT);
@@ -259,9 +284,43 @@ public final class ClientOptions {
             }
         }
 
+        /**
+         * A server's WebSocket listener: {@code ws://host[:port][/path]} (port 80 when not given, path
+         * {@code /}), or {@code wss://} for WebSocket over TLS (port 443 when not given; the
+         * {@link #tls} context, or the JDK's default one, which trusts the JDK's CA certificates).
+         *
+         * @throws InvalidConfigException naming {@code server} when {@code url} is not such a URL
+         */
+        public Builder webSocket(String url) {
+            URI u;
+            try {
+                u = new URI(Objects.requireNonNull(url, "url").trim());
+            } catch (URISyntaxException e) {
+                throw new InvalidConfigException("server", "'" + url + "' is not a WebSocket URL (ws://host:port/): "
+                        + e.getMessage());
+            }
+            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("ws") && !scheme.equals("wss") || u.getHost() == null || u.getUserInfo() != null
+                    || u.getRawFragment() != null) {
+                throw new InvalidConfigException("server", "'" + url + "' is not a WebSocket URL: ws://host[:port][/path]"
+                        + " or wss://host[:port][/path]");
+            }
+            int p = u.getPort() >= 0 ? u.getPort() : scheme.equals("wss") ? 443 : 80;
+            String path = u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath();
+            String host = u.getHost().startsWith("[") ? u.getHost().substring(1, u.getHost().length() - 1) : u.getHost();
+            // Normalized: scheme in lower case, the port always given, the path at least "/".
+            this.webSocket = URI.create(scheme + "://" + u.getRawAuthority().replaceFirst(":[0-9]*$", "") + ":" + p + path
+                    + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery()));
+            this.host = host;
+            this.port = p;
+            this.localName = null;
+            return this;
+        }
+
         /** An in-process server on Netty's local transport with this name (see the server's localTransport option). */
         public Builder local(String name) {
             this.localName = name;
+            this.webSocket = null;
             return this;
         }
 
@@ -393,6 +452,19 @@ public final class ClientOptions {
             TlsOptions t = tls.build();
             TunnelOptions tu = tunnels.build();
             require(!t.enabled() || localName == null, "tls.context", "is for TCP; the in-process transport needs none");
+            if (webSocket != null) {
+                boolean secure = webSocket.getScheme().equals("wss");
+                require(secure || !t.enabled(), "tls.context", "is set but the server is " + webSocket
+                        + ": use wss:// for WebSocket over TLS");
+                if (secure && !t.enabled()) {
+                    try {
+                        t = t.toBuilder().context(SSLContext.getDefault()).build();
+                    } catch (NoSuchAlgorithmException e) {
+                        throw new InvalidConfigException("tls.context", "no default TLS context for " + webSocket
+                                + ": " + e.getMessage(), e);
+                    }
+                }
+            }
             require(!fixedVip || requestedVip != null, "fixedVip", "needs a requested vIP");
             require(machineHash == null || machineHash.matches("[0-9a-fA-F]{1,128}"), "machineHash",
                     "must be hex (the reference sends 64 hex characters)");

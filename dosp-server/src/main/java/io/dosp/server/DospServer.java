@@ -57,6 +57,8 @@ public final class DospServer implements AutoCloseable {
     private final ServerRuntime runtime;
     private final List<EventLoopGroup> groups = new ArrayList<>();
     private Channel tcpChannel;
+    private Channel webSocketChannel;
+    private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel localChannel;
     private boolean started;
@@ -90,6 +92,9 @@ public final class DospServer implements AutoCloseable {
             if (config.tcp()) {
                 bindTcp();
             }
+            if (config.webSocket().enabled()) {
+                bindWebSocket();
+            }
             if (config.localTransport()) {
                 bindLocal();
             }
@@ -105,24 +110,28 @@ public final class DospServer implements AutoCloseable {
             close();
             throw e;
         }
-        LOG.info("DoSP server listening on {}{} ({}; template {}, server vIP {}, compression {}, max frame {} bytes)",
+        LOG.info("DoSP server listening on {}{}{} ({}; template {}, server vIP {}, compression {}, max frame {} bytes)",
                 tcpChannel != null ? tcpChannel.localAddress() : "-",
+                webSocketChannel != null ? " and " + webSocketUrl() : "",
                 localChannel != null ? " and local:" + config.localName() : "",
-                tcpChannel == null ? "local only" : Epoll.isAvailable() ? "epoll" : "NIO", config.template(),
+                workers == null ? "local only" : Epoll.isAvailable() ? "epoll" : "NIO", config.template(),
                 config.template().serverVip(), config.compression() ? "on" : "off", config.limits().maxFrameSize());
         return this;
     }
 
-    private void bindTcp() {
+    /** The accept loop and the I/O event loops TCP and WebSocket share (made once). */
+    private ServerBootstrap socketBootstrap() {
         boolean epoll = Epoll.isAvailable();
-        EventLoopGroup boss = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("dosp-accept"))
-                : new NioEventLoopGroup(1, new DefaultThreadFactory("dosp-accept"));
-        groups.add(boss);
-        workers = epoll ? new EpollEventLoopGroup(config.effectiveWorkerThreads(), new DefaultThreadFactory("dosp-io"))
-                : new NioEventLoopGroup(config.effectiveWorkerThreads(), new DefaultThreadFactory("dosp-io"));
-        groups.add(workers);
+        if (workers == null) {
+            boss = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("dosp-accept"))
+                    : new NioEventLoopGroup(1, new DefaultThreadFactory("dosp-accept"));
+            groups.add(boss);
+            workers = epoll ? new EpollEventLoopGroup(config.effectiveWorkerThreads(), new DefaultThreadFactory("dosp-io"))
+                    : new NioEventLoopGroup(config.effectiveWorkerThreads(), new DefaultThreadFactory("dosp-io"));
+            groups.add(workers);
+        }
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        ServerBootstrap b = new ServerBootstrap()
+        return new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelType)
                 .option(ChannelOption.SO_BACKLOG, 4096)
@@ -130,13 +139,28 @@ public final class DospServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
-                        new WriteBufferWaterMark(config.limits().outboundLowWaterMark(), config.limits().outboundHighWaterMark()))
-                .childHandler(runtime.initializer());
+                        new WriteBufferWaterMark(config.limits().outboundLowWaterMark(), config.limits().outboundHighWaterMark()));
+    }
+
+    private void bindTcp() {
+        ServerBootstrap b = socketBootstrap().childHandler(runtime.initializer());
         try {
             tcpChannel = b.bind(config.host(), config.port()).syncUninterruptibly().channel();
         } catch (Exception e) {
             throw new ServerStartException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage()
                     + " (is another server using the port? choose another port, or 0 for any free one)", e);
+        }
+    }
+
+    private void bindWebSocket() {
+        String host = config.webSocket().host() != null ? config.webSocket().host() : config.host();
+        int port = config.webSocket().port();
+        ServerBootstrap b = socketBootstrap().childHandler(runtime.webSocketInitializer());
+        try {
+            webSocketChannel = b.bind(host, port).syncUninterruptibly().channel();
+        } catch (Exception e) {
+            throw new ServerStartException("cannot listen for WebSocket on " + host + ":" + port + ": " + e.getMessage()
+                    + " (is another server using the port? choose another webSocket.port, or 0 for any free one)", e);
         }
     }
 
@@ -169,6 +193,34 @@ public final class DospServer implements AutoCloseable {
             throw new IllegalStateException("TCP listener not started");
         }
         return (InetSocketAddress) tcpChannel.localAddress();
+    }
+
+    /** The WebSocket port it listens on (the chosen one when configured with 0). */
+    public int webSocketPort() {
+        return webSocketAddress().getPort();
+    }
+
+    /** The WebSocket address it listens on. */
+    public InetSocketAddress webSocketAddress() {
+        if (webSocketChannel == null) {
+            throw new IllegalStateException("WebSocket listener not started (ServerConfig.Builder.webSocket)");
+        }
+        return (InetSocketAddress) webSocketChannel.localAddress();
+    }
+
+    /**
+     * The URL WebSocket clients connect to: {@code ws://host:port/}, or {@code wss://} when TLS is on (host as
+     * {@link ServerConfig#advertisedHost()} would say for a wildcard listen address).
+     */
+    public String webSocketUrl() {
+        InetSocketAddress a = webSocketAddress();
+        String host = config.webSocket().host() != null ? config.webSocket().host() : config.host();
+        if (host.equals("0.0.0.0") || host.equals("::")) {
+            host = "127.0.0.1";
+        } else if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return (config.tls().enabled() ? "wss://" : "ws://") + host + ":" + a.getPort() + "/";
     }
 
     /** The in-process address clients connect to when the local transport is enabled. */
@@ -286,6 +338,9 @@ public final class DospServer implements AutoCloseable {
         runtime.federation().ifPresent(Federation::stop);
         if (tcpChannel != null) {
             tcpChannel.close().syncUninterruptibly();
+        }
+        if (webSocketChannel != null) {
+            webSocketChannel.close().syncUninterruptibly();
         }
         if (localChannel != null) {
             localChannel.close().syncUninterruptibly();

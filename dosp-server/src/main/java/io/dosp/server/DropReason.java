@@ -62,5 +62,18 @@ public enum DropReason {
      * bounded rate, answered with ERR S2CF on a plain link, a FWD with FWD_FAIL towards SRC's server (none when
      * the SRC is in our own template).
      */
-    FORGED_SRC
+    FORGED_SRC,
+    /** A connection to the WebSocket port that did not complete its upgrade within {@link WebSocketConfig#upgradeTimeout()}: closed. */
+    WS_UPGRADE_TIMEOUT,
+    /**
+     * A connection to the WebSocket port closed at accept because {@link WebSocketConfig#maxPendingUpgrades()}
+     * connections (or {@link Limits#maxConnectionsPerAddress()} from its address) were already waiting for their upgrade.
+     */
+    WS_PENDING_LIMIT,
+    /** A WebSocket upgrade refused with HTTP 403 because its {@code Origin} is not allowed ({@link WebSocketConfig#allowedOrigins()}). */
+    WS_ORIGIN_REFUSED,
+    /** A WebSocket message larger than {@link WebSocketConfig#maxMessageSize(int)}: the connection closed with status 1009. */
+    WS_MESSAGE_TOO_LARGE,
+    /** A request on the WebSocket port that was not HTTP, or an upgrade that was not a valid WebSocket handshake: HTTP 400, closed. */
+    WS_BAD_REQUEST
 }

@@ -11,7 +11,7 @@ import java.util.function.Consumer;
 /**
  * Everything a {@link DospServer} is configured with: the listen settings (host, port, template,
  * compression, threads, transports) and one group per concern: {@link Limits},
- * {@link AccessPolicy}, {@link FederationConfig}, {@link Tls} and {@link Functions}. Typed,
+ * {@link AccessPolicy}, {@link FederationConfig}, {@link Tls}, {@link WebSocketConfig} and {@link Functions}. Typed,
  * immutable, validated once in {@link Builder#build()}, which throws an
  * {@link InvalidConfigException} naming the field ({@code port}, {@code limits.maxClients},
  * {@code federation.meshKey}, ...). Every setting has a documented default ({@code DEFAULT_*} here
@@ -61,10 +61,11 @@ public final class ServerConfig {
     private final AccessPolicy access;
     private final FederationConfig federation;
     private final Tls tls;
+    private final WebSocketConfig webSocket;
     private final Functions functions;
 
     private ServerConfig(Builder b, Limits limits, AccessPolicy access, FederationConfig federation, Tls tls,
-            Functions functions) {
+            WebSocketConfig webSocket, Functions functions) {
         host = b.host;
         port = b.port;
         template = b.template;
@@ -78,6 +79,7 @@ public final class ServerConfig {
         this.access = access;
         this.federation = federation;
         this.tls = tls;
+        this.webSocket = webSocket;
         this.functions = functions;
     }
 
@@ -171,6 +173,11 @@ public final class ServerConfig {
         return tls;
     }
 
+    /** The WebSocket listener (off by default). */
+    public WebSocketConfig webSocket() {
+        return webSocket;
+    }
+
     /** The executor of server functions (FN). */
     public Functions functions() {
         return functions;
@@ -202,6 +209,7 @@ public final class ServerConfig {
                 .access(access)
                 .federation(federation)
                 .tls(tls)
+                .webSocket(webSocket)
                 .functions(functions);
     }
 
@@ -224,6 +232,7 @@ public final class ServerConfig {
         private AccessPolicy.Builder access = AccessPolicy.builder();
         private FederationConfig.Builder federation = FederationConfig.builder();
         private Tls.Builder tls = Tls.builder();
+        private WebSocketConfig.Builder webSocket = WebSocketConfig.builder();
         private Functions.Builder functions = Functions.builder();
 
         private Builder() {
@@ -350,6 +359,21 @@ public final class ServerConfig {
             return this;
         }
 
+        /**
+         * Edits the WebSocket listener in place: {@code .webSocket(w -> w.enabled(true).port(7745))}
+         * (off by default; {@code wss} when {@link #tls} is on).
+         */
+        public Builder webSocket(Consumer<WebSocketConfig.Builder> edit) {
+            edit.accept(webSocket);
+            return this;
+        }
+
+        /** Replaces the WebSocket listener settings. */
+        public Builder webSocket(WebSocketConfig webSocket) {
+            this.webSocket = webSocket.toBuilder();
+            return this;
+        }
+
         /** Edits the function executor settings in place: {@code .functions(f -> f.threads(2).queue(8))}. */
         public Builder functions(Consumer<Functions.Builder> edit) {
             edit.accept(functions);
@@ -378,7 +402,8 @@ public final class ServerConfig {
             Functions builtFunctions = functions.build();
             AccessPolicy builtAccess = access.build();
             require(localName != null && !localName.isBlank(), "localName", "must not be empty");
-            require(tcp || localTransport, "tcp", "a server with neither TCP nor the local transport accepts nobody");
+            require(tcp || localTransport || webSocket.build().enabled(), "tcp",
+                    "a server with neither TCP, WebSocket nor the local transport accepts nobody");
             FederationConfig builtFederation = federation.build();
             require(builtFederation.peerQueueBytes() >= builtLimits.maxFrameSize() + 5, "federation.peerQueueBytes",
                     "must hold at least one maximum frame");
@@ -386,7 +411,14 @@ public final class ServerConfig {
                 require(p.template().isEmpty() || !p.template().get().equals(template), "federation.peers",
                         "peer " + p + " claims this server's own template " + template);
             }
-            return new ServerConfig(this, builtLimits, builtAccess, builtFederation, tls.build(), builtFunctions);
+            WebSocketConfig builtWebSocket = webSocket.build();
+            if (builtWebSocket.enabled()) {
+                String wsHost = builtWebSocket.host() == null ? host : builtWebSocket.host();
+                require(!tcp || builtWebSocket.port() == 0 || builtWebSocket.port() != port || !wsHost.equals(host),
+                        "webSocket.port", "must differ from the TCP port " + port);
+            }
+            return new ServerConfig(this, builtLimits, builtAccess, builtFederation, tls.build(), builtWebSocket,
+                    builtFunctions);
         }
     }
 }

@@ -34,6 +34,26 @@ public final class ValueTypes {
                 s -> (int) parseLong(s, min, max, range("integer", min, max)));
     }
 
+    /** A port 0..65535 or {@code off} (also empty, {@code none}, {@code false}), which is -1. */
+    public static ValueType<Integer> optionalPort() {
+        String what = "port 0..65535, or off";
+        return new Simple<>(what, v -> v < 0 ? "off" : Integer.toString(v), s -> switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "", "off", "none", "false", "no" -> -1;
+            default -> (int) parseLong(s, 0, 65535, what);
+        }) {
+            @Override
+            public Integer nullValue() {
+                return -1;
+            }
+        };
+    }
+
+    /** A web origin: {@code https://host[:port]} (scheme http or https), or {@code *} for any. */
+    public static ValueType<String> origin() {
+        return new Simple<>("origin such as https://chat.example.org, or *", ValueTypes::quote,
+                s -> io.dosp.server.WebSocketConfig.normalizeOrigin(s));
+    }
+
     /** A long integer in {@code min..max}. */
     public static ValueType<Long> longInteger(long min, long max) {
         return new Simple<>(range("integer", min, max), v -> Long.toString(v), s -> parseLong(s, min, max, range("integer", min, max)));

@@ -26,6 +26,7 @@ import io.dosp.server.internal.session.InboundGuard;
 import io.dosp.server.internal.session.SessionSettings;
 import io.dosp.server.internal.transport.Connections;
 import io.dosp.server.internal.transport.ServerInitializer;
+import io.dosp.server.internal.transport.WebSocketInitializer;
 import io.netty.channel.group.ChannelGroup;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -49,6 +50,7 @@ public final class ServerRuntime {
     private final ServerHooks hooks;
     private final Connections connections;
     private final ServerInitializer initializer;
+    private final WebSocketInitializer webSocketInitializer;
 
     /** Builds every part for {@code config}; loads or generates the admin token. */
     public ServerRuntime(ServerConfig config) {
@@ -75,11 +77,18 @@ public final class ServerRuntime {
         this.connections = new Connections(admission, vips, SessionSettings.of(config), counters, dispatcher, hooks,
                 links, budget, new S2cFailures(router, links), InboundGuard.Settings.of(config.limits(), frameMemory), log);
         this.initializer = new ServerInitializer(config, connections);
+        this.webSocketInitializer = config.webSocket().enabled()
+                ? new WebSocketInitializer(config, initializer, counters, log) : null;
     }
 
     /** The pipeline for every listener (TCP and in-process). */
     public ServerInitializer initializer() {
         return initializer;
+    }
+
+    /** The pipeline of the WebSocket listener, in front of {@link #initializer()}'s; null when it is off. */
+    public WebSocketInitializer webSocketInitializer() {
+        return webSocketInitializer;
     }
 
     /** The generated admin token's file, or null when tokens were configured. */
