@@ -13,7 +13,6 @@ import io.dosp.server.ConnectedClient;
 import io.dosp.server.DospServer;
 import io.dosp.server.ServerConfig;
 import io.dosp.server.ServerListener;
-import io.dosp.testkit.Browser;
 import io.dosp.testkit.Mesh;
 import io.dosp.testkit.TestServers;
 import java.nio.charset.StandardCharsets;
@@ -22,8 +21,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,9 +35,9 @@ class BrowserChatIT {
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void needsChromium() {
-        Browser.unavailable().ifPresent(reason -> Assumptions.abort(reason));
+    @BeforeEach
+    void needsChromium() {
+        ChatPage.assumeBrowser();
     }
 
     /** Every S2C DATA a server routed, as the server saw it. */

@@ -17,7 +17,19 @@ final class ChatPage implements AutoCloseable {
     static final Duration WAIT = Duration.ofSeconds(20);
     static final Path SCREENSHOTS = Path.of(System.getProperty("project.build.directory", "target"), "browser-screenshots");
 
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
+
     private final Browser browser;
+
+    /** Skips the calling test, with the reason in the report and once on the console, where chromium is missing. */
+    static void assumeBrowser() {
+        Browser.unavailable().ifPresent(reason -> {
+            if (WARNED.compareAndSet(false, true)) {
+                System.out.println("[WARNING] " + reason);
+            }
+            org.junit.jupiter.api.Assumptions.abort(reason);
+        });
+    }
 
     private ChatPage(Browser browser) {
         this.browser = browser;

@@ -20,8 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,9 +35,9 @@ class DospJsInBrowserIT {
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void needsChromium() {
-        Browser.unavailable().ifPresent(reason -> Assumptions.abort(reason));
+    @BeforeEach
+    void needsChromium() {
+        ChatPage.assumeBrowser();
     }
 
     /** A page of the server (the chat, not connecting by itself), so that dosp.js is same-origin. */
