@@ -36,6 +36,16 @@ public final class Browser implements AutoCloseable {
     /** Its driver ({@code -Ddosp.chromedriver=...} to override). */
     public static final Path CHROMEDRIVER = Path.of(System.getProperty("dosp.chromedriver", "/usr/bin/chromedriver"));
 
+    /**
+     * Selenium looks for a DevTools (CDP) binding matching the browser's version and warns on every start when
+     * it has none; these tests use WebDriver only. Held strongly, or java.util.logging forgets the level.
+     */
+    private static final java.util.logging.Logger CDP_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium.devtools");
+
+    static {
+        CDP_LOG.setLevel(Level.SEVERE);
+    }
+
     private final ChromeDriver driver;
     private final Path profile;
 
