@@ -232,6 +232,24 @@ class BrowserChatIT {
     }
 
     @Test
+    void aKickIsShownAndNotRetriedWhileALostConnectionIsRetried() throws Exception {
+        try (DospServer server = server(b -> { });
+             ChatPage chat = ChatPage.open(tmp, page(server))) {
+            Vip vip = Vip.parse(chat.awaitConnected());
+            server.client(vip).orElseThrow().disconnect("Idle timeout"); // a reason a client may come back after
+            chat.awaitError("Connection lost: the server ended the session: Idle timeout");
+            assertThat(chat.awaitConnected()).isEqualTo(vip.toString()); // reconnected, with its vIP back
+            assertThat(chat.stat("reconnects")).isEqualTo(1);
+
+            server.client(vip).orElseThrow().disconnect("Disconnected by admin");
+            chat.awaitError("Disconnected: the server ended the session: Disconnected by admin");
+            assertThat(chat.status()).isEqualTo("closed");
+            assertThat(chat.stat("reconnects")).as("a kicked client does not come back").isEqualTo(1);
+            assertThat(server.clients()).isEmpty();
+        }
+    }
+
+    @Test
     void browserToBrowserTunnelAcrossTwoFederatedServers() {
         Capture capture0 = new Capture();
         Capture capture1 = new Capture();

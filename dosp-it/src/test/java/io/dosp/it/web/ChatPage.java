@@ -56,6 +56,11 @@ final class ChatPage implements AutoCloseable {
         });
     }
 
+    /** The connection state the page shows ({@code open}, {@code reconnecting}, {@code closed}, ...). */
+    String status() {
+        return browser.driver().findElement(By.id("status")).getAttribute("data-state");
+    }
+
     /** Waits until {@code vip} is in the page's list of clients online. */
     void awaitOnline(String vip) {
         browser.waiting(WAIT).until(d -> !d.findElements(By.cssSelector("#peers li[data-vip='" + vip + "'][data-online='true']")).isEmpty());
