@@ -5,7 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.dosp.client.DospClient;
 import io.dosp.client.Incoming;
+import io.dosp.crypto.TunnelHandshake;
+import io.dosp.crypto.TunnelHello;
+import io.dosp.crypto.X25519KeyPair;
 import io.dosp.protocol.Packet;
+import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Packets;
 import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.Vip;
@@ -13,11 +17,15 @@ import io.dosp.server.ConnectedClient;
 import io.dosp.server.DospServer;
 import io.dosp.server.ServerListener;
 import io.dosp.testkit.Browser;
+import io.dosp.testkit.RawClient;
 import io.dosp.testkit.TestServers;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
@@ -138,6 +146,49 @@ class DospJsInBrowserIT {
         } finally {
             b.close();
             first.close();
+        }
+    }
+
+    @Test
+    void aFloodOfHandshakesIsAnsweredWithinTheBoundsAndHurtsNoOne() {
+        int hellos = 200;
+        try (DospServer server = TestServers.start(tmp, b -> b.webSocket(w -> w.enabled(true).port(0)));
+             DospClient java = TestServers.client(server);
+             RawClient flooder = RawClient.connect(server.port());
+             Browser b = blankPage(tmp, server)) {
+            Map<String, Object> r = run(b, """
+                    const c = await dosp.DospClient.connect(args[0], { heartbeatInterval: 0 });
+                    window.c = c;
+                    window.got = [];
+                    c.on('message', (m) => window.got.push(m.text));
+                    return { vip: c.vip };
+                    """, "ws://127.0.0.1:" + server.webSocketPort() + "/");
+            Vip browser = Vip.parse((String) r.get("vip"));
+            SecureRandom random = new SecureRandom();
+            for (int i = 0; i < hellos; i++) { // every one a well-formed opening hello with a fresh key
+                byte[] hello = TunnelHello.create(X25519KeyPair.generate(), Clock.systemUTC(), random).encode();
+                byte[] opening = Arrays.copyOf(hello, hello.length + 1);
+                opening[hello.length] = 0x01;
+                flooder.send(Packets.s2c(browser, flooder.vip(), opening));
+            }
+            await().atMost(WAIT).until(() -> ((Number) b.script("return window.c.stats.handshakesReceived;")).intValue() == hellos);
+            int refused = ((Number) b.script("return window.c.stats.handshakesRefused;")).intValue();
+            int answered = hellos - refused;
+            // Per peer: a burst of 4, then 1 a second; answering 200 would take minutes.
+            assertThat(answered).isBetween(1, hellos / 4);
+            int answers = 0;
+            while (answers < answered) { // the answers the page counted are exactly the hellos it sent back
+                Packet p = flooder.receive(PacketType.S2C);
+                byte[] data = ((S2cPacket) p).data();
+                if (data.length == TunnelHandshake.HELLO_LENGTH + 1 && data[TunnelHandshake.HELLO_LENGTH] == 0x02) {
+                    answers++;
+                }
+            }
+            assertThat(answers).isEqualTo(answered);
+            assertThat((java.util.List<Object>) b.script("return window.c.tunnelPeers();")).containsExactly(flooder.vip().toString());
+
+            java.send(browser, "still here");
+            await().atMost(WAIT).until(() -> ((java.util.List<?>) b.script("return window.got;")).contains("still here"));
         }
     }
 
