@@ -30,13 +30,15 @@ class ServeIT {
     private CliProcess receiver;
     private String address;
     private String receiverVip;
+    private String webSocketUrl;
 
     @BeforeAll
     void startServer(@TempDir Path tempDir) throws Exception {
         dir = tempDir;
-        server = CliProcess.start(dir, Map.of(), "serve", "--host", "127.0.0.1", "--port", "0");
+        server = CliProcess.start(dir, Map.of(), "serve", "--host", "127.0.0.1", "--port", "0", "--ws-port", "0");
         Matcher m = server.awaitOut("DoSP server listening on 127\\.0\\.0\\.1:(\\d+)");
         address = "127.0.0.1:" + m.group(1);
+        webSocketUrl = server.awaitOut("websocket +(ws://127\\.0\\.0\\.1:\\d+/) ").group(1);
     }
 
     @AfterAll
@@ -88,6 +90,16 @@ class ServeIT {
 
     @Test
     @Order(4)
+    void aClientOverWebSocketTalksToOneOverTcp() throws Exception {
+        CliProcess sender = CliProcess.run(dir, Map.of(), "/send " + receiverVip + " hello over websocket\n", "client",
+                webSocketUrl);
+        assertThat(sender.exitCode()).as(sender.output()).isZero();
+        String senderVip = sender.awaitOut("Connected to " + Pattern.quote(webSocketUrl) + " as (\\S+) \\(").group(1);
+        receiver.awaitOut("^\\[from " + Pattern.quote(senderVip) + "\\] hello over websocket$");
+    }
+
+    @Test
+    @Order(5)
     void pipedClientFailsOnAnErrorFromTheServer() throws Exception {
         CliProcess sender = CliProcess.run(dir, Map.of(), "/send 7.10.0.200 anyone?\n/nope\n", "client", address);
         assertThat(sender.exitCode()).isEqualTo(Main.EXIT_FAILURE);
@@ -95,7 +107,7 @@ class ServeIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void adminExecListsTheClients() throws Exception {
         CliProcess admin = CliProcess.run(dir, Map.of(), "", "admin", address, "--exec", "clients");
         assertThat(admin.exitCode()).as(admin.output()).isZero();
@@ -103,7 +115,7 @@ class ServeIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void adminExecFailsOnErr() throws Exception {
         CliProcess admin = CliProcess.run(dir, Map.of(), "", "admin", address, "--exec", "kick 7.10.0.250");
         assertThat(admin.exitCode()).isEqualTo(Main.EXIT_FAILURE);
@@ -116,7 +128,7 @@ class ServeIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void sigtermStopsTheServerCleanly() throws Exception {
         server.terminate();
         assertThat(server.exitCode()).as(server.output()).isZero();

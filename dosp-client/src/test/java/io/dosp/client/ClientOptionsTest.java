@@ -114,4 +114,43 @@ class ClientOptionsTest {
         assertThat(o.fixedVip()).isTrue();
         assertThat(o.withRequestedVip(Vip.parse("7.10.0.10")).requestedVip()).isEqualTo(Vip.parse("7.10.0.10"));
     }
+
+    @Test
+    void webSocketUrlsAreNormalizedAndWssTurnsTlsOn() throws Exception {
+        ClientOptions ws = ClientOptions.builder().server("ws://chat.example.org:7745").build();
+        assertThat(ws.webSocketUri()).hasToString("ws://chat.example.org:7745/");
+        assertThat(ws.host()).isEqualTo("chat.example.org");
+        assertThat(ws.port()).isEqualTo(7745);
+        assertThat(ws.serverName()).isEqualTo("ws://chat.example.org:7745/");
+        assertThat(ws.tls().enabled()).isFalse();
+        assertThat(ClientOptions.builder().server("WS://h/dosp?room=1").build().webSocketUri()).hasToString("ws://h:80/dosp?room=1");
+        ClientOptions v6 = ClientOptions.builder().webSocket("ws://[::1]:9000/").build();
+        assertThat(v6.host()).isEqualTo("::1");
+        assertThat(v6.webSocketUri()).hasToString("ws://[::1]:9000/");
+        ClientOptions wss = ClientOptions.builder().server("wss://chat.example.org/").build();
+        assertThat(wss.port()).isEqualTo(443);
+        assertThat(wss.tls().enabled()).isTrue();
+        assertThat(wss.tls().context()).isSameAs(javax.net.ssl.SSLContext.getDefault());
+        assertThat(wss.toBuilder().build().webSocketUri()).isEqualTo(wss.webSocketUri());
+        ClientOptions back = wss.toBuilder().server("127.0.0.1", 7744).tls(TlsOptions.OFF).build();
+        assertThat(back.webSocketUri()).isNull();
+        assertThat(back.serverName()).isEqualTo("127.0.0.1:7744");
+    }
+
+    @Test
+    void badWebSocketUrlsNameTheField() {
+        failsOn("server", () -> ClientOptions.builder().server("ws://"));
+        failsOn("server", () -> ClientOptions.builder().webSocket("http://chat.example.org/"));
+        failsOn("server", () -> ClientOptions.builder().webSocket("ws://user@chat.example.org/"));
+        failsOn("tls.context", () -> ClientOptions.builder().server("ws://chat.example.org:7745/")
+                .tls(t -> t.context(defaultContext())).build());
+    }
+
+    private static javax.net.ssl.SSLContext defaultContext() {
+        try {
+            return javax.net.ssl.SSLContext.getDefault();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
 }

@@ -62,6 +62,16 @@ public final class TestServers {
         return ClientOptions.builder().server("127.0.0.1", server.port()).machineHash("ab".repeat(32));
     }
 
+    /** Options of a library client for {@code server}'s WebSocket listener ({@link DospServer#webSocketUrl()}, a fixed machine hash). */
+    public static ClientOptions.Builder webSocketOptions(DospServer server) {
+        return ClientOptions.builder().server(server.webSocketUrl()).machineHash("cd".repeat(32));
+    }
+
+    /** A loopback server ({@link #config(Path)}) with its WebSocket listener on a free port as well. */
+    public static ServerConfig.Builder webSocketConfig(Path tmp) {
+        return config(tmp).webSocket(w -> w.enabled(true).port(0));
+    }
+
     /** A library client connected to {@code server} with {@link #options(DospServer)}. */
     public static DospClient client(DospServer server) {
         return DospClient.connect(options(server).build());

@@ -6,6 +6,7 @@ import io.dosp.server.FederationConfig;
 import io.dosp.server.Functions;
 import io.dosp.server.Limits;
 import io.dosp.server.ServerConfig;
+import io.dosp.server.WebSocketConfig;
 import java.util.function.BiConsumer;
 
 /**
@@ -39,6 +40,11 @@ record ConfigTarget<T>(String field, BiConsumer<ServerConfig.Builder, T> apply) 
     /** A field of {@link FederationConfig}: {@code federation.<name>}. */
     static <T> ConfigTarget<T> federation(String name, BiConsumer<FederationConfig.Builder, T> set) {
         return new ConfigTarget<>("federation." + name, (b, v) -> b.federation(f -> set.accept(f, v)));
+    }
+
+    /** A field of {@link WebSocketConfig}: {@code webSocket.<name>}. */
+    static <T> ConfigTarget<T> webSocket(String name, BiConsumer<WebSocketConfig.Builder, T> set) {
+        return new ConfigTarget<>("webSocket." + name, (b, v) -> b.webSocket(w -> set.accept(w, v)));
     }
 
     /** A field of {@link Functions}: {@code functions.<name>}. */

@@ -5,6 +5,7 @@ import static io.dosp.cli.config.ConfigTarget.federation;
 import static io.dosp.cli.config.ConfigTarget.functions;
 import static io.dosp.cli.config.ConfigTarget.limits;
 import static io.dosp.cli.config.ConfigTarget.server;
+import static io.dosp.cli.config.ConfigTarget.webSocket;
 import static io.dosp.cli.config.Setting.Section.ACCESS;
 import static io.dosp.cli.config.Setting.Section.FEDERATION;
 import static io.dosp.cli.config.Setting.Section.LIMITS;
@@ -151,20 +152,20 @@ public final class Settings {
     /** WebSocket listener port. */
     public static final Setting<Integer> WS_PORT = add(Setting.builder("ws_port", ValueTypes.optionalPort(), -1)
             .flag("--ws-port", "PORT")
-            .sets(server("webSocket.port", (b, v) -> b.webSocket(w -> w.enabled(v >= 0).port(v >= 0 ? v : WebSocketConfig.DEFAULT_PORT))))
+            .sets(webSocket("port", (w, v) -> w.enabled(v >= 0).port(v >= 0 ? v : WebSocketConfig.DEFAULT_PORT)))
             .help("Also accept DoSP over WebSocket on this port (the reference uses " + WebSocketConfig.DEFAULT_PORT + "; wss"
                     + " when TLS is on); 0 picks a free port; off by default. The same port serves the web chat page"
                     + " (GET /, /dosp.js)."));
     /** WebSocket listener host. */
     public static final Setting<String> WS_HOST = add(Setting.builder("ws_host", ValueTypes.optionalText(), "")
             .flag("--ws-host", "HOST")
-            .sets(server("webSocket.host", (b, v) -> b.webSocket(w -> w.host(v.isBlank() ? null : v))))
+            .sets(webSocket("host", (w, v) -> w.host(v.isBlank() ? null : v)))
             .help("Address the WebSocket listener binds; empty: the same as host."));
     /** Browser origins allowed to upgrade. */
     public static final Setting<List<String>> WS_ALLOWED_ORIGINS = add(Setting.builder("ws_allowed_origins",
                     ValueTypes.list(ValueTypes.origin()), List.<String>of())
             .flag("--ws-allowed-origin", "ORIGIN").section(ACCESS)
-            .sets(server("webSocket.allowedOrigins", (b, v) -> b.webSocket(w -> w.allowedOrigins(v))))
+            .sets(webSocket("allowedOrigins", WebSocketConfig.Builder::allowedOrigins))
             .help("Web pages (https://host[:port]) whose scripts may connect over WebSocket; '*' allows any. Empty:"
                     + " only pages served by this port itself, so a page on another site cannot make its visitors'"
                     + " browsers join this server. Clients that send no Origin (not browsers) are always allowed;"
@@ -173,21 +174,21 @@ public final class Settings {
     public static final Setting<Duration> WS_UPGRADE_TIMEOUT = add(Setting.builder("ws_upgrade_timeout",
                     ValueTypes.duration(false), WebSocketConfig.DEFAULT_UPGRADE_TIMEOUT)
             .flag("--ws-upgrade-timeout", "DURATION").section(LIMITS)
-            .sets(server("webSocket.upgradeTimeout", (b, v) -> b.webSocket(w -> w.upgradeTimeout(v))))
+            .sets(webSocket("upgradeTimeout", WebSocketConfig.Builder::upgradeTimeout))
             .help("A connection to the WebSocket port that has not completed its upgrade this long after connecting"
                     + " (plain HTTP requests included) is closed."));
     /** WebSocket message size. */
     public static final Setting<Integer> WS_MAX_MESSAGE_SIZE = add(Setting.builder("ws_max_message_size",
                     ValueTypes.size(0, MAX_INT), WebSocketConfig.DEFAULT_MAX_MESSAGE_SIZE)
             .flag("--ws-max-message-size", "BYTES").section(LIMITS)
-            .sets(server("webSocket.maxMessageSize", (b, v) -> b.webSocket(w -> w.maxMessageSize(v))))
+            .sets(webSocket("maxMessageSize", WebSocketConfig.Builder::maxMessageSize))
             .help("Largest WebSocket message a client may send (fragments together); larger ones close the connection"
                     + " with status 1009. 0: one max_packet_size frame with its 5-byte header."));
     /** Connections waiting for their upgrade. */
     public static final Setting<Integer> WS_MAX_PENDING_UPGRADES = add(Setting.builder("ws_max_pending_upgrades",
                     ValueTypes.integer(1, MAX_INT), WebSocketConfig.DEFAULT_MAX_PENDING_UPGRADES)
             .flag("--ws-max-pending-upgrades", "N").section(LIMITS)
-            .sets(server("webSocket.maxPendingUpgrades", (b, v) -> b.webSocket(w -> w.maxPendingUpgrades(v))))
+            .sets(webSocket("maxPendingUpgrades", WebSocketConfig.Builder::maxPendingUpgrades))
             .help("Connections that may be waiting for their WebSocket upgrade at once (one address at most"
                     + " max_connections_per_address of them); more are closed at once."));
     /** I/O threads. */

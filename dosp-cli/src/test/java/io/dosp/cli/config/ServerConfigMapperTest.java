@@ -12,10 +12,11 @@ class ServerConfigMapperTest {
     @Test
     void everySettingNamesTheBuilderFieldItSets() {
         assertThat(Settings.all()).allSatisfy(s -> assertThat(s.configField())
-                .matches("(limits|access|federation|functions)\\.[a-z][A-Za-z]+|[a-z][A-Za-z]+"));
+                .matches("(limits|access|federation|functions|webSocket)\\.[a-z][A-Za-z]+|[a-z][A-Za-z]+"));
         assertThat(Settings.MAX_CLIENTS.configField()).isEqualTo("limits.maxClients");
         assertThat(Settings.MESH_KEY.configField()).isEqualTo("federation.meshKey");
         assertThat(Settings.PORT.configField()).isEqualTo("port");
+        assertThat(Settings.WS_PORT.configField()).isEqualTo("webSocket.port");
         assertThat(Settings.OUTBOUND_LOW_WATER_MARK.configField()).isEqualTo(Settings.OUTBOUND_HIGH_WATER_MARK.configField());
     }
 

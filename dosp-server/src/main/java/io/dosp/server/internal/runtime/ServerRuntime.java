@@ -78,7 +78,7 @@ public final class ServerRuntime {
                 links, budget, new S2cFailures(router, links), InboundGuard.Settings.of(config.limits(), frameMemory), log);
         this.initializer = new ServerInitializer(config, connections);
         this.webSocketInitializer = config.webSocket().enabled()
-                ? new WebSocketInitializer(config, initializer, counters, log) : null;
+                ? new WebSocketInitializer(config, initializer, counters, log, frameMemory) : null;
     }
 
     /** The pipeline for every listener (TCP and in-process). */

@@ -4,6 +4,7 @@ import io.dosp.server.DropReason;
 import io.dosp.server.ServerConfig;
 import io.dosp.server.WebSocketConfig;
 import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.FrameMemory;
 import io.dosp.server.internal.LogLimiter;
 import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.access.AddressCounts;
@@ -45,10 +46,16 @@ public final class WebSocketInitializer extends ChannelInitializer<Channel> {
     private final AtomicInteger pending = new AtomicInteger();
     private final AddressCounts pendingPerAddress;
     private final int maxMessageSize;
+    private final FrameMemory frameMemory;
 
-    /** Upgrades for {@code config}'s WebSocket listener into the pipeline of {@code session}. */
-    public WebSocketInitializer(ServerConfig config, ServerInitializer session, Counters counters, PeerLog log) {
+    /**
+     * Upgrades for {@code config}'s WebSocket listener into the pipeline of {@code session}; unfinished
+     * WebSocket frames are reserved from {@code frameMemory}.
+     */
+    public WebSocketInitializer(ServerConfig config, ServerInitializer session, Counters counters, PeerLog log,
+            FrameMemory frameMemory) {
         this.config = config;
+        this.frameMemory = frameMemory;
         this.session = session;
         this.counters = counters;
         this.log = log;
@@ -81,7 +88,7 @@ public final class WebSocketInitializer extends ChannelInitializer<Channel> {
         ch.pipeline().addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, MAX_HEADER_BYTES));
         ch.pipeline().addLast("http-body", new HttpObjectAggregator(MAX_REQUEST_BODY));
         ch.pipeline().addLast("ws-upgrade", new WebSocketUpgrade(config.webSocket(), config.tls().enabled(), maxMessageSize,
-                session, files, counters, log, left));
+                session, files, counters, log, frameMemory, config.limits().frameTimeout().toNanos(), left));
     }
 
     private void refuse(Channel ch, String why) {

@@ -3,6 +3,7 @@ package io.dosp.server.internal.transport;
 import io.dosp.server.DropReason;
 import io.dosp.server.WebSocketConfig;
 import io.dosp.server.internal.Counters;
+import io.dosp.server.internal.FrameMemory;
 import io.dosp.server.internal.LogLimiter;
 import io.dosp.server.internal.PeerLog;
 import io.netty.buffer.ByteBuf;
@@ -23,7 +24,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -45,6 +48,9 @@ import org.slf4j.LoggerFactory;
  * within the upgrade timeout or the connection is closed; it all runs on the connection's event
  * loop (nothing waits for a peer anywhere), so idle or half-open connections delay nobody.
  *
+ * <p>Netty's WebSocket frame decoder is a {@link GuardedWebSocketDecoder}: its unfinished frames
+ * are held to the frame memory and the frame timeout, as the DoSP decoder's are.
+ *
  * <p>The upgrade: the 101 is written and flushed on its own (reading is off meanwhile); once it is
  * written, the frame adapter {@code ws} ({@link WebSocketFrames}) and the DoSP session's handlers
  * ({@link ServerInitializer#addSession}) replace this handler and the session opens (admission,
@@ -62,15 +68,19 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
     private final PeerLog log;
     private final LogLimiter refusedLog;
     private final Runnable leftWaiting;
+    private final FrameMemory frameMemory;
+    private final long frameTimeoutNanos;
     private ScheduledFuture<?> timeout;
     private boolean upgrading;
     private boolean done;
 
     /**
-     * @param leftWaiting called once when the connection no longer waits for its upgrade (upgraded or closed)
+     * @param frameMemory       where the WebSocket decoder's unfinished frames are reserved
+     * @param frameTimeoutNanos how long a WebSocket frame may stay unfinished (0: no limit)
+     * @param leftWaiting       called once when the connection no longer waits for its upgrade (upgraded or closed)
      */
     WebSocketUpgrade(WebSocketConfig config, boolean tls, int maxMessageSize, ServerInitializer session, StaticFiles files,
-            Counters counters, PeerLog log, Runnable leftWaiting) {
+            Counters counters, PeerLog log, FrameMemory frameMemory, long frameTimeoutNanos, Runnable leftWaiting) {
         this.config = config;
         this.tls = tls;
         this.maxMessageSize = maxMessageSize;
@@ -80,6 +90,8 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
         this.log = log;
         this.refusedLog = log.limiter("ws.refused");
         this.leftWaiting = leftWaiting;
+        this.frameMemory = frameMemory;
+        this.frameTimeoutNanos = frameTimeoutNanos;
     }
 
     @Override
@@ -168,15 +180,20 @@ final class WebSocketUpgrade extends ChannelInboundHandlerAdapter {
                 .closeOnProtocolViolation(true)
                 .build();
         String host = req.headers().get(HttpHeaderNames.HOST, "localhost");
-        WebSocketServerHandshakerFactory factory = new WebSocketServerHandshakerFactory(
-                (tls ? "wss://" : "ws://") + host + req.uri(), null, decoder);
-        WebSocketServerHandshaker handshaker = factory.newHandshaker(req);
         Channel ch = ctx.channel();
-        if (handshaker == null) {
+        String version = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION);
+        if (version == null || !version.trim().equals("13")) { // RFC 6455 is version 13; every browser speaks it
             counters.drop(DropReason.WS_BAD_REQUEST);
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ch).addListener(ChannelFutureListener.CLOSE);
             return;
         }
+        WebSocketServerHandshaker handshaker = new WebSocketServerHandshaker13((tls ? "wss://" : "ws://") + host + req.uri(),
+                null, decoder) {
+            @Override
+            protected WebSocketFrameDecoder newWebsocketDecoder() {
+                return new GuardedWebSocketDecoder(decoder, frameMemory, frameTimeoutNanos, counters);
+            }
+        };
         upgrading = true;
         ch.config().setAutoRead(false); // nothing more is read until the 101 is out and the session is in place
         ChannelFuture written;
