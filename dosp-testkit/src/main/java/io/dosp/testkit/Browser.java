@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Level;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -114,9 +115,14 @@ public final class Browser implements AutoCloseable {
         driver.get(url);
     }
 
-    /** A wait on this browser of at most {@code timeout}. */
+    /**
+     * A wait on this browser of at most {@code timeout}. A page that re-renders replaces elements while a
+     * condition looks at them: a stale element only means "look again".
+     */
     public WebDriverWait waiting(Duration timeout) {
-        return new WebDriverWait(driver, timeout);
+        WebDriverWait wait = new WebDriverWait(driver, timeout);
+        wait.ignoring(StaleElementReferenceException.class);
+        return wait;
     }
 
     /** Runs a script in the page. */

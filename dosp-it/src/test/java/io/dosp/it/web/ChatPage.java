@@ -83,8 +83,11 @@ final class ChatPage implements AutoCloseable {
 
     /** Opens the conversation with {@code vip} by clicking it in the list. */
     void select(String vip) {
-        browser.waiting(WAIT).until(d -> !d.findElements(By.cssSelector("#peers li[data-vip='" + vip + "']")).isEmpty());
-        browser.driver().findElement(By.cssSelector("#peers li[data-vip='" + vip + "']")).click();
+        // the list is re-rendered on every refresh: find and click in one try, again if the element went stale
+        browser.waiting(WAIT).until(d -> {
+            d.findElement(By.cssSelector("#peers li[data-vip='" + vip + "']")).click();
+            return true;
+        });
         awaitConversation(vip);
     }
 
@@ -121,24 +124,28 @@ final class ChatPage implements AutoCloseable {
 
     /**
      * Waits until the open conversation shows a message of direction {@code dir} ("in" or "out") with this
-     * text, and returns whether the page marks it end-to-end encrypted.
+     * text, and returns whether the page marks it end-to-end encrypted. (Read in one script: the page
+     * re-renders the list on every change.)
      */
     boolean awaitMessage(String dir, String text) {
-        WebElement m = browser.waiting(WAIT).until(d -> d.findElements(By.cssSelector("#messages .msg." + dir)).stream()
-                .filter(e -> text.equals(e.findElement(By.className("text")).getText())).findFirst().orElse(null));
-        return "true".equals(m.getAttribute("data-secure"));
+        // the wait's value must not be Boolean.FALSE (that reads as "not yet"): the mark's text is returned
+        String secure = browser.waiting(WAIT).until(d -> (String) browser.script(
+                "const m = [...document.querySelectorAll('#messages .msg.' + arguments[0])]"
+                        + ".find((e) => e.querySelector('.text').textContent === arguments[1]);"
+                        + "return m ? m.dataset.secure : null;", dir, text));
+        return "true".equals(secure);
     }
 
     /** Waits until the open conversation shows an outgoing message with this text marked as not delivered. */
     void awaitFailed(String text) {
-        browser.waiting(WAIT).until(d -> d.findElements(By.cssSelector("#messages .msg.out.failed")).stream()
-                .anyMatch(e -> text.equals(e.findElement(By.className("text")).getText())));
+        browser.waiting(WAIT).until(d -> (Boolean) browser.script("return [...document.querySelectorAll('#messages .msg.out.failed')]"
+                + ".some((e) => e.querySelector('.text').textContent === arguments[0]);", text));
     }
 
     /** Waits until an error containing {@code part} is shown to the person, and returns it. */
     String awaitError(String part) {
-        return browser.waiting(WAIT).until(d -> d.findElements(By.cssSelector("#errors .error span")).stream()
-                .map(WebElement::getText).filter(t -> t.contains(part)).findFirst().orElse(null));
+        return browser.waiting(WAIT).until(d -> (String) browser.script("const e = [...document.querySelectorAll('#errors .error span')]"
+                + ".map((s) => s.textContent).find((t) => t.includes(arguments[0])); return e === undefined ? null : e;", part));
     }
 
     /** How many incoming messages the open conversation shows. */
