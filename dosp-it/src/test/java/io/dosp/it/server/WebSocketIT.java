@@ -245,8 +245,11 @@ class WebSocketIT {
                 assertThat(ws.closedWithin(AWAIT)).isTrue();
             }
             try (RawWebSocket ws = RawWebSocket.connect(server.webSocketPort()).readHandshake()) {
-                ws.sendFrame(RawWebSocket.BINARY, false, new byte[1500]);
-                ws.sendFrame(RawWebSocket.CONTINUATION, true, new byte[1500]); // each fragment fits, the message does not
+                // The start of one S2C frame (so the fragments decode into nothing the server would answer).
+                byte[] s2c = PacketCodec.encode(Packets.s2c(TestServers.vip("7.10.0.9"), new byte[4000]));
+                ws.sendFrame(RawWebSocket.BINARY, false, Arrays.copyOfRange(s2c, 0, 1500));
+                // each fragment fits, the message does not
+                ws.sendFrame(RawWebSocket.CONTINUATION, true, Arrays.copyOfRange(s2c, 1500, 3000));
                 RawWebSocket.Frame close = ws.readFrame();
                 assertThat(close.closeStatus()).isEqualTo(1009);
                 assertThat(ws.closedWithin(AWAIT)).isTrue();

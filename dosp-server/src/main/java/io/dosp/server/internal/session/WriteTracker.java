@@ -24,7 +24,8 @@ import io.netty.handler.codec.EncoderException;
  * written batch's reader index says how far it got, so only frames not written whole are answered.
  * Under TLS the handler consumes the plaintext before it reaches the socket, so a failed batch is
  * answered whole: a sender may then hear S2CF for a frame that did reach the client (at most one
- * batch, 64 KiB), never silence. Compressed sessions write each S2C as a packet object with its own
+ * batch, 64 KiB), never silence. Over WebSocket the adapter cuts a batch into slices (one message
+ * per frame), so the batch's own reader index never moves and a failed batch is answered whole too. Compressed sessions write each S2C as a packet object with its own
  * listener, so no inflating is needed.
  *
  * <p>Threading: event loop only (Netty notifies listeners there). Owned by one {@link OutboundQueue}.
