@@ -1,0 +1,193 @@
+// Types of dosp.js (the module itself is plain JavaScript, usable without a build step).
+
+export declare const PacketType: Readonly<{
+  MSG: 0x01; PING: 0x02; S2C: 0x03; GCL: 0x04; FN: 0x05; SD: 0x06; RQIP: 0x07; GSI: 0x08;
+  SA: 0x10; EXIT: 0x11; ERR: 0x12; AIP: 0x13; HSK: 0x14; HC2C: 0x15; BCST: 0x16; AUTH: 0x17;
+  ADMIN: 0x18; CLIENT_INFO: 0x19; MPAK: 0x1a;
+}>;
+export declare const ErrCode: Readonly<Record<number, ErrCodeName>>;
+export type ErrCodeName = 'FNF' | 'FF' | 'S2CF' | 'RQIPF' | 'SDF' | 'GCLF' | 'AIPF' | 'HSKF' | 'UKNP';
+export declare const HELLO_LENGTH: 49;
+export declare const MIN_FRAME_LENGTH: 60;
+export declare const TUNNEL_OVERHEAD: 68;
+export declare const REFLECTION_WINDOW: 256;
+
+export type Bytes = Uint8Array;
+export type Data = string | Uint8Array | ArrayBuffer | ArrayBufferView;
+/** A vIP: dotted ("7.10.0.2") or its 32-bit value. */
+export type Vip = string | number;
+
+export type ErrorKind =
+  | 'connect' | 'handshake' | 'closed' | 'server' | 'tunnel' | 'timeout' | 'protocol' | 'limit' | 'argument' | 'crypto';
+
+/** Every error of the module. For kind 'server' (an ERR), codeName/dst/reason say which. */
+export declare class DospError extends Error {
+  readonly kind: ErrorKind;
+  readonly code?: number | null;
+  readonly codeName?: ErrCodeName | null;
+  /** ERR S2CF: the destination the server could not reach (dotted). */
+  readonly dst?: string | null;
+  /** ERR S2CF: the server's reason, or for kind 'tunnel' from TunnelCipher.open: why the frame was refused. */
+  readonly reason?: string;
+  readonly text?: string;
+  /** The server's EXIT text, when it ended the session. */
+  readonly serverReason?: string | null;
+  constructor(kind: ErrorKind, message: string, extra?: object);
+}
+
+export interface ClientOptions {
+  /** A vIP to ask for (RQIP) once connected; the connect fails if refused. */
+  vip?: Vip | null;
+  connectTimeout?: number;
+  requestTimeout?: number;
+  tunnelTimeout?: number;
+  /** Largest frame body accepted from the server (checked from the header) and largest inflated body. */
+  maxFrameSize?: number;
+  /** Largest S2C body sent (the server's max_packet_size is 1 MiB by default). */
+  maxSendSize?: number;
+  /** A send fails while the WebSocket holds more than this many unsent bytes. */
+  maxBufferedBytes?: number;
+  /** Frames received and not yet handled before the connection is closed. */
+  maxInboundBacklog?: number;
+  maxPendingRequests?: number;
+  /** Send CLIENT_INFO with a random 64-hex hash kept in localStorage. */
+  clientInfo?: boolean;
+  clientHash?: string | null;
+  /** PING every so many ms (0: off); the connection is dropped after heartbeatMisses unanswered. */
+  heartbeatInterval?: number;
+  heartbeatMisses?: number;
+  reconnect?: boolean;
+  reconnectInitialDelay?: number;
+  reconnectMaxDelay?: number;
+  /** On reconnect, ask for the vIP held before. */
+  keepVip?: boolean;
+  maxTunnels?: number;
+  handshakeBurst?: number;
+  handshakesPerSecond?: number;
+  peerHandshakeBurst?: number;
+  peerHandshakesPerSecond?: number;
+  errorReplyBurst?: number;
+  errorRepliesPerSecond?: number;
+  /** Accept a new handshake from a peer that has a tunnel (true), or refuse as the reference does. */
+  replaceTunnels?: boolean;
+  /** The WebSocket constructor (default: globalThis.WebSocket). */
+  WebSocket?: unknown;
+  /** Where the client hash is kept (default: localStorage; null: nowhere). */
+  storage?: Storage | null;
+}
+
+export interface Message {
+  from: string;
+  to: string;
+  data: Uint8Array;
+  /** The data as UTF-8 text. */
+  readonly text: string;
+  /** Whether it came through an end-to-end tunnel. */
+  secure: boolean;
+  /** The tunnel's id (a new one after a re-handshake), or null. */
+  tunnel: number | null;
+}
+
+export interface TunnelEvent {
+  peer: string;
+  state: 'open' | 'replaced' | 'ended';
+  tunnel: number;
+  previous?: number;
+  reason: string;
+}
+
+export interface ClientEvents {
+  message: Message;
+  broadcast: { text: string };
+  error: DospError;
+  tunnel: TunnelEvent;
+  tunnelrejected: { peer: string; reason: string };
+  open: { vip: string; reconnected: boolean };
+  vip: { vip: string };
+  reconnecting: { attempt: number; delay: number; reason: string };
+  close: { reason: string; serverReason: string | null; reconnect: boolean };
+  packet: { type: number; body: Uint8Array };
+}
+
+export interface ClientStats {
+  framesIn: number; framesOut: number; messagesIn: number; messagesOut: number; sealed: number; opened: number;
+  tunnelFramesRejected: number; reflected: number; handshakesReceived: number; handshakesRefused: number;
+  textMessagesIgnored: number; reconnects: number; errors: number;
+}
+
+export declare class DospClient extends EventTarget {
+  static connect(url: string, options?: ClientOptions): Promise<DospClient>;
+  constructor(url: string, options?: ClientOptions);
+  readonly url: string;
+  readonly state: 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
+  readonly vip: string | null;
+  readonly compression: boolean;
+  readonly stats: ClientStats;
+  on<K extends keyof ClientEvents>(type: K, fn: (detail: ClientEvents[K], event: CustomEvent) => void): () => void;
+  open(): Promise<void>;
+  /** Resolves true when the data went through a tunnel. */
+  send(vip: Vip, data: Data): Promise<boolean>;
+  sendSecure(vip: Vip, data: Data): Promise<true>;
+  openTunnel(vip: Vip): Promise<void>;
+  closeTunnel(vip: Vip): void;
+  hasTunnel(vip: Vip): boolean;
+  tunnelPeers(): string[];
+  clients(): Promise<string[]>;
+  ping(payload?: Data): Promise<number>;
+  call(name: string): Promise<string>;
+  selfInfo(): Promise<Record<string, unknown>>;
+  requestVip(vip: Vip): Promise<string>;
+  sendPacket(type: number, body: Data): Promise<void>;
+  close(reason?: string): Promise<void>;
+}
+
+export declare function clientHash(storage?: Storage | null): string;
+
+// Codec
+export declare function encodeFrame(type: number, body?: Bytes): Bytes;
+export declare function s2cBody(dst: Vip, src: Vip, data: Bytes): Bytes;
+export declare function parseS2c(body: Bytes): { dst: number; src: number; data: Bytes };
+export declare class FrameReader {
+  constructor(maxBody?: number);
+  readonly maxBody: number;
+  readonly buffered: number;
+  push(chunk: Data): { type: number; body: Bytes }[];
+}
+export declare function parseMpak(body: Bytes): { frames: { type: number; body: Bytes }[]; truncated: boolean };
+export declare function deflate(data: Data): Promise<Bytes>;
+export declare function inflate(data: Data, max?: number): Promise<Bytes>;
+export declare function parseHsk(body: Bytes): { compression: boolean; version: number; token: number; raw: number[] };
+export declare function parseAip(body: Bytes): number;
+export interface ErrBody { code: number | null; codeName: ErrCodeName | null; text: string; dst: number | null; reason: string }
+export declare function parseErr(body: Bytes): ErrBody;
+export declare function describeErr(e: ErrBody): string;
+export declare function ipToInt(ip: Vip): number;
+export declare function intToIp(n: number): string;
+export declare function printable(text: string, max?: number): string;
+export declare function concatBytes(...parts: Bytes[]): Bytes;
+export declare function toHex(bytes: Bytes): string;
+export declare function fromHex(hex: string): Bytes;
+
+// Tunnels
+export interface Hello { sessionId: Bytes; timestamp: bigint | number; publicKey: Bytes; role?: number }
+export interface TunnelKeys { encryptionKey: Bytes; macKey: Bytes; ivMaterial?: Bytes }
+export declare function classifyHandshake(data: Bytes): 'error' | 'hello' | 'legacy' | 'malformed' | null;
+export declare function newSessionId(): Bytes;
+export declare function encodeHello(hello: Hello, role?: 1 | 2): Bytes;
+export declare function parseHello(data: Bytes): Required<Hello> & { timestamp: bigint };
+export declare function errorFrame(reason: string): Bytes;
+export declare function hkdfSha256(ikm: Bytes, salt: Bytes | null, info: Bytes, length: number): Promise<Bytes>;
+export declare function dhInfo(initiatorSessionId: Bytes, responderSessionId: Bytes): Bytes;
+export declare function deriveTunnelKeys(sharedSecret: Bytes, initiatorSessionId: Bytes, responderSessionId: Bytes): Promise<Required<TunnelKeys>>;
+export declare function generateX25519(): Promise<{ privateKey: CryptoKey; publicKey: Bytes }>;
+export declare function importX25519Private(raw: Bytes): Promise<{ privateKey: CryptoKey; publicKey: Bytes }>;
+export declare function x25519(privateKey: CryptoKey, peerPublicKey: Bytes): Promise<Bytes>;
+export declare class TunnelCipher {
+  static create(keys: TunnelKeys): Promise<TunnelCipher>;
+  readonly nextSend: bigint;
+  readonly expectedReceive: bigint;
+  seal(plaintext: Data): Promise<Bytes>;
+  /** Test vectors only: reusing a nonce breaks AES-GCM. */
+  sealWithNonce(plaintext: Data, nonce: Bytes): Promise<Bytes>;
+  open(frame: Data): Promise<Bytes>;
+}

@@ -1,0 +1,1620 @@
+// dosp.js: a DoSP client for browsers (and Node 20+ with a WebSocket), one ES module, no build step.
+//
+// It speaks DoSP 0.2 over the WebSocket transport (protocol spec section 10): binary messages carry the
+// DoSP byte stream, one frame per message outbound, reassembled as a stream inbound. Tunnels between
+// clients use WebCrypto (X25519, HKDF-SHA256, AES-256-GCM, HMAC-SHA256) with the exact bytes of the Java
+// client (io.dosp.crypto.*, TunnelManager) and the Python reference, so a tunnel works with either.
+//
+// Types: dosp.d.ts next to this file. Usage: README.md of the dosp-js package.
+
+/** DoSP packet types (spec section 2). */
+export const PacketType = Object.freeze({
+  MSG: 0x01, PING: 0x02, S2C: 0x03, GCL: 0x04, FN: 0x05, SD: 0x06, RQIP: 0x07, GSI: 0x08,
+  SA: 0x10, EXIT: 0x11, ERR: 0x12, AIP: 0x13, HSK: 0x14, HC2C: 0x15, BCST: 0x16, AUTH: 0x17,
+  ADMIN: 0x18, CLIENT_INFO: 0x19, MPAK: 0x1a,
+});
+
+/** ERR codes (spec 5.7), by number. */
+export const ErrCode = Object.freeze({
+  1: 'FNF', 2: 'FF', 3: 'S2CF', 4: 'RQIPF', 5: 'SDF', 6: 'GCLF', 7: 'AIPF', 8: 'HSKF', 9: 'UKNP',
+});
+
+const ERR_DESCRIPTION = Object.freeze({
+  FNF: 'function not found', FF: 'function failed', S2CF: 'S2C failed', RQIPF: 'RQIP failed',
+  SDF: 'SD failed', GCLF: 'GCL failed', AIPF: 'AIP failed', HSKF: 'HSK failed', UKNP: 'unknown packet type',
+});
+
+/** EXIT reasons after which a server asks clients not to come back (io.dosp.protocol.ServerExitReason). */
+const NO_RECONNECT_REASONS = new Set([
+  'Disconnected by admin', 'Your address is banned', 'Your client hash is blocked',
+  'Client hash required (whitelist mode)', 'Your client hash is not whitelisted',
+  'Too many failed authentication attempts',
+]);
+
+const HEADER_LENGTH = 5;
+const HC2C = 0x15;
+const HC2C_ERROR = 0xff;
+const SESSION_ID_LENGTH = 8;
+const KEY_LENGTH = 32;
+/** A DH hello: marker, session id, timestamp, public key (spec 8.1). */
+export const HELLO_LENGTH = 1 + SESSION_ID_LENGTH + 8 + KEY_LENGTH;
+const LEGACY_LENGTH = 17;
+/** Our hellos carry one byte after the 49 the reference reads: opening or answer (as the Java client). */
+const ROLE_INITIATE = 0x01;
+const ROLE_RESPOND = 0x02;
+const NONCE_LENGTH = 12;
+const SEQ_LENGTH = 8;
+const TAG_LENGTH = 16;
+const MAC_LENGTH = 32;
+/** Shortest tunnel frame looked at: nonce, tag, HMAC (spec 8.2). */
+export const MIN_FRAME_LENGTH = NONCE_LENGTH + TAG_LENGTH + MAC_LENGTH;
+/** Bytes a tunnel frame adds to its plaintext. */
+export const TUNNEL_OVERHEAD = NONCE_LENGTH + SEQ_LENGTH + TAG_LENGTH + MAC_LENGTH;
+/** How many sealed frames' nonces are remembered to recognise our own frames sent back (TunnelCipher). */
+export const REFLECTION_WINDOW = 256;
+const DH_INFO_PREFIX = 'dosp-c2c-dh-v1';
+const LEGACY_REFUSAL = 'E:NotSupported';
+const TUNNEL_EXISTS_REASON = 'C2C tunnel already exists';
+const MAX_CLOCK_SKEW_SECONDS = 300;
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
+
+function subtle() {
+  const c = globalThis.crypto;
+  if (!c || !c.subtle) {
+    throw new DospError('crypto', 'WebCrypto is not available (a page must be served over https:// or from localhost)');
+  }
+  return c.subtle;
+}
+
+function randomBytes(n) {
+  const out = new Uint8Array(n);
+  globalThis.crypto.getRandomValues(out);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors
+
+/**
+ * Every error this module raises or reports. `kind` says where it comes from: 'connect', 'handshake',
+ * 'closed', 'server' (an ERR from the server: `code` and `codeName` are set), 'tunnel', 'timeout',
+ * 'protocol' (the peer broke the protocol), 'limit' (a local bound), 'argument', 'crypto'.
+ */
+export class DospError extends Error {
+  constructor(kind, message, extra = {}) {
+    super(message);
+    this.name = 'DospError';
+    this.kind = kind;
+    Object.assign(this, extra);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Bytes and vIPs
+
+/** Concatenates byte arrays. */
+export function concatBytes(...parts) {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Lower-case hex of bytes. */
+export function toHex(bytes) {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+/** Bytes of a hex string (even length, 0-9a-f). */
+export function fromHex(hex) {
+  if (hex.length % 2 !== 0 || /[^0-9a-fA-F]/.test(hex)) throw new DospError('argument', 'not a hex string');
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
+  return out;
+}
+
+function asBytes(data, what = 'data') {
+  if (typeof data === 'string') return utf8.encode(data);
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new DospError('argument', `${what} must be a string, Uint8Array or ArrayBuffer`);
+}
+
+/** The 32-bit value of a dotted vIP ("7.10.0.2"), or of a number (kept). */
+export function ipToInt(ip) {
+  if (typeof ip === 'number') {
+    if (!Number.isInteger(ip) || ip < 0 || ip > 0xffffffff) throw new DospError('argument', `not a vIP: ${ip}`);
+    return ip >>> 0;
+  }
+  const parts = String(ip).trim().split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) {
+    throw new DospError('argument', `not a vIP (four numbers 0-255 separated by dots): ${String(ip).slice(0, 40)}`);
+  }
+  return ((Number(parts[0]) << 24) | (Number(parts[1]) << 16) | (Number(parts[2]) << 8) | Number(parts[3])) >>> 0;
+}
+
+/** The dotted form of a 32-bit vIP. */
+export function intToIp(n) {
+  n >>>= 0;
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+function u32(bytes, off) {
+  return ((bytes[off] << 24) | (bytes[off + 1] << 16) | (bytes[off + 2] << 8) | bytes[off + 3]) >>> 0;
+}
+
+function putU32(bytes, off, v) {
+  bytes[off] = v >>> 24;
+  bytes[off + 1] = (v >>> 16) & 255;
+  bytes[off + 2] = (v >>> 8) & 255;
+  bytes[off + 3] = v & 255;
+}
+
+function u64Bytes(v) {
+  // v: a non-negative safe integer or a BigInt
+  let b = BigInt(v);
+  const out = new Uint8Array(8);
+  for (let i = 7; i >= 0; i--) {
+    out[i] = Number(b & 0xffn);
+    b >>= 8n;
+  }
+  return out;
+}
+
+function readU64(bytes, off) {
+  let v = 0n;
+  for (let i = 0; i < 8; i++) v = (v << 8n) | BigInt(bytes[off + i]);
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Codec (spec sections 1, 6, 7)
+
+/** One DoSP frame: `TYPE(1) LENGTH(4, big-endian) BODY`. */
+export function encodeFrame(type, body = new Uint8Array(0)) {
+  if (!Number.isInteger(type) || type < 0 || type > 255) throw new DospError('argument', `bad packet type ${type}`);
+  const out = new Uint8Array(HEADER_LENGTH + body.length);
+  out[0] = type;
+  putU32(out, 1, body.length);
+  out.set(body, HEADER_LENGTH);
+  return out;
+}
+
+/** The body of an S2C: `DST(4) SRC(4) DATA`. */
+export function s2cBody(dst, src, data) {
+  const out = new Uint8Array(8 + data.length);
+  putU32(out, 0, ipToInt(dst));
+  putU32(out, 4, ipToInt(src));
+  out.set(data, 8);
+  return out;
+}
+
+/** Reads `DST SRC DATA` from an S2C body. */
+export function parseS2c(body) {
+  if (body.length < 8) throw new DospError('protocol', `S2C body of ${body.length} bytes, at least 8 expected`);
+  return { dst: u32(body, 0), src: u32(body, 4), data: body.subarray(8) };
+}
+
+/**
+ * Reassembles frames from a byte stream (WebSocket messages may split or join frames). The LENGTH of each
+ * frame is checked against `maxBody` from its header, before its body is buffered.
+ */
+export class FrameReader {
+  constructor(maxBody = 4 * 1024 * 1024) {
+    this.maxBody = maxBody;
+    this._buf = new Uint8Array(0);
+    this._start = 0;
+    this._end = 0;
+  }
+
+  /** Bytes held for an unfinished frame. */
+  get buffered() {
+    return this._end - this._start;
+  }
+
+  /**
+   * Adds bytes; returns the frames now complete, in order, as `{type, body}` (body copied).
+   * Throws a 'protocol' DospError for a frame longer than `maxBody` (the stream cannot be resynchronised).
+   */
+  push(chunk) {
+    chunk = asBytes(chunk);
+    this._append(chunk);
+    const frames = [];
+    for (;;) {
+      const have = this._end - this._start;
+      if (have < HEADER_LENGTH) break;
+      const b = this._buf;
+      const s = this._start;
+      const length = u32(b, s + 1);
+      if (length > this.maxBody) {
+        throw new DospError('protocol', `frame of type 0x${b[s].toString(16)} announces ${length} bytes, over the limit of ${this.maxBody}`);
+      }
+      if (have < HEADER_LENGTH + length) break;
+      frames.push({ type: b[s], body: b.slice(s + HEADER_LENGTH, s + HEADER_LENGTH + length) });
+      this._start += HEADER_LENGTH + length;
+    }
+    if (this._start === this._end) {
+      this._start = 0;
+      this._end = 0;
+      if (this._buf.length > 64 * 1024) this._buf = new Uint8Array(0);
+    }
+    return frames;
+  }
+
+  _append(chunk) {
+    if (chunk.length === 0) return;
+    const held = this._end - this._start;
+    if (this._end + chunk.length > this._buf.length) {
+      if (held + chunk.length <= this._buf.length) {
+        this._buf.copyWithin(0, this._start, this._end); // room enough once the consumed bytes are gone
+      } else {
+        let cap = Math.max(1024, this._buf.length);
+        while (cap < held + chunk.length) cap *= 2;
+        const next = new Uint8Array(cap);
+        next.set(this._buf.subarray(this._start, this._end), 0);
+        this._buf = next;
+      }
+      this._start = 0;
+      this._end = held;
+    }
+    this._buf.set(chunk, this._end);
+    this._end += chunk.length;
+  }
+}
+
+/**
+ * Splits an MPAK body into its sub-frames. A truncated trailing sub-frame is reported (`truncated`), not
+ * silently dropped; MPAK inside MPAK is left to the caller to refuse.
+ */
+export function parseMpak(body) {
+  const frames = [];
+  let off = 0;
+  while (off < body.length) {
+    if (body.length - off < HEADER_LENGTH) return { frames, truncated: true };
+    const length = u32(body, off + 1);
+    if (body.length - off - HEADER_LENGTH < length) return { frames, truncated: true };
+    frames.push({ type: body[off], body: body.slice(off + HEADER_LENGTH, off + HEADER_LENGTH + length) });
+    off += HEADER_LENGTH + length;
+  }
+  return { frames, truncated: false };
+}
+
+async function pipeThrough(stream, data, max) {
+  const writer = stream.writable.getWriter();
+  const done = writer.write(data).then(() => writer.close());
+  done.catch(() => {}); // the reader sees the same failure
+  const reader = stream.readable.getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { done: end, value } = await reader.read();
+    if (end) break;
+    total += value.length;
+    if (total > max) {
+      reader.cancel().catch(() => {});
+      throw new DospError('limit', `inflated body over the limit of ${max} bytes`);
+    }
+    chunks.push(value);
+  }
+  return concatBytes(...chunks);
+}
+
+/** zlib-compresses (RFC 1950, what the reference's zlib.compress makes) with CompressionStream('deflate'). */
+export async function deflate(data) {
+  return pipeThrough(new CompressionStream('deflate'), asBytes(data), Infinity);
+}
+
+/** Inflates a zlib stream, refusing more than `max` bytes of output. */
+export async function inflate(data, max = 4 * 1024 * 1024) {
+  try {
+    return await pipeThrough(new DecompressionStream('deflate'), asBytes(data), max);
+  } catch (e) {
+    if (e instanceof DospError) throw e;
+    throw new DospError('protocol', `bad zlib body: ${e && e.message ? e.message : e}`);
+  }
+}
+
+/**
+ * Reads an HSK body: `compression_flag(1)` + a Python list literal such as `[2, 0]`. The text is parsed as
+ * JSON (a list of integers), never evaluated.
+ */
+export function parseHsk(body) {
+  if (body.length < 1) throw new DospError('handshake', 'empty HSK');
+  const text = utf8Decoder.decode(body.subarray(1));
+  let list;
+  try {
+    list = JSON.parse(text);
+  } catch (e) {
+    throw new DospError('handshake', `HSK text is not a list of numbers: ${printable(text)}`);
+  }
+  if (!Array.isArray(list) || list.some((x) => typeof x !== 'number')) {
+    throw new DospError('handshake', `HSK text is not a list of numbers: ${printable(text)}`);
+  }
+  return { compression: body[0] === 1, version: list[0], token: list[1], raw: list };
+}
+
+/** Reads an AIP body: 4 bytes, or the dotted text an older server may send. */
+export function parseAip(body) {
+  if (body.length === 4) return u32(body, 0);
+  return ipToInt(utf8Decoder.decode(body));
+}
+
+/**
+ * Reads an ERR body: `code(1) detail` (ours) or plain text (the reference). For S2CF the detail starts with
+ * the 4-byte DST, then an optional UTF-8 reason.
+ */
+export function parseErr(body) {
+  const codeName = body.length > 0 ? ErrCode[body[0]] : undefined;
+  if (!codeName) {
+    return { code: null, codeName: null, text: utf8Decoder.decode(body), dst: null, reason: '' };
+  }
+  const detail = body.subarray(1);
+  if (codeName === 'S2CF' && detail.length >= 4) {
+    return { code: body[0], codeName, text: utf8Decoder.decode(detail), dst: u32(detail, 0), reason: utf8Decoder.decode(detail.subarray(4)) };
+  }
+  return { code: body[0], codeName, text: utf8Decoder.decode(detail), dst: null, reason: '' };
+}
+
+/** One line describing an ERR, for people: "S2CF (S2C failed): 7.10.0.9: no such client". */
+export function describeErr(e) {
+  if (!e.codeName) return e.text;
+  let d = e.text;
+  if (e.dst !== null && e.dst !== undefined) d = intToIp(e.dst) + (e.reason ? `: ${e.reason}` : '');
+  return `${e.codeName} (${ERR_DESCRIPTION[e.codeName]})${d ? `: ${d}` : ''}`;
+}
+
+/** Escapes control characters and cuts a peer's text before it is shown or logged. */
+export function printable(text, max = 200) {
+  const s = String(text).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return s.length > max ? `${s.slice(0, max)}...` : s;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tunnel handshake (spec 8.1, 8.3)
+
+/**
+ * What S2C DATA is, as far as the handshake goes, in the reference's order: 'error' (second byte 0xFF),
+ * 'hello' (at least 49 bytes), 'legacy' (exactly 17), 'malformed', or null (not a handshake: first byte is
+ * not 0x15).
+ */
+export function classifyHandshake(data) {
+  if (!data || data.length === 0 || data[0] !== HC2C) return null;
+  if (data.length >= 2 && data[1] === HC2C_ERROR) return 'error';
+  if (data.length >= HELLO_LENGTH) return 'hello';
+  if (data.length === LEGACY_LENGTH) return 'legacy';
+  return 'malformed';
+}
+
+/** A new session id: 8 random bytes, never starting with 0xFF (that would read as an error frame). */
+export function newSessionId() {
+  let id;
+  do {
+    id = randomBytes(SESSION_ID_LENGTH);
+  } while (id[0] === HC2C_ERROR);
+  return id;
+}
+
+/** The bytes of a hello; `role` (1 opening, 2 answer) adds our one extra byte, omitted when undefined. */
+export function encodeHello({ sessionId, timestamp, publicKey }, role) {
+  if (sessionId.length !== SESSION_ID_LENGTH || sessionId[0] === HC2C_ERROR) throw new DospError('argument', 'bad session id');
+  if (publicKey.length !== KEY_LENGTH) throw new DospError('argument', 'public key must be 32 bytes');
+  return concatBytes(Uint8Array.of(HC2C), sessionId, u64Bytes(timestamp), publicKey,
+    role === undefined ? new Uint8Array(0) : Uint8Array.of(role));
+}
+
+/** Reads a hello; bytes after the 49th are ignored except our role byte (`role`: 0 when absent). */
+export function parseHello(data) {
+  if (classifyHandshake(data) !== 'hello') throw new DospError('protocol', 'not a DH hello');
+  return {
+    sessionId: data.slice(1, 9),
+    timestamp: readU64(data, 9),
+    publicKey: data.slice(17, 49),
+    role: data.length > HELLO_LENGTH ? data[HELLO_LENGTH] : 0,
+  };
+}
+
+/** The HC2C error frame `0x15 0xFF reason`. */
+export function errorFrame(reason) {
+  return concatBytes(Uint8Array.of(HC2C, HC2C_ERROR), utf8.encode(reason));
+}
+
+/** HKDF-SHA256 (RFC 5869) through WebCrypto; an empty salt is the RFC's zero salt. */
+export async function hkdfSha256(ikm, salt, info, length) {
+  const s = subtle();
+  const key = await s.importKey('raw', ikm, 'HKDF', false, ['deriveBits']);
+  const bits = await s.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: salt || new Uint8Array(0), info }, key, length * 8);
+  return new Uint8Array(bits);
+}
+
+/** The HKDF info of a DH tunnel: "dosp-c2c-dh-v1" + initiator session id + responder session id. */
+export function dhInfo(initiatorSessionId, responderSessionId) {
+  return concatBytes(utf8.encode(DH_INFO_PREFIX), initiatorSessionId, responderSessionId);
+}
+
+/** The 96 key bytes of a DH tunnel split as the reference does: encryption, MAC, iv material (unused). */
+export async function deriveTunnelKeys(sharedSecret, initiatorSessionId, responderSessionId) {
+  const okm = await hkdfSha256(sharedSecret, null, dhInfo(initiatorSessionId, responderSessionId), 96);
+  return { encryptionKey: okm.slice(0, 32), macKey: okm.slice(32, 64), ivMaterial: okm.slice(64, 96) };
+}
+
+/** A new X25519 key pair: `{privateKey: CryptoKey, publicKey: Uint8Array(32)}`. */
+export async function generateX25519() {
+  const s = subtle();
+  let pair;
+  try {
+    pair = await s.generateKey({ name: 'X25519' }, false, ['deriveBits']);
+  } catch (e) {
+    throw new DospError('crypto', `this browser has no WebCrypto X25519 (needed for tunnels): ${e.message || e}`);
+  }
+  const raw = new Uint8Array(await s.exportKey('raw', pair.publicKey));
+  return { privateKey: pair.privateKey, publicKey: raw };
+}
+
+/** An X25519 key pair from a raw 32-byte private key (test vectors only). */
+export async function importX25519Private(raw) {
+  const s = subtle();
+  const pkcs8 = concatBytes(fromHex('302e020100300506032b656e04220420'), raw);
+  const privateKey = await s.importKey('pkcs8', pkcs8, { name: 'X25519' }, true, ['deriveBits']);
+  const jwk = await s.exportKey('jwk', privateKey);
+  const publicKey = base64UrlDecode(jwk.x);
+  return { privateKey, publicKey };
+}
+
+function base64UrlDecode(s) {
+  const b64 = s.replace(/-/g, '+').replace(/_/g, '/');
+  const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
+
+/** The X25519 shared secret; refuses a peer key that gives the all-zero secret (a low-order point). */
+export async function x25519(privateKey, peerPublicKey) {
+  const s = subtle();
+  let bits;
+  try {
+    const pub = await s.importKey('raw', peerPublicKey, { name: 'X25519' }, false, []);
+    bits = new Uint8Array(await s.deriveBits({ name: 'X25519', public: pub }, privateKey, 256));
+  } catch (e) {
+    throw new DospError('tunnel', `unusable X25519 public key: ${e.message || e}`);
+  }
+  if (bits.every((b) => b === 0)) throw new DospError('tunnel', 'unusable X25519 public key (low order)');
+  return bits;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tunnel frames (spec 8.2)
+
+/**
+ * Seals and opens the frames of one tunnel:
+ * `nonce(12) | AES-256-GCM(enc_key, nonce, seq(8) + plaintext) | tag(16) | HMAC-SHA256(mac_key, seq + nonce +
+ * ciphertext + tag)`. Sequence numbers start at 1 each way; a receiver accepts exactly `last + 1`. Nonces never
+ * start with 0x15. A frame carrying the nonce we sealed that sequence number with (our own frame sent back) is
+ * refused ('reflected'). Calls of each direction are serialised, so sequence numbers follow call order; a failed
+ * seal or open never moves a counter.
+ */
+export class TunnelCipher {
+  /** @param keys `{encryptionKey, macKey}` raw bytes */
+  static async create(keys) {
+    const s = subtle();
+    const aes = await s.importKey('raw', keys.encryptionKey, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+    const mac = await s.importKey('raw', keys.macKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    return new TunnelCipher(aes, mac);
+  }
+
+  constructor(aesKey, macKey) {
+    this._aes = aesKey;
+    this._mac = macKey;
+    this.nextSend = 1n;
+    this.expectedReceive = 1n;
+    this._sendChain = Promise.resolve();
+    this._receiveChain = Promise.resolve();
+    this._sentSeq = null; // BigInt per slot
+    this._sentNonce = null;
+  }
+
+  /** Seals the next frame with a fresh nonce whose first byte is never 0x15. */
+  seal(plaintext) {
+    const nonce = randomBytes(NONCE_LENGTH);
+    while (nonce[0] === HC2C) nonce[0] = randomBytes(1)[0];
+    return this._serial('_sendChain', () => this._seal(asBytes(plaintext), nonce));
+  }
+
+  /** Seals with a given nonce: for test vectors only (reusing a nonce breaks AES-GCM). */
+  sealWithNonce(plaintext, nonce) {
+    if (nonce.length !== NONCE_LENGTH) throw new DospError('argument', 'nonce must be 12 bytes');
+    return this._serial('_sendChain', () => this._seal(asBytes(plaintext), Uint8Array.from(nonce)));
+  }
+
+  /** Opens the next frame; rejects with a 'tunnel' DospError whose `reason` is 'too-short', 'reflected', 'bad-mac', 'decrypt-failed' or 'sequence'. */
+  open(frame) {
+    return this._serial('_receiveChain', () => this._open(asBytes(frame)));
+  }
+
+  _serial(chain, fn) {
+    const run = this[chain].then(fn);
+    this[chain] = run.catch(() => {});
+    return run;
+  }
+
+  async _seal(plaintext, nonce) {
+    const s = subtle();
+    const seq = this.nextSend;
+    const seqBytes = u64Bytes(seq);
+    const sealed = new Uint8Array(await s.encrypt({ name: 'AES-GCM', iv: nonce, tagLength: 128 }, this._aes,
+      concatBytes(seqBytes, plaintext)));
+    const body = concatBytes(nonce, sealed);
+    const mac = new Uint8Array(await s.sign('HMAC', this._mac, concatBytes(seqBytes, body)));
+    this.nextSend = seq + 1n;
+    this._remember(seq, nonce);
+    return concatBytes(body, mac);
+  }
+
+  _remember(seq, nonce) {
+    if (!this._sentSeq) {
+      this._sentSeq = new Array(REFLECTION_WINDOW).fill(0n);
+      this._sentNonce = new Uint8Array(REFLECTION_WINDOW * NONCE_LENGTH);
+    }
+    const slot = Number(seq % BigInt(REFLECTION_WINDOW));
+    const held = this._sentSeq[slot];
+    if (held !== 0n && held >= this.expectedReceive) return; // the older one can still come back; keep it
+    this._sentSeq[slot] = seq;
+    this._sentNonce.set(nonce, slot * NONCE_LENGTH);
+  }
+
+  _reflected(seq, frame) {
+    if (!this._sentSeq) return false;
+    const slot = Number(seq % BigInt(REFLECTION_WINDOW));
+    if (this._sentSeq[slot] !== seq) return false;
+    for (let i = 0; i < NONCE_LENGTH; i++) if (this._sentNonce[slot * NONCE_LENGTH + i] !== frame[i]) return false;
+    return true;
+  }
+
+  async _open(frame) {
+    if (frame.length < MIN_FRAME_LENGTH) {
+      throw new DospError('tunnel', `tunnel frame of ${frame.length} bytes, minimum ${MIN_FRAME_LENGTH}`, { reason: 'too-short' });
+    }
+    const s = subtle();
+    const seq = this.expectedReceive;
+    if (this._reflected(seq, frame)) {
+      throw new DospError('tunnel', `tunnel frame carries the nonce of our own frame ${seq} (reflected)`, { reason: 'reflected' });
+    }
+    const macOffset = frame.length - MAC_LENGTH;
+    const seqBytes = u64Bytes(seq);
+    const ok = await s.verify('HMAC', this._mac, frame.subarray(macOffset), concatBytes(seqBytes, frame.subarray(0, macOffset)));
+    if (!ok) throw new DospError('tunnel', `tunnel frame HMAC mismatch at sequence ${seq}`, { reason: 'bad-mac' });
+    let inner;
+    try {
+      inner = new Uint8Array(await s.decrypt({ name: 'AES-GCM', iv: frame.subarray(0, NONCE_LENGTH), tagLength: 128 },
+        this._aes, frame.subarray(NONCE_LENGTH, macOffset)));
+    } catch (e) {
+      throw new DospError('tunnel', 'tunnel frame GCM tag mismatch', { reason: 'decrypt-failed' });
+    }
+    if (inner.length < SEQ_LENGTH) throw new DospError('tunnel', 'tunnel frame holds no sequence number', { reason: 'sequence' });
+    const inside = readU64(inner, 0);
+    if (inside !== seq) throw new DospError('tunnel', `tunnel frame sequence ${inside}, expected ${seq}`, { reason: 'sequence' });
+    this.expectedReceive = seq + 1n;
+    return inner.slice(SEQ_LENGTH);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Client
+
+/** A token bucket: `burst` tokens, refilled at `perSecond`. */
+class Bucket {
+  constructor(burst, perSecond) {
+    this.burst = burst;
+    this.rate = perSecond;
+    this.tokens = burst;
+    this.at = Date.now();
+  }
+
+  take() {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) / 1000) * this.rate);
+    this.at = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+const DEFAULTS = Object.freeze({
+  vip: null,
+  connectTimeout: 10000,
+  requestTimeout: 10000,
+  tunnelTimeout: 10000,
+  maxFrameSize: 4 * 1024 * 1024,
+  maxSendSize: 1024 * 1024,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  maxInboundBacklog: 4096,
+  maxPendingRequests: 256,
+  clientInfo: true,
+  clientHash: null,
+  heartbeatInterval: 20000,
+  heartbeatMisses: 3,
+  reconnect: true,
+  reconnectInitialDelay: 500,
+  reconnectMaxDelay: 30000,
+  keepVip: true,
+  maxTunnels: 64,
+  handshakeBurst: 20,
+  handshakesPerSecond: 5,
+  peerHandshakeBurst: 4,
+  peerHandshakesPerSecond: 1,
+  errorReplyBurst: 10,
+  errorRepliesPerSecond: 2,
+  replaceTunnels: true,
+  WebSocket: null,
+  storage: undefined,
+});
+
+const HASH_KEY = 'dosp.clientHash';
+let processHash = null;
+
+/** The client hash for CLIENT_INFO: 64 random hex characters, kept in localStorage when there is one. */
+export function clientHash(storage = globalThis.localStorage) {
+  try {
+    if (storage) {
+      const held = storage.getItem(HASH_KEY);
+      if (held && /^[0-9a-f]{64}$/.test(held)) return held;
+      const made = toHex(randomBytes(32));
+      storage.setItem(HASH_KEY, made);
+      return made;
+    }
+  } catch (e) {
+    // storage refused (private mode, file://): one hash per page instead
+  }
+  if (!processHash) processHash = toHex(randomBytes(32));
+  return processHash;
+}
+
+/**
+ * A DoSP client over WebSocket. Create it with `DospClient.connect(url, options)`.
+ *
+ * Events (an EventTarget; `on(type, fn)` is a shortcut returning an unsubscribe function), each a CustomEvent
+ * whose `detail` is:
+ * - 'message' `{from, to, data, text, secure, tunnel}`: S2C data; `secure` when it came through a tunnel
+ * - 'broadcast' `{text}`: MSG from the server (admin broadcasts)
+ * - 'error' a DospError (`kind` 'server' with `codeName`/`dst` for ERR; 'tunnel'; 'protocol'; ...)
+ * - 'tunnel' `{peer, state: 'open'|'replaced'|'ended', tunnel, reason}`
+ * - 'tunnelrejected' `{peer, reason}`: a tunnel frame failed verification and was dropped
+ * - 'open' `{vip, reconnected}`, 'vip' `{vip}` (changed by RQIP), 'reconnecting' `{attempt, delay, reason}`,
+ *   'close' `{reason, serverReason, reconnect}`
+ * - 'packet' `{type, body}`: a custom packet type (0x20-0xFF)
+ */
+export class DospClient extends EventTarget {
+  /** Connects and completes the handshake (AIP, HSK, optional RQIP, CLIENT_INFO). */
+  static async connect(url, options = {}) {
+    const c = new DospClient(url, options);
+    await c.open();
+    return c;
+  }
+
+  constructor(url, options = {}) {
+    super();
+    const u = String(url);
+    if (!/^wss?:\/\//i.test(u)) throw new DospError('argument', `a DoSP WebSocket URL starts with ws:// or wss://, got ${printable(u, 80)}`);
+    for (const k of Object.keys(options)) {
+      if (!(k in DEFAULTS)) throw new DospError('argument', `unknown option ${printable(k, 40)}`);
+    }
+    this.url = u;
+    this.options = { ...DEFAULTS, ...options };
+    this._WebSocket = this.options.WebSocket || globalThis.WebSocket;
+    if (!this._WebSocket) throw new DospError('argument', 'no WebSocket here: pass options.WebSocket');
+    this._state = 'idle';
+    this._conn = null;
+    this._vip = null;
+    this._closedByUser = false;
+    this._reconnectTimer = null;
+    this._attempt = 0;
+    /** Peers whose tunnel ended (S2CF, reconnect): never sent to in plain again without a new tunnel. */
+    this._mustTunnel = new Set();
+    this._handshakes = new Bucket(this.options.handshakeBurst, this.options.handshakesPerSecond);
+    this._errorReplies = new Bucket(this.options.errorReplyBurst, this.options.errorRepliesPerSecond);
+    this._peerBuckets = new Map();
+    this.stats = {
+      framesIn: 0, framesOut: 0, messagesIn: 0, messagesOut: 0, sealed: 0, opened: 0,
+      tunnelFramesRejected: 0, reflected: 0, handshakesReceived: 0, handshakesRefused: 0,
+      textMessagesIgnored: 0, reconnects: 0, errors: 0,
+    };
+    this._tunnelIds = 0;
+    this._pings = 0;
+  }
+
+  /** 'idle', 'connecting', 'open', 'reconnecting' or 'closed'. */
+  get state() {
+    return this._state;
+  }
+
+  /** Our vIP, dotted ("7.10.0.2"), or null before the first AIP. */
+  get vip() {
+    return this._vip === null ? null : intToIp(this._vip);
+  }
+
+  /** Whether the server compresses this connection (HSK flag). */
+  get compression() {
+    return !!(this._conn && this._conn.compression);
+  }
+
+  /** Adds a listener; returns a function that removes it. */
+  on(type, fn) {
+    const h = (e) => fn(e.detail, e);
+    this.addEventListener(type, h);
+    return () => this.removeEventListener(type, h);
+  }
+
+  _emit(type, detail) {
+    if (type === 'error') this.stats.errors++;
+    try {
+      this.dispatchEvent(new CustomEvent(type, { detail }));
+    } catch (e) {
+      // a listener's exception must not break the client
+      setTimeout(() => { throw e; });
+    }
+  }
+
+  /** Opens the connection (once); `connect()` calls it. */
+  async open() {
+    if (this._state !== 'idle') throw new DospError('argument', `open() on a client that is ${this._state}`);
+    this._state = 'connecting';
+    try {
+      await this._openConnection(this.options.vip === null ? null : ipToInt(this.options.vip), false);
+    } catch (e) {
+      this._state = 'closed';
+      throw e;
+    }
+  }
+
+  async _openConnection(wantedVip, reconnecting) {
+    const conn = new Connection(this);
+    this._conn = conn;
+    await conn.start(this.options.connectTimeout);
+    if (wantedVip !== null && wantedVip !== conn.vip) {
+      try {
+        await this._requestVipOn(conn, wantedVip);
+      } catch (e) {
+        if (!reconnecting) {
+          conn.close('CC');
+          throw e;
+        }
+        this._emit('error', new DospError('server', `could not get back vIP ${intToIp(wantedVip)}: ${e.message}`, { cause: e }));
+      }
+    }
+    if (this.options.clientInfo) {
+      const hash = this.options.clientHash || clientHash(this.options.storage === undefined ? globalThis.localStorage : this.options.storage);
+      await conn.write(PacketType.CLIENT_INFO, utf8.encode(hash));
+    }
+    if (conn.closed) throw new DospError('closed', 'the connection ended during the handshake', { serverReason: conn.exitReason });
+    conn.startHeartbeat();
+    this._state = 'open';
+    this._attempt = 0;
+    this._emit('open', { vip: intToIp(conn.vip), reconnected: reconnecting });
+  }
+
+  _connectionLost(conn, reason, serverReason) {
+    if (conn !== this._conn) return;
+    for (const peer of conn.tunnels.keys()) this._mustTunnel.add(peer);
+    // While connecting, open() reports the failure; while reconnecting, the retry loop does.
+    if (this._state !== 'open') return;
+    const reconnect = !this._closedByUser && this.options.reconnect && !NO_RECONNECT_REASONS.has(serverReason);
+    if (!reconnect) {
+      this._state = 'closed';
+      this._emit('close', { reason, serverReason, reconnect: false });
+      return;
+    }
+    this._state = 'reconnecting';
+    this._emit('close', { reason, serverReason, reconnect: true });
+    this._scheduleReconnect(reason);
+  }
+
+  _scheduleReconnect(reason) {
+    const o = this.options;
+    const ceiling = Math.min(o.reconnectMaxDelay, o.reconnectInitialDelay * 2 ** Math.min(this._attempt, 30));
+    const delay = Math.round(ceiling * (0.5 + 0.5 * Math.random()));
+    const attempt = ++this._attempt;
+    this._emit('reconnecting', { attempt, delay, reason });
+    this._reconnectTimer = setTimeout(async () => {
+      this._reconnectTimer = null;
+      if (this._closedByUser) return;
+      const wanted = this.options.keepVip && this._vip !== null ? this._vip : null;
+      try {
+        await this._openConnection(wanted, true);
+        this.stats.reconnects++;
+      } catch (e) {
+        if (this._closedByUser) return;
+        if (e.serverReason && NO_RECONNECT_REASONS.has(e.serverReason)) {
+          this._state = 'closed';
+          this._emit('close', { reason: e.message, serverReason: e.serverReason, reconnect: false });
+          return;
+        }
+        this._scheduleReconnect(e.message);
+      }
+    }, delay);
+  }
+
+  _live() {
+    const c = this._conn;
+    if (!c || this._state !== 'open' || !c.ready) {
+      throw new DospError('closed', this._state === 'reconnecting' ? 'not connected (reconnecting)' : `not connected (${this._state})`);
+    }
+    return c;
+  }
+
+  /**
+   * Sends data to a vIP. Through the tunnel when one is up (or being opened); a peer whose tunnel ended gets a
+   * new tunnel first, never plain text. Resolves once the frame is handed to the WebSocket: `true` when it went
+   * through a tunnel, `false` when plain.
+   */
+  async send(vip, data) {
+    const peer = ipToInt(vip);
+    const bytes = asBytes(data);
+    const c = this._live();
+    if (c.tunnels.has(peer) || c.pendingOpens.has(peer) || this._mustTunnel.has(peer)) {
+      return this.sendSecure(peer, bytes);
+    }
+    if (bytes.length > 0 && bytes[0] === HC2C) {
+      throw new DospError('argument', 'plain S2C data must not start with 0x15: every peer reads it as a tunnel handshake (use a tunnel)');
+    }
+    this._checkSize(bytes.length + 8);
+    await c.write(PacketType.S2C, s2cBody(peer, c.vip, bytes));
+    this.stats.messagesOut++;
+    return false;
+  }
+
+  /** Sends data through a tunnel with the vIP, opening one first when there is none. Never plain; resolves `true`. */
+  async sendSecure(vip, data) {
+    const peer = ipToInt(vip);
+    const bytes = asBytes(data);
+    this._checkSize(bytes.length + 8 + TUNNEL_OVERHEAD);
+    let c = this._live();
+    await this.openTunnel(peer);
+    c = this._live();
+    const t = c.tunnels.get(peer);
+    if (!t) throw new DospError('tunnel', `the tunnel with ${intToIp(peer)} ended before the message was sealed`);
+    await c.writeWith(async () => {
+      const now = c.tunnels.get(peer);
+      if (now !== t) throw new DospError('tunnel', `the tunnel with ${intToIp(peer)} ended before the message was sealed`);
+      const frame = await t.cipher.seal(bytes);
+      this.stats.sealed++;
+      return { type: PacketType.S2C, body: s2cBody(peer, c.vip, frame) };
+    });
+    this.stats.messagesOut++;
+    return true;
+  }
+
+  _checkSize(n) {
+    if (n > this.options.maxSendSize) {
+      throw new DospError('limit', `an S2C body of ${n} bytes is over maxSendSize (${this.options.maxSendSize})`);
+    }
+  }
+
+  /** Whether a tunnel with the vIP is up. */
+  hasTunnel(vip) {
+    return !!(this._conn && this._conn.tunnels.has(ipToInt(vip)));
+  }
+
+  /** The peers with a tunnel now (dotted). */
+  tunnelPeers() {
+    return this._conn ? [...this._conn.tunnels.keys()].map(intToIp) : [];
+  }
+
+  /** Opens a tunnel with the vIP (or joins the open under way); resolves when keys are set. */
+  openTunnel(vip) {
+    const peer = ipToInt(vip);
+    const c = this._live();
+    return c.openTunnel(peer);
+  }
+
+  /** Forgets the tunnel with the vIP; later sends are plain again. */
+  closeTunnel(vip) {
+    const peer = ipToInt(vip);
+    this._mustTunnel.delete(peer);
+    if (this._conn) {
+      const t = this._conn.tunnels.get(peer);
+      if (t) {
+        this._conn.tunnels.delete(peer);
+        this._emit('tunnel', { peer: intToIp(peer), state: 'ended', tunnel: t.id, reason: 'closed by this side' });
+      }
+    }
+  }
+
+  /** GCL: the vIPs of the server's clients (dotted). */
+  async clients() {
+    const body = await this._live().request(PacketType.GCL, new Uint8Array(0));
+    const out = [];
+    for (let i = 0; i + 4 <= body.length; i += 4) out.push(intToIp(u32(body, i)));
+    return out;
+  }
+
+  /** PING (with a unique body unless one is given): resolves with the round trip in milliseconds. */
+  async ping(payload) {
+    const body = payload === undefined ? u64Bytes(++this._pings) : asBytes(payload);
+    const t0 = performance.now();
+    await this._live().request(PacketType.PING, body);
+    return performance.now() - t0;
+  }
+
+  /** FN: calls a server function by name; resolves with its SA text, rejects on ERR FNF/FF. */
+  async call(name) {
+    if (typeof name !== 'string' || name.length === 0) throw new DospError('argument', 'a function name is a non-empty string');
+    const body = await this._live().request(PacketType.FN, utf8.encode(name));
+    return utf8Decoder.decode(body);
+  }
+
+  /** GSI: what the server knows about this client (a JSON object; ERR UKNP from a reference server). */
+  async selfInfo() {
+    const body = await this._live().request(PacketType.GSI, new Uint8Array(0));
+    try {
+      return JSON.parse(utf8Decoder.decode(body));
+    } catch (e) {
+      throw new DospError('protocol', 'GSI reply is not JSON');
+    }
+  }
+
+  /** RQIP: asks the server for another vIP; resolves with the new vIP (dotted). */
+  async requestVip(vip) {
+    const c = this._live();
+    await this._requestVipOn(c, ipToInt(vip));
+    return intToIp(c.vip);
+  }
+
+  async _requestVipOn(conn, wanted) {
+    const body = new Uint8Array(4);
+    putU32(body, 0, wanted);
+    await conn.request(PacketType.RQIP, body);
+  }
+
+  /** Sends a packet of a custom type (0x20-0xFF). */
+  async sendPacket(type, body) {
+    if (!Number.isInteger(type) || type < 0x20 || type > 0xff) throw new DospError('argument', 'custom packet types are 0x20-0xFF');
+    const bytes = asBytes(body);
+    this._checkSize(bytes.length);
+    await this._live().write(type, bytes);
+  }
+
+  /** Ends the session with EXIT `CC` (or `CC,reason`), closes the socket and stops reconnecting. */
+  async close(reason) {
+    this._closedByUser = true;
+    if (this._reconnectTimer) {
+      clearTimeout(this._reconnectTimer);
+      this._reconnectTimer = null;
+    }
+    const c = this._conn;
+    const was = this._state;
+    this._state = 'closed';
+    if (c) await c.close(reason ? `CC,${reason}` : 'CC');
+    if (was !== 'closed') this._emit('close', { reason: reason || 'closed by this side', serverReason: null, reconnect: false });
+  }
+
+  // ---- called by Connection
+
+  _allowHandshake(peer) {
+    if (!this._handshakes.take()) return false;
+    let b = this._peerBuckets.get(peer);
+    if (!b) {
+      if (this._peerBuckets.size >= 4096) this._peerBuckets.delete(this._peerBuckets.keys().next().value);
+      b = new Bucket(this.options.peerHandshakeBurst, this.options.peerHandshakesPerSecond);
+      this._peerBuckets.set(peer, b);
+    }
+    return b.take();
+  }
+
+  _allowErrorReply() {
+    return this._errorReplies.take();
+  }
+}
+
+/** One WebSocket connection of a client: codec, requests, tunnels. Internal. */
+class Connection {
+  constructor(client) {
+    this.client = client;
+    this.o = client.options;
+    this.ws = null;
+    this.reader = new FrameReader(this.o.maxFrameSize);
+    this.vip = null;
+    this.compression = false;
+    this.hsk = null;
+    this.ready = false;
+    this.closed = false;
+    this.exitReason = null;
+    this.inChain = Promise.resolve();
+    this.inBacklog = 0;
+    this.outChain = Promise.resolve();
+    this.pending = new Map(); // type -> [{resolve, reject, timer}]
+    this.rqipDone = null;
+    /** peer int -> {cipher, id, confirmed} */
+    this.tunnels = new Map();
+    /** peer int -> {keyPair, hello, promise, resolve, reject, timer} */
+    this.pendingOpens = new Map();
+    this.heartbeat = null;
+    this.missed = 0;
+  }
+
+  start(timeoutMs) {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const fail = (err) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this._teardown(err.message, null);
+        reject(err);
+      };
+      const timer = setTimeout(() => fail(new DospError('timeout', `no DoSP handshake from ${this.client.url} within ${timeoutMs} ms`)), timeoutMs);
+      this.onHandshake = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.ready = true;
+        resolve();
+      };
+      this.onHandshakeFailed = fail;
+      let ws;
+      try {
+        ws = new this.client._WebSocket(this.client.url);
+      } catch (e) {
+        fail(new DospError('connect', `cannot open ${this.client.url}: ${e.message || e}`));
+        return;
+      }
+      this.ws = ws;
+      ws.binaryType = 'arraybuffer';
+      ws.onmessage = (ev) => this._onMessage(ev.data);
+      ws.onerror = () => {
+        if (!this.ready) fail(new DospError('connect', `WebSocket to ${this.client.url} failed`));
+      };
+      ws.onclose = (ev) => {
+        const why = this.exitReason !== null
+          ? `the server ended the session: ${printable(this.exitReason) || '(no reason)'}`
+          : `WebSocket closed (code ${ev.code}${ev.reason ? `, ${printable(ev.reason)}` : ''})`;
+        if (!this.ready) {
+          fail(new DospError('connect', `connection to ${this.client.url} closed before the handshake: ${why}`, { serverReason: this.exitReason }));
+          return;
+        }
+        this._teardown(why, this.exitReason);
+      };
+    });
+  }
+
+  _onMessage(data) {
+    if (this.closed) return;
+    if (typeof data === 'string') {
+      this.client.stats.textMessagesIgnored++; // the reference ignores text messages too
+      return;
+    }
+    let frames;
+    try {
+      frames = this.reader.push(new Uint8Array(data));
+    } catch (e) {
+      this.client._emit('error', e);
+      this._abort(e.message);
+      return;
+    }
+    for (const f of frames) {
+      if (this.inBacklog >= this.o.maxInboundBacklog) {
+        const e = new DospError('limit', `more than ${this.o.maxInboundBacklog} frames waiting to be handled; connection closed`);
+        this.client._emit('error', e);
+        this._abort(e.message);
+        return;
+      }
+      this.inBacklog++;
+      this.inChain = this.inChain.then(() => this._handleFrame(f)).catch((e) => {
+        this.client._emit('error', e instanceof DospError ? e : new DospError('protocol', String(e && e.message ? e.message : e)));
+      }).finally(() => {
+        this.inBacklog--;
+      });
+    }
+  }
+
+  async _handleFrame(f) {
+    if (this.closed) return;
+    this.client.stats.framesIn++;
+    this.missed = 0;
+    let body = f.body;
+    if (this.compression && f.type !== PacketType.AIP && f.type !== PacketType.HSK) {
+      body = await inflate(body, this.o.maxFrameSize);
+    } else if (this.compression && f.type === PacketType.AIP && body.length > 4 && body[0] === 0x78) {
+      // the reference server compresses the AIP that follows RQIP
+      body = await inflate(body, 64);
+    }
+    if (f.type === PacketType.MPAK) {
+      const { frames, truncated } = parseMpak(body);
+      for (const sub of frames) {
+        if (sub.type === PacketType.MPAK) {
+          this.client._emit('error', new DospError('protocol', 'MPAK inside MPAK refused'));
+          continue;
+        }
+        await this._handlePacket(sub.type, sub.body);
+      }
+      if (truncated) this.client._emit('error', new DospError('protocol', 'MPAK with a truncated last sub-frame (dropped)'));
+      return;
+    }
+    await this._handlePacket(f.type, body);
+  }
+
+  async _handlePacket(type, body) {
+    const c = this.client;
+    switch (type) {
+      case PacketType.AIP: {
+        let v;
+        try {
+          v = parseAip(body);
+        } catch (e) {
+          if (!this.ready) this.onHandshakeFailed(new DospError('handshake', `bad AIP: ${e.message}`));
+          else c._emit('error', new DospError('protocol', `bad AIP: ${e.message}`));
+          return;
+        }
+        const changed = this.vip !== null && this.vip !== v;
+        this.vip = v;
+        c._vip = v;
+        if (this.rqipDone) {
+          const done = this.rqipDone;
+          this.rqipDone = null;
+          done(v);
+        }
+        if (changed && this.ready) c._emit('vip', { vip: intToIp(v) });
+        return;
+      }
+      case PacketType.HSK: {
+        let h;
+        try {
+          h = parseHsk(body);
+        } catch (e) {
+          this.onHandshakeFailed(e);
+          return;
+        }
+        if (this.vip === null) {
+          this.onHandshakeFailed(new DospError('handshake', 'the server sent HSK before AIP'));
+          return;
+        }
+        this.hsk = h;
+        this.compression = h.compression;
+        this.onHandshake();
+        return;
+      }
+      case PacketType.S2C:
+        await this._onS2c(parseS2c(body));
+        return;
+      case PacketType.PING:
+        this._settlePing(body);
+        return;
+      case PacketType.GCL:
+        this._settle(PacketType.GCL, body);
+        return;
+      case PacketType.SA:
+        this._settle(PacketType.FN, body);
+        return;
+      case PacketType.GSI:
+        this._settle(PacketType.GSI, body);
+        return;
+      case PacketType.RQIP: {
+        const text = utf8Decoder.decode(body);
+        const q = this.pending.get(PacketType.RQIP);
+        if (!q || q.length === 0) return;
+        if (text.startsWith('D:')) {
+          // the new vIP arrives in the AIP that follows
+          const head = q[0];
+          this.rqipDone = (v) => this._settle(PacketType.RQIP, v, head);
+        } else {
+          this._fail(PacketType.RQIP, new DospError('server', `RQIP refused: ${printable(text.startsWith('E:') ? text.slice(2) : text)}`));
+        }
+        return;
+      }
+      case PacketType.ERR:
+        this._onErr(parseErr(body));
+        return;
+      case PacketType.EXIT:
+        this.exitReason = utf8Decoder.decode(body);
+        if (!this.ready) this.onHandshakeFailed(new DospError('connect', `the server refused the connection: ${printable(this.exitReason)}`, { serverReason: this.exitReason }));
+        return;
+      case PacketType.MSG:
+        c._emit('broadcast', { text: utf8Decoder.decode(body) });
+        return;
+      default:
+        if (type >= 0x20) c._emit('packet', { type, body });
+        // other protocol types are not for clients: ignored
+    }
+  }
+
+  _onErr(e) {
+    const c = this.client;
+    const err = new DospError('server', `server error: ${printable(describeErr(e))}`, {
+      code: e.code, codeName: e.codeName, text: e.text, dst: e.dst === null ? null : intToIp(e.dst), reason: e.reason,
+    });
+    if (e.codeName === 'S2CF' && e.dst !== null) {
+      this._failOpen(e.dst, new DospError('tunnel', `cannot open a tunnel with ${intToIp(e.dst)}: the server could not deliver to it (ERR S2CF${e.reason ? `: ${printable(e.reason)}` : ''})`));
+      this._endTunnel(e.dst, `the server could not deliver to ${intToIp(e.dst)} (ERR S2CF)`);
+    } else if ((e.codeName === 'FNF' || e.codeName === 'FF' || e.codeName === null) && this._waiting(PacketType.FN)) {
+      this._fail(PacketType.FN, err);
+      return;
+    } else if (e.codeName === 'UKNP' && this._waiting(PacketType.GSI)) {
+      this._fail(PacketType.GSI, new DospError('server', e.text ? `the server refused GSI: ${printable(e.text)}` : 'the server does not implement GSI (ERR UKNP)', { code: e.code, codeName: e.codeName }));
+      return;
+    } else if (e.codeName === 'GCLF' && this._waiting(PacketType.GCL)) {
+      this._fail(PacketType.GCL, err);
+      return;
+    } else if (e.codeName === 'RQIPF' && this._waiting(PacketType.RQIP)) {
+      this._fail(PacketType.RQIP, err);
+      return;
+    }
+    c._emit('error', err);
+  }
+
+  // ---- requests
+
+  _waiting(type) {
+    const q = this.pending.get(type);
+    return !!q && q.length > 0;
+  }
+
+  request(type, body) {
+    const q = this.pending.get(type) || [];
+    this.pending.set(type, q);
+    if (q.length >= this.o.maxPendingRequests) {
+      return Promise.reject(new DospError('limit', `more than ${this.o.maxPendingRequests} requests waiting for a reply`));
+    }
+    return new Promise((resolve, reject) => {
+      const entry = { resolve, reject, timer: null, body: type === PacketType.PING ? body : null };
+      entry.timer = setTimeout(() => {
+        const i = q.indexOf(entry);
+        if (i >= 0) q.splice(i, 1);
+        reject(new DospError('timeout', `no reply to ${typeName(type)} within ${this.o.requestTimeout} ms`));
+      }, this.o.requestTimeout);
+      q.push(entry);
+      this.write(type, body).catch((e) => {
+        const i = q.indexOf(entry);
+        if (i >= 0) q.splice(i, 1);
+        clearTimeout(entry.timer);
+        reject(e);
+      });
+    });
+  }
+
+  _settle(type, value, only) {
+    const q = this.pending.get(type);
+    if (!q || q.length === 0) return;
+    if (only && q[0] !== only) return;
+    const head = q.shift();
+    clearTimeout(head.timer);
+    head.resolve(value);
+  }
+
+  /**
+   * Our server echoes a PING's body, so the reply to a PING that timed out cannot be taken for the next one's;
+   * an empty reply (the reference's) goes to the oldest PING waiting.
+   */
+  _settlePing(body) {
+    const q = this.pending.get(PacketType.PING);
+    if (!q || q.length === 0) return;
+    let i = 0;
+    if (body.length > 0) {
+      i = q.findIndex((e) => e.body && e.body.length === body.length && e.body.every((b, k) => b === body[k]));
+      if (i < 0) return; // the echo of a PING that timed out
+    }
+    const [entry] = q.splice(i, 1);
+    clearTimeout(entry.timer);
+    entry.resolve(body);
+  }
+
+  _fail(type, err) {
+    const q = this.pending.get(type);
+    if (!q || q.length === 0) return;
+    const head = q.shift();
+    clearTimeout(head.timer);
+    head.reject(err);
+  }
+
+  // ---- writing
+
+  /** Writes one frame after those before it (compressing when the HSK said so). */
+  write(type, body) {
+    return this.writeWith(async () => ({ type, body }));
+  }
+
+  /** Runs `make` in write order and writes the frame it returns; a failure rejects only this write. */
+  writeWith(make) {
+    const run = this.outChain.then(async () => {
+      if (this.closed || !this.ws) throw new DospError('closed', 'not connected');
+      const { type, body } = await make();
+      const wire = this.compression ? await deflate(body) : body;
+      if (this.closed) throw new DospError('closed', 'not connected');
+      if (this.ws.bufferedAmount > this.o.maxBufferedBytes) {
+        throw new DospError('limit', `the WebSocket holds more than ${this.o.maxBufferedBytes} unsent bytes; message not sent`);
+      }
+      this.ws.send(encodeFrame(type, wire));
+      this.client.stats.framesOut++;
+    });
+    this.outChain = run.catch(() => {});
+    return run;
+  }
+
+  // ---- heartbeat
+
+  startHeartbeat() {
+    if (!this.o.heartbeatInterval) return;
+    this.heartbeat = setInterval(() => {
+      if (this.closed) return;
+      if (++this.missed > this.o.heartbeatMisses) {
+        this._abort(`no reply from the server for ${this.o.heartbeatMisses} heartbeats`);
+        return;
+      }
+      this.request(PacketType.PING, u64Bytes(++this.client._pings)).catch(() => {});
+    }, this.o.heartbeatInterval);
+  }
+
+  // ---- tunnels
+
+  openTunnel(peer) {
+    if (this.tunnels.has(peer)) return Promise.resolve();
+    const held = this.pendingOpens.get(peer);
+    if (held) return held.promise;
+    if (this.tunnels.size + this.pendingOpens.size >= this.o.maxTunnels && !this._dropOldestHalfOpen()) {
+      return Promise.reject(new DospError('tunnel', `the tunnel table is full (${this.o.maxTunnels})`));
+    }
+    const p = {};
+    p.promise = new Promise((resolve, reject) => {
+      p.resolve = resolve;
+      p.reject = reject;
+    });
+    p.timer = setTimeout(() => this._failOpen(peer, new DospError('timeout', `no tunnel answer from ${intToIp(peer)} within ${this.o.tunnelTimeout} ms`)), this.o.tunnelTimeout);
+    this.pendingOpens.set(peer, p);
+    p.ready = (async () => {
+      p.keyPair = await generateX25519();
+      p.hello = { sessionId: newSessionId(), timestamp: Math.floor(Date.now() / 1000), publicKey: p.keyPair.publicKey };
+      await this.write(PacketType.S2C, s2cBody(peer, this.vip, encodeHello(p.hello, ROLE_INITIATE)));
+    })();
+    p.ready.catch((e) => this._failOpen(peer, e instanceof DospError ? e : new DospError('tunnel', String(e))));
+    p.promise.catch(() => {});
+    return p.promise;
+  }
+
+  _failOpen(peer, err) {
+    const p = this.pendingOpens.get(peer);
+    if (!p) return;
+    this.pendingOpens.delete(peer);
+    clearTimeout(p.timer);
+    p.reject(err);
+  }
+
+  _completeOpen(peer) {
+    const p = this.pendingOpens.get(peer);
+    if (!p) return;
+    this.pendingOpens.delete(peer);
+    clearTimeout(p.timer);
+    p.resolve();
+  }
+
+  _endTunnel(peer, reason) {
+    const t = this.tunnels.get(peer);
+    if (!t) return;
+    this.tunnels.delete(peer);
+    this.client._mustTunnel.add(peer);
+    this.client._emit('tunnel', { peer: intToIp(peer), state: 'ended', tunnel: t.id, reason });
+  }
+
+  _dropOldestHalfOpen() {
+    for (const [peer, t] of this.tunnels) {
+      if (!t.confirmed) {
+        this.tunnels.delete(peer);
+        this._replyError(peer, 'Tunnel dropped: too many half-open tunnels');
+        this.client._emit('tunnel', { peer: intToIp(peer), state: 'ended', tunnel: t.id, reason: 'dropped: too many half-open tunnels' });
+        return true;
+      }
+    }
+    return false;
+  }
+
+  async _install(peer, keys, ours) {
+    const cipher = await TunnelCipher.create(keys);
+    const previous = this.tunnels.get(peer);
+    const t = { cipher, id: ++this.client._tunnelIds, confirmed: ours };
+    this.tunnels.delete(peer); // re-insert: the table's order is first-opened order of what is there now
+    this.tunnels.set(peer, t);
+    this.client._mustTunnel.delete(peer);
+    if (previous) {
+      this.client._emit('tunnel', { peer: intToIp(peer), state: 'replaced', tunnel: t.id, previous: previous.id, reason: 'a new handshake replaced the tunnel' });
+    } else {
+      this.client._emit('tunnel', { peer: intToIp(peer), state: 'open', tunnel: t.id, reason: ours ? 'opened by this side' : 'opened by the peer' });
+    }
+  }
+
+  _replyError(peer, reason) {
+    if (this.client._allowErrorReply()) {
+      this.write(PacketType.S2C, s2cBody(peer, this.vip, errorFrame(reason))).catch(() => {});
+    }
+  }
+
+  _refuse(peer, reason) {
+    this.client.stats.handshakesRefused++;
+    this._replyError(peer, reason);
+  }
+
+  async _onS2c(s) {
+    const c = this.client;
+    const data = s.data;
+    // A hello is 49 (reference) or 50 (ours) bytes, a tunnel frame at least 60: a frame from a tunnel peer
+    // whose nonce starts with 0x15 (a reference peer does not avoid it) is still a frame.
+    if (data.length > 0 && data[0] === HC2C && (data.length < MIN_FRAME_LENGTH || !this.tunnels.has(s.src))) {
+      await this._onHandshake(s.src, data);
+      return;
+    }
+    const t = this.tunnels.get(s.src);
+    if (t && data.length >= MIN_FRAME_LENGTH) {
+      let plain;
+      try {
+        plain = await t.cipher.open(data);
+      } catch (e) {
+        c.stats.tunnelFramesRejected++;
+        if (e.reason === 'reflected') c.stats.reflected++;
+        c._emit('tunnelrejected', { peer: intToIp(s.src), reason: e.message });
+        return;
+      }
+      t.confirmed = true;
+      c.stats.opened++;
+      c.stats.messagesIn++;
+      c._emit('message', messageDetail(s, plain, true, t.id));
+      return;
+    }
+    c.stats.messagesIn++;
+    c._emit('message', messageDetail(s, data, false, null));
+  }
+
+  async _onHandshake(from, data) {
+    const c = this.client;
+    c.stats.handshakesReceived++;
+    const kind = classifyHandshake(data);
+    if (kind === 'error') {
+      const reason = utf8Decoder.decode(data.subarray(2));
+      if (this.pendingOpens.has(from)) {
+        const why = reason === TUNNEL_EXISTS_REASON
+          ? `the peer already has a tunnel with this vIP and refuses a new handshake (a reference client does this until it restarts): ${printable(reason)}`
+          : `the peer refused the handshake: ${printable(reason)}`;
+        this._failOpen(from, new DospError('tunnel', why));
+      }
+      return; // never answered: an error is not answered with an error
+    }
+    if (kind === 'legacy') {
+      c.stats.handshakesRefused++;
+      if (c._allowErrorReply()) this.write(PacketType.S2C, s2cBody(from, this.vip, utf8.encode(LEGACY_REFUSAL))).catch(() => {});
+      return;
+    }
+    if (kind !== 'hello') {
+      this._refuse(from, `Unknown handshake format, length=${data.length - 1}`);
+      return;
+    }
+    const hello = parseHello(data);
+    const p = this.pendingOpens.get(from);
+    if (p) {
+      await p.ready.catch(() => {});
+      if (!this.pendingOpens.has(from) || !p.keyPair) return;
+      if (hello.role === ROLE_INITIATE) {
+        // Both opened at once: the higher vIP yields and answers; the lower waits for that answer.
+        if ((this.vip >>> 0) > (from >>> 0)) {
+          try {
+            await this._respond(from, hello, p.keyPair, true);
+            this._completeOpen(from);
+          } catch (e) {
+            this._failOpen(from, new DospError('tunnel', `the peer's hello is unusable: ${e.message}`));
+          }
+        }
+        return;
+      }
+      let keys;
+      try {
+        const secret = await x25519(p.keyPair.privateKey, hello.publicKey);
+        keys = await deriveTunnelKeys(secret, p.hello.sessionId, hello.sessionId);
+      } catch (e) {
+        c.stats.handshakesRefused++;
+        this._failOpen(from, new DospError('tunnel', `the peer's answer is unusable: ${e.message}`));
+        return;
+      }
+      await this._install(from, keys, true);
+      this._completeOpen(from);
+      return;
+    }
+    if (hello.role === ROLE_RESPOND) {
+      c.stats.handshakesRefused++; // an answer no open of ours waits for
+      return;
+    }
+    if (!c._allowHandshake(from)) {
+      this._refuse(from, 'Too many tunnel handshakes; try again later');
+      return;
+    }
+    const previous = this.tunnels.get(from);
+    if (previous && !this.o.replaceTunnels) {
+      this._refuse(from, TUNNEL_EXISTS_REASON);
+      return;
+    }
+    if (!previous && this.tunnels.size + this.pendingOpens.size >= this.o.maxTunnels && !this._dropOldestHalfOpen()) {
+      this._refuse(from, 'Too many tunnels');
+      return;
+    }
+    try {
+      await this._respond(from, hello, await generateX25519(), false);
+    } catch (e) {
+      this._refuse(from, `Failed DH c2c handshake: ${e.message}`);
+    }
+  }
+
+  async _respond(from, initiatorHello, keyPair, ours) {
+    const mine = { sessionId: newSessionId(), timestamp: Math.floor(Date.now() / 1000), publicKey: keyPair.publicKey };
+    const secret = await x25519(keyPair.privateKey, initiatorHello.publicKey);
+    const keys = await deriveTunnelKeys(secret, initiatorHello.sessionId, mine.sessionId);
+    if (Math.abs(Number(initiatorHello.timestamp) - Date.now() / 1000) > MAX_CLOCK_SKEW_SECONDS) {
+      this.client._emit('error', new DospError('tunnel', `tunnel hello from ${intToIp(from)} has a timestamp more than ${MAX_CLOCK_SKEW_SECONDS} s off (accepted)`));
+    }
+    // Answer first, then keys: the write is queued before any frame sealed with the new keys.
+    this.write(PacketType.S2C, s2cBody(from, this.vip, encodeHello(mine, ROLE_RESPOND))).catch(() => {});
+    await this._install(from, keys, ours);
+  }
+
+  // ---- closing
+
+  async close(exitBody) {
+    if (this.closed) return;
+    const ws = this.ws;
+    if (ws && ws.readyState === 1 && this.ready) {
+      await this.write(PacketType.EXIT, utf8.encode(exitBody)).catch(() => {});
+    }
+    const closedEvent = ws && ws.readyState !== 3 ? new Promise((r) => ws.addEventListener('close', r, { once: true })) : null;
+    this._teardown('closed by this side', null, true);
+    if (ws && ws.readyState < 2) ws.close(1000, 'EXIT');
+    if (closedEvent) {
+      let timer;
+      await Promise.race([closedEvent, new Promise((r) => { timer = setTimeout(r, 2000); })]);
+      clearTimeout(timer);
+    }
+  }
+
+  _abort(reason) {
+    const ws = this.ws;
+    this._teardown(reason, null);
+    if (ws && ws.readyState < 2) ws.close(4000, 'protocol error');
+  }
+
+  _teardown(reason, serverReason, byUser = false) {
+    if (this.closed) return;
+    this.closed = true;
+    this.ready = false;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const err = new DospError('closed', `disconnected: ${reason}`, { serverReason });
+    for (const q of this.pending.values()) {
+      for (const e of q.splice(0)) {
+        clearTimeout(e.timer);
+        e.reject(err);
+      }
+    }
+    for (const peer of [...this.pendingOpens.keys()]) this._failOpen(peer, new DospError('tunnel', `disconnected before the tunnel with ${intToIp(peer)} was open`));
+    if (!byUser) this.client._connectionLost(this, reason, serverReason);
+  }
+}
+
+function typeName(type) {
+  for (const [k, v] of Object.entries(PacketType)) if (v === type) return k;
+  return `0x${type.toString(16)}`;
+}
+
+function messageDetail(s, data, secure, tunnel) {
+  let text = null;
+  return {
+    from: intToIp(s.src),
+    to: intToIp(s.dst),
+    data,
+    get text() {
+      if (text === null) text = utf8Decoder.decode(data);
+      return text;
+    },
+    secure,
+    tunnel,
+  };
+}
