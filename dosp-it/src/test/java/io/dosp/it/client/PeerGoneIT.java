@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.dosp.client.ClientListener;
 import io.dosp.client.DospClient;
 import io.dosp.client.TunnelFailedException;
+import io.dosp.client.TunnelIdentityException;
 import io.dosp.crypto.TunnelHandshake;
 import io.dosp.protocol.Ext;
 import io.dosp.protocol.Packet;
@@ -184,7 +185,12 @@ class PeerGoneIT {
             c.requestVip(bVip);
             assertThat(c.vip()).isEqualTo(bVip);
             assertThat(events.count("gone " + cOld)).isZero();
-            // a's next send re-handshakes with whoever holds the vIP now (reported as a new tunnel), sealed for c
+            // a's next send re-handshakes with whoever holds the vIP now. a pinned b's identity on first use, and c has
+            // another: refused as a changed identity, nothing sent to c (TunnelIdentityIT covers the refusal itself).
+            assertThatThrownBy(() -> a.send(bVip, SECRET)).isInstanceOf(TunnelIdentityException.class)
+                    .hasMessageContaining("PEER IDENTIFICATION HAS CHANGED");
+            // The application accepts that the vIP is someone else's now: a new tunnel, sealed for c.
+            assertThat(a.forgetPeer(bVip)).isTrue();
             a.send(bVip, SECRET);
             await().atMost(TestServers.AWAIT).until(() -> events.count("established " + bVip) == 2);
             var got = c.receive(Duration.ofSeconds(5));
