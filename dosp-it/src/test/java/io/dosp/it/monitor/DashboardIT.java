@@ -53,7 +53,6 @@ class DashboardIT {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "chromium or chromedriver missing (apt-get install chromium chromium-driver): dashboard test skipped");
         server = TestServers.start(tmp);
-        monitor = DospMonitor.start(server, MonitorConfig.builder().port(0).eventInterval(Duration.ofMillis(500)).build());
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -95,8 +94,49 @@ class DashboardIT {
         });
     }
 
+    private void startMonitor(MonitorConfig.Builder b) {
+        monitor = DospMonitor.start(server, b.eventInterval(Duration.ofMillis(500)).build());
+    }
+
+    private String status() {
+        return browser.findElement(By.id("status")).getText();
+    }
+
+    private String message() {
+        return browser.findElement(By.id("message")).getText();
+    }
+
+    @Test
+    void notOnLoopbackThePageAsksForTheTokenAndShowsTheClientsWithIt() {
+        startMonitor(MonitorConfig.builder().host("0.0.0.0").port(0));
+        try (DospClient a = TestServers.client(server)) {
+            browser.get("http://127.0.0.1:" + monitor.port() + "/");
+            await().atMost(AWAIT).until(() -> status().equals("no access") && message().contains("admin token"));
+            assertThat(row(a.vip())).isEmpty();
+            browser.findElement(By.id("token")).sendKeys(TOKEN);
+            browser.findElement(By.id("token-apply")).click();
+            await().atMost(AWAIT).until(() -> row(a.vip()).size() == 1);
+            assertThat(status()).isEqualTo("listening");
+            assertThat(browser.getCurrentUrl()).doesNotContain(TOKEN);
+        }
+    }
+
+    @Test
+    void withoutRoomOnTheEventStreamThePagePolls() {
+        startMonitor(MonitorConfig.builder().port(0).maxEventSubscribers(0));
+        try (DospClient a = TestServers.client(server)) {
+            browser.get("http://127.0.0.1:" + monitor.port() + "/");
+            await().atMost(AWAIT).until(() -> message().contains("polling") && row(a.vip()).size() == 1);
+            try (DospClient b = TestServers.client(server)) {
+                await().atMost(AWAIT).until(() -> row(b.vip()).size() == 1);
+            }
+            await().atMost(AWAIT).until(() -> browser.findElement(By.id("stat-clients")).getText().equals("1"));
+        }
+    }
+
     @Test
     void aClientAppearsTrafficShowsAndAKickWithTheTokenDisconnectsIt() throws IOException {
+        startMonitor(MonitorConfig.builder().port(0));
         try (DospClient a = TestServers.client(server)) {
             browser.get("http://127.0.0.1:" + monitor.port() + "/");
             await().atMost(AWAIT).until(() -> row(a.vip()).size() == 1);
