@@ -53,7 +53,6 @@ class DashboardIT {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "chromium or chromedriver missing (apt-get install chromium chromium-driver): dashboard test skipped");
         server = TestServers.start(tmp);
-        monitor = DospMonitor.start(server, MonitorConfig.builder().port(0).eventInterval(Duration.ofMillis(500)).build());
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -95,8 +94,49 @@ class DashboardIT {
         });
     }
 
+    private void startMonitor(MonitorConfig.Builder b) {
+        monitor = DospMonitor.start(server, b.eventInterval(Duration.ofMillis(500)).build());
+    }
+
+    private String status() {
+        return browser.findElement(By.id("status")).getText();
+    }
+
+    private String message() {
+        return browser.findElement(By.id("message")).getText();
+    }
+
+    @Test
+    void notOnLoopbackThePageAsksForTheTokenAndShowsTheClientsWithIt() {
+        startMonitor(MonitorConfig.builder().host("0.0.0.0").port(0));
+        try (DospClient a = TestServers.client(server)) {
+            browser.get("http://127.0.0.1:" + monitor.port() + "/");
+            await().atMost(AWAIT).until(() -> status().equals("no access") && message().contains("admin token"));
+            assertThat(row(a.vip())).isEmpty();
+            browser.findElement(By.id("token")).sendKeys(TOKEN);
+            browser.findElement(By.id("token-apply")).click();
+            await().atMost(AWAIT).until(() -> row(a.vip()).size() == 1);
+            assertThat(status()).isEqualTo("listening");
+            assertThat(browser.getCurrentUrl()).doesNotContain(TOKEN);
+        }
+    }
+
+    @Test
+    void withoutRoomOnTheEventStreamThePagePolls() {
+        startMonitor(MonitorConfig.builder().port(0).maxEventSubscribers(0));
+        try (DospClient a = TestServers.client(server)) {
+            browser.get("http://127.0.0.1:" + monitor.port() + "/");
+            await().atMost(AWAIT).until(() -> message().contains("polling") && row(a.vip()).size() == 1);
+            try (DospClient b = TestServers.client(server)) {
+                await().atMost(AWAIT).until(() -> row(b.vip()).size() == 1);
+            }
+            await().atMost(AWAIT).until(() -> browser.findElement(By.id("stat-clients")).getText().equals("1"));
+        }
+    }
+
     @Test
     void aClientAppearsTrafficShowsAndAKickWithTheTokenDisconnectsIt() throws IOException {
+        startMonitor(MonitorConfig.builder().port(0));
         try (DospClient a = TestServers.client(server)) {
             browser.get("http://127.0.0.1:" + monitor.port() + "/");
             await().atMost(AWAIT).until(() -> row(a.vip()).size() == 1);
@@ -106,17 +146,25 @@ class DashboardIT {
                 // the new client appears while the page is open
                 await().atMost(AWAIT).until(() -> row(b.vip()).size() == 1);
                 await().atMost(AWAIT).until(() -> browser.findElement(By.id("stat-clients")).getText().equals("2"));
-                for (int i = 0; i < 200; i++) {
-                    a.send(b.vip(), "message " + i);
-                }
-                for (int i = 0; i < 200; i++) {
-                    assertThat(b.receive(AWAIT)).isNotNull();
+                // traffic in rounds, each one seen by the page before the next (so the charts show a few samples)
+                int rounds = 6;
+                int perRound = 40;
+                for (int r = 1; r <= rounds; r++) {
+                    for (int i = 0; i < perRound * r; i++) {
+                        a.send(b.vip(), "message " + r + "." + i);
+                    }
+                    for (int i = 0; i < perRound * r; i++) {
+                        assertThat(b.receive(AWAIT)).isNotNull();
+                    }
+                    int sent = perRound * r * (r + 1) / 2;
+                    await().atMost(AWAIT).until(() -> cell(a.vip(), 6) != null && Double.parseDouble(cell(a.vip(), 6)) > sent);
                 }
                 a.send(Vip.parse("7.10.0.99"), "to nobody");
                 await().atMost(AWAIT).until(() -> !browser.findElements(
                         By.cssSelector("#drops tbody tr[data-reason='no_route']")).isEmpty());
-                // packets in: a sent 201 (and its handshake), b only its handshake
-                await().atMost(AWAIT).until(() -> cell(a.vip(), 6) != null && Double.parseDouble(cell(a.vip(), 6)) > 200);
+                // packets in: a sent 841 (and its handshake), b only its handshake (and maybe a heartbeat PING)
+                await().atMost(AWAIT).until(() -> Double.parseDouble(cell(a.vip(), 6)) > 841);
+                assertThat(Double.parseDouble(cell(b.vip(), 6))).isLessThan(10);
 
                 // kick without a token: the page says it needs one and sends nothing
                 click(b.vip(), "kick");

@@ -123,7 +123,7 @@ public final class MonitorHandler extends SimpleChannelInboundHandler<FullHttpRe
     }
 
     private static StaticFile load(String name, String type) {
-        try (InputStream in = io.dosp.monitor.DospMonitor.class.getResourceAsStream("dashboard/" + name)) {
+        try (InputStream in = MonitorHandler.class.getResourceAsStream("/io/dosp/monitor/dashboard/" + name)) {
             if (in == null) {
                 throw new IllegalStateException("dashboard file " + name + " missing from the jar");
             }

@@ -79,6 +79,7 @@
     lines.forEach((l) => {
       g.strokeStyle = l.color;
       g.lineWidth = 1.5;
+      g.setLineDash(l.dash || []);
       g.beginPath();
       l.data.forEach((v, i) => {
         const x = w - (l.data.length - 1 - i) * (w / (HISTORY - 1));
@@ -87,6 +88,7 @@
       });
       g.stroke();
     });
+    g.setLineDash([]);
   }
 
   // ---- a snapshot: cards, charts, drops, peers, routes ----
@@ -116,8 +118,8 @@
     $('stat-paused').textContent = String(s.flow.sendersPaused);
     $('stat-memory').textContent = fmtBytes(s.flow.memoryInUse);
     $('stat-drops').textContent = fmtNum(dropsTotal);
-    draw('chart-packets', [{ data: series.pin, color: '#2563eb' }, { data: series.pout, color: '#d97706' }]);
-    draw('chart-bytes', [{ data: series.bin, color: '#2563eb' }, { data: series.bout, color: '#d97706' }]);
+    draw('chart-packets', [{ data: series.pin, color: '#2563eb' }, { data: series.pout, color: '#d97706', dash: [5, 3] }]);
+    draw('chart-bytes', [{ data: series.bin, color: '#2563eb' }, { data: series.bout, color: '#d97706', dash: [5, 3] }]);
     draw('chart-clients', [{ data: series.clients, color: '#15803d' }]);
     drops(s.drops, last && t > last.t ? { prev: last.s.drops, dt: t - last.t } : null);
     peers(snap.peers);
