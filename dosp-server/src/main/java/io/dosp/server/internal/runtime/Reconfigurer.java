@@ -5,6 +5,7 @@ import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.Vip;
 import io.dosp.server.Limits;
 import io.dosp.server.Reconfiguration;
+import io.dosp.server.WebSocketConfig;
 import io.dosp.server.ServerConfig;
 import io.dosp.server.internal.FrameMemory;
 import io.dosp.server.internal.access.AccessControl;
@@ -258,6 +259,22 @@ public final class Reconfigurer {
         restart("federation.maxRoutes", f.maxRoutes(), g.maxRoutes(), refused);
         restart("federation.peerHeartbeat", f.peerHeartbeat(), g.peerHeartbeat(), refused);
         restart("federation.peerHeartbeatMisses", f.peerHeartbeatMisses(), g.peerHeartbeatMisses(), refused);
+        restart("federation.linkTls", f.linkTls(), g.linkTls(), refused);
+        if (f.linkTlsContext() != g.linkTlsContext()) {
+            refused.add("federation.linkTlsContext: changed (needs a restart)");
+        }
+        restart("federation.linkTlsVerifyHostname", f.linkTlsVerifyHostname(), g.linkTlsVerifyHostname(), refused);
+        // The WebSocket listener is bound at start: every setting of it needs a restart.
+        WebSocketConfig w = s.webSocket();
+        WebSocketConfig x = next.webSocket();
+        restart("webSocket.enabled", w.enabled(), x.enabled(), refused);
+        restart("webSocket.host", w.host(), x.host(), refused);
+        restart("webSocket.port", w.port(), x.port(), refused);
+        restart("webSocket.upgradeTimeout", w.upgradeTimeout(), x.upgradeTimeout(), refused);
+        restart("webSocket.maxMessageSize", w.maxMessageSize(), x.maxMessageSize(), refused);
+        restart("webSocket.maxPendingUpgrades", w.maxPendingUpgrades(), x.maxPendingUpgrades(), refused);
+        restart("webSocket.allowedOrigins", w.allowedOrigins(), x.allowedOrigins(), refused);
+        restart("webSocket.staticFiles", w.staticFiles(), x.staticFiles(), refused);
         restart("federation.peerReconnect", f.peerReconnect(), g.peerReconnect(), refused);
         restart("federation.peerQueueBytes", f.peerQueueBytes(), g.peerQueueBytes(), refused);
     }

@@ -7,6 +7,7 @@ import io.dosp.server.FederationConfig;
 import io.dosp.server.Functions;
 import io.dosp.server.Limits;
 import io.dosp.server.ServerConfig;
+import io.dosp.server.WebSocketConfig;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
@@ -23,13 +24,13 @@ import org.junit.jupiter.api.Test;
 class ReconfigurerCoverageTest {
     /** Accessors that are not settings of their own (derived from others, or builders). */
     private static final Set<String> NOT_SETTINGS = Set.of("toBuilder", "effectiveWorkerThreads", "advertisedHost",
-            "limits", "access", "federation", "functions", "tls", "hashCode", "toString", "getClass");
+            "limits", "access", "federation", "functions", "tls", "webSocket", "hashCode", "toString", "getClass");
 
     @Test
     void everySettingIsComparedByTheReconfigurer() throws Exception {
         String source = Files.readString(Path.of("src/main/java/io/dosp/server/internal/runtime/Reconfigurer.java"));
         for (Class<?> group : List.of(ServerConfig.class, Limits.class, AccessPolicy.class, FederationConfig.class,
-                Functions.class)) {
+                Functions.class, WebSocketConfig.class)) {
             for (Method m : group.getDeclaredMethods()) {
                 if (!Modifier.isPublic(m.getModifiers()) || Modifier.isStatic(m.getModifiers()) || m.getParameterCount() > 0
                         || NOT_SETTINGS.contains(m.getName())) {
