@@ -62,5 +62,19 @@ public enum DropReason {
      * bounded rate, answered with ERR S2CF on a plain link, a FWD with FWD_FAIL towards SRC's server (none when
      * the SRC is in our own template).
      */
-    FORGED_SRC
+    FORGED_SRC,
+    /**
+     * An S2C the admission policy's grants do not allow from its sender to its destination (client admission on):
+     * answered with ERR S2CF {@code not allowed by the admission policy}; the destination never sees it.
+     */
+    NOT_ALLOWED,
+    /** A packet other than PING, EXIT or a login frame from a connection that has not logged in: EXIT {@code Login required}. */
+    LOGIN_REQUIRED,
+    /** A login whose proof was checked and refused (unknown user or wrong password), or of a revoked user. One per attempt. */
+    LOGIN_FAILED,
+    /**
+     * A login refused without checking its proof: its address or its user was waiting out a backoff or a ban
+     * ({@code admission.maxLoginFailures}). One per attempt.
+     */
+    LOGIN_THROTTLED
 }

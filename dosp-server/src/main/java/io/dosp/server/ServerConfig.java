@@ -62,9 +62,10 @@ public final class ServerConfig {
     private final FederationConfig federation;
     private final Tls tls;
     private final Functions functions;
+    private final AdmissionConfig admission;
 
     private ServerConfig(Builder b, Limits limits, AccessPolicy access, FederationConfig federation, Tls tls,
-            Functions functions) {
+            Functions functions, AdmissionConfig admission) {
         host = b.host;
         port = b.port;
         template = b.template;
@@ -79,6 +80,7 @@ public final class ServerConfig {
         this.federation = federation;
         this.tls = tls;
         this.functions = functions;
+        this.admission = admission;
     }
 
     /** A builder with every default. */
@@ -161,6 +163,11 @@ public final class ServerConfig {
         return access;
     }
 
+    /** Client admission: users, logins, grants (off by default). */
+    public AdmissionConfig admission() {
+        return admission;
+    }
+
     /** Federation: peers, mesh key, routes and peer links. */
     public FederationConfig federation() {
         return federation;
@@ -202,7 +209,8 @@ public final class ServerConfig {
                 .access(access)
                 .federation(federation)
                 .tls(tls)
-                .functions(functions);
+                .functions(functions)
+                .admission(admission);
     }
 
     /**
@@ -225,6 +233,7 @@ public final class ServerConfig {
         private FederationConfig.Builder federation = FederationConfig.builder();
         private Tls.Builder tls = Tls.builder();
         private Functions.Builder functions = Functions.builder();
+        private AdmissionConfig.Builder admission = AdmissionConfig.builder();
 
         private Builder() {
         }
@@ -362,6 +371,18 @@ public final class ServerConfig {
             return this;
         }
 
+        /** Edits client admission in place: {@code .admission(a -> a.enabled(true).usersFile(path))}. */
+        public Builder admission(Consumer<AdmissionConfig.Builder> edit) {
+            edit.accept(admission);
+            return this;
+        }
+
+        /** Replaces client admission. */
+        public Builder admission(AdmissionConfig admission) {
+            this.admission = admission.toBuilder();
+            return this;
+        }
+
         /**
          * Validates the listen settings, builds every group (each validates its own fields), then
          * checks the rules across groups.
@@ -386,7 +407,10 @@ public final class ServerConfig {
                 require(p.template().isEmpty() || !p.template().get().equals(template), "federation.peers",
                         "peer " + p + " claims this server's own template " + template);
             }
-            return new ServerConfig(this, builtLimits, builtAccess, builtFederation, tls.build(), builtFunctions);
+            AdmissionConfig builtAdmission = admission.build();
+            builtAdmission.check(template, builtAccess.blockedVips());
+            return new ServerConfig(this, builtLimits, builtAccess, builtFederation, tls.build(), builtFunctions,
+                    builtAdmission);
         }
     }
 }

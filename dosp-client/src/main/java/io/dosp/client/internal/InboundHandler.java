@@ -163,9 +163,9 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
             LOG.debug("Dropped an EXT frame without a kind byte from {}", state.server);
             return;
         }
-        int kind = p.bodyByte(0);
-        if (kind == Ext.WELCOME) {
-            answer(PacketType.EXT, p);
+        int kind = p.bodyByte(0) & 0xff;
+        if (kind == Ext.WELCOME || (Ext.FEATURE_AUTH.equals(Ext.featureOf(kind)) && requests.waiting(PacketType.EXT))) {
+            answer(PacketType.EXT, p); // WELCOME answers HELLO; a login answer answers the login frame we wait on
         } else {
             extensions.onFrame(state.server, state.extensions, kind, p);
         }

@@ -12,6 +12,7 @@ import io.dosp.server.internal.access.Admission;
 import io.dosp.server.internal.admin.AdminCommands;
 import io.dosp.server.internal.admin.AdminPackets;
 import io.dosp.server.internal.admin.AdminTokens;
+import io.dosp.server.internal.admission.ClientAdmission;
 import io.dosp.server.internal.dispatch.PacketDispatcher;
 import io.dosp.server.internal.dispatch.S2cFailures;
 import io.dosp.server.internal.ext.ClientExtensions;
@@ -29,7 +30,6 @@ import io.dosp.server.internal.transport.Connections;
 import io.dosp.server.internal.transport.ServerInitializer;
 import io.netty.channel.group.ChannelGroup;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -69,13 +69,15 @@ public final class ServerRuntime {
         this.federation = forwarder.map(f -> new Federation(config, router, f, log));
         Optional<IncomingLinks> links = federation.map(f -> new IncomingLinks(config, router, f, log, counters));
         this.hooks = new ServerHooks(counters, config.functions(), log);
+        ClientAdmission clientAdmission = new ClientAdmission(config.admission(), config.limits(), vips, counters,
+                s -> links.map(l -> l.isAuthenticatedPeer(s)).orElse(false), log);
         AdminCommands commands = new AdminCommands(access, vips, router, admission, counters, federation,
-                config.limits().maxClients());
+                config.limits().maxClients(), clientAdmission);
         AdminPackets admin = new AdminPackets(tokens, commands, router, counters, config.limits(), log);
         PacketDispatcher dispatcher = new PacketDispatcher(hooks, access, router, vips, admin, counters, links,
-                config.federation().maxHops(), new ClientExtensions(List.of(), log), log);
-        this.connections = new Connections(admission, vips, SessionSettings.of(config), counters, dispatcher, hooks,
-                links, budget, new S2cFailures(router, links), InboundGuard.Settings.of(config.limits(), frameMemory), log);
+                config.federation().maxHops(), new ClientExtensions(clientAdmission.features(), log), clientAdmission, log);
+        this.connections = new Connections(admission, clientAdmission, vips, SessionSettings.of(config), counters,
+                dispatcher, hooks, links, budget, new S2cFailures(router, links), InboundGuard.Settings.of(config.limits(), frameMemory), log);
         this.initializer = new ServerInitializer(config, connections);
     }
 

@@ -11,6 +11,7 @@ import io.dosp.server.internal.LogLimiter;
 import io.dosp.server.internal.MemoryBudget;
 import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.access.Admission;
+import io.dosp.server.internal.admission.ClientAdmission;
 import io.dosp.server.internal.federation.IncomingLinks;
 import io.dosp.server.internal.hooks.ServerHooks;
 import io.dosp.server.internal.routing.VipTable;
@@ -35,6 +36,7 @@ public final class Connections {
     private static final Logger LOG = LoggerFactory.getLogger(Connections.class);
 
     private final Admission admission;
+    private final ClientAdmission clientAdmission;
     private final VipTable<ClientSession> vips;
     private final SessionSettings settings;
     private final Counters counters;
@@ -54,12 +56,14 @@ public final class Connections {
      * Sessions with {@code settings} whose packets go to {@code handler}; {@code links} when federation
      * is on; what they hold counts against {@code budget}, their unwritten S2C go to {@code undelivered};
      * their inbound side is held to the deadlines and frame memory of {@code guard}; what peers send
-     * reaches log lines through {@code log} (connection lines at its rate).
+     * reaches log lines through {@code log} (connection lines at its rate); {@code clientAdmission} gives each a
+     * login deadline (client admission on) and forgets it when it goes.
      */
-    public Connections(Admission admission, VipTable<ClientSession> vips, SessionSettings settings, Counters counters,
+    public Connections(Admission admission, ClientAdmission clientAdmission, VipTable<ClientSession> vips, SessionSettings settings, Counters counters,
             ClientSession.PacketHandler handler, ServerHooks hooks, Optional<IncomingLinks> links, MemoryBudget budget,
             UndeliveredS2c undelivered, InboundGuard.Settings guard, PeerLog log) {
         this.admission = admission;
+        this.clientAdmission = clientAdmission;
         this.vips = vips;
         this.settings = settings;
         this.counters = counters;
@@ -91,6 +95,7 @@ public final class Connections {
         }
         s.deliver(Packets.aip(vip.get()));
         s.deliver(Packets.hsk(Handshake.standard(settings.compression())));
+        clientAdmission.opened(s);
         if (connectedLog.allow()) {
             LOG.info("Client connected: vip={} remote={}{}", vip.get(), channel.remoteAddress(),
                     connectedLog.heldBackNote());
@@ -104,6 +109,7 @@ public final class Connections {
         Vip vip = s.vip();
         vips.release(vip, s);
         admission.left(s.remoteAddress());
+        clientAdmission.closed(s);
         links.ifPresent(l -> l.closed(s));
         Disconnect d = s.disconnectInfo();
         if (disconnectedLog.allow()) {
