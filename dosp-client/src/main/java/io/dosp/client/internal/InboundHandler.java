@@ -181,7 +181,9 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
         }
         if (e.code() == ErrCode.S2CF) {
             e.failedDst().ifPresent(dst -> {
-                tunnels.failOpen(dst, "the server could not deliver to it (ERR S2CF)");
+                String why = e.failureReason();
+                tunnels.failOpen(dst, "the server could not deliver to it (ERR S2CF"
+                        + (why == null || why.isEmpty() ? "" : ": " + LogText.of(why)) + ")");
                 // Its holder left: the vIP may be someone else's next. Never seal to it again without a new handshake.
                 tunnels.end(dst, "the server could not deliver to " + dst + " (ERR S2CF): its holder left");
             });

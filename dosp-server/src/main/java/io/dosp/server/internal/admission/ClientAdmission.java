@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * with EXIT {@code Timed out waiting for login}. Failed logins are limited per address and per user name with the
  * AUTH guard's backoff and ban ({@code limits.authBackoff}, {@code limits.authBan}); a throttled attempt is refused
  * without checking its proof. An unknown user gets a challenge like any other (salt derived from a server secret and
- * the name, the default iterations) and fails at the proof, so user names cannot be probed.
+ * the name, the iterations most users have) and fails at the proof, so user names cannot be probed.
  *
  * <p>Thread-safe: frames are handled on each session's event loop; revocation and listings come from admin threads.
  */
@@ -73,6 +73,8 @@ public final class ClientAdmission {
     private final AuthGuard<InetAddress> byAddress;
     private final AuthGuard<String> byUser;
     private final byte[] fakeSaltKey = new byte[32];
+    /** The iterations an unknown user's challenge names: the most common among the users, so it looks like theirs. */
+    private final int fakeIterations;
     private final SecureRandom random = new SecureRandom();
     private final Set<String> revoked = ConcurrentHashMap.newKeySet();
     private final Map<ClientSession, Pending> pending = new ConcurrentHashMap<>();
@@ -109,6 +111,10 @@ public final class ClientAdmission {
         this.byUser = new AuthGuard<>(config.maxLoginFailuresPerUser(), limits.authBackoff(), limits.authBan(),
                 System::nanoTime);
         random.nextBytes(fakeSaltKey);
+        Map<Integer, Integer> byIterations = new TreeMap<>();
+        config.users().forEach(u -> byIterations.merge(u.verifier().iterations(), 1, Integer::sum));
+        this.fakeIterations = byIterations.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
+                .orElse(Scram.DEFAULT_ITERATIONS);
         for (AdmissionConfig.User u : config.users()) {
             users.put(u.name(), u);
             if (enabled && u.vip().isPresent() && !vips.reserveForUser(u.vip().get())) {
@@ -339,7 +345,7 @@ public final class ClientAdmission {
         } else {
             // Unknown user: the same challenge every time for the name, so it looks like a real one.
             salt = Arrays.copyOf(Scram.hmac(fakeSaltKey, start.user().getBytes(StandardCharsets.UTF_8)), Scram.SALT_LENGTH);
-            iterations = Scram.DEFAULT_ITERATIONS;
+            iterations = fakeIterations;
         }
         byte[] serverNonce = new byte[SERVER_NONCE];
         random.nextBytes(serverNonce);
@@ -453,9 +459,10 @@ public final class ClientAdmission {
             return Ext.FEATURE_AUTH;
         }
 
+        /** Required unless anonymous clients are admitted: then only a client that offers it logs in. */
         @Override
         public boolean required() {
-            return true;
+            return !config.allowAnonymous();
         }
 
         @Override
