@@ -6,6 +6,7 @@ import io.dosp.client.ClientOptions;
 import io.dosp.client.ConnectFailedException;
 import io.dosp.client.DospClient;
 import io.dosp.client.DospClientException;
+import io.dosp.client.LoginRequiredException;
 import io.dosp.protocol.InvalidConfigException;
 import io.dosp.protocol.Vip;
 import java.time.Duration;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Parameters;
             "  dosp client                             connect to 127.0.0.1:7744",
             "  dosp client chat.example.org:7744 --vip 7.10.0.50",
             "  dosp client --heartbeat 30s             PING every 30 s (0: never)",
+            "  dosp client --user alice                log in (client admission); asks for the password",
             "  echo '/send 7.10.0.3 hello' | dosp client",
             "",
             "Exit codes: 0 done; 1 could not connect, the server ended the",
@@ -51,6 +53,14 @@ public final class ClientCommand implements Callable<Integer> {
                     + " 0 turns it off (default: ${DEFAULT-VALUE}).")
     Duration heartbeat;
 
+    @Option(names = "--user", paramLabel = "NAME", description = "Log in as this user (servers with client admission):"
+            + " the password comes from --password-file, $DOSP_PASSWORD, or the terminal; it never crosses the wire.")
+    String user;
+
+    @Option(names = "--password-file", paramLabel = "FILE", description = "Read the --user password (or bearer token)"
+            + " from the first line of this file.")
+    java.nio.file.Path passwordFile;
+
     @Mixin
     LoggingOptions logging;
 
@@ -64,7 +74,18 @@ public final class ClientCommand implements Callable<Integer> {
             if (vip != null) {
                 b.requestVip(Vip.parse(vip), false);
             }
+            if (user != null) {
+                char[] password = Passwords.forLogin(user, passwordFile, System.getenv());
+                try {
+                    b.login(user, password);
+                } finally {
+                    java.util.Arrays.fill(password, '\0');
+                }
+            }
             options = b.build();
+        } catch (Passwords.MissingPasswordException e) {
+            System.err.println("dosp client: " + e.getMessage());
+            return Main.EXIT_USAGE;
         } catch (InvalidConfigException | IllegalArgumentException e) {
             System.err.println("dosp client: " + e.getMessage());
             return Main.EXIT_USAGE;
@@ -76,12 +97,17 @@ public final class ClientCommand implements Callable<Integer> {
             System.err.println("dosp client: " + e.getMessage());
             System.err.println("  Is a server running there? Start one with: " + Main.selfCommand() + " serve");
             return Main.EXIT_FAILURE;
+        } catch (LoginRequiredException e) {
+            System.err.println("dosp client: " + IncomingFormatter.safe(e.getMessage()));
+            System.err.println("  Log in with --user NAME (password from --password-file, $DOSP_PASSWORD or the terminal).");
+            return Main.EXIT_FAILURE;
         } catch (DospClientException e) {
             System.err.println("dosp client: " + IncomingFormatter.safe(e.getMessage()));
             return Main.EXIT_FAILURE;
         }
         boolean interactive = System.console() != null;
         System.out.println("Connected to " + client.server() + " as " + client.vip()
+                + client.loginUser().map(u -> ", logged in as " + IncomingFormatter.safe(u)).orElse("")
                 + " (compression " + (client.compression() ? "on" : "off") + ").");
         if (vip != null && !client.vip().equals(Vip.parse(vip))) {
             System.out.println("The server refused vIP " + vip + "; keeping " + client.vip() + ".");

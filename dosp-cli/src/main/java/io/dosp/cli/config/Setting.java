@@ -26,7 +26,9 @@ public final class Setting<T> {
         /** Admin tokens, bans, whitelist. */
         ACCESS("Access control"),
         /** Federation peers. */
-        FEDERATION("Federation");
+        FEDERATION("Federation"),
+        /** Client admission: users, logins, grants. */
+        ADMISSION("Client admission");
 
         private final String title;
 

@@ -44,6 +44,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Client admission over real sockets: users with fixed vIPs, grants between them, revocation, limits on failed logins,
@@ -179,6 +181,41 @@ class AdmissionIT {
             if (in.isS2c()) {
                 return in;
             }
+        }
+    }
+
+    /** The grants hold on the S2C fast path (one event loop: frames between clients are routed as bytes) and off it. */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void grantsHoldWithTheFastPathOnAndOff(boolean fastPath) throws Exception {
+        System.setProperty("dosp.s2cFastPath", Boolean.toString(fastPath));
+        Path users = usersFile();
+        try (DospServer server = TestServers.start(tmp, b -> b.workerThreads(1)
+                        .admission(a -> a.enabled(true).usersFile(users)));
+                DospClient alice = DospClient.connect(as(server, "alice", "alice-pw").build());
+                DospClient bob = DospClient.connect(as(server, "bob", "bob-pw").build());
+                DospClient carol = DospClient.connect(as(server, "carol", "carol-pw").build())) {
+            List<ErrorReply> errors = new CopyOnWriteArrayList<>();
+            alice.addListener(new ClientListener() {
+                @Override
+                public void onError(ErrorReply error) {
+                    errors.add(error);
+                }
+            });
+            for (int i = 0; i < 20; i++) {
+                alice.send(BOB, "to bob " + i);
+                alice.send(CAROL, "to carol " + i);
+            }
+            for (int i = 0; i < 20; i++) {
+                assertThat(nextS2c(bob).text()).isEqualTo("to bob " + i);
+            }
+            await().atMost(TestServers.AWAIT).until(() -> errors.size() == 20);
+            assertThat(errors).allSatisfy(e -> assertThat(e.failureReason()).isEqualTo("not allowed by the admission policy"));
+            assertThat(server.stats().drops(DropReason.NOT_ALLOWED)).isEqualTo(20);
+            assertThat(carol.ping()).isPositive();
+            assertThat(carol.receive(Duration.ZERO)).isNull();
+        } finally {
+            System.clearProperty("dosp.s2cFastPath");
         }
     }
 
