@@ -31,7 +31,9 @@ class SoakLoadIT {
             assertThat(code).isZero();
             List<String> lines = Files.readAllLines(csv);
             assertThat(lines.get(0)).startsWith("elapsed_s,server_rss_kib,server_heap_after_gc_kib,");
-            assertThat(lines).hasSizeGreaterThanOrEqualTo(4);
+            // At least one sample row: how many fit in 3 s depends on the machine (a heap-after-GC sample on a loaded
+            // machine took over a second), and no timing is asserted.
+            assertThat(lines).hasSizeGreaterThanOrEqualTo(2);
             String[] last = lines.get(lines.size() - 1).split(",");
             assertThat(Long.parseLong(last[1])).as("RSS sampled").isPositive();
             assertThat(Long.parseLong(last[2])).as("heap after GC sampled").isPositive();
