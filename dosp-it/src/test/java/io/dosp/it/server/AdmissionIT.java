@@ -29,6 +29,7 @@ import io.dosp.server.DospServer;
 import io.dosp.server.DropReason;
 import io.dosp.server.ServerConfig;
 import io.dosp.testkit.Expect;
+import io.dosp.testkit.Mesh;
 import io.dosp.testkit.RawClient;
 import io.dosp.testkit.TestServers;
 import java.nio.charset.StandardCharsets;
@@ -415,6 +416,45 @@ class AdmissionIT {
             await().atMost(TestServers.AWAIT).until(() -> !errors.isEmpty());
             assertThat(errors.get(0).failureReason()).isEqualTo("not allowed by the admission policy");
             assertThat(bob.vouch(anon.vip()).get(10, TimeUnit.SECONDS)).isEmpty();
+        }
+    }
+
+    @Test
+    void peerLinksBetweenServersWithAdmissionNeedNoLoginAndReachOnlyLoggedInClients() throws Exception {
+        String aliceLine = user("alice", "alice-pw", "vip=10.1.0.20");
+        String bobLine = user("bob", "bob-pw", "vip=10.2.0.20");
+        try (DospServer a = DospServer.start(Mesh.config(tmp, 0).admission(x -> x.enabled(true).user(aliceLine)).build());
+                DospServer b = DospServer.start(Mesh.config(tmp, 1).admission(x -> x.enabled(true).user(bobLine)).build())) {
+            a.addPeer(io.dosp.protocol.PeerSpec.of("127.0.0.1", b.port()));
+            await().atMost(TestServers.AWAIT).until(() -> a.peers().stream().anyMatch(p -> p.state().equals("UP"))
+                    && b.peers().stream().anyMatch(p -> p.state().equals("UP")));
+            await().atMost(TestServers.AWAIT).until(() -> a.routes().stream().anyMatch(r -> r.template().equals("10.2.0.x"))
+                    && b.routes().stream().anyMatch(r -> r.template().equals("10.1.0.x")));
+            try (DospClient alice = DospClient.connect(ClientOptions.builder().server("127.0.0.1", a.port())
+                            .machineHash(TestServers.hash('a')).login("alice", "alice-pw".toCharArray()).build());
+                    DospClient bob = DospClient.connect(ClientOptions.builder().server("127.0.0.1", b.port())
+                            .machineHash(TestServers.hash('b')).login("bob", "bob-pw".toCharArray()).build());
+                    RawClient stranger = RawClient.connect(b.port())) {
+                assertThat(alice.vip()).isEqualTo(Vip.parse("10.1.0.20"));
+                alice.send(bob.vip(), "across");
+                Incoming in = nextS2c(bob);
+                assertThat(in.text()).isEqualTo("across");
+                assertThat(in.source()).contains(alice.vip());
+                bob.send(alice.vip(), "back");
+                assertThat(nextS2c(alice).text()).isEqualTo("back");
+                List<ErrorReply> errors = new CopyOnWriteArrayList<>();
+                alice.addListener(new ClientListener() {
+                    @Override
+                    public void onError(ErrorReply error) {
+                        errors.add(error);
+                    }
+                });
+                alice.send(stranger.vip(), "to one not logged in");
+                await().atMost(TestServers.AWAIT).until(() -> !errors.isEmpty());
+                assertThat(errors.get(0).failedDst()).contains(stranger.vip());
+                assertThat(b.stats().drops(DropReason.NOT_ALLOWED)).isEqualTo(1);
+                Expect.assertPingRoundTrip(stranger); // it got nothing but its PING answer
+            }
         }
     }
 

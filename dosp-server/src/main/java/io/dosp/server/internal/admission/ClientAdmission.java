@@ -212,9 +212,12 @@ public final class ClientAdmission {
         return policy.allows(fp, tp) ? null : NOT_ALLOWED;
     }
 
-    /** Whether a peer server's S2C may reach {@code target}: it must be admitted (grants are for local senders). */
-    public boolean peerMayReach(ClientSession target) {
-        return !enabled || target == null || target.principal() != null;
+    /**
+     * Which holders the router may deliver to under {@code config}: with admission on, those that logged in (or were
+     * admitted anonymously), whoever sends (a client, a peer link); everyone when it is off.
+     */
+    public static Predicate<ClientSession> routable(AdmissionConfig config) {
+        return config.enabled() ? s -> s.principal() != null : s -> true;
     }
 
     /** The vIPs GCL lists to {@code viewer}: with admission on, those of admitted clients it may send to, and its own. */

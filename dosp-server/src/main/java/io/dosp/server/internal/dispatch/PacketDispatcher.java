@@ -147,18 +147,12 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
             session.deliver(Packets.errS2cFailed(s.dst(), links.get().refusedText(s)));
             return;
         }
-        if (admission.enabled()) {
-            ClientSession target = vips.holder(s.dst().value());
-            if (fromPeer == null) {
-                String why = admission.refusal(session, s.dst().value(), target);
-                if (why != null) {
-                    counters.drop(DropReason.NOT_ALLOWED);
-                    session.deliver(Packets.errS2cFailed(s.dst(), why));
-                    return;
-                }
-            } else if (!admission.peerMayReach(target)) {
+        if (admission.enabled() && fromPeer == null) {
+            // Grants are for local senders; the router refuses anyone's S2C to a holder that has not logged in.
+            String why = admission.refusal(session, s.dst().value(), vips.holder(s.dst().value()));
+            if (why != null) {
                 counters.drop(DropReason.NOT_ALLOWED);
-                links.get().failed(s);
+                session.deliver(Packets.errS2cFailed(s.dst(), why));
                 return;
             }
         }

@@ -65,7 +65,8 @@ public final class ServerRuntime {
         this.admission = new Admission(access, vips, counters, config.limits().maxClients(), config.limits().maxAcceptRate(),
                 config.limits().maxConnectionsPerAddress(), log);
         Optional<Forwarder> forwarder = config.federation().enabled() ? Optional.of(new Forwarder(config, log)) : Optional.empty();
-        this.router = new ServerRouter(vips, forwarder.map(RemoteRoute.class::cast));
+        this.router = new ServerRouter(vips, forwarder.map(RemoteRoute.class::cast),
+                ClientAdmission.routable(config.admission()));
         this.federation = forwarder.map(f -> new Federation(config, router, f, log));
         Optional<IncomingLinks> links = federation.map(f -> new IncomingLinks(config, router, f, log, counters));
         this.hooks = new ServerHooks(counters, config.functions(), log);
