@@ -52,6 +52,9 @@ import picocli.CommandLine.Parameters;
             "  peer-remove HOST:PORT     unlink a peer",
             "  reload                    re-read the configuration, apply what can change live",
             "  drain [DURATION]          lame duck: refuse new clients, send the connected ones away",
+            "  users                     users of client admission: fixed vIP, groups, online vIPs",
+            "  revoke USER               end a user's sessions and refuse its logins",
+            "  unrevoke USER             accept its logins again",
             "  exit                      end the admin session",
             "At the prompt, 'exit' or Ctrl+D leaves.", ""},
         footer = {"", "Examples:",
@@ -59,6 +62,7 @@ import picocli.CommandLine.Parameters;
             "  dosp admin --exec clients --exec stats run commands and leave",
             "  dosp admin srv:7744 --login alice -    ask for alice's password",
             "  dosp admin --host srv --port 7744 -e stats   the Python CLI's flags",
+            "  dosp admin --user alice --exec users   log in as admin user alice (client admission)",
             "  echo 'broadcast back at 18:00' | dosp admin",
             "",
             "Exit codes: 0 done; 1 could not connect, token refused, or a command",
@@ -86,6 +90,14 @@ public final class AdminCommand implements Callable<Integer> {
                     + " 'serve' also reads).")
     Path tokenFile;
 
+    @Option(names = "--user", paramLabel = "NAME", description = "Log in as this user first (servers with client"
+            + " admission); an admin user needs no token. Password from --password-file, $DOSP_PASSWORD or the terminal.")
+    String user;
+
+    @Option(names = "--password-file", paramLabel = "FILE", description = "Read the --user password from the first"
+            + " line of this file.")
+    Path passwordFile;
+
     @Option(names = {"-e", "--exec"}, paramLabel = "COMMAND", description = "Run this admin command, print the answer,"
             + " and leave; repeat for several (they stop at the first ERR:).")
     List<String> exec;
@@ -96,17 +108,29 @@ public final class AdminCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         logging.apply(Level.WARN);
-        AdminToken t;
+        AdminToken t = null;
+        ClientOptions.Builder options = ClientOptions.builder().server(address.resolve(server));
         try {
-            t = AdminToken.resolve(token, login, System.getenv(), tokenFile != null ? List.of(tokenFile)
-                    : List.of(AccessPolicy.CLI_ADMIN_TOKEN_FILE, AdminToken.REFERENCE_TOKEN_FILE));
-        } catch (AdminToken.MissingTokenException e) {
+            if (user != null) {
+                char[] password = Passwords.forLogin(user, passwordFile, System.getenv());
+                try {
+                    options.login(user, password);
+                } finally {
+                    java.util.Arrays.fill(password, '\0');
+                }
+            }
+            // A user's login makes an admin user's session admin: then a token is only used when one is given.
+            if (user == null || token != null || login != null) {
+                t = AdminToken.resolve(token, login, System.getenv(), tokenFile != null ? List.of(tokenFile)
+                        : List.of(AccessPolicy.CLI_ADMIN_TOKEN_FILE, AdminToken.REFERENCE_TOKEN_FILE));
+            }
+        } catch (AdminToken.MissingTokenException | Passwords.MissingPasswordException e) {
             System.err.println("dosp admin: " + e.getMessage());
             return Main.EXIT_USAGE;
         }
         DospClient client;
         try {
-            client = DospClient.connect(ClientOptions.builder().server(address.resolve(server)).build());
+            client = DospClient.connect(options.build());
         } catch (InvalidConfigException | IllegalArgumentException e) {
             System.err.println("dosp admin: " + e.getMessage());
             return Main.EXIT_USAGE;
@@ -116,7 +140,9 @@ public final class AdminCommand implements Callable<Integer> {
         }
         try {
             try {
-                client.admin().authenticate(t.token());
+                if (t != null) {
+                    client.admin().authenticate(t.token());
+                }
             } catch (AdminException e) {
                 System.err.println("dosp admin: the server at " + client.server() + " refused the admin token from "
                         + t.source() + ".");
@@ -161,7 +187,7 @@ public final class AdminCommand implements Callable<Integer> {
     private static int prompt(DospClient client, AdminToken t) {
         boolean interactive = System.console() != null;
         if (interactive) {
-            System.out.println("Admin session on " + client.server() + " (token from " + t.source() + ")."
+            System.out.println("Admin session on " + client.server() + " (" + (t == null ? "logged in as admin user" : "token from " + t.source()) + ")."
                     + " Type help for commands, exit to leave.");
         }
         int failures = 0;

@@ -9,6 +9,7 @@ import io.dosp.client.DospClientException;
 import io.dosp.client.KnownPeers;
 import io.dosp.client.TrustMode;
 import io.dosp.crypto.IdentityFileException;
+import io.dosp.client.LoginRequiredException;
 import io.dosp.protocol.InvalidConfigException;
 import io.dosp.protocol.Vip;
 import java.io.UncheckedIOException;
@@ -32,6 +33,7 @@ import picocli.CommandLine.Parameters;
             "  dosp client chat.example.org:7744 --vip 7.10.0.50",
             "  dosp client --host chat.example.org --port 7744   the Python CLI's flags",
             "  dosp client --heartbeat 30s             PING every 30 s (0: never)",
+            "  dosp client --user alice                log in (client admission); asks for the password",
             "  echo '/send 7.10.0.3 hello' | dosp client",
             "  dosp client --trust strict              tunnels only with pinned peers (/trust)",
             "",
@@ -80,6 +82,13 @@ public final class ClientCommand implements Callable<Integer> {
                     + " another one later is refused), strict (only pinned ones: /trust VIP FINGERPRINT), off (no checks)."
                     + " Default: ${DEFAULT-VALUE}.")
     TrustMode trust;
+    @Option(names = "--user", paramLabel = "NAME", description = "Log in as this user (servers with client admission):"
+            + " the password comes from --password-file, $DOSP_PASSWORD, or the terminal; it never crosses the wire.")
+    String user;
+
+    @Option(names = "--password-file", paramLabel = "FILE", description = "Read the --user password (or bearer token)"
+            + " from the first line of this file.")
+    java.nio.file.Path passwordFile;
 
     @Mixin
     LoggingOptions logging;
@@ -96,7 +105,18 @@ public final class ClientCommand implements Callable<Integer> {
             if (vip != null) {
                 b.requestVip(Vip.parse(vip), false);
             }
+            if (user != null) {
+                char[] password = Passwords.forLogin(user, passwordFile, System.getenv());
+                try {
+                    b.login(user, password);
+                } finally {
+                    java.util.Arrays.fill(password, '\0');
+                }
+            }
             options = b.build();
+        } catch (Passwords.MissingPasswordException e) {
+            System.err.println("dosp client: " + e.getMessage());
+            return Main.EXIT_USAGE;
         } catch (InvalidConfigException | IllegalArgumentException | UncheckedIOException e) {
             System.err.println("dosp client: " + e.getMessage());
             return Main.EXIT_USAGE;
@@ -108,12 +128,17 @@ public final class ClientCommand implements Callable<Integer> {
             System.err.println("dosp client: " + e.getMessage());
             System.err.println("  Is a server running there? Start one with: " + Main.selfCommand() + " serve");
             return Main.EXIT_FAILURE;
+        } catch (LoginRequiredException e) {
+            System.err.println("dosp client: " + IncomingFormatter.safe(e.getMessage()));
+            System.err.println("  Log in with --user NAME (password from --password-file, $DOSP_PASSWORD or the terminal).");
+            return Main.EXIT_FAILURE;
         } catch (DospClientException | IdentityFileException e) {
             System.err.println("dosp client: " + IncomingFormatter.safe(e.getMessage()));
             return Main.EXIT_FAILURE;
         }
         boolean interactive = System.console() != null;
         System.out.println("Connected to " + client.server() + " as " + client.vip()
+                + client.loginUser().map(u -> ", logged in as " + IncomingFormatter.safe(u)).orElse("")
                 + " (compression " + (client.compression() ? "on" : "off") + ").");
         System.out.println("Tunnel identity " + client.fingerprint() + " (" + identity + "); peers trusted: "
                 + trust.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ".");

@@ -21,7 +21,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         usageHelpAutoWidth = true,
         description = {"DoSP (Data over Socket Protocol) for the JVM: a TCP message router that gives every client a"
                 + " virtual IPv4 address (vIP), wire-compatible with the Python DoSP 0.2.", ""},
-        subcommands = {ServeCommand.class, ClientCommand.class, AdminCommand.class, GenConfigCommand.class,
+        subcommands = {ServeCommand.class, ClientCommand.class, AdminCommand.class, UserCommand.class, GenConfigCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class},
         commandListHeading = "%nCommands:%n",
         footer = {"",

@@ -34,6 +34,13 @@ final class ServeReport {
             out.println("  admin token    " + n + " configured token" + (n == 1 ? "" : "s") + " (" + r.origin(Settings.ADMIN_TOKENS) + ")");
         }
         out.println("  compression    " + (c.compression() ? "on (level " + c.compressionLevel() + ")" : "off"));
+        if (c.admission().enabled()) {
+            int users = c.admission().users().size();
+            int grants = c.admission().grants().size();
+            out.println("  admission      on: " + users + " user" + (users == 1 ? "" : "s") + ", "
+                    + (grants == 0 ? "no grants (every user reaches every other)" : grants + " grant" + (grants == 1 ? "" : "s"))
+                    + (c.admission().allowAnonymous() ? ", anonymous clients admitted" : "; clients must log in"));
+        }
         if (c.localTransport()) {
             out.println("  local          in-process clients accepted as '" + c.localName() + "'");
         }

@@ -6,15 +6,19 @@ import static io.dosp.protocol.InvalidConfigException.require;
 import io.dosp.client.internal.MachineHash;
 import io.dosp.codec.DospFrameDecoder;
 import io.dosp.protocol.InvalidConfigException;
+import io.dosp.protocol.Login;
 import io.dosp.protocol.Vip;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.security.NoSuchAlgorithmException;
+import io.dosp.protocol.internal.Ed25519Raw;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import javax.net.ssl.SSLContext;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -82,6 +86,9 @@ public final class ClientOptions {
     private final String machineHash;
     private final boolean sendClientInfo;
     private final boolean extensions;
+    private final String loginUser;
+    private final char[] loginPassword;
+    private final KeyPair identity;
     private final int receiveQueue;
     private final TlsOptions tls;
     private final ReconnectOptions reconnect;
@@ -106,6 +113,9 @@ public final class ClientOptions {
         machineHash = b.machineHash != null ? b.machineHash : MachineHash.compute();
         sendClientInfo = b.sendClientInfo;
         extensions = b.extensions;
+        loginUser = b.loginUser;
+        loginPassword = b.loginPassword == null ? null : b.loginPassword.clone();
+        identity = b.identity;
         receiveQueue = b.receiveQueue;
         this.tls = tls;
         this.reconnect = reconnect;
@@ -137,6 +147,9 @@ public final class ClientOptions {
         b.machineHash = machineHash;
         b.sendClientInfo = sendClientInfo;
         b.extensions = extensions;
+        b.loginUser = loginUser;
+        b.loginPassword = loginPassword == null ? null : loginPassword.clone();
+        b.identity = identity;
         b.receiveQueue = receiveQueue;
         b.fallbackServers = fallbackServers;
         return b.tls(tls).reconnect(reconnect).heartbeat(heartbeat).tunnels(tunnels).identity(identity);
@@ -226,6 +239,25 @@ public final class ClientOptions {
         return sendClientInfo;
     }
 
+    /** The user the client logs in as (client admission), if credentials are set. */
+    public Optional<String> loginUser() {
+        return Optional.ofNullable(loginUser);
+    }
+
+    /**
+     * A copy of the login password (empty when no credentials are set), for the connection's login; the caller
+     * clears it after use. The options keep their own copy for as long as they live, because every reconnect logs in
+     * again (the server's salt may change, so nothing less than the password can be kept).
+     */
+    public char[] loginPassword() {
+        return loginPassword == null ? new char[0] : loginPassword.clone();
+    }
+
+    /** The Ed25519 identity key pair the client presents at login for the server to vouch for, if set. */
+    public Optional<KeyPair> identity() {
+        return Optional.ofNullable(identity);
+    }
+
     /** Whether the client says EXT HELLO after the handshake (see {@link #DEFAULT_EXTENSIONS}). */
     public boolean extensions() {
         return extensions;
@@ -277,6 +309,9 @@ public final class ClientOptions {
         private String machineHash;
         private boolean sendClientInfo = DEFAULT_SEND_CLIENT_INFO;
         private boolean extensions = DEFAULT_EXTENSIONS;
+        private String loginUser;
+        private char[] loginPassword;
+        private KeyPair identity;
         private int receiveQueue = DEFAULT_RECEIVE_QUEUE;
         private TlsOptions.Builder tls = TlsOptions.builder();
         private ReconnectOptions.Builder reconnect = ReconnectOptions.builder();
@@ -419,6 +454,28 @@ public final class ClientOptions {
         }
 
         /**
+         * Logs in as {@code user} with {@code password} (a bearer token is used the same way) on every connection, with
+         * this project's {@code auth} extension: a SCRAM-SHA-256 challenge-response, so neither the password nor
+         * anything replayable crosses the wire, and the server proves it holds the user's verifier. The password is
+         * copied (clear your array afterwards) and kept in memory for reconnects. A server that does not offer login
+         * (admission off, a reference server) makes connect fail with {@link LoginFailedException}.
+         */
+        public Builder login(String user, char[] password) {
+            this.loginUser = user;
+            this.loginPassword = password == null ? null : password.clone();
+            return this;
+        }
+
+        /**
+         * The Ed25519 key pair to present at login (its public key and a signature over the login exchange), so the
+         * server can vouch that this user holds this identity ({@link DospClient#vouch}); null for none.
+         */
+        public Builder identity(KeyPair identity) {
+            this.identity = identity;
+            return this;
+        }
+
+        /**
          * Whether to open with EXT HELLO (default true). Off, the client sends exactly what the reference's client
          * sends and uses none of this project's client extensions.
          */
@@ -536,6 +593,19 @@ public final class ClientOptions {
                 }
             }
             require(!fixedVip || requestedVip != null, "fixedVip", "needs a requested vIP");
+            require(loginUser == null || Login.validUser(loginUser), "login",
+                    "the user name must be 1..64 bytes without spaces, ',' or ':'");
+            require(loginUser == null || (loginPassword != null && loginPassword.length > 0), "login",
+                    "needs a non-empty password");
+            require(loginUser == null || extensions, "login", "needs extensions(true): the login is an extension");
+            require(identity == null || loginUser != null, "identity", "is presented at login: set login(user, password)");
+            if (identity != null) {
+                try {
+                    Ed25519Raw.raw(identity.getPublic());
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidConfigException("identity", "must be an Ed25519 key pair");
+                }
+            }
             require(machineHash == null || machineHash.matches("[0-9a-fA-F]{1,128}"), "machineHash",
                     "must be hex (the reference sends 64 hex characters)");
             for (String f : fallbackServers) {

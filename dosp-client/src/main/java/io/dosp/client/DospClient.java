@@ -10,6 +10,7 @@ import io.dosp.client.internal.Reconnector;
 import io.dosp.client.internal.Replies;
 import io.dosp.client.internal.TunnelGuard;
 import io.dosp.client.internal.TunnelIdentity;
+import io.dosp.client.internal.VouchRequests;
 import io.dosp.crypto.Fingerprint;
 import io.dosp.crypto.IdentityKey;
 import io.dosp.protocol.ExitCode;
@@ -25,6 +26,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.Objects;
 import java.util.Optional;
@@ -65,6 +67,7 @@ public final class DospClient implements AutoCloseable {
     private final TunnelGuard tunnelGuard;
     private final ClientExtensions extensions = new ClientExtensions();
     private final TunnelIdentity tunnelIdentity;
+    private final VouchRequests vouches = new VouchRequests();
     private final Reconnector reconnector;
     private volatile ClientConnection connection;
     private final AtomicLong pingIds = new AtomicLong();
@@ -77,6 +80,11 @@ public final class DospClient implements AutoCloseable {
         this.tunnelGuard = new TunnelGuard(options.tunnels());
         this.tunnelIdentity = TunnelIdentity.of(options);
         this.extensions.offer(Ext.FEATURE_PEER_GONE, this::onPeerGoneFrame);
+        extensions.offer(Ext.FEATURE_VOUCH, vouches::onFrame);
+        if (options.loginUser().isPresent()) {
+            // Login answers are taken by the connection's login while it waits; anything else of the feature is dropped.
+            extensions.offer(Ext.FEATURE_AUTH, (server, kind, frame) -> { });
+        }
         this.reconnector = new Reconnector(options, queue, listeners, tunnelGuard, extensions, tunnelIdentity,
                 ClientThreads.scheduler(),
                 k -> connection = k);
@@ -151,6 +159,21 @@ public final class DospClient implements AutoCloseable {
      */
     public Set<String> extensions() {
         return connection.extensions();
+    }
+
+    /** The user this client is logged in as (client admission), or empty when it did not log in. */
+    public Optional<String> loginUser() {
+        return Optional.ofNullable(connection.loginUser());
+    }
+
+    /**
+     * Asks the server who holds {@code vip} (client admission's {@code vouch} extension): the user logged in with it
+     * and the Ed25519 identity key it proved at login, or empty when nobody logged in holds it (not held, anonymous,
+     * or another server's vIP). Fails with {@link DospClientException} when the server does not vouch (admission off,
+     * a reference server) and with a timeout after the request timeout. See {@link Vouch} for what it protects against.
+     */
+    public CompletableFuture<Optional<Vouch>> vouch(Vip vip) {
+        return vouches.request(connection, vip, options.requestTimeout());
     }
 
     /** Whether the server compresses this connection (HSK flag). */

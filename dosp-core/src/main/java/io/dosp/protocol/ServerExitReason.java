@@ -70,6 +70,16 @@ public enum ServerExitReason {
     FRAME_TIMEOUT("Timed out waiting for the rest of a frame", true),
     /** The server's memory for unfinished frames was spent when the client's frame needed more. */
     FRAME_MEMORY("Server busy: no memory for the frame being received", true),
+    /** Client admission is on and the client sent something other than PING, EXIT or a login frame before logging in. */
+    LOGIN_REQUIRED("Login required", false),
+    /** Client admission is on and the client did not log in within the login timeout. */
+    LOGIN_TIMEOUT("Timed out waiting for login", true),
+    /** The client's login failed (unknown user, wrong password, throttled, malformed exchange). */
+    LOGIN_FAILED("Login failed", false),
+    /** An admin revoked the user's access. */
+    ACCESS_REVOKED("Access revoked", false),
+    /** The same user logged in on another connection, which took over the user's fixed vIP. */
+    LOGGED_IN_ELSEWHERE("Logged in from another connection", false),
     /** Any other text. */
     OTHER(null, true);
 

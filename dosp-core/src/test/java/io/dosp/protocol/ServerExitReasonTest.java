@@ -56,7 +56,8 @@ class ServerExitReasonTest {
         Set<ServerExitReason> unwelcome = EnumSet.of(ServerExitReason.KICKED, ServerExitReason.ADDRESS_BANNED,
                 ServerExitReason.HASH_BLOCKED, ServerExitReason.HASH_REQUIRED, ServerExitReason.NOT_WHITELISTED,
                 ServerExitReason.AUTH_FAILURES, ServerExitReason.PEER_SELF, ServerExitReason.PEER_AUTH_FAILED,
-                ServerExitReason.PEER_LINK_VERSION);
+                ServerExitReason.PEER_LINK_VERSION, ServerExitReason.LOGIN_REQUIRED, ServerExitReason.LOGIN_FAILED,
+                ServerExitReason.ACCESS_REVOKED, ServerExitReason.LOGGED_IN_ELSEWHERE);
         for (ServerExitReason r : ServerExitReason.values()) {
             assertThat(r.reconnect()).as("%s reconnect", r).isEqualTo(!unwelcome.contains(r));
         }

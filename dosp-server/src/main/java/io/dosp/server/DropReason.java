@@ -77,5 +77,19 @@ public enum DropReason {
     /** A WebSocket message larger than {@link WebSocketConfig#maxMessageSize(int)}: the connection closed with status 1009. */
     WS_MESSAGE_TOO_LARGE,
     /** A request on the WebSocket port that was not HTTP, or an upgrade that was not a valid WebSocket handshake: HTTP 400, closed. */
-    WS_BAD_REQUEST
+    WS_BAD_REQUEST,
+    /**
+     * An S2C the admission policy's grants do not allow from its sender to its destination (client admission on):
+     * answered with ERR S2CF {@code not allowed by the admission policy}; the destination never sees it.
+     */
+    NOT_ALLOWED,
+    /** A packet other than PING, EXIT or a login frame from a connection that has not logged in: EXIT {@code Login required}. */
+    LOGIN_REQUIRED,
+    /** A login whose proof was checked and refused (unknown user or wrong password), or of a revoked user. One per attempt. */
+    LOGIN_FAILED,
+    /**
+     * A login refused without checking its proof: its address or its user was waiting out a backoff or a ban
+     * ({@code admission.maxLoginFailures}). One per attempt.
+     */
+    LOGIN_THROTTLED
 }

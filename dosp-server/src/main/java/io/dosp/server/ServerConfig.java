@@ -70,9 +70,10 @@ public final class ServerConfig {
     private final Functions functions;
     private final List<String> drainRedirect;
     private final Duration drainTimeout;
+    private final AdmissionConfig admission;
 
     private ServerConfig(Builder b, Limits limits, AccessPolicy access, FederationConfig federation, Tls tls,
-            WebSocketConfig webSocket, Functions functions) {
+            WebSocketConfig webSocket, Functions functions, AdmissionConfig admission) {
         host = b.host;
         port = b.port;
         template = b.template;
@@ -90,6 +91,7 @@ public final class ServerConfig {
         this.functions = functions;
         drainRedirect = List.copyOf(b.drainRedirect);
         drainTimeout = b.drainTimeout;
+        this.admission = admission;
     }
 
     /** A builder with every default. */
@@ -172,6 +174,11 @@ public final class ServerConfig {
         return access;
     }
 
+    /** Client admission: users, logins, grants (off by default). */
+    public AdmissionConfig admission() {
+        return admission;
+    }
+
     /** Federation: peers, mesh key, routes and peer links. */
     public FederationConfig federation() {
         return federation;
@@ -236,7 +243,8 @@ public final class ServerConfig {
                 .webSocket(webSocket)
                 .functions(functions)
                 .drainRedirect(drainRedirect)
-                .drainTimeout(drainTimeout);
+                .drainTimeout(drainTimeout)
+                .admission(admission);
     }
 
     /**
@@ -262,6 +270,7 @@ public final class ServerConfig {
         private Functions.Builder functions = Functions.builder();
         private List<String> drainRedirect = List.of();
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+        private AdmissionConfig.Builder admission = AdmissionConfig.builder();
 
         private Builder() {
         }
@@ -429,6 +438,18 @@ public final class ServerConfig {
             return this;
         }
 
+        /** Edits client admission in place: {@code .admission(a -> a.enabled(true).usersFile(path))}. */
+        public Builder admission(Consumer<AdmissionConfig.Builder> edit) {
+            edit.accept(admission);
+            return this;
+        }
+
+        /** Replaces client admission. */
+        public Builder admission(AdmissionConfig admission) {
+            this.admission = admission.toBuilder();
+            return this;
+        }
+
         /**
          * Validates the listen settings, builds every group (each validates its own fields), then
          * checks the rules across groups.
@@ -468,8 +489,10 @@ public final class ServerConfig {
                 require(!tcp || builtWebSocket.port() == 0 || builtWebSocket.port() != port || !wsHost.equals(host),
                         "webSocket.port", "must differ from the TCP port " + port);
             }
+            AdmissionConfig builtAdmission = admission.build();
+            builtAdmission.check(template, builtAccess.blockedVips());
             return new ServerConfig(this, builtLimits, builtAccess, builtFederation, tls.build(), builtWebSocket,
-                    builtFunctions);
+                    builtFunctions, builtAdmission);
         }
     }
 }

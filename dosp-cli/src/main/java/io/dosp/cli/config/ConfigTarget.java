@@ -2,6 +2,7 @@ package io.dosp.cli.config;
 
 import io.dosp.protocol.InvalidConfigException;
 import io.dosp.server.AccessPolicy;
+import io.dosp.server.AdmissionConfig;
 import io.dosp.server.FederationConfig;
 import io.dosp.server.Functions;
 import io.dosp.server.Limits;
@@ -63,5 +64,10 @@ record ConfigTarget<T>(String field, BiConsumer<ServerConfig.Builder, T> apply) 
     /** A field of {@link Functions}: {@code functions.<name>}. */
     static <T> ConfigTarget<T> functions(String name, BiConsumer<Functions.Builder, T> set) {
         return new ConfigTarget<>("functions." + name, (b, v) -> b.functions(f -> set.accept(f, v)));
+    }
+
+    /** A field of {@link AdmissionConfig}: {@code admission.<name>}. */
+    static <T> ConfigTarget<T> admission(String name, BiConsumer<AdmissionConfig.Builder, T> set) {
+        return new ConfigTarget<>("admission." + name, (b, v) -> b.admission(a -> set.accept(a, v)));
     }
 }

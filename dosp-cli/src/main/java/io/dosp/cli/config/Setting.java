@@ -28,7 +28,9 @@ public final class Setting<T> {
         /** Federation peers. */
         FEDERATION("Federation"),
         /** The monitoring listener (HTTP: health, metrics, JSON API, dashboard). */
-        MONITORING("Monitoring");
+        MONITORING("Monitoring"),
+        /** Client admission: users, logins, grants. */
+        ADMISSION("Client admission");
 
         private final String title;
 

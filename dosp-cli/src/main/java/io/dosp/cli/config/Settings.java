@@ -1,6 +1,7 @@
 package io.dosp.cli.config;
 
 import static io.dosp.cli.config.ConfigTarget.access;
+import static io.dosp.cli.config.ConfigTarget.admission;
 import static io.dosp.cli.config.ConfigTarget.federation;
 import static io.dosp.cli.config.ConfigTarget.functions;
 import static io.dosp.cli.config.ConfigTarget.limits;
@@ -8,6 +9,7 @@ import static io.dosp.cli.config.ConfigTarget.monitor;
 import static io.dosp.cli.config.ConfigTarget.server;
 import static io.dosp.cli.config.ConfigTarget.webSocket;
 import static io.dosp.cli.config.Setting.Section.ACCESS;
+import static io.dosp.cli.config.Setting.Section.ADMISSION;
 import static io.dosp.cli.config.Setting.Section.FEDERATION;
 import static io.dosp.cli.config.Setting.Section.LIMITS;
 import static io.dosp.cli.config.Setting.Section.MONITORING;
@@ -17,6 +19,7 @@ import io.dosp.protocol.PeerSpec;
 import io.dosp.protocol.internal.LogText;
 import io.dosp.protocol.Vip;
 import io.dosp.server.AccessPolicy;
+import io.dosp.server.AdmissionConfig;
 import io.dosp.server.FederationConfig;
 import io.dosp.server.Functions;
 import io.dosp.server.Limits;
@@ -461,6 +464,82 @@ public final class Settings {
 
     private static List<Vip> defaultBlockedVips() {
         return AccessPolicy.DEFAULT_BLOCKED_VIPS.stream().sorted().toList();
+    }
+
+    // ---- client admission ----
+
+    /** Client admission on or off. */
+    public static final Setting<Boolean> ADMISSION_ENABLED = add(Setting.builder("admission", ValueTypes.bool(),
+                    AdmissionConfig.DEFAULT_ENABLED)
+            .flag("--admission", "").section(ADMISSION)
+            .sets(admission("enabled", AdmissionConfig.Builder::enabled))
+            .help("Clients must log in (SCRAM-SHA-256 challenge-response; no password crosses the wire) before anything"
+                    + " but PING and EXIT; users come from admission_users_file / admission_users. Off: every connection"
+                    + " gets a vIP, as with the reference. Reference clients cannot log in."));
+    /** The users file. */
+    public static final Setting<String> ADMISSION_USERS_FILE = add(Setting.builder("admission_users_file",
+                    ValueTypes.optionalText(), "")
+            .flag("--admission-users-file", "PATH").section(ADMISSION)
+            .sets(admission("usersFile", (a, v) -> a.usersFile(v.isEmpty() ? null : Path.of(v))))
+            .help("File of 'user NAME VERIFIER [vip=V] [admin] [groups=G,..]' and 'grant FROM -> TO' lines, read at"
+                    + " start; 'dosp user add' makes user lines. Keep it owner-only."));
+    /** Inline users. */
+    public static final Setting<List<String>> ADMISSION_USERS = add(Setting.builder("admission_users",
+                    ValueTypes.list(ValueTypes.text()), List.<String>of())
+            .flag("--admission-user", "LINE").section(ADMISSION)
+            .sets(admission("users", (a, v) -> v.forEach(line -> addUser(a, line))))
+            .help("Users as users-file lines ('NAME VERIFIER [vip=V] [admin] [groups=G,..]'), besides the file."));
+    /** Inline grants. */
+    public static final Setting<List<String>> ADMISSION_GRANTS = add(Setting.builder("admission_grants",
+                    ValueTypes.list(ValueTypes.text()), List.<String>of())
+            .flag("--admission-grant", "FROM->TO").section(ADMISSION)
+            .sets(admission("grants", (a, v) -> v.forEach(line -> addGrant(a, line))))
+            .help("Who may send S2C to whom: 'group:ops,user:alice -> group:devices' (also anonymous, *, and remote as a"
+                    + " target). No grant at all: every admitted client reaches every other; with grants, only what"
+                    + " they allow (others get ERR S2CF 'not allowed by the admission policy')."));
+    /** Anonymous clients. */
+    public static final Setting<Boolean> ADMISSION_ALLOW_ANONYMOUS = add(Setting.builder("admission_allow_anonymous",
+                    ValueTypes.bool(), AdmissionConfig.DEFAULT_ALLOW_ANONYMOUS)
+            .flag("--admission-allow-anonymous", "").section(ADMISSION)
+            .sets(admission("allowAnonymous", AdmissionConfig.Builder::allowAnonymous))
+            .help("With admission on, admit clients that do not log in (reference clients too); grants may restrict"
+                    + " them as 'anonymous'."));
+    /** Login deadline. */
+    public static final Setting<Duration> LOGIN_TIMEOUT = add(Setting.builder("login_timeout", ValueTypes.duration(false),
+                    AdmissionConfig.DEFAULT_LOGIN_TIMEOUT)
+            .flag("--login-timeout", "DURATION").section(ADMISSION)
+            .sets(admission("loginTimeout", AdmissionConfig.Builder::loginTimeout))
+            .help("With admission on, a connection that has not logged in this long after connecting gets EXIT"
+                    + " 'Timed out waiting for login'."));
+    /** Failed logins per address. */
+    public static final Setting<Integer> MAX_LOGIN_FAILURES_PER_ADDRESS = add(Setting.builder("max_login_failures_per_address",
+                    ValueTypes.integer(0, MAX_INT), AdmissionConfig.DEFAULT_MAX_LOGIN_FAILURES_PER_ADDRESS)
+            .flag("--max-login-failures-per-address", "N").section(ADMISSION)
+            .sets(admission("maxLoginFailuresPerAddress", AdmissionConfig.Builder::maxLoginFailuresPerAddress))
+            .help("Failed logins one address (IPv6: one /64) may make; with auth_backoff between attempts after the"
+                    + " second, then its logins are refused unchecked for auth_ban. 0 = no per-address limit."));
+    /** Failed logins per user. */
+    public static final Setting<Integer> MAX_LOGIN_FAILURES_PER_USER = add(Setting.builder("max_login_failures_per_user",
+                    ValueTypes.integer(0, MAX_INT), AdmissionConfig.DEFAULT_MAX_LOGIN_FAILURES_PER_USER)
+            .flag("--max-login-failures-per-user", "N").section(ADMISSION)
+            .sets(admission("maxLoginFailuresPerUser", AdmissionConfig.Builder::maxLoginFailuresPerUser))
+            .help("Failed logins for one user name from anywhere, likewise (guessing spread over many addresses)."
+                    + " 0 = no per-user limit."));
+
+    private static void addUser(AdmissionConfig.Builder a, String line) {
+        try {
+            a.user(line);
+        } catch (IllegalArgumentException e) {
+            throw new io.dosp.protocol.InvalidConfigException("admission.users", e.getMessage());
+        }
+    }
+
+    private static void addGrant(AdmissionConfig.Builder a, String line) {
+        try {
+            a.grant(line);
+        } catch (IllegalArgumentException e) {
+            throw new io.dosp.protocol.InvalidConfigException("admission.grants", e.getMessage());
+        }
     }
 
     private static <T> Setting<T> add(Setting.Builder<T> builder) {

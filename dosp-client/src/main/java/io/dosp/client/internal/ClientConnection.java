@@ -5,11 +5,15 @@ import io.dosp.client.ConnectFailedException;
 import io.dosp.client.DisconnectedException;
 import io.dosp.client.DospClientException;
 import io.dosp.client.HandshakeException;
+import io.dosp.client.LoginFailedException;
+import io.dosp.client.LoginRequiredException;
 import io.dosp.client.RequestTimeoutException;
 import io.dosp.client.TunnelIdentityException;
 import io.dosp.client.VipRefusedException;
 import io.dosp.protocol.ExitCode;
+import io.dosp.crypto.Scram;
 import io.dosp.protocol.Ext;
+import io.dosp.protocol.Login;
 import io.dosp.protocol.MalformedPacketException;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketType;
@@ -18,6 +22,7 @@ import io.dosp.protocol.RqipReply;
 import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
+import io.dosp.protocol.internal.Ed25519Raw;
 import io.dosp.protocol.internal.LogText;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -27,6 +32,10 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import java.security.KeyPair;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -47,6 +56,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClientConnection {
     private static final Logger LOG = LoggerFactory.getLogger(ClientConnection.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
     private final ClientOptions options;
     private final ConnectionState state;
     private final PendingRequests requests = new PendingRequests();
@@ -131,6 +141,7 @@ public final class ClientConnection {
         if (options.extensions()) {
             k.sayHello();
         }
+        k.loginIfRequired();
         if (options.requestedVip() != null) {
             try {
                 k.requestVip(options.requestedVip());
@@ -212,6 +223,121 @@ public final class ClientConnection {
             close(Packets.exit(ExitCode.CC, "interrupted"));
             throw new HandshakeException("interrupted while connecting to " + server());
         }
+    }
+
+    /**
+     * Client admission: logs in when credentials are set (the server must then offer {@code auth}), or fails with
+     * {@link LoginRequiredException} when the server requires a login and there are none.
+     */
+    private void loginIfRequired() {
+        boolean offered = state.extensions.contains(Ext.FEATURE_AUTH);
+        Optional<String> user = options.loginUser();
+        if (user.isEmpty()) {
+            if (offered) {
+                close(Packets.exit(ExitCode.CC, "no credentials"));
+                throw new LoginRequiredException(server());
+            }
+            return;
+        }
+        if (!offered) {
+            close(Packets.exit(ExitCode.CC, "login not offered"));
+            throw new LoginFailedException(server(), user.get(), Login.FailureCode.OTHER,
+                    "the server does not offer login (client admission is off, or it is not a server of this project)");
+        }
+        try {
+            login(user.get());
+        } catch (LoginFailedException | RequestTimeoutException e) {
+            close(Packets.exit(ExitCode.CC, "login failed"));
+            throw e;
+        }
+    }
+
+    /** The SCRAM-SHA-256 exchange of {@link Login}; on success the connection holds the user's vIP. */
+    private void login(String user) {
+        byte[] clientNonce = new byte[32];
+        RANDOM.nextBytes(clientNonce);
+        Vip vip = state.vip;
+        SimplePacket first = Replies.await(request(new Login.Start(user, clientNonce).frame(), PacketType.EXT),
+                "LOGIN_START", server(), options.requestTimeout());
+        Login.Challenge challenge = switch (loginKind(user, first)) {
+            case Login.CHALLENGE -> {
+                try {
+                    yield Login.Challenge.parse(Ext.payload(first));
+                } catch (MalformedPacketException e) {
+                    throw new LoginFailedException(server(), user, Login.FailureCode.PROTOCOL, e.getMessage());
+                }
+            }
+            default -> throw new LoginFailedException(server(), user, Login.FailureCode.PROTOCOL,
+                    "expected LOGIN_CHALLENGE, got EXT kind " + Ext.kind(first));
+        };
+        if (challenge.iterations() < Scram.MIN_ITERATIONS || challenge.iterations() > Scram.MAX_ITERATIONS) {
+            throw new LoginFailedException(server(), user, Login.FailureCode.PROTOCOL, "the server asks for "
+                    + challenge.iterations() + " PBKDF2 iterations (" + Scram.MIN_ITERATIONS + ".." + Scram.MAX_ITERATIONS
+                    + " accepted)");
+        }
+        byte[] authMessage = Login.authMessage(user, clientNonce, challenge.serverNonce(), challenge.salt(),
+                challenge.iterations(), vip);
+        char[] password = options.loginPassword();
+        byte[] salted;
+        try {
+            salted = Scram.saltedPassword(password, challenge.salt(), challenge.iterations());
+        } finally {
+            Arrays.fill(password, '\0');
+        }
+        try {
+            Optional<byte[]> key = Optional.empty();
+            Optional<byte[]> signature = Optional.empty();
+            if (options.identity().isPresent()) {
+                KeyPair id = options.identity().get();
+                key = Optional.of(Ed25519Raw.raw(id.getPublic()));
+                signature = Optional.of(Ed25519Raw.sign(id.getPrivate(), Login.identitySigned(authMessage)));
+            }
+            Login.Proof proof = new Login.Proof(Scram.clientProof(salted, authMessage), key, signature);
+            SimplePacket answer = Replies.await(request(proof.frame(), PacketType.EXT), "LOGIN_PROOF", server(),
+                    options.requestTimeout());
+            if (loginKind(user, answer) != Login.OK) {
+                throw new LoginFailedException(server(), user, Login.FailureCode.PROTOCOL,
+                        "expected LOGIN_OK, got EXT kind " + Ext.kind(answer));
+            }
+            Login.Ok ok;
+            try {
+                ok = Login.Ok.parse(Ext.payload(answer));
+            } catch (MalformedPacketException e) {
+                throw new LoginFailedException(server(), user, Login.FailureCode.PROTOCOL, e.getMessage());
+            }
+            if (!Scram.verifyServerSignature(salted, authMessage, ok.serverSignature())) {
+                throw new LoginFailedException(server(), user, Login.FailureCode.PROTOCOL,
+                        "the server's signature does not verify: it does not hold this user's verifier");
+            }
+            if (!ok.vip().equals(state.vip)) {
+                state.vip = ok.vip();
+                tunnels.selfVip(ok.vip());
+            }
+            state.loginUser = user;
+            LOG.debug("Logged in to {} as {} with vIP {}", server(), LogText.of(user), ok.vip());
+        } finally {
+            Arrays.fill(salted, (byte) 0);
+        }
+    }
+
+    /** The kind of a login answer; LOGIN_FAILED becomes {@link LoginFailedException}. */
+    private int loginKind(String user, SimplePacket p) {
+        int kind = Ext.kind(p);
+        if (kind == Login.FAILED) {
+            Login.Failed f;
+            try {
+                f = Login.Failed.parse(Ext.payload(p));
+            } catch (MalformedPacketException e) {
+                f = new Login.Failed(Login.FailureCode.OTHER, "unreadable LOGIN_FAILED");
+            }
+            throw new LoginFailedException(server(), user, f.code(), LogText.of(f.reason()));
+        }
+        return kind;
+    }
+
+    /** The user this connection logged in as, or null. */
+    public String loginUser() {
+        return state.loginUser;
     }
 
     /** The extension features the server enabled on this connection; empty for a reference server. */

@@ -20,6 +20,8 @@ final class ConnectionState {
     volatile boolean compression;
     /** The extension features the server enabled in its WELCOME; empty before it, and for a reference server. */
     volatile Set<String> extensions = Set.of();
+    /** The user it logged in as (client admission), or null. */
+    volatile String loginUser;
     /** Set on EXIT or when the channel closes; from then on writes throw it. */
     volatile DisconnectedException disconnected;
     /** This side is closing the connection (not a loss). */

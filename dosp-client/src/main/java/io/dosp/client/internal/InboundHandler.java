@@ -175,9 +175,9 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
             LOG.debug("Dropped an EXT frame without a kind byte from {}", state.server);
             return;
         }
-        int kind = p.bodyByte(0);
-        if (kind == Ext.WELCOME) {
-            answer(PacketType.EXT, p);
+        int kind = p.bodyByte(0) & 0xff;
+        if (kind == Ext.WELCOME || (Ext.FEATURE_AUTH.equals(Ext.featureOf(kind)) && requests.waiting(PacketType.EXT))) {
+            answer(PacketType.EXT, p); // WELCOME answers HELLO; a login answer answers the login frame we wait on
         } else {
             extensions.onFrame(state.server, state.extensions, kind, p);
         }
@@ -193,7 +193,9 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
         }
         if (e.code() == ErrCode.S2CF) {
             e.failedDst().ifPresent(dst -> {
-                tunnels.failOpen(dst, "the server could not deliver to it (ERR S2CF)");
+                String why = e.failureReason();
+                tunnels.failOpen(dst, "the server could not deliver to it (ERR S2CF"
+                        + (why == null || why.isEmpty() ? "" : ": " + LogText.of(why)) + ")");
                 // Its holder left: the vIP may be someone else's next. Never seal to it again without a new handshake.
                 tunnels.end(dst, "the server could not deliver to " + dst + " (ERR S2CF): its holder left");
             });

@@ -3,6 +3,8 @@ package io.dosp.client.internal;
 import io.dosp.client.ClientOptions;
 import io.dosp.client.DisconnectedException;
 import io.dosp.client.DospClientException;
+import io.dosp.client.LoginFailedException;
+import io.dosp.client.LoginRequiredException;
 import io.dosp.client.ReconnectOptions;
 import io.dosp.protocol.Backoff;
 import io.dosp.protocol.ExitCode;
@@ -138,6 +140,12 @@ public final class Reconnector implements ClientConnection.LossHandler {
             }
             LOG.info("Reconnected to {} as {} after {} attempt(s)", k.server(), k.vip(), attempt + 1);
             listeners.emit(l -> l.onReconnected(k.vip()));
+        } catch (LoginFailedException | LoginRequiredException e) {
+            // The same credentials cannot do better next time, and retrying would run into the server's login limits.
+            LOG.warn("Reconnecting to {} stopped: {}", options.serverName(), LogText.of(e.getMessage()));
+            DisconnectedException end = new DisconnectedException(options.serverName(), e.getMessage());
+            queue.close(end);
+            listeners.emit(l -> l.onDisconnected(end));
         } catch (DospClientException e) {
             LOG.debug("Reconnect attempt {} to {} failed: {}", attempt + 1, target != null ? LogText.of(target)
                     : options.serverName(), LogText.of(e.getMessage()));

@@ -173,6 +173,15 @@ class AdminCommandIT {
     }
 
     @Test
+    void admissionCommandsSayWhenAdmissionIsOff() {
+        assertThat(admin(adm, "help")).contains("users", "revoke <user>", "unrevoke <user>");
+        assertThat(admin(adm, "users")).isEqualTo("ERR:Client admission is off");
+        assertThat(admin(adm, "revoke bob")).isEqualTo("ERR:Client admission is off");
+        assertThat(admin(adm, "unrevoke bob")).isEqualTo("ERR:Client admission is off");
+        assertThat(admin(adm, "revoke")).isEqualTo("ERR:Usage: revoke <user>");
+    }
+
+    @Test
     void unknownCommandsAndUsageErrors() {
         assertThat(admin(adm, "frobnicate now")).isEqualTo("ERR:Unknown command 'frobnicate' (try 'help')");
         assertThat(admin(adm, "")).startsWith("ERR:");

@@ -18,7 +18,6 @@ import io.dosp.testkit.ScriptedPeer;
 import io.dosp.testkit.TestServers;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,7 +81,9 @@ class ExtensionNegotiationIT {
             }
             List<Packet> got = peer.received();
             assertThat(got.get(0).type()).isEqualTo(PacketType.EXT);
-            assertThat(Ext.features((SimplePacket) got.get(0))).isEqualTo(Set.of(Ext.FEATURE_PEER_GONE));
+            // What our client offers by default: the notices and vouching, never a login without credentials.
+            assertThat(Ext.features((SimplePacket) got.get(0))).contains(Ext.FEATURE_PEER_GONE, Ext.FEATURE_VOUCH)
+                    .doesNotContain(Ext.FEATURE_AUTH);
             assertThat(got.get(1).type()).isEqualTo(PacketType.CLIENT_INFO);
             assertThat(peer.failures()).isEmpty();
         }

@@ -13,7 +13,9 @@ public enum RouteResult {
     /** The memory budget is spent and the sender could not be paused; the packet was not queued. */
     OVER_BUDGET(DropReason.MEMORY_BUDGET),
     /** Queueing it failed to allocate memory; the packet was not queued. */
-    NO_MEMORY(DropReason.OUT_OF_MEMORY);
+    NO_MEMORY(DropReason.OUT_OF_MEMORY),
+    /** Client admission: the destination has not logged in (or its access was just revoked); not queued. */
+    NOT_ALLOWED(DropReason.NOT_ALLOWED);
 
     private final DropReason dropReason;
 

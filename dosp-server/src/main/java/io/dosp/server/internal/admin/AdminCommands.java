@@ -11,6 +11,7 @@ import io.dosp.server.ServerStats;
 import io.dosp.server.internal.Counters;
 import io.dosp.server.internal.access.AccessControl;
 import io.dosp.server.internal.access.Admission;
+import io.dosp.server.internal.admission.ClientAdmission;
 import io.dosp.server.internal.federation.Federation;
 import io.dosp.server.internal.routing.ServerRouter;
 import io.dosp.server.internal.routing.VipTable;
@@ -45,6 +46,9 @@ public final class AdminCommands {
             "peer-remove <host:port>   unlink a peer",
             "reload                    re-read the configuration; apply what can change live",
             "drain [DURATION]          lame duck: refuse new clients, send the connected ones away over DURATION (30s)",
+            "users                     users of client admission: fixed vIP, groups, online vIPs",
+            "revoke <user>             end a user's sessions (EXIT 'Access revoked') and refuse its logins",
+            "unrevoke <user>           accept its logins again",
             "exit                      end this admin session (the connection stays)");
 
     private static final String NO_FEDERATION = "ERR:Federation is off (configure peers or a mesh key)";
@@ -56,10 +60,12 @@ public final class AdminCommands {
     private final Counters counters;
     private final Optional<Federation> federation;
     private volatile Lifecycle lifecycle = Lifecycle.NONE;
+    private final ClientAdmission clientAdmission;
 
     /** Commands over these parts of the server. */
     public AdminCommands(AccessControl access, VipTable<ClientSession> vips, ServerRouter router, Admission admission,
-            Counters counters, Optional<Federation> federation) {
+            Counters counters, Optional<Federation> federation, ClientAdmission clientAdmission) {
+        this.clientAdmission = clientAdmission;
         this.access = access;
         this.vips = vips;
         this.router = router;
@@ -88,6 +94,9 @@ public final class AdminCommands {
         String arg = sp < 0 ? "" : trimmed.substring(sp + 1).trim();
         return switch (cmd) {
             case "help" -> HELP;
+            case "users" -> clientAdmission.usersText();
+            case "revoke" -> arg.isEmpty() ? "ERR:Usage: revoke <user>" : clientAdmission.revoke(arg);
+            case "unrevoke" -> arg.isEmpty() ? "ERR:Usage: unrevoke <user>" : clientAdmission.unrevoke(arg);
             case "clients" -> clients();
             case "client" -> withVip(arg, "client <vip>", this::client);
             case "kick" -> withVip(arg, "kick <vip>", this::kick);

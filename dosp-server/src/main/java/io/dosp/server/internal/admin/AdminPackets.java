@@ -36,7 +36,7 @@ public final class AdminPackets {
     private final Counters counters;
     private final int maxAuthFailures;
     private final int maxFailuresPerAddress;
-    private final AuthGuard guard;
+    private final AuthGuard<InetAddress> guard;
     private final LogLimiter failureLog;
     private final LogLimiter banLog;
 
@@ -53,7 +53,7 @@ public final class AdminPackets {
         this.counters = counters;
         this.maxAuthFailures = limits.maxAuthFailures();
         this.maxFailuresPerAddress = limits.maxAuthFailuresPerAddress();
-        this.guard = new AuthGuard(limits.maxAuthFailuresPerAddress(), limits.authBackoff(), limits.authBan(),
+        this.guard = new AuthGuard<>(limits.maxAuthFailuresPerAddress(), limits.authBackoff(), limits.authBan(),
                 System::nanoTime);
         this.failureLog = log.limiter("admin.auth-failed");
         this.banLog = log.limiter("admin.auth-banned");

@@ -1,6 +1,5 @@
 package io.dosp.server.internal.admin;
 
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -8,8 +7,8 @@ import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
- * Failed AUTH attempts per remote address ({@code AddressKey}: IPv6 by /64), across all its
- * connections, so that reconnecting does not start afresh. The first {@value #FREE_FAILURES}
+ * Failed AUTH attempts per key (a remote address, {@code AddressKey}: IPv6 by /64; or, for client logins, a
+ * user name), across all its connections, so that reconnecting does not start afresh. The first {@value #FREE_FAILURES}
  * failures cost nothing (a typo is not punished); after the k-th failure, k > {@value #FREE_FAILURES},
  * the address waits {@code backoff * 2^(k-3)} (at most the ban) before its next attempt is checked;
  * after {@code allowance} failures its AUTH is refused for {@code ban}. Attempts in a wait or a ban are
@@ -21,13 +20,13 @@ import java.util.function.LongSupplier;
  * its own allowance anyway. Thread-safe: one lock, held while the token is compared (a digest
  * comparison), so concurrent attempts from one address cannot exceed the allowance.
  */
-final class AuthGuard {
+public final class AuthGuard<K> {
     static final int MAX_TRACKED = 65_536;
     /** Failures after which no wait is imposed yet. */
     static final int FREE_FAILURES = 2;
 
     /** What happened to one attempt. */
-    enum Outcome {
+    public enum Outcome {
         /** The token was checked and accepted. */
         ACCEPTED,
         /** The token was checked and refused. */
@@ -39,7 +38,7 @@ final class AuthGuard {
     }
 
     /** One attempt's outcome and, when {@link Outcome#THROTTLED}, how long until the next one is checked. */
-    record Verdict(Outcome outcome, long waitNanos, int failures) {
+    public record Verdict(Outcome outcome, long waitNanos, int failures) {
     }
 
     private static final class Entry {
@@ -53,15 +52,15 @@ final class AuthGuard {
     private final long backoffNanos;
     private final long banNanos;
     private final LongSupplier clock;
-    private final Map<InetAddress, Entry> entries = new LinkedHashMap<>(256, 0.75f, true) {
+    private final Map<K, Entry> entries = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<InetAddress, Entry> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<K, Entry> eldest) {
             return size() > MAX_TRACKED;
         }
     };
 
     /** {@code allowance} failures per address (0: no limit), the first backoff and the ban, timed by {@code nanoClock}. */
-    AuthGuard(int allowance, Duration backoff, Duration ban, LongSupplier nanoClock) {
+    public AuthGuard(int allowance, Duration backoff, Duration ban, LongSupplier nanoClock) {
         this.allowance = allowance;
         this.backoffNanos = backoff.toNanos();
         this.banNanos = ban.toNanos();
@@ -72,7 +71,7 @@ final class AuthGuard {
      * One attempt from {@code key} (null: no address, never limited): runs {@code check} (the token
      * comparison) unless the address must wait, and records the result.
      */
-    Verdict attempt(InetAddress key, BooleanSupplier check) {
+    public Verdict attempt(K key, BooleanSupplier check) {
         if (allowance == 0 || key == null) {
             return new Verdict(check.getAsBoolean() ? Outcome.ACCEPTED : Outcome.REFUSED, 0, 0);
         }

@@ -19,6 +19,7 @@ import io.dosp.server.internal.LogLimiter;
 import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.RouteResult;
 import io.dosp.server.internal.access.AccessControl;
+import io.dosp.server.internal.admission.ClientAdmission;
 import io.dosp.server.internal.admin.AdminPackets;
 import io.dosp.server.internal.ext.ClientExtensions;
 import io.dosp.server.internal.federation.IncomingLinks;
@@ -51,17 +52,18 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
     private final int maxHops;
     private final S2cFastPath fastPath;
     private final ClientExtensions extensions;
+    private final ClientAdmission admission;
     private final LogLimiter moveLog;
     private final LogLimiter bannedLog;
 
     /**
      * A dispatcher over these parts of the server; {@code links} is present when federation is
      * on, and a client's S2C starts with {@code maxHops} hops to go; lines clients cause are held to
-     * the rate of {@code log}.
+     * the rate of {@code log}; {@code admission} decides who may do what when client admission is on.
      */
     public PacketDispatcher(ServerHooks hooks, AccessControl access, Router router, VipTable<ClientSession> vips,
             AdminPackets admin, Counters counters, Optional<IncomingLinks> links, int maxHops, ClientExtensions extensions,
-            PeerLog log) {
+            ClientAdmission admission, PeerLog log) {
         this.hooks = hooks;
         this.access = access;
         this.router = router;
@@ -71,7 +73,8 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
         this.links = links;
         this.maxHops = maxHops;
         this.extensions = extensions;
-        this.fastPath = S2cFastPath.enabled() ? new S2cFastPath(hooks, access, vips, counters, links) : null;
+        this.admission = admission;
+        this.fastPath = S2cFastPath.enabled() ? new S2cFastPath(hooks, access, vips, counters, links, admission) : null;
         this.moveLog = log.limiter("client.rqip");
         this.bannedLog = log.limiter("client.banned");
     }
@@ -83,6 +86,11 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
 
     @Override
     public void handle(ClientSession session, Packet packet) {
+        // Client admission first: before login a connection reaches nothing else, not even the listener hooks.
+        if (admission.enabled() && session.principal() == null && !isPeerLink(session, packet.typeCode())
+                && !admission.admits(session, packet)) {
+            return;
+        }
         if (hooks.packet(session, packet)) {
             return;
         }
@@ -108,7 +116,8 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
         switch (type) {
             case MSG -> LOG.debug("MSG from {}: {} bytes", session.vip(), p.bodyLength());
             case PING -> session.deliver(Packets.ping(p.body()));
-            case GCL -> session.replyMetered(PacketType.GCL, ErrCode.GCLF, true, () -> Packets.gclReply(vips.vips()));
+            case GCL -> session.replyMetered(PacketType.GCL, ErrCode.GCLF, true,
+                    () -> Packets.gclReply(admission.visibleVips(session)));
             case FN -> hooks.callFunction(session, p.bodyText());
             case SD -> onAdvertisement(session, p);
             case RQIP -> onRequestVip(session, p);
@@ -138,6 +147,15 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
             session.deliver(Packets.errS2cFailed(s.dst(), links.get().refusedText(s)));
             return;
         }
+        if (admission.enabled() && fromPeer == null) {
+            // Grants are for local senders; the router refuses anyone's S2C to a holder that has not logged in.
+            String why = admission.refusal(session, s.dst().value(), vips.holder(s.dst().value()));
+            if (why != null) {
+                counters.drop(DropReason.NOT_ALLOWED);
+                session.deliver(Packets.errS2cFailed(s.dst(), why));
+                return;
+            }
+        }
         S2cPacket out = fromPeer != null ? s : s.withSrc(session.vip());
         RouteResult r = router.route(out, maxHops, fromPeer, fromPeer != null ? null : session);
         if (r != RouteResult.DELIVERED) {
@@ -149,6 +167,11 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
                 session.deliver(why == null ? Packets.errS2cFailed(s.dst()) : Packets.errS2cFailed(s.dst(), why));
             }
         }
+    }
+
+    /** Whether {@code session} is (or is becoming, with a link frame of type {@code type}) a federation peer link. */
+    private boolean isPeerLink(ClientSession session, int type) {
+        return links.isPresent() && (links.get().isAuthenticatedPeer(session) || LinkFrames.isLinkFrame(type));
     }
 
     /**
@@ -195,7 +218,10 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
             return;
         }
         Vip from = session.vip();
-        String refusal = vips.move(session, from, wanted);
+        String refusal = admission.rqipRefusal(session, wanted);
+        if (refusal == null) {
+            refusal = vips.move(session, from, wanted);
+        }
         if (refusal != null) {
             session.deliver(Packets.rqipRefused(refusal));
             return;

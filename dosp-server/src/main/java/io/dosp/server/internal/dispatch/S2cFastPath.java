@@ -8,6 +8,7 @@ import io.dosp.protocol.Vip;
 import io.dosp.server.internal.Counters;
 import io.dosp.server.internal.RouteResult;
 import io.dosp.server.internal.access.AccessControl;
+import io.dosp.server.internal.admission.ClientAdmission;
 import io.dosp.server.internal.federation.IncomingLinks;
 import io.dosp.server.internal.hooks.ServerHooks;
 import io.dosp.server.internal.routing.VipTable;
@@ -29,7 +30,9 @@ import java.util.Optional;
  * packet); whitelist mode is on; federation could keep the frame's SRC (the sender is a peer
  * link, or reference peers are configured); the sender is closing, paused or rate-limited; DST has
  * no local holder (no route, or another server's: the packet path answers or forwards); the
- * holder is on another event loop or compresses (the packet path hands a packet over). When the
+ * holder is on another event loop or compresses (the packet path hands a packet over); client admission does not
+ * allow the sender to reach the holder (or either has not logged in: the packet path refuses it, or ends a sender
+ * that has not logged in). When the
  * target refuses the frame (over its limits, the memory budget), the sender gets ERR S2CF exactly
  * as from the packet path, and the drop is counted. {@code S2cFastPathTest} and
  * {@code S2cFastPathIT} check that the bytes out are the same with the fast path on and off.
@@ -47,9 +50,11 @@ public final class S2cFastPath {
     private final VipTable<ClientSession> vips;
     private final Counters counters;
     private final Optional<IncomingLinks> links;
+    private final ClientAdmission admission;
 
     S2cFastPath(ServerHooks hooks, AccessControl access, VipTable<ClientSession> vips, Counters counters,
-            Optional<IncomingLinks> links) {
+            Optional<IncomingLinks> links, ClientAdmission admission) {
+        this.admission = admission;
         this.hooks = hooks;
         this.access = access;
         this.vips = vips;
@@ -76,6 +81,9 @@ public final class S2cFastPath {
         ClientSession target = vips.holder(dst);
         if (target == null || !target.takesS2cFramesFrom(sender)) {
             return false;
+        }
+        if (admission.enabled() && admission.refusal(sender, dst, target) != null) {
+            return false; // the packet path refuses it (ERR S2CF with the reason), or closes a sender not logged in
         }
         sender.countFastPathIn(PacketCodec.HEADER_BYTES + length);
         RouteResult r = target.deliverS2cFrame(in, bodyIndex, length, sender);

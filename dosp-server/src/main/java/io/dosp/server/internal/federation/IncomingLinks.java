@@ -320,6 +320,9 @@ public final class IncomingLinks {
         }
         RouteResult r = router.route(p, f.hopLimit(), peer.address());
         if (r != RouteResult.DELIVERED) {
+            if (r == RouteResult.NOT_ALLOWED) {
+                counters.drop(DropReason.NOT_ALLOWED); // client admission: the destination has not logged in
+            }
             federation.failed(p);
         }
     }

@@ -7,6 +7,7 @@ import io.dosp.protocol.Vip;
 import io.dosp.server.internal.RouteResult;
 import io.dosp.server.internal.session.ClientSession;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The router of one server: local clients from the {@link VipTable}, everything outside the
@@ -16,11 +17,21 @@ import java.util.Optional;
 public final class ServerRouter implements Router {
     private final VipTable<ClientSession> vips;
     private final Optional<RemoteRoute> remote;
+    private final Predicate<ClientSession> routable;
 
     /** Routes to the holders in {@code vips}, and through {@code remote} (when present) outside its template. */
     public ServerRouter(VipTable<ClientSession> vips, Optional<RemoteRoute> remote) {
+        this(vips, remote, s -> true);
+    }
+
+    /**
+     * A router that delivers only to holders {@code routable} accepts (client admission: those that logged in);
+     * anything for another holder is {@link RouteResult#NOT_ALLOWED}, whoever sent it (a client, a peer link).
+     */
+    public ServerRouter(VipTable<ClientSession> vips, Optional<RemoteRoute> remote, Predicate<ClientSession> routable) {
         this.vips = vips;
         this.remote = remote;
+        this.routable = routable;
     }
 
     @Override
@@ -32,6 +43,9 @@ public final class ServerRouter implements Router {
     public RouteResult route(S2cPacket packet, int hopLimit, String fromPeer, ClientSession sender) {
         ClientSession target = vips.holder(packet.dstValue());
         if (target != null) {
+            if (!routable.test(target)) {
+                return RouteResult.NOT_ALLOWED;
+            }
             RouteResult r = target.deliver(packet, sender);
             if (sender != null && r == RouteResult.DELIVERED) {
                 ClientSession.exchanged(sender, target); // for peer-gone notices
@@ -62,7 +76,7 @@ public final class ServerRouter implements Router {
         SimplePacket msg = Packets.msg(text);
         int n = 0;
         for (ClientSession s : vips.holders()) {
-            if (s != except && s.deliver(msg, null) == RouteResult.DELIVERED) {
+            if (s != except && routable.test(s) && s.deliver(msg, null) == RouteResult.DELIVERED) {
                 n++;
             }
         }

@@ -68,6 +68,10 @@ public final class VipTable<S> {
     private final Set<Vip> blocked = ConcurrentHashMap.newKeySet();
     /** Blocked vIPs of the template held in the allocator so nobody gets them. */
     private final Set<Vip> reservedByBlock = ConcurrentHashMap.newKeySet();
+    /** Users' fixed vIPs (client admission): held in the allocator for good, taken only by {@link #claimReserved}. */
+    private final Set<Vip> reservedForUser = ConcurrentHashMap.newKeySet();
+    /** The RQIP refusal of a vIP reserved for a user. */
+    public static final String RESERVED = "IP is reserved for a user";
     private final Object lock = new Object();
     /** Freed vIPs in release order (oldest first) with their release time (nanos); under the lock. */
     private final LinkedHashMap<Vip, Long> freed = new LinkedHashMap<>();
@@ -249,6 +253,9 @@ public final class VipTable<S> {
             if (from.equals(wanted)) {
                 return null;
             }
+            if (reservedForUser.contains(wanted)) {
+                return RESERVED;
+            }
             Long releasedAt = freed.get(wanted);
             if (releasedAt != null) {
                 if (quarantined(releasedAt)) {
@@ -265,6 +272,53 @@ public final class VipTable<S> {
             freeLocked(from);
         }
         return null;
+    }
+
+    /**
+     * Reserves {@code vip} as a user's fixed vIP (client admission): nobody is allocated it, RQIP to it is refused
+     * ({@link #RESERVED}), and it stays reserved when its holder leaves (no quarantine: its user comes back to it).
+     * False when it is not free now.
+     */
+    public boolean reserveForUser(Vip vip) {
+        synchronized (lock) {
+            if (reservedForUser.contains(vip)) {
+                return true;
+            }
+            if (freed.remove(vip) != null || allocator.reserve(vip)) {
+                reservedForUser.add(vip);
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /**
+     * Moves {@code holder} from {@code from} to the user-reserved vIP {@code fixed} (its login). {@code fixed} must be
+     * free or held by {@code displaced} (another session of the same user, which this takes it from: that session
+     * then holds nothing, and its later {@link #release} changes nothing). Returns null on success, else why not.
+     */
+    public String claimReserved(S holder, Vip from, Vip fixed, S displaced) {
+        synchronized (lock) {
+            if (!reservedForUser.contains(fixed)) {
+                return "IP is not reserved for a user";
+            }
+            S current = holder(fixed.value());
+            if (current == holder) {
+                return null;
+            }
+            if (current != null && current != displaced) {
+                return RqipReply.IN_USE;
+            }
+            if (current != null) {
+                remove(fixed, current);
+            }
+            put(fixed, holder);
+            if (!from.equals(fixed)) {
+                remove(from, holder);
+                freeLocked(from);
+            }
+            return null;
+        }
     }
 
     /** Whether {@code vip} is blocked. */
@@ -298,6 +352,9 @@ public final class VipTable<S> {
 
     /** Returns a vIP a holder gave up to the allocator, or keeps it reserved while blocked. Caller holds the lock. */
     private void freeLocked(Vip vip) {
+        if (reservedForUser.contains(vip)) {
+            return; // a user's fixed vIP: stays reserved for its user, no quarantine
+        }
         if (isBlocked(vip)) {
             reservedByBlock.add(vip);
             return;

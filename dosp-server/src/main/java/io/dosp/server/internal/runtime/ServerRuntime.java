@@ -13,6 +13,7 @@ import io.dosp.server.internal.admin.AdminCommands;
 import io.dosp.server.internal.admin.AdminPackets;
 import io.dosp.server.internal.admin.AdminTokens;
 import io.dosp.server.internal.admin.Lifecycle;
+import io.dosp.server.internal.admission.ClientAdmission;
 import io.dosp.server.internal.dispatch.PacketDispatcher;
 import io.dosp.server.internal.dispatch.S2cFailures;
 import io.dosp.server.internal.ext.ClientExtensions;
@@ -32,7 +33,6 @@ import io.dosp.server.internal.transport.ServerInitializer;
 import io.dosp.server.internal.transport.WebSocketInitializer;
 import io.netty.channel.group.ChannelGroup;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -72,18 +72,23 @@ public final class ServerRuntime {
         this.admission = new Admission(access, vips, counters, config.limits().maxClients(), config.limits().maxAcceptRate(),
                 config.limits().maxConnectionsPerAddress(), log);
         Optional<Forwarder> forwarder = config.federation().enabled() ? Optional.of(new Forwarder(config, log)) : Optional.empty();
-        this.router = new ServerRouter(vips, forwarder.map(RemoteRoute.class::cast));
+        this.router = new ServerRouter(vips, forwarder.map(RemoteRoute.class::cast),
+                ClientAdmission.routable(config.admission()));
         this.federation = forwarder.map(f -> new Federation(config, router, f, log));
         Optional<IncomingLinks> links = federation.map(f -> new IncomingLinks(config, router, f, log, counters));
         this.hooks = new ServerHooks(counters, config.functions(), log);
-        this.commands = new AdminCommands(access, vips, router, admission, counters, federation);
+        ClientAdmission clientAdmission = new ClientAdmission(config.admission(), config.limits(), vips, counters,
+                s -> links.map(l -> l.isAuthenticatedPeer(s)).orElse(false), log);
+        this.commands = new AdminCommands(access, vips, router, admission, counters, federation, clientAdmission);
         AdminPackets admin = new AdminPackets(tokens, commands, router, counters, config.limits(), log);
-        ClientExtensions extensions = new ClientExtensions(List.of(new PeerGoneNotices(vips, counters)), log);
+        List<ClientExtensions.Feature> features = new ArrayList<>(List.of(new PeerGoneNotices(vips, counters)));
+        features.addAll(clientAdmission.features());
+        ClientExtensions extensions = new ClientExtensions(features, log);
         PacketDispatcher dispatcher = new PacketDispatcher(hooks, access, router, vips, admin, counters, links,
-                config.federation().maxHops(), extensions, log);
-        this.connections = new Connections(admission, vips, SessionSettings.of(config), counters, dispatcher, hooks,
-                links, budget, new S2cFailures(router, links), InboundGuard.Settings.of(config.limits(), frameMemory),
-                extensions, log);
+                config.federation().maxHops(), extensions, clientAdmission, log);
+        this.connections = new Connections(admission, clientAdmission, vips, SessionSettings.of(config), counters,
+                dispatcher, hooks, links, budget, new S2cFailures(router, links),
+                InboundGuard.Settings.of(config.limits(), frameMemory), extensions, log);
         this.initializer = new ServerInitializer(config, connections);
         this.webSocketInitializer = config.webSocket().enabled()
                 ? new WebSocketInitializer(config, initializer, counters, log, frameMemory) : null;

@@ -104,6 +104,10 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     private volatile long contactKey;
     /** Whom it exchanged S2C with recently (those with the peer-gone notice on). */
     private final Contacts contacts = new Contacts();
+    /** Who it is under client admission; null until it logs in (or is admitted anonymously). */
+    private volatile Principal principal;
+    /** Its user's own rate limits (client admission), or null; event loop only. */
+    private RateLimit userRateLimit;
 
     // Written only on the event loop (lazySet: no fence per packet), read from anywhere.
     private final AtomicLong packetsIn = new AtomicLong();
@@ -280,6 +284,33 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         return ((long) vip.value() << 32) | (serial & 0xFFFFFFFFL);
     }
 
+    /** Who the session is under client admission, or null when it has not logged in. */
+    public Principal principal() {
+        return principal;
+    }
+
+    /** Records who the session is (login, anonymous admission), or null to make it unroutable (revoked, displaced). */
+    public void principal(Principal p) {
+        principal = p;
+    }
+
+    /**
+     * Adds its user's own limits (client admission) to the server's: {@code packets} per second and {@code bytes} per
+     * second it may send (0: none), paced like the server's rate limits (reading pauses, nothing is lost). Event loop only.
+     */
+    public void userRateLimit(long packets, long bytes) {
+        if (packets <= 0 && bytes <= 0) {
+            userRateLimit = null;
+            return;
+        }
+        userRateLimit = RateLimit.of(settings.withSendLimitsOnly(packets, bytes), pause, loop);
+    }
+
+    /** Runs {@code task} on the session's event loop after {@code delay}. */
+    public java.util.concurrent.ScheduledFuture<?> schedule(Runnable task, java.time.Duration delay) {
+        return loop.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
     /** Counts a failed AUTH; returns the failures so far on this connection. Event loop only. */
     public int authFailed() {
         return ++authFailures;
@@ -366,7 +397,7 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
      * limit to charge (those take the packet path). Event loop only.
      */
     public boolean sendsFastPath() {
-        return !closing && (rateLimit == null || !rateLimit.chargesPackets()) && !pause.paused();
+        return !closing && (rateLimit == null || !rateLimit.chargesPackets()) && userRateLimit == null && !pause.paused();
     }
 
     /**
@@ -411,6 +442,9 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         unpublishedBytesIn += size;
         if (rateLimit != null) {
             rateLimit.take(p, size);
+        }
+        if (userRateLimit != null) {
+            userRateLimit.take(p, size);
         }
         reading = true;
         try {

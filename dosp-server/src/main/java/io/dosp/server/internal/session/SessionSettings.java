@@ -43,4 +43,10 @@ public record SessionSettings(boolean compression, int maxFrameSize, int maxOutb
                 config.limits().byteRateLimit(), config.limits().inflateRateLimit(), config.limits().inflatePerRead(),
                 config.limits().replyRateLimit());
     }
+
+    /** Only the send limits {@code packets}/s and {@code bytes}/s (a user's own, under client admission), nothing else metered. */
+    SessionSettings withSendLimitsOnly(long packets, long bytes) {
+        return new SessionSettings(false, maxFrameSize, maxOutboundBytes, outboundLowWaterMark, outboundHighWaterMark,
+                slowConsumerTimeout, slowConsumerPolicy, packets, bytes, 0, inflatePerRead, 0);
+    }
 }

@@ -12,6 +12,7 @@ import io.dosp.server.internal.MemoryBudget;
 import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.access.Admission;
 import io.dosp.server.internal.ext.ClientExtensions;
+import io.dosp.server.internal.admission.ClientAdmission;
 import io.dosp.server.internal.federation.IncomingLinks;
 import io.dosp.server.internal.hooks.ServerHooks;
 import io.dosp.server.internal.routing.VipTable;
@@ -41,6 +42,7 @@ public final class Connections {
     private static final Logger LOG = LoggerFactory.getLogger(Connections.class);
 
     private final Admission admission;
+    private final ClientAdmission clientAdmission;
     private final VipTable<ClientSession> vips;
     private volatile SessionSettings settings;
     private final Counters counters;
@@ -63,12 +65,14 @@ public final class Connections {
      * is on; what they hold counts against {@code budget}, their unwritten S2C go to {@code undelivered};
      * their inbound side is held to the deadlines and frame memory of {@code guard}; the client extension's
      * features hear of each departure ({@code extensions}: peer-gone notices); what peers send
-     * reaches log lines through {@code log} (connection lines at its rate).
+     * reaches log lines through {@code log} (connection lines at its rate); {@code clientAdmission} gives each a
+     * login deadline (client admission on) and forgets it when it goes.
      */
-    public Connections(Admission admission, VipTable<ClientSession> vips, SessionSettings settings, Counters counters,
+    public Connections(Admission admission, ClientAdmission clientAdmission, VipTable<ClientSession> vips, SessionSettings settings, Counters counters,
             ClientSession.PacketHandler handler, ServerHooks hooks, Optional<IncomingLinks> links, MemoryBudget budget,
             UndeliveredS2c undelivered, InboundGuard.Settings guard, ClientExtensions extensions, PeerLog log) {
         this.admission = admission;
+        this.clientAdmission = clientAdmission;
         this.vips = vips;
         this.settings = settings;
         this.counters = counters;
@@ -102,6 +106,7 @@ public final class Connections {
         }
         s.deliver(Packets.aip(vip.get()));
         s.deliver(Packets.hsk(Handshake.standard(settings.compression())));
+        clientAdmission.opened(s);
         if (connectedLog.allow()) {
             LOG.atInfo().setMessage("Client connected: vip={} remote={}{}").addArgument(vip.get())
                     .addArgument(channel.remoteAddress()).addArgument(connectedLog.heldBackNote())
@@ -122,6 +127,7 @@ public final class Connections {
         extensions.left(s, vip, d);
         vips.release(vip, s);
         admission.left(s.remoteAddress());
+        clientAdmission.closed(s);
         links.ifPresent(l -> l.closed(s));
         if (disconnectedLog.allow()) {
             // The reason is the client's own text when it sent EXIT: escaped and cut, it cannot forge a line.

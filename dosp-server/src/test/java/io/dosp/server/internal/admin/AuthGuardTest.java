@@ -16,11 +16,11 @@ class AuthGuardTest {
     private final AtomicLong clock = new AtomicLong(42 * SECOND);
     private final AtomicInteger checks = new AtomicInteger();
 
-    private AuthGuard guard(int allowance, Duration backoff, Duration ban) {
-        return new AuthGuard(allowance, backoff, ban, clock::get);
+    private AuthGuard<InetAddress> guard(int allowance, Duration backoff, Duration ban) {
+        return new AuthGuard<>(allowance, backoff, ban, clock::get);
     }
 
-    private AuthGuard.Verdict attempt(AuthGuard g, InetAddress from, boolean right) {
+    private AuthGuard.Verdict attempt(AuthGuard<InetAddress> g, InetAddress from, boolean right) {
         return g.attempt(from, () -> {
             checks.incrementAndGet();
             return right;
@@ -33,7 +33,7 @@ class AuthGuardTest {
 
     @Test
     void failuresBackOffDoublingThenBanAndNothingIsCheckedMeanwhile() throws Exception {
-        AuthGuard g = guard(6, Duration.ofSeconds(1), Duration.ofMinutes(10));
+        AuthGuard<InetAddress> g = guard(6, Duration.ofSeconds(1), Duration.ofMinutes(10));
         InetAddress a = ip("203.0.113.7");
         assertThat(attempt(g, a, false).outcome()).isEqualTo(Outcome.REFUSED);
         assertThat(attempt(g, a, false).outcome()).as("the first two failures cost no wait").isEqualTo(Outcome.REFUSED);
@@ -58,7 +58,7 @@ class AuthGuardTest {
 
     @Test
     void addressesAreCountedApartAndASuccessForgets() throws Exception {
-        AuthGuard g = guard(3, Duration.ZERO, Duration.ofMinutes(1));
+        AuthGuard<InetAddress> g = guard(3, Duration.ZERO, Duration.ofMinutes(1));
         InetAddress a = ip("198.51.100.1");
         InetAddress b = ip("198.51.100.2");
         attempt(g, a, false);
@@ -75,7 +75,7 @@ class AuthGuardTest {
 
     @Test
     void aQuietPeriodAsLongAsTheBanForgetsFailures() throws Exception {
-        AuthGuard g = guard(3, Duration.ZERO, Duration.ofMinutes(1));
+        AuthGuard<InetAddress> g = guard(3, Duration.ZERO, Duration.ofMinutes(1));
         InetAddress a = ip("192.0.2.9");
         attempt(g, a, false);
         attempt(g, a, false);
@@ -87,11 +87,11 @@ class AuthGuardTest {
 
     @Test
     void noAllowanceOrNoAddressMeansEveryAttemptIsChecked() throws Exception {
-        AuthGuard off = guard(0, Duration.ofSeconds(1), Duration.ofMinutes(1));
+        AuthGuard<InetAddress> off = guard(0, Duration.ofSeconds(1), Duration.ofMinutes(1));
         for (int i = 0; i < 50; i++) {
             assertThat(attempt(off, ip("192.0.2.1"), false).outcome()).isEqualTo(Outcome.REFUSED);
         }
-        AuthGuard on = guard(2, Duration.ofSeconds(1), Duration.ofMinutes(1));
+        AuthGuard<InetAddress> on = guard(2, Duration.ofSeconds(1), Duration.ofMinutes(1));
         for (int i = 0; i < 50; i++) {
             assertThat(attempt(on, null, false).outcome()).as("in-process").isEqualTo(Outcome.REFUSED);
         }
@@ -100,7 +100,7 @@ class AuthGuardTest {
 
     @Test
     void backoffIsCappedAtTheBan() {
-        AuthGuard g = guard(100, Duration.ofSeconds(1), Duration.ofMinutes(15));
+        AuthGuard<InetAddress> g = guard(100, Duration.ofSeconds(1), Duration.ofMinutes(15));
         assertThat(g.backoff(1)).isZero();
         assertThat(g.backoff(2)).isZero();
         assertThat(g.backoff(3)).isEqualTo(SECOND);
@@ -112,7 +112,7 @@ class AuthGuardTest {
 
     @Test
     void theTableIsBounded() throws Exception {
-        AuthGuard g = guard(5, Duration.ZERO, Duration.ofMinutes(1));
+        AuthGuard<InetAddress> g = guard(5, Duration.ZERO, Duration.ofMinutes(1));
         byte[] b = new byte[16];
         b[0] = 0x20;
         b[1] = 0x01;
