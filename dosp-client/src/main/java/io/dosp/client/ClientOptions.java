@@ -11,8 +11,6 @@ import io.dosp.protocol.Vip;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.security.NoSuchAlgorithmException;
-import io.dosp.protocol.internal.Ed25519Raw;
-import java.security.KeyPair;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -88,7 +86,6 @@ public final class ClientOptions {
     private final boolean extensions;
     private final String loginUser;
     private final char[] loginPassword;
-    private final KeyPair identity;
     private final int receiveQueue;
     private final TlsOptions tls;
     private final ReconnectOptions reconnect;
@@ -115,7 +112,6 @@ public final class ClientOptions {
         extensions = b.extensions;
         loginUser = b.loginUser;
         loginPassword = b.loginPassword == null ? null : b.loginPassword.clone();
-        identity = b.identity;
         receiveQueue = b.receiveQueue;
         this.tls = tls;
         this.reconnect = reconnect;
@@ -149,7 +145,6 @@ public final class ClientOptions {
         b.extensions = extensions;
         b.loginUser = loginUser;
         b.loginPassword = loginPassword == null ? null : loginPassword.clone();
-        b.identity = identity;
         b.receiveQueue = receiveQueue;
         b.fallbackServers = fallbackServers;
         return b.tls(tls).reconnect(reconnect).heartbeat(heartbeat).tunnels(tunnels).identity(identity);
@@ -253,10 +248,6 @@ public final class ClientOptions {
         return loginPassword == null ? new char[0] : loginPassword.clone();
     }
 
-    /** The Ed25519 identity key pair the client presents at login for the server to vouch for, if set. */
-    public Optional<KeyPair> identity() {
-        return Optional.ofNullable(identity);
-    }
 
     /** Whether the client says EXT HELLO after the handshake (see {@link #DEFAULT_EXTENSIONS}). */
     public boolean extensions() {
@@ -311,7 +302,6 @@ public final class ClientOptions {
         private boolean extensions = DEFAULT_EXTENSIONS;
         private String loginUser;
         private char[] loginPassword;
-        private KeyPair identity;
         private int receiveQueue = DEFAULT_RECEIVE_QUEUE;
         private TlsOptions.Builder tls = TlsOptions.builder();
         private ReconnectOptions.Builder reconnect = ReconnectOptions.builder();
@@ -466,14 +456,6 @@ public final class ClientOptions {
             return this;
         }
 
-        /**
-         * The Ed25519 key pair to present at login (its public key and a signature over the login exchange), so the
-         * server can vouch that this user holds this identity ({@link DospClient#vouch}); null for none.
-         */
-        public Builder identity(KeyPair identity) {
-            this.identity = identity;
-            return this;
-        }
 
         /**
          * Whether to open with EXT HELLO (default true). Off, the client sends exactly what the reference's client
@@ -598,14 +580,6 @@ public final class ClientOptions {
             require(loginUser == null || (loginPassword != null && loginPassword.length > 0), "login",
                     "needs a non-empty password");
             require(loginUser == null || extensions, "login", "needs extensions(true): the login is an extension");
-            require(identity == null || loginUser != null, "identity", "is presented at login: set login(user, password)");
-            if (identity != null) {
-                try {
-                    Ed25519Raw.raw(identity.getPublic());
-                } catch (IllegalArgumentException e) {
-                    throw new InvalidConfigException("identity", "must be an Ed25519 key pair");
-                }
-            }
             require(machineHash == null || machineHash.matches("[0-9a-fA-F]{1,128}"), "machineHash",
                     "must be hex (the reference sends 64 hex characters)");
             for (String f : fallbackServers) {

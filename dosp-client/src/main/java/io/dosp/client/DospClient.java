@@ -26,10 +26,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +78,12 @@ public final class DospClient implements AutoCloseable {
         this.queue = new ReceiveQueue(options.receiveQueue());
         this.tunnelGuard = new TunnelGuard(options.tunnels());
         this.tunnelIdentity = TunnelIdentity.of(options);
+        // With client admission the server vouches which user and identity hold a vIP; a server that does not vouch
+        // has no opinion, and the pins and the trust mode decide as before.
+        this.tunnelIdentity.serverVouches(vip -> connection == null || !connection.extensions().contains(Ext.FEATURE_VOUCH)
+                ? CompletableFuture.completedFuture(Optional.empty())
+                : vouch(vip).handle((v, e) -> e != null || v == null ? Optional.<Fingerprint>empty()
+                        : v.flatMap(Vouch::identityKey).map(k -> IdentityKey.of(k).fingerprint())));
         this.extensions.offer(Ext.FEATURE_PEER_GONE, this::onPeerGoneFrame);
         extensions.offer(Ext.FEATURE_VOUCH, vouches::onFrame);
         if (options.loginUser().isPresent()) {

@@ -11,6 +11,7 @@ import io.dosp.client.RequestTimeoutException;
 import io.dosp.client.TunnelIdentityException;
 import io.dosp.client.VipRefusedException;
 import io.dosp.protocol.ExitCode;
+import io.dosp.crypto.Identity;
 import io.dosp.crypto.Scram;
 import io.dosp.protocol.Ext;
 import io.dosp.protocol.Login;
@@ -22,7 +23,6 @@ import io.dosp.protocol.RqipReply;
 import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
-import io.dosp.protocol.internal.Ed25519Raw;
 import io.dosp.protocol.internal.LogText;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -32,7 +32,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Optional;
@@ -64,6 +63,7 @@ public final class ClientConnection {
     private final ListenerNotifier listeners;
     private final InboundHandler inbound;
     private final ClientExtensions extensions;
+    private final TunnelIdentity tunnelIdentity;
     private volatile Channel channel;
 
     /** Told when a connection that completed its handshake ends without {@link #close}. */
@@ -75,6 +75,7 @@ public final class ClientConnection {
     private ClientConnection(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners, TunnelGuard guard,
             ClientExtensions extensions, TunnelIdentity identity, LossHandler onLoss) {
         this.extensions = extensions;
+        this.tunnelIdentity = identity;
         this.listeners = listeners;
         this.options = options;
         this.state = new ConnectionState(options.serverName());
@@ -287,11 +288,11 @@ public final class ClientConnection {
         try {
             Optional<byte[]> key = Optional.empty();
             Optional<byte[]> signature = Optional.empty();
-            if (options.identity().isPresent()) {
-                KeyPair id = options.identity().get();
-                key = Optional.of(Ed25519Raw.raw(id.getPublic()));
-                signature = Optional.of(Ed25519Raw.sign(id.getPrivate(), Login.identitySigned(authMessage)));
-            }
+            // The tunnel identity is presented at login, so what the server vouches for a vIP is the key its
+            // holder's tunnel hellos are signed with.
+            Identity id = tunnelIdentity.identity();
+            key = Optional.of(id.publicKey().raw());
+            signature = Optional.of(id.sign(Login.identitySigned(authMessage)));
             Login.Proof proof = new Login.Proof(Scram.clientProof(salted, authMessage), key, signature);
             SimplePacket answer = Replies.await(request(proof.frame(), PacketType.EXT), "LOGIN_PROOF", server(),
                     options.requestTimeout());

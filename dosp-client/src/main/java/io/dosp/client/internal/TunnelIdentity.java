@@ -35,6 +35,8 @@ public final class TunnelIdentity {
     private final KnownPeers store;
     private final TrustMode mode;
     private final IdentityVerifier verifier;
+    /** The server's vouches (client admission), asked when the application set no verifier; null until wired. */
+    private volatile IdentityVerifier serverVouches;
     private final String server;
     private final Duration timeout;
 
@@ -64,6 +66,15 @@ public final class TunnelIdentity {
         IdentityOptions o = options.identity();
         Identity id = o.identity().orElseGet(() -> o.identityFile().map(Identity::loadOrCreate).orElseGet(Identity::generate));
         return new TunnelIdentity(id, o, options.serverName(), options.tunnelTimeout());
+    }
+
+    /**
+     * Uses {@code vouches} (the server's word on who holds a vIP, {@code DospClient.vouch}) when the application set no
+     * {@link IdentityVerifier}: a vouched identity other than the presented one is refused as a mismatch; a vIP the
+     * server does not vouch for (or a server that does not vouch) leaves the decision to the pins and the trust mode.
+     */
+    public void serverVouches(java.util.function.Function<Vip, CompletableFuture<Optional<Fingerprint>>> vouches) {
+        this.serverVouches = IdentityVerifier.vouchedBy(vouches);
     }
 
     /** Our identity. */
@@ -148,12 +159,13 @@ public final class TunnelIdentity {
             return done(refuse(peer, Problem.MISMATCH, pinned.get(), shown, "pinned for " + peer + " on " + server
                     + (store.path().map(p -> " in " + p).orElse(""))));
         }
-        if (verifier == null) {
+        IdentityVerifier check = verifier != null ? verifier : serverVouches;
+        if (check == null) {
             return done(byStore(peer, shown, pinned.isPresent()));
         }
         CompletableFuture<IdentityVerifier.Verdict> asked;
         try {
-            asked = verifier.verify(server, peer, Optional.ofNullable(shown));
+            asked = check.verify(server, peer, Optional.ofNullable(shown));
         } catch (RuntimeException e) {
             asked = CompletableFuture.failedFuture(e);
         }

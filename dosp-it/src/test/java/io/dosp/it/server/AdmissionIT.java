@@ -11,8 +11,11 @@ import io.dosp.client.DospClient;
 import io.dosp.client.Incoming;
 import io.dosp.client.LoginFailedException;
 import io.dosp.client.LoginRequiredException;
+import io.dosp.client.TunnelIdentityException;
+import io.dosp.client.TunnelInfo;
 import io.dosp.client.VipRefusedException;
 import io.dosp.client.Vouch;
+import io.dosp.crypto.Identity;
 import io.dosp.crypto.Scram;
 import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.ErrorReply;
@@ -23,20 +26,18 @@ import io.dosp.protocol.Packets;
 import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
-import io.dosp.protocol.internal.Ed25519Raw;
 import io.dosp.server.AdmissionConfig;
 import io.dosp.server.DospServer;
 import io.dosp.server.DropReason;
 import io.dosp.server.ServerConfig;
 import io.dosp.testkit.Expect;
 import io.dosp.testkit.Mesh;
+import io.dosp.testkit.MitmRelay;
 import io.dosp.testkit.RawClient;
 import io.dosp.testkit.TestServers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -360,21 +361,51 @@ class AdmissionIT {
 
     @Test
     void theServerVouchesForLoggedInUsersAndTheirIdentityKeys() throws Exception {
-        KeyPair identity = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Identity identity = Identity.generate(); // alice's tunnel identity: presented at login, vouched for
         try (DospServer server = start(a -> { });
-                DospClient alice = DospClient.connect(as(server, "alice", "alice-pw").identity(identity).build());
+                DospClient alice = DospClient.connect(as(server, "alice", "alice-pw").identity(i -> i.identity(identity))
+                        .build());
                 DospClient bob = DospClient.connect(as(server, "bob", "bob-pw").build());
                 RawClient stranger = RawClient.connect(server.port())) {
             Optional<Vouch> a = bob.vouch(ALICE).get(10, TimeUnit.SECONDS);
             assertThat(a).isPresent();
             assertThat(a.get().user()).isEqualTo("alice");
-            assertThat(a.get().fingerprint()).contains(Ed25519Raw.fingerprint(Ed25519Raw.raw(identity.getPublic())));
+            assertThat(a.get().fingerprint()).contains(identity.fingerprint().toString());
+            assertThat(a.get().fingerprint()).contains(alice.fingerprint().toString());
             Optional<Vouch> b = alice.vouch(BOB).get(10, TimeUnit.SECONDS);
             assertThat(b.map(Vouch::user)).contains("bob");
-            assertThat(b.get().fingerprint()).isEmpty();
+            // Every client of ours has a tunnel identity (generated when none is configured) and presents it at login.
+            assertThat(b.get().fingerprint()).contains(bob.fingerprint().toString());
             // A connection that has not logged in, and a vIP nobody holds: unknown.
             assertThat(bob.vouch(stranger.vip()).get(10, TimeUnit.SECONDS)).isEmpty();
             assertThat(bob.vouch(Vip.parse("7.10.0.99")).get(10, TimeUnit.SECONDS)).isEmpty();
+        }
+    }
+
+    @Test
+    void aRelayThatSwapsTunnelKeysIsDetectedThroughTheServersVouchOnFirstContact() throws Exception {
+        // Default trust (on first use, no verifier of the application's): without the vouch the relay's identity would
+        // be pinned on first contact. The relay sits in the server's packet path (a compromised relay component);
+        // the vouch comes from the login, which it cannot touch.
+        try (DospServer server = start(a -> { });
+                DospClient alice = DospClient.connect(as(server, "alice", "alice-pw").build());
+                DospClient bob = DospClient.connect(as(server, "bob", "bob-pw").build())) {
+            MitmRelay relay = MitmRelay.on(server).forgery(MitmRelay.Forgery.RESIGN).active(true);
+            assertThatThrownBy(() -> alice.openTunnel(BOB)).isInstanceOfSatisfying(TunnelIdentityException.class, e -> {
+                assertThat(e.problem()).isEqualTo(TunnelIdentityException.Problem.MISMATCH);
+                assertThat(e.expected()).contains(bob.fingerprint());
+                assertThat(e.presented()).contains(relay.identity().fingerprint());
+            });
+            assertThat(relay.plaintexts()).isEmpty();
+            // Nothing was pinned for the relay: once it steps aside the real peers meet, vouched for.
+            relay.active(false);
+            alice.openTunnel(BOB);
+            assertThat(alice.tunnelInfo(BOB).orElseThrow().trust()).isEqualTo(TunnelInfo.Trust.VOUCHED);
+            alice.send(BOB, "through the vouched tunnel");
+            Incoming got = bob.receive(Duration.ofSeconds(5));
+            assertThat(got.tunneled()).isTrue();
+            assertThat(new String(got.data(), StandardCharsets.UTF_8)).isEqualTo("through the vouched tunnel");
+            assertThat(relay.sawPlain("through the vouched tunnel")).isFalse();
         }
     }
 

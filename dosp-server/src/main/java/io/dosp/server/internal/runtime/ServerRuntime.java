@@ -33,6 +33,8 @@ import io.dosp.server.internal.transport.ServerInitializer;
 import io.dosp.server.internal.transport.WebSocketInitializer;
 import io.netty.channel.group.ChannelGroup;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
