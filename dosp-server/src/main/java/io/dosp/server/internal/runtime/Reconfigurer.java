@@ -3,10 +3,11 @@ package io.dosp.server.internal.runtime;
 import io.dosp.protocol.PeerSpec;
 import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.Vip;
+import io.dosp.server.AdmissionConfig;
 import io.dosp.server.Limits;
 import io.dosp.server.Reconfiguration;
-import io.dosp.server.WebSocketConfig;
 import io.dosp.server.ServerConfig;
+import io.dosp.server.WebSocketConfig;
 import io.dosp.server.internal.FrameMemory;
 import io.dosp.server.internal.access.AccessControl;
 import io.dosp.server.internal.access.Admission;
@@ -264,6 +265,21 @@ public final class Reconfigurer {
             refused.add("federation.linkTlsContext: changed (needs a restart)");
         }
         restart("federation.linkTlsVerifyHostname", f.linkTlsVerifyHostname(), g.linkTlsVerifyHostname(), refused);
+        // Client admission is built at start (users, their reserved vIPs, grants): every setting of it needs a restart.
+        // The users file is read at start too; a reload compares its path, not its contents.
+        AdmissionConfig am = s.admission();
+        AdmissionConfig an = next.admission();
+        restart("admission.enabled", am.enabled(), an.enabled(), refused);
+        restart("admission.allowAnonymous", am.allowAnonymous(), an.allowAnonymous(), refused);
+        restart("admission.loginTimeout", am.loginTimeout(), an.loginTimeout(), refused);
+        restart("admission.maxLoginFailuresPerAddress", am.maxLoginFailuresPerAddress(), an.maxLoginFailuresPerAddress(),
+                refused);
+        restart("admission.maxLoginFailuresPerUser", am.maxLoginFailuresPerUser(), an.maxLoginFailuresPerUser(), refused);
+        restart("admission.usersFile", am.usersFile(), an.usersFile(), refused);
+        if (!am.users().equals(an.users())) {
+            refused.add("admission.users: changed (needs a restart; verifiers are not shown)");
+        }
+        restart("admission.grants", am.grants(), an.grants(), refused);
         // The WebSocket listener is bound at start: every setting of it needs a restart.
         WebSocketConfig w = s.webSocket();
         WebSocketConfig x = next.webSocket();

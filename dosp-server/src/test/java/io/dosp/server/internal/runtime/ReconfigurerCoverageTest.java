@@ -3,6 +3,7 @@ package io.dosp.server.internal.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dosp.server.AccessPolicy;
+import io.dosp.server.AdmissionConfig;
 import io.dosp.server.FederationConfig;
 import io.dosp.server.Functions;
 import io.dosp.server.Limits;
@@ -24,13 +25,13 @@ import org.junit.jupiter.api.Test;
 class ReconfigurerCoverageTest {
     /** Accessors that are not settings of their own (derived from others, or builders). */
     private static final Set<String> NOT_SETTINGS = Set.of("toBuilder", "effectiveWorkerThreads", "advertisedHost",
-            "limits", "access", "federation", "functions", "tls", "webSocket", "hashCode", "toString", "getClass");
+            "limits", "access", "federation", "functions", "tls", "webSocket", "admission", "hashCode", "toString", "getClass");
 
     @Test
     void everySettingIsComparedByTheReconfigurer() throws Exception {
         String source = Files.readString(Path.of("src/main/java/io/dosp/server/internal/runtime/Reconfigurer.java"));
         for (Class<?> group : List.of(ServerConfig.class, Limits.class, AccessPolicy.class, FederationConfig.class,
-                Functions.class, WebSocketConfig.class)) {
+                Functions.class, WebSocketConfig.class, AdmissionConfig.class)) {
             for (Method m : group.getDeclaredMethods()) {
                 if (!Modifier.isPublic(m.getModifiers()) || Modifier.isStatic(m.getModifiers()) || m.getParameterCount() > 0
                         || NOT_SETTINGS.contains(m.getName())) {
