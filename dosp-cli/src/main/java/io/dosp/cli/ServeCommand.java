@@ -144,7 +144,8 @@ public final class ServeCommand implements Callable<Integer> {
         } else {
             b.type(String.class).paramLabel(s.paramLabel());
         }
-        return b.description(s.help(), where).build();
+        // picocli formats descriptions with String.format: a '%' in a help text ("90%") must be doubled.
+        return b.description(s.help().replace("%", "%%"), where.replace("%", "%%")).build();
     }
 
     private static String helpDefault(Setting<?> s) {

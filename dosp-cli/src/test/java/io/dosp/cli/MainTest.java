@@ -60,6 +60,9 @@ class MainTest {
         for (var s : Settings.all()) {
             assertThat(out()).contains(s.flag().substring(2)).contains(s.envVar());
         }
+        // A '%' in a help text is printed as it is (picocli formats descriptions: it must be escaped for it).
+        assertThat(out().replaceAll("\\s+", " ")).contains("back under 90%.");
+        assertThat(err()).doesNotContain("Could not format");
     }
 
     @Test
