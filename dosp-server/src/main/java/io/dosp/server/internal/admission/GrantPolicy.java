@@ -11,24 +11,67 @@ import java.util.List;
  * Immutable and thread-safe.
  */
 final class GrantPolicy {
-    private final List<AdmissionConfig.Grant> grants;
+    /** One principal of a grant, parsed once: the check on every S2C then compares without making strings. */
+    private record Spec(Kind kind, String name) {
+        enum Kind { ANY, ANONYMOUS, USER, GROUP, REMOTE, NONE }
+
+        static Spec parse(String p) {
+            if (p.equals("*")) {
+                return new Spec(Kind.ANY, "");
+            }
+            if (p.equals("anonymous")) {
+                return new Spec(Kind.ANONYMOUS, "");
+            }
+            if (p.equals("remote")) {
+                return new Spec(Kind.REMOTE, "");
+            }
+            if (p.startsWith("user:")) {
+                return new Spec(Kind.USER, p.substring(5));
+            }
+            if (p.startsWith("group:")) {
+                return new Spec(Kind.GROUP, p.substring(6));
+            }
+            return new Spec(Kind.NONE, p);
+        }
+
+        boolean matches(Principal who) {
+            return switch (kind) {
+                case ANY -> true;
+                case ANONYMOUS -> who.anonymous();
+                case USER -> !who.anonymous() && who.user().equals(name);
+                case GROUP -> !who.anonymous() && who.groups().contains(name);
+                case REMOTE, NONE -> false; // "remote" names no client
+            };
+        }
+    }
+
+    /** A grant with its principals parsed. */
+    private record Rule(List<Spec> from, List<Spec> to, boolean toRemote) {
+        static Rule of(AdmissionConfig.Grant g) {
+            List<Spec> to = g.to().stream().map(Spec::parse).toList();
+            return new Rule(g.from().stream().map(Spec::parse).toList(), to,
+                    to.stream().anyMatch(t -> t.kind() == Spec.Kind.REMOTE || t.kind() == Spec.Kind.ANY));
+        }
+    }
+
+    private final List<Rule> rules;
 
     GrantPolicy(List<AdmissionConfig.Grant> grants) {
-        this.grants = List.copyOf(grants);
+        this.rules = grants.stream().map(Rule::of).toList();
     }
 
     /** Whether no grant is configured (everyone admitted reaches everyone admitted). */
     boolean open() {
-        return grants.isEmpty();
+        return rules.isEmpty();
     }
 
     /** Whether {@code from} may send to {@code to}. */
     boolean allows(Principal from, Principal to) {
-        if (grants.isEmpty()) {
+        if (rules.isEmpty()) {
             return true;
         }
-        for (AdmissionConfig.Grant g : grants) {
-            if (matchesAny(g.from(), from) && matchesAny(g.to(), to)) {
+        for (Rule r : rules) {
+            if (matchesAny(r.from(), from) && matchesAny(r.to(), to)) {
                 return true;
             }
         }
@@ -37,42 +80,23 @@ final class GrantPolicy {
 
     /** Whether {@code from} may send to destinations outside this server's template. */
     boolean allowsRemote(Principal from) {
-        if (grants.isEmpty()) {
+        if (rules.isEmpty()) {
             return true;
         }
-        for (AdmissionConfig.Grant g : grants) {
-            if (matchesAny(g.from(), from) && (g.to().contains("remote") || g.to().contains("*"))) {
+        for (Rule r : rules) {
+            if (r.toRemote() && matchesAny(r.from(), from)) {
                 return true;
             }
         }
         return false;
     }
 
-    private static boolean matchesAny(List<String> principals, Principal who) {
-        for (String p : principals) {
-            if (matches(p, who)) {
+    private static boolean matchesAny(List<Spec> specs, Principal who) {
+        for (int i = 0; i < specs.size(); i++) {
+            if (specs.get(i).matches(who)) {
                 return true;
             }
         }
         return false;
-    }
-
-    private static boolean matches(String p, Principal who) {
-        if (p.equals("*")) {
-            return true;
-        }
-        if (p.equals("anonymous")) {
-            return who.anonymous();
-        }
-        if (who.anonymous()) {
-            return false;
-        }
-        if (p.startsWith("user:")) {
-            return who.user().equals(p.substring(5));
-        }
-        if (p.startsWith("group:")) {
-            return who.groups().contains(p.substring(6));
-        }
-        return false; // "remote" names no client
     }
 }
