@@ -1,7 +1,7 @@
 package io.dosp.client;
 
+import io.dosp.crypto.Fingerprint;
 import io.dosp.protocol.Vip;
-import io.dosp.protocol.internal.Ed25519Raw;
 import java.util.Optional;
 
 /**
@@ -30,7 +30,7 @@ public record Vouch(Vip vip, String user, Optional<byte[]> identityKey) {
 
     /** The identity key's fingerprint, {@code "SHA256:"} + unpadded base64 of SHA-256 of the raw key, if any. */
     public Optional<String> fingerprint() {
-        return identityKey.map(Ed25519Raw::fingerprint);
+        return identityKey.map(k -> Fingerprint.ofRawKey(k).toString());
     }
 
     @Override

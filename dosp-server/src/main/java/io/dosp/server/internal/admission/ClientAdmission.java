@@ -1,5 +1,7 @@
 package io.dosp.server.internal.admission;
 
+import io.dosp.crypto.Fingerprint;
+import io.dosp.crypto.IdentityKey;
 import io.dosp.crypto.Scram;
 import io.dosp.protocol.Ext;
 import io.dosp.protocol.Login;
@@ -10,7 +12,6 @@ import io.dosp.protocol.Packets;
 import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
-import io.dosp.protocol.internal.Ed25519Raw;
 import io.dosp.server.AdmissionConfig;
 import io.dosp.server.DropReason;
 import io.dosp.server.Limits;
@@ -400,7 +401,7 @@ public final class ClientAdmission {
         byte[] identity = null;
         if (proof.identityKey().isPresent()) {
             identity = proof.identityKey().get();
-            if (!Ed25519Raw.verify(identity, Login.identitySigned(authMessage), proof.identitySignature().get())) {
+            if (!verifies(identity, Login.identitySigned(authMessage), proof.identitySignature().get())) {
                 fail(s, u.name(), Login.FailureCode.PROTOCOL, "the identity signature does not verify");
                 return;
             }
@@ -443,7 +444,7 @@ public final class ClientAdmission {
         s.deliver(new Login.Ok(u.verifier().serverSignature(authMessage), u.admin(), s.vip()).frame());
         if (loginLog.allow()) {
             LOG.info("User {} logged in as {} from {}{}{}", u.name(), s.vip(), s.remoteAddress(),
-                    identity == null ? "" : " with identity " + Ed25519Raw.fingerprint(identity), loginLog.heldBackNote());
+                    identity == null ? "" : " with identity " + Fingerprint.ofRawKey(identity), loginLog.heldBackNote());
         }
     }
 
@@ -511,6 +512,15 @@ public final class ClientAdmission {
                         p.user(), id.orElse(null));
             }
             session.deliver(reply.frame());
+        }
+    }
+
+    /** Whether {@code signature} is {@code rawKey}'s signature of {@code message}; false for an unusable key too. */
+    private static boolean verifies(byte[] rawKey, byte[] message, byte[] signature) {
+        try {
+            return IdentityKey.of(rawKey).verify(message, signature);
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 }
