@@ -618,8 +618,14 @@ public final class TunnelManager {
     }
 
     /** {@link #HELD} when the answer to our open waits for its identity decision (the frame kept), else null. */
-    private synchronized Opened holdIfDeciding(Vip peer, byte[] frame) {
-        PendingOpen p = pending.get(peer.value());
-        return p != null && p.hold(frame) ? HELD : null;
+    private Opened holdIfDeciding(Vip peer, byte[] frame) {
+        // Plain S2C from a peer with no tunnel and no open of ours (the common case) takes no lock.
+        if (!pending.containsKey(peer.value())) {
+            return null;
+        }
+        synchronized (this) {
+            PendingOpen p = pending.get(peer.value());
+            return p != null && p.hold(frame) ? HELD : null;
+        }
     }
 }
