@@ -1,5 +1,6 @@
 package io.dosp.cli;
 
+import io.dosp.client.ClientOptions;
 import picocli.CommandLine.Option;
 
 /**
@@ -24,7 +25,7 @@ public final class ServerAddress {
         int colon = hostPort.lastIndexOf(':');
         boolean bracketed = hostPort.startsWith("[") && hostPort.indexOf(']') > colon;
         String h = colon < 0 || bracketed ? hostPort : hostPort.substring(0, colon);
-        String p = colon < 0 || bracketed ? "7744" : hostPort.substring(colon + 1);
+        String p = colon < 0 || bracketed ? String.valueOf(ClientOptions.DEFAULT_PORT) : hostPort.substring(colon + 1);
         if (host != null) {
             String given = host.strip();
             h = given.equals("0.0.0.0") || given.equals("::") ? "127.0.0.1"
