@@ -177,7 +177,8 @@ public final class ClientOptions {
 
     /** {@code host:port}, the WebSocket URL or {@code local:name}, for messages. */
     public String serverName() {
-        return localName != null ? "local:" + localName : webSocket != null ? webSocket.toString() : host + ":" + port;
+        return localName != null ? "local:" + localName : webSocket != null ? webSocket.toString()
+                : host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
     }
 
     /**
@@ -332,7 +333,8 @@ public final class ClientOptions {
         }
 
         /**
-         * Server as {@code host:port} or {@code host} (TCP, port 7744), or as a WebSocket URL
+         * Server as {@code host:port}, {@code host}, {@code [IPv6]:port} or a bare IPv6 literal (TCP, port 7744 when
+         * none is given), or as a WebSocket URL
          * ({@code ws://host[:port][/path]}, {@code wss://...}: see {@link #webSocket(String)}).
          *
          * @throws InvalidConfigException naming {@code server} when the port is not a number or the URL is not one
@@ -343,12 +345,27 @@ public final class ClientOptions {
             if (lower.startsWith("ws://") || lower.startsWith("wss://")) {
                 return webSocket(hostPort.trim());
             }
-            int colon = hostPort.lastIndexOf(':');
-            if (colon < 0) {
-                return server(hostPort, DEFAULT_PORT);
+            String s = hostPort.trim();
+            if (s.startsWith("[")) {
+                // [IPv6]:port or [IPv6]: the form ServerExitReason's redirects and PeerSpec write.
+                int close = s.indexOf(']');
+                String rest = close < 0 ? "" : s.substring(close + 1);
+                if (close < 2 || !(rest.isEmpty() || rest.startsWith(":"))) {
+                    throw new InvalidConfigException("server", "'" + hostPort + "' is not [IPv6]:port");
+                }
+                return server(s.substring(1, close), rest.isEmpty() ? DEFAULT_PORT : port(hostPort, rest.substring(1)));
             }
+            int colon = s.lastIndexOf(':');
+            if (colon < 0 || s.indexOf(':') != colon) {
+                // No port, or a bare IPv6 literal (more than one colon): the default port.
+                return server(s, DEFAULT_PORT);
+            }
+            return server(s.substring(0, colon), port(hostPort, s.substring(colon + 1)));
+        }
+
+        private static int port(String hostPort, String digits) {
             try {
-                return server(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+                return Integer.parseInt(digits); // the range is checked by build(), naming "port"
             } catch (NumberFormatException e) {
                 throw new InvalidConfigException("server", "'" + hostPort + "' is not host:port (port must be a number)");
             }

@@ -153,4 +153,25 @@ class ClientOptionsTest {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void serverAddressesIncludingIpv6Literals() {
+        ClientOptions plain = ClientOptions.builder().server("example.org:7000").build();
+        assertThat(plain.host()).isEqualTo("example.org");
+        assertThat(plain.port()).isEqualTo(7000);
+        assertThat(ClientOptions.builder().server("example.org").build().port()).isEqualTo(ClientOptions.DEFAULT_PORT);
+        ClientOptions bracketed = ClientOptions.builder().server("[::1]:7001").build();
+        assertThat(bracketed.host()).isEqualTo("::1");
+        assertThat(bracketed.port()).isEqualTo(7001);
+        assertThat(bracketed.serverName()).isEqualTo("[::1]:7001");
+        ClientOptions bare = ClientOptions.builder().server("fe80::2").build();
+        assertThat(bare.host()).isEqualTo("fe80::2");
+        assertThat(bare.port()).isEqualTo(ClientOptions.DEFAULT_PORT);
+        assertThat(ClientOptions.builder().server("[::1]").build().port()).isEqualTo(ClientOptions.DEFAULT_PORT);
+        failsOn("server", () -> ClientOptions.builder().server("[::1]x"));
+        failsOn("server", () -> ClientOptions.builder().server("[::1"));
+        failsOn("server", () -> ClientOptions.builder().server("[::1]:port"));
+        failsOn("port", () -> ClientOptions.builder().server("[::1]:70000").build());
+        failsOn("server", () -> ClientOptions.builder().server("host:x"));
+    }
 }

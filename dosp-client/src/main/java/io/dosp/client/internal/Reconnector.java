@@ -76,7 +76,7 @@ public final class Reconnector implements ClientConnection.LossHandler {
         this.guard = guard;
         this.scheduler = scheduler;
         this.replace = replace;
-        this.current = options.localName() == null ? options.host() + ":" + options.port() : null;
+        this.current = options.localName() == null ? hostPort(options.host(), options.port()) : null;
     }
 
     /** Ends the client for good, or schedules the first reconnect attempt; never blocks (runs on an I/O thread). */
@@ -99,6 +99,11 @@ public final class Reconnector implements ClientConnection.LossHandler {
         schedule(reconnect.keepVip() ? lost.vip() : null, 0, targets);
     }
 
+    /** {@code host:port}, with an IPv6 literal in brackets, as {@link ClientOptions.Builder#server(String)} reads it. */
+    static String hostPort(String host, int port) {
+        return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
+    }
+
     /** The servers to go round, in order (see the class comment); empty for the in-process transport. */
     List<String> targets(String exitText) {
         if (current == null) {
@@ -111,7 +116,7 @@ public final class Reconnector implements ClientConnection.LossHandler {
         }
         order.addAll(hints);
         order.addAll(options.fallbackServers());
-        order.add(options.host() + ":" + options.port());
+        order.add(hostPort(options.host(), options.port()));
         order.add(current);
         return List.copyOf(order);
     }

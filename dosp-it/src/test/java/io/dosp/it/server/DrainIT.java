@@ -81,6 +81,22 @@ class DrainIT {
     }
 
     @Test
+    void aHintToAnIpv6ServerIsFollowed() throws Exception {
+        try (DospServer second = TestServers.start(tmp.resolve("b6"), b -> b.host("::1"));
+             DospServer first = TestServers.start(tmp.resolve("a6"),
+                     b -> b.drainRedirect(List.of("[::1]:" + second.port())));
+             DospClient a = DospClient.connect(reconnecting(first, 'a').build());
+             DospClient b = DospClient.connect(reconnecting(first, 'b').build())) {
+            first.drain(Duration.ofMillis(200));
+            String target = "[::1]:" + second.port();
+            await().atMost(TestServers.AWAIT).until(() -> a.isConnected() && b.isConnected()
+                    && a.server().equals(target) && b.server().equals(target));
+            a.send(b.vip(), "over IPv6");
+            assertThat(b.receive(Duration.ofSeconds(5)).text()).isEqualTo("over IPv6");
+        }
+    }
+
+    @Test
     void plannedShutdownSendsTheHintAndAFallbackListAlsoWorks() throws Exception {
         try (DospServer second = TestServers.start(tmp.resolve("b"))) {
             DospServer first = TestServers.start(tmp.resolve("a"),
