@@ -25,7 +25,6 @@ import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.RouteResult;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.SocketAddress;
@@ -566,6 +565,9 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
 
     /** The idle timeout passed without a read. */
     public void onIdle() {
+        if (closing) {
+            return; // ending already (its EXIT written, lingering): one drop, one EXIT
+        }
         if (pause.paused()) {
             return; // paused (rate limit, flow control): we are not reading from it, so it is not idle
         }
@@ -602,7 +604,8 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
 
     /**
      * Ends the connection from the server side, once. With {@code graceful}, EXIT is flushed first
-     * (bounded by a grace period); otherwise the connection is closed at once (slow consumers).
+     * (bounded by a grace period), then the connection lingers ({@link LingeringClose}) so a client still writing
+     * reads the EXIT rather than a reset; otherwise the connection is closed at once (slow consumers).
      */
     private void close(String reason, Disconnect.Initiator initiator, boolean graceful) {
         if (!loop.inEventLoop()) {
@@ -619,7 +622,8 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
             return;
         }
         outbound.writeBatch(); // frames queued before the EXIT go out before it
-        channel.writeAndFlush(Packets.serverExit(reason)).addListener(ChannelFutureListener.CLOSE);
+        channel.writeAndFlush(Packets.serverExit(reason)).addListener(f -> LingeringClose.afterExit(channel,
+                (io.netty.channel.ChannelFuture) f));
         loop.schedule(() -> {
             channel.close();
         }, EXIT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
