@@ -308,6 +308,101 @@ class FederationTwoWayIT {
         }
     }
 
+    @Test
+    void aTwoWayLinkDoneByHandAsTheReadmeSaysCarriesTrafficBackAndIsClosedWhenItsDialerFallsSilent() throws Exception {
+        try (DospServer hub = DospServer.start(Mesh.config(tmp, 0).build());
+             RawClient target = RawClient.connect(hub.port());
+             RawClient dialer = RawClient.connect(hub.port())) {
+            byte[] id = new byte[16];
+            java.util.Arrays.fill(id, (byte) 0x5a);
+            byte[] hello = FederationTrustIT.helloBody(id, new byte[16], "", 0, "127.0.0.1", hub.port());
+            dialer.send(Packets.custom(0xF0, hello));
+            io.dosp.protocol.SimplePacket challenge = (io.dosp.protocol.SimplePacket) dialer.receive();
+            assertThat(challenge.typeCode()).isEqualTo(0xF1);
+            byte[] lid = java.util.Arrays.copyOfRange(challenge.body(), 0, 16);
+            byte[] lnonce = java.util.Arrays.copyOfRange(challenge.body(), 16, 32);
+            dialer.send(Packets.custom(0xF2, mac("dosp-link-v2 proof", hello, lid, lnonce, new byte[0])));
+            io.dosp.protocol.SimplePacket caps = (io.dosp.protocol.SimplePacket) dialer.receive();
+            assertThat(caps.typeCode()).as("CAPS before ACCEPT").isEqualTo(0xF6);
+            assertThat(caps.body()).isEqualTo(concat(new byte[] {1}, mac("dosp-link-v2 caps", hello, lid, lnonce,
+                    new byte[] {1})));
+            assertThat(((io.dosp.protocol.SimplePacket) dialer.receive()).typeCode()).as("ACCEPT").isEqualTo(0xF3);
+            dialer.send(Packets.custom(0xF6, concat(new byte[] {1}, mac("dosp-link-v2 caps reply", hello, lid, lnonce,
+                    new byte[] {1}))));
+            // Two-way now: the listener advertises to us over our own link, without dialing anyone.
+            Packet sd = dialer.receive(PacketType.SD);
+            assertThat(io.dosp.protocol.Advertisement.decode(((io.dosp.protocol.SimplePacket) sd).body()).entries())
+                    .anySatisfy(e -> assertThat(e.template().toString()).isEqualTo(Mesh.template(0)));
+            dialer.send(Packets.sd(io.dosp.protocol.Advertisement.of(
+                    new io.dosp.protocol.Advertisement.Entry("192.0.2.9", 7744, "10.9.0.x", 0))));
+            await().atMost(AWAIT).until(() -> hub.routes().stream().anyMatch(r -> r.template().equals("10.9.0.x")));
+            assertThat(hub.peers()).singleElement().satisfies(p -> {
+                assertThat(p.address()).isEqualTo("id-5a5a5a5a5a5a5a5a@127.0.0.1");
+                assertThat(p.direction()).isEqualTo(PeerStatus.INCOMING);
+            });
+            // The hub's client reaches 10.9.0.x through the link we dialed: a FWD comes back to us.
+            target.send(Packets.s2c(Vip.parse("10.9.0.4"), Vip.ZERO, "over your link".getBytes(StandardCharsets.UTF_8)));
+            Packet fwd;
+            do {
+                fwd = dialer.receive();
+            } while (fwd.typeCode() != 0xF4);
+            byte[] body = ((io.dosp.protocol.SimplePacket) fwd).body();
+            assertThat(Vip.fromBytes(body, 1)).isEqualTo(Vip.parse("10.9.0.4"));
+            assertThat(Vip.fromBytes(body, 5)).isEqualTo(target.vip());
+            // We fall silent (no PING): the listener closes the link and withdraws its routes.
+            assertThat(receive(dialer, PacketType.EXIT)).satisfies(p -> assertThat(
+                    ((io.dosp.protocol.SimplePacket) p).bodyText()).isEqualTo(ServerExitReason.IDLE_TIMEOUT.text()));
+            await().atMost(AWAIT).until(() -> hub.peers().isEmpty() && hub.routes().isEmpty());
+        }
+    }
+
+    @Test
+    void aHandshakeThatNeverProvesTheKeyIsEndedAndGivesItsPlaceBack() {
+        try (DospServer hub = DospServer.start(Mesh.config(tmp, 0).federation(f -> f.maxIncomingLinks(1)).build());
+             RawClient stalled = RawClient.connect(hub.port());
+             RawClient second = RawClient.connect(hub.port())) {
+            stalled.send(Packets.custom(0xF0, FederationTrustIT.helloBody(new byte[16], new byte[16], "", 0, "127.0.0.1",
+                    hub.port())));
+            assertThat(stalled.receive().typeCode()).as("CHALLENGE").isEqualTo(0xF1);
+            second.send(Packets.custom(0xF0, FederationTrustIT.helloBody(new byte[16], new byte[16], "", 0, "127.0.0.1",
+                    hub.port())));
+            assertThat(second.expectExit()).isEqualTo(ServerExitReason.PEER_LINKS_FULL.text());
+            assertThat(receive(stalled, PacketType.EXIT)).satisfies(p -> assertThat(
+                    ((io.dosp.protocol.SimplePacket) p).bodyText()).isEqualTo(ServerExitReason.PEER_AUTH_FAILED.text()));
+            try (DospServer nat = dialOutOnly(1)) {
+                nat.addPeer(at(hub));
+                awaitRoute(hub, 1, 1);
+            }
+        }
+    }
+
+    private static byte[] mac(String label, byte[] hello, byte[] lid, byte[] lnonce, byte[] extra)
+            throws java.security.GeneralSecurityException {
+        javax.crypto.Mac m = javax.crypto.Mac.getInstance("HmacSHA256");
+        m.init(new javax.crypto.spec.SecretKeySpec(Mesh.KEY.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        m.update(label.getBytes(StandardCharsets.US_ASCII));
+        m.update(hello);
+        m.update(lid);
+        m.update(lnonce);
+        m.update(extra);
+        return m.doFinal();
+    }
+
+    /** The next packet of {@code type} within {@link #AWAIT}, skipping others (PINGs answered, SDs, ...). */
+    private static Packet receive(RawClient c, PacketType type) {
+        long deadline = System.nanoTime() + AWAIT.toNanos();
+        while (true) {
+            Packet p = c.receive(Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
+            if (p.type() == type) {
+                return p;
+            }
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        return java.nio.ByteBuffer.allocate(a.length + b.length).put(a).put(b).array();
+    }
+
     private static PeerLinks peerLinks(DospServer s) throws ReflectiveOperationException {
         Field f = DospServer.class.getDeclaredField("runtime");
         f.setAccessible(true);
