@@ -300,6 +300,16 @@ class FederationTwoWayIT {
             assertThat(atNat).containsExactly(key(hub) + " to everyone");
             assertThat(atHub).containsExactly(natKey + " to the hub");
             assertThat(hubLinks.sendTo("127.0.0.1:1", 7, new byte[0])).as("no such peer").isFalse();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> hubLinks.sendTo(natKey, 7,
+                    new byte[hubLinks.maxPayload() + 1])).isInstanceOf(IllegalArgumentException.class);
+            // A handler that throws costs its frame, not the link.
+            natLinks.handle(9, (peer, payload) -> {
+                throw new IllegalStateException("a handler's bug");
+            });
+            assertThat(hubLinks.sendTo(natKey, 9, new byte[] {1})).isTrue();
+            assertThat(hubLinks.sendTo(natKey, 7, "after the bug".getBytes(StandardCharsets.UTF_8))).isTrue();
+            await().atMost(AWAIT).until(() -> atNat.size() == 2);
+            assertThat(atNat).last().isEqualTo(key(hub) + " after the bug");
             nat.removePeer(key(hub));
             await().atMost(AWAIT).until(() -> hubEvents.contains("down " + natKey));
             assertThat(hubEvents).containsExactly("up " + natKey, "down " + natKey);
