@@ -187,6 +187,17 @@ class FederationTwoWayIT {
             // Each message over one of the two links: together they forwarded exactly what was sent to 1 and 2.
             long forwarded = mesh.server(0).peers().stream().mapToLong(PeerStatus::forwarded).sum();
             assertThat(forwarded).isEqualTo(60);
+            // ... and both servers used the same connection: 0's busy link is the one 1 sees the other way round.
+            PeerStatus busy0 = mesh.server(0).peers().stream().filter(p -> p.forwarded() > 0).collect(
+                    java.util.stream.Collectors.collectingAndThen(java.util.stream.Collectors.toList(), l -> {
+                        assertThat(l).hasSize(1);
+                        return l.get(0);
+                    }));
+            assertThat(busy0.forwarded()).isEqualTo(60);
+            String other = busy0.direction().equals(PeerStatus.OUTGOING) ? PeerStatus.INCOMING : PeerStatus.OUTGOING;
+            assertThat(mesh.server(1).peers()).filteredOn(p -> p.address().equals(key(mesh.server(0))))
+                    .hasSize(2).allSatisfy(p -> assertThat(p.forwarded())
+                            .isEqualTo(p.direction().equals(other) ? 60 : 0)); // b to a and c to a
             // One link goes: the other carries on, and the routes stay.
             assertThat(mesh.server(0).removePeer(key(mesh.server(1)))).isTrue();
             await().atMost(AWAIT).until(() -> mesh.server(0).peers().size() == 1);
