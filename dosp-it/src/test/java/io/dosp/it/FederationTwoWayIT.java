@@ -397,6 +397,49 @@ class FederationTwoWayIT {
         }
     }
 
+    @Test
+    void aLinkToAnOlderListenerThatOffersNoCapsStaysOneWay() {
+        // The scripted listener speaks link protocol v2 as the previous build did: no CAPS before ACCEPT.
+        byte[] lid = new byte[16];
+        java.util.Arrays.fill(lid, (byte) 0x33);
+        byte[] lnonce = new byte[16];
+        java.util.Arrays.fill(lnonce, (byte) 0x44);
+        try (ScriptedPeer older = ScriptedPeer.start(PeerScript.create().greet(Vip.parse("10.5.0.1"))
+                     .step("v2 handshake without CAPS", c -> {
+                         io.dosp.protocol.SimplePacket hello = (io.dosp.protocol.SimplePacket) c.readFrame();
+                         try {
+                             c.send(Packets.custom(0xF1, concat(concat(lid, lnonce),
+                                     mac("dosp-link-v2 challenge", hello.body(), lid, lnonce, new byte[0]))));
+                             c.readFrame(); // PROOF
+                             c.send(Packets.custom(0xF3, mac("dosp-link-v2 accept", hello.body(), lid, lnonce, new byte[0])));
+                         } catch (java.security.GeneralSecurityException e) {
+                             throw new java.io.IOException(e);
+                         }
+                     })
+                     .step("advertise, and forward back over the dialer's link as no older build would", c -> {
+                         c.send(Packets.sd(io.dosp.protocol.Advertisement.of(
+                                 new io.dosp.protocol.Advertisement.Entry("127.0.0.1", 1, "10.5.0.x", 0))));
+                     })
+                     .hold());
+             DospServer ours = DospServer.start(Mesh.config(tmp, 0).build());
+             RawClient local = RawClient.connect(ours.port())) {
+            ours.addPeer(PeerSpec.of("127.0.0.1", older.port()));
+            await().atMost(AWAIT).until(() -> ours.peers().stream().anyMatch(p -> p.state().equals("UP")));
+            assertThat(ours.peers()).singleElement().satisfies(p -> {
+                assertThat(p.extended()).isTrue();
+                assertThat(p.twoWay()).isFalse();
+                assertThat(p.direction()).isEqualTo(PeerStatus.OUTGOING);
+            });
+            // It never sees CAPS or LINK_EXT from us (our SDs come on up and every heartbeat) ...
+            older.awaitReached(PeerScript.HOLD);
+            await().atMost(AWAIT).until(() -> older.received().stream().filter(p -> p.type() == PacketType.SD).count() >= 2);
+            assertThat(older.received()).noneMatch(p -> p.typeCode() == 0xF6 || p.typeCode() == 0xF7);
+            // ... and what it sent over the link it did not dial (its SD, a heartbeat before our second SD) is not
+            // taken as routes: the link is one-way.
+            assertThat(ours.routes()).noneMatch(r -> r.template().equals("10.5.0.x"));
+        }
+    }
+
     private static byte[] mac(String label, byte[] hello, byte[] lid, byte[] lnonce, byte[] extra)
             throws java.security.GeneralSecurityException {
         javax.crypto.Mac m = javax.crypto.Mac.getInstance("HmacSHA256");
