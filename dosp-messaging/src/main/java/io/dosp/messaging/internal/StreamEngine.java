@@ -1,0 +1,450 @@
+package io.dosp.messaging.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dosp.crypto.TunnelCipher;
+import io.dosp.messaging.StreamException;
+import io.dosp.messaging.StreamHandler;
+import io.dosp.messaging.StreamMetadata;
+import io.dosp.messaging.StreamOptions;
+import io.dosp.messaging.StreamTransfer;
+import io.dosp.protocol.Envelope;
+import io.dosp.protocol.Vip;
+import io.dosp.protocol.internal.LogText;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Streams in both directions over a {@link StreamWire}, transport-agnostic (wire format: {@code docs/messaging.md}
+ * section 4). Envelopes come in through {@link #handle} (on any thread, typically an I/O thread: it never blocks
+ * there); a sender's source is read on a stream sending thread, a receiver's handler runs on a stream handler
+ * thread. Both pools are bounded by {@link StreamOptions#maxStreams()}, as is the number of streams per direction.
+ *
+ * <p>Flow control: a receiver grants {@code window} bytes at first and more as its application reads, so it never
+ * holds more than {@code window} bytes of a stream; a sender never sends more chunk bytes than granted, and before
+ * each chunk waits for its connection to be writable, so nothing builds up in its own channel either.
+ *
+ * <p>Stream ids come from the shared id source of the messaging layer ({@code ids}), so a RESPONSE, ERROR or
+ * CANCEL id names either a call or a stream of ours, never both; {@link #handle} returns false for envelopes that
+ * are not a stream's, for the calls to take.
+ */
+public final class StreamEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamEngine.class);
+    /** Envelope bytes around a chunk's body: the header, an empty name, the content type. */
+    static final int CHUNK_ENVELOPE_OVERHEAD = Envelope.HEADER_BYTES + 1;
+
+    private final StreamWire wire;
+    private final StreamOptions options;
+    private final LongSupplier ids;
+    private final Map<String, StreamHandler> handlers = new ConcurrentHashMap<>();
+    private final Map<Key, OutgoingStream> outgoing = new ConcurrentHashMap<>();
+    private final Map<Key, IncomingStreamImpl> incoming = new ConcurrentHashMap<>();
+    private final Map<Integer, AtomicInteger> outgoingPerPeer = new ConcurrentHashMap<>();
+    private final Map<Integer, AtomicInteger> incomingPerPeer = new ConcurrentHashMap<>();
+    private final AtomicInteger outgoingCount = new AtomicInteger();
+    private final AtomicInteger incomingCount = new AtomicInteger();
+    private final ExecutorService senders;
+    private final ExecutorService handlerThreads;
+    private final ScheduledExecutorService timer;
+    private final AtomicLong droppedEnvelopes = new AtomicLong();
+    private final AtomicLong maxBufferedBytes = new AtomicLong();
+    private final AtomicLong maxUnconfirmedBytes = new AtomicLong();
+    private final AtomicLong completedOut = new AtomicLong();
+    private final AtomicLong completedIn = new AtomicLong();
+    private final AtomicLong failedOut = new AtomicLong();
+    private final AtomicLong failedIn = new AtomicLong();
+    private volatile boolean closed;
+
+    /** What identifies a stream: the peer and the id (of the side that started it). */
+    record Key(int peer, long id) {
+        static Key of(Vip peer, long id) {
+            return new Key(peer.value(), id);
+        }
+    }
+
+    /**
+     * An engine on {@code wire} with {@code options}; {@code ids} gives fresh 32-bit ids (shared with calls).
+     */
+    public StreamEngine(StreamWire wire, StreamOptions options, LongSupplier ids) {
+        this.wire = Objects.requireNonNull(wire, "wire");
+        this.options = Objects.requireNonNull(options, "options");
+        this.ids = Objects.requireNonNull(ids, "ids");
+        this.senders = pool("dosp-stream-send", options.maxStreams());
+        this.handlerThreads = pool("dosp-stream-handler", options.maxStreams());
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("dosp-stream-timer"));
+        t.setRemoveOnCancelPolicy(true);
+        this.timer = t;
+    }
+
+    private static ExecutorService pool(String name, int max) {
+        ThreadPoolExecutor p = new ThreadPoolExecutor(max, max, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                daemon(name));
+        p.allowCoreThreadTimeOut(true);
+        return p;
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** The options. */
+    public StreamOptions options() {
+        return options;
+    }
+
+    // ---- handlers ----
+
+    /** Registers {@code handler} for streams sent to {@code name}, replacing any before it. */
+    public void register(String name, StreamHandler handler) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(handler, "handler");
+        if (name.getBytes(StandardCharsets.UTF_8).length > Envelope.MAX_NAME_BYTES || name.isEmpty()) {
+            throw new IllegalArgumentException("a stream handler name is 1.." + Envelope.MAX_NAME_BYTES + " UTF-8 bytes");
+        }
+        handlers.put(name, handler);
+    }
+
+    /** Removes the handler of {@code name}; streams already running go on. */
+    public boolean unregister(String name) {
+        return handlers.remove(name) != null;
+    }
+
+    /** The names of the registered stream handlers, sorted (for discovery). */
+    public Set<String> handlerNames() {
+        return new TreeSet<>(handlers.keySet());
+    }
+
+    // ---- sending ----
+
+    /**
+     * The largest chunk this side writes: the configured chunk size, cut to what one S2C at the client's maximum
+     * frame size carries as a tunnel frame (the tunnel's overhead and the envelope's header off).
+     */
+    public int maxChunk() {
+        int fits = wire.maxDataBytes() - TunnelCipher.OVERHEAD - CHUNK_ENVELOPE_OVERHEAD;
+        return Math.max(1, Math.min(options.chunkSize(), fits));
+    }
+
+    /**
+     * Starts a stream of {@code source} to {@code peer}'s handler {@code handler}. The source is read on a stream
+     * sending thread, as credit and the connection allow, and closed at the end. Never throws for a stream that
+     * cannot start: the transfer's result fails instead.
+     */
+    public StreamTransfer send(Vip peer, String handler, StreamMetadata metadata, InputStream source) {
+        Objects.requireNonNull(peer, "peer");
+        Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(metadata, "metadata");
+        Objects.requireNonNull(source, "source");
+        long id = ids.getAsLong() & 0xFFFF_FFFFL;
+        OutgoingStream s = new OutgoingStream(this, peer, id, metadata, source);
+        if (closed) {
+            s.fail(new StreamException(StreamException.DISCONNECTED, "the messaging layer is closed"), false);
+            return s;
+        }
+        if (!reserve(outgoingCount, outgoingPerPeer, peer)) {
+            s.fail(new StreamException(StreamException.TOO_MANY_CALLS, "already " + options.maxStreamsPerPeer()
+                    + " streams to " + peer + " or " + options.maxStreams() + " in all"), false);
+            return s;
+        }
+        Key key = Key.of(peer, id);
+        outgoing.put(key, s);
+        s.result().whenComplete((r, e) -> {
+            outgoing.remove(key, s);
+            release(outgoingCount, outgoingPerPeer, peer);
+            (e == null ? completedOut : failedOut).incrementAndGet();
+        });
+        ObjectNode meta = Json.object();
+        meta.put("name", metadata.name());
+        meta.put("size", metadata.size());
+        meta.put("contentType", metadata.contentType());
+        try {
+            wire.send(peer, new Envelope(Envelope.STREAM_OPEN, 0, id, handler, Envelope.JSON, Json.write(meta)));
+        } catch (RuntimeException e) {
+            s.fail(new StreamException(StreamException.DISCONNECTED, "STREAM_OPEN not sent: " + e.getMessage(), e),
+                    false);
+            return s;
+        }
+        s.armOpenTimer(timer, options.openTimeout());
+        return s;
+    }
+
+    private boolean reserve(AtomicInteger total, Map<Integer, AtomicInteger> perPeer, Vip peer) {
+        if (total.incrementAndGet() > options.maxStreams()) {
+            total.decrementAndGet();
+            return false;
+        }
+        AtomicInteger n = perPeer.computeIfAbsent(peer.value(), k -> new AtomicInteger());
+        if (n.incrementAndGet() > options.maxStreamsPerPeer()) {
+            n.decrementAndGet();
+            total.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    private void release(AtomicInteger total, Map<Integer, AtomicInteger> perPeer, Vip peer) {
+        total.decrementAndGet();
+        perPeer.computeIfPresent(peer.value(), (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+    }
+
+    void execute(Runnable pump) {
+        senders.execute(pump);
+    }
+
+    StreamWire wire() {
+        return wire;
+    }
+
+    void sent(long unconfirmed) {
+        maxUnconfirmedBytes.accumulateAndGet(unconfirmed, Math::max);
+    }
+
+    void buffered(long bytes) {
+        maxBufferedBytes.accumulateAndGet(bytes, Math::max);
+    }
+
+    // ---- receiving ----
+
+    /**
+     * Takes an envelope from {@code from}. Returns true when it was a stream's (handled, or dropped and counted
+     * as late: a chunk of a stream already ended), false when it is not (a call's RESPONSE, ERROR or CANCEL, or
+     * another kind). Never blocks.
+     */
+    public boolean handle(Vip from, Envelope e) {
+        switch (e.kind()) {
+            case Envelope.STREAM_OPEN -> {
+                if (e.isReply()) {
+                    droppedEnvelopes.incrementAndGet();
+                } else {
+                    onOpen(from, e);
+                }
+                return true;
+            }
+            case Envelope.STREAM_CHUNK, Envelope.STREAM_END -> {
+                IncomingStreamImpl s = e.isReply() ? null : incoming.get(Key.of(from, e.id()));
+                if (s == null) {
+                    droppedEnvelopes.incrementAndGet(); // late: after a cancel or refusal of ours
+                } else if (e.kind() == Envelope.STREAM_CHUNK) {
+                    s.onChunk(e.bodyBytes());
+                } else {
+                    s.onEnd(e.bodyBytes());
+                }
+                return true;
+            }
+            case Envelope.CREDIT -> {
+                OutgoingStream s = e.isReply() ? outgoing.get(Key.of(from, e.id())) : null;
+                if (s == null) {
+                    droppedEnvelopes.incrementAndGet();
+                } else {
+                    s.onCredit(e.bodyBytes());
+                }
+                return true;
+            }
+            case Envelope.CANCEL -> {
+                String reason = LogText.of(new String(e.bodyBytes(), StandardCharsets.UTF_8));
+                if (e.isReply()) {
+                    OutgoingStream s = outgoing.get(Key.of(from, e.id()));
+                    if (s == null) {
+                        return false;
+                    }
+                    s.fail(new StreamException(StreamException.CANCELLED, "cancelled by the receiver: " + reason),
+                            false);
+                } else {
+                    IncomingStreamImpl s = incoming.get(Key.of(from, e.id()));
+                    if (s == null) {
+                        return false;
+                    }
+                    s.fail(new StreamException(StreamException.CANCELLED, "cancelled by the sender: " + reason));
+                }
+                return true;
+            }
+            case Envelope.RESPONSE, Envelope.ERROR -> {
+                OutgoingStream s = e.isReply() ? outgoing.get(Key.of(from, e.id())) : null;
+                if (s == null) {
+                    return false;
+                }
+                if (e.kind() == Envelope.RESPONSE) {
+                    s.onResponse(e.bodyBytes());
+                } else {
+                    s.onError(e.bodyBytes());
+                }
+                return true;
+            }
+            default -> {
+                return false;
+            }
+        }
+    }
+
+    private void onOpen(Vip from, Envelope e) {
+        long id = e.id();
+        Key key = Key.of(from, id);
+        if (incoming.containsKey(key)) {
+            droppedEnvelopes.incrementAndGet(); // a repeated open: the stream already running keeps the id
+            return;
+        }
+        StreamHandler handler = handlers.get(e.name());
+        if (closed) {
+            refuse(from, id, StreamException.DISCONNECTED, "the messaging layer is closing");
+            return;
+        }
+        if (handler == null) {
+            refuse(from, id, StreamException.NO_SUCH_METHOD, "no stream handler " + LogText.of(e.name()));
+            return;
+        }
+        JsonNode meta = e.contentType() == Envelope.JSON ? Json.readObject(e.bodyBytes()) : null;
+        if (meta == null || (meta.has("size") && !meta.get("size").canConvertToLong())) {
+            refuse(from, id, StreamException.UNSUPPORTED, "STREAM_OPEN metadata is not a JSON object as in"
+                    + " docs/messaging.md 4");
+            return;
+        }
+        StreamMetadata metadata;
+        try {
+            metadata = new StreamMetadata(meta.path("name").asText(""), meta.path("size").asLong(-1),
+                    meta.path("contentType").asText(StreamMetadata.OCTET_STREAM));
+        } catch (IllegalArgumentException bad) {
+            refuse(from, id, StreamException.UNSUPPORTED, "STREAM_OPEN metadata: " + bad.getMessage());
+            return;
+        }
+        if (metadata.size() > options.maxStreamBytes()) {
+            refuse(from, id, StreamException.TOO_LARGE, "a stream of " + metadata.size() + " bytes is over this"
+                    + " receiver's bound of " + options.maxStreamBytes());
+            return;
+        }
+        if (!reserve(incomingCount, incomingPerPeer, from)) {
+            refuse(from, id, StreamException.TOO_MANY_CALLS, "this receiver already has "
+                    + options.maxStreamsPerPeer() + " streams from " + from + " or " + options.maxStreams() + " in all");
+            return;
+        }
+        IncomingStreamImpl s = new IncomingStreamImpl(this, from, id, e.name(), metadata);
+        incoming.put(key, s);
+        try {
+            s.start();
+            handlerThreads.execute(() -> runHandler(handler, s, key));
+        } catch (RuntimeException ex) {
+            incoming.remove(key, s);
+            release(incomingCount, incomingPerPeer, from);
+            s.fail(new StreamException(StreamException.DISCONNECTED, "could not start: " + ex.getMessage()));
+        }
+    }
+
+    private void runHandler(StreamHandler handler, IncomingStreamImpl s, Key key) {
+        try {
+            handler.onStream(s);
+            s.finish();
+        } catch (Throwable t) {
+            s.handlerFailed(t);
+        } finally {
+            incoming.remove(key, s);
+            release(incomingCount, incomingPerPeer, s.from());
+            (s.succeeded() ? completedIn : failedIn).incrementAndGet();
+        }
+    }
+
+    /** Answers a STREAM_OPEN (or a stream) with ERROR {@code code}. */
+    void refuse(Vip to, long id, String code, String message) {
+        LOG.debug("Stream {} from {} refused: {} {}", id, to, code, message);
+        sendQuietly(to, new Envelope(Envelope.ERROR, Envelope.FLAG_REPLY, id, "", Envelope.JSON,
+                Json.error(code, message)));
+    }
+
+    /** Sends an envelope that ends or controls a stream; a failure to send is logged, the stream ends anyway. */
+    void sendQuietly(Vip to, Envelope e) {
+        try {
+            wire.send(to, e);
+        } catch (RuntimeException ex) {
+            LOG.debug("Could not send {} to {}: {}", e, to, ex.getMessage());
+        }
+    }
+
+    // ---- peers and the connection ----
+
+    /** {@code peer} is gone (ERR S2CF, a PEER_GONE notice): every stream with it fails now. */
+    public void peerGone(Vip peer, String reason) {
+        StreamException why = new StreamException(StreamException.PEER_GONE, peer + " is gone: " + reason);
+        for (OutgoingStream s : List.copyOf(outgoing.values())) {
+            if (s.peer().equals(peer)) {
+                s.fail(why, false);
+            }
+        }
+        for (IncomingStreamImpl s : List.copyOf(incoming.values())) {
+            if (s.from().equals(peer)) {
+                s.fail(why);
+            }
+        }
+    }
+
+    /** Our connection ended: every stream fails with {@code DISCONNECTED}. */
+    public void disconnected(String reason) {
+        StreamException why = new StreamException(StreamException.DISCONNECTED, reason);
+        List<OutgoingStream> out = new ArrayList<>(outgoing.values());
+        out.forEach(s -> s.fail(why, false));
+        List<IncomingStreamImpl> in = new ArrayList<>(incoming.values());
+        in.forEach(s -> s.fail(why));
+    }
+
+    /** Fails every stream (cancelling them at the peers) and stops the threads. */
+    @Override
+    public void close() {
+        closed = true;
+        for (OutgoingStream s : List.copyOf(outgoing.values())) {
+            s.cancel("the sender closed");
+        }
+        for (IncomingStreamImpl s : List.copyOf(incoming.values())) {
+            s.cancel("the receiver closed");
+        }
+        senders.shutdown();
+        handlerThreads.shutdown();
+        timer.shutdownNow();
+    }
+
+    // ---- stats ----
+
+    /** Counts and peaks of this engine, for tests and monitoring. */
+    public Stats stats() {
+        return new Stats(outgoing.size(), incoming.size(), completedOut.get(), failedOut.get(), completedIn.get(),
+                failedIn.get(), droppedEnvelopes.get(), maxBufferedBytes.get(), maxUnconfirmedBytes.get());
+    }
+
+    /**
+     * Counts and peaks.
+     *
+     * @param sending             streams being sent now
+     * @param receiving           streams being received now
+     * @param sent                streams sent and confirmed
+     * @param sendFailed          streams sent that failed
+     * @param received            streams received and confirmed
+     * @param receiveFailed       streams received that failed
+     * @param droppedEnvelopes    stream envelopes of no stream (late chunks after a cancel or refusal)
+     * @param maxBufferedBytes    the most bytes one incoming stream held unread (never over the window)
+     * @param maxUnconfirmedBytes the most bytes one outgoing stream had sent that its receiver had not yet read, as
+     *                            far as its grants tell (never over the window)
+     */
+    public record Stats(int sending, int receiving, long sent, long sendFailed, long received, long receiveFailed,
+                        long droppedEnvelopes, long maxBufferedBytes, long maxUnconfirmedBytes) {
+    }
+}
