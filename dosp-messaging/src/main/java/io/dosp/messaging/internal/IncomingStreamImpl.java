@@ -22,6 +22,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #input()}, which hashes them and grants more credit as it goes, in steps of a quarter window.
  */
 final class IncomingStreamImpl implements IncomingStream {
+    private static final java.util.Set<String> WIRE_CODES = java.util.Set.of(StreamException.NO_SUCH_METHOD,
+            StreamException.HANDLER_FAILED, StreamException.TOO_MANY_CALLS, StreamException.UNSUPPORTED,
+            StreamException.CANCELLED, StreamException.INTEGRITY, StreamException.TOO_LARGE);
     private final StreamEngine engine;
     private final Vip from;
     private final long id;
@@ -235,9 +238,11 @@ final class IncomingStreamImpl implements IncomingStream {
                     Json.error(StreamException.INTEGRITY, failureMessage())));
             return;
         }
-        fail(new StreamException(StreamException.HANDLER_FAILED, message));
-        answer(new Envelope(Envelope.ERROR, Envelope.FLAG_REPLY, id, "", Envelope.JSON,
-                Json.error(StreamException.HANDLER_FAILED, message)));
+        // a handler's own StreamException with a code of the wire goes as it is (TOO_LARGE from a bounded saver)
+        String code = t instanceof StreamException s && WIRE_CODES.contains(s.code()) ? s.code()
+                : StreamException.HANDLER_FAILED;
+        fail(new StreamException(code, message));
+        answer(new Envelope(Envelope.ERROR, Envelope.FLAG_REPLY, id, "", Envelope.JSON, Json.error(code, message)));
     }
 
     boolean succeeded() {

@@ -413,6 +413,39 @@ class StreamEngineTest {
     }
 
     @Test
+    void savedFilesNeverOverwriteNeverEscapeAndFailedOnesLeaveNothing(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        pipe(64 * 1024, OPTIONS, OPTIONS);
+        java.nio.file.Path into = dir.resolve("in");
+        List<java.nio.file.Path> saved = new CopyOnWriteArrayList<>();
+        pipe.b.engine.register("files", new io.dosp.messaging.SaveToDirectory(into, 300_000, (s, p) -> saved.add(p)));
+        for (int i = 0; i < 2; i++) {
+            pipe.a.engine.send(StreamPipe.B, "files", StreamMetadata.of("../../a.bin", 200_000), pattern(200_000, 20))
+                    .result().get(30, TimeUnit.SECONDS);
+        }
+        assertThat(saved).containsExactly(into.resolve("a.bin"), into.resolve("a-1.bin"));
+        for (java.nio.file.Path p : saved) {
+            try (InputStream in = java.nio.file.Files.newInputStream(p)) {
+                assertThat(sha256(in)).isEqualTo(sha256(pattern(200_000, 20)));
+            }
+        }
+        // over the bound, announced or not: refused, and nothing is left behind
+        assertThat(failure(pipe.a.engine.send(StreamPipe.B, "files", StreamMetadata.of("big", 300_001),
+                pattern(300_001, 21)).result()).code()).isEqualTo(StreamException.TOO_LARGE);
+        assertThat(failure(pipe.a.engine.send(StreamPipe.B, "files", StreamMetadata.of("big", -1),
+                pattern(300_001, 21)).result()).code()).isEqualTo(StreamException.TOO_LARGE);
+        StreamTransfer cancelled = pipe.a.engine.send(StreamPipe.B, "files", StreamMetadata.of("c", -1),
+                pattern(Long.MAX_VALUE, 22));
+        await().atMost(LONG).until(() -> cancelled.bytesSent() > WINDOW);
+        cancelled.cancel("stop");
+        await().atMost(LONG).until(() -> pipe.b.engine.stats().receiving() == 0);
+        try (var files = java.nio.file.Files.list(into)) {
+            assertThat(files.map(p -> p.getFileName().toString()).sorted()).containsExactly("a-1.bin", "a.bin");
+        }
+        assertThat(dir.toFile().list()).containsExactly("in");
+    }
+
+    @Test
     void optionsAreChecked() {
         assertThatThrownBy(() -> StreamOptions.builder().window(10).build())
                 .hasMessageContaining("streams.window");
