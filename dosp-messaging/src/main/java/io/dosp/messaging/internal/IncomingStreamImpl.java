@@ -31,6 +31,7 @@ final class IncomingStreamImpl implements IncomingStream {
     private final String handler;
     private final StreamMetadata metadata;
     private final int window;
+    private final boolean secure;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final MessageDigest digest = OutgoingStream.sha256();
@@ -47,7 +48,9 @@ final class IncomingStreamImpl implements IncomingStream {
     private String sha256Hex;
     private boolean answered;
 
-    IncomingStreamImpl(StreamEngine engine, Vip from, long id, String handler, StreamMetadata metadata) {
+    IncomingStreamImpl(StreamEngine engine, Vip from, long id, String handler, StreamMetadata metadata,
+            boolean secure) {
+        this.secure = secure;
         this.engine = engine;
         this.from = from;
         this.id = id;
@@ -91,7 +94,7 @@ final class IncomingStreamImpl implements IncomingStream {
         String why = reason == null ? "" : reason;
         if (fail(new StreamException(StreamException.CANCELLED, "cancelled here: " + why))) {
             engine.sendQuietly(from, new Envelope(Envelope.CANCEL, Envelope.FLAG_REPLY, id, "", Envelope.TEXT,
-                    why.getBytes(StandardCharsets.UTF_8)));
+                    why.getBytes(StandardCharsets.UTF_8)), secure);
         }
     }
 
@@ -103,7 +106,7 @@ final class IncomingStreamImpl implements IncomingStream {
         } finally {
             lock.unlock();
         }
-        engine.wire().send(from, credit(window));
+        engine.wire().send(from, credit(window), secure);
     }
 
     private Envelope credit(long bytes) {
@@ -161,7 +164,7 @@ final class IncomingStreamImpl implements IncomingStream {
     }
 
     /** Fails the reader and tells the sender with ERROR {@code code}. */
-    private void failAndAnswer(String code, String message) {
+    void failAndAnswer(String code, String message) {
         if (fail(new StreamException(code, message))) {
             answer(new Envelope(Envelope.ERROR, Envelope.FLAG_REPLY, id, "", Envelope.JSON, Json.error(code, message)));
         }
@@ -191,7 +194,7 @@ final class IncomingStreamImpl implements IncomingStream {
         } finally {
             lock.unlock();
         }
-        engine.sendQuietly(from, e);
+        engine.sendQuietly(from, e, secure);
     }
 
     // ---- the handler's end ----
@@ -343,7 +346,7 @@ final class IncomingStreamImpl implements IncomingStream {
                 lock.unlock();
             }
             if (grant > 0) {
-                engine.sendQuietly(from, credit(grant));
+                engine.sendQuietly(from, credit(grant), secure);
             }
             return n;
         }

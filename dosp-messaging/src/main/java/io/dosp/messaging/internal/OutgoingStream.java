@@ -41,6 +41,7 @@ final class OutgoingStream implements StreamTransfer {
     private final long id;
     private final StreamMetadata metadata;
     private final InputStream source;
+    private final boolean secure;
     private final MessageDigest digest;
     private final CompletableFuture<StreamResult> result = new CompletableFuture<>();
     private final List<Consumer<StreamProgress>> listeners = new CopyOnWriteArrayList<>();
@@ -51,7 +52,9 @@ final class OutgoingStream implements StreamTransfer {
     private volatile byte[] sha256;
     private volatile ScheduledFuture<?> openTimer;
 
-    OutgoingStream(StreamEngine engine, Vip peer, long id, StreamMetadata metadata, InputStream source) {
+    OutgoingStream(StreamEngine engine, Vip peer, long id, StreamMetadata metadata, InputStream source,
+            boolean secure) {
+        this.secure = secure;
         this.engine = engine;
         this.peer = peer;
         this.id = id;
@@ -112,7 +115,7 @@ final class OutgoingStream implements StreamTransfer {
             return false;
         }
         engine.sendQuietly(peer, new Envelope(Envelope.CANCEL, 0, id, "", Envelope.TEXT,
-                why.getBytes(StandardCharsets.UTF_8)));
+                why.getBytes(StandardCharsets.UTF_8)), secure);
         return true;
     }
 
@@ -120,7 +123,7 @@ final class OutgoingStream implements StreamTransfer {
     void fail(StreamException e, boolean tellPeer) {
         if (result.completeExceptionally(e) && tellPeer) {
             engine.sendQuietly(peer, new Envelope(Envelope.CANCEL, 0, id, "", Envelope.TEXT,
-                    e.getMessage().getBytes(StandardCharsets.UTF_8)));
+                    e.getMessage().getBytes(StandardCharsets.UTF_8)), secure);
         }
     }
 
@@ -264,7 +267,7 @@ final class OutgoingStream implements StreamTransfer {
             if (r > 0) {
                 digest.update(buf, 0, r);
                 byte[] body = r == n ? buf : java.util.Arrays.copyOf(buf, r);
-                engine.wire().send(peer, new Envelope(Envelope.STREAM_CHUNK, 0, id, "", Envelope.RAW, body));
+                engine.wire().send(peer, new Envelope(Envelope.STREAM_CHUNK, 0, id, "", Envelope.RAW, body), secure);
                 sent += r;
                 // bytes the receiver has not read yet, as far as its grants say (it grants as it reads)
                 engine.sent(sent - Math.max(0, granted.get() - engine.options().window()));
@@ -307,7 +310,7 @@ final class OutgoingStream implements StreamTransfer {
         sha256 = digest.digest();
         ended = true;
         try {
-            engine.wire().send(peer, new Envelope(Envelope.STREAM_END, 0, id, "", Envelope.RAW, sha256));
+            engine.wire().send(peer, new Envelope(Envelope.STREAM_END, 0, id, "", Envelope.RAW, sha256), secure);
         } catch (RuntimeException e) {
             fail(new StreamException(StreamException.DISCONNECTED, "could not send: " + e.getMessage(), e), false);
         }

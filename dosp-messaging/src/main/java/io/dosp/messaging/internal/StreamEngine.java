@@ -154,13 +154,13 @@ public final class StreamEngine implements AutoCloseable {
      * sending thread, as credit and the connection allow, and closed at the end. Never throws for a stream that
      * cannot start: the transfer's result fails instead.
      */
-    public StreamTransfer send(Vip peer, String handler, StreamMetadata metadata, InputStream source) {
+    public StreamTransfer send(Vip peer, String handler, StreamMetadata metadata, InputStream source, boolean secure) {
         Objects.requireNonNull(peer, "peer");
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(metadata, "metadata");
         Objects.requireNonNull(source, "source");
         long id = ids.getAsLong() & 0xFFFF_FFFFL;
-        OutgoingStream s = new OutgoingStream(this, peer, id, metadata, source);
+        OutgoingStream s = new OutgoingStream(this, peer, id, metadata, source, secure);
         if (closed) {
             s.fail(new StreamException(StreamException.DISCONNECTED, "the messaging layer is closed"), false);
             return s;
@@ -182,7 +182,7 @@ public final class StreamEngine implements AutoCloseable {
         meta.put("size", metadata.size());
         meta.put("contentType", metadata.contentType());
         try {
-            wire.send(peer, new Envelope(Envelope.STREAM_OPEN, 0, id, handler, Envelope.JSON, Json.write(meta)));
+            wire.send(peer, new Envelope(Envelope.STREAM_OPEN, 0, id, handler, Envelope.JSON, Json.write(meta)), secure);
         } catch (RuntimeException e) {
             s.fail(new StreamException(StreamException.DISCONNECTED, "STREAM_OPEN not sent: " + e.getMessage(), e),
                     false);
@@ -234,13 +234,13 @@ public final class StreamEngine implements AutoCloseable {
      * as late: a chunk of a stream already ended), false when it is not (a call's RESPONSE, ERROR or CANCEL, or
      * another kind). Never blocks.
      */
-    public boolean handle(Vip from, Envelope e) {
+    public boolean handle(Vip from, boolean tunneled, Envelope e) {
         switch (e.kind()) {
             case Envelope.STREAM_OPEN -> {
                 if (e.isReply()) {
                     droppedEnvelopes.incrementAndGet();
                 } else {
-                    onOpen(from, e);
+                    onOpen(from, wire.secureFor(tunneled), e);
                 }
                 return true;
             }
@@ -300,7 +300,7 @@ public final class StreamEngine implements AutoCloseable {
         }
     }
 
-    private void onOpen(Vip from, Envelope e) {
+    private void onOpen(Vip from, boolean secure, Envelope e) {
         long id = e.id();
         Key key = Key.of(from, id);
         if (incoming.containsKey(key)) {
@@ -309,16 +309,16 @@ public final class StreamEngine implements AutoCloseable {
         }
         StreamHandler handler = handlers.get(e.name());
         if (closed) {
-            refuse(from, id, StreamException.DISCONNECTED, "the messaging layer is closing");
+            refuse(from, secure, id, StreamException.DISCONNECTED, "the messaging layer is closing");
             return;
         }
         if (handler == null) {
-            refuse(from, id, StreamException.NO_SUCH_METHOD, "no stream handler " + LogText.of(e.name()));
+            refuse(from, secure, id, StreamException.NO_SUCH_METHOD, "no stream handler " + LogText.of(e.name()));
             return;
         }
         JsonNode meta = e.contentType() == Envelope.JSON ? Json.readObject(e.bodyBytes()) : null;
         if (meta == null || (meta.has("size") && !meta.get("size").canConvertToLong())) {
-            refuse(from, id, StreamException.UNSUPPORTED, "STREAM_OPEN metadata is not a JSON object as in"
+            refuse(from, secure, id, StreamException.UNSUPPORTED, "STREAM_OPEN metadata is not a JSON object as in"
                     + " docs/messaging.md 4");
             return;
         }
@@ -327,20 +327,20 @@ public final class StreamEngine implements AutoCloseable {
             metadata = new StreamMetadata(meta.path("name").asText(""), meta.path("size").asLong(-1),
                     meta.path("contentType").asText(StreamMetadata.OCTET_STREAM));
         } catch (IllegalArgumentException bad) {
-            refuse(from, id, StreamException.UNSUPPORTED, "STREAM_OPEN metadata: " + bad.getMessage());
+            refuse(from, secure, id, StreamException.UNSUPPORTED, "STREAM_OPEN metadata: " + bad.getMessage());
             return;
         }
         if (metadata.size() > options.maxStreamBytes()) {
-            refuse(from, id, StreamException.TOO_LARGE, "a stream of " + metadata.size() + " bytes is over this"
+            refuse(from, secure, id, StreamException.TOO_LARGE, "a stream of " + metadata.size() + " bytes is over this"
                     + " receiver's bound of " + options.maxStreamBytes());
             return;
         }
         if (!reserve(incomingCount, incomingPerPeer, from)) {
-            refuse(from, id, StreamException.TOO_MANY_CALLS, "this receiver already has "
+            refuse(from, secure, id, StreamException.TOO_MANY_CALLS, "this receiver already has "
                     + options.maxStreamsPerPeer() + " streams from " + from + " or " + options.maxStreams() + " in all");
             return;
         }
-        IncomingStreamImpl s = new IncomingStreamImpl(this, from, id, e.name(), metadata);
+        IncomingStreamImpl s = new IncomingStreamImpl(this, from, id, e.name(), metadata, secure);
         incoming.put(key, s);
         try {
             s.start();
@@ -366,18 +366,42 @@ public final class StreamEngine implements AutoCloseable {
     }
 
     /** Answers a STREAM_OPEN (or a stream) with ERROR {@code code}. */
-    void refuse(Vip to, long id, String code, String message) {
+    void refuse(Vip to, boolean secure, long id, String code, String message) {
         LOG.debug("Stream {} from {} refused: {} {}", id, to, code, message);
         sendQuietly(to, new Envelope(Envelope.ERROR, Envelope.FLAG_REPLY, id, "", Envelope.JSON,
-                Json.error(code, message)));
+                Json.error(code, message)), secure);
     }
 
     /** Sends an envelope that ends or controls a stream; a failure to send is logged, the stream ends anyway. */
-    void sendQuietly(Vip to, Envelope e) {
+    void sendQuietly(Vip to, Envelope e, boolean secure) {
         try {
-            wire.send(to, e);
+            wire.send(to, e, secure);
         } catch (RuntimeException ex) {
             LOG.debug("Could not send {} to {}: {}", e, to, ex.getMessage());
+        }
+    }
+
+    /**
+     * An envelope of {@code from} was dropped before it reached us (the messaging layer's inbox was full; only its
+     * header is left): the stream it belongs to cannot complete. An incoming one is answered {@code TOO_LARGE}, an
+     * outgoing one is cancelled.
+     */
+    public void overflow(Vip from, boolean tunneled, Envelope header) {
+        Key key = Key.of(from, header.id());
+        if (!header.isReply() && (header.kind() == Envelope.STREAM_CHUNK || header.kind() == Envelope.STREAM_END)) {
+            IncomingStreamImpl s = incoming.get(key);
+            if (s != null) {
+                s.failAndAnswer(StreamException.TOO_LARGE, "a chunk was dropped: the receiver's inbox was full");
+            }
+        } else if (header.kind() == Envelope.STREAM_OPEN && !header.isReply()) {
+            refuse(from, wire.secureFor(tunneled), header.id(), StreamException.TOO_MANY_CALLS,
+                    "the receiver's inbox is full");
+        } else if (header.isReply()) {
+            OutgoingStream s = outgoing.get(key);
+            if (s != null) {
+                s.fail(new StreamException(StreamException.CANCELLED, "an answer of the receiver was dropped:"
+                        + " this side's inbox was full"), true);
+            }
         }
     }
 

@@ -10,11 +10,15 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface StreamWire {
     /**
-     * Sends one envelope to {@code peer}; never blocks on the network.
+     * Sends one envelope to {@code peer}; never blocks on the network. {@code secure}: only through an end-to-end
+     * tunnel (opened first when there is none, which may wait for the handshake: never on an I/O thread).
      *
-     * @throws io.dosp.protocol.DospException when it cannot be sent (our connection is gone, a lost tunnel)
+     * @throws io.dosp.protocol.DospException when it cannot be sent (our connection is gone, no tunnel)
      */
-    void send(Vip peer, Envelope envelope);
+    void send(Vip peer, Envelope envelope, boolean secure);
+
+    /** Whether answers to a stream that came {@code tunneled} (or not) must go through a tunnel. */
+    boolean secureFor(boolean tunneled);
 
     /**
      * Completed when the local connection takes more data without buffering it (the channel is writable); otherwise

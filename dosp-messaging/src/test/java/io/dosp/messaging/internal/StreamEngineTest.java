@@ -116,7 +116,7 @@ class StreamEngineTest {
         List<StreamProgress> progress = new CopyOnWriteArrayList<>();
         List<String> threads = new CopyOnWriteArrayList<>();
         StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "file", new StreamMetadata("a.bin", size, "x/y"),
-                pattern(size, 1)).onProgress(p -> {
+                pattern(size, 1), false).onProgress(p -> {
                     progress.add(p);
                     threads.add(Thread.currentThread().getName());
                 });
@@ -140,12 +140,12 @@ class StreamEngineTest {
         pipe(64 * 1024, OPTIONS, OPTIONS);
         pipe.b.engine.register("sink", s -> s.input().transferTo(java.io.OutputStream.nullOutputStream()));
         long size = 200_000;
-        StreamResult r = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("x", -1), pattern(size, 2))
+        StreamResult r = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("x", -1), pattern(size, 2), false)
                 .result().get(30, TimeUnit.SECONDS);
         assertThat(r.bytes()).isEqualTo(size);
         assertThat(r.sha256()).isEqualTo(sha256(pattern(size, 2)));
         StreamResult empty = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("e", 0),
-                new ByteArrayInputStream(new byte[0])).result().get(30, TimeUnit.SECONDS);
+                new ByteArrayInputStream(new byte[0]), false).result().get(30, TimeUnit.SECONDS);
         assertThat(empty).isEqualTo(new StreamResult(0, sha256(new ByteArrayInputStream(new byte[0]))));
     }
 
@@ -158,7 +158,7 @@ class StreamEngineTest {
             s.input().transferTo(java.io.OutputStream.nullOutputStream());
         });
         long size = 1024 * 1024;
-        StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "slow", StreamMetadata.of("s", size), pattern(size, 3));
+        StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "slow", StreamMetadata.of("s", size), pattern(size, 3), false);
         // the whole first grant goes out, and then the sender waits: the pipe checks no chunk byte exceeds it
         await().atMost(LONG).until(() -> t.bytesSent() == WINDOW);
         await().atMost(LONG).until(() -> pipe.b.engine.stats().maxBufferedBytes() == WINDOW);
@@ -178,7 +178,7 @@ class StreamEngineTest {
         pipe.b.engine.register("sink", s -> s.input().transferTo(java.io.OutputStream.nullOutputStream()));
         pipe.a.writable(false);
         StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("s", 100_000),
-                pattern(100_000, 4));
+                pattern(100_000, 4), false);
         await().atMost(LONG).until(() -> pipe.a.count(Envelope.STREAM_OPEN) == 1 && pipe.b.count(Envelope.CREDIT) == 1);
         // the credit is there, the connection is not writable: the pump parked on the writability future
         await().atMost(LONG).until(() -> pipe.a.whenWritable().getNumberOfDependents() > 0);
@@ -194,7 +194,7 @@ class StreamEngineTest {
         assertThat(pipe.a.engine.maxChunk())
                 .isEqualTo(budget - TunnelCipher.OVERHEAD - Envelope.HEADER_BYTES - 1);
         pipe.b.engine.register("sink", s -> s.input().transferTo(java.io.OutputStream.nullOutputStream()));
-        pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("s", 50_000), pattern(50_000, 5))
+        pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("s", 50_000), pattern(50_000, 5), false)
                 .result().get(30, TimeUnit.SECONDS);
         synchronized (pipe.a.sentLog) {
             assertThat(pipe.a.sentLog).filteredOn(e -> e.kind() == Envelope.STREAM_CHUNK)
@@ -205,7 +205,7 @@ class StreamEngineTest {
     @Test
     void anUnknownHandlerIsRefusedWithNoSuchMethod() {
         pipe(64 * 1024, OPTIONS, OPTIONS);
-        StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "nope", StreamMetadata.of("s", 10), pattern(10, 6));
+        StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "nope", StreamMetadata.of("s", 10), pattern(10, 6), false);
         assertThat(failure(t.result()).code()).isEqualTo(StreamException.NO_SUCH_METHOD);
         assertThat(pipe.a.count(Envelope.STREAM_CHUNK)).isZero();
     }
@@ -214,7 +214,7 @@ class StreamEngineTest {
     void aStreamOverTheReceiversBoundIsRefusedAtTheOpen() {
         pipe(64 * 1024, OPTIONS, StreamOptions.builder().maxStreamBytes(1000).build());
         pipe.b.engine.register("sink", s -> s.input().transferTo(java.io.OutputStream.nullOutputStream()));
-        StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("s", 1001), pattern(1001, 6));
+        StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("s", 1001), pattern(1001, 6), false);
         assertThat(failure(t.result()).code()).isEqualTo(StreamException.TOO_LARGE);
     }
 
@@ -236,7 +236,7 @@ class StreamEngineTest {
         });
         // a source that never ends: only the cancel stops it
         StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("s", -1),
-                pattern(Long.MAX_VALUE, 7));
+                pattern(Long.MAX_VALUE, 7), false);
         assertThat(reading.await(30, TimeUnit.SECONDS)).isTrue();
         assertThat(t.cancel("user pressed stop")).isTrue();
         assertThat(failure(t.result()).code()).isEqualTo(StreamException.CANCELLED);
@@ -257,7 +257,7 @@ class StreamEngineTest {
             s.cancel("disk full");
         });
         StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("s", -1),
-                pattern(Long.MAX_VALUE, 8));
+                pattern(Long.MAX_VALUE, 8), false);
         StreamException e = failure(t.result());
         assertThat(e.code()).isEqualTo(StreamException.CANCELLED);
         assertThat(e.getMessage()).contains("disk full");
@@ -276,10 +276,10 @@ class StreamEngineTest {
             throw new IllegalStateException("bad header");
         });
         StreamException early = failure(pipe.a.engine.send(StreamPipe.B, "early", StreamMetadata.of("s", 500_000),
-                pattern(500_000, 9)).result());
+                pattern(500_000, 9), false).result());
         assertThat(early.code()).isEqualTo(StreamException.CANCELLED);
         StreamException threw = failure(pipe.a.engine.send(StreamPipe.B, "throws", StreamMetadata.of("s", 500_000),
-                pattern(500_000, 9)).result());
+                pattern(500_000, 9), false).result());
         assertThat(threw.code()).isEqualTo(StreamException.HANDLER_FAILED);
         assertThat(threw.getMessage()).contains("bad header").doesNotContain("at io.dosp");
     }
@@ -356,7 +356,7 @@ class StreamEngineTest {
             }
         });
         StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("s", -1),
-                pattern(Long.MAX_VALUE, 10));
+                pattern(Long.MAX_VALUE, 10), false);
         assertThat(reading.await(30, TimeUnit.SECONDS)).isTrue();
         pipe.a.engine.peerGone(StreamPipe.B, "ERR S2CF");
         assertThat(failure(t.result()).code()).isEqualTo(StreamException.PEER_GONE);
@@ -370,7 +370,7 @@ class StreamEngineTest {
         pipe(64 * 1024, OPTIONS, OPTIONS);
         pipe.b.engine.register("sink", s -> s.input().transferTo(java.io.OutputStream.nullOutputStream()));
         pipe.a.writable(false); // keep it from finishing
-        StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("s", -1), pattern(1000, 11));
+        StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("s", -1), pattern(1000, 11), false);
         pipe.a.engine.disconnected("connection reset");
         assertThat(failure(t.result()).code()).isEqualTo(StreamException.DISCONNECTED);
     }
@@ -379,7 +379,7 @@ class StreamEngineTest {
     void anOpenThatIsNeverAnsweredTimesOut() {
         pipe(64 * 1024, StreamOptions.builder().openTimeout(Duration.ofMillis(200)).build(), OPTIONS);
         pipe.b.intercept = (from, e) -> { }; // a peer that does not speak the messaging layer
-        StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("s", 10), pattern(10, 12));
+        StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("s", 10), pattern(10, 12), false);
         assertThat(failure(t.result()).code()).isEqualTo(StreamException.TIMEOUT);
         await().atMost(LONG).until(() -> pipe.a.count(Envelope.CANCEL) == 1);
     }
@@ -395,15 +395,15 @@ class StreamEngineTest {
             go.await();
             s.input().transferTo(java.io.OutputStream.nullOutputStream());
         });
-        StreamTransfer s1 = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("1", 1000), pattern(1000, 1));
-        StreamTransfer s2 = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("2", 1000), pattern(1000, 2));
+        StreamTransfer s1 = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("1", 1000), pattern(1000, 1), false);
+        StreamTransfer s2 = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("2", 1000), pattern(1000, 2), false);
         assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
-        StreamTransfer s3 = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("3", 1000), pattern(1000, 3));
+        StreamTransfer s3 = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("3", 1000), pattern(1000, 3), false);
         assertThat(failure(s3.result()).code()).isEqualTo(StreamException.TOO_MANY_CALLS); // the receiver's bound
-        StreamTransfer s4 = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("4", 1000), pattern(1000, 4));
+        StreamTransfer s4 = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("4", 1000), pattern(1000, 4), false);
         await().atMost(LONG).until(s4.result()::isDone); // refused by the receiver too (2 running)
-        StreamTransfer s5 = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("5", 1000), pattern(1000, 5));
-        StreamTransfer s6 = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("6", 1000), pattern(1000, 6));
+        StreamTransfer s5 = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("5", 1000), pattern(1000, 5), false);
+        StreamTransfer s6 = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("6", 1000), pattern(1000, 6), false);
         // s1, s2 and s5 or s6 are counted at the sender: its own bound of 3 refuses the other at once
         assertThat(List.of(s5, s6)).anyMatch(s -> s.result().isCompletedExceptionally());
         go.countDown();
@@ -420,7 +420,7 @@ class StreamEngineTest {
         List<java.nio.file.Path> saved = new CopyOnWriteArrayList<>();
         pipe.b.engine.register("files", new io.dosp.messaging.SaveToDirectory(into, 300_000, (s, p) -> saved.add(p)));
         for (int i = 0; i < 2; i++) {
-            pipe.a.engine.send(StreamPipe.B, "files", StreamMetadata.of("../../a.bin", 200_000), pattern(200_000, 20))
+            pipe.a.engine.send(StreamPipe.B, "files", StreamMetadata.of("../../a.bin", 200_000), pattern(200_000, 20), false)
                     .result().get(30, TimeUnit.SECONDS);
         }
         assertThat(saved).containsExactly(into.resolve("a.bin"), into.resolve("a-1.bin"));
@@ -431,11 +431,11 @@ class StreamEngineTest {
         }
         // over the bound, announced or not: refused, and nothing is left behind
         assertThat(failure(pipe.a.engine.send(StreamPipe.B, "files", StreamMetadata.of("big", 300_001),
-                pattern(300_001, 21)).result()).code()).isEqualTo(StreamException.TOO_LARGE);
+                pattern(300_001, 21), false).result()).code()).isEqualTo(StreamException.TOO_LARGE);
         assertThat(failure(pipe.a.engine.send(StreamPipe.B, "files", StreamMetadata.of("big", -1),
-                pattern(300_001, 21)).result()).code()).isEqualTo(StreamException.TOO_LARGE);
+                pattern(300_001, 21), false).result()).code()).isEqualTo(StreamException.TOO_LARGE);
         StreamTransfer cancelled = pipe.a.engine.send(StreamPipe.B, "files", StreamMetadata.of("c", -1),
-                pattern(Long.MAX_VALUE, 22));
+                pattern(Long.MAX_VALUE, 22), false);
         await().atMost(LONG).until(() -> cancelled.bytesSent() > WINDOW);
         cancelled.cancel("stop");
         await().atMost(LONG).until(() -> pipe.b.engine.stats().receiving() == 0);

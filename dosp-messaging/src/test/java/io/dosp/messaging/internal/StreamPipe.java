@@ -71,7 +71,12 @@ final class StreamPipe implements AutoCloseable {
         }
 
         @Override
-        public void send(Vip to, Envelope e) {
+        public boolean secureFor(boolean tunneled) {
+            return tunneled;
+        }
+
+        @Override
+        public void send(Vip to, Envelope e, boolean secure) {
             byte[] wireBytes = e.encode();
             if (wireBytes.length > maxDataBytes) {
                 violations.add("an envelope of " + wireBytes.length + " bytes over the S2C budget of " + maxDataBytes);
@@ -108,7 +113,7 @@ final class StreamPipe implements AutoCloseable {
             if (i != null) {
                 i.accept(from, e);
             } else {
-                engine.handle(from, e);
+                engine.handle(from, false, e);
             }
         }
 
