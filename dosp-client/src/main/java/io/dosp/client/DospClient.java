@@ -115,6 +115,11 @@ public final class DospClient implements AutoCloseable {
         }
     }
 
+    /** The largest frame body this client sends or accepts ({@link ClientOptions#maxFrameSize()}), for layers that size their frames. */
+    public int maxFrameSize() {
+        return options.maxFrameSize();
+    }
+
     /** Connects to {@code host:port} with default options. */
     public static DospClient connect(String hostPort) {
         return connect(ClientOptions.builder().server(hostPort).build());
