@@ -51,7 +51,7 @@ public final class SaveToDirectory implements StreamHandler {
     public void onStream(IncomingStream stream) throws IOException {
         long size = stream.metadata().size();
         if (size > maxBytes) {
-            throw new StreamException(StreamException.TOO_LARGE, "a file of " + size + " bytes is over this"
+            throw new RpcException(ErrorCode.TOO_LARGE, "a file of " + size + " bytes is over this"
                     + " receiver's bound of " + maxBytes);
         }
         Files.createDirectories(directory);
@@ -80,7 +80,7 @@ public final class SaveToDirectory implements StreamHandler {
         for (int n; (n = in.read(buf)) >= 0; ) {
             total += n;
             if (total > maxBytes) {
-                throw new StreamException(StreamException.TOO_LARGE, "over this receiver's bound of " + maxBytes
+                throw new RpcException(ErrorCode.TOO_LARGE, "over this receiver's bound of " + maxBytes
                         + " bytes");
             }
             out.write(buf, 0, n);

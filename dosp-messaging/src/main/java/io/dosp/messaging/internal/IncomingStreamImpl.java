@@ -2,7 +2,8 @@ package io.dosp.messaging.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dosp.messaging.IncomingStream;
-import io.dosp.messaging.StreamException;
+import io.dosp.messaging.ErrorCode;
+import io.dosp.messaging.RpcException;
 import io.dosp.messaging.StreamMetadata;
 import io.dosp.protocol.Envelope;
 import io.dosp.protocol.Vip;
@@ -22,9 +23,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #input()}, which hashes them and grants more credit as it goes, in steps of a quarter window.
  */
 final class IncomingStreamImpl implements IncomingStream {
-    private static final java.util.Set<String> WIRE_CODES = java.util.Set.of(StreamException.NO_SUCH_METHOD,
-            StreamException.HANDLER_FAILED, StreamException.TOO_MANY_CALLS, StreamException.UNSUPPORTED,
-            StreamException.CANCELLED, StreamException.INTEGRITY, StreamException.TOO_LARGE);
     private final StreamEngine engine;
     private final Vip from;
     private final long id;
@@ -44,7 +42,7 @@ final class IncomingStreamImpl implements IncomingStream {
     private long received;
     private long consumed;
     private byte[] endDigest;
-    private StreamException failure;
+    private RpcException failure;
     private String sha256Hex;
     private boolean answered;
 
@@ -92,7 +90,7 @@ final class IncomingStreamImpl implements IncomingStream {
     @Override
     public void cancel(String reason) {
         String why = reason == null ? "" : reason;
-        if (fail(new StreamException(StreamException.CANCELLED, "cancelled here: " + why))) {
+        if (fail(Failures.of(ErrorCode.CANCELLED, "cancelled here: " + why))) {
             engine.sendQuietly(from, new Envelope(Envelope.CANCEL, Envelope.FLAG_REPLY, id, "", Envelope.TEXT,
                     why.getBytes(StandardCharsets.UTF_8)), secure);
         }
@@ -140,7 +138,7 @@ final class IncomingStreamImpl implements IncomingStream {
             lock.unlock();
         }
         if (over != null) {
-            failAndAnswer(StreamException.TOO_LARGE, over);
+            failAndAnswer(ErrorCode.TOO_LARGE, over);
         }
     }
 
@@ -159,19 +157,19 @@ final class IncomingStreamImpl implements IncomingStream {
             lock.unlock();
         }
         if (bad) {
-            failAndAnswer(StreamException.INTEGRITY, "STREAM_END carries " + body.length + " bytes, not a SHA-256");
+            failAndAnswer(ErrorCode.INTEGRITY, "STREAM_END carries " + body.length + " bytes, not a SHA-256");
         }
     }
 
     /** Fails the reader and tells the sender with ERROR {@code code}. */
-    void failAndAnswer(String code, String message) {
-        if (fail(new StreamException(code, message))) {
-            answer(new Envelope(Envelope.ERROR, Envelope.FLAG_REPLY, id, "", Envelope.JSON, Json.error(code, message)));
+    void failAndAnswer(ErrorCode code, String message) {
+        if (fail(Failures.of(code, message))) {
+            answer(WireError.of(code, message).envelope(id));
         }
     }
 
     /** Fails the stream for the reader (true when this call did); the chunks held are let go. */
-    boolean fail(StreamException e) {
+    boolean fail(RpcException e) {
         lock.lock();
         try {
             if (failure != null || answered) {
@@ -225,27 +223,24 @@ final class IncomingStreamImpl implements IncomingStream {
             answer(new Envelope(Envelope.RESPONSE, Envelope.FLAG_REPLY, id, "", Envelope.JSON, Json.write(r)));
         } else if (failureCode() == null) {
             cancel("the handler returned before the end of the stream");
-        } else if (StreamException.INTEGRITY.equals(failureCode())) {
-            answer(new Envelope(Envelope.ERROR, Envelope.FLAG_REPLY, id, "", Envelope.JSON,
-                    Json.error(StreamException.INTEGRITY, failureMessage())));
+        } else if (failureCode() == ErrorCode.INTEGRITY) {
+            answer(WireError.of(ErrorCode.INTEGRITY, failureMessage()).envelope(id));
         }
     }
 
     void handlerFailed(Throwable t) {
         String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-        if (failureCode() != null && !StreamException.INTEGRITY.equals(failureCode())) {
+        if (failureCode() != null && failureCode() != ErrorCode.INTEGRITY) {
             return; // cancelled, gone, refused: the sender knows already
         }
-        if (StreamException.INTEGRITY.equals(failureCode())) {
-            answer(new Envelope(Envelope.ERROR, Envelope.FLAG_REPLY, id, "", Envelope.JSON,
-                    Json.error(StreamException.INTEGRITY, failureMessage())));
+        if (failureCode() == ErrorCode.INTEGRITY) {
+            answer(WireError.of(ErrorCode.INTEGRITY, failureMessage()).envelope(id));
             return;
         }
-        // a handler's own StreamException with a code of the wire goes as it is (TOO_LARGE from a bounded saver)
-        String code = t instanceof StreamException s && WIRE_CODES.contains(s.code()) ? s.code()
-                : StreamException.HANDLER_FAILED;
-        fail(new StreamException(code, message));
-        answer(new Envelope(Envelope.ERROR, Envelope.FLAG_REPLY, id, "", Envelope.JSON, Json.error(code, message)));
+        // a handler's own RpcException with a code of the wire goes as it is (TOO_LARGE from a bounded saver)
+        WireError w = WireError.ofFailure(t);
+        fail(Failures.of(ErrorCode.ofWire(w.code()), w.message()));
+        answer(w.envelope(id));
     }
 
     boolean succeeded() {
@@ -257,7 +252,7 @@ final class IncomingStreamImpl implements IncomingStream {
         }
     }
 
-    private String failureCode() {
+    private ErrorCode failureCode() {
         lock.lock();
         try {
             return failure == null ? null : failure.code();
@@ -281,7 +276,7 @@ final class IncomingStreamImpl implements IncomingStream {
         if (MessageDigest.isEqual(ours, endDigest)) {
             sha256Hex = HexFormat.of().formatHex(ours);
         } else {
-            failure = new StreamException(StreamException.INTEGRITY, "the SHA-256 of the " + consumed
+            failure = Failures.of(ErrorCode.INTEGRITY, "the SHA-256 of the " + consumed
                     + " bytes received does not match the sender's");
             changed.signalAll();
         }

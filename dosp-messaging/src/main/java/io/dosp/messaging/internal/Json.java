@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 
 /** The few JSON bodies of streams: metadata, the result, the error object. */
 final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    static final ObjectMapper MAPPER = Codecs.JSON.mapper();
 
     private Json() {
     }
@@ -29,12 +29,5 @@ final class Json {
         } catch (IOException e) {
             return null;
         }
-    }
-
-    static byte[] error(String code, String message) {
-        ObjectNode o = object();
-        o.put("code", code);
-        o.put("message", message == null ? "" : message);
-        return write(o);
     }
 }

@@ -1,7 +1,8 @@
 package io.dosp.messaging.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.dosp.messaging.StreamException;
+import io.dosp.messaging.ErrorCode;
+import io.dosp.messaging.RpcException;
 import io.dosp.messaging.StreamMetadata;
 import io.dosp.messaging.StreamProgress;
 import io.dosp.messaging.StreamResult;
@@ -111,7 +112,7 @@ final class OutgoingStream implements StreamTransfer {
     @Override
     public boolean cancel(String reason) {
         String why = reason == null ? "" : reason;
-        if (!result.completeExceptionally(new StreamException(StreamException.CANCELLED, "cancelled here: " + why))) {
+        if (!result.completeExceptionally(Failures.of(ErrorCode.CANCELLED, "cancelled here: " + why))) {
             return false;
         }
         engine.sendQuietly(peer, new Envelope(Envelope.CANCEL, 0, id, "", Envelope.TEXT,
@@ -120,7 +121,7 @@ final class OutgoingStream implements StreamTransfer {
     }
 
     /** Fails the stream; {@code tellPeer}: also CANCEL it at the receiver. */
-    void fail(StreamException e, boolean tellPeer) {
+    void fail(RpcException e, boolean tellPeer) {
         if (result.completeExceptionally(e) && tellPeer) {
             engine.sendQuietly(peer, new Envelope(Envelope.CANCEL, 0, id, "", Envelope.TEXT,
                     e.getMessage().getBytes(StandardCharsets.UTF_8)), secure);
@@ -133,7 +134,7 @@ final class OutgoingStream implements StreamTransfer {
         }
         openTimer = timer.schedule(() -> {
             if (granted.get() == 0) {
-                fail(new StreamException(StreamException.TIMEOUT, "no answer to STREAM_OPEN from " + peer + " within "
+                fail(Failures.of(ErrorCode.TIMEOUT, "no answer to STREAM_OPEN from " + peer + " within "
                         + timeout.toMillis() + " ms"), true);
             }
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -143,7 +144,7 @@ final class OutgoingStream implements StreamTransfer {
 
     void onCredit(byte[] body) {
         if (body.length != 4) {
-            fail(new StreamException(StreamException.UNSUPPORTED, "a CREDIT body of " + body.length
+            fail(Failures.of(ErrorCode.UNSUPPORTED, "a CREDIT body of " + body.length
                     + " bytes (not a u32)"), true);
             return;
         }
@@ -155,15 +156,15 @@ final class OutgoingStream implements StreamTransfer {
     void onResponse(byte[] body) {
         JsonNode r = Json.readObject(body);
         if (!ended) {
-            fail(new StreamException(StreamException.UNSUPPORTED, "a RESPONSE before STREAM_END"), true);
+            fail(Failures.of(ErrorCode.UNSUPPORTED, "a RESPONSE before STREAM_END"), true);
             return;
         }
         String ours = HexFormat.of().formatHex(sha256);
         if (r == null || !r.path("sha256").isTextual() || !r.path("bytes").canConvertToLong()) {
-            fail(new StreamException(StreamException.UNSUPPORTED, "the RESPONSE to a stream is not"
+            fail(Failures.of(ErrorCode.UNSUPPORTED, "the RESPONSE to a stream is not"
                     + " {\"bytes\": N, \"sha256\": \"hex\"}"), false);
         } else if (!ours.equalsIgnoreCase(r.get("sha256").asText()) || r.get("bytes").asLong() != sent) {
-            fail(new StreamException(StreamException.INTEGRITY, "the receiver confirmed "
+            fail(Failures.of(ErrorCode.INTEGRITY, "the receiver confirmed "
                     + r.get("bytes").asLong() + " bytes with SHA-256 " + LogText.of(r.get("sha256").asText())
                     + ", we sent " + sent + " with " + ours), false);
         } else {
@@ -171,11 +172,9 @@ final class OutgoingStream implements StreamTransfer {
         }
     }
 
-    void onError(byte[] body) {
-        JsonNode r = Json.readObject(body);
-        String code = r == null ? StreamException.UNSUPPORTED : LogText.of(r.path("code").asText("UNSUPPORTED"));
-        String message = r == null ? "an unreadable ERROR" : LogText.of(r.path("message").asText(""));
-        fail(new StreamException(code, message), false);
+    void onError(Envelope e) {
+        WireError w = WireError.parse(e);
+        fail(new WireError(LogText.of(w.code()), LogText.of(w.message()), null).toException(peer, "stream " + id), false);
     }
 
     // ---- the pump (a sending thread) ----
@@ -186,7 +185,7 @@ final class OutgoingStream implements StreamTransfer {
                 engine.execute(this::pump);
             } catch (RuntimeException e) {
                 running.set(false);
-                fail(new StreamException(StreamException.DISCONNECTED, "the messaging layer is closed"), true);
+                fail(Failures.of(ErrorCode.DISCONNECTED, "the messaging layer is closed"), true);
             }
         }
     }
@@ -219,14 +218,14 @@ final class OutgoingStream implements StreamTransfer {
                 writable = engine.wire().whenWritable();
             } catch (RuntimeException e) {
                 running.set(false);
-                fail(new StreamException(StreamException.DISCONNECTED, e.getMessage(), e), false);
+                fail(Failures.of(ErrorCode.DISCONNECTED, e.getMessage(), e), false);
                 return;
             }
             if (!writable.isDone()) {
                 running.set(false);
                 writable.whenComplete((v, e) -> {
                     if (e != null) {
-                        fail(new StreamException(StreamException.DISCONNECTED, "the connection ended: "
+                        fail(Failures.of(ErrorCode.DISCONNECTED, "the connection ended: "
                                 + e.getMessage(), e), false);
                     } else {
                         schedule();
@@ -251,7 +250,7 @@ final class OutgoingStream implements StreamTransfer {
             if (!result.isDone()) {
                 LOG.debug("Stream {} to {}: the source failed: {}", id, peer, e.toString());
             }
-            fail(new StreamException(StreamException.SOURCE_FAILED, "reading the source failed: " + e, e), true);
+            fail(Failures.of(ErrorCode.SEND_FAILED, "reading the source failed: " + e, e), true);
             return false;
         }
         if (result.isDone()) {
@@ -259,7 +258,7 @@ final class OutgoingStream implements StreamTransfer {
         }
         long size = metadata.size();
         if (size >= 0 && sent + r > size) {
-            fail(new StreamException(StreamException.SOURCE_FAILED, "the source is longer than the announced "
+            fail(Failures.of(ErrorCode.SEND_FAILED, "the source is longer than the announced "
                     + size + " bytes"), true);
             return false;
         }
@@ -275,7 +274,7 @@ final class OutgoingStream implements StreamTransfer {
             }
             if (r < n) {
                 if (size >= 0 && sent != size) {
-                    fail(new StreamException(StreamException.SOURCE_FAILED, "the source ended after " + sent
+                    fail(Failures.of(ErrorCode.SEND_FAILED, "the source ended after " + sent
                             + " of the announced " + size + " bytes"), true);
                     return false;
                 }
@@ -283,7 +282,7 @@ final class OutgoingStream implements StreamTransfer {
                 return false;
             }
         } catch (RuntimeException e) {
-            fail(new StreamException(StreamException.DISCONNECTED, "could not send: " + e.getMessage(), e), false);
+            fail(Failures.of(ErrorCode.DISCONNECTED, "could not send: " + e.getMessage(), e), false);
             return false;
         }
         return true;
@@ -295,10 +294,10 @@ final class OutgoingStream implements StreamTransfer {
             if (source.read() == -1) {
                 return true;
             }
-            fail(new StreamException(StreamException.SOURCE_FAILED, "the source is longer than the announced "
+            fail(Failures.of(ErrorCode.SEND_FAILED, "the source is longer than the announced "
                     + metadata.size() + " bytes"), true);
         } catch (IOException | RuntimeException e) {
-            fail(new StreamException(StreamException.SOURCE_FAILED, "reading the source failed: " + e, e), true);
+            fail(Failures.of(ErrorCode.SEND_FAILED, "reading the source failed: " + e, e), true);
         }
         return false;
     }
@@ -312,7 +311,7 @@ final class OutgoingStream implements StreamTransfer {
         try {
             engine.wire().send(peer, new Envelope(Envelope.STREAM_END, 0, id, "", Envelope.RAW, sha256), secure);
         } catch (RuntimeException e) {
-            fail(new StreamException(StreamException.DISCONNECTED, "could not send: " + e.getMessage(), e), false);
+            fail(Failures.of(ErrorCode.DISCONNECTED, "could not send: " + e.getMessage(), e), false);
         }
     }
 

@@ -3,10 +3,12 @@ package io.dosp.messaging.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dosp.crypto.TunnelCipher;
-import io.dosp.messaging.StreamException;
+import io.dosp.messaging.ErrorCode;
+import io.dosp.messaging.RpcException;
 import io.dosp.messaging.StreamHandler;
 import io.dosp.messaging.StreamMetadata;
 import io.dosp.messaging.StreamOptions;
+import io.dosp.messaging.StreamStats;
 import io.dosp.messaging.StreamTransfer;
 import io.dosp.protocol.Envelope;
 import io.dosp.protocol.Vip;
@@ -162,11 +164,11 @@ public final class StreamEngine implements AutoCloseable {
         long id = ids.getAsLong() & 0xFFFF_FFFFL;
         OutgoingStream s = new OutgoingStream(this, peer, id, metadata, source, secure);
         if (closed) {
-            s.fail(new StreamException(StreamException.DISCONNECTED, "the messaging layer is closed"), false);
+            s.fail(Failures.of(ErrorCode.DISCONNECTED, "the messaging layer is closed"), false);
             return s;
         }
         if (!reserve(outgoingCount, outgoingPerPeer, peer)) {
-            s.fail(new StreamException(StreamException.TOO_MANY_CALLS, "already " + options.maxStreamsPerPeer()
+            s.fail(Failures.of(ErrorCode.TOO_MANY_CALLS, "already " + options.maxStreamsPerPeer()
                     + " streams to " + peer + " or " + options.maxStreams() + " in all"), false);
             return s;
         }
@@ -184,7 +186,7 @@ public final class StreamEngine implements AutoCloseable {
         try {
             wire.send(peer, new Envelope(Envelope.STREAM_OPEN, 0, id, handler, Envelope.JSON, Json.write(meta)), secure);
         } catch (RuntimeException e) {
-            s.fail(new StreamException(StreamException.DISCONNECTED, "STREAM_OPEN not sent: " + e.getMessage(), e),
+            s.fail(Failures.of(ErrorCode.DISCONNECTED, "STREAM_OPEN not sent: " + e.getMessage(), e),
                     false);
             return s;
         }
@@ -271,14 +273,14 @@ public final class StreamEngine implements AutoCloseable {
                     if (s == null) {
                         return false;
                     }
-                    s.fail(new StreamException(StreamException.CANCELLED, "cancelled by the receiver: " + reason),
+                    s.fail(Failures.of(ErrorCode.CANCELLED, "cancelled by the receiver: " + reason),
                             false);
                 } else {
                     IncomingStreamImpl s = incoming.get(Key.of(from, e.id()));
                     if (s == null) {
                         return false;
                     }
-                    s.fail(new StreamException(StreamException.CANCELLED, "cancelled by the sender: " + reason));
+                    s.fail(Failures.of(ErrorCode.CANCELLED, "cancelled by the sender: " + reason));
                 }
                 return true;
             }
@@ -290,7 +292,7 @@ public final class StreamEngine implements AutoCloseable {
                 if (e.kind() == Envelope.RESPONSE) {
                     s.onResponse(e.bodyBytes());
                 } else {
-                    s.onError(e.bodyBytes());
+                    s.onError(e);
                 }
                 return true;
             }
@@ -309,16 +311,16 @@ public final class StreamEngine implements AutoCloseable {
         }
         StreamHandler handler = handlers.get(e.name());
         if (closed) {
-            refuse(from, secure, id, StreamException.DISCONNECTED, "the messaging layer is closing");
+            refuse(from, secure, id, ErrorCode.CANCELLED, "the messaging layer is closing");
             return;
         }
         if (handler == null) {
-            refuse(from, secure, id, StreamException.NO_SUCH_METHOD, "no stream handler " + LogText.of(e.name()));
+            refuse(from, secure, id, ErrorCode.NO_SUCH_METHOD, "no stream handler " + LogText.of(e.name()));
             return;
         }
         JsonNode meta = e.contentType() == Envelope.JSON ? Json.readObject(e.bodyBytes()) : null;
         if (meta == null || (meta.has("size") && !meta.get("size").canConvertToLong())) {
-            refuse(from, secure, id, StreamException.UNSUPPORTED, "STREAM_OPEN metadata is not a JSON object as in"
+            refuse(from, secure, id, ErrorCode.UNSUPPORTED, "STREAM_OPEN metadata is not a JSON object as in"
                     + " docs/messaging.md 4");
             return;
         }
@@ -327,16 +329,16 @@ public final class StreamEngine implements AutoCloseable {
             metadata = new StreamMetadata(meta.path("name").asText(""), meta.path("size").asLong(-1),
                     meta.path("contentType").asText(StreamMetadata.OCTET_STREAM));
         } catch (IllegalArgumentException bad) {
-            refuse(from, secure, id, StreamException.UNSUPPORTED, "STREAM_OPEN metadata: " + bad.getMessage());
+            refuse(from, secure, id, ErrorCode.UNSUPPORTED, "STREAM_OPEN metadata: " + bad.getMessage());
             return;
         }
         if (metadata.size() > options.maxStreamBytes()) {
-            refuse(from, secure, id, StreamException.TOO_LARGE, "a stream of " + metadata.size() + " bytes is over this"
+            refuse(from, secure, id, ErrorCode.TOO_LARGE, "a stream of " + metadata.size() + " bytes is over this"
                     + " receiver's bound of " + options.maxStreamBytes());
             return;
         }
         if (!reserve(incomingCount, incomingPerPeer, from)) {
-            refuse(from, secure, id, StreamException.TOO_MANY_CALLS, "this receiver already has "
+            refuse(from, secure, id, ErrorCode.TOO_MANY_CALLS, "this receiver already has "
                     + options.maxStreamsPerPeer() + " streams from " + from + " or " + options.maxStreams() + " in all");
             return;
         }
@@ -348,7 +350,7 @@ public final class StreamEngine implements AutoCloseable {
         } catch (RuntimeException ex) {
             incoming.remove(key, s);
             release(incomingCount, incomingPerPeer, from);
-            s.fail(new StreamException(StreamException.DISCONNECTED, "could not start: " + ex.getMessage()));
+            s.fail(Failures.of(ErrorCode.DISCONNECTED, "could not start: " + ex.getMessage()));
         }
     }
 
@@ -366,10 +368,9 @@ public final class StreamEngine implements AutoCloseable {
     }
 
     /** Answers a STREAM_OPEN (or a stream) with ERROR {@code code}. */
-    void refuse(Vip to, boolean secure, long id, String code, String message) {
+    void refuse(Vip to, boolean secure, long id, ErrorCode code, String message) {
         LOG.debug("Stream {} from {} refused: {} {}", id, to, code, message);
-        sendQuietly(to, new Envelope(Envelope.ERROR, Envelope.FLAG_REPLY, id, "", Envelope.JSON,
-                Json.error(code, message)), secure);
+        sendQuietly(to, WireError.of(code, message).envelope(id), secure);
     }
 
     /** Sends an envelope that ends or controls a stream; a failure to send is logged, the stream ends anyway. */
@@ -391,15 +392,15 @@ public final class StreamEngine implements AutoCloseable {
         if (!header.isReply() && (header.kind() == Envelope.STREAM_CHUNK || header.kind() == Envelope.STREAM_END)) {
             IncomingStreamImpl s = incoming.get(key);
             if (s != null) {
-                s.failAndAnswer(StreamException.TOO_LARGE, "a chunk was dropped: the receiver's inbox was full");
+                s.failAndAnswer(ErrorCode.TOO_LARGE, "a chunk was dropped: the receiver's inbox was full");
             }
         } else if (header.kind() == Envelope.STREAM_OPEN && !header.isReply()) {
-            refuse(from, wire.secureFor(tunneled), header.id(), StreamException.TOO_MANY_CALLS,
+            refuse(from, wire.secureFor(tunneled), header.id(), ErrorCode.TOO_MANY_CALLS,
                     "the receiver's inbox is full");
         } else if (header.isReply()) {
             OutgoingStream s = outgoing.get(key);
             if (s != null) {
-                s.fail(new StreamException(StreamException.CANCELLED, "an answer of the receiver was dropped:"
+                s.fail(Failures.of(ErrorCode.CANCELLED, "an answer of the receiver was dropped:"
                         + " this side's inbox was full"), true);
             }
         }
@@ -409,7 +410,7 @@ public final class StreamEngine implements AutoCloseable {
 
     /** {@code peer} is gone (ERR S2CF, a PEER_GONE notice): every stream with it fails now. */
     public void peerGone(Vip peer, String reason) {
-        StreamException why = new StreamException(StreamException.PEER_GONE, peer + " is gone: " + reason);
+        RpcException why = Failures.of(ErrorCode.PEER_GONE, peer + " is gone: " + reason);
         for (OutgoingStream s : List.copyOf(outgoing.values())) {
             if (s.peer().equals(peer)) {
                 s.fail(why, false);
@@ -424,7 +425,7 @@ public final class StreamEngine implements AutoCloseable {
 
     /** Our connection ended: every stream fails with {@code DISCONNECTED}. */
     public void disconnected(String reason) {
-        StreamException why = new StreamException(StreamException.DISCONNECTED, reason);
+        RpcException why = Failures.of(ErrorCode.DISCONNECTED, reason);
         List<OutgoingStream> out = new ArrayList<>(outgoing.values());
         out.forEach(s -> s.fail(why, false));
         List<IncomingStreamImpl> in = new ArrayList<>(incoming.values());
@@ -448,27 +449,9 @@ public final class StreamEngine implements AutoCloseable {
 
     // ---- stats ----
 
-    /** Counts and peaks of this engine, for tests and monitoring. */
-    public Stats stats() {
-        return new Stats(outgoing.size(), incoming.size(), completedOut.get(), failedOut.get(), completedIn.get(),
+    /** Counts and peaks of this engine. */
+    public StreamStats stats() {
+        return new StreamStats(outgoing.size(), incoming.size(), completedOut.get(), failedOut.get(), completedIn.get(),
                 failedIn.get(), droppedEnvelopes.get(), maxBufferedBytes.get(), maxUnconfirmedBytes.get());
-    }
-
-    /**
-     * Counts and peaks.
-     *
-     * @param sending             streams being sent now
-     * @param receiving           streams being received now
-     * @param sent                streams sent and confirmed
-     * @param sendFailed          streams sent that failed
-     * @param received            streams received and confirmed
-     * @param receiveFailed       streams received that failed
-     * @param droppedEnvelopes    stream envelopes of no stream (late chunks after a cancel or refusal)
-     * @param maxBufferedBytes    the most bytes one incoming stream held unread (never over the window)
-     * @param maxUnconfirmedBytes the most bytes one outgoing stream had sent that its receiver had not yet read, as
-     *                            far as its grants tell (never over the window)
-     */
-    public record Stats(int sending, int receiving, long sent, long sendFailed, long received, long receiveFailed,
-                        long droppedEnvelopes, long maxBufferedBytes, long maxUnconfirmedBytes) {
     }
 }

@@ -6,7 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.dosp.crypto.TunnelCipher;
 import io.dosp.messaging.IncomingStream;
-import io.dosp.messaging.StreamException;
+import io.dosp.messaging.ErrorCode;
+import io.dosp.messaging.RpcException;
 import io.dosp.messaging.StreamMetadata;
 import io.dosp.messaging.StreamOptions;
 import io.dosp.messaging.StreamProgress;
@@ -90,14 +91,14 @@ class StreamEngineTest {
         }
     }
 
-    private static StreamException failure(CompletableFuture<?> f) {
+    private static RpcException failure(CompletableFuture<?> f) {
         await().atMost(LONG).until(f::isDone);
         try {
             f.get();
             throw new AssertionError("completed: " + f);
         } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(StreamException.class);
-            return (StreamException) e.getCause();
+            assertThat(e.getCause()).isInstanceOf(RpcException.class);
+            return (RpcException) e.getCause();
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
@@ -206,7 +207,7 @@ class StreamEngineTest {
     void anUnknownHandlerIsRefusedWithNoSuchMethod() {
         pipe(64 * 1024, OPTIONS, OPTIONS);
         StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "nope", StreamMetadata.of("s", 10), pattern(10, 6), false);
-        assertThat(failure(t.result()).code()).isEqualTo(StreamException.NO_SUCH_METHOD);
+        assertThat(failure(t.result()).code()).isEqualTo(ErrorCode.NO_SUCH_METHOD);
         assertThat(pipe.a.count(Envelope.STREAM_CHUNK)).isZero();
     }
 
@@ -215,7 +216,7 @@ class StreamEngineTest {
         pipe(64 * 1024, OPTIONS, StreamOptions.builder().maxStreamBytes(1000).build());
         pipe.b.engine.register("sink", s -> s.input().transferTo(java.io.OutputStream.nullOutputStream()));
         StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("s", 1001), pattern(1001, 6), false);
-        assertThat(failure(t.result()).code()).isEqualTo(StreamException.TOO_LARGE);
+        assertThat(failure(t.result()).code()).isEqualTo(ErrorCode.TOO_LARGE);
     }
 
     @Test
@@ -239,10 +240,10 @@ class StreamEngineTest {
                 pattern(Long.MAX_VALUE, 7), false);
         assertThat(reading.await(30, TimeUnit.SECONDS)).isTrue();
         assertThat(t.cancel("user pressed stop")).isTrue();
-        assertThat(failure(t.result()).code()).isEqualTo(StreamException.CANCELLED);
+        assertThat(failure(t.result()).code()).isEqualTo(ErrorCode.CANCELLED);
         Throwable cause = seen.get(30, TimeUnit.SECONDS);
-        assertThat(cause).isInstanceOf(StreamException.class);
-        assertThat(((StreamException) cause).code()).isEqualTo(StreamException.CANCELLED);
+        assertThat(cause).isInstanceOf(RpcException.class);
+        assertThat(((RpcException) cause).code()).isEqualTo(ErrorCode.CANCELLED);
         assertThat(cause.getMessage()).contains("user pressed stop");
         await().atMost(LONG).until(() -> pipe.b.engine.stats().receiving() == 0);
         assertThat(pipe.b.count(Envelope.ERROR) + pipe.b.count(Envelope.RESPONSE)).isZero();
@@ -258,8 +259,8 @@ class StreamEngineTest {
         });
         StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("s", -1),
                 pattern(Long.MAX_VALUE, 8), false);
-        StreamException e = failure(t.result());
-        assertThat(e.code()).isEqualTo(StreamException.CANCELLED);
+        RpcException e = failure(t.result());
+        assertThat(e.code()).isEqualTo(ErrorCode.CANCELLED);
         assertThat(e.getMessage()).contains("disk full");
         // after the cancel the sender stops: what it sent is bounded by what it was granted
         long sent = t.bytesSent();
@@ -275,12 +276,12 @@ class StreamEngineTest {
             s.input().readNBytes(10);
             throw new IllegalStateException("bad header");
         });
-        StreamException early = failure(pipe.a.engine.send(StreamPipe.B, "early", StreamMetadata.of("s", 500_000),
+        RpcException early = failure(pipe.a.engine.send(StreamPipe.B, "early", StreamMetadata.of("s", 500_000),
                 pattern(500_000, 9), false).result());
-        assertThat(early.code()).isEqualTo(StreamException.CANCELLED);
-        StreamException threw = failure(pipe.a.engine.send(StreamPipe.B, "throws", StreamMetadata.of("s", 500_000),
+        assertThat(early.code()).isEqualTo(ErrorCode.CANCELLED);
+        RpcException threw = failure(pipe.a.engine.send(StreamPipe.B, "throws", StreamMetadata.of("s", 500_000),
                 pattern(500_000, 9), false).result());
-        assertThat(threw.code()).isEqualTo(StreamException.HANDLER_FAILED);
+        assertThat(threw.code()).isEqualTo(ErrorCode.HANDLER_FAILED);
         assertThat(threw.getMessage()).contains("bad header").doesNotContain("at io.dosp");
     }
 
@@ -309,7 +310,7 @@ class StreamEngineTest {
         assertThat(err.isReply()).isTrue();
         assertThat(err.id()).isEqualTo(77);
         assertThat(new String(err.bodyBytes())).contains("\"code\":\"TOO_LARGE\"");
-        assertThat(((StreamException) seen.get(30, TimeUnit.SECONDS)).code()).isEqualTo(StreamException.TOO_LARGE);
+        assertThat(((RpcException) seen.get(30, TimeUnit.SECONDS)).code()).isEqualTo(ErrorCode.TOO_LARGE);
         // a late chunk of the refused stream is dropped and counted, and answered with nothing
         pipe.a.sendRaw(new Envelope(Envelope.STREAM_CHUNK, 0, 77, "", Envelope.RAW, new byte[10]));
         await().atMost(LONG).until(() -> pipe.b.engine.stats().droppedEnvelopes() == 1);
@@ -333,7 +334,7 @@ class StreamEngineTest {
         pipe.a.sendRaw(new Envelope(Envelope.STREAM_OPEN, 0, 5, "sink", Envelope.JSON, "{\"size\":3}".getBytes()));
         pipe.a.sendRaw(new Envelope(Envelope.STREAM_CHUNK, 0, 5, "", Envelope.RAW, new byte[]{1, 2, 3}));
         pipe.a.sendRaw(new Envelope(Envelope.STREAM_END, 0, 5, "", Envelope.RAW, new byte[32]));
-        assertThat(((StreamException) seen.get(30, TimeUnit.SECONDS)).code()).isEqualTo(StreamException.INTEGRITY);
+        assertThat(((RpcException) seen.get(30, TimeUnit.SECONDS)).code()).isEqualTo(ErrorCode.INTEGRITY);
         await().atMost(LONG).until(() -> answers.stream().anyMatch(e -> e.kind() == Envelope.ERROR));
         Envelope err = answers.stream().filter(e -> e.kind() == Envelope.ERROR).findFirst().orElseThrow();
         assertThat(new String(err.bodyBytes())).contains("\"code\":\"INTEGRITY\"");
@@ -359,9 +360,9 @@ class StreamEngineTest {
                 pattern(Long.MAX_VALUE, 10), false);
         assertThat(reading.await(30, TimeUnit.SECONDS)).isTrue();
         pipe.a.engine.peerGone(StreamPipe.B, "ERR S2CF");
-        assertThat(failure(t.result()).code()).isEqualTo(StreamException.PEER_GONE);
+        assertThat(failure(t.result()).code()).isEqualTo(ErrorCode.PEER_GONE);
         pipe.b.engine.peerGone(StreamPipe.A, "PEER_GONE notice");
-        assertThat(((StreamException) seen.get(30, TimeUnit.SECONDS)).code()).isEqualTo(StreamException.PEER_GONE);
+        assertThat(((RpcException) seen.get(30, TimeUnit.SECONDS)).code()).isEqualTo(ErrorCode.PEER_GONE);
         await().atMost(LONG).until(() -> pipe.a.engine.stats().sending() == 0 && pipe.b.engine.stats().receiving() == 0);
     }
 
@@ -372,7 +373,7 @@ class StreamEngineTest {
         pipe.a.writable(false); // keep it from finishing
         StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("s", -1), pattern(1000, 11), false);
         pipe.a.engine.disconnected("connection reset");
-        assertThat(failure(t.result()).code()).isEqualTo(StreamException.DISCONNECTED);
+        assertThat(failure(t.result()).code()).isEqualTo(ErrorCode.DISCONNECTED);
     }
 
     @Test
@@ -380,7 +381,7 @@ class StreamEngineTest {
         pipe(64 * 1024, StreamOptions.builder().openTimeout(Duration.ofMillis(200)).build(), OPTIONS);
         pipe.b.intercept = (from, e) -> { }; // a peer that does not speak the messaging layer
         StreamTransfer t = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("s", 10), pattern(10, 12), false);
-        assertThat(failure(t.result()).code()).isEqualTo(StreamException.TIMEOUT);
+        assertThat(failure(t.result()).code()).isEqualTo(ErrorCode.TIMEOUT);
         await().atMost(LONG).until(() -> pipe.a.count(Envelope.CANCEL) == 1);
     }
 
@@ -399,7 +400,7 @@ class StreamEngineTest {
         StreamTransfer s2 = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("2", 1000), pattern(1000, 2), false);
         assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
         StreamTransfer s3 = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("3", 1000), pattern(1000, 3), false);
-        assertThat(failure(s3.result()).code()).isEqualTo(StreamException.TOO_MANY_CALLS); // the receiver's bound
+        assertThat(failure(s3.result()).code()).isEqualTo(ErrorCode.TOO_MANY_CALLS); // the receiver's bound
         StreamTransfer s4 = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("4", 1000), pattern(1000, 4), false);
         await().atMost(LONG).until(s4.result()::isDone); // refused by the receiver too (2 running)
         StreamTransfer s5 = pipe.a.engine.send(StreamPipe.B, "sink", StreamMetadata.of("5", 1000), pattern(1000, 5), false);
@@ -431,9 +432,9 @@ class StreamEngineTest {
         }
         // over the bound, announced or not: refused, and nothing is left behind
         assertThat(failure(pipe.a.engine.send(StreamPipe.B, "files", StreamMetadata.of("big", 300_001),
-                pattern(300_001, 21), false).result()).code()).isEqualTo(StreamException.TOO_LARGE);
+                pattern(300_001, 21), false).result()).code()).isEqualTo(ErrorCode.TOO_LARGE);
         assertThat(failure(pipe.a.engine.send(StreamPipe.B, "files", StreamMetadata.of("big", -1),
-                pattern(300_001, 21), false).result()).code()).isEqualTo(StreamException.TOO_LARGE);
+                pattern(300_001, 21), false).result()).code()).isEqualTo(ErrorCode.TOO_LARGE);
         StreamTransfer cancelled = pipe.a.engine.send(StreamPipe.B, "files", StreamMetadata.of("c", -1),
                 pattern(Long.MAX_VALUE, 22), false);
         await().atMost(LONG).until(() -> cancelled.bytesSent() > WINDOW);
