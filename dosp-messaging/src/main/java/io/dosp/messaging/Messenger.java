@@ -136,7 +136,8 @@ public final class Messenger implements AutoCloseable {
      * Calls {@code method} at {@code peer} with positional {@code args} (an empty array for none) and the
      * {@linkplain MessengerOptions#callTimeout() default timeout}; the future completes with the result read as
      * {@code resultType} ({@code Void.class} to ignore it, {@code JsonNode.class} for the tree), or fails with an
-     * {@link RpcException}. Sending never blocks (a secure call opens its tunnel asynchronously).
+     * {@link RpcException}. Sending never blocks (a secure call opens its tunnel asynchronously). Cancelling the
+     * future ({@code cancel(true)}) sends CANCEL: the callee answers nothing more.
      *
      * @throws IllegalArgumentException when an argument cannot be written or the name is bad
      */

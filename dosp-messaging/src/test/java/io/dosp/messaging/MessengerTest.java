@@ -259,6 +259,70 @@ class MessengerTest {
         }
     }
 
+    @Test
+    void aCancelledCallIsNotAnswered() throws Exception {
+        Calculator calc = new Calculator();
+        try (Messenger callee = Messenger.attach(a).register(calc); Messenger caller = Messenger.attach(b)) {
+            CompletableFuture<Integer> f = caller.callAsync(a.vip(), "slow", new Object[0], Integer.class);
+            await().atMost(Duration.ofSeconds(30)).until(() -> callee.stats().incomingCalls() == 1);
+            assertThat(f.cancel(true)).isTrue();
+            assertThat(caller.stats().callsInFlight()).isZero();
+            await().atMost(Duration.ofSeconds(30)).until(() -> callee.stats().callsCancelled() == 1);
+            calc.release.countDown();
+            await().atMost(Duration.ofSeconds(30)).until(() -> callee.stats().incomingCalls() == 0);
+            // a later call and its answer come after whatever the callee sent for the cancelled one: nothing
+            assertThat(caller.call(a.vip(), "add", new Object[] {1, 1}, Sum.class)).isEqualTo(new Sum(2));
+            assertThat(caller.stats().unhandled()).isZero();
+        }
+    }
+
+    @Test
+    void badEnvelopesAreCountedAndALaterVersionIsAnsweredUnsupported() {
+        try (Messenger callee = Messenger.attach(a).register(new Calculator())) {
+            b.send(a.vip(), new byte[] {(byte) 0xD1, 0x42, 0}); // cut short
+            b.send(a.vip(), new Envelope(Envelope.MESSAGE, 0, 0, "nobody-handles-this", Envelope.JSON,
+                    "1".getBytes(java.nio.charset.StandardCharsets.UTF_8)).encode());
+            b.send(a.vip(), new Envelope(Envelope.MESSAGE, 0, 0, "chat", Envelope.JSON,
+                    "{\"wrong\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8)).encode());
+            byte[] v2 = new Envelope(Envelope.REQUEST, 0, 77, "add", Envelope.JSON, "[1,2]".getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8)).encode();
+            v2[0] = (byte) 0xD2;
+            b.send(a.vip(), v2);
+            Incoming answer = b.receive(Duration.ofSeconds(30));
+            Envelope e = decode(answer.data());
+            assertThat(e.kind()).isEqualTo(Envelope.ERROR);
+            assertThat(e.id()).isEqualTo(77);
+            assertThat(e.isReply()).isTrue();
+            assertThat(new String(e.body(), java.nio.charset.StandardCharsets.UTF_8)).contains("\"code\":\"UNSUPPORTED\"");
+            await().atMost(Duration.ofSeconds(30)).until(() -> callee.stats().messagesDropped() == 2);
+            assertThat(callee.stats().malformed()).isEqualTo(2);
+            assertThat(callee.stats().messagesHandled()).isZero();
+        }
+    }
+
+    @Test
+    void aCallAnsweredByAPeerSpeakingTheEnvelopeByHand() {
+        // b is a peer without the library: it reads the REQUEST and writes the RESPONSE bytes of docs/messaging.md
+        try (Messenger caller = Messenger.attach(a)) {
+            CompletableFuture<Sum> f = caller.callAsync(b.vip(), "add", new Object[] {1, 2}, Sum.class);
+            Envelope req = decode(b.receive(Duration.ofSeconds(30)).data());
+            assertThat(req.kind()).isEqualTo(Envelope.REQUEST);
+            assertThat(req.name()).isEqualTo("add");
+            assertThat(new String(req.body(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("[1,2]");
+            b.send(a.vip(), new Envelope(Envelope.RESPONSE, Envelope.FLAG_REPLY, req.id(), "", Envelope.JSON,
+                    "{\"value\":3}".getBytes(java.nio.charset.StandardCharsets.UTF_8)).encode());
+            assertThat(f.join()).isEqualTo(new Sum(3));
+        }
+    }
+
+    private static Envelope decode(byte[] data) {
+        try {
+            return Envelope.decode(data);
+        } catch (Envelope.MalformedEnvelopeException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private static Throwable catchIt(org.assertj.core.api.ThrowableAssert.ThrowingCallable c) {
         try {
             c.call();

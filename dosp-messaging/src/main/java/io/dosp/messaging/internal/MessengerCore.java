@@ -75,6 +75,8 @@ public final class MessengerCore implements EnvelopeSender {
     private final LinkedBlockingQueue<Inbound> inbox = new LinkedBlockingQueue<>();
     private final AtomicInteger inboxCount = new AtomicInteger();
     private final AtomicLong inboxBytes = new AtomicLong();
+    /** Header-only entries (refusals, overflows) in the inbox: bounded like the envelopes. */
+    private final AtomicInteger inboxMarkers = new AtomicInteger();
     private final Map<CallKey, Call> calls = new ConcurrentHashMap<>();
     private final Map<Vip, AtomicInteger> callsPerPeer = new ConcurrentHashMap<>();
     private final Map<CallKey, Served> served = new ConcurrentHashMap<>();
@@ -112,6 +114,7 @@ public final class MessengerCore implements EnvelopeSender {
         final AtomicLong callsMade = new AtomicLong();
         final AtomicLong callsServed = new AtomicLong();
         final AtomicLong callsRefusedBusy = new AtomicLong();
+        final AtomicLong callsCancelled = new AtomicLong();
         final AtomicLong messagesHandled = new AtomicLong();
         final AtomicLong messagesDropped = new AtomicLong();
         final AtomicLong malformed = new AtomicLong();
@@ -243,8 +246,15 @@ public final class MessengerCore implements EnvelopeSender {
         return true;
     }
 
-    /** Overflow markers are headers only; their number is bounded by the peer's S2C rate, each a few dozen bytes. */
+    /** Queues {@code i}; a header-only entry over {@code maxInboxEnvelopes} of them is dropped and counted. */
     private void offer(Inbound i) {
+        if (i.overflow() && inboxMarkers.incrementAndGet() > options.maxInboxEnvelopes()) {
+            inboxMarkers.decrementAndGet();
+            counters.unhandled.incrementAndGet();
+            LOG.warn("Dropped an envelope (kind {}) from {}: the messenger's inbox is full, and so are its refusals",
+                    i.envelope().kind(), i.from());
+            return;
+        }
         inbox.add(i);
     }
 
@@ -271,7 +281,9 @@ public final class MessengerCore implements EnvelopeSender {
             } catch (InterruptedException e) {
                 return; // closed
             }
-            if (!i.overflow()) {
+            if (i.overflow()) {
+                inboxMarkers.decrementAndGet();
+            } else {
                 inboxCount.decrementAndGet();
                 inboxBytes.addAndGet(-i.bytes());
             }
@@ -306,6 +318,7 @@ public final class MessengerCore implements EnvelopeSender {
                 Served s = e.isReply() ? null : served.get(new CallKey(from, e.id()));
                 if (s != null) {
                     s.cancelled = true;
+                    counters.callsCancelled.incrementAndGet();
                 } else {
                     streams.onEnvelope(from, i.tunneled(), e);
                 }
@@ -576,6 +589,11 @@ public final class MessengerCore implements EnvelopeSender {
             return c.raw;
         }
         CompletableFuture<Object> user = new CompletableFuture<>();
+        user.whenComplete((v, t) -> {
+            if (user.isCancelled()) {
+                cancel(k.peer(), k.id()); // the application cancelled its future: tell the callee, answer nothing more
+            }
+        });
         c.raw.whenComplete((v, t) -> handlerPool.execute(() -> {
             if (t != null) {
                 user.completeExceptionally(t);
@@ -740,7 +758,7 @@ public final class MessengerCore implements EnvelopeSender {
     /** The counts now. */
     public MessengerStats stats() {
         return new MessengerStats(calls.size(), served.size(), counters.callsMade.get(), counters.callsServed.get(),
-                counters.callsRefusedBusy.get(), counters.messagesHandled.get(), counters.messagesDropped.get(),
+                counters.callsRefusedBusy.get(), counters.callsCancelled.get(), counters.messagesHandled.get(), counters.messagesDropped.get(),
                 counters.malformed.get(), counters.unhandled.get(), counters.inboxOverflows.get());
     }
 
