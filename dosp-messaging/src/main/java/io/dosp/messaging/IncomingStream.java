@@ -6,7 +6,7 @@ import java.io.InputStream;
 /**
  * A stream arriving at a {@link StreamHandler}. {@link #input()} yields the bytes in order; its {@code read} returns
  * -1 only once the sender's SHA-256 matched every byte read, and throws a {@link java.io.IOException} whose cause is
- * a {@link StreamException} when the stream fails (cancelled, integrity, the sender gone).
+ * a {@link RpcException} when the stream fails (cancelled, integrity, the sender gone).
  */
 public interface IncomingStream {
     /** The vIP that sends the stream. */

@@ -6,7 +6,7 @@ import java.util.function.Consumer;
 
 /**
  * A stream being sent: its result, its progress, and a way to cancel it. The result completes with what the
- * receiver confirmed, or fails with a {@link StreamException} (refused, cancelled by either side, integrity, peer
+ * receiver confirmed, or fails with a {@link RpcException} (refused, cancelled by either side, integrity, peer
  * gone, disconnected).
  */
 public interface StreamTransfer {
@@ -16,7 +16,7 @@ public interface StreamTransfer {
     /** The stream's id on the wire (this side's). */
     long id();
 
-    /** Completes when the receiver confirmed every byte; fails with a {@link StreamException}. */
+    /** Completes when the receiver confirmed every byte; fails with a {@link RpcException}. */
     CompletableFuture<StreamResult> result();
 
     /** The bytes sent so far. */
