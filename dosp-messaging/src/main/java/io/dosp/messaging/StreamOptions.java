@@ -15,6 +15,8 @@ import java.time.Duration;
  * {@value #DEFAULT_MAX_STREAMS}): streams at once per peer and in all, each direction counted apart.</li>
  * <li>{@code maxStreamBytes}: the longest stream a receiver takes (default 4 GiB): {@code TOO_LARGE} beyond.</li>
  * <li>{@code openTimeout}: how long a sender waits for the first credit (default 30 s).</li>
+ * <li>{@code idleTimeout}: how long a receiver whose handler waits for data (nothing buffered, credit granted) waits
+ * for the sender's next chunk before it cancels the stream (default 2 min).</li>
  * </ul>
  */
 public final class StreamOptions {
@@ -30,6 +32,8 @@ public final class StreamOptions {
     public static final long DEFAULT_MAX_STREAM_BYTES = 4L << 30;
     /** Default wait for the first credit. */
     public static final Duration DEFAULT_OPEN_TIMEOUT = Duration.ofSeconds(30);
+    /** Default wait of a receiver for the sender's next chunk. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(2);
 
     private static final StreamOptions DEFAULTS = builder().build();
 
@@ -39,8 +43,10 @@ public final class StreamOptions {
     private final int maxStreams;
     private final long maxStreamBytes;
     private final Duration openTimeout;
+    private final Duration idleTimeout;
 
     private StreamOptions(Builder b) {
+        idleTimeout = b.idleTimeout;
         window = b.window;
         chunkSize = b.chunkSize;
         maxStreamsPerPeer = b.maxStreamsPerPeer;
@@ -89,6 +95,11 @@ public final class StreamOptions {
         return openTimeout;
     }
 
+    /** How long a receiver waiting for data waits for the sender's next chunk. */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
     /** Builds {@link StreamOptions}; {@link #build()} checks every field. */
     public static final class Builder {
         private int window = DEFAULT_WINDOW;
@@ -97,6 +108,7 @@ public final class StreamOptions {
         private int maxStreams = DEFAULT_MAX_STREAMS;
         private long maxStreamBytes = DEFAULT_MAX_STREAM_BYTES;
         private Duration openTimeout = DEFAULT_OPEN_TIMEOUT;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
 
         private Builder() {
         }
@@ -137,6 +149,12 @@ public final class StreamOptions {
             return this;
         }
 
+        /** Wait of a receiver for the next chunk while its handler waits for data (positive). */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = timeout;
+            return this;
+        }
+
         /**
          * The options.
          *
@@ -151,6 +169,8 @@ public final class StreamOptions {
             require(maxStreamBytes >= 0, "streams.maxStreamBytes", "must be at least 0, got " + maxStreamBytes);
             require(openTimeout != null && !openTimeout.isNegative() && !openTimeout.isZero(), "streams.openTimeout",
                     "must be positive, got " + openTimeout);
+            require(idleTimeout != null && !idleTimeout.isNegative() && !idleTimeout.isZero(), "streams.idleTimeout",
+                    "must be positive, got " + idleTimeout);
             return new StreamOptions(this);
         }
 

@@ -45,6 +45,7 @@ final class IncomingStreamImpl implements IncomingStream {
     private RpcException failure;
     private String sha256Hex;
     private boolean answered;
+    private long lastArrival = System.nanoTime();
 
     IncomingStreamImpl(StreamEngine engine, Vip from, long id, String handler, StreamMetadata metadata,
             boolean secure) {
@@ -96,6 +97,20 @@ final class IncomingStreamImpl implements IncomingStream {
         }
     }
 
+    /**
+     * True when the handler waits for data (nothing buffered, no end, credit open) and nothing arrived for
+     * {@code idleNanos}: the sender stalled.
+     */
+    boolean idle(long now, long idleNanos) {
+        lock.lock();
+        try {
+            return failure == null && endDigest == null && chunks.isEmpty() && received < granted
+                    && now - lastArrival > idleNanos;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Accepts the stream: the first grant of a whole window. */
     void start() {
         lock.lock();
@@ -122,6 +137,7 @@ final class IncomingStreamImpl implements IncomingStream {
                 return;
             }
             received += body.length;
+            lastArrival = System.nanoTime();
             if (received > granted) {
                 over = "the sender sent " + received + " bytes against a grant of " + granted;
             } else if (metadata.size() >= 0 && received > metadata.size()) {

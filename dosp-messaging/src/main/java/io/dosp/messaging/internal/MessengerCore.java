@@ -767,10 +767,10 @@ public final class MessengerCore implements EnvelopeSender {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        streams.close(); // first, while connected: its streams are cancelled at their peers, not left hanging
         client.removeInterceptor(interceptor);
         client.removeListener(listener);
         disconnected("the messenger was closed");
-        streams.close();
         dispatchThread.interrupt();
         handlerPool.shutdown();
     }

@@ -95,6 +95,20 @@ public final class StreamEngine implements AutoCloseable {
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("dosp-stream-timer"));
         t.setRemoveOnCancelPolicy(true);
         this.timer = t;
+        long every = Math.max(10, Math.min(1000, options.idleTimeout().toMillis() / 4));
+        t.scheduleWithFixedDelay(this::cancelIdle, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Cancels incoming streams whose sender stalled while their handler waits (the idle timeout). */
+    private void cancelIdle() {
+        long now = System.nanoTime();
+        long idle = options.idleTimeout().toNanos();
+        for (IncomingStreamImpl s : incoming.values()) {
+            if (s.idle(now, idle)) {
+                LOG.debug("Stream {} idle for {}: cancelled", s, options.idleTimeout());
+                s.cancel("no data from the sender for " + options.idleTimeout().toMillis() + " ms");
+            }
+        }
     }
 
     private static ExecutorService pool(String name, int max) {

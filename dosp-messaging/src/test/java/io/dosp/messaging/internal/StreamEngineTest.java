@@ -386,6 +386,28 @@ class StreamEngineTest {
     }
 
     @Test
+    void aSenderThatStallsIsCancelledByTheReceiversIdleTimeout() throws Exception {
+        pipe(64 * 1024, OPTIONS, StreamOptions.builder().idleTimeout(Duration.ofMillis(300)).build());
+        CompletableFuture<Throwable> seen = new CompletableFuture<>();
+        pipe.b.engine.register("sink", s -> {
+            try {
+                s.input().transferTo(java.io.OutputStream.nullOutputStream());
+                seen.complete(null);
+            } catch (IOException e) {
+                seen.complete(e.getCause());
+            }
+        });
+        List<Envelope> answers = new CopyOnWriteArrayList<>();
+        pipe.a.intercept = (from, e) -> answers.add(e);
+        pipe.a.sendRaw(new Envelope(Envelope.STREAM_OPEN, 0, 9, "sink", Envelope.JSON, "{\"size\":-1}".getBytes()));
+        pipe.a.sendRaw(new Envelope(Envelope.STREAM_CHUNK, 0, 9, "", Envelope.RAW, new byte[100]));
+        // then nothing: the handler waits, the receiver cancels the stream
+        assertThat(((RpcException) seen.get(30, TimeUnit.SECONDS)).code()).isEqualTo(ErrorCode.CANCELLED);
+        await().atMost(LONG).until(() -> answers.stream().anyMatch(e -> e.kind() == Envelope.CANCEL && e.isReply()));
+        await().atMost(LONG).until(() -> pipe.b.engine.stats().receiving() == 0);
+    }
+
+    @Test
     void concurrentStreamsPerPeerAreBoundedOnBothSides() throws Exception {
         StreamOptions two = StreamOptions.builder().window(WINDOW).maxStreamsPerPeer(2).build();
         pipe(64 * 1024, StreamOptions.builder().window(WINDOW).maxStreamsPerPeer(3).build(), two);
