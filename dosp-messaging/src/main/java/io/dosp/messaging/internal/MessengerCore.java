@@ -437,8 +437,11 @@ public final class MessengerCore implements EnvelopeSender {
                         return;
                     }
                 }
-                queuedMessages.decrementAndGet();
-                r.run();
+                try {
+                    r.run();
+                } finally {
+                    queuedMessages.decrementAndGet(); // counts the one running too: the bound is what is held
+                }
             }
         }
     }
@@ -576,8 +579,12 @@ public final class MessengerCore implements EnvelopeSender {
         if (options.secure() && !client.hasTunnel(peer)) {
             client.openTunnelAsync(peer).whenComplete((v, t) -> {
                 if (t != null) {
-                    fail(k, new RpcException(ErrorCode.SEND_FAILED, null, "cannot call " + method + " at " + peer
-                            + ": no tunnel: " + t.getMessage(), null, peer, t));
+                    Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+                            ? t.getCause() : t;
+                    // The open failed because the server could not deliver to the vIP: nobody holds it.
+                    boolean gone = String.valueOf(cause.getMessage()).contains("ERR S2CF");
+                    fail(k, new RpcException(gone ? ErrorCode.PEER_GONE : ErrorCode.SEND_FAILED, null, "cannot call "
+                            + method + " at " + peer + ": no tunnel: " + cause.getMessage(), null, peer, cause));
                 } else {
                     handlerPool.execute(() -> sendCall(k, req));
                 }
