@@ -357,7 +357,15 @@ final class IncomingStreamImpl implements IncomingStream {
                 lock.unlock();
             }
             if (grant > 0) {
-                engine.sendQuietly(from, credit(grant), secure);
+                try {
+                    engine.wire().send(from, credit(grant), secure);
+                } catch (RuntimeException e) {
+                    // without this grant the sender would wait for good: the stream ends here, the reader hears why
+                    RpcException why = Failures.of(ErrorCode.SEND_FAILED, "could not grant credit to " + from + ": "
+                            + e.getMessage(), e);
+                    fail(why);
+                    throw new IOException(why.getMessage(), why);
+                }
             }
             return n;
         }
