@@ -3,8 +3,6 @@ package io.dosp.messaging;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dosp.client.DospClient;
 import io.dosp.client.DospClientException;
-import io.dosp.messaging.internal.Checks;
-import io.dosp.messaging.internal.Codecs;
 import io.dosp.messaging.internal.MessengerCore;
 import io.dosp.protocol.Envelope;
 import io.dosp.protocol.Vip;
@@ -261,11 +259,6 @@ public final class Messenger implements AutoCloseable {
         return core.stats();
     }
 
-    /** Whether {@code value} would pass the argument checks; the path of the first null that would not. */
-    static java.util.Optional<String> check(String name, Object value) {
-        return Checks.firstNull(name, value, false);
-    }
-
     /** The internals (for the stream engine and server adapters in this module). */
     MessengerCore core() {
         return core;
@@ -281,9 +274,5 @@ public final class Messenger implements AutoCloseable {
     @Override
     public String toString() {
         return "Messenger[" + core.client() + "]";
-    }
-
-    static {
-        Objects.requireNonNull(Codecs.JSON); // the codecs load with the API
     }
 }

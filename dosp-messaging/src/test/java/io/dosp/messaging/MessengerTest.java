@@ -391,6 +391,24 @@ class MessengerTest {
     }
 
     @Test
+    void aLostConnectionFailsCallsAtOnceWhileTheClientReconnects() throws Exception {
+        Calculator calc = new Calculator();
+        try (DospClient c = DospClient.connect(io.dosp.client.ClientOptions.builder().server("127.0.0.1", server.port())
+                .reconnect(r -> r.enabled(true).backoff(Duration.ofMillis(50), Duration.ofMillis(200))).build());
+             Messenger callee = Messenger.attach(a).register(calc);
+             Messenger caller = Messenger.attach(c, MessengerOptions.builder().callTimeout(Duration.ofSeconds(300)).build())) {
+            CompletableFuture<Integer> f = caller.callAsync(a.vip(), "slow", new Object[0], Integer.class);
+            await().atMost(Duration.ofSeconds(30)).until(() -> callee.stats().incomingCalls() == 1);
+            server.close();
+            assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(RpcException.class, e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.DISCONNECTED);
+                assertThat(e.getMessage()).contains("was lost");
+            });
+            calc.release.countDown();
+        }
+    }
+
+    @Test
     void aSecureCallToAVipNobodyHoldsFailsPeerGone() {
         try (Messenger caller = Messenger.attach(b, MessengerOptions.builder().secure(true).build())) {
             RpcException e = (RpcException) catchIt(() -> caller.call(Vip.parse("10.9.9.9"), "add", new Object[] {1, 2},
