@@ -90,6 +90,15 @@ public final class ClientCommand implements Callable<Integer> {
             + " from the first line of this file.")
     java.nio.file.Path passwordFile;
 
+    @Option(names = "--files", paramLabel = "DIR", description = "Save the files peers send (/sendfile) into DIR:"
+            + " safe names only (no paths, no hidden files), never overwriting (a.bin, a-1.bin, ...), at most"
+            + " --max-file-size each. Without it, files sent to this client are refused.")
+    Path files;
+
+    @Option(names = "--max-file-size", paramLabel = "SIZE", defaultValue = "1GiB", converter = SizeConverter.class,
+            description = "The largest file --files saves (bytes, or with K/M/G; default: ${DEFAULT-VALUE}).")
+    long maxFileSize;
+
     @Mixin
     LoggingOptions logging;
 
@@ -149,7 +158,12 @@ public final class ClientCommand implements Callable<Integer> {
             System.out.println("Type /help for commands, /exit to leave.");
         }
         Runtime.getRuntime().addShutdownHook(new Thread(client::close, "dosp-client-exit"));
-        return new ClientShell(client, System.out, System.err, interactive).run(System.in);
+        ClientShell shell = new ClientShell(client, System.out, System.err, interactive);
+        if (files != null) {
+            shell.saveFilesInto(files, maxFileSize);
+            System.out.println("Saving files peers send into " + files.toAbsolutePath().normalize() + ".");
+        }
+        return shell.run(System.in);
     }
 
     /** {@code tofu}, {@code strict} or {@code off}. */
@@ -175,6 +189,14 @@ public final class ClientCommand implements Callable<Integer> {
     }
 
     /** Durations as the config file writes them: {@code 10}, {@code 10s}, {@code 500ms}, {@code 1m}. */
+    /** A byte count ({@code 1GiB}, {@code 500M}, {@code 4096}). */
+    static final class SizeConverter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return ValueTypes.longSize(0, Long.MAX_VALUE).parse(value);
+        }
+    }
+
     static final class DurationConverter implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
