@@ -1618,3 +1618,1067 @@ function messageDetail(s, data, secure, tunnel) {
     tunnel,
   };
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Messaging: the envelope, calls and streams of docs/messaging.md (the Java module dosp-messaging speaks the same
+// bytes). An envelope is S2C DATA, plain or inside a tunnel; servers never read it.
+
+/** Envelope kinds (docs/messaging.md section 1). */
+export const EnvelopeKind = Object.freeze({
+  MESSAGE: 0x01, REQUEST: 0x02, RESPONSE: 0x03, ERROR: 0x04, STREAM_OPEN: 0x05, STREAM_CHUNK: 0x06,
+  STREAM_END: 0x07, CREDIT: 0x08, CANCEL: 0x09,
+});
+
+/** Envelope body encodings. dosp.js reads and writes RAW, JSON and TEXT; MSGPACK is answered ERROR UNSUPPORTED. */
+export const ContentType = Object.freeze({ RAW: 0x00, JSON: 0x01, MSGPACK: 0x02, TEXT: 0x03 });
+
+/** The first byte of a version-1 envelope (0xD0 | 1). */
+export const ENVELOPE_MAGIC = 0xd1;
+/** Set in an envelope's flags when its id was allocated by its receiver (responses, errors, credit). */
+export const FLAG_REPLY = 0x01;
+const ENVELOPE_HEADER = 8;
+const MAX_ENVELOPE_NAME = 255;
+const K = EnvelopeKind;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Whether bytes start like an envelope of any version (high nibble 0xD). */
+export function isEnvelope(data) {
+  return !!data && data.length > 0 && (data[0] & 0xf0) === 0xd0;
+}
+
+/**
+ * The bytes of an envelope `{kind, flags, id, name, contentType, body}`:
+ * `magic(1)=0xD1 kind(1) flags(1) id(4, big-endian) name_len(1) name(UTF-8) content_type(1) body`.
+ */
+export function encodeEnvelope({ kind, flags = 0, id = 0, name = '', contentType = ContentType.RAW, body = new Uint8Array(0) }) {
+  if (!Number.isInteger(kind) || kind < K.MESSAGE || kind > K.CANCEL) throw new DospError('argument', `envelope kind ${kind} is not one of 1..9`);
+  if (!Number.isInteger(flags) || (flags & ~FLAG_REPLY) !== 0) throw new DospError('argument', `envelope flags ${flags} has bits other than REPLY`);
+  if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) throw new DospError('argument', `envelope id ${id} is not an unsigned 32-bit number`);
+  if (!Number.isInteger(contentType) || contentType < 0 || contentType > 255) throw new DospError('argument', `content type ${contentType} is not a byte`);
+  const n = utf8.encode(name || '');
+  if (n.length > MAX_ENVELOPE_NAME) throw new DospError('argument', `envelope name is longer than ${MAX_ENVELOPE_NAME} UTF-8 bytes`);
+  const b = asBytes(body, 'body');
+  const out = new Uint8Array(ENVELOPE_HEADER + n.length + 1 + b.length);
+  out[0] = ENVELOPE_MAGIC;
+  out[1] = kind;
+  out[2] = flags;
+  putU32(out, 3, id);
+  out[7] = n.length;
+  out.set(n, ENVELOPE_HEADER);
+  out[ENVELOPE_HEADER + n.length] = contentType;
+  out.set(b, ENVELOPE_HEADER + n.length + 1);
+  return out;
+}
+
+/**
+ * Reads an envelope; throws a DospError of kind 'protocol' when the bytes are not a version-1 envelope (wrong magic
+ * or version, cut short, unknown kind or flag, a name that is not UTF-8). The body is a view into `data`.
+ */
+export function decodeEnvelope(data) {
+  if (!isEnvelope(data)) throw new DospError('protocol', 'not an envelope (first byte is not 0xD?)');
+  if (data[0] !== ENVELOPE_MAGIC) throw new DospError('protocol', `envelope version ${data[0] & 0x0f} is not supported (this build reads 1)`, { version: data[0] & 0x0f });
+  if (data.length < ENVELOPE_HEADER + 1) throw new DospError('protocol', `envelope cut short: ${data.length} bytes`);
+  const kind = data[1];
+  const flags = data[2];
+  if (kind < K.MESSAGE || kind > K.CANCEL) throw new DospError('protocol', `envelope kind ${kind} is not one of 1..9`);
+  if ((flags & ~FLAG_REPLY) !== 0) throw new DospError('protocol', `envelope flags ${flags} has bits other than REPLY`);
+  const id = u32(data, 3);
+  const nameLength = data[7];
+  if (data.length < ENVELOPE_HEADER + nameLength + 1) throw new DospError('protocol', `envelope cut short: name of ${nameLength} bytes in ${data.length}`);
+  let name;
+  try {
+    name = strictUtf8.decode(data.subarray(ENVELOPE_HEADER, ENVELOPE_HEADER + nameLength));
+  } catch (e) {
+    throw new DospError('protocol', 'envelope name is not UTF-8');
+  }
+  return { kind, flags, id, name, contentType: data[ENVELOPE_HEADER + nameLength], body: data.subarray(ENVELOPE_HEADER + nameLength + 1) };
+}
+
+/**
+ * Encodes a value as an envelope body: JSON (`undefined` is `null`), RAW (bytes) or TEXT (a string).
+ * MessagePack is not offered: dosp.js is one file without dependencies, and a MessagePack codec would be a second
+ * file for every page and the server jar; a JVM peer uses JSON with it (its default).
+ */
+export function encodeBody(value, contentType = ContentType.JSON) {
+  switch (contentType) {
+    case ContentType.JSON: {
+      const s = JSON.stringify(value === undefined ? null : value);
+      if (s === undefined) throw new DospError('argument', 'the value has no JSON form');
+      return utf8.encode(s);
+    }
+    case ContentType.RAW: return asBytes(value, 'a raw body');
+    case ContentType.TEXT:
+      if (typeof value !== 'string') throw new DospError('argument', 'a text body is a string');
+      return utf8.encode(value);
+    default:
+      throw new MessagingError('UNSUPPORTED', `content type ${contentType} is not written by dosp.js (JSON, text and raw are)`);
+  }
+}
+
+/** Decodes an envelope body; content types other than JSON, RAW, TEXT throw a MessagingError UNSUPPORTED. */
+export function decodeBody(contentType, body) {
+  switch (contentType) {
+    case ContentType.JSON:
+      try {
+        return JSON.parse(strictUtf8.decode(body));
+      } catch (e) {
+        throw new MessagingError('BAD_ARGUMENTS', `the body is not JSON: ${printable(e.message, 80)}`);
+      }
+    case ContentType.RAW: return body;
+    case ContentType.TEXT:
+      try {
+        return strictUtf8.decode(body);
+      } catch (e) {
+        throw new MessagingError('BAD_ARGUMENTS', 'the text body is not UTF-8');
+      }
+    case ContentType.MSGPACK:
+      throw new MessagingError('UNSUPPORTED', 'this peer (dosp.js) reads JSON, text and raw bodies, not MessagePack');
+    default:
+      throw new MessagingError('UNSUPPORTED', `content type ${contentType} is not one dosp.js reads`);
+  }
+}
+
+/**
+ * A messaging error. `code` is one of the wire codes (NO_SUCH_METHOD, BAD_ARGUMENTS, HANDLER_FAILED,
+ * TOO_MANY_CALLS, UNSUPPORTED, CANCELLED, INTEGRITY, TOO_LARGE) or a local one (TIMEOUT, PEER_GONE,
+ * DISCONNECTED, SEND_FAILED); `remote` is true when the peer sent it; `field` names a bad argument.
+ * A handler may throw one to answer with that code.
+ */
+export class MessagingError extends DospError {
+  constructor(code, message, extra = {}) {
+    super('messaging', message, { remote: false, field: null, ...extra });
+    this.name = 'MessagingError';
+    this.code = code;
+  }
+
+  /** The wire form: `{"code", "message"[, "field"]}`. */
+  toJSON() {
+    const o = { code: this.code, message: this.message };
+    if (this.field) o.field = this.field;
+    return o;
+  }
+}
+
+const WIRE_CODES = new Set(['NO_SUCH_METHOD', 'BAD_ARGUMENTS', 'HANDLER_FAILED', 'TOO_MANY_CALLS', 'UNSUPPORTED', 'CANCELLED', 'INTEGRITY', 'TOO_LARGE']);
+
+// SHA-256 (FIPS 180-4), incremental. WebCrypto's digest() takes the whole input at once, and a stream is checked
+// chunk by chunk as it arrives (a 100 MiB file must not be held in memory to hash it), so this is hand-written.
+const SHA256_K = new Uint32Array([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+]);
+
+/** Incremental SHA-256: `update(bytes)` any number of times, then `digest()` (32 bytes; once). */
+export class Sha256 {
+  constructor() {
+    this._h = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+    this._block = new Uint8Array(64);
+    this._used = 0;
+    this._length = 0; // bytes, up to 2^53
+    this._w = new Uint32Array(64);
+    this._done = false;
+  }
+
+  /** Adds bytes; returns this. */
+  update(data) {
+    if (this._done) throw new DospError('argument', 'Sha256.update after digest');
+    const bytes = asBytes(data);
+    this._length += bytes.length;
+    let i = 0;
+    if (this._used > 0) {
+      const take = Math.min(64 - this._used, bytes.length);
+      this._block.set(bytes.subarray(0, take), this._used);
+      this._used += take;
+      i = take;
+      if (this._used < 64) return this;
+      this._compress(this._block, 0);
+      this._used = 0;
+    }
+    for (; i + 64 <= bytes.length; i += 64) this._compress(bytes, i);
+    if (i < bytes.length) {
+      this._block.set(bytes.subarray(i), 0);
+      this._used = bytes.length - i;
+    }
+    return this;
+  }
+
+  /** The 32-byte digest of everything added. */
+  digest() {
+    if (this._done) throw new DospError('argument', 'Sha256.digest twice');
+    const bits = this._length * 8;
+    const pad = new Uint8Array((this._used < 56 ? 56 : 120) - this._used + 8);
+    pad[0] = 0x80;
+    const hi = Math.floor(bits / 0x100000000);
+    putU32(pad, pad.length - 8, hi >>> 0);
+    putU32(pad, pad.length - 4, bits >>> 0);
+    this.update(pad);
+    this._done = true;
+    const out = new Uint8Array(32);
+    for (let j = 0; j < 8; j++) putU32(out, j * 4, this._h[j]);
+    return out;
+  }
+
+  _compress(b, off) {
+    const w = this._w;
+    for (let t = 0; t < 16; t++) w[t] = u32(b, off + t * 4);
+    for (let t = 16; t < 64; t++) {
+      const x = w[t - 15];
+      const y = w[t - 2];
+      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+      w[t] = (w[t - 16] + s0 + w[t - 7] + s1) | 0;
+    }
+    const h = this._h;
+    let a = h[0]; let bb = h[1]; let c = h[2]; let d = h[3]; let e = h[4]; let f = h[5]; let g = h[6]; let hh = h[7];
+    for (let t = 0; t < 64; t++) {
+      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+      const ch = (e & f) ^ (~e & g);
+      const t1 = (hh + S1 + ch + SHA256_K[t] + w[t]) | 0;
+      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+      const maj = (a & bb) ^ (a & c) ^ (bb & c);
+      const t2 = (S0 + maj) | 0;
+      hh = g; g = f; f = e; e = (d + t1) | 0; d = c; c = bb; bb = a; a = (t1 + t2) | 0;
+    }
+    h[0] += a; h[1] += bb; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+  }
+}
+
+const MESSENGER_DEFAULTS = Object.freeze({
+  /** Every envelope through a tunnel (sendSecure); otherwise the client's send (a tunnel when one is up). */
+  tunnel: false,
+  /** How long a call waits for its answer (ms); per call: `call(..., {timeout})`. */
+  timeout: 30000,
+  /** Our calls and streams in flight to one peer; one more rejects at once with TOO_MANY_CALLS. */
+  maxCallsInFlight: 256,
+  /** A peer's calls in flight here; one more is answered ERROR TOO_MANY_CALLS. */
+  maxIncomingCalls: 64,
+  /** A peer's streams open here, and all peers' together. */
+  maxIncomingStreams: 8,
+  maxIncomingStreamsTotal: 64,
+  /** Largest stream accepted (bytes; a declared or actual size over it is answered TOO_LARGE). */
+  maxStreamSize: 1024 * 1024 * 1024,
+  /** Receive window of a stream: chunk bytes granted and not yet read by the application. */
+  streamWindow: 256 * 1024,
+  /** Largest chunk sent (the S2C body limit of a server is 1 MiB; tunnel overhead and the envelope header fit). */
+  chunkSize: 16 * 1024,
+  /** A stream sender waiting this long (ms) for credit checks that the receiver is still there ($discover). */
+  probeInterval: 15000,
+  /** Peers whose id counters and counts are kept (the oldest idle one is forgotten past it). */
+  maxPeers: 4096,
+});
+
+/**
+ * Calls, named messages and streams (docs/messaging.md) over a DospClient, or anything with the same `send(vip,
+ * bytes)`, `sendSecure(vip, bytes)` and `on(type, fn)` ('message', 'error', 'close'). It mirrors the Java
+ * Messenger of dosp-messaging: `on(name, fn)` handlers, `method(name, fn)` methods, `call(vip, name, args)`,
+ * `discover(vip)`, `stream(name, fn)` and `sendStream(vip, name, data)`.
+ *
+ * Calls and streams in flight to a vIP fail at once with PEER_GONE when the server reports ERR S2CF for it, and all
+ * of them with DISCONNECTED when the client's connection ends. Events (`on` with 'error', 'unhandled'):
+ * 'unhandled' `{from, name}` for a MESSAGE without a handler, 'error' a DospError for a malformed envelope or a
+ * handler that threw.
+ */
+export class Messenger extends EventTarget {
+  constructor(client, options = {}) {
+    super();
+    for (const k of Object.keys(options)) {
+      if (!(k in MESSENGER_DEFAULTS)) throw new DospError('argument', `unknown Messenger option ${printable(k, 40)}`);
+    }
+    this.client = client;
+    this.options = { ...MESSENGER_DEFAULTS, ...options };
+    if (this.options.chunkSize < 1 || this.options.chunkSize > 65000) throw new DospError('argument', 'chunkSize is 1..65000');
+    this._handlers = new Map();
+    this._methods = new Map();
+    this._streamHandlers = new Map();
+    /** peer(int) -> {nextId, out: Map id -> call|stream, inCalls: Map id -> AbortController, inStreams: Map id -> IncomingStream} */
+    this._peers = new Map();
+    this._inStreamsTotal = 0;
+    this._closed = false;
+    this.stats = {
+      messagesIn: 0, messagesOut: 0, callsIn: 0, callsOut: 0, malformed: 0, unhandled: 0, lateAnswers: 0,
+      streamsIn: 0, streamsOut: 0, refused: 0,
+    };
+    this._unsubscribe = [
+      client.on('message', (m) => this._onData(m)),
+      client.on('error', (e) => {
+        if (e && e.kind === 'server' && e.codeName === 'S2CF' && e.dst) {
+          this._peerGone(ipToInt(e.dst), `the server could not deliver to ${e.dst} (ERR S2CF${e.reason ? `: ${printable(e.reason)}` : ''})`);
+        }
+      }),
+      client.on('close', (d) => this._failAll('DISCONNECTED', `the connection ended${d && d.reason ? `: ${printable(d.reason)}` : ''}`)),
+    ];
+  }
+
+  /** Adds an event listener; returns a function that removes it. */
+  on(type, fn, schema) {
+    if (type === 'error' || type === 'unhandled') {
+      const h = (e) => fn(e.detail, e);
+      this.addEventListener(type, h);
+      return () => this.removeEventListener(type, h);
+    }
+    return this.handle(type, fn, schema);
+  }
+
+  /** The handler of named messages `name`: `fn(payload, {from, name, secure})`. Replaces an earlier one. */
+  handle(name, fn, schema = undefined) {
+    checkName(name);
+    if (typeof fn !== 'function') throw new DospError('argument', 'a handler is a function');
+    this._handlers.set(name, { fn, type: schema && schema.type });
+    return () => { if (this._handlers.get(name)?.fn === fn) this._handlers.delete(name); };
+  }
+
+  /**
+   * A method callers reach with `call(vip, name, args)`: `fn(...args, {from, name, signal})` returns the result
+   * (or a Promise of it). `schema` `{params: [{name, type}], result: {type}}` is what `$discover` shows; the
+   * arguments are checked against it (count and JSON types) and refused BAD_ARGUMENTS with the field named.
+   */
+  method(name, fn, schema = {}) {
+    checkName(name);
+    if (typeof fn !== 'function') throw new DospError('argument', 'a method is a function');
+    this._methods.set(name, { fn, params: schema.params || null, result: schema.result || null });
+    return () => { if (this._methods.get(name)?.fn === fn) this._methods.delete(name); };
+  }
+
+  /** The handler of incoming streams `name`: `fn(stream)` with an IncomingStream (read it, or cancel it). */
+  stream(name, fn) {
+    checkName(name);
+    if (typeof fn !== 'function') throw new DospError('argument', 'a stream handler is a function');
+    this._streamHandlers.set(name, fn);
+    return () => { if (this._streamHandlers.get(name) === fn) this._streamHandlers.delete(name); };
+  }
+
+  /** What `$discover` answers: our methods, handlers and stream handlers. */
+  schema() {
+    const methods = [...this._methods].map(([name, m]) => {
+      const o = { name, params: m.params || [] };
+      if (m.result) o.result = m.result;
+      return o;
+    });
+    const handlers = [...this._handlers].map(([name, h]) => (h.type ? { name, type: h.type } : { name }));
+    return { methods, handlers, streams: [...this._streamHandlers.keys()] };
+  }
+
+  /** A named message (MESSAGE): JSON by default, raw for bytes; `{contentType}` to choose (ContentType). */
+  async send(vip, name, payload, options = {}) {
+    checkName(name);
+    const ct = options.contentType ?? defaultContentType(payload);
+    const peer = ipToInt(vip);
+    await this._write(peer, { kind: K.MESSAGE, name, contentType: ct, body: encodeBody(payload, ct) });
+    this.stats.messagesOut++;
+  }
+
+  /**
+   * Calls a method of the vIP: resolves with its result, rejects with a MessagingError (NO_SUCH_METHOD,
+   * BAD_ARGUMENTS, HANDLER_FAILED, TOO_MANY_CALLS, UNSUPPORTED from the peer; TIMEOUT, PEER_GONE, DISCONNECTED,
+   * CANCELLED, SEND_FAILED here). `args` is the array of positional arguments. `{timeout, signal}`: an aborted
+   * signal sends CANCEL and rejects CANCELLED.
+   */
+  call(vip, name, args = [], options = {}) {
+    try {
+      checkName(name, true);
+      if (!Array.isArray(args)) throw new DospError('argument', 'call arguments are an array (positional)');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const peer = ipToInt(vip);
+    const timeout = options.timeout ?? this.options.timeout;
+    return new Promise((resolve, reject) => {
+      let id;
+      try {
+        id = this._allocate(peer);
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      const p = this._peer(peer);
+      const entry = {
+        type: 'call', name,
+        settle: (err, value) => {
+          if (p.out.get(id) !== entry) return;
+          p.out.delete(id);
+          clearTimeout(entry.timer);
+          if (entry.abort) options.signal.removeEventListener('abort', entry.abort);
+          if (err) reject(err); else resolve(value);
+        },
+      };
+      p.out.set(id, entry);
+      if (timeout > 0) {
+        entry.timer = setTimeout(() => entry.settle(new MessagingError('TIMEOUT', `no answer from ${intToIp(peer)} to ${printable(name, 60)} in ${timeout} ms`)), timeout);
+      }
+      if (options.signal) {
+        if (options.signal.aborted) {
+          entry.settle(new MessagingError('CANCELLED', 'cancelled before it was sent'));
+          return;
+        }
+        entry.abort = () => {
+          this._write(peer, { kind: K.CANCEL, id, contentType: ContentType.TEXT, body: utf8.encode('cancelled by the caller') }).catch(() => {});
+          entry.settle(new MessagingError('CANCELLED', 'cancelled by this side'));
+        };
+        options.signal.addEventListener('abort', entry.abort, { once: true });
+      }
+      this.stats.callsOut++;
+      this._write(peer, { kind: K.REQUEST, id, name, contentType: ContentType.JSON, body: encodeBody(args) })
+        .catch((e) => entry.settle(sendFailure(e, peer)));
+    });
+  }
+
+  /** `$discover`: the vIP's methods, handlers and stream handlers (docs/messaging.md section 3). */
+  discover(vip, options = {}) {
+    return this.call(vip, '$discover', [], options);
+  }
+
+  /**
+   * Streams bytes to the vIP's stream handler `name` with credit flow control: `data` is a Uint8Array, a string, a
+   * Blob (a File from an input), a ReadableStream or an async iterable of Uint8Array. `options`: `meta` (`name`,
+   * `size` — the length when known, else -1 —, `contentType`), `onProgress(sentBytes, size)`, `signal` (CANCEL),
+   * `timeout` (for the acceptance and the final answer, not for a slow reader). Resolves with the receiver's
+   * `{bytes, sha256}`; rejects with a MessagingError.
+   */
+  async sendStream(vip, name, data, options = {}) {
+    checkName(name);
+    const peer = ipToInt(vip);
+    const source = streamSource(data, this.options.chunkSize);
+    const meta = { name: 'data', contentType: 'application/octet-stream', ...(options.meta || {}) };
+    if (meta.size === undefined) meta.size = source.size;
+    const timeout = options.timeout ?? this.options.timeout;
+    const id = this._allocate(peer);
+    const p = this._peer(peer);
+    const out = new OutgoingStream();
+    out.name = name;
+    p.out.set(id, out);
+    const abort = () => {
+      this._write(peer, { kind: K.CANCEL, id, contentType: ContentType.TEXT, body: utf8.encode('cancelled by the sender') }).catch(() => {});
+      out.fail(new MessagingError('CANCELLED', 'cancelled by this side'));
+    };
+    if (options.signal) {
+      if (options.signal.aborted) out.fail(new MessagingError('CANCELLED', 'cancelled before it was sent'));
+      else options.signal.addEventListener('abort', abort, { once: true });
+    }
+    const hash = new Sha256();
+    let sent = 0;
+    try {
+      this.stats.streamsOut++;
+      if (out.error) throw out.error;
+      await this._write(peer, { kind: K.STREAM_OPEN, id, name, contentType: ContentType.JSON, body: encodeBody(meta) });
+      await out.waitCredit(1, timeout, `${intToIp(peer)} did not accept the stream in ${timeout} ms`);
+      for await (const piece of source.chunks()) {
+        let off = 0;
+        while (off < piece.length) {
+          const allowed = await this._creditOrProbe(out, peer);
+          const n = Math.min(allowed, piece.length - off, this.options.chunkSize);
+          const chunk = piece.subarray(off, off + n);
+          out.credit -= n;
+          hash.update(chunk);
+          await this._write(peer, { kind: K.STREAM_CHUNK, id, contentType: ContentType.RAW, body: chunk });
+          off += n;
+          sent += n;
+          if (out.error) throw out.error;
+          if (options.onProgress) options.onProgress(sent, meta.size);
+        }
+      }
+      await this._write(peer, { kind: K.STREAM_END, id, contentType: ContentType.RAW, body: hash.digest() });
+      return await out.waitResult(timeout, `${intToIp(peer)} did not confirm the stream in ${timeout} ms`);
+    } catch (e) {
+      const err = e instanceof MessagingError ? e : sendFailure(e, peer);
+      out.fail(err);
+      throw err;
+    } finally {
+      if (options.signal) options.signal.removeEventListener('abort', abort);
+      if (p.out.get(id) === out) p.out.delete(id);
+      if (source.close) source.close();
+    }
+  }
+
+  /**
+   * Waits for stream credit without a deadline (a slow reader is allowed), but a receiver that vanished without a
+   * word would leave us waiting forever: every probeInterval ms without credit a `$discover` goes to it, so ERR
+   * S2CF (it is gone) fails the stream with PEER_GONE.
+   */
+  async _creditOrProbe(out, peer) {
+    for (;;) {
+      try {
+        return await out.waitCredit(1, this.options.probeInterval, 'no credit');
+      } catch (e) {
+        if (out.error || !(e instanceof MessagingError) || e.code !== 'TIMEOUT') throw e;
+        this.call(intToIp(peer), '$discover', []).catch(() => {});
+      }
+    }
+  }
+
+  /** Stops listening to the client; every call and stream in flight fails DISCONNECTED. */
+  close() {
+    if (this._closed) return;
+    this._closed = true;
+    for (const u of this._unsubscribe) u();
+    this._failAll('DISCONNECTED', 'the messenger was closed');
+  }
+
+  // ---- internals
+
+  _peer(peer) {
+    let p = this._peers.get(peer);
+    if (!p) {
+      if (this._peers.size >= this.options.maxPeers) {
+        for (const [k, v] of this._peers) {
+          if (v.out.size === 0 && v.inCalls.size === 0 && v.inStreams.size === 0) {
+            this._peers.delete(k);
+            break;
+          }
+        }
+      }
+      p = { nextId: 1, out: new Map(), inCalls: new Map(), inStreams: new Map() };
+      this._peers.set(peer, p);
+    }
+    return p;
+  }
+
+  _allocate(peer) {
+    if (this._closed) throw new MessagingError('DISCONNECTED', 'the messenger was closed');
+    const p = this._peer(peer);
+    if (p.out.size >= this.options.maxCallsInFlight) {
+      throw new MessagingError('TOO_MANY_CALLS', `${p.out.size} calls and streams in flight to ${intToIp(peer)} (maxCallsInFlight)`);
+    }
+    let id = p.nextId;
+    while (p.out.has(id)) id = id >= 0xffffffff ? 1 : id + 1;
+    p.nextId = id >= 0xffffffff ? 1 : id + 1;
+    return id;
+  }
+
+  _write(peer, envelope) {
+    const bytes = encodeEnvelope(envelope);
+    return this.options.tunnel ? this.client.sendSecure(intToIp(peer), bytes) : this.client.send(intToIp(peer), bytes);
+  }
+
+  _reply(peer, kind, id, contentType, body) {
+    return this._write(peer, { kind, flags: FLAG_REPLY, id, contentType, body }).catch((e) => this._emitError(e));
+  }
+
+  _replyError(peer, id, err) {
+    this.stats.refused++;
+    const o = { code: WIRE_CODES.has(err.code) ? err.code : 'HANDLER_FAILED', message: String(err.message || err.code || 'failed').slice(0, 1000) };
+    if (err.field) o.field = String(err.field).slice(0, 200);
+    return this._reply(peer, K.ERROR, id, ContentType.JSON, encodeBody(o));
+  }
+
+  _emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  _emitError(e) {
+    this._emit('error', e instanceof DospError ? e : new DospError('messaging', String(e && e.message ? e.message : e)));
+  }
+
+  _peerGone(peer, why) {
+    const p = this._peers.get(peer);
+    if (!p) return;
+    for (const entry of [...p.out.values()]) failEntry(entry, new MessagingError('PEER_GONE', why));
+    for (const ac of p.inCalls.values()) ac.abort();
+    p.inCalls.clear();
+    for (const s of [...p.inStreams.values()]) s._fail(new MessagingError('PEER_GONE', why), false);
+  }
+
+  _failAll(code, why) {
+    for (const peer of [...this._peers.keys()]) {
+      const p = this._peers.get(peer);
+      for (const entry of [...p.out.values()]) failEntry(entry, new MessagingError(code, why));
+      for (const ac of p.inCalls.values()) ac.abort();
+      p.inCalls.clear();
+      for (const s of [...p.inStreams.values()]) s._fail(new MessagingError(code, why), false);
+    }
+  }
+
+  _onData(m) {
+    const data = m.data;
+    if (this._closed || !isEnvelope(data)) return;
+    const peer = ipToInt(m.from);
+    let env;
+    try {
+      env = decodeEnvelope(data);
+    } catch (e) {
+      this.stats.malformed++;
+      // A later version with an id to answer (its header read as ours): a REQUEST or STREAM_OPEN gets UNSUPPORTED.
+      if (e.version !== undefined && data.length >= 7 && (data[1] === K.REQUEST || data[1] === K.STREAM_OPEN) && data[2] === 0) {
+        this._replyError(peer, u32(data, 3), new MessagingError('UNSUPPORTED', `envelope version ${e.version} is not read here (version 1 is)`));
+      }
+      this._emitError(new DospError('protocol', `malformed envelope from ${m.from}: ${e.message}`, { from: m.from }));
+      return;
+    }
+    const reply = (env.flags & FLAG_REPLY) !== 0;
+    const ctx = { from: m.from, name: env.name, secure: !!m.secure };
+    switch (env.kind) {
+      case K.MESSAGE: return this._onMessage(env, ctx);
+      case K.REQUEST: return reply ? this._odd(m.from, env) : this._onRequest(peer, env, ctx);
+      case K.RESPONSE:
+      case K.ERROR:
+      case K.CREDIT:
+        return reply ? this._onAnswer(peer, env) : this._odd(m.from, env);
+      case K.STREAM_OPEN: return reply ? this._odd(m.from, env) : this._onStreamOpen(peer, env, ctx);
+      case K.STREAM_CHUNK:
+      case K.STREAM_END: {
+        if (reply) return this._odd(m.from, env);
+        const s = this._peers.get(peer)?.inStreams.get(env.id);
+        if (!s) { this.stats.lateAnswers++; return undefined; }
+        return env.kind === K.STREAM_CHUNK ? s._chunk(env.body) : s._end(env.body);
+      }
+      case K.CANCEL: return this._onCancel(peer, env, reply);
+      default: return this._odd(m.from, env);
+    }
+  }
+
+  _odd(from, env) {
+    this.stats.malformed++;
+    this._emitError(new DospError('protocol', `envelope kind ${env.kind} with flags ${env.flags} from ${from} is not one we read`, { from }));
+  }
+
+  _onMessage(env, ctx) {
+    this.stats.messagesIn++;
+    const h = this._handlers.get(env.name);
+    if (!h) {
+      this.stats.unhandled++;
+      this._emit('unhandled', { from: ctx.from, name: env.name });
+      return;
+    }
+    try {
+      const payload = decodeBody(env.contentType, env.body);
+      Promise.resolve(h.fn(payload, ctx)).catch((e) => this._emitError(handlerError(e, env.name)));
+    } catch (e) {
+      this._emitError(handlerError(e, env.name));
+    }
+  }
+
+  async _onRequest(peer, env, ctx) {
+    this.stats.callsIn++;
+    const p = this._peer(peer);
+    if (env.name === '$discover') {
+      this._reply(peer, K.RESPONSE, env.id, ContentType.JSON, encodeBody(this.schema()));
+      return;
+    }
+    const m = this._methods.get(env.name);
+    if (!m) {
+      this._replyError(peer, env.id, new MessagingError('NO_SUCH_METHOD', `no method named ${printable(env.name, 100)}`));
+      return;
+    }
+    if (p.inCalls.size >= this.options.maxIncomingCalls || p.inCalls.has(env.id)) {
+      this._replyError(peer, env.id, new MessagingError('TOO_MANY_CALLS', p.inCalls.has(env.id)
+        ? `call id ${env.id} is already in flight` : `${p.inCalls.size} calls in flight from ${ctx.from} (the most this peer takes)`));
+      return;
+    }
+    const ac = new AbortController();
+    p.inCalls.set(env.id, ac);
+    try {
+      const args = decodeBody(env.contentType, env.body);
+      if (!Array.isArray(args)) throw new MessagingError('BAD_ARGUMENTS', 'the arguments are not an array');
+      checkArgs(m.params, args);
+      const result = await m.fn(...args, { ...ctx, signal: ac.signal });
+      if (ac.signal.aborted || p.inCalls.get(env.id) !== ac) return; // cancelled: answer nothing
+      const body = encodeBody(result === undefined ? null : result);
+      await this._reply(peer, K.RESPONSE, env.id, ContentType.JSON, body);
+    } catch (e) {
+      if (ac.signal.aborted || p.inCalls.get(env.id) !== ac) return;
+      const err = e instanceof MessagingError ? e : new MessagingError('HANDLER_FAILED', e && e.message ? String(e.message) : String(e));
+      await this._replyError(peer, env.id, err);
+    } finally {
+      if (p.inCalls.get(env.id) === ac) p.inCalls.delete(env.id);
+    }
+  }
+
+  _onAnswer(peer, env) {
+    const entry = this._peers.get(peer)?.out.get(env.id);
+    if (!entry) {
+      this.stats.lateAnswers++;
+      return;
+    }
+    if (env.kind === K.ERROR) {
+      failEntry(entry, remoteError(env));
+    } else if (env.kind === K.CREDIT) {
+      if (entry.type !== 'stream' || env.body.length !== 4) {
+        this._odd(intToIp(peer), env);
+        return;
+      }
+      entry.grant(u32(env.body, 0));
+    } else if (entry.type === 'call') {
+      try {
+        entry.settle(null, decodeBody(env.contentType, env.body));
+      } catch (e) {
+        entry.settle(e instanceof MessagingError ? e : new MessagingError('UNSUPPORTED', e.message));
+      }
+    } else {
+      let r;
+      try {
+        r = decodeBody(env.contentType, env.body);
+      } catch (e) {
+        r = null;
+      }
+      entry.finish(r);
+    }
+  }
+
+  _onCancel(peer, env, reply) {
+    const p = this._peers.get(peer);
+    if (!p) return;
+    const reason = utf8Decoder.decode(env.body);
+    if (reply) {
+      const entry = p.out.get(env.id);
+      if (entry) failEntry(entry, new MessagingError('CANCELLED', `cancelled by ${intToIp(peer)}: ${printable(reason, 200)}`, { remote: true }));
+      return;
+    }
+    const ac = p.inCalls.get(env.id);
+    if (ac) {
+      p.inCalls.delete(env.id);
+      ac.abort();
+      return;
+    }
+    const s = p.inStreams.get(env.id);
+    if (s) s._fail(new MessagingError('CANCELLED', `cancelled by the sender: ${printable(reason, 200)}`, { remote: true }), false);
+  }
+
+  _onStreamOpen(peer, env, ctx) {
+    const p = this._peer(peer);
+    const h = this._streamHandlers.get(env.name);
+    if (!h) {
+      this._replyError(peer, env.id, new MessagingError('NO_SUCH_METHOD', `no stream handler named ${printable(env.name, 100)}`));
+      return;
+    }
+    if (p.inStreams.has(env.id) || p.inStreams.size >= this.options.maxIncomingStreams || this._inStreamsTotal >= this.options.maxIncomingStreamsTotal) {
+      this._replyError(peer, env.id, new MessagingError('TOO_MANY_CALLS', `too many streams open here (${p.inStreams.size} from ${ctx.from}, ${this._inStreamsTotal} in all)`));
+      return;
+    }
+    let meta;
+    try {
+      meta = decodeBody(env.contentType, env.body);
+      if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) throw new MessagingError('BAD_ARGUMENTS', 'stream metadata is not an object', { field: 'meta' });
+    } catch (e) {
+      this._replyError(peer, env.id, e instanceof MessagingError ? e : new MessagingError('BAD_ARGUMENTS', e.message));
+      return;
+    }
+    if (typeof meta.size === 'number' && meta.size > this.options.maxStreamSize) {
+      this._replyError(peer, env.id, new MessagingError('TOO_LARGE', `a stream of ${meta.size} bytes is over this receiver's bound (${this.options.maxStreamSize})`, { field: 'size' }));
+      return;
+    }
+    this.stats.streamsIn++;
+    const s = new IncomingStream(this, peer, env.id, env.name, meta, ctx);
+    p.inStreams.set(env.id, s);
+    this._inStreamsTotal++;
+    s._grant(this.options.streamWindow);
+    try {
+      Promise.resolve(h(s)).catch((e) => s._fail(new MessagingError('HANDLER_FAILED', e && e.message ? String(e.message) : String(e)), true));
+    } catch (e) {
+      s._fail(new MessagingError('HANDLER_FAILED', e && e.message ? String(e.message) : String(e)), true);
+    }
+  }
+
+  _streamDone(s) {
+    const p = this._peers.get(s.peer);
+    if (p && p.inStreams.get(s.id) === s) {
+      p.inStreams.delete(s.id);
+      this._inStreamsTotal--;
+    }
+  }
+}
+
+/** A stream being sent (internal): credit, the receiver's answer. */
+class OutgoingStream {
+  constructor() {
+    this.type = 'stream';
+    this.credit = 0;
+    this.error = null;
+    this.result = undefined;
+    this._wake = null;
+  }
+
+  grant(n) {
+    this.credit += n;
+    this._poke();
+  }
+
+  finish(r) {
+    this.result = r === null || r === undefined ? {} : r;
+    this._poke();
+  }
+
+  fail(err) {
+    if (!this.error && this.result === undefined) this.error = err;
+    this._poke();
+  }
+
+  settle(err) {
+    if (err) this.fail(err);
+  }
+
+  _poke() {
+    const w = this._wake;
+    this._wake = null;
+    if (w) w();
+  }
+
+  _wait(ready, timeout, what) {
+    return new Promise((resolve, reject) => {
+      let timer = null;
+      const check = () => {
+        if (this.error) { clearTimeout(timer); reject(this.error); return; }
+        const v = ready();
+        if (v !== undefined) { clearTimeout(timer); resolve(v); return; }
+        this._wake = check;
+      };
+      if (timeout > 0) timer = setTimeout(() => { this._wake = null; reject(new MessagingError('TIMEOUT', what)); }, timeout);
+      check();
+    });
+  }
+
+  /** Resolves with the credit available once it is at least `min`. */
+  waitCredit(min, timeout, what) {
+    return this._wait(() => (this.credit >= min ? this.credit : (this.result !== undefined ? 0 : undefined)), timeout, what)
+      .then((c) => {
+        if (c === 0) throw new MessagingError('CANCELLED', 'the receiver answered before the stream ended');
+        return c;
+      });
+  }
+
+  waitResult(timeout, what) {
+    return this._wait(() => this.result, timeout, what);
+  }
+}
+
+/**
+ * A stream arriving (given to a `stream(name, fn)` handler): `meta` (`name`, `size`, `contentType`), `from`,
+ * `read()` (the next chunk, or null at the verified end), `for await (const chunk of stream)`, `bytes()` (all of
+ * it, bounded by maxStreamSize), `cancel(reason)`, `received` (bytes so far), `done` (a Promise of `{bytes,
+ * sha256}` once the SHA-256 matched). Credit is granted as chunks are read: a handler that stops reading stops
+ * the sender.
+ */
+export class IncomingStream {
+  constructor(messenger, peer, id, name, meta, ctx) {
+    this._m = messenger;
+    this.peer = peer;
+    this.id = id;
+    this.name = name;
+    this.meta = meta;
+    this.from = ctx.from;
+    this.secure = ctx.secure;
+    this.received = 0;
+    this._granted = 0; // total granted
+    this._consumed = 0; // bytes read by the application
+    this._queue = [];
+    this._hash = new Sha256();
+    this._ended = false;
+    this._error = null;
+    this._waiter = null;
+    this.done = new Promise((resolve, reject) => { this._resolve = resolve; this._reject = reject; });
+    this.done.catch(() => {});
+  }
+
+  _grant(n) {
+    this._granted += n;
+    const b = new Uint8Array(4);
+    putU32(b, 0, n);
+    this._m._reply(this.peer, K.CREDIT, this.id, ContentType.RAW, b);
+  }
+
+  _chunk(body) {
+    if (this._ended || this._error) return;
+    if (this.received + body.length > this._granted) {
+      this._fail(new MessagingError('TOO_LARGE', `the sender sent ${this.received + body.length} bytes with ${this._granted} granted`), true);
+      return;
+    }
+    if (this.received + body.length > this._m.options.maxStreamSize) {
+      this._fail(new MessagingError('TOO_LARGE', `the stream is over this receiver's bound (${this._m.options.maxStreamSize} bytes)`), true);
+      return;
+    }
+    const copy = body.slice();
+    this.received += copy.length;
+    this._hash.update(copy);
+    this._queue.push(copy);
+    this._wakeReader();
+  }
+
+  _end(body) {
+    if (this._ended || this._error) return;
+    const ours = this._hash.digest();
+    if (body.length !== 32 || toHex(body) !== toHex(ours)) {
+      this._fail(new MessagingError('INTEGRITY', `SHA-256 mismatch after ${this.received} bytes: got ${toHex(body.subarray(0, 32))}, computed ${toHex(ours)}`), true);
+      return;
+    }
+    this._ended = true;
+    const result = { bytes: this.received, sha256: toHex(ours) };
+    this._m._reply(this.peer, K.RESPONSE, this.id, ContentType.JSON, encodeBody(result));
+    this._m._streamDone(this);
+    this._resolve(result);
+    this._wakeReader();
+  }
+
+  /** Ends the stream with an error; `answer`: tell the sender (ERROR with the code). */
+  _fail(err, answer = true) {
+    if (this._ended || this._error) return;
+    this._error = err;
+    this._queue = [];
+    if (answer) this._m._replyError(this.peer, this.id, err);
+    this._m._streamDone(this);
+    this._reject(err);
+    this._wakeReader();
+  }
+
+  _wakeReader() {
+    const w = this._waiter;
+    this._waiter = null;
+    if (w) w();
+  }
+
+  /** The next chunk (a Uint8Array), or null once the stream ended and its SHA-256 matched; rejects on failure. */
+  async read() {
+    for (;;) {
+      if (this._queue.length > 0) {
+        const c = this._queue.shift();
+        this._consumed += c.length;
+        // grant back what was read, in batches of at least a quarter window
+        const outstanding = this._granted - this._consumed;
+        const window = this._m.options.streamWindow;
+        if (!this._ended && !this._error && outstanding <= window - window / 4) this._grant(window - outstanding);
+        return c;
+      }
+      if (this._error) throw this._error;
+      if (this._ended) return null;
+      await new Promise((r) => { this._waiter = r; });
+    }
+  }
+
+  async* [Symbol.asyncIterator]() {
+    for (;;) {
+      const c = await this.read();
+      if (c === null) return;
+      yield c;
+    }
+  }
+
+  /** All of the stream's bytes, once verified. */
+  async bytes() {
+    const parts = [];
+    for await (const c of this) parts.push(c);
+    return concatBytes(...parts);
+  }
+
+  /** Cancels the stream: the sender gets CANCEL (its sendStream rejects CANCELLED). */
+  cancel(reason = 'cancelled by the receiver') {
+    if (this._ended || this._error) return;
+    this._m._write(this.peer, { kind: K.CANCEL, flags: FLAG_REPLY, id: this.id, contentType: ContentType.TEXT, body: utf8.encode(String(reason)) })
+      .catch((e) => this._m._emitError(e));
+    this._fail(new MessagingError('CANCELLED', String(reason)), false);
+  }
+}
+
+function checkName(name, allowReserved = false) {
+  if (typeof name !== 'string' || name.length === 0) throw new DospError('argument', 'a name is a non-empty string');
+  if (utf8.encode(name).length > MAX_ENVELOPE_NAME) throw new DospError('argument', `a name is at most ${MAX_ENVELOPE_NAME} UTF-8 bytes`);
+  if (!allowReserved && name.startsWith('$')) throw new DospError('argument', 'names starting with $ are reserved');
+}
+
+function defaultContentType(v) {
+  return v instanceof Uint8Array || v instanceof ArrayBuffer || ArrayBuffer.isView(v) ? ContentType.RAW : ContentType.JSON;
+}
+
+function failEntry(entry, err) {
+  if (entry.type === 'call') entry.settle(err);
+  else entry.fail(err);
+}
+
+function remoteError(env) {
+  let o = null;
+  try {
+    o = JSON.parse(strictUtf8.decode(env.body));
+  } catch (e) {
+    // an error body that is not JSON: reported as it is
+  }
+  if (!o || typeof o !== 'object') return new MessagingError('HANDLER_FAILED', 'the peer answered with an error that is not a JSON object', { remote: true });
+  const code = typeof o.code === 'string' ? o.code.slice(0, 40) : 'HANDLER_FAILED';
+  return new MessagingError(code, printable(typeof o.message === 'string' ? o.message : code, 500), {
+    remote: true, field: typeof o.field === 'string' ? printable(o.field, 100) : null,
+  });
+}
+
+function handlerError(e, name) {
+  return e instanceof DospError ? e : new DospError('messaging', `handler ${printable(name, 60)} failed: ${printable(e && e.message ? e.message : String(e))}`, { cause: e });
+}
+
+function sendFailure(e, peer) {
+  if (e instanceof MessagingError) return e;
+  if (e && e.kind === 'closed') return new MessagingError('DISCONNECTED', e.message, { cause: e });
+  if (e && e.kind === 'tunnel' && /S2CF/.test(e.message)) return new MessagingError('PEER_GONE', e.message, { cause: e });
+  return new MessagingError('SEND_FAILED', `could not send to ${intToIp(peer)}: ${e && e.message ? e.message : e}`, { cause: e });
+}
+
+const JSON_TYPES = {
+  integer: (v) => Number.isInteger(v),
+  number: (v) => typeof v === 'number',
+  string: (v) => typeof v === 'string',
+  boolean: (v) => typeof v === 'boolean',
+  null: (v) => v === null,
+  array: (v) => Array.isArray(v),
+  object: (v) => v !== null && typeof v === 'object' && !Array.isArray(v),
+  bytes: (v) => typeof v === 'string',
+};
+
+/** Checks positional arguments against declared params `[{name, type}]` (count, JSON types, object properties). */
+function checkArgs(params, args) {
+  if (!params) return;
+  if (args.length !== params.length) {
+    throw new MessagingError('BAD_ARGUMENTS', `${params.length} arguments expected, got ${args.length}`,
+      { field: params[Math.min(args.length, params.length - 1)]?.name || null });
+  }
+  params.forEach((p, i) => checkValue(args[i], p, p.name));
+}
+
+function checkValue(v, type, field) {
+  if (!type || !type.type) return;
+  const ok = JSON_TYPES[type.type];
+  if (ok && !ok(v)) throw new MessagingError('BAD_ARGUMENTS', `${field} is not ${type.type === 'integer' ? 'an' : 'a'} ${type.type}`, { field });
+  if (type.type === 'object' && type.properties) {
+    for (const [k, t] of Object.entries(type.properties)) if (k in v) checkValue(v[k], t, `${field}.${k}`);
+  }
+  if (type.type === 'array' && type.items) v.forEach((x, i) => checkValue(x, type.items, `${field}[${i}]`));
+}
+
+/** What sendStream reads: a size (or -1) and an async iterator of chunks. */
+function streamSource(data, chunkSize) {
+  if (typeof data === 'string' || data instanceof Uint8Array || data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+    const bytes = asBytes(data);
+    return {
+      size: bytes.length,
+      async* chunks() {
+        for (let o = 0; o < bytes.length; o += chunkSize) yield bytes.subarray(o, Math.min(bytes.length, o + chunkSize));
+      },
+    };
+  }
+  if (typeof Blob !== 'undefined' && data instanceof Blob) {
+    return {
+      size: data.size,
+      async* chunks() {
+        // slices read one window at a time: a large File is never held in memory whole
+        const step = Math.max(chunkSize, 256 * 1024);
+        for (let o = 0; o < data.size; o += step) yield new Uint8Array(await data.slice(o, Math.min(data.size, o + step)).arrayBuffer());
+      },
+    };
+  }
+  if (data && typeof data.getReader === 'function') {
+    const reader = data.getReader();
+    return {
+      size: -1,
+      async* chunks() {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          yield asBytes(value);
+        }
+      },
+      close() { reader.releaseLock(); },
+    };
+  }
+  if (data && typeof data[Symbol.asyncIterator] === 'function') {
+    return { size: -1, async* chunks() { for await (const c of data) yield asBytes(c); } };
+  }
+  throw new DospError('argument', 'stream data is bytes, a string, a Blob, a ReadableStream or an async iterable');
+}
