@@ -18,7 +18,8 @@ export type Data = string | Uint8Array | ArrayBuffer | ArrayBufferView;
 export type Vip = string | number;
 
 export type ErrorKind =
-  | 'connect' | 'handshake' | 'closed' | 'server' | 'tunnel' | 'timeout' | 'protocol' | 'limit' | 'argument' | 'crypto';
+  | 'connect' | 'handshake' | 'closed' | 'server' | 'tunnel' | 'timeout' | 'protocol' | 'limit' | 'argument' | 'crypto'
+  | 'messaging';
 
 /** Every error of the module. For kind 'server' (an ERR), codeName/dst/reason say which. */
 export declare class DospError extends Error {
@@ -190,4 +191,147 @@ export declare class TunnelCipher {
   /** Test vectors only: reusing a nonce breaks AES-GCM. */
   sealWithNonce(plaintext: Data, nonce: Bytes): Promise<Bytes>;
   open(frame: Data): Promise<Bytes>;
+}
+
+// ---- Messaging (docs/messaging.md): the envelope, calls, named messages, streams
+
+export declare const EnvelopeKind: Readonly<{
+  MESSAGE: 0x01; REQUEST: 0x02; RESPONSE: 0x03; ERROR: 0x04; STREAM_OPEN: 0x05; STREAM_CHUNK: 0x06;
+  STREAM_END: 0x07; CREDIT: 0x08; CANCEL: 0x09;
+}>;
+/** Body encodings; dosp.js reads and writes RAW, JSON and TEXT (MSGPACK is answered ERROR UNSUPPORTED). */
+export declare const ContentType: Readonly<{ RAW: 0x00; JSON: 0x01; MSGPACK: 0x02; TEXT: 0x03 }>;
+export declare const ENVELOPE_MAGIC: 0xd1;
+export declare const FLAG_REPLY: 0x01;
+
+export interface Envelope {
+  kind: number;
+  flags?: number;
+  /** Unsigned 32-bit correlation or stream id. */
+  id?: number;
+  /** At most 255 UTF-8 bytes. */
+  name?: string;
+  contentType?: number;
+  body?: Data;
+}
+export declare function isEnvelope(data: Bytes): boolean;
+export declare function encodeEnvelope(envelope: Envelope): Bytes;
+/** Throws a DospError of kind 'protocol' for bytes that are not a version-1 envelope. */
+export declare function decodeEnvelope(data: Bytes): Required<Envelope> & { body: Bytes };
+export declare function encodeBody(value: unknown, contentType?: number): Bytes;
+export declare function decodeBody(contentType: number, body: Bytes): unknown;
+
+export type WireErrorCode =
+  | 'NO_SUCH_METHOD' | 'BAD_ARGUMENTS' | 'HANDLER_FAILED' | 'TOO_MANY_CALLS' | 'UNSUPPORTED' | 'CANCELLED'
+  | 'INTEGRITY' | 'TOO_LARGE';
+/** Local codes: never on the wire. */
+export type LocalErrorCode = 'TIMEOUT' | 'PEER_GONE' | 'DISCONNECTED' | 'SEND_FAILED';
+
+/** A call's or stream's failure; a method may throw one to answer with its code (and field). */
+export declare class MessagingError extends DospError {
+  readonly kind: 'messaging';
+  /** A wire or local code; a peer's unknown code is kept as it came. */
+  readonly code: WireErrorCode | LocalErrorCode | string;
+  /** True when the peer sent the error. */
+  readonly remote: boolean;
+  /** BAD_ARGUMENTS: the argument or property at fault. */
+  readonly field: string | null;
+  constructor(code: WireErrorCode | LocalErrorCode, message: string, extra?: { field?: string; remote?: boolean });
+  toJSON(): { code: string; message: string; field?: string };
+}
+
+/** Incremental SHA-256 (WebCrypto only digests a whole buffer). */
+export declare class Sha256 {
+  update(data: Data): this;
+  digest(): Bytes;
+}
+
+/** A small JSON-schema subset: integer, number, string, boolean, null, array (items), object (properties), bytes. */
+export interface TypeSchema {
+  type: 'integer' | 'number' | 'string' | 'boolean' | 'null' | 'array' | 'object' | 'bytes';
+  items?: TypeSchema;
+  properties?: Record<string, TypeSchema>;
+}
+export interface MethodSchema { params?: (TypeSchema & { name: string })[]; result?: TypeSchema }
+export interface Schema {
+  methods: { name: string; params: (TypeSchema & { name: string })[]; result?: TypeSchema }[];
+  handlers: { name: string; type?: TypeSchema }[];
+  streams: string[];
+}
+
+export interface MessagingContext { from: string; name: string; secure: boolean }
+export interface CallContext extends MessagingContext { signal: AbortSignal }
+
+export interface MessengerOptions {
+  /** Every envelope through a tunnel (sendSecure). Default false: the client's send (a tunnel when one is up). */
+  tunnel?: boolean;
+  /** A call's answer deadline, ms (30000). */
+  timeout?: number;
+  /** Our calls and streams in flight to one peer (256); one more rejects TOO_MANY_CALLS at once. */
+  maxCallsInFlight?: number;
+  /** A peer's calls in flight here (64); one more is answered ERROR TOO_MANY_CALLS. */
+  maxIncomingCalls?: number;
+  maxIncomingStreams?: number;
+  maxIncomingStreamsTotal?: number;
+  /** Largest stream accepted, bytes (1 GiB). */
+  maxStreamSize?: number;
+  /** A stream's receive window: bytes granted and not yet read (256 KiB). */
+  streamWindow?: number;
+  /** Largest chunk sent (16 KiB). */
+  chunkSize?: number;
+  /** A stream sender without credit for this long (ms, 15000) probes the receiver with $discover. */
+  probeInterval?: number;
+  maxPeers?: number;
+}
+
+export interface MessengerStats {
+  messagesIn: number; messagesOut: number; callsIn: number; callsOut: number; malformed: number; unhandled: number;
+  lateAnswers: number; streamsIn: number; streamsOut: number; refused: number;
+}
+
+/** What a Messenger needs of its transport: a DospClient has it. */
+export interface MessengerTransport {
+  send(vip: Vip, data: Bytes): Promise<unknown>;
+  sendSecure(vip: Vip, data: Bytes): Promise<unknown>;
+  on(type: 'message' | 'error' | 'close', fn: (detail: any) => void): () => void;
+}
+
+export interface StreamMeta { name?: string; size?: number; contentType?: string; [k: string]: unknown }
+export interface StreamResult { bytes: number; sha256: string }
+
+export declare class IncomingStream implements AsyncIterable<Bytes> {
+  readonly name: string;
+  readonly meta: StreamMeta;
+  readonly from: string;
+  readonly secure: boolean;
+  /** Chunk bytes received so far. */
+  readonly received: number;
+  /** Resolves once the sender's SHA-256 matched; rejects on failure or cancel. */
+  readonly done: Promise<StreamResult>;
+  /** The next chunk, or null at the verified end. Reading grants the sender more credit. */
+  read(): Promise<Bytes | null>;
+  [Symbol.asyncIterator](): AsyncIterator<Bytes>;
+  bytes(): Promise<Bytes>;
+  cancel(reason?: string): void;
+}
+
+export declare class Messenger extends EventTarget {
+  constructor(client: MessengerTransport, options?: MessengerOptions);
+  readonly stats: MessengerStats;
+  /** 'error' and 'unhandled' are events; any other name registers a message handler (as handle()). */
+  on(type: 'error', fn: (e: DospError) => void): () => void;
+  on(type: 'unhandled', fn: (d: { from: string; name: string }) => void): () => void;
+  on(name: string, fn: (payload: any, ctx: MessagingContext) => unknown, schema?: { type?: TypeSchema }): () => void;
+  handle(name: string, fn: (payload: any, ctx: MessagingContext) => unknown, schema?: { type?: TypeSchema }): () => void;
+  /** fn receives the positional arguments, then a CallContext. */
+  method(name: string, fn: (...args: any[]) => unknown, schema?: MethodSchema): () => void;
+  stream(name: string, fn: (stream: IncomingStream) => unknown): () => void;
+  schema(): Schema;
+  send(vip: Vip, name: string, payload: unknown, options?: { contentType?: number }): Promise<void>;
+  call<T = unknown>(vip: Vip, name: string, args?: unknown[], options?: { timeout?: number; signal?: AbortSignal }): Promise<T>;
+  discover(vip: Vip, options?: { timeout?: number; signal?: AbortSignal }): Promise<Schema>;
+  sendStream(vip: Vip, name: string, data: Data | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>, options?: {
+    meta?: StreamMeta; onProgress?: (sent: number, size: number) => void; signal?: AbortSignal; timeout?: number;
+  }): Promise<StreamResult>;
+  close(): void;
 }
