@@ -3,7 +3,7 @@
 export declare const PacketType: Readonly<{
   MSG: 0x01; PING: 0x02; S2C: 0x03; GCL: 0x04; FN: 0x05; SD: 0x06; RQIP: 0x07; GSI: 0x08;
   SA: 0x10; EXIT: 0x11; ERR: 0x12; AIP: 0x13; HSK: 0x14; HC2C: 0x15; BCST: 0x16; AUTH: 0x17;
-  ADMIN: 0x18; CLIENT_INFO: 0x19; MPAK: 0x1a;
+  ADMIN: 0x18; CLIENT_INFO: 0x19; MPAK: 0x1a; EXT: 0x1f;
 }>;
 export declare const ErrCode: Readonly<Record<number, ErrCodeName>>;
 export type ErrCodeName = 'FNF' | 'FF' | 'S2CF' | 'RQIPF' | 'SDF' | 'GCLF' | 'AIPF' | 'HSKF' | 'UKNP';
@@ -19,7 +19,7 @@ export type Vip = string | number;
 
 export type ErrorKind =
   | 'connect' | 'handshake' | 'closed' | 'server' | 'tunnel' | 'timeout' | 'protocol' | 'limit' | 'argument' | 'crypto'
-  | 'messaging';
+  | 'messaging' | 'unsupported' | 'network';
 
 /** Every error of the module. For kind 'server' (an ERR), codeName/dst/reason say which. */
 export declare class DospError extends Error {
@@ -75,6 +75,8 @@ export interface ClientOptions {
   WebSocket?: unknown;
   /** Where the client hash is kept (default: localStorage; null: nowhere). */
   storage?: Storage | null;
+  /** Offer our client extension features with EXT HELLO (default true); false: exactly what a reference client sends. */
+  extensions?: boolean;
 }
 
 export interface Message {
@@ -108,7 +110,21 @@ export interface ClientEvents {
   reconnecting: { attempt: number; delay: number; reason: string };
   close: { reason: string; serverReason: string | null; reconnect: boolean };
   packet: { type: number; body: Uint8Array };
+  /** EXT PEER_GONE (feature peer-gone): the vIP's holder is gone; its tunnel has been ended. */
+  peergone: { vip: string; reason: 'left' | 'moved' | 'kicked' | 'revoked' | 'dropped' | 'gone'; code: number; text: string };
+  /** A message sent to a group we are in (feature groups). */
+  groupmessage: { group: string; from: string; id: string; data: Uint8Array; readonly text: string };
+  /** A name of ours ended: conflict (winner set), revoked, expired. */
+  namelost: { name: string; reason: NetworkReason; winner: string | null };
+  /** A watched vIP, name or group changed (feature presence). */
+  presence: { target: WatchTarget; event: 'joined' | 'left'; vip: string; reason: NetworkReason };
 }
+
+export type NetworkReason =
+  | 'none' | 'left' | 'moved' | 'kicked' | 'revoked' | 'dropped' | 'unreachable' | 'requested' | 'conflict' | 'expired';
+export type WatchTarget = { vip: Vip } | { name: string } | { group: string };
+/** RESULT statuses of docs/network.md, the `status` of a DospError of kind 'network'. */
+export type NetworkStatus = 'BAD_REQUEST' | 'LIMIT' | 'NOT_ALLOWED' | 'NOT_MEMBER' | 'TAKEN' | 'NOT_FOUND' | 'TOO_LARGE' | 'UNAVAILABLE';
 
 export interface ClientStats {
   framesIn: number; framesOut: number; messagesIn: number; messagesOut: number; sealed: number; opened: number;
@@ -140,7 +156,39 @@ export declare class DospClient extends EventTarget {
   requestVip(vip: Vip): Promise<string>;
   sendPacket(type: number, body: Data): Promise<void>;
   close(reason?: string): Promise<void>;
+  /** Features the server enabled (EXT WELCOME); empty against a reference server or with extensions: false. */
+  readonly extensions: Set<string>;
+  // groups, names, presence, network views (docs/network.md): reject kind 'unsupported' when the feature is off,
+  // kind 'network' (with status) when the server refuses
+  join(group: string): Promise<void>;
+  leave(group: string): Promise<void>;
+  sendToGroup(group: string, data: Data): Promise<{ messageId: string; members: number }>;
+  members(group: string, max?: number): Promise<string[]>;
+  /** Resolves with the re-claim token (32 hex digits). */
+  registerName(name: string, token?: string | Bytes): Promise<string>;
+  unregisterName(name: string): Promise<void>;
+  resolve(name: string): Promise<string>;
+  watch(target: WatchTarget | string): Promise<void>;
+  unwatch(target: WatchTarget | string): Promise<void>;
+  networkClients(max?: number): Promise<{ vip: string; user: string }[]>;
+  networkGroups(max?: number): Promise<{ group: string; members: number }[]>;
+  networkNames(max?: number): Promise<{ name: string; vip: string }[]>;
 }
+
+/** EXT kinds (README "Client extension frames", docs/network.md). */
+export declare const Ext: Readonly<{
+  HELLO: 0x01; WELCOME: 0x02; PEER_GONE: 0x20;
+  JOIN: 0x50; LEAVE: 0x51; SEND: 0x52; GROUP_MESSAGE: 0x53; MEMBERS: 0x54; GROUPS_RESULT: 0x5f;
+  REGISTER: 0x60; UNREGISTER: 0x61; RESOLVE: 0x62; NAME_LOST: 0x63; NAMES_RESULT: 0x6f;
+  WATCH: 0x70; UNWATCH: 0x71; EVENT: 0x72; PRESENCE_RESULT: 0x7f;
+  CLIENTS: 0x80; GROUPS: 0x81; NAMES: 0x82; NETWORK_RESULT: 0x8f;
+  featureOf(kind: number): 'peer-gone' | 'groups' | 'names' | 'presence' | 'network' | null;
+}>;
+export declare function encodeFeatureList(kind: number, names: string[]): Bytes;
+export declare function parseFeatureList(payload: Bytes): string[];
+/** A group or name: 1-64 of a-z 0-9 . _ - starting with a letter or digit, as len(1) bytes. */
+export declare function encodeStr(s: string, what?: string): Bytes;
+export declare function encodeTarget(t: WatchTarget | string): Bytes;
 
 export declare function clientHash(storage?: Storage | null): string;
 

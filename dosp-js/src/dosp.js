@@ -11,7 +11,7 @@
 export const PacketType = Object.freeze({
   MSG: 0x01, PING: 0x02, S2C: 0x03, GCL: 0x04, FN: 0x05, SD: 0x06, RQIP: 0x07, GSI: 0x08,
   SA: 0x10, EXIT: 0x11, ERR: 0x12, AIP: 0x13, HSK: 0x14, HC2C: 0x15, BCST: 0x16, AUTH: 0x17,
-  ADMIN: 0x18, CLIENT_INFO: 0x19, MPAK: 0x1a,
+  ADMIN: 0x18, CLIENT_INFO: 0x19, MPAK: 0x1a, EXT: 0x1f,
 });
 
 /** ERR codes (spec 5.7), by number. */
@@ -655,6 +655,8 @@ const DEFAULTS = Object.freeze({
   errorReplyBurst: 10,
   errorRepliesPerSecond: 2,
   replaceTunnels: true,
+  /** Offer our client extension features (EXT HELLO); false sends exactly what a reference client sends. */
+  extensions: true,
   WebSocket: null,
   storage: undefined,
 });
@@ -780,6 +782,7 @@ export class DospClient extends EventTarget {
     const conn = new Connection(this);
     this._conn = conn;
     await conn.start(this.options.connectTimeout);
+    if (this.options.extensions) await conn.negotiate(OFFERED_FEATURES);
     if (wantedVip !== null && wantedVip !== conn.vip) {
       try {
         await this._requestVipOn(conn, wantedVip);
@@ -983,6 +986,142 @@ export class DospClient extends EventTarget {
     await this._live().write(type, bytes);
   }
 
+
+  /** The client extension features the server enabled on this connection ('peer-gone', 'groups', ...). */
+  get extensions() {
+    return this._conn ? new Set(this._conn.extensions) : new Set();
+  }
+
+  // ---- groups, names, presence, network views (docs/network.md; servers of this project only)
+
+  /** Joins a group (network-wide); resolves when the server accepted it. */
+  async join(group) {
+    await this._ext('groups', Ext.JOIN, encodeStr(group, 'group'));
+  }
+
+  /** Leaves a group; rejects with status NOT_MEMBER when not in it. */
+  async leave(group) {
+    await this._ext('groups', Ext.LEAVE, encodeStr(group, 'group'));
+  }
+
+  /**
+   * Sends data to every member of a group on the network (but us), at most once each. Resolves with the server's
+   * message id (hex) and the number of members it knew (0 is not an error).
+   */
+  async sendToGroup(group, data) {
+    const bytes = asBytes(data);
+    const r = await this._ext('groups', Ext.SEND, concatBytes(encodeStr(group, 'group'), bytes));
+    if (r.length < 20) throw new DospError('protocol', 'SEND result shorter than msg_id(16) members(4)');
+    return { messageId: toHex(r.subarray(0, 16)), members: u32(r, 16) };
+  }
+
+  /** The members of a group (dotted vIPs, ascending), every page fetched. */
+  async members(group, max = 65536) {
+    return this._paged('groups', Ext.MEMBERS, encodeStr(group, 'group'), max, (r, off) => [intToIp(u32(r, off)), off + 4], true);
+  }
+
+  /**
+   * Registers a name for this client, unique on the network. Resolves with the token (hex) that re-claims it
+   * after a reconnect within the grace period (pass it as `token`).
+   */
+  async registerName(name, token) {
+    const parts = [encodeStr(name, 'name')];
+    if (token !== undefined && token !== null) {
+      const t = typeof token === 'string' ? fromHex(token) : asBytes(token);
+      if (t.length !== 16) throw new DospError('argument', 'a name token is 16 bytes (32 hex digits)');
+      parts.push(t);
+    }
+    const r = await this._ext('names', Ext.REGISTER, concatBytes(...parts));
+    if (r.length !== 16) throw new DospError('protocol', 'REGISTER result is not a 16-byte token');
+    return toHex(r);
+  }
+
+  /** Gives up a name; rejects with status NOT_FOUND when we do not hold it. */
+  async unregisterName(name) {
+    await this._ext('names', Ext.UNREGISTER, encodeStr(name, 'name'));
+  }
+
+  /** The vIP (dotted) holding a name anywhere on the network; rejects with status NOT_FOUND. */
+  async resolve(name) {
+    const r = await this._ext('names', Ext.RESOLVE, encodeStr(name, 'name'));
+    if (r.length !== 4) throw new DospError('protocol', 'RESOLVE result is not a vIP');
+    return intToIp(u32(r, 0));
+  }
+
+  /**
+   * Watches a vIP, a name or a group: `{vip}`, `{name}` or `{group}` (a dotted string is a vIP). The current state
+   * arrives as 'presence' events `joined`, then every change.
+   */
+  async watch(target) {
+    await this._ext('presence', Ext.WATCH, encodeTarget(target));
+  }
+
+  /** Ends a watch; rejects with status NOT_FOUND when there was none. */
+  async unwatch(target) {
+    await this._ext('presence', Ext.UNWATCH, encodeTarget(target));
+  }
+
+  /** Every client on the network: `[{vip, user}]` (user '' when none). */
+  async networkClients(max = 1 << 20) {
+    return this._paged('network', Ext.CLIENTS, new Uint8Array(0), max, (r, off) => {
+      const vip = intToIp(u32(r, off));
+      const [user, next] = readStr(r, off + 4, true);
+      return [{ vip, user }, next];
+    });
+  }
+
+  /** Every group on the network: `[{group, members}]`. */
+  async networkGroups(max = 1 << 20) {
+    return this._paged('network', Ext.GROUPS, new Uint8Array(0), max, (r, off) => {
+      const [group, next] = readStr(r, off);
+      return [{ group, members: u32(r, next) }, next + 4];
+    });
+  }
+
+  /** Every name on the network: `[{name, vip}]`. */
+  async networkNames(max = 1 << 20) {
+    return this._paged('network', Ext.NAMES, new Uint8Array(0), max, (r, off) => {
+      const [name, next] = readStr(r, off);
+      return [{ name, vip: intToIp(u32(r, next)) }, next + 4];
+    });
+  }
+
+  _ext(feature, kind, payload) {
+    const c = this._live();
+    if (!c.extensions.has(feature)) {
+      return Promise.reject(new DospError('unsupported', `the server did not enable '${feature}' on this connection (a reference server, an older server, or extensions: false)`));
+    }
+    return c.extRequest(kind, payload);
+  }
+
+  /** Pages a list: `offset(4)` goes before `rest` (MEMBERS: after), `total(4) count(2)` then entries. */
+  async _paged(feature, kind, rest, max, readEntry, offsetFirst = true) {
+    const out = [];
+    let offset = 0;
+    for (;;) {
+      const off = new Uint8Array(4);
+      putU32(off, 0, offset);
+      const r = await this._ext(feature, kind, offsetFirst ? concatBytes(off, rest) : concatBytes(rest, off));
+      if (r.length < 6) throw new DospError('protocol', 'list result shorter than total(4) count(2)');
+      const total = u32(r, 0);
+      const count = (r[4] << 8) | r[5];
+      let p = 6;
+      try {
+        for (let i = 0; i < count; i++) {
+          const [e, next] = readEntry(r, p);
+          if (next > r.length) throw new DospError('protocol', 'list result cut short');
+          out.push(e);
+          p = next;
+        }
+      } catch (e) {
+        throw e instanceof DospError ? e : new DospError('protocol', `list result unreadable: ${e.message}`);
+      }
+      offset += count;
+      if (count === 0 || offset >= total) return out;
+      if (out.length >= max) throw new DospError('limit', `more than ${max} entries`);
+    }
+  }
+
   /** Ends the session with EXIT `CC` (or `CC,reason`), closes the socket and stops reconnecting. */
   async close(reason) {
     this._closedByUser = true;
@@ -1015,6 +1154,106 @@ export class DospClient extends EventTarget {
   }
 }
 
+/** Client extension frames (EXT 0x1F, README "Client extension frames", docs/network.md): kinds. */
+export const Ext = Object.freeze({
+  HELLO: 0x01, WELCOME: 0x02, PEER_GONE: 0x20,
+  JOIN: 0x50, LEAVE: 0x51, SEND: 0x52, GROUP_MESSAGE: 0x53, MEMBERS: 0x54, GROUPS_RESULT: 0x5f,
+  REGISTER: 0x60, UNREGISTER: 0x61, RESOLVE: 0x62, NAME_LOST: 0x63, NAMES_RESULT: 0x6f,
+  WATCH: 0x70, UNWATCH: 0x71, EVENT: 0x72, PRESENCE_RESULT: 0x7f,
+  CLIENTS: 0x80, GROUPS: 0x81, NAMES: 0x82, NETWORK_RESULT: 0x8f,
+  /** The feature a kind belongs to, or null. */
+  featureOf(kind) {
+    return { 0x2: 'peer-gone', 0x5: 'groups', 0x6: 'names', 0x7: 'presence', 0x8: 'network' }[kind >> 4] || null;
+  },
+});
+
+/** What dosp.js offers in HELLO. */
+const OFFERED_FEATURES = ['peer-gone', 'groups', 'names', 'presence', 'network'];
+const RESULT_STATUS = ['OK', 'BAD_REQUEST', 'LIMIT', 'NOT_ALLOWED', 'NOT_MEMBER', 'TAKEN', 'NOT_FOUND', 'TOO_LARGE', 'UNAVAILABLE'];
+const PEER_GONE_REASON = { 1: 'left', 2: 'moved', 3: 'kicked', 4: 'revoked', 5: 'dropped' };
+const NETWORK_REASON = ['none', 'left', 'moved', 'kicked', 'revoked', 'dropped', 'unreachable', 'requested', 'conflict', 'expired'];
+const NETWORK_STR = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** HELLO/WELCOME payload: `version(1)=1 count(1)` then count × `length(1) name`, with the kind in front. */
+export function encodeFeatureList(kind, names) {
+  const parts = [Uint8Array.of(kind, 1, names.length)];
+  for (const n of names) {
+    if (!/^[a-z0-9.-]{1,32}$/.test(n)) throw new DospError('argument', `bad feature name ${printable(n, 40)}`);
+    parts.push(Uint8Array.of(n.length), utf8.encode(n));
+  }
+  return concatBytes(...parts);
+}
+
+/** The names of a HELLO/WELCOME payload (after the kind). */
+export function parseFeatureList(p) {
+  if (p.length < 2 || p[0] !== 1) throw new DospError('protocol', 'EXT feature list: bad version or cut short');
+  const out = [];
+  let o = 2;
+  for (let i = 0; i < p[1]; i++) {
+    if (o >= p.length || o + 1 + p[o] > p.length) throw new DospError('protocol', 'EXT feature list cut short');
+    out.push(utf8Decoder.decode(p.subarray(o + 1, o + 1 + p[o])));
+    o += 1 + p[o];
+  }
+  return out;
+}
+
+/** A group or name as `len(1) bytes`: 1-64 of a-z 0-9 . _ - starting with a letter or digit. */
+export function encodeStr(s, what = 'name') {
+  if (typeof s !== 'string' || !NETWORK_STR.test(s)) {
+    throw new DospError('argument', `a ${what} is 1 to 64 characters of a-z 0-9 . _ - starting with a letter or digit, got ${printable(String(s), 70)}`);
+  }
+  return concatBytes(Uint8Array.of(s.length), utf8.encode(s));
+}
+
+function readStr(b, off, utf = false) {
+  if (off >= b.length) throw new DospError('protocol', 'string cut short');
+  const n = b[off];
+  if (off + 1 + n > b.length) throw new DospError('protocol', 'string cut short');
+  const s = (utf ? utf8Decoder : latin).decode(b.subarray(off + 1, off + 1 + n));
+  return [utf ? printable(s, 64) : s, off + 1 + n];
+}
+const latin = new TextDecoder('latin1');
+
+/** A presence target: `{vip}`, `{name}`, `{group}`, or a dotted vIP. */
+export function encodeTarget(t) {
+  if (typeof t === 'string' || typeof t === 'number') t = { vip: t };
+  if (!t || typeof t !== 'object') throw new DospError('argument', 'a watch target is {vip}, {name} or {group}');
+  if (t.vip !== undefined) {
+    const b = new Uint8Array(5);
+    b[0] = 1;
+    putU32(b, 1, ipToInt(t.vip));
+    return b;
+  }
+  if (t.name !== undefined) return concatBytes(Uint8Array.of(2), encodeStr(t.name, 'name'));
+  if (t.group !== undefined) return concatBytes(Uint8Array.of(3), encodeStr(t.group, 'group'));
+  throw new DospError('argument', 'a watch target is {vip}, {name} or {group}');
+}
+
+function readTarget(b, off) {
+  const type = b[off];
+  if (type === 1) {
+    if (off + 5 > b.length) throw new DospError('protocol', 'target cut short');
+    return [{ vip: intToIp(u32(b, off + 1)) }, off + 5];
+  }
+  if (type === 2 || type === 3) {
+    const [s, next] = readStr(b, off + 1);
+    return [type === 2 ? { name: s } : { group: s }, next];
+  }
+  throw new DospError('protocol', `unknown presence target type ${type}`);
+}
+
+function messageDetailOf(fields, data) {
+  let text = null;
+  return {
+    ...fields,
+    data,
+    get text() {
+      if (text === null) text = utf8Decoder.decode(data);
+      return text;
+    },
+  };
+}
+
 /** One WebSocket connection of a client: codec, requests, tunnels. Internal. */
 class Connection {
   constructor(client) {
@@ -1039,6 +1278,124 @@ class Connection {
     this.pendingOpens = new Map();
     this.heartbeat = null;
     this.missed = 0;
+    /** Features the server enabled (EXT WELCOME). */
+    this.extensions = new Set();
+    this.helloWait = null;
+    /** req id -> {resolve, reject, timer, kind} of EXT requests (groups, names, presence, network). */
+    this.extPending = new Map();
+    this.extNext = 1;
+  }
+
+  /** EXT HELLO: resolves once WELCOME (or ERR UKNP from a reference server, or requestTimeout) says what is on. */
+  negotiate(features) {
+    return new Promise((resolve) => {
+      const finish = (enabled) => {
+        if (!this.helloWait) return;
+        clearTimeout(this.helloWait.timer);
+        this.helloWait = null;
+        this.extensions = new Set(enabled.filter((f) => features.includes(f)));
+        resolve();
+      };
+      this.helloWait = { finish, timer: setTimeout(() => finish([]), this.o.requestTimeout) };
+      this.write(PacketType.EXT, encodeFeatureList(Ext.HELLO, features)).catch(() => finish([]));
+    });
+  }
+
+  extRequest(kind, payload) {
+    if (this.extPending.size >= this.o.maxPendingRequests) {
+      return Promise.reject(new DospError('limit', `more than ${this.o.maxPendingRequests} extension requests waiting for a result`));
+    }
+    let req = this.extNext;
+    while (this.extPending.has(req)) req = req >= 0xffffffff ? 1 : req + 1;
+    this.extNext = req >= 0xffffffff ? 1 : req + 1;
+    const body = new Uint8Array(1 + 4 + payload.length);
+    body[0] = kind;
+    putU32(body, 1, req);
+    body.set(payload, 5);
+    return new Promise((resolve, reject) => {
+      const entry = { resolve, reject, kind };
+      entry.timer = setTimeout(() => {
+        this.extPending.delete(req);
+        reject(new DospError('timeout', `no result for EXT kind 0x${kind.toString(16)} within ${this.o.requestTimeout} ms`));
+      }, this.o.requestTimeout);
+      this.extPending.set(req, entry);
+      this.write(PacketType.EXT, body).catch((e) => {
+        this.extPending.delete(req);
+        clearTimeout(entry.timer);
+        reject(e);
+      });
+    });
+  }
+
+  _onExt(body) {
+    const c = this.client;
+    if (body.length === 0) return;
+    const kind = body[0];
+    const p = body.subarray(1);
+    try {
+      if (kind === Ext.WELCOME) {
+        if (this.helloWait) this.helloWait.finish(parseFeatureList(p));
+        return;
+      }
+      const feature = Ext.featureOf(kind);
+      if (!feature || !this.extensions.has(feature)) {
+        c._emit('error', new DospError('protocol', `EXT kind 0x${kind.toString(16)} of a feature not enabled here (dropped)`));
+        return;
+      }
+      if ((kind & 0x0f) === 0x0f && kind >= 0x50) {
+        // RESULT: req(4) status(1) payload
+        if (p.length < 5) throw new DospError('protocol', 'EXT RESULT shorter than req(4) status(1)');
+        const req = u32(p, 0);
+        const entry = this.extPending.get(req);
+        if (!entry || (entry.kind & 0xf0) !== (kind & 0xf0)) return; // timed out already, or not ours
+        this.extPending.delete(req);
+        clearTimeout(entry.timer);
+        const status = p[4];
+        if (status === 0) entry.resolve(p.subarray(5));
+        else {
+          const statusName = RESULT_STATUS[status] || `status ${status}`;
+          const text = printable(utf8Decoder.decode(p.subarray(5)));
+          entry.reject(new DospError('network', `${statusName}${text ? `: ${text}` : ''}`, { status: statusName, text }));
+        }
+        return;
+      }
+      switch (kind) {
+        case Ext.PEER_GONE: {
+          if (p.length < 5) throw new DospError('protocol', 'PEER_GONE shorter than vip(4) reason(1)');
+          const vip = u32(p, 0);
+          const detail = { vip: intToIp(vip), reason: PEER_GONE_REASON[p[4]] || 'gone', code: p[4], text: printable(utf8Decoder.decode(p.subarray(5))) };
+          this._failOpen(vip, new DospError('tunnel', `${detail.vip} is gone (${detail.reason})`));
+          this._endTunnel(vip, `${detail.vip} is gone (${detail.reason}, PEER_GONE)`);
+          c._emit('peergone', detail);
+          return;
+        }
+        case Ext.GROUP_MESSAGE: {
+          if (p.length < 21) throw new DospError('protocol', 'GROUP_MESSAGE cut short');
+          const [group, next] = readStr(p, 20);
+          c._emit('groupmessage', messageDetailOf({ group, from: intToIp(u32(p, 16)), id: toHex(p.subarray(0, 16)) }, p.subarray(next)));
+          return;
+        }
+        case Ext.NAME_LOST: {
+          const [name, next] = readStr(p, 0);
+          if (p.length < next + 5) throw new DospError('protocol', 'NAME_LOST cut short');
+          c._emit('namelost', { name, reason: NETWORK_REASON[p[next]] || `reason ${p[next]}`, winner: u32(p, next + 1) === 0 ? null : intToIp(u32(p, next + 1)) });
+          return;
+        }
+        case Ext.EVENT: {
+          const [target, next] = readTarget(p, 0);
+          if (p.length < next + 6) throw new DospError('protocol', 'presence EVENT cut short');
+          c._emit('presence', {
+            target, event: p[next] === 1 ? 'joined' : p[next] === 2 ? 'left' : `event ${p[next]}`,
+            vip: intToIp(u32(p, next + 1)), reason: NETWORK_REASON[p[next + 5]] || `reason ${p[next + 5]}`,
+          });
+          return;
+        }
+        default:
+          c._emit('error', new DospError('protocol', `EXT kind 0x${kind.toString(16)} is not one this client reads (dropped)`));
+      }
+    } catch (e) {
+      c._emit('error', e instanceof DospError ? e : new DospError('protocol', `bad EXT frame: ${printable(e.message)}`));
+    }
   }
 
   start(timeoutMs) {
@@ -1220,6 +1577,9 @@ class Connection {
       case PacketType.MSG:
         c._emit('broadcast', { text: utf8Decoder.decode(body) });
         return;
+      case PacketType.EXT:
+        this._onExt(body);
+        return;
       default:
         if (type >= 0x20) c._emit('packet', { type, body });
         // other protocol types are not for clients: ignored
@@ -1228,6 +1588,10 @@ class Connection {
 
   _onErr(e) {
     const c = this.client;
+    if (e.codeName === 'UKNP' && this.helloWait) {
+      this.helloWait.finish([]); // a reference server does not know EXT: no extension
+      return;
+    }
     const err = new DospError('server', `server error: ${printable(describeErr(e))}`, {
       code: e.code, codeName: e.codeName, text: e.text, dst: e.dst === null ? null : intToIp(e.dst), reason: e.reason,
     });
@@ -1595,6 +1959,12 @@ class Connection {
       }
     }
     for (const peer of [...this.pendingOpens.keys()]) this._failOpen(peer, new DospError('tunnel', `disconnected before the tunnel with ${intToIp(peer)} was open`));
+    for (const e of this.extPending.values()) {
+      clearTimeout(e.timer);
+      e.reject(err);
+    }
+    this.extPending.clear();
+    if (this.helloWait) this.helloWait.finish([]);
     if (!byUser) this.client._connectionLost(this, reason, serverReason);
   }
 }
@@ -1912,6 +2282,11 @@ export class Messenger extends EventTarget {
         }
       }),
       client.on('close', (d) => this._failAll('DISCONNECTED', `the connection ended${d && d.reason ? `: ${printable(d.reason)}` : ''}`)),
+      // the server's PEER_GONE notice (feature peer-gone), and a watched vIP that left (feature presence)
+      client.on('peergone', (d) => this._peerGone(ipToInt(d.vip), `${d.vip} is gone (${d.reason}, PEER_GONE)`)),
+      client.on('presence', (d) => {
+        if (d.event === 'left' && d.target && d.target.vip === d.vip) this._peerGone(ipToInt(d.vip), `${d.vip} left (${d.reason}, presence)`);
+      }),
     ];
   }
 
