@@ -50,7 +50,6 @@ public final class Federation {
     private volatile int port;
     private volatile boolean stopping;
     private final PeerLog log;
-    private volatile NetworkLinks network = NetworkLinks.DETACHED;
 
     /**
      * Federation of {@code config}, delivering what arrives through {@code router}; links start with
@@ -66,16 +65,6 @@ public final class Federation {
 
     byte[] serverId() {
         return serverId;
-    }
-
-    /** Where link events go for the network directory. */
-    void network(NetworkLinks n) {
-        this.network = n;
-    }
-
-    /** Our outgoing links. */
-    java.util.Collection<PeerLink> outgoing() {
-        return forwarder.links();
     }
 
     boolean stopping() {
@@ -330,12 +319,10 @@ public final class Federation {
             } else {
                 advertiseTo(l);
             }
-            network.up(l);
         }
 
         @Override
         public void down(PeerLink l) {
-            network.down(l);
             if (routes.refresh()) {
                 LOG.atInfo().setMessage("Peer link to {} down: routes through it withdrawn").addArgument(log.text(l.address))
                         .addKeyValue("event", "peer_link_down").addKeyValue("peer", log.text(l.address))
@@ -347,7 +334,6 @@ public final class Federation {
         @Override
         public void heartbeat(PeerLink l) {
             advertiseTo(l); // periodic re-advertisement keeps routes fresh after any loss
-            network.heartbeat(l);
         }
 
         @Override
@@ -357,11 +343,6 @@ public final class Federation {
 
         @Override
         public void linkFrameBack(String address, SimplePacket p) {
-            if (io.dosp.server.internal.network.NetFrames.isNetFrame(p.typeCode())) {
-                PeerLink l = forwarder.link(address);
-                network.frame(l == null ? null : l.peerId(), p);
-                return;
-            }
             LOG.debug("Peer {} sent link frame 0x{} back over our link; links are one-way, ignoring it", log.text(address),
                     Integer.toHexString(p.typeCode()));
         }

@@ -15,7 +15,6 @@ import io.dosp.server.internal.Counters;
 import io.dosp.server.internal.LogLimiter;
 import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.RouteResult;
-import io.dosp.server.internal.network.NetFrames;
 import io.dosp.server.internal.routing.Router;
 import io.dosp.server.internal.session.ClientSession;
 import java.net.InetSocketAddress;
@@ -62,18 +61,11 @@ public final class IncomingLinks {
     private static final class Peer {
         final String address;
         final boolean authenticated;
-        /** The peer's server id in hex (authenticated links), for the network directory. */
-        final String serverId;
         volatile List<VipTemplate> advertised = List.of();
 
         Peer(String address, boolean authenticated) {
-            this(address, authenticated, null);
-        }
-
-        Peer(String address, boolean authenticated, String serverId) {
             this.address = address;
             this.authenticated = authenticated;
-            this.serverId = serverId;
         }
 
         String address() {
@@ -95,7 +87,6 @@ public final class IncomingLinks {
     private final LogLimiter forgedLog;
     private final LogLimiter keyLog;
     private final Counters counters;
-    private volatile NetworkLinks network = NetworkLinks.DETACHED;
 
     /**
      * Links to us for {@code federation}; what they forward is delivered through {@code router}; what
@@ -210,11 +201,6 @@ public final class IncomingLinks {
         federation.failed(p);
     }
 
-    /** Where the network directory's frames and the peer sessions go. */
-    void network(NetworkLinks n) {
-        this.network = n;
-    }
-
     /** Handles a link frame ({@link LinkFrames#isLinkFrame}) that arrived on a session; always consumes it. */
     public void onFrame(ClientSession session, SimplePacket p) {
         try {
@@ -232,14 +218,7 @@ public final class IncomingLinks {
                         onFailure(LinkFrames.parseFwdFail(p));
                     }
                 }
-                default -> {
-                    Peer peer = authenticated(session);
-                    if (peer != null && NetFrames.isNetFrame(p.typeCode())) {
-                        network.frame(peer.serverId, p);
-                    } else {
-                        session.send(Packets.err(ErrCode.UKNP));
-                    }
-                }
+                default -> session.send(Packets.err(ErrCode.UKNP));
             }
         } catch (ProtocolException e) {
             session.send(Packets.err(ErrCode.UKNP, e.getMessage()));
@@ -317,9 +296,8 @@ public final class IncomingLinks {
             return;
         }
         String address = Federation.key(pa.hello().host(), pa.hello().port());
-        peers.put(session, new Peer(address, true, java.util.HexFormat.of().formatHex(pa.hello().serverId())));
+        peers.put(session, new Peer(address, true));
         router.detach(session);
-        network.becameLink(session);
         session.send(LinkFrames.accept(LinkFrames.mac(key, LinkFrames.Step.ACCEPT, pa.hello().body(), serverId, pa.nonce())));
         LOG.atInfo().setMessage("Peer {} linked to us (mesh key proven)").addArgument(log.text(address))
                 .addKeyValue("event", "peer_link_up").addKeyValue("peer", log.text(address))

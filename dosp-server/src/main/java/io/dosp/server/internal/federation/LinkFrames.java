@@ -19,8 +19,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The extension frames servers of this project exchange over a peer link (custom types
- * {@code 0xF0..0xF5}, and the network directory's {@code 0xE0..0xEF} of docs/network.md, reserved while federation
- * is on). Reference peers never see them: a
+ * {@code 0xF0..0xF5}, reserved while federation is on). Reference peers never see them: a
  * reference peer answers HELLO with ERR UKNP and the link falls back to plain S2C. Link protocol
  * version 2 (byte by byte, with an example, in README "Peer link frames"):
  *
@@ -80,7 +79,7 @@ public final class LinkFrames {
 
     /** True for the reserved link frame types. */
     public static boolean isLinkFrame(int type) {
-        return (type >= HELLO && type <= FWD_FAIL) || io.dosp.server.internal.network.NetFrames.isNetFrame(type);
+        return type >= HELLO && type <= FWD_FAIL;
     }
 
     static byte[] random(int n) {

@@ -102,8 +102,6 @@ final class PeerLink {
     private int missed;
     private byte[] helloBody;
     private byte[] peerId;
-    /** The peer's server id in hex while the link is up with extension frames, else null. */
-    private volatile String peerHex;
     private byte[] peerNonce;
     private ScheduledFuture<?> heartbeat;
     private boolean flushPending;
@@ -132,11 +130,6 @@ final class PeerLink {
     /** Whether the peer proved the mesh key and takes our extension frames. */
     boolean extended() {
         return extended;
-    }
-
-    /** The peer's server id in hex while up with extension frames, else null. */
-    String peerId() {
-        return peerHex;
     }
 
     String lastError() {
@@ -339,7 +332,6 @@ final class PeerLink {
         if (wasUp) {
             owner.down(this);
         }
-        peerHex = null;
         if (state == State.REMOVED || owner.stopping()) {
             return;
         }
@@ -385,7 +377,6 @@ final class PeerLink {
                     refuse(ctx, "ACCEPT not authenticated (a relay, or an older build speaking link protocol v1)");
                     return;
                 }
-                peerHex = java.util.HexFormat.of().formatHex(peerId);
                 up(true, "mesh key proven");
             } else if (t == PacketType.ERR.code()) {
                 ErrorReply e = ErrorReply.parse(p.body());
