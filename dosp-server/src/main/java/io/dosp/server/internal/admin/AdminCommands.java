@@ -318,7 +318,8 @@ public final class AdminCommands {
             StringBuilder sb = new StringBuilder(plural(f.peers().size(), "peer link", "peer links"));
             for (PeerStatus p : f.peers()) {
                 sb.append('\n').append(p.address()).append("  ").append(p.state())
-                        .append(p.extended() ? "  mesh" : "  plain").append("  routes=").append(p.routesVia())
+                        .append(p.extended() ? "  mesh" : "  plain").append("  direction=").append(p.direction())
+                        .append(p.twoWay() ? "  two-way" : "  one-way").append("  routes=").append(p.routesVia())
                         .append("  forwarded=").append(p.forwarded()).append("  dropped=").append(p.dropped())
                         .append("  reconnects=").append(p.reconnects()).append("  mode=\"").append(p.mode()).append('"')
                         .append(p.lastError().isEmpty() ? "" : "  last_error=" + p.lastError());
