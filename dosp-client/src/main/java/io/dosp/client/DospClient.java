@@ -115,6 +115,11 @@ public final class DospClient implements AutoCloseable {
         }
     }
 
+    /** The largest frame body this client sends or accepts ({@link ClientOptions#maxFrameSize()}), for layers that size their frames. */
+    public int maxFrameSize() {
+        return options.maxFrameSize();
+    }
+
     /** Connects to {@code host:port} with default options. */
     public static DospClient connect(String hostPort) {
         return connect(ClientOptions.builder().server(hostPort).build());
@@ -261,6 +266,17 @@ public final class DospClient implements AutoCloseable {
             throw new TunnelFailedException(dst, "the tunnel ended again before the message could be sealed;"
                     + " nothing was sent");
         }
+    }
+
+    /**
+     * Completes when this client's connection takes more data without its write buffer growing past the high water
+     * mark (Netty's writability): at once while it does, otherwise when the buffer has drained below the low water
+     * mark. Fails with {@link DisconnectedException} when the connection ends first. {@link #send} never blocks and
+     * never refuses for a full buffer; a sender of bulk data (the messaging layer's streams) waits on this before
+     * each chunk, so nothing builds up in the client beyond the buffer's bound.
+     */
+    public CompletableFuture<Void> whenWritable() {
+        return connection.whenWritable();
     }
 
     /** Sends UTF-8 {@code text} to {@code dst} (sealed if a tunnel exists). */

@@ -199,6 +199,63 @@ public final class Messenger implements AutoCloseable {
         }
     }
 
+    // ---- streams (docs/messaging.md 4) ----
+
+    /**
+     * Receives the streams sent to {@code name} with {@code handler} (on a stream thread of the messenger; reading
+     * slowly slows the sender). {@link SaveToDirectory} saves them as files. Replaces a handler of that name.
+     */
+    public Messenger onStream(String name, StreamHandler handler) {
+        streamEngine().register(name, handler);
+        return this;
+    }
+
+    /** Stops taking streams named {@code name} (those running go on); whether a handler was there. */
+    public boolean offStream(String name) {
+        return streamEngine().unregister(name);
+    }
+
+    /**
+     * Sends {@code file} to {@code peer}'s stream handler {@code handler}, announced with its file name and size.
+     * Returns at once: the file is read as the receiver grants credit and the connection takes it, and closed at
+     * the end; the transfer's {@link StreamTransfer#result() result} completes when the receiver confirmed every
+     * byte (SHA-256) or fails with an {@link RpcException}. Through the tunnel when the messenger is secure.
+     *
+     * @throws java.io.UncheckedIOException when the file cannot be opened (nothing was sent)
+     */
+    public StreamTransfer sendFile(Vip peer, String handler, java.nio.file.Path file) {
+        Objects.requireNonNull(file, "file");
+        java.io.InputStream in;
+        long size;
+        try {
+            size = java.nio.file.Files.size(file);
+            in = java.nio.file.Files.newInputStream(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        java.nio.file.Path name = file.getFileName();
+        return sendStream(peer, handler, StreamMetadata.of(name == null ? "" : name.toString(), size), in);
+    }
+
+    /**
+     * Sends the bytes of {@code source} to {@code peer}'s stream handler {@code handler}, announced with
+     * {@code metadata} (a known size is held to: a source longer or shorter fails the stream). The source is read
+     * on a stream thread as credit allows and closed at the end. See {@link #sendFile}.
+     */
+    public StreamTransfer sendStream(Vip peer, String handler, StreamMetadata metadata, java.io.InputStream source) {
+        return streamEngine().send(Objects.requireNonNull(peer, "peer"), Objects.requireNonNull(handler, "handler"),
+                metadata, source, core.options().secure());
+    }
+
+    /** The streams' counts and peaks now. */
+    public StreamStats streamStats() {
+        return streamEngine().stats();
+    }
+
+    private io.dosp.messaging.internal.StreamEngine streamEngine() {
+        return core.streams().engine();
+    }
+
     /** What it did and holds now. */
     public MessengerStats stats() {
         return core.stats();

@@ -24,10 +24,11 @@ import java.util.Objects;
  * @param maxInboxEnvelopes       envelopes waiting for the dispatch thread
  * @param maxInboxBytes           their bytes
  * @param handlerThreads          threads running handlers and methods (and completing calls' futures)
+ * @param streams                 the streams' window, chunk size and bounds ({@link StreamOptions})
  */
 public record MessengerOptions(Codec codec, boolean secure, Duration callTimeout, int maxCallsInFlightPerPeer,
         int maxCallsInFlight, int maxIncomingCallsPerPeer, int maxIncomingCalls, int maxQueuedMessages,
-        int maxInboxEnvelopes, long maxInboxBytes, int handlerThreads) {
+        int maxInboxEnvelopes, long maxInboxBytes, int handlerThreads, StreamOptions streams) {
 
     /** Checks every bound. */
     public MessengerOptions {
@@ -49,6 +50,7 @@ public record MessengerOptions(Codec codec, boolean secure, Duration callTimeout
             throw new IllegalArgumentException("maxInboxBytes must be positive");
         }
         positive(handlerThreads, "handlerThreads");
+        Objects.requireNonNull(streams, "streams");
     }
 
     private static void positive(int v, String name) {
@@ -81,6 +83,7 @@ public record MessengerOptions(Codec codec, boolean secure, Duration callTimeout
         b.maxInboxEnvelopes = maxInboxEnvelopes;
         b.maxInboxBytes = maxInboxBytes;
         b.handlerThreads = handlerThreads;
+        b.streams = streams;
         return b;
     }
 
@@ -97,6 +100,7 @@ public record MessengerOptions(Codec codec, boolean secure, Duration callTimeout
         private int maxInboxEnvelopes = 4096;
         private long maxInboxBytes = 32L << 20;
         private int handlerThreads = 4;
+        private StreamOptions streams = StreamOptions.defaults();
 
         private Builder() {
         }
@@ -167,11 +171,17 @@ public record MessengerOptions(Codec codec, boolean secure, Duration callTimeout
             return this;
         }
 
+        /** See {@link MessengerOptions#streams()}. */
+        public Builder streams(StreamOptions v) {
+            streams = v;
+            return this;
+        }
+
         /** The options. */
         public MessengerOptions build() {
             return new MessengerOptions(codec, secure, callTimeout, maxCallsInFlightPerPeer, maxCallsInFlight,
                     maxIncomingCallsPerPeer, maxIncomingCalls, maxQueuedMessages, maxInboxEnvelopes, maxInboxBytes,
-                    handlerThreads);
+                    handlerThreads, streams);
         }
     }
 }

@@ -451,6 +451,20 @@ public final class ClientConnection {
         return c;
     }
 
+    /**
+     * Completed while the channel takes more data without growing its write buffer past the high water mark; else
+     * completes when it does again, or fails with the {@link DisconnectedException} when the connection ends.
+     */
+    public CompletableFuture<Void> whenWritable() {
+        Channel c;
+        try {
+            c = activeChannel();
+        } catch (DisconnectedException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return state.writability.when(c);
+    }
+
     /** S2C DATA to {@code dst} sealed through its tunnel; false (nothing sent) when there is none. */
     public boolean sendSealedData(Vip dst, byte[] data) {
         activeChannel();

@@ -26,6 +26,8 @@ final class ConnectionState {
     volatile DisconnectedException disconnected;
     /** This side is closing the connection (not a loss). */
     volatile boolean closing;
+    /** The channel's writability, for bulk senders ({@code DospClient.whenWritable}). */
+    final Writability writability = new Writability();
     /** The heartbeat closed the connection as dead. */
     volatile boolean heartbeatDead;
 

@@ -273,6 +273,13 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
         listeners.emit(l -> l.onTunnelFrameRejected(from, e.reason() + ": " + e.getMessage()));
     }
 
+    /** Wakes a bulk sender waiting for the channel to take more ({@code DospClient.whenWritable}). */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        state.writability.changed(ctx.channel());
+        ctx.fireChannelWritabilityChanged();
+    }
+
     /** Fails the handshake, requests and tunnel opens still waiting; reports a loss, or ends the queue when this side closed. */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
@@ -282,6 +289,7 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
             state.disconnected = d;
         }
         state.handshake.completeExceptionally(d);
+        state.writability.end(d);
         requests.failAll(d);
         tunnels.failAll("disconnected from " + state.server);
         if (state.closing) {

@@ -67,7 +67,7 @@ public final class MessengerCore implements EnvelopeSender {
     private final MessengerOptions options;
     private final Codecs.JacksonCodec codec;
     private final Services services = new Services();
-    private final StreamDispatch streams;
+    private final MessengerStreams streams;
     private final Counters counters = new Counters();
     private final AtomicLong ids = new AtomicLong();
     private final ExecutorService handlerPool;
@@ -153,8 +153,7 @@ public final class MessengerCore implements EnvelopeSender {
         this.client = client;
         this.options = options;
         this.codec = (Codecs.JacksonCodec) options.codec();
-        // The extension point of streams: a stream engine replaces NoStreams here.
-        this.streams = new NoStreams(this, counters);
+        this.streams = new MessengerStreams(client, this, options.streams(), counters.unhandled);
         this.handlerPool = new ThreadPoolExecutor(options.handlerThreads(), options.handlerThreads(), 0, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), daemon("dosp-messaging-handler"));
         this.dispatchThread = daemon("dosp-messaging-dispatch").newThread(this::dispatchLoop);
@@ -194,7 +193,7 @@ public final class MessengerCore implements EnvelopeSender {
     }
 
     /** The stream part. */
-    public StreamDispatch streams() {
+    public MessengerStreams streams() {
         return streams;
     }
 

@@ -9,8 +9,8 @@ import java.util.List;
  * The extension point for streams ({@code docs/messaging.md} §4): the messenger hands it, on its dispatch thread
  * and in the order they arrived, every STREAM_OPEN, STREAM_CHUNK, STREAM_END and CREDIT, every CANCEL that is not a
  * caller cancelling a call it made to us, and every RESPONSE or ERROR that answers no call of ours (a stream's
- * result or refusal). It sends through {@link EnvelopeSender}. {@link NoStreams} is the implementation while no
- * stream engine is plugged in ({@link MessengerCore}'s constructor picks it).
+ * result or refusal). It sends through {@link EnvelopeSender}. {@link MessengerStreams} implements it (plugged in by
+ * {@link MessengerCore}'s constructor).
  */
 public interface StreamDispatch {
     /** A stream envelope from {@code from}; {@code tunneled}: it came through a tunnel (answer through it too). */
