@@ -2861,6 +2861,10 @@ export class IncomingStream {
       this._fail(new MessagingError('TOO_LARGE', `the sender sent ${this.received + body.length} bytes with ${this._granted} granted`), true);
       return;
     }
+    if (typeof this.meta.size === 'number' && this.meta.size >= 0 && this.received + body.length > this.meta.size) {
+      this._fail(new MessagingError('TOO_LARGE', `the sender sent more than the ${this.meta.size} bytes it announced`), true);
+      return;
+    }
     if (this.received + body.length > this._m.options.maxStreamSize) {
       this._fail(new MessagingError('TOO_LARGE', `the stream is over this receiver's bound (${this._m.options.maxStreamSize} bytes)`), true);
       return;

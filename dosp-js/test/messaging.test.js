@@ -302,6 +302,7 @@ test('stream errors: no handler, too large, a corrupted chunk (INTEGRITY), cance
   b.stream('small', (s) => s.bytes());
   await assert.rejects(a.sendStream('7.10.0.3', 'small', new Uint8Array(1001)), (e) => e.code === 'TOO_LARGE' && e.remote);
   await assert.rejects(a.sendStream('7.10.0.3', 'small', (async function* () { yield new Uint8Array(600); yield new Uint8Array(600); })()), (e) => e.code === 'TOO_LARGE');
+  await assert.rejects(a.sendStream('7.10.0.3', 'small', new Uint8Array(20), { meta: { size: 10 } }), (e) => e.code === 'TOO_LARGE' && /announced/.test(e.message));
 
   // a chunk changed on the way: the receiver's SHA-256 differs
   let failed = null;

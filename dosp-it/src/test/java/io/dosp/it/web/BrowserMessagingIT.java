@@ -1,22 +1,30 @@
 package io.dosp.it.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.dosp.client.DospClient;
 import io.dosp.messaging.ErrorCode;
 import io.dosp.messaging.Handler;
+import io.dosp.messaging.IncomingStream;
 import io.dosp.messaging.Messenger;
 import io.dosp.messaging.MessengerOptions;
 import io.dosp.messaging.Rpc;
 import io.dosp.messaging.RpcException;
 import io.dosp.messaging.Schema;
+import io.dosp.messaging.StreamMetadata;
+import io.dosp.messaging.StreamResult;
 import io.dosp.protocol.PeerSpec;
 import io.dosp.protocol.Vip;
 import io.dosp.server.DospServer;
 import io.dosp.testkit.Browser;
 import io.dosp.testkit.Mesh;
+import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -133,6 +141,12 @@ class BrowserMessagingIT {
                         m.method('shout', (s) => s.toUpperCase(), { params: [{ name: 's', type: 'string' }], result: { type: 'string' } });
                         m.method('boom', () => { throw new Error('the page broke'); });
                         m.on('note', (n, ctx) => window.notes.push(ctx.from + ' ' + n.text + ' ' + ctx.secure));
+                        window.files = [];
+                        m.stream('upload', async (s) => {
+                          const bytes = await s.bytes();
+                          const h = new dosp.Sha256().update(bytes).digest();
+                          window.files.push({ name: s.meta.name, size: s.meta.size, bytes: bytes.length, sha256: dosp.toHex(h) });
+                        });
                         window.c = c; window.m = m;
                         return { vip: c.vip };
                         """, "ws://127.0.0.1:" + s0.webSocketPort() + "/");
@@ -188,10 +202,49 @@ class BrowserMessagingIT {
                 assertThat(b.script("return window.notes[0]")).isEqualTo(java.vip() + " hello from the JVM true");
                 assertThat(java.hasTunnel(pageVip)).isTrue();
 
+                // a file from the page to the JVM client's stream handler, and one back, with credit and SHA-256
+                CompletableFuture<String> received = new CompletableFuture<>();
+                jm.onStream("file", (IncomingStream in) -> {
+                    MessageDigest md = MessageDigest.getInstance("SHA-256");
+                    byte[] all = in.input().readAllBytes();
+                    md.update(all);
+                    received.complete(in.metadata().name() + " " + all.length + " " + HexFormat.of().formatHex(md.digest()));
+                });
+                Map<String, Object> sent = run(b, """
+                        const data = new Uint8Array(300000);
+                        for (let i = 0; i < data.length; i++) data[i] = (i * 31 + 7) & 255;
+                        const file = new File([data], 'photo.bin', { type: 'application/octet-stream' });
+                        let progress = 0;
+                        const res = await window.m.sendStream(args[0], 'file', file, { meta: { name: file.name }, onProgress: (n) => { progress = n; } });
+                        return { bytes: res.bytes, sha256: res.sha256, progress };
+                        """, java.vip().toString());
+                assertThat(sent).doesNotContainKey("thrown");
+                byte[] expected = new byte[300000];
+                for (int i = 0; i < expected.length; i++) {
+                    expected[i] = (byte) (i * 31 + 7);
+                }
+                String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(expected));
+                assertThat(received.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("photo.bin 300000 " + sha);
+                assertThat(sent).containsEntry("sha256", sha).containsEntry("bytes", 300000L).containsEntry("progress", 300000L);
+
+                byte[] back = new byte[200000];
+                new java.util.Random(7).nextBytes(back);
+                StreamResult up = jm.sendStream(pageVip, "upload", new StreamMetadata("back.bin", back.length, StreamMetadata.OCTET_STREAM),
+                        new ByteArrayInputStream(back)).result().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                String backSha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(back));
+                assertThat(up).isEqualTo(new StreamResult(back.length, backSha));
+                await().atMost(WAIT).until(() -> ((Number) b.script("return window.files.length")).intValue() == 1);
+                assertThat((Map<String, Object>) b.script("return window.files[0]")).containsEntry("name", "back.bin")
+                        .containsEntry("bytes", 200000L).containsEntry("size", 200000L).containsEntry("sha256", backSha);
+                assertThatThrownBy(() -> jm.sendStream(pageVip, "nothing", new StreamMetadata("x", 1, StreamMetadata.OCTET_STREAM),
+                        new ByteArrayInputStream(new byte[1])).result().join()).cause()
+                        .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NO_SUCH_METHOD));
+
                 for (BrowserChatIT.Capture c : List.of(capture0, capture1)) {
                     assertThat(c.sawPlaintext("hello from the")).isFalse();
                     assertThat(c.sawPlaintext("QUIET")).isFalse();
                     assertThat(c.sawPlaintext("steal")).isFalse();
+                    assertThat(c.sawPlaintext("photo.bin")).isFalse();
                 }
 
                 // a call in flight from the page fails PEER_GONE as soon as the JVM client leaves server B
