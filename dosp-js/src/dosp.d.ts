@@ -24,7 +24,8 @@ export type ErrorKind =
 /** Every error of the module. For kind 'server' (an ERR), codeName/dst/reason say which. */
 export declare class DospError extends Error {
   readonly kind: ErrorKind;
-  readonly code?: number | null;
+  /** kind 'server': the ERR code number; kind 'messaging' (MessagingError): the code name. */
+  readonly code?: number | string | null;
   readonly codeName?: ErrCodeName | null;
   /** ERR S2CF: the destination the server could not reach (dotted). */
   readonly dst?: string | null;

@@ -120,6 +120,11 @@ test('presence: a watch gets the current state, then joined/left with reasons; a
   await w.watch(x.vip);
   await ev.until((e) => e.some((d) => d.target.group === 'crew' && d.event === 'joined' && d.vip === x.vip)
     && e.some((d) => d.target.vip === x.vip && d.event === 'joined'), 'the current state');
+  await w.watch({ name: 'lamp-w' });
+  await x.registerName('lamp-w');
+  await ev.until((e) => e.some((d) => d.target.name === 'lamp-w' && d.event === 'joined' && d.vip === x.vip), 'the name got a holder');
+  await x.unregisterName('lamp-w');
+  await ev.until((e) => e.some((d) => d.target.name === 'lamp-w' && d.event === 'left' && d.reason === 'requested'), 'the name was given up');
   await x.leave('crew');
   await ev.until((e) => e.some((d) => d.target.group === 'crew' && d.event === 'left' && d.reason === 'requested'), 'left the group');
 
