@@ -21,13 +21,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * dosp.js's groups, names, presence and network views (docs/network.md) against real servers: the node tests of
- * {@code dosp-js/test/live/network.live.mjs} run under Node 20+ (its WebSocket) against a server started here, and
- * against two federated servers with the script's clients spread over both. Skipped, with a message, without
- * node 20.
+ * dosp.js against real servers from Node 20+ (its WebSocket): the node tests of {@code dosp-js/test/live/} run against
+ * a server started here, and against two federated servers with the scripts' clients spread over both:
+ * {@code network.live.mjs} (groups, names, presence, network views of docs/network.md) and {@code messaging.live.mjs}
+ * (Messenger calls, errors, messages, a 2 MiB stream to a slow reader, PEER_GONE and DISCONNECTED; plain and
+ * through tunnels). Skipped, with a message, without node 20.
  */
 class DospJsNetworkIT {
-    private static final Path SCRIPT = Path.of("..", "dosp-js", "test", "live", "network.live.mjs").toAbsolutePath().normalize();
+    private static final Path LIVE = Path.of("..", "dosp-js", "test", "live").toAbsolutePath().normalize();
+    private static final Path NETWORK = LIVE.resolve("network.live.mjs");
+    private static final Path MESSAGING = LIVE.resolve("messaging.live.mjs");
 
     @TempDir
     Path tmp;
@@ -47,13 +50,14 @@ class DospJsNetworkIT {
             System.out.println("[WARNING] node 20+ is not on the PATH: DospJsNetworkIT is SKIPPED");
         }
         Assumptions.assumeTrue(ok, "node 20+ is needed for the dosp.js network tests");
-        assertThat(SCRIPT).exists();
+        assertThat(NETWORK).exists();
+        assertThat(MESSAGING).exists();
     }
 
-    /** Runs the node tests against {@code urls}; returns their TAP output, asserting they all passed. */
-    private String runNodeTests(List<String> urls) throws Exception {
-        Path out = tmp.resolve("node-" + urls.size() + ".tap");
-        ProcessBuilder pb = new ProcessBuilder("node", "--experimental-websocket", "--test", "--test-reporter=tap", SCRIPT.toString())
+    /** Runs the node tests of {@code script} against {@code urls}; returns their TAP output, asserting they all passed. */
+    private String runNodeTests(Path script, List<String> urls) throws Exception {
+        Path out = tmp.resolve(script.getFileName() + "-" + urls.size() + ".tap");
+        ProcessBuilder pb = new ProcessBuilder("node", "--experimental-websocket", "--test", "--test-reporter=tap", script.toString())
                 .redirectErrorStream(true).redirectOutput(out.toFile());
         pb.environment().put("DOSP_WS_URLS", String.join(",", urls));
         Process p = pb.start();
@@ -77,8 +81,8 @@ class DospJsNetworkIT {
     @Test
     void groupsNamesPresenceAndViewsOnOneServer() throws Exception {
         try (DospServer server = TestServers.start(tmp, b -> b.webSocket(w -> w.enabled(true).port(0)))) {
-            String tap = runNodeTests(List.of(ws(server)));
-            assertThat(tap).contains("# pass 5");
+            assertThat(runNodeTests(NETWORK, List.of(ws(server)))).contains("# pass 5");
+            assertThat(runNodeTests(MESSAGING, List.of(ws(server)))).contains("# pass 5");
             await().atMost(Duration.ofSeconds(30)).until(() -> server.clients().isEmpty()); // every client said EXIT
         }
     }
@@ -90,8 +94,8 @@ class DospJsNetworkIT {
             s0.addPeer(PeerSpec.of("127.0.0.1", s1.port()));
             await().atMost(Duration.ofSeconds(30)).until(() -> s0.routes().stream().anyMatch(r -> r.template().equals(Mesh.template(1)))
                     && s1.routes().stream().anyMatch(r -> r.template().equals(Mesh.template(0))));
-            String tap = runNodeTests(List.of(ws(s0), ws(s1)));
-            assertThat(tap).contains("# pass 5");
+            assertThat(runNodeTests(NETWORK, List.of(ws(s0), ws(s1)))).contains("# pass 5");
+            assertThat(runNodeTests(MESSAGING, List.of(ws(s0), ws(s1)))).contains("# pass 5");
         }
     }
 }
