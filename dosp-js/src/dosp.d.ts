@@ -320,6 +320,8 @@ export interface MessengerOptions {
   maxCallsInFlight?: number;
   /** A peer's calls in flight here (64); one more is answered ERROR TOO_MANY_CALLS. */
   maxIncomingCalls?: number;
+  /** All peers' calls in flight here together (1024). */
+  maxIncomingCallsTotal?: number;
   maxIncomingStreams?: number;
   maxIncomingStreamsTotal?: number;
   /** Largest stream accepted, bytes (1 GiB). */

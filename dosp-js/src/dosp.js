@@ -2228,6 +2228,8 @@ const MESSENGER_DEFAULTS = Object.freeze({
   maxCallsInFlight: 256,
   /** A peer's calls in flight here; one more is answered ERROR TOO_MANY_CALLS. */
   maxIncomingCalls: 64,
+  /** All peers' calls in flight here together. */
+  maxIncomingCallsTotal: 1024,
   /** A peer's streams open here, and all peers' together. */
   maxIncomingStreams: 8,
   maxIncomingStreamsTotal: 64,
@@ -2269,6 +2271,7 @@ export class Messenger extends EventTarget {
     /** peer(int) -> {nextId, out: Map id -> call|stream, inCalls: Map id -> AbortController, inStreams: Map id -> IncomingStream} */
     this._peers = new Map();
     this._inStreamsTotal = 0;
+    this._inCallsTotal = 0;
     this._closed = false;
     this.stats = {
       messagesIn: 0, messagesOut: 0, callsIn: 0, callsOut: 0, malformed: 0, unhandled: 0, lateAnswers: 0,
@@ -2639,13 +2642,15 @@ export class Messenger extends EventTarget {
       this._replyError(peer, env.id, new MessagingError('NO_SUCH_METHOD', `no method named ${printable(env.name, 100)}`));
       return;
     }
-    if (p.inCalls.size >= this.options.maxIncomingCalls || p.inCalls.has(env.id)) {
+    if (p.inCalls.size >= this.options.maxIncomingCalls || p.inCalls.has(env.id) || this._inCallsTotal >= this.options.maxIncomingCallsTotal) {
       this._replyError(peer, env.id, new MessagingError('TOO_MANY_CALLS', p.inCalls.has(env.id)
-        ? `call id ${env.id} is already in flight` : `${p.inCalls.size} calls in flight from ${ctx.from} (the most this peer takes)`));
+        ? `call id ${env.id} is already in flight`
+        : `too many calls in flight here (${p.inCalls.size} from ${ctx.from}, ${this._inCallsTotal} in all)`));
       return;
     }
     const ac = new AbortController();
     p.inCalls.set(env.id, ac);
+    this._inCallsTotal++;
     try {
       const args = decodeBody(env.contentType, env.body);
       if (!Array.isArray(args)) throw new MessagingError('BAD_ARGUMENTS', 'the arguments are not an array');
@@ -2660,6 +2665,7 @@ export class Messenger extends EventTarget {
       await this._replyError(peer, env.id, err);
     } finally {
       if (p.inCalls.get(env.id) === ac) p.inCalls.delete(env.id);
+      this._inCallsTotal--;
     }
   }
 

@@ -187,6 +187,23 @@ test('calls in flight are bounded on both sides', async () => {
   a3.call('7.10.0.3', 'hold').catch(() => {});
   await assert.rejects(a3.call('7.10.0.3', 'hold'), (e) => e.code === 'TOO_MANY_CALLS' && !e.remote && /maxCallsInFlight/.test(e.message));
   a3.close();
+
+  // the bound over all peers: a second caller is refused while the first holds the callee's whole budget
+  const hub = new Hub();
+  const callee = new Messenger(hub.client('7.10.0.5'), { maxIncomingCallsTotal: 2 });
+  const c1 = new Messenger(hub.client('7.10.0.6'));
+  const c2 = new Messenger(hub.client('7.10.0.7'));
+  const open = [];
+  callee.method('hold', () => new Promise((r) => open.push(r)));
+  const two = [c1.call('7.10.0.5', 'hold'), c1.call('7.10.0.5', 'hold')];
+  await until(() => open.length === 2, 'two calls held');
+  await assert.rejects(c2.call('7.10.0.5', 'hold'), (e) => e.code === 'TOO_MANY_CALLS' && /in all/.test(e.message));
+  open.forEach((r) => r('ok'));
+  assert.deepEqual(await Promise.all(two), ['ok', 'ok']);
+  const later = c2.call('7.10.0.5', 'hold'); // the budget is free again
+  await until(() => open.length === 3, 'the third call held');
+  open[2]('again');
+  assert.equal(await later, 'again');
 });
 
 test('a cancelled call rejects CANCELLED, the callee sees the abort and answers nothing', async () => {

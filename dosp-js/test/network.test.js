@@ -17,6 +17,7 @@ function scripted({ welcome = null, reference = false, onExt = () => {} } = {}) 
       super();
       this.url = url;
       this.bufferedAmount = 0;
+      this.readyState = 1;
       this.reader = new FrameReader();
       server.sockets.push(this);
       server.push = (type, body) => this._deliver(encodeFrame(type, body));
@@ -31,6 +32,7 @@ function scripted({ welcome = null, reference = false, onExt = () => {} } = {}) 
     send(bytes) {
       for (const f of this.reader.push(bytes)) {
         server.frames.push(f);
+        if (f.type === PacketType.EXIT) this.close(); // as a server does
         if (f.type === PacketType.EXT) {
           const kind = f.body[0];
           if (kind === Ext.HELLO) {
@@ -43,6 +45,8 @@ function scripted({ welcome = null, reference = false, onExt = () => {} } = {}) 
       }
     }
     close() {
+      if (this.readyState === 3) return;
+      this.readyState = 3;
       setImmediate(() => {
         const ev = Object.assign(new Event('close'), { code: 1000, reason: '' });
         this.dispatchEvent(ev);
