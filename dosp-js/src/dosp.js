@@ -11,7 +11,7 @@
 export const PacketType = Object.freeze({
   MSG: 0x01, PING: 0x02, S2C: 0x03, GCL: 0x04, FN: 0x05, SD: 0x06, RQIP: 0x07, GSI: 0x08,
   SA: 0x10, EXIT: 0x11, ERR: 0x12, AIP: 0x13, HSK: 0x14, HC2C: 0x15, BCST: 0x16, AUTH: 0x17,
-  ADMIN: 0x18, CLIENT_INFO: 0x19, MPAK: 0x1a,
+  ADMIN: 0x18, CLIENT_INFO: 0x19, MPAK: 0x1a, EXT: 0x1f,
 });
 
 /** ERR codes (spec 5.7), by number. */
@@ -655,6 +655,8 @@ const DEFAULTS = Object.freeze({
   errorReplyBurst: 10,
   errorRepliesPerSecond: 2,
   replaceTunnels: true,
+  /** Offer our client extension features (EXT HELLO); false sends exactly what a reference client sends. */
+  extensions: true,
   WebSocket: null,
   storage: undefined,
 });
@@ -780,6 +782,7 @@ export class DospClient extends EventTarget {
     const conn = new Connection(this);
     this._conn = conn;
     await conn.start(this.options.connectTimeout);
+    if (this.options.extensions) await conn.negotiate(OFFERED_FEATURES);
     if (wantedVip !== null && wantedVip !== conn.vip) {
       try {
         await this._requestVipOn(conn, wantedVip);
@@ -983,6 +986,142 @@ export class DospClient extends EventTarget {
     await this._live().write(type, bytes);
   }
 
+
+  /** The client extension features the server enabled on this connection ('peer-gone', 'groups', ...). */
+  get extensions() {
+    return this._conn ? new Set(this._conn.extensions) : new Set();
+  }
+
+  // ---- groups, names, presence, network views (docs/network.md; servers of this project only)
+
+  /** Joins a group (network-wide); resolves when the server accepted it. */
+  async join(group) {
+    await this._ext('groups', Ext.JOIN, encodeStr(group, 'group'));
+  }
+
+  /** Leaves a group; rejects with status NOT_MEMBER when not in it. */
+  async leave(group) {
+    await this._ext('groups', Ext.LEAVE, encodeStr(group, 'group'));
+  }
+
+  /**
+   * Sends data to every member of a group on the network (but us), at most once each. Resolves with the server's
+   * message id (hex) and the number of members it knew (0 is not an error).
+   */
+  async sendToGroup(group, data) {
+    const bytes = asBytes(data);
+    const r = await this._ext('groups', Ext.SEND, concatBytes(encodeStr(group, 'group'), bytes));
+    if (r.length < 20) throw new DospError('protocol', 'SEND result shorter than msg_id(16) members(4)');
+    return { messageId: toHex(r.subarray(0, 16)), members: u32(r, 16) };
+  }
+
+  /** The members of a group (dotted vIPs, ascending), every page fetched. */
+  async members(group, max = 65536) {
+    return this._paged('groups', Ext.MEMBERS, encodeStr(group, 'group'), max, (r, off) => [intToIp(u32(r, off)), off + 4], true);
+  }
+
+  /**
+   * Registers a name for this client, unique on the network. Resolves with the token (hex) that re-claims it
+   * after a reconnect within the grace period (pass it as `token`).
+   */
+  async registerName(name, token) {
+    const parts = [encodeStr(name, 'name')];
+    if (token !== undefined && token !== null) {
+      const t = typeof token === 'string' ? fromHex(token) : asBytes(token);
+      if (t.length !== 16) throw new DospError('argument', 'a name token is 16 bytes (32 hex digits)');
+      parts.push(t);
+    }
+    const r = await this._ext('names', Ext.REGISTER, concatBytes(...parts));
+    if (r.length !== 16) throw new DospError('protocol', 'REGISTER result is not a 16-byte token');
+    return toHex(r);
+  }
+
+  /** Gives up a name; rejects with status NOT_FOUND when we do not hold it. */
+  async unregisterName(name) {
+    await this._ext('names', Ext.UNREGISTER, encodeStr(name, 'name'));
+  }
+
+  /** The vIP (dotted) holding a name anywhere on the network; rejects with status NOT_FOUND. */
+  async resolve(name) {
+    const r = await this._ext('names', Ext.RESOLVE, encodeStr(name, 'name'));
+    if (r.length !== 4) throw new DospError('protocol', 'RESOLVE result is not a vIP');
+    return intToIp(u32(r, 0));
+  }
+
+  /**
+   * Watches a vIP, a name or a group: `{vip}`, `{name}` or `{group}` (a dotted string is a vIP). The current state
+   * arrives as 'presence' events `joined`, then every change.
+   */
+  async watch(target) {
+    await this._ext('presence', Ext.WATCH, encodeTarget(target));
+  }
+
+  /** Ends a watch; rejects with status NOT_FOUND when there was none. */
+  async unwatch(target) {
+    await this._ext('presence', Ext.UNWATCH, encodeTarget(target));
+  }
+
+  /** Every client on the network: `[{vip, user}]` (user '' when none). */
+  async networkClients(max = 1 << 20) {
+    return this._paged('network', Ext.CLIENTS, new Uint8Array(0), max, (r, off) => {
+      const vip = intToIp(u32(r, off));
+      const [user, next] = readStr(r, off + 4, true);
+      return [{ vip, user }, next];
+    });
+  }
+
+  /** Every group on the network: `[{group, members}]`. */
+  async networkGroups(max = 1 << 20) {
+    return this._paged('network', Ext.GROUPS, new Uint8Array(0), max, (r, off) => {
+      const [group, next] = readStr(r, off);
+      return [{ group, members: u32(r, next) }, next + 4];
+    });
+  }
+
+  /** Every name on the network: `[{name, vip}]`. */
+  async networkNames(max = 1 << 20) {
+    return this._paged('network', Ext.NAMES, new Uint8Array(0), max, (r, off) => {
+      const [name, next] = readStr(r, off);
+      return [{ name, vip: intToIp(u32(r, next)) }, next + 4];
+    });
+  }
+
+  _ext(feature, kind, payload) {
+    const c = this._live();
+    if (!c.extensions.has(feature)) {
+      return Promise.reject(new DospError('unsupported', `the server did not enable '${feature}' on this connection (a reference server, an older server, or extensions: false)`));
+    }
+    return c.extRequest(kind, payload);
+  }
+
+  /** Pages a list: `offset(4)` goes before `rest` (MEMBERS: after), `total(4) count(2)` then entries. */
+  async _paged(feature, kind, rest, max, readEntry, offsetFirst = true) {
+    const out = [];
+    let offset = 0;
+    for (;;) {
+      const off = new Uint8Array(4);
+      putU32(off, 0, offset);
+      const r = await this._ext(feature, kind, offsetFirst ? concatBytes(off, rest) : concatBytes(rest, off));
+      if (r.length < 6) throw new DospError('protocol', 'list result shorter than total(4) count(2)');
+      const total = u32(r, 0);
+      const count = (r[4] << 8) | r[5];
+      let p = 6;
+      try {
+        for (let i = 0; i < count; i++) {
+          const [e, next] = readEntry(r, p);
+          if (next > r.length) throw new DospError('protocol', 'list result cut short');
+          out.push(e);
+          p = next;
+        }
+      } catch (e) {
+        throw e instanceof DospError ? e : new DospError('protocol', `list result unreadable: ${e.message}`);
+      }
+      offset += count;
+      if (count === 0 || offset >= total) return out;
+      if (out.length >= max) throw new DospError('limit', `more than ${max} entries`);
+    }
+  }
+
   /** Ends the session with EXIT `CC` (or `CC,reason`), closes the socket and stops reconnecting. */
   async close(reason) {
     this._closedByUser = true;
@@ -1015,6 +1154,106 @@ export class DospClient extends EventTarget {
   }
 }
 
+/** Client extension frames (EXT 0x1F, README "Client extension frames", docs/network.md): kinds. */
+export const Ext = Object.freeze({
+  HELLO: 0x01, WELCOME: 0x02, PEER_GONE: 0x20,
+  JOIN: 0x50, LEAVE: 0x51, SEND: 0x52, GROUP_MESSAGE: 0x53, MEMBERS: 0x54, GROUPS_RESULT: 0x5f,
+  REGISTER: 0x60, UNREGISTER: 0x61, RESOLVE: 0x62, NAME_LOST: 0x63, NAMES_RESULT: 0x6f,
+  WATCH: 0x70, UNWATCH: 0x71, EVENT: 0x72, PRESENCE_RESULT: 0x7f,
+  CLIENTS: 0x80, GROUPS: 0x81, NAMES: 0x82, NETWORK_RESULT: 0x8f,
+  /** The feature a kind belongs to, or null. */
+  featureOf(kind) {
+    return { 0x2: 'peer-gone', 0x5: 'groups', 0x6: 'names', 0x7: 'presence', 0x8: 'network' }[kind >> 4] || null;
+  },
+});
+
+/** What dosp.js offers in HELLO. */
+const OFFERED_FEATURES = ['peer-gone', 'groups', 'names', 'presence', 'network'];
+const RESULT_STATUS = ['OK', 'BAD_REQUEST', 'LIMIT', 'NOT_ALLOWED', 'NOT_MEMBER', 'TAKEN', 'NOT_FOUND', 'TOO_LARGE', 'UNAVAILABLE'];
+const PEER_GONE_REASON = { 1: 'left', 2: 'moved', 3: 'kicked', 4: 'revoked', 5: 'dropped' };
+const NETWORK_REASON = ['none', 'left', 'moved', 'kicked', 'revoked', 'dropped', 'unreachable', 'requested', 'conflict', 'expired'];
+const NETWORK_STR = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** HELLO/WELCOME payload: `version(1)=1 count(1)` then count × `length(1) name`, with the kind in front. */
+export function encodeFeatureList(kind, names) {
+  const parts = [Uint8Array.of(kind, 1, names.length)];
+  for (const n of names) {
+    if (!/^[a-z0-9.-]{1,32}$/.test(n)) throw new DospError('argument', `bad feature name ${printable(n, 40)}`);
+    parts.push(Uint8Array.of(n.length), utf8.encode(n));
+  }
+  return concatBytes(...parts);
+}
+
+/** The names of a HELLO/WELCOME payload (after the kind). */
+export function parseFeatureList(p) {
+  if (p.length < 2 || p[0] !== 1) throw new DospError('protocol', 'EXT feature list: bad version or cut short');
+  const out = [];
+  let o = 2;
+  for (let i = 0; i < p[1]; i++) {
+    if (o >= p.length || o + 1 + p[o] > p.length) throw new DospError('protocol', 'EXT feature list cut short');
+    out.push(utf8Decoder.decode(p.subarray(o + 1, o + 1 + p[o])));
+    o += 1 + p[o];
+  }
+  return out;
+}
+
+/** A group or name as `len(1) bytes`: 1-64 of a-z 0-9 . _ - starting with a letter or digit. */
+export function encodeStr(s, what = 'name') {
+  if (typeof s !== 'string' || !NETWORK_STR.test(s)) {
+    throw new DospError('argument', `a ${what} is 1 to 64 characters of a-z 0-9 . _ - starting with a letter or digit, got ${printable(String(s), 70)}`);
+  }
+  return concatBytes(Uint8Array.of(s.length), utf8.encode(s));
+}
+
+function readStr(b, off, utf = false) {
+  if (off >= b.length) throw new DospError('protocol', 'string cut short');
+  const n = b[off];
+  if (off + 1 + n > b.length) throw new DospError('protocol', 'string cut short');
+  const s = (utf ? utf8Decoder : latin).decode(b.subarray(off + 1, off + 1 + n));
+  return [utf ? printable(s, 64) : s, off + 1 + n];
+}
+const latin = new TextDecoder('latin1');
+
+/** A presence target: `{vip}`, `{name}`, `{group}`, or a dotted vIP. */
+export function encodeTarget(t) {
+  if (typeof t === 'string' || typeof t === 'number') t = { vip: t };
+  if (!t || typeof t !== 'object') throw new DospError('argument', 'a watch target is {vip}, {name} or {group}');
+  if (t.vip !== undefined) {
+    const b = new Uint8Array(5);
+    b[0] = 1;
+    putU32(b, 1, ipToInt(t.vip));
+    return b;
+  }
+  if (t.name !== undefined) return concatBytes(Uint8Array.of(2), encodeStr(t.name, 'name'));
+  if (t.group !== undefined) return concatBytes(Uint8Array.of(3), encodeStr(t.group, 'group'));
+  throw new DospError('argument', 'a watch target is {vip}, {name} or {group}');
+}
+
+function readTarget(b, off) {
+  const type = b[off];
+  if (type === 1) {
+    if (off + 5 > b.length) throw new DospError('protocol', 'target cut short');
+    return [{ vip: intToIp(u32(b, off + 1)) }, off + 5];
+  }
+  if (type === 2 || type === 3) {
+    const [s, next] = readStr(b, off + 1);
+    return [type === 2 ? { name: s } : { group: s }, next];
+  }
+  throw new DospError('protocol', `unknown presence target type ${type}`);
+}
+
+function messageDetailOf(fields, data) {
+  let text = null;
+  return {
+    ...fields,
+    data,
+    get text() {
+      if (text === null) text = utf8Decoder.decode(data);
+      return text;
+    },
+  };
+}
+
 /** One WebSocket connection of a client: codec, requests, tunnels. Internal. */
 class Connection {
   constructor(client) {
@@ -1039,6 +1278,124 @@ class Connection {
     this.pendingOpens = new Map();
     this.heartbeat = null;
     this.missed = 0;
+    /** Features the server enabled (EXT WELCOME). */
+    this.extensions = new Set();
+    this.helloWait = null;
+    /** req id -> {resolve, reject, timer, kind} of EXT requests (groups, names, presence, network). */
+    this.extPending = new Map();
+    this.extNext = 1;
+  }
+
+  /** EXT HELLO: resolves once WELCOME (or ERR UKNP from a reference server, or requestTimeout) says what is on. */
+  negotiate(features) {
+    return new Promise((resolve) => {
+      const finish = (enabled) => {
+        if (!this.helloWait) return;
+        clearTimeout(this.helloWait.timer);
+        this.helloWait = null;
+        this.extensions = new Set(enabled.filter((f) => features.includes(f)));
+        resolve();
+      };
+      this.helloWait = { finish, timer: setTimeout(() => finish([]), this.o.requestTimeout) };
+      this.write(PacketType.EXT, encodeFeatureList(Ext.HELLO, features)).catch(() => finish([]));
+    });
+  }
+
+  extRequest(kind, payload) {
+    if (this.extPending.size >= this.o.maxPendingRequests) {
+      return Promise.reject(new DospError('limit', `more than ${this.o.maxPendingRequests} extension requests waiting for a result`));
+    }
+    let req = this.extNext;
+    while (this.extPending.has(req)) req = req >= 0xffffffff ? 1 : req + 1;
+    this.extNext = req >= 0xffffffff ? 1 : req + 1;
+    const body = new Uint8Array(1 + 4 + payload.length);
+    body[0] = kind;
+    putU32(body, 1, req);
+    body.set(payload, 5);
+    return new Promise((resolve, reject) => {
+      const entry = { resolve, reject, kind };
+      entry.timer = setTimeout(() => {
+        this.extPending.delete(req);
+        reject(new DospError('timeout', `no result for EXT kind 0x${kind.toString(16)} within ${this.o.requestTimeout} ms`));
+      }, this.o.requestTimeout);
+      this.extPending.set(req, entry);
+      this.write(PacketType.EXT, body).catch((e) => {
+        this.extPending.delete(req);
+        clearTimeout(entry.timer);
+        reject(e);
+      });
+    });
+  }
+
+  _onExt(body) {
+    const c = this.client;
+    if (body.length === 0) return;
+    const kind = body[0];
+    const p = body.subarray(1);
+    try {
+      if (kind === Ext.WELCOME) {
+        if (this.helloWait) this.helloWait.finish(parseFeatureList(p));
+        return;
+      }
+      const feature = Ext.featureOf(kind);
+      if (!feature || !this.extensions.has(feature)) {
+        c._emit('error', new DospError('protocol', `EXT kind 0x${kind.toString(16)} of a feature not enabled here (dropped)`));
+        return;
+      }
+      if ((kind & 0x0f) === 0x0f && kind >= 0x50) {
+        // RESULT: req(4) status(1) payload
+        if (p.length < 5) throw new DospError('protocol', 'EXT RESULT shorter than req(4) status(1)');
+        const req = u32(p, 0);
+        const entry = this.extPending.get(req);
+        if (!entry || (entry.kind & 0xf0) !== (kind & 0xf0)) return; // timed out already, or not ours
+        this.extPending.delete(req);
+        clearTimeout(entry.timer);
+        const status = p[4];
+        if (status === 0) entry.resolve(p.subarray(5));
+        else {
+          const statusName = RESULT_STATUS[status] || `status ${status}`;
+          const text = printable(utf8Decoder.decode(p.subarray(5)));
+          entry.reject(new DospError('network', `${statusName}${text ? `: ${text}` : ''}`, { status: statusName, text }));
+        }
+        return;
+      }
+      switch (kind) {
+        case Ext.PEER_GONE: {
+          if (p.length < 5) throw new DospError('protocol', 'PEER_GONE shorter than vip(4) reason(1)');
+          const vip = u32(p, 0);
+          const detail = { vip: intToIp(vip), reason: PEER_GONE_REASON[p[4]] || 'gone', code: p[4], text: printable(utf8Decoder.decode(p.subarray(5))) };
+          this._failOpen(vip, new DospError('tunnel', `${detail.vip} is gone (${detail.reason})`));
+          this._endTunnel(vip, `${detail.vip} is gone (${detail.reason}, PEER_GONE)`);
+          c._emit('peergone', detail);
+          return;
+        }
+        case Ext.GROUP_MESSAGE: {
+          if (p.length < 21) throw new DospError('protocol', 'GROUP_MESSAGE cut short');
+          const [group, next] = readStr(p, 20);
+          c._emit('groupmessage', messageDetailOf({ group, from: intToIp(u32(p, 16)), id: toHex(p.subarray(0, 16)) }, p.subarray(next)));
+          return;
+        }
+        case Ext.NAME_LOST: {
+          const [name, next] = readStr(p, 0);
+          if (p.length < next + 5) throw new DospError('protocol', 'NAME_LOST cut short');
+          c._emit('namelost', { name, reason: NETWORK_REASON[p[next]] || `reason ${p[next]}`, winner: u32(p, next + 1) === 0 ? null : intToIp(u32(p, next + 1)) });
+          return;
+        }
+        case Ext.EVENT: {
+          const [target, next] = readTarget(p, 0);
+          if (p.length < next + 6) throw new DospError('protocol', 'presence EVENT cut short');
+          c._emit('presence', {
+            target, event: p[next] === 1 ? 'joined' : p[next] === 2 ? 'left' : `event ${p[next]}`,
+            vip: intToIp(u32(p, next + 1)), reason: NETWORK_REASON[p[next + 5]] || `reason ${p[next + 5]}`,
+          });
+          return;
+        }
+        default:
+          c._emit('error', new DospError('protocol', `EXT kind 0x${kind.toString(16)} is not one this client reads (dropped)`));
+      }
+    } catch (e) {
+      c._emit('error', e instanceof DospError ? e : new DospError('protocol', `bad EXT frame: ${printable(e.message)}`));
+    }
   }
 
   start(timeoutMs) {
@@ -1220,6 +1577,9 @@ class Connection {
       case PacketType.MSG:
         c._emit('broadcast', { text: utf8Decoder.decode(body) });
         return;
+      case PacketType.EXT:
+        this._onExt(body);
+        return;
       default:
         if (type >= 0x20) c._emit('packet', { type, body });
         // other protocol types are not for clients: ignored
@@ -1228,6 +1588,10 @@ class Connection {
 
   _onErr(e) {
     const c = this.client;
+    if (e.codeName === 'UKNP' && this.helloWait) {
+      this.helloWait.finish([]); // a reference server does not know EXT: no extension
+      return;
+    }
     const err = new DospError('server', `server error: ${printable(describeErr(e))}`, {
       code: e.code, codeName: e.codeName, text: e.text, dst: e.dst === null ? null : intToIp(e.dst), reason: e.reason,
     });
@@ -1595,6 +1959,12 @@ class Connection {
       }
     }
     for (const peer of [...this.pendingOpens.keys()]) this._failOpen(peer, new DospError('tunnel', `disconnected before the tunnel with ${intToIp(peer)} was open`));
+    for (const e of this.extPending.values()) {
+      clearTimeout(e.timer);
+      e.reject(err);
+    }
+    this.extPending.clear();
+    if (this.helloWait) this.helloWait.finish([]);
     if (!byUser) this.client._connectionLost(this, reason, serverReason);
   }
 }
@@ -1617,4 +1987,1083 @@ function messageDetail(s, data, secure, tunnel) {
     secure,
     tunnel,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Messaging: the envelope, calls and streams of docs/messaging.md (the Java module dosp-messaging speaks the same
+// bytes). An envelope is S2C DATA, plain or inside a tunnel; servers never read it.
+
+/** Envelope kinds (docs/messaging.md section 1). */
+export const EnvelopeKind = Object.freeze({
+  MESSAGE: 0x01, REQUEST: 0x02, RESPONSE: 0x03, ERROR: 0x04, STREAM_OPEN: 0x05, STREAM_CHUNK: 0x06,
+  STREAM_END: 0x07, CREDIT: 0x08, CANCEL: 0x09,
+});
+
+/** Envelope body encodings. dosp.js reads and writes RAW, JSON and TEXT; MSGPACK is answered ERROR UNSUPPORTED. */
+export const ContentType = Object.freeze({ RAW: 0x00, JSON: 0x01, MSGPACK: 0x02, TEXT: 0x03 });
+
+/** The first byte of a version-1 envelope (0xD0 | 1). */
+export const ENVELOPE_MAGIC = 0xd1;
+/** Set in an envelope's flags when its id was allocated by its receiver (responses, errors, credit). */
+export const FLAG_REPLY = 0x01;
+const ENVELOPE_HEADER = 8;
+const MAX_ENVELOPE_NAME = 255;
+const K = EnvelopeKind;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Whether bytes start like an envelope of any version (high nibble 0xD). */
+export function isEnvelope(data) {
+  return !!data && data.length > 0 && (data[0] & 0xf0) === 0xd0;
+}
+
+/**
+ * The bytes of an envelope `{kind, flags, id, name, contentType, body}`:
+ * `magic(1)=0xD1 kind(1) flags(1) id(4, big-endian) name_len(1) name(UTF-8) content_type(1) body`.
+ */
+export function encodeEnvelope({ kind, flags = 0, id = 0, name = '', contentType = ContentType.RAW, body = new Uint8Array(0) }) {
+  if (!Number.isInteger(kind) || kind < K.MESSAGE || kind > K.CANCEL) throw new DospError('argument', `envelope kind ${kind} is not one of 1..9`);
+  if (!Number.isInteger(flags) || (flags & ~FLAG_REPLY) !== 0) throw new DospError('argument', `envelope flags ${flags} has bits other than REPLY`);
+  if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) throw new DospError('argument', `envelope id ${id} is not an unsigned 32-bit number`);
+  if (!Number.isInteger(contentType) || contentType < 0 || contentType > 255) throw new DospError('argument', `content type ${contentType} is not a byte`);
+  const n = utf8.encode(name || '');
+  if (n.length > MAX_ENVELOPE_NAME) throw new DospError('argument', `envelope name is longer than ${MAX_ENVELOPE_NAME} UTF-8 bytes`);
+  const b = asBytes(body, 'body');
+  const out = new Uint8Array(ENVELOPE_HEADER + n.length + 1 + b.length);
+  out[0] = ENVELOPE_MAGIC;
+  out[1] = kind;
+  out[2] = flags;
+  putU32(out, 3, id);
+  out[7] = n.length;
+  out.set(n, ENVELOPE_HEADER);
+  out[ENVELOPE_HEADER + n.length] = contentType;
+  out.set(b, ENVELOPE_HEADER + n.length + 1);
+  return out;
+}
+
+/**
+ * Reads an envelope; throws a DospError of kind 'protocol' when the bytes are not a version-1 envelope (wrong magic
+ * or version, cut short, unknown kind or flag, a name that is not UTF-8). The body is a view into `data`.
+ */
+export function decodeEnvelope(data) {
+  if (!isEnvelope(data)) throw new DospError('protocol', 'not an envelope (first byte is not 0xD?)');
+  if (data[0] !== ENVELOPE_MAGIC) throw new DospError('protocol', `envelope version ${data[0] & 0x0f} is not supported (this build reads 1)`, { version: data[0] & 0x0f });
+  if (data.length < ENVELOPE_HEADER + 1) throw new DospError('protocol', `envelope cut short: ${data.length} bytes`);
+  const kind = data[1];
+  const flags = data[2];
+  if (kind < K.MESSAGE || kind > K.CANCEL) throw new DospError('protocol', `envelope kind ${kind} is not one of 1..9`);
+  if ((flags & ~FLAG_REPLY) !== 0) throw new DospError('protocol', `envelope flags ${flags} has bits other than REPLY`);
+  const id = u32(data, 3);
+  const nameLength = data[7];
+  if (data.length < ENVELOPE_HEADER + nameLength + 1) throw new DospError('protocol', `envelope cut short: name of ${nameLength} bytes in ${data.length}`);
+  let name;
+  try {
+    name = strictUtf8.decode(data.subarray(ENVELOPE_HEADER, ENVELOPE_HEADER + nameLength));
+  } catch (e) {
+    throw new DospError('protocol', 'envelope name is not UTF-8');
+  }
+  return { kind, flags, id, name, contentType: data[ENVELOPE_HEADER + nameLength], body: data.subarray(ENVELOPE_HEADER + nameLength + 1) };
+}
+
+/**
+ * Encodes a value as an envelope body: JSON (`undefined` is `null`), RAW (bytes) or TEXT (a string).
+ * MessagePack is not offered: dosp.js is one file without dependencies, and a MessagePack codec would be a second
+ * file for every page and the server jar; a JVM peer uses JSON with it (its default).
+ */
+export function encodeBody(value, contentType = ContentType.JSON) {
+  switch (contentType) {
+    case ContentType.JSON: {
+      const s = JSON.stringify(value === undefined ? null : value);
+      if (s === undefined) throw new DospError('argument', 'the value has no JSON form');
+      return utf8.encode(s);
+    }
+    case ContentType.RAW: return asBytes(value, 'a raw body');
+    case ContentType.TEXT:
+      if (typeof value !== 'string') throw new DospError('argument', 'a text body is a string');
+      return utf8.encode(value);
+    default:
+      throw new MessagingError('UNSUPPORTED', `content type ${contentType} is not written by dosp.js (JSON, text and raw are)`);
+  }
+}
+
+/** Decodes an envelope body; content types other than JSON, RAW, TEXT throw a MessagingError UNSUPPORTED. */
+export function decodeBody(contentType, body) {
+  switch (contentType) {
+    case ContentType.JSON:
+      try {
+        return JSON.parse(strictUtf8.decode(body));
+      } catch (e) {
+        throw new MessagingError('BAD_ARGUMENTS', `the body is not JSON: ${printable(e.message, 80)}`);
+      }
+    case ContentType.RAW: return body;
+    case ContentType.TEXT:
+      try {
+        return strictUtf8.decode(body);
+      } catch (e) {
+        throw new MessagingError('BAD_ARGUMENTS', 'the text body is not UTF-8');
+      }
+    case ContentType.MSGPACK:
+      throw new MessagingError('UNSUPPORTED', 'this peer (dosp.js) reads JSON, text and raw bodies, not MessagePack');
+    default:
+      throw new MessagingError('UNSUPPORTED', `content type ${contentType} is not one dosp.js reads`);
+  }
+}
+
+/**
+ * A messaging error. `code` is one of the wire codes (NO_SUCH_METHOD, BAD_ARGUMENTS, HANDLER_FAILED,
+ * TOO_MANY_CALLS, UNSUPPORTED, CANCELLED, INTEGRITY, TOO_LARGE) or a local one (TIMEOUT, PEER_GONE,
+ * DISCONNECTED, SEND_FAILED); `remote` is true when the peer sent it; `field` names a bad argument.
+ * A handler may throw one to answer with that code.
+ */
+export class MessagingError extends DospError {
+  constructor(code, message, extra = {}) {
+    super('messaging', message, { remote: false, field: null, ...extra });
+    this.name = 'MessagingError';
+    this.code = code;
+  }
+
+  /** The wire form: `{"code", "message"[, "field"]}`. */
+  toJSON() {
+    const o = { code: this.code, message: this.message };
+    if (this.field) o.field = this.field;
+    return o;
+  }
+}
+
+const WIRE_CODES = new Set(['NO_SUCH_METHOD', 'BAD_ARGUMENTS', 'HANDLER_FAILED', 'TOO_MANY_CALLS', 'UNSUPPORTED', 'CANCELLED', 'INTEGRITY', 'TOO_LARGE']);
+
+// SHA-256 (FIPS 180-4), incremental. WebCrypto's digest() takes the whole input at once, and a stream is checked
+// chunk by chunk as it arrives (a 100 MiB file must not be held in memory to hash it), so this is hand-written.
+const SHA256_K = new Uint32Array([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+]);
+
+/** Incremental SHA-256: `update(bytes)` any number of times, then `digest()` (32 bytes; once). */
+export class Sha256 {
+  constructor() {
+    this._h = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+    this._block = new Uint8Array(64);
+    this._used = 0;
+    this._length = 0; // bytes, up to 2^53
+    this._w = new Uint32Array(64);
+    this._done = false;
+  }
+
+  /** Adds bytes; returns this. */
+  update(data) {
+    if (this._done) throw new DospError('argument', 'Sha256.update after digest');
+    const bytes = asBytes(data);
+    this._length += bytes.length;
+    let i = 0;
+    if (this._used > 0) {
+      const take = Math.min(64 - this._used, bytes.length);
+      this._block.set(bytes.subarray(0, take), this._used);
+      this._used += take;
+      i = take;
+      if (this._used < 64) return this;
+      this._compress(this._block, 0);
+      this._used = 0;
+    }
+    for (; i + 64 <= bytes.length; i += 64) this._compress(bytes, i);
+    if (i < bytes.length) {
+      this._block.set(bytes.subarray(i), 0);
+      this._used = bytes.length - i;
+    }
+    return this;
+  }
+
+  /** The 32-byte digest of everything added. */
+  digest() {
+    if (this._done) throw new DospError('argument', 'Sha256.digest twice');
+    const bits = this._length * 8;
+    const pad = new Uint8Array((this._used < 56 ? 56 : 120) - this._used + 8);
+    pad[0] = 0x80;
+    const hi = Math.floor(bits / 0x100000000);
+    putU32(pad, pad.length - 8, hi >>> 0);
+    putU32(pad, pad.length - 4, bits >>> 0);
+    this.update(pad);
+    this._done = true;
+    const out = new Uint8Array(32);
+    for (let j = 0; j < 8; j++) putU32(out, j * 4, this._h[j]);
+    return out;
+  }
+
+  _compress(b, off) {
+    const w = this._w;
+    for (let t = 0; t < 16; t++) w[t] = u32(b, off + t * 4);
+    for (let t = 16; t < 64; t++) {
+      const x = w[t - 15];
+      const y = w[t - 2];
+      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+      w[t] = (w[t - 16] + s0 + w[t - 7] + s1) | 0;
+    }
+    const h = this._h;
+    let a = h[0]; let bb = h[1]; let c = h[2]; let d = h[3]; let e = h[4]; let f = h[5]; let g = h[6]; let hh = h[7];
+    for (let t = 0; t < 64; t++) {
+      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+      const ch = (e & f) ^ (~e & g);
+      const t1 = (hh + S1 + ch + SHA256_K[t] + w[t]) | 0;
+      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+      const maj = (a & bb) ^ (a & c) ^ (bb & c);
+      const t2 = (S0 + maj) | 0;
+      hh = g; g = f; f = e; e = (d + t1) | 0; d = c; c = bb; bb = a; a = (t1 + t2) | 0;
+    }
+    h[0] += a; h[1] += bb; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+  }
+}
+
+const MESSENGER_DEFAULTS = Object.freeze({
+  /** Every envelope through a tunnel (sendSecure); otherwise the client's send (a tunnel when one is up). */
+  tunnel: false,
+  /** How long a call waits for its answer (ms); per call: `call(..., {timeout})`. */
+  timeout: 30000,
+  /** Our calls and streams in flight to one peer; one more rejects at once with TOO_MANY_CALLS. */
+  maxCallsInFlight: 256,
+  /** A peer's calls in flight here; one more is answered ERROR TOO_MANY_CALLS. */
+  maxIncomingCalls: 64,
+  /** All peers' calls in flight here together. */
+  maxIncomingCallsTotal: 1024,
+  /** A peer's streams open here, and all peers' together. */
+  maxIncomingStreams: 8,
+  maxIncomingStreamsTotal: 64,
+  /** Largest stream accepted (bytes; a declared or actual size over it is answered TOO_LARGE). */
+  maxStreamSize: 1024 * 1024 * 1024,
+  /** Receive window of a stream: chunk bytes granted and not yet read by the application. */
+  streamWindow: 256 * 1024,
+  /** Largest chunk sent (the S2C body limit of a server is 1 MiB; tunnel overhead and the envelope header fit). */
+  chunkSize: 16 * 1024,
+  /** A stream sender waiting this long (ms) for credit checks that the receiver is still there ($discover). */
+  probeInterval: 15000,
+  /** Peers whose id counters and counts are kept (the oldest idle one is forgotten past it). */
+  maxPeers: 4096,
+});
+
+/**
+ * Calls, named messages and streams (docs/messaging.md) over a DospClient, or anything with the same `send(vip,
+ * bytes)`, `sendSecure(vip, bytes)` and `on(type, fn)` ('message', 'error', 'close'). It mirrors the Java
+ * Messenger of dosp-messaging: `on(name, fn)` handlers, `method(name, fn)` methods, `call(vip, name, args)`,
+ * `discover(vip)`, `stream(name, fn)` and `sendStream(vip, name, data)`.
+ *
+ * Calls and streams in flight to a vIP fail at once with PEER_GONE when the server reports ERR S2CF for it, and all
+ * of them with DISCONNECTED when the client's connection ends. Events (`on` with 'error', 'unhandled'):
+ * 'unhandled' `{from, name}` for a MESSAGE without a handler, 'error' a DospError for a malformed envelope or a
+ * handler that threw.
+ */
+export class Messenger extends EventTarget {
+  constructor(client, options = {}) {
+    super();
+    for (const k of Object.keys(options)) {
+      if (!(k in MESSENGER_DEFAULTS)) throw new DospError('argument', `unknown Messenger option ${printable(k, 40)}`);
+    }
+    this.client = client;
+    this.options = { ...MESSENGER_DEFAULTS, ...options };
+    if (this.options.chunkSize < 1 || this.options.chunkSize > 65000) throw new DospError('argument', 'chunkSize is 1..65000');
+    this._handlers = new Map();
+    this._methods = new Map();
+    this._streamHandlers = new Map();
+    /** peer(int) -> {nextId, out: Map id -> call|stream, inCalls: Map id -> AbortController, inStreams: Map id -> IncomingStream} */
+    this._peers = new Map();
+    this._inStreamsTotal = 0;
+    this._inCallsTotal = 0;
+    this._closed = false;
+    this.stats = {
+      messagesIn: 0, messagesOut: 0, callsIn: 0, callsOut: 0, malformed: 0, unhandled: 0, lateAnswers: 0,
+      streamsIn: 0, streamsOut: 0, refused: 0,
+    };
+    this._unsubscribe = [
+      client.on('message', (m) => this._onData(m)),
+      client.on('error', (e) => {
+        if (e && e.kind === 'server' && e.codeName === 'S2CF' && e.dst) {
+          this._peerGone(ipToInt(e.dst), `the server could not deliver to ${e.dst} (ERR S2CF${e.reason ? `: ${printable(e.reason)}` : ''})`);
+        }
+      }),
+      client.on('close', (d) => this._failAll('DISCONNECTED', `the connection ended${d && d.reason ? `: ${printable(d.reason)}` : ''}`)),
+      // the server's PEER_GONE notice (feature peer-gone), and a watched vIP that left (feature presence)
+      client.on('peergone', (d) => this._peerGone(ipToInt(d.vip), `${d.vip} is gone (${d.reason}, PEER_GONE)`)),
+      client.on('presence', (d) => {
+        if (d.event === 'left' && d.target && d.target.vip === d.vip) this._peerGone(ipToInt(d.vip), `${d.vip} left (${d.reason}, presence)`);
+      }),
+    ];
+  }
+
+  /** Adds an event listener; returns a function that removes it. */
+  on(type, fn, schema) {
+    if (type === 'error' || type === 'unhandled') {
+      const h = (e) => fn(e.detail, e);
+      this.addEventListener(type, h);
+      return () => this.removeEventListener(type, h);
+    }
+    return this.handle(type, fn, schema);
+  }
+
+  /** The handler of named messages `name`: `fn(payload, {from, name, secure})`. Replaces an earlier one. */
+  handle(name, fn, schema = undefined) {
+    checkName(name);
+    if (typeof fn !== 'function') throw new DospError('argument', 'a handler is a function');
+    this._handlers.set(name, { fn, type: schema && schema.type });
+    return () => { if (this._handlers.get(name)?.fn === fn) this._handlers.delete(name); };
+  }
+
+  /**
+   * A method callers reach with `call(vip, name, args)`: `fn(...args, {from, name, signal})` returns the result
+   * (or a Promise of it). `schema` `{params: [{name, type}], result: {type}}` is what `$discover` shows; the
+   * arguments are checked against it (count and JSON types) and refused BAD_ARGUMENTS with the field named.
+   */
+  method(name, fn, schema = {}) {
+    checkName(name);
+    if (typeof fn !== 'function') throw new DospError('argument', 'a method is a function');
+    this._methods.set(name, { fn, params: schema.params || null, result: schema.result || null });
+    return () => { if (this._methods.get(name)?.fn === fn) this._methods.delete(name); };
+  }
+
+  /** The handler of incoming streams `name`: `fn(stream)` with an IncomingStream (read it, or cancel it). */
+  stream(name, fn) {
+    checkName(name);
+    if (typeof fn !== 'function') throw new DospError('argument', 'a stream handler is a function');
+    this._streamHandlers.set(name, fn);
+    return () => { if (this._streamHandlers.get(name) === fn) this._streamHandlers.delete(name); };
+  }
+
+  /** What `$discover` answers: our methods, handlers and stream handlers. */
+  schema() {
+    const methods = [...this._methods].map(([name, m]) => {
+      const o = { name, params: m.params || [] };
+      if (m.result) o.result = m.result;
+      return o;
+    });
+    const handlers = [...this._handlers].map(([name, h]) => (h.type ? { name, type: h.type } : { name }));
+    return { methods, handlers, streams: [...this._streamHandlers.keys()] };
+  }
+
+  /** A named message (MESSAGE): JSON by default, raw for bytes; `{contentType}` to choose (ContentType). */
+  async send(vip, name, payload, options = {}) {
+    checkName(name);
+    const ct = options.contentType ?? defaultContentType(payload);
+    const peer = ipToInt(vip);
+    await this._write(peer, { kind: K.MESSAGE, name, contentType: ct, body: encodeBody(payload, ct) });
+    this.stats.messagesOut++;
+  }
+
+  /**
+   * Calls a method of the vIP: resolves with its result, rejects with a MessagingError (NO_SUCH_METHOD,
+   * BAD_ARGUMENTS, HANDLER_FAILED, TOO_MANY_CALLS, UNSUPPORTED from the peer; TIMEOUT, PEER_GONE, DISCONNECTED,
+   * CANCELLED, SEND_FAILED here). `args` is the array of positional arguments. `{timeout, signal}`: an aborted
+   * signal sends CANCEL and rejects CANCELLED.
+   */
+  call(vip, name, args = [], options = {}) {
+    try {
+      checkName(name, true);
+      if (!Array.isArray(args)) throw new DospError('argument', 'call arguments are an array (positional)');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const peer = ipToInt(vip);
+    const timeout = options.timeout ?? this.options.timeout;
+    return new Promise((resolve, reject) => {
+      let id;
+      try {
+        id = this._allocate(peer);
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      const p = this._peer(peer);
+      const entry = {
+        type: 'call', name,
+        settle: (err, value) => {
+          if (p.out.get(id) !== entry) return;
+          p.out.delete(id);
+          clearTimeout(entry.timer);
+          if (entry.abort) options.signal.removeEventListener('abort', entry.abort);
+          if (err) reject(err); else resolve(value);
+        },
+      };
+      p.out.set(id, entry);
+      if (timeout > 0) {
+        entry.timer = setTimeout(() => entry.settle(new MessagingError('TIMEOUT', `no answer from ${intToIp(peer)} to ${printable(name, 60)} in ${timeout} ms`)), timeout);
+      }
+      if (options.signal) {
+        if (options.signal.aborted) {
+          entry.settle(new MessagingError('CANCELLED', 'cancelled before it was sent'));
+          return;
+        }
+        entry.abort = () => {
+          this._write(peer, { kind: K.CANCEL, id, contentType: ContentType.TEXT, body: utf8.encode('cancelled by the caller') }).catch(() => {});
+          entry.settle(new MessagingError('CANCELLED', 'cancelled by this side'));
+        };
+        options.signal.addEventListener('abort', entry.abort, { once: true });
+      }
+      this.stats.callsOut++;
+      this._write(peer, { kind: K.REQUEST, id, name, contentType: ContentType.JSON, body: encodeBody(args) })
+        .catch((e) => entry.settle(sendFailure(e, peer)));
+    });
+  }
+
+  /** `$discover`: the vIP's methods, handlers and stream handlers (docs/messaging.md section 3). */
+  discover(vip, options = {}) {
+    return this.call(vip, '$discover', [], options);
+  }
+
+  /**
+   * Streams bytes to the vIP's stream handler `name` with credit flow control: `data` is a Uint8Array, a string, a
+   * Blob (a File from an input), a ReadableStream or an async iterable of Uint8Array. `options`: `meta` (`name`,
+   * `size` — the length when known, else -1 —, `contentType`), `onProgress(sentBytes, size)`, `signal` (CANCEL),
+   * `timeout` (for the acceptance and the final answer, not for a slow reader). Resolves with the receiver's
+   * `{bytes, sha256}`; rejects with a MessagingError.
+   */
+  async sendStream(vip, name, data, options = {}) {
+    checkName(name);
+    const peer = ipToInt(vip);
+    const source = streamSource(data, this.options.chunkSize);
+    const meta = { name: 'data', contentType: 'application/octet-stream', ...(options.meta || {}) };
+    if (meta.size === undefined) meta.size = source.size;
+    const timeout = options.timeout ?? this.options.timeout;
+    const id = this._allocate(peer);
+    const p = this._peer(peer);
+    const out = new OutgoingStream();
+    out.name = name;
+    p.out.set(id, out);
+    const abort = () => {
+      this._write(peer, { kind: K.CANCEL, id, contentType: ContentType.TEXT, body: utf8.encode('cancelled by the sender') }).catch(() => {});
+      out.fail(new MessagingError('CANCELLED', 'cancelled by this side'));
+    };
+    if (options.signal) {
+      if (options.signal.aborted) out.fail(new MessagingError('CANCELLED', 'cancelled before it was sent'));
+      else options.signal.addEventListener('abort', abort, { once: true });
+    }
+    const hash = new Sha256();
+    let sent = 0;
+    try {
+      this.stats.streamsOut++;
+      if (out.error) throw out.error;
+      await this._write(peer, { kind: K.STREAM_OPEN, id, name, contentType: ContentType.JSON, body: encodeBody(meta) });
+      await out.waitCredit(1, timeout, `${intToIp(peer)} did not accept the stream in ${timeout} ms`);
+      for await (const piece of source.chunks()) {
+        let off = 0;
+        while (off < piece.length) {
+          const allowed = await this._creditOrProbe(out, peer);
+          const n = Math.min(allowed, piece.length - off, this.options.chunkSize);
+          const chunk = piece.subarray(off, off + n);
+          out.credit -= n;
+          hash.update(chunk);
+          await this._write(peer, { kind: K.STREAM_CHUNK, id, contentType: ContentType.RAW, body: chunk });
+          off += n;
+          sent += n;
+          if (out.error) throw out.error;
+          if (options.onProgress) options.onProgress(sent, meta.size);
+        }
+      }
+      await this._write(peer, { kind: K.STREAM_END, id, contentType: ContentType.RAW, body: hash.digest() });
+      return await out.waitResult(timeout, `${intToIp(peer)} did not confirm the stream in ${timeout} ms`);
+    } catch (e) {
+      const err = e instanceof MessagingError ? e : sendFailure(e, peer);
+      out.fail(err);
+      throw err;
+    } finally {
+      if (options.signal) options.signal.removeEventListener('abort', abort);
+      if (p.out.get(id) === out) p.out.delete(id);
+      if (source.close) source.close();
+    }
+  }
+
+  /**
+   * Waits for stream credit without a deadline (a slow reader is allowed), but a receiver that vanished without a
+   * word would leave us waiting forever: every probeInterval ms without credit a `$discover` goes to it, so ERR
+   * S2CF (it is gone) fails the stream with PEER_GONE.
+   */
+  async _creditOrProbe(out, peer) {
+    for (;;) {
+      try {
+        return await out.waitCredit(1, this.options.probeInterval, 'no credit');
+      } catch (e) {
+        if (out.error || !(e instanceof MessagingError) || e.code !== 'TIMEOUT') throw e;
+        this.call(intToIp(peer), '$discover', []).catch(() => {});
+      }
+    }
+  }
+
+  /** Stops listening to the client; every call and stream in flight fails DISCONNECTED. */
+  close() {
+    if (this._closed) return;
+    this._closed = true;
+    for (const u of this._unsubscribe) u();
+    this._failAll('DISCONNECTED', 'the messenger was closed');
+  }
+
+  // ---- internals
+
+  _peer(peer) {
+    let p = this._peers.get(peer);
+    if (!p) {
+      if (this._peers.size >= this.options.maxPeers) {
+        for (const [k, v] of this._peers) {
+          if (v.out.size === 0 && v.inCalls.size === 0 && v.inStreams.size === 0) {
+            this._peers.delete(k);
+            break;
+          }
+        }
+      }
+      p = { nextId: 1, out: new Map(), inCalls: new Map(), inStreams: new Map() };
+      this._peers.set(peer, p);
+    }
+    return p;
+  }
+
+  _allocate(peer) {
+    if (this._closed) throw new MessagingError('DISCONNECTED', 'the messenger was closed');
+    const p = this._peer(peer);
+    if (p.out.size >= this.options.maxCallsInFlight) {
+      throw new MessagingError('TOO_MANY_CALLS', `${p.out.size} calls and streams in flight to ${intToIp(peer)} (maxCallsInFlight)`);
+    }
+    let id = p.nextId;
+    while (p.out.has(id)) id = id >= 0xffffffff ? 1 : id + 1;
+    p.nextId = id >= 0xffffffff ? 1 : id + 1;
+    return id;
+  }
+
+  _write(peer, envelope) {
+    const bytes = encodeEnvelope(envelope);
+    return this.options.tunnel ? this.client.sendSecure(intToIp(peer), bytes) : this.client.send(intToIp(peer), bytes);
+  }
+
+  _reply(peer, kind, id, contentType, body) {
+    return this._write(peer, { kind, flags: FLAG_REPLY, id, contentType, body }).catch((e) => this._emitError(e));
+  }
+
+  _replyError(peer, id, err) {
+    this.stats.refused++;
+    const o = { code: WIRE_CODES.has(err.code) ? err.code : 'HANDLER_FAILED', message: String(err.message || err.code || 'failed').slice(0, 1000) };
+    if (err.field) o.field = String(err.field).slice(0, 200);
+    return this._reply(peer, K.ERROR, id, ContentType.JSON, encodeBody(o));
+  }
+
+  _emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  _emitError(e) {
+    this._emit('error', e instanceof DospError ? e : new DospError('messaging', String(e && e.message ? e.message : e)));
+  }
+
+  _peerGone(peer, why) {
+    const p = this._peers.get(peer);
+    if (!p) return;
+    for (const entry of [...p.out.values()]) failEntry(entry, new MessagingError('PEER_GONE', why));
+    for (const ac of p.inCalls.values()) ac.abort();
+    p.inCalls.clear();
+    for (const s of [...p.inStreams.values()]) s._fail(new MessagingError('PEER_GONE', why), false);
+  }
+
+  _failAll(code, why) {
+    for (const peer of [...this._peers.keys()]) {
+      const p = this._peers.get(peer);
+      for (const entry of [...p.out.values()]) failEntry(entry, new MessagingError(code, why));
+      for (const ac of p.inCalls.values()) ac.abort();
+      p.inCalls.clear();
+      for (const s of [...p.inStreams.values()]) s._fail(new MessagingError(code, why), false);
+    }
+  }
+
+  _onData(m) {
+    const data = m.data;
+    if (this._closed || !isEnvelope(data)) return;
+    const peer = ipToInt(m.from);
+    let env;
+    try {
+      env = decodeEnvelope(data);
+    } catch (e) {
+      this.stats.malformed++;
+      // A later version with an id to answer (its header read as ours): a REQUEST or STREAM_OPEN gets UNSUPPORTED.
+      if (e.version !== undefined && data.length >= 7 && (data[1] === K.REQUEST || data[1] === K.STREAM_OPEN) && data[2] === 0) {
+        this._replyError(peer, u32(data, 3), new MessagingError('UNSUPPORTED', `envelope version ${e.version} is not read here (version 1 is)`));
+      }
+      this._emitError(new DospError('protocol', `malformed envelope from ${m.from}: ${e.message}`, { from: m.from }));
+      return;
+    }
+    const reply = (env.flags & FLAG_REPLY) !== 0;
+    const ctx = { from: m.from, name: env.name, secure: !!m.secure };
+    switch (env.kind) {
+      case K.MESSAGE: return this._onMessage(env, ctx);
+      case K.REQUEST: return reply ? this._odd(m.from, env) : this._onRequest(peer, env, ctx);
+      case K.RESPONSE:
+      case K.ERROR:
+      case K.CREDIT:
+        return reply ? this._onAnswer(peer, env) : this._odd(m.from, env);
+      case K.STREAM_OPEN: return reply ? this._odd(m.from, env) : this._onStreamOpen(peer, env, ctx);
+      case K.STREAM_CHUNK:
+      case K.STREAM_END: {
+        if (reply) return this._odd(m.from, env);
+        const s = this._peers.get(peer)?.inStreams.get(env.id);
+        if (!s) { this.stats.lateAnswers++; return undefined; }
+        return env.kind === K.STREAM_CHUNK ? s._chunk(env.body) : s._end(env.body);
+      }
+      case K.CANCEL: return this._onCancel(peer, env, reply);
+      default: return this._odd(m.from, env);
+    }
+  }
+
+  _odd(from, env) {
+    this.stats.malformed++;
+    this._emitError(new DospError('protocol', `envelope kind ${env.kind} with flags ${env.flags} from ${from} is not one we read`, { from }));
+  }
+
+  _onMessage(env, ctx) {
+    this.stats.messagesIn++;
+    const h = this._handlers.get(env.name);
+    if (!h) {
+      this.stats.unhandled++;
+      this._emit('unhandled', { from: ctx.from, name: env.name });
+      return;
+    }
+    try {
+      const payload = decodeBody(env.contentType, env.body);
+      Promise.resolve(h.fn(payload, ctx)).catch((e) => this._emitError(handlerError(e, env.name)));
+    } catch (e) {
+      this._emitError(handlerError(e, env.name));
+    }
+  }
+
+  async _onRequest(peer, env, ctx) {
+    this.stats.callsIn++;
+    const p = this._peer(peer);
+    if (env.name === '$discover') {
+      this._reply(peer, K.RESPONSE, env.id, ContentType.JSON, encodeBody(this.schema()));
+      return;
+    }
+    const m = this._methods.get(env.name);
+    if (!m) {
+      this._replyError(peer, env.id, new MessagingError('NO_SUCH_METHOD', `no method named ${printable(env.name, 100)}`));
+      return;
+    }
+    if (p.inCalls.size >= this.options.maxIncomingCalls || p.inCalls.has(env.id) || this._inCallsTotal >= this.options.maxIncomingCallsTotal) {
+      this._replyError(peer, env.id, new MessagingError('TOO_MANY_CALLS', p.inCalls.has(env.id)
+        ? `call id ${env.id} is already in flight`
+        : `too many calls in flight here (${p.inCalls.size} from ${ctx.from}, ${this._inCallsTotal} in all)`));
+      return;
+    }
+    const ac = new AbortController();
+    p.inCalls.set(env.id, ac);
+    this._inCallsTotal++;
+    try {
+      const args = decodeBody(env.contentType, env.body);
+      if (!Array.isArray(args)) throw new MessagingError('BAD_ARGUMENTS', 'the arguments are not an array');
+      checkArgs(m.params, args);
+      const result = await m.fn(...args, { ...ctx, signal: ac.signal });
+      if (ac.signal.aborted || p.inCalls.get(env.id) !== ac) return; // cancelled: answer nothing
+      const body = encodeBody(result === undefined ? null : result);
+      await this._reply(peer, K.RESPONSE, env.id, ContentType.JSON, body);
+    } catch (e) {
+      if (ac.signal.aborted || p.inCalls.get(env.id) !== ac) return;
+      const err = e instanceof MessagingError ? e : new MessagingError('HANDLER_FAILED', e && e.message ? String(e.message) : String(e));
+      await this._replyError(peer, env.id, err);
+    } finally {
+      if (p.inCalls.get(env.id) === ac) p.inCalls.delete(env.id);
+      this._inCallsTotal--;
+    }
+  }
+
+  _onAnswer(peer, env) {
+    const entry = this._peers.get(peer)?.out.get(env.id);
+    if (!entry) {
+      this.stats.lateAnswers++;
+      return;
+    }
+    if (env.kind === K.ERROR) {
+      failEntry(entry, remoteError(env));
+    } else if (env.kind === K.CREDIT) {
+      if (entry.type !== 'stream' || env.body.length !== 4) {
+        this._odd(intToIp(peer), env);
+        return;
+      }
+      entry.grant(u32(env.body, 0));
+    } else if (entry.type === 'call') {
+      try {
+        entry.settle(null, decodeBody(env.contentType, env.body));
+      } catch (e) {
+        entry.settle(e instanceof MessagingError ? e : new MessagingError('UNSUPPORTED', e.message));
+      }
+    } else {
+      let r;
+      try {
+        r = decodeBody(env.contentType, env.body);
+      } catch (e) {
+        r = null;
+      }
+      entry.finish(r);
+    }
+  }
+
+  _onCancel(peer, env, reply) {
+    const p = this._peers.get(peer);
+    if (!p) return;
+    const reason = utf8Decoder.decode(env.body);
+    if (reply) {
+      const entry = p.out.get(env.id);
+      if (entry) failEntry(entry, new MessagingError('CANCELLED', `cancelled by ${intToIp(peer)}: ${printable(reason, 200)}`, { remote: true }));
+      return;
+    }
+    const ac = p.inCalls.get(env.id);
+    if (ac) {
+      p.inCalls.delete(env.id);
+      ac.abort();
+      return;
+    }
+    const s = p.inStreams.get(env.id);
+    if (s) s._fail(new MessagingError('CANCELLED', `cancelled by the sender: ${printable(reason, 200)}`, { remote: true }), false);
+  }
+
+  _onStreamOpen(peer, env, ctx) {
+    const p = this._peer(peer);
+    const h = this._streamHandlers.get(env.name);
+    if (!h) {
+      this._replyError(peer, env.id, new MessagingError('NO_SUCH_METHOD', `no stream handler named ${printable(env.name, 100)}`));
+      return;
+    }
+    if (p.inStreams.has(env.id) || p.inStreams.size >= this.options.maxIncomingStreams || this._inStreamsTotal >= this.options.maxIncomingStreamsTotal) {
+      this._replyError(peer, env.id, new MessagingError('TOO_MANY_CALLS', `too many streams open here (${p.inStreams.size} from ${ctx.from}, ${this._inStreamsTotal} in all)`));
+      return;
+    }
+    let meta;
+    try {
+      meta = decodeBody(env.contentType, env.body);
+      if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) throw new MessagingError('BAD_ARGUMENTS', 'stream metadata is not an object', { field: 'meta' });
+    } catch (e) {
+      this._replyError(peer, env.id, e instanceof MessagingError ? e : new MessagingError('BAD_ARGUMENTS', e.message));
+      return;
+    }
+    if (typeof meta.size === 'number' && meta.size > this.options.maxStreamSize) {
+      this._replyError(peer, env.id, new MessagingError('TOO_LARGE', `a stream of ${meta.size} bytes is over this receiver's bound (${this.options.maxStreamSize})`, { field: 'size' }));
+      return;
+    }
+    this.stats.streamsIn++;
+    const s = new IncomingStream(this, peer, env.id, env.name, meta, ctx);
+    p.inStreams.set(env.id, s);
+    this._inStreamsTotal++;
+    s._grant(this.options.streamWindow);
+    try {
+      Promise.resolve(h(s)).catch((e) => s._fail(new MessagingError('HANDLER_FAILED', e && e.message ? String(e.message) : String(e)), true));
+    } catch (e) {
+      s._fail(new MessagingError('HANDLER_FAILED', e && e.message ? String(e.message) : String(e)), true);
+    }
+  }
+
+  _streamDone(s) {
+    const p = this._peers.get(s.peer);
+    if (p && p.inStreams.get(s.id) === s) {
+      p.inStreams.delete(s.id);
+      this._inStreamsTotal--;
+    }
+  }
+}
+
+/** A stream being sent (internal): credit, the receiver's answer. */
+class OutgoingStream {
+  constructor() {
+    this.type = 'stream';
+    this.credit = 0;
+    this.error = null;
+    this.result = undefined;
+    this._wake = null;
+  }
+
+  grant(n) {
+    this.credit += n;
+    this._poke();
+  }
+
+  finish(r) {
+    this.result = r === null || r === undefined ? {} : r;
+    this._poke();
+  }
+
+  fail(err) {
+    if (!this.error && this.result === undefined) this.error = err;
+    this._poke();
+  }
+
+  settle(err) {
+    if (err) this.fail(err);
+  }
+
+  _poke() {
+    const w = this._wake;
+    this._wake = null;
+    if (w) w();
+  }
+
+  _wait(ready, timeout, what) {
+    return new Promise((resolve, reject) => {
+      let timer = null;
+      const check = () => {
+        if (this.error) { clearTimeout(timer); reject(this.error); return; }
+        const v = ready();
+        if (v !== undefined) { clearTimeout(timer); resolve(v); return; }
+        this._wake = check;
+      };
+      if (timeout > 0) timer = setTimeout(() => { this._wake = null; reject(new MessagingError('TIMEOUT', what)); }, timeout);
+      check();
+    });
+  }
+
+  /** Resolves with the credit available once it is at least `min`. */
+  waitCredit(min, timeout, what) {
+    return this._wait(() => (this.credit >= min ? this.credit : (this.result !== undefined ? 0 : undefined)), timeout, what)
+      .then((c) => {
+        if (c === 0) throw new MessagingError('CANCELLED', 'the receiver answered before the stream ended');
+        return c;
+      });
+  }
+
+  waitResult(timeout, what) {
+    return this._wait(() => this.result, timeout, what);
+  }
+}
+
+/**
+ * A stream arriving (given to a `stream(name, fn)` handler): `meta` (`name`, `size`, `contentType`), `from`,
+ * `read()` (the next chunk, or null at the verified end), `for await (const chunk of stream)`, `bytes()` (all of
+ * it, bounded by maxStreamSize), `cancel(reason)`, `received` (bytes so far), `done` (a Promise of `{bytes,
+ * sha256}` once the SHA-256 matched). Credit is granted as chunks are read: a handler that stops reading stops
+ * the sender.
+ */
+export class IncomingStream {
+  constructor(messenger, peer, id, name, meta, ctx) {
+    this._m = messenger;
+    this.peer = peer;
+    this.id = id;
+    this.name = name;
+    this.meta = meta;
+    this.from = ctx.from;
+    this.secure = ctx.secure;
+    this.received = 0;
+    this._granted = 0; // total granted
+    this._consumed = 0; // bytes read by the application
+    this._queue = [];
+    this._hash = new Sha256();
+    this._ended = false;
+    this._error = null;
+    this._waiter = null;
+    this.done = new Promise((resolve, reject) => { this._resolve = resolve; this._reject = reject; });
+    this.done.catch(() => {});
+  }
+
+  _grant(n) {
+    this._granted += n;
+    const b = new Uint8Array(4);
+    putU32(b, 0, n);
+    this._m._reply(this.peer, K.CREDIT, this.id, ContentType.RAW, b);
+  }
+
+  _chunk(body) {
+    if (this._ended || this._error) return;
+    if (this.received + body.length > this._granted) {
+      this._fail(new MessagingError('TOO_LARGE', `the sender sent ${this.received + body.length} bytes with ${this._granted} granted`), true);
+      return;
+    }
+    if (typeof this.meta.size === 'number' && this.meta.size >= 0 && this.received + body.length > this.meta.size) {
+      this._fail(new MessagingError('TOO_LARGE', `the sender sent more than the ${this.meta.size} bytes it announced`), true);
+      return;
+    }
+    if (this.received + body.length > this._m.options.maxStreamSize) {
+      this._fail(new MessagingError('TOO_LARGE', `the stream is over this receiver's bound (${this._m.options.maxStreamSize} bytes)`), true);
+      return;
+    }
+    const copy = body.slice();
+    this.received += copy.length;
+    this._hash.update(copy);
+    this._queue.push(copy);
+    this._wakeReader();
+  }
+
+  _end(body) {
+    if (this._ended || this._error) return;
+    const ours = this._hash.digest();
+    if (body.length !== 32 || toHex(body) !== toHex(ours)) {
+      this._fail(new MessagingError('INTEGRITY', `SHA-256 mismatch after ${this.received} bytes: got ${toHex(body.subarray(0, 32))}, computed ${toHex(ours)}`), true);
+      return;
+    }
+    this._ended = true;
+    const result = { bytes: this.received, sha256: toHex(ours) };
+    this._m._reply(this.peer, K.RESPONSE, this.id, ContentType.JSON, encodeBody(result));
+    this._m._streamDone(this);
+    this._resolve(result);
+    this._wakeReader();
+  }
+
+  /** Ends the stream with an error; `answer`: tell the sender (ERROR with the code). */
+  _fail(err, answer = true) {
+    if (this._ended || this._error) return;
+    this._error = err;
+    this._queue = [];
+    if (answer) this._m._replyError(this.peer, this.id, err);
+    this._m._streamDone(this);
+    this._reject(err);
+    this._wakeReader();
+  }
+
+  _wakeReader() {
+    const w = this._waiter;
+    this._waiter = null;
+    if (w) w();
+  }
+
+  /** The next chunk (a Uint8Array), or null once the stream ended and its SHA-256 matched; rejects on failure. */
+  async read() {
+    for (;;) {
+      if (this._queue.length > 0) {
+        const c = this._queue.shift();
+        this._consumed += c.length;
+        // grant back what was read, in batches of at least a quarter window
+        const outstanding = this._granted - this._consumed;
+        const window = this._m.options.streamWindow;
+        if (!this._ended && !this._error && outstanding <= window - window / 4) this._grant(window - outstanding);
+        return c;
+      }
+      if (this._error) throw this._error;
+      if (this._ended) return null;
+      await new Promise((r) => { this._waiter = r; });
+    }
+  }
+
+  async* [Symbol.asyncIterator]() {
+    for (;;) {
+      const c = await this.read();
+      if (c === null) return;
+      yield c;
+    }
+  }
+
+  /** All of the stream's bytes, once verified. */
+  async bytes() {
+    const parts = [];
+    for await (const c of this) parts.push(c);
+    return concatBytes(...parts);
+  }
+
+  /** Cancels the stream: the sender gets CANCEL (its sendStream rejects CANCELLED). */
+  cancel(reason = 'cancelled by the receiver') {
+    if (this._ended || this._error) return;
+    this._m._write(this.peer, { kind: K.CANCEL, flags: FLAG_REPLY, id: this.id, contentType: ContentType.TEXT, body: utf8.encode(String(reason)) })
+      .catch((e) => this._m._emitError(e));
+    this._fail(new MessagingError('CANCELLED', String(reason)), false);
+  }
+}
+
+function checkName(name, allowReserved = false) {
+  if (typeof name !== 'string' || name.length === 0) throw new DospError('argument', 'a name is a non-empty string');
+  if (utf8.encode(name).length > MAX_ENVELOPE_NAME) throw new DospError('argument', `a name is at most ${MAX_ENVELOPE_NAME} UTF-8 bytes`);
+  if (!allowReserved && name.startsWith('$')) throw new DospError('argument', 'names starting with $ are reserved');
+}
+
+function defaultContentType(v) {
+  return v instanceof Uint8Array || v instanceof ArrayBuffer || ArrayBuffer.isView(v) ? ContentType.RAW : ContentType.JSON;
+}
+
+function failEntry(entry, err) {
+  if (entry.type === 'call') entry.settle(err);
+  else entry.fail(err);
+}
+
+function remoteError(env) {
+  let o = null;
+  try {
+    o = JSON.parse(strictUtf8.decode(env.body));
+  } catch (e) {
+    // an error body that is not JSON: reported as it is
+  }
+  if (!o || typeof o !== 'object') return new MessagingError('HANDLER_FAILED', 'the peer answered with an error that is not a JSON object', { remote: true });
+  const code = typeof o.code === 'string' ? o.code.slice(0, 40) : 'HANDLER_FAILED';
+  return new MessagingError(code, printable(typeof o.message === 'string' ? o.message : code, 500), {
+    remote: true, field: typeof o.field === 'string' ? printable(o.field, 100) : null,
+  });
+}
+
+function handlerError(e, name) {
+  return e instanceof DospError ? e : new DospError('messaging', `handler ${printable(name, 60)} failed: ${printable(e && e.message ? e.message : String(e))}`, { cause: e });
+}
+
+function sendFailure(e, peer) {
+  if (e instanceof MessagingError) return e;
+  if (e && e.kind === 'closed') return new MessagingError('DISCONNECTED', e.message, { cause: e });
+  if (e && e.kind === 'tunnel' && /S2CF/.test(e.message)) return new MessagingError('PEER_GONE', e.message, { cause: e });
+  return new MessagingError('SEND_FAILED', `could not send to ${intToIp(peer)}: ${e && e.message ? e.message : e}`, { cause: e });
+}
+
+const JSON_TYPES = {
+  integer: (v) => Number.isInteger(v),
+  number: (v) => typeof v === 'number',
+  string: (v) => typeof v === 'string',
+  boolean: (v) => typeof v === 'boolean',
+  null: (v) => v === null,
+  array: (v) => Array.isArray(v),
+  object: (v) => v !== null && typeof v === 'object' && !Array.isArray(v),
+  bytes: (v) => typeof v === 'string',
+};
+
+/** Checks positional arguments against declared params `[{name, type}]` (count, JSON types, object properties). */
+function checkArgs(params, args) {
+  if (!params) return;
+  if (args.length !== params.length) {
+    throw new MessagingError('BAD_ARGUMENTS', `${params.length} arguments expected, got ${args.length}`,
+      { field: params[Math.min(args.length, params.length - 1)]?.name || null });
+  }
+  params.forEach((p, i) => checkValue(args[i], p, p.name));
+}
+
+function checkValue(v, type, field) {
+  if (!type || !type.type) return;
+  const ok = JSON_TYPES[type.type];
+  if (ok && !ok(v)) throw new MessagingError('BAD_ARGUMENTS', `${field} is not ${type.type === 'integer' ? 'an' : 'a'} ${type.type}`, { field });
+  if (type.type === 'object' && type.properties) {
+    for (const [k, t] of Object.entries(type.properties)) if (k in v) checkValue(v[k], t, `${field}.${k}`);
+  }
+  if (type.type === 'array' && type.items) v.forEach((x, i) => checkValue(x, type.items, `${field}[${i}]`));
+}
+
+/** What sendStream reads: a size (or -1) and an async iterator of chunks. */
+function streamSource(data, chunkSize) {
+  if (typeof data === 'string' || data instanceof Uint8Array || data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+    const bytes = asBytes(data);
+    return {
+      size: bytes.length,
+      async* chunks() {
+        for (let o = 0; o < bytes.length; o += chunkSize) yield bytes.subarray(o, Math.min(bytes.length, o + chunkSize));
+      },
+    };
+  }
+  if (typeof Blob !== 'undefined' && data instanceof Blob) {
+    return {
+      size: data.size,
+      async* chunks() {
+        // slices read one window at a time: a large File is never held in memory whole
+        const step = Math.max(chunkSize, 256 * 1024);
+        for (let o = 0; o < data.size; o += step) yield new Uint8Array(await data.slice(o, Math.min(data.size, o + step)).arrayBuffer());
+      },
+    };
+  }
+  if (data && typeof data.getReader === 'function') {
+    const reader = data.getReader();
+    return {
+      size: -1,
+      async* chunks() {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          yield asBytes(value);
+        }
+      },
+      close() { reader.releaseLock(); },
+    };
+  }
+  if (data && typeof data[Symbol.asyncIterator] === 'function') {
+    return { size: -1, async* chunks() { for await (const c of data) yield asBytes(c); } };
+  }
+  throw new DospError('argument', 'stream data is bytes, a string, a Blob, a ReadableStream or an async iterable');
 }
