@@ -25,6 +25,7 @@ import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.RouteResult;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.SocketAddress;
