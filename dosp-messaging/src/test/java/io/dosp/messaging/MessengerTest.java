@@ -409,6 +409,30 @@ class MessengerTest {
     }
 
     @Test
+    void randomEnvelopesFromAPeerHurtNoOne() {
+        java.util.Random random = new java.util.Random(15);
+        // the noise comes from a third client: its ids are its own (b's messenger allocates b's)
+        try (DospClient noisy = DospClient.connect("127.0.0.1:" + server.port());
+             Messenger callee = Messenger.attach(a).register(new Calculator());
+             Messenger caller = Messenger.attach(b)) {
+            for (int i = 0; i < 300; i++) {
+                byte[] body = new byte[random.nextInt(40)];
+                random.nextBytes(body);
+                String name = List.of("add", "len", "greet", "chat", "$discover", "", "x").get(random.nextInt(7));
+                byte[] e = new Envelope(1 + random.nextInt(9), random.nextInt(2), random.nextInt(5), name,
+                        random.nextInt(4), body).encode();
+                if (random.nextInt(5) == 0) {
+                    e[random.nextInt(e.length)] = (byte) random.nextInt(256); // and some that are not envelopes at all
+                }
+                noisy.send(a.vip(), e);
+            }
+            // the callee still answers
+            assertThat(caller.call(a.vip(), "add", new Object[] {2, 3}, Sum.class)).isEqualTo(new Sum(5));
+            assertThat(callee.stats().incomingCalls()).isZero();
+        }
+    }
+
+    @Test
     void aSecureCallToAVipNobodyHoldsFailsPeerGone() {
         try (Messenger caller = Messenger.attach(b, MessengerOptions.builder().secure(true).build())) {
             RpcException e = (RpcException) catchIt(() -> caller.call(Vip.parse("10.9.9.9"), "add", new Object[] {1, 2},
