@@ -1,5 +1,6 @@
 package io.dosp.messaging;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dosp.client.DospClient;
 import io.dosp.client.DospClientException;
@@ -147,6 +148,23 @@ public final class Messenger implements AutoCloseable {
     @SuppressWarnings("unchecked")
     public <R> CompletableFuture<R> callAsync(Vip peer, String method, Object[] args, Class<R> resultType, Duration timeout) {
         return (CompletableFuture<R>) core.call(peer, method, args, resultType, timeout, false);
+    }
+
+    /**
+     * {@link #callAsync(Vip, String, Object[], Class)} for a generic result type, e.g.
+     * {@code new TypeReference<List<Sum>>() { }}.
+     */
+    @SuppressWarnings("unchecked")
+    public <R> CompletableFuture<R> callAsync(Vip peer, String method, Object[] args, TypeReference<R> resultType,
+            Duration timeout) {
+        return (CompletableFuture<R>) core.call(peer, method, args, resultType.getType(), timeout, false);
+    }
+
+    /** {@link #callAsync(Vip, String, Object[], TypeReference, Duration)}, waiting for the answer. */
+    @SuppressWarnings("unchecked")
+    public <R> R call(Vip peer, String method, Object[] args, TypeReference<R> resultType) {
+        Duration t = core.options().callTimeout();
+        return (R) await(core.call(peer, method, args, resultType.getType(), t, true), t);
     }
 
     /**

@@ -16,6 +16,7 @@ import io.dosp.messaging.RpcException;
 import io.dosp.protocol.Envelope;
 import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.ErrorReply;
+import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.Vip;
 import io.dosp.protocol.internal.LogText;
 import java.lang.reflect.Type;
@@ -207,10 +208,12 @@ public final class MessengerCore implements EnvelopeSender {
 
     /** I/O thread: takes envelopes (decoded, bounded, queued); everything else goes on to the receive queue. */
     private boolean intercept(Incoming in) {
-        byte[] data = in.data();
-        if (!Envelope.isEnvelope(data)) {
+        // The first byte decides, before any copy: other data costs nothing here.
+        if (!(in.packet() instanceof S2cPacket s) || s.dataLength() == 0
+                || (s.dataByte(0) & 0xF0) != Envelope.MAGIC_NIBBLE) {
             return false;
         }
+        byte[] data = s.data();
         Vip from = in.source().orElse(null);
         if (from == null || closed.get()) {
             return from != null; // a closed messenger drops its envelopes rather than flood the receive queue
