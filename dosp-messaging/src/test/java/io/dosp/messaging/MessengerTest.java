@@ -441,6 +441,50 @@ class MessengerTest {
     }
 
     @Test
+    void anEnvelopeOverTheInboxBoundIsRefusedNotQueued() {
+        List<String> got = new CopyOnWriteArrayList<>();
+        try (Messenger callee = Messenger.attach(a, MessengerOptions.builder().maxInboxBytes(200).build())
+                .register(new Calculator()).on("big", String.class, (from, t) -> got.add(t));
+             Messenger caller = Messenger.attach(b)) {
+            String big = "x".repeat(500);
+            RpcException e = (RpcException) catchIt(() -> caller.call(a.vip(), "greet", new Object[] {new Named(big, null)},
+                    String.class));
+            assertThat(e.code()).isEqualTo(ErrorCode.TOO_MANY_CALLS);
+            assertThat(e.getMessage()).contains("inbox is full");
+            caller.send(a.vip(), "big", big);
+            await().atMost(Duration.ofSeconds(30)).until(() -> callee.stats().messagesDropped() == 1);
+            assertThat(callee.stats().inboxOverflows()).isEqualTo(2);
+            assertThat(caller.call(a.vip(), "greet", new Object[] {new Named("small", null)}, String.class))
+                    .isEqualTo("hi small"); // what fits still goes through
+            assertThat(got).isEmpty();
+        }
+    }
+
+    @Test
+    void aCallInAContentTypeCallsDoNotUseIsAnsweredUnsupported() {
+        try (Messenger callee = Messenger.attach(a).register(new Calculator())) {
+            b.send(a.vip(), new Envelope(Envelope.REQUEST, 0, 5, "add", Envelope.TEXT,
+                    "1,2".getBytes(java.nio.charset.StandardCharsets.UTF_8)).encode());
+            Envelope answer = decode(b.receive(Duration.ofSeconds(30)).data());
+            assertThat(answer.kind()).isEqualTo(Envelope.ERROR);
+            assertThat(answer.id()).isEqualTo(5);
+            assertThat(new String(answer.body(), java.nio.charset.StandardCharsets.UTF_8)).contains("UNSUPPORTED");
+        }
+    }
+
+    @Test
+    void sendingWithoutAConnectionFailsDisconnected() {
+        DospClient c = DospClient.connect("127.0.0.1:" + server.port());
+        try (Messenger m = Messenger.attach(c)) {
+            c.close();
+            RpcException e = (RpcException) catchIt(() -> m.send(a.vip(), "chat", new Chat("x")));
+            assertThat(e.code()).isEqualTo(ErrorCode.DISCONNECTED);
+            assertThat(((RpcException) catchIt(() -> m.call(a.vip(), "add", new Object[] {1, 2}, Sum.class))).code())
+                    .isEqualTo(ErrorCode.DISCONNECTED);
+        }
+    }
+
+    @Test
     void aSecureCallToAVipNobodyHoldsFailsPeerGone() {
         try (Messenger caller = Messenger.attach(b, MessengerOptions.builder().secure(true).build())) {
             RpcException e = (RpcException) catchIt(() -> caller.call(Vip.parse("10.9.9.9"), "add", new Object[] {1, 2},
