@@ -590,7 +590,7 @@ public final class MessengerCore implements EnvelopeSender {
                     fail(k, new RpcException(gone ? ErrorCode.PEER_GONE : ErrorCode.SEND_FAILED, null, "cannot call "
                             + method + " at " + peer + ": no tunnel: " + cause.getMessage(), null, peer, cause));
                 } else {
-                    handlerPool.execute(() -> sendCall(k, req));
+                    onHandlers(() -> sendCall(k, req));
                 }
             });
         } else {
@@ -605,7 +605,7 @@ public final class MessengerCore implements EnvelopeSender {
                 cancel(k.peer(), k.id()); // the application cancelled its future: tell the callee, answer nothing more
             }
         });
-        c.raw.whenComplete((v, t) -> handlerPool.execute(() -> {
+        c.raw.whenComplete((v, t) -> onHandlers(() -> {
             if (t != null) {
                 user.completeExceptionally(t);
             } else {
@@ -763,7 +763,16 @@ public final class MessengerCore implements EnvelopeSender {
 
     @Override
     public Executor executor() {
-        return handlerPool;
+        return this::onHandlers;
+    }
+
+    /** Runs {@code task} on the handler pool, or here once the pool is shut down (a completion is never lost). */
+    private void onHandlers(Runnable task) {
+        try {
+            handlerPool.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            task.run();
+        }
     }
 
     /** The counts now. */
