@@ -178,7 +178,11 @@ public final class Messenger implements AutoCloseable {
 
     /** {@link #call(Vip, String, Object[], Class)} with its own {@code timeout}. */
     public <R> R call(Vip peer, String method, Object[] args, Class<R> resultType, Duration timeout) {
-        return resultType.cast(await(core.call(peer, method, args, resultType, timeout, true), timeout));
+        Class<?> boxed = resultType.isPrimitive() ? java.lang.invoke.MethodType.methodType(resultType).wrap().returnType()
+                : resultType; // int.class reads as an Integer
+        @SuppressWarnings("unchecked")
+        R r = (R) boxed.cast(await(core.call(peer, method, args, boxed, timeout, true), timeout));
+        return r;
     }
 
     /** Asks {@code peer} what it offers ({@code $discover}). */

@@ -119,6 +119,8 @@ class MessengerTest {
             assertThat(caller.callAsync(a.vip(), "len", new Object[] {new Point(3, 4)}, Integer.class)
                     .get(30, TimeUnit.SECONDS)).isEqualTo(7);
             assertThat(caller.call(a.vip(), "later", new Object[] {21}, Integer.class)).isEqualTo(42);
+            int primitive = caller.call(a.vip(), "later", new Object[] {1}, int.class);
+            assertThat(primitive).isEqualTo(2);
             List<Sum> sums = caller.call(a.vip(), "sums", new Object[] {List.of(1, 2)},
                     new com.fasterxml.jackson.core.type.TypeReference<List<Sum>>() { });
             assertThat(sums).containsExactly(new Sum(1), new Sum(2));
@@ -128,7 +130,7 @@ class MessengerTest {
             caller.send(a.vip(), "chat", new Chat("two"));
             await().atMost(Duration.ofSeconds(30)).until(() -> calc.chats.size() == 2);
             assertThat(calc.chats).containsExactly(b.vip() + ":one", b.vip() + ":two");
-            assertThat(callee.stats().callsServed()).isEqualTo(6);
+            assertThat(callee.stats().callsServed()).isEqualTo(7);
             assertThat(callee.stats().messagesHandled()).isEqualTo(2);
             assertThat(caller.stats().callsInFlight()).isZero();
         }
