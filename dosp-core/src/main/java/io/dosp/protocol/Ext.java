@@ -35,6 +35,19 @@ public final class Ext {
     public static final int PEER_GONE_FIRST = 0x20;
     /** First kind of the vouch feature ({@link #FEATURE_VOUCH}); its kinds are {@code 0x30..0x3F}. */
     public static final int VOUCH_FIRST = 0x30;
+    /** First kind of the functions feature ({@link #FEATURE_FUNCTIONS}); its kinds are {@code 0x40..0x4F}. */
+    public static final int FUNCTIONS_FIRST = 0x40;
+    /**
+     * Client to server, feature {@link #FEATURE_FUNCTIONS}: a call of a server function with arguments. Payload: one
+     * messaging envelope ({@link Envelope}) of kind REQUEST: the function's name, the caller's call id, the positional
+     * arguments as a JSON or MessagePack array ({@code docs/messaging.md}, "Server functions").
+     */
+    public static final int FN_CALL = 0x40;
+    /**
+     * Server to client, feature {@link #FEATURE_FUNCTIONS}: the answer to an {@link #FN_CALL}. Payload: one envelope of
+     * kind RESPONSE or ERROR, flag REPLY, the call's id.
+     */
+    public static final int FN_REPLY = 0x41;
     /**
      * Server to client, feature {@link #FEATURE_PEER_GONE}: a vIP the client exchanged S2C with recently changed
      * hands. Payload {@code vip(4) reason(1) [text UTF-8]}, see {@link PeerGone}.
@@ -47,6 +60,8 @@ public final class Ext {
     public static final String FEATURE_PEER_GONE = "peer-gone";
     /** The server says which user and identity hold a vIP (kinds {@code 0x30..0x3F}). */
     public static final String FEATURE_VOUCH = "vouch";
+    /** Server functions with arguments, typed and discoverable (kinds {@code 0x40..0x4F}). */
+    public static final String FEATURE_FUNCTIONS = "functions";
 
     /** The version byte of HELLO and WELCOME. */
     public static final int VERSION = 1;
@@ -206,6 +221,7 @@ public final class Ext {
             case 1 -> FEATURE_AUTH;
             case 2 -> FEATURE_PEER_GONE;
             case 3 -> FEATURE_VOUCH;
+            case 4 -> FEATURE_FUNCTIONS;
             default -> null;
         };
     }

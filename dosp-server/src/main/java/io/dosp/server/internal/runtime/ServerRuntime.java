@@ -85,6 +85,7 @@ public final class ServerRuntime {
         AdminPackets admin = new AdminPackets(tokens, commands, router, counters, config.limits(), log);
         List<ClientExtensions.Feature> features = new ArrayList<>(List.of(new PeerGoneNotices(vips, counters)));
         features.addAll(clientAdmission.features());
+        features.addAll(hooks.features());
         ClientExtensions extensions = new ClientExtensions(features, log);
         PacketDispatcher dispatcher = new PacketDispatcher(hooks, access, router, vips, admin, counters, links,
                 config.federation().maxHops(), extensions, clientAdmission, log);
