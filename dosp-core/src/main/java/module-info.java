@@ -19,5 +19,5 @@ module io.dosp.core {
     exports io.dosp.codec;
     exports io.dosp.crypto;
     exports io.dosp.protocol;
-    exports io.dosp.protocol.internal to io.dosp.server, io.dosp.client, io.dosp.monitor;
+    exports io.dosp.protocol.internal to io.dosp.server, io.dosp.client, io.dosp.monitor, io.dosp.messaging;
 }

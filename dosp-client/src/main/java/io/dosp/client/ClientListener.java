@@ -90,6 +90,14 @@ public interface ClientListener {
     default void onReconnected(Vip vip) {
     }
 
+    /**
+     * The connection was lost and the client tries to reconnect (only with reconnect enabled; followed by
+     * {@link #onReconnected} or, when it gives up, {@link #onDisconnected}). What was in flight on the lost
+     * connection (answers other clients were sending to it) will not arrive.
+     */
+    default void onConnectionLost(DisconnectedException cause) {
+    }
+
     /** The connection ended for good (with reconnect enabled: when the client will not reconnect); {@code cause} says why. */
     default void onDisconnected(DisconnectedException cause) {
     }

@@ -202,6 +202,21 @@ public final class DospClient implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Adds a {@link DataInterceptor}: it sees every S2C message (opened when tunneled) before the receive queue and
+     * the listeners, on the I/O thread, and takes the ones it wants (see its contract). Kept across reconnects.
+     */
+    public DospClient addInterceptor(DataInterceptor interceptor) {
+        listeners.addInterceptor(Objects.requireNonNull(interceptor, "interceptor"));
+        return this;
+    }
+
+    /** Removes a {@link DataInterceptor}. */
+    public DospClient removeInterceptor(DataInterceptor interceptor) {
+        listeners.removeInterceptor(interceptor);
+        return this;
+    }
+
     // ---- sending ----
 
     /**

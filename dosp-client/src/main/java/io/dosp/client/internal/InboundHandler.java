@@ -134,6 +134,9 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
     }
 
     private void deliver(Incoming in) {
+        if (in.isS2c() && listeners.intercept(in)) {
+            return; // taken by a layer on top (the messaging layer's envelopes)
+        }
         queue.add(in);
         listeners.emit(l -> l.onMessage(in));
     }

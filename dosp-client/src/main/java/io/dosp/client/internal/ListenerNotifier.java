@@ -1,10 +1,14 @@
 package io.dosp.client.internal;
 
 import io.dosp.client.ClientListener;
+import io.dosp.client.DataInterceptor;
+import io.dosp.client.Incoming;
 import io.dosp.protocol.Packet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A client's {@link ClientListener}s and the serial executor their callbacks run on, kept across
@@ -15,7 +19,9 @@ import java.util.function.Consumer;
  * <p>Thread-safe.
  */
 public final class ListenerNotifier {
+    private static final Logger LOG = LoggerFactory.getLogger(ListenerNotifier.class);
     private final List<ClientListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<DataInterceptor> interceptors = new CopyOnWriteArrayList<>();
     private final SerialExecutor callbacks = new SerialExecutor(ClientThreads.callbackPool());
     /** Whether a listener overrides {@code onPacket}: if none does, no task is queued per packet (a flood costs nothing here). */
     private volatile boolean wantsPackets;
@@ -24,6 +30,33 @@ public final class ListenerNotifier {
     public void add(ClientListener l) {
         listeners.add(l);
         wantsPackets = listeners.stream().anyMatch(ListenerNotifier::overridesOnPacket);
+    }
+
+    /** Adds a data interceptor (asked after those added before it). */
+    public void addInterceptor(DataInterceptor i) {
+        interceptors.add(i);
+    }
+
+    /** Removes a data interceptor. */
+    public void removeInterceptor(DataInterceptor i) {
+        interceptors.remove(i);
+    }
+
+    /**
+     * Whether an interceptor took {@code in} (I/O thread: the interceptors must not block). One that throws is logged
+     * and counts as not taking it.
+     */
+    boolean intercept(Incoming in) {
+        for (DataInterceptor i : interceptors) {
+            try {
+                if (i.intercept(in)) {
+                    return true;
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("A DoSP data interceptor threw; the message goes on to the receive queue", e);
+            }
+        }
+        return false;
     }
 
     /** Removes a listener. */

@@ -91,6 +91,7 @@ public final class Reconnector implements ClientConnection.LossHandler {
             listeners.emit(l -> l.onDisconnected(cause));
             return;
         }
+        listeners.emit(l -> l.onConnectionLost(cause));
         formerTunnels.addAll(lost.tunnels().peers());
         formerTunnels.addAll(lost.tunnels().lostPeers()); // ended on S2CF: still never plain
         List<String> targets = targets(cause.serverReason());

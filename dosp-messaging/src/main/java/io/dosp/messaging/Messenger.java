@@ -1,0 +1,231 @@
+package io.dosp.messaging;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dosp.client.DospClient;
+import io.dosp.client.DospClientException;
+import io.dosp.messaging.internal.Checks;
+import io.dosp.messaging.internal.Codecs;
+import io.dosp.messaging.internal.MessengerCore;
+import io.dosp.protocol.Envelope;
+import io.dosp.protocol.Vip;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Named messages and typed calls between DoSP clients, on one {@link DospClient} ({@code docs/messaging.md}).
+ *
+ * <pre>{@code
+ * record Sum(int value) { }
+ * class Calculator {
+ *     @Rpc public Sum add(int a, int b) { return new Sum(a + b); }
+ *     @Handler("chat") public void chat(Vip from, Chat chat) { ... }
+ * }
+ * Messenger server = Messenger.attach(clientA).register(new Calculator());
+ * Messenger caller = Messenger.attach(clientB);
+ * Sum s = caller.call(clientA.vip(), "add", new Object[] {2, 3}, Sum.class);   // or callAsync(...)
+ * caller.send(clientA.vip(), "chat", new Chat("hi"));
+ * }</pre>
+ *
+ * <p>What it takes: the envelopes among the client's S2C data ({@link DospClient#addInterceptor}); any other data
+ * still reaches {@link DospClient#receive()} and the listeners. Sending: plain S2C as {@link DospClient#send(Vip,
+ * byte[])} does (sealed when a tunnel with the peer exists), or always through a tunnel with
+ * {@link MessengerOptions#secure()}; an answer goes back the way its call came.
+ *
+ * <p>Failing fast: a call fails with {@link RpcException} and {@link ErrorCode#TIMEOUT} after its timeout,
+ * {@link ErrorCode#PEER_GONE} as soon as the server reports the callee's vIP gone (ERR S2CF for it, or a PEER_GONE
+ * notice), {@link ErrorCode#DISCONNECTED} when this client's connection ends or is lost, and with the callee's
+ * error code otherwise.
+ *
+ * <p>Threads: handlers and methods run on the messenger's handler threads ({@link MessengerOptions#handlerThreads()}),
+ * never on an I/O thread; the messages of one sender run one at a time in order, calls run concurrently. The futures
+ * of {@link #callAsync} complete on the handler threads too. Thread-safe. {@link #close()} detaches it.
+ */
+public final class Messenger implements AutoCloseable {
+    private final MessengerCore core;
+
+    private Messenger(DospClient client, MessengerOptions options) {
+        this.core = new MessengerCore(client, options);
+    }
+
+    /** A messenger on {@code client} with {@link MessengerOptions#defaults()}. */
+    public static Messenger attach(DospClient client) {
+        return attach(client, MessengerOptions.defaults());
+    }
+
+    /** A messenger on {@code client} with {@code options}. */
+    public static Messenger attach(DospClient client, MessengerOptions options) {
+        return new Messenger(Objects.requireNonNull(client, "client"), Objects.requireNonNull(options, "options"));
+    }
+
+    /** The client it is attached to. */
+    public DospClient client() {
+        return core.client();
+    }
+
+    /** Its options. */
+    public MessengerOptions options() {
+        return core.options();
+    }
+
+    // ---- offering ----
+
+    /**
+     * Handles messages named {@code name} whose payload reads as {@code type} (a payload that does not, or is
+     * {@code null}, is dropped and counted in {@link MessengerStats#messagesDropped()}).
+     *
+     * @throws IllegalArgumentException when a handler of that name exists or the name is bad
+     */
+    public <T> Messenger on(String name, Class<T> type, MessageHandler<? super T> handler) {
+        core.services().on(name, type, false, Objects.requireNonNull(handler, "handler"));
+        return this;
+    }
+
+    /** Stops handling messages named {@code name}; whether a handler was there. */
+    public boolean off(String name) {
+        return core.services().removeHandler(name);
+    }
+
+    /**
+     * Registers every {@link Handler} and {@link Rpc} method of {@code service} (all or nothing).
+     *
+     * @throws IllegalArgumentException when it has none, a signature is not one of theirs, or a name is taken
+     */
+    public Messenger register(Object service) {
+        core.services().register(Objects.requireNonNull(service, "service"));
+        return this;
+    }
+
+    /** The schema this messenger answers {@code $discover} with. */
+    public Schema schema() {
+        return Schema.of(core.services().schema(core.streams().handlerNames()));
+    }
+
+    // ---- messages ----
+
+    /**
+     * Sends a message named {@code name} to {@code peer}: {@code payload} written with the messenger's codec, or raw
+     * when it is a {@code byte[]}. No answer; the peer drops messages it has no handler for.
+     *
+     * @throws RpcException {@code DISCONNECTED} when not connected, {@code SEND_FAILED} when a secure send finds no
+     *     tunnel; nothing was sent
+     * @throws IllegalArgumentException when the payload cannot be written
+     */
+    public void send(Vip peer, String name, Object payload) {
+        send(peer, name, payload, payload instanceof byte[] ? Codec.raw() : core.options().codec());
+    }
+
+    /** {@link #send(Vip, String, Object)} with {@code codec} (e.g. {@link Codec#text()} for a String as text). */
+    public void send(Vip peer, String name, Object payload, Codec codec) {
+        byte[] body = codec.encode(payload);
+        core.send(peer, new Envelope(Envelope.MESSAGE, 0, 0, checkName(name), codec.contentType(), body),
+                core.options().secure());
+    }
+
+    private static String checkName(String name) {
+        io.dosp.messaging.internal.Services.checkName(name);
+        return name;
+    }
+
+    // ---- calls ----
+
+    /**
+     * Calls {@code method} at {@code peer} with positional {@code args} (an empty array for none) and the
+     * {@linkplain MessengerOptions#callTimeout() default timeout}; the future completes with the result read as
+     * {@code resultType} ({@code Void.class} to ignore it, {@code JsonNode.class} for the tree), or fails with an
+     * {@link RpcException}. Sending never blocks (a secure call opens its tunnel asynchronously).
+     *
+     * @throws IllegalArgumentException when an argument cannot be written or the name is bad
+     */
+    public <R> CompletableFuture<R> callAsync(Vip peer, String method, Object[] args, Class<R> resultType) {
+        return callAsync(peer, method, args, resultType, core.options().callTimeout());
+    }
+
+    /** {@link #callAsync(Vip, String, Object[], Class)} with its own {@code timeout}. */
+    @SuppressWarnings("unchecked")
+    public <R> CompletableFuture<R> callAsync(Vip peer, String method, Object[] args, Class<R> resultType, Duration timeout) {
+        return (CompletableFuture<R>) core.call(peer, method, args, resultType, timeout, false);
+    }
+
+    /**
+     * {@link #callAsync(Vip, String, Object[], Class)}, waiting for the answer.
+     *
+     * @throws RpcException why it failed ({@link RpcException#code()})
+     */
+    public <R> R call(Vip peer, String method, Object[] args, Class<R> resultType) {
+        return call(peer, method, args, resultType, core.options().callTimeout());
+    }
+
+    /** {@link #call(Vip, String, Object[], Class)} with its own {@code timeout}. */
+    public <R> R call(Vip peer, String method, Object[] args, Class<R> resultType, Duration timeout) {
+        return resultType.cast(await(core.call(peer, method, args, resultType, timeout, true), timeout));
+    }
+
+    /** Asks {@code peer} what it offers ({@code $discover}). */
+    public CompletableFuture<Schema> discoverAsync(Vip peer) {
+        return core.call(peer, MessengerCore.DISCOVER, new Object[0], JsonNode.class, core.options().callTimeout(), false)
+                .thenApply(j -> Schema.of((JsonNode) j));
+    }
+
+    /**
+     * {@link #discoverAsync}, waiting for the answer.
+     *
+     * @throws RpcException why it failed
+     */
+    public Schema discover(Vip peer) {
+        Duration t = core.options().callTimeout();
+        return Schema.of((JsonNode) await(core.call(peer, MessengerCore.DISCOVER, new Object[0], JsonNode.class, t, true), t));
+    }
+
+    private static Object await(CompletableFuture<Object> f, Duration timeout) {
+        try {
+            // The call's own timer fails it at its timeout; the extra second only guards against a lost completion.
+            return f.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new DospClientException(c.toString(), c);
+        } catch (TimeoutException e) {
+            throw new RpcException(ErrorCode.TIMEOUT, "no answer within " + timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RpcException(ErrorCode.CANCELLED, "interrupted while waiting for the answer");
+        }
+    }
+
+    /** What it did and holds now. */
+    public MessengerStats stats() {
+        return core.stats();
+    }
+
+    /** Whether {@code value} would pass the argument checks; the path of the first null that would not. */
+    static java.util.Optional<String> check(String name, Object value) {
+        return Checks.firstNull(name, value, false);
+    }
+
+    /** The internals (for the stream engine and server adapters in this module). */
+    MessengerCore core() {
+        return core;
+    }
+
+    /** Detaches from the client: calls waiting fail ({@code DISCONNECTED}), envelopes go to the receive queue again. */
+    @Override
+    public void close() {
+        core.close();
+    }
+
+    /** {@code Messenger[client]}. */
+    @Override
+    public String toString() {
+        return "Messenger[" + core.client() + "]";
+    }
+
+    static {
+        Objects.requireNonNull(Codecs.JSON); // the codecs load with the API
+    }
+}

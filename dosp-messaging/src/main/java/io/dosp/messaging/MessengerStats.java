@@ -1,0 +1,22 @@
+package io.dosp.messaging;
+
+/**
+ * What a {@link Messenger} did since it was attached: every envelope that did not reach a handler or a caller is
+ * counted here by reason, so nothing is lost without a trace.
+ *
+ * @param callsInFlight      this side's calls waiting for answers now
+ * @param incomingCalls      calls from peers running here now
+ * @param callsMade          calls this side sent
+ * @param callsServed        calls from peers answered (with a result or an error)
+ * @param callsRefusedBusy   calls from peers answered {@code TOO_MANY_CALLS}
+ * @param messagesHandled    messages given to a handler
+ * @param messagesDropped    messages dropped: no handler, undecodable, or too many queued
+ * @param malformed          S2C data that looked like an envelope and was not one
+ * @param unhandled          envelopes nothing waited for (answers to calls that already failed, unknown stream ids)
+ * @param inboxOverflows     envelopes refused because the inbox was over its bound (calls answered
+ *                           {@code TOO_MANY_CALLS}, messages dropped, stream envelopes failing their stream)
+ */
+public record MessengerStats(int callsInFlight, int incomingCalls, long callsMade, long callsServed,
+        long callsRefusedBusy, long messagesHandled, long messagesDropped, long malformed, long unhandled,
+        long inboxOverflows) {
+}

@@ -1,0 +1,760 @@
+package io.dosp.messaging.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dosp.client.ClientListener;
+import io.dosp.client.DataInterceptor;
+import io.dosp.client.DisconnectedException;
+import io.dosp.client.DospClient;
+import io.dosp.client.Incoming;
+import io.dosp.client.TunnelFailedException;
+import io.dosp.messaging.CallContext;
+import io.dosp.messaging.Codec;
+import io.dosp.messaging.ErrorCode;
+import io.dosp.messaging.MessengerOptions;
+import io.dosp.messaging.MessengerStats;
+import io.dosp.messaging.RpcException;
+import io.dosp.protocol.Envelope;
+import io.dosp.protocol.ErrCode;
+import io.dosp.protocol.ErrorReply;
+import io.dosp.protocol.Vip;
+import io.dosp.protocol.internal.LogText;
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The messaging layer of one client: takes the envelopes among its S2C data (a {@link DataInterceptor}, on the I/O
+ * thread: decoded and queued, nothing more), dispatches them in arrival order on its own dispatch thread by kind
+ * (messages to handlers, requests to methods, answers to the calls waiting for them, stream kinds to the
+ * {@link StreamDispatch}), runs handlers and methods on its handler pool, and fails calls fast when the server says
+ * their callee is gone or the connection ends (a {@link ClientListener}).
+ *
+ * <p>Bounds (all from {@link MessengerOptions}): the inbox (envelopes and bytes waiting for the dispatch thread),
+ * queued messages, calls from peers (per peer and in all), this side's calls (per peer and in all). What is over a
+ * bound is refused with an answer where the protocol has one ({@code TOO_MANY_CALLS}) and counted otherwise. The
+ * handler pool's queue holds only admitted work, so it is bounded by those counts.
+ *
+ * <p>Threads: one dispatch thread and {@code handlerThreads} handler threads per messenger (daemons), one shared
+ * timer for call timeouts.
+ */
+public final class MessengerCore implements EnvelopeSender {
+    private static final Logger LOG = LoggerFactory.getLogger(MessengerCore.class);
+    /** Call timeouts of every messenger; cancelled timers are removed at once. */
+    private static final ScheduledThreadPoolExecutor TIMER = timer();
+    /** The reserved method answered with the schema. */
+    public static final String DISCOVER = "$discover";
+
+    private final DospClient client;
+    private final MessengerOptions options;
+    private final Codecs.JacksonCodec codec;
+    private final Services services = new Services();
+    private final StreamDispatch streams;
+    private final Counters counters = new Counters();
+    private final AtomicLong ids = new AtomicLong();
+    private final ExecutorService handlerPool;
+    private final Thread dispatchThread;
+    private final LinkedBlockingQueue<Inbound> inbox = new LinkedBlockingQueue<>();
+    private final AtomicInteger inboxCount = new AtomicInteger();
+    private final AtomicLong inboxBytes = new AtomicLong();
+    private final Map<CallKey, Call> calls = new ConcurrentHashMap<>();
+    private final Map<Vip, AtomicInteger> callsPerPeer = new ConcurrentHashMap<>();
+    private final Map<CallKey, Served> served = new ConcurrentHashMap<>();
+    private final Map<Vip, AtomicInteger> servedPerPeer = new ConcurrentHashMap<>();
+    private final Map<Vip, PeerMessages> messageQueues = new ConcurrentHashMap<>();
+    private final AtomicInteger queuedMessages = new AtomicInteger();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final DataInterceptor interceptor = this::intercept;
+    private final ClientListener listener = new ClientListener() {
+        @Override
+        public void onError(ErrorReply error) {
+            if (error.code() == ErrCode.S2CF) {
+                error.failedDst().ifPresent(v -> peerGone(v, "the server could not deliver to " + v + " (ERR S2CF)"));
+            }
+        }
+
+        @Override
+        public void onPeerGone(Vip peer, String reason) {
+            peerGone(peer, "the server says " + peer + " is gone (" + reason + ")");
+        }
+
+        @Override
+        public void onConnectionLost(DisconnectedException cause) {
+            disconnected("the connection was lost (" + cause.getMessage() + ")");
+        }
+
+        @Override
+        public void onDisconnected(DisconnectedException cause) {
+            disconnected("disconnected (" + cause.getMessage() + ")");
+        }
+    };
+
+    /** Counts shared with the parts plugged in. */
+    public static final class Counters {
+        final AtomicLong callsMade = new AtomicLong();
+        final AtomicLong callsServed = new AtomicLong();
+        final AtomicLong callsRefusedBusy = new AtomicLong();
+        final AtomicLong messagesHandled = new AtomicLong();
+        final AtomicLong messagesDropped = new AtomicLong();
+        final AtomicLong malformed = new AtomicLong();
+        /** Envelopes nothing waited for. */
+        public final AtomicLong unhandled = new AtomicLong();
+        final AtomicLong inboxOverflows = new AtomicLong();
+    }
+
+    private record CallKey(Vip peer, long id) {
+    }
+
+    /** One envelope waiting for the dispatch thread; {@code overflow}: refused for the inbox's bound. */
+    private record Inbound(Vip from, boolean tunneled, Envelope envelope, boolean overflow, int bytes) {
+    }
+
+    /** A call of ours waiting for its answer. */
+    private static final class Call {
+        final String method;
+        final Type resultType;
+        final CompletableFuture<Object> raw = new CompletableFuture<>();
+        volatile ScheduledFuture<?> timeout;
+
+        Call(String method, Type resultType) {
+            this.method = method;
+            this.resultType = resultType;
+        }
+    }
+
+    /** A call from a peer running here. */
+    private static final class Served {
+        volatile boolean cancelled;
+    }
+
+    /** Attaches to {@code client}: from now on it takes the envelopes among the client's S2C data. */
+    public MessengerCore(DospClient client, MessengerOptions options) {
+        this.client = client;
+        this.options = options;
+        this.codec = (Codecs.JacksonCodec) options.codec();
+        // The extension point of streams: a stream engine replaces NoStreams here.
+        this.streams = new NoStreams(this, counters);
+        this.handlerPool = new ThreadPoolExecutor(options.handlerThreads(), options.handlerThreads(), 0, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), daemon("dosp-messaging-handler"));
+        this.dispatchThread = daemon("dosp-messaging-dispatch").newThread(this::dispatchLoop);
+        dispatchThread.start();
+        client.addListener(listener);
+        client.addInterceptor(interceptor);
+    }
+
+    private static ScheduledThreadPoolExecutor timer() {
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("dosp-messaging-timer"));
+        t.setRemoveOnCancelPolicy(true);
+        return t;
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** The client. */
+    public DospClient client() {
+        return client;
+    }
+
+    /** The options. */
+    public MessengerOptions options() {
+        return options;
+    }
+
+    /** The handlers and methods. */
+    public Services services() {
+        return services;
+    }
+
+    /** The stream part. */
+    public StreamDispatch streams() {
+        return streams;
+    }
+
+    /** The counts shared with the parts plugged in. */
+    public Counters counters() {
+        return counters;
+    }
+
+    // ---- receiving (I/O thread) ----
+
+    /** I/O thread: takes envelopes (decoded, bounded, queued); everything else goes on to the receive queue. */
+    private boolean intercept(Incoming in) {
+        byte[] data = in.data();
+        if (!Envelope.isEnvelope(data)) {
+            return false;
+        }
+        Vip from = in.source().orElse(null);
+        if (from == null || closed.get()) {
+            return from != null; // a closed messenger drops its envelopes rather than flood the receive queue
+        }
+        Envelope e;
+        try {
+            e = Envelope.decode(data);
+        } catch (Envelope.MalformedEnvelopeException x) {
+            counters.malformed.incrementAndGet();
+            Envelope answerable = laterVersion(data);
+            if (answerable != null) {
+                offer(new Inbound(from, in.tunneled(), answerable, true, 0));
+            } else {
+                LOG.debug("Dropped malformed envelope from {}: {}", from, LogText.of(x.getMessage()));
+            }
+            return true;
+        }
+        int bytes = data.length;
+        if (inboxCount.get() >= options.maxInboxEnvelopes() || inboxBytes.get() + bytes > options.maxInboxBytes()) {
+            counters.inboxOverflows.incrementAndGet();
+            // What can be answered is answered by the dispatch thread (a small header, no body); the rest is dropped.
+            if (e.kind() == Envelope.MESSAGE) {
+                counters.messagesDropped.incrementAndGet();
+                LOG.warn("Dropped a message '{}' from {}: the messenger's inbox is full", LogText.of(e.name()), from);
+            } else {
+                offer(new Inbound(from, in.tunneled(), new Envelope(e.kind(), e.flags(), e.id(), e.name(),
+                        e.contentType(), null), true, 0));
+            }
+            return true;
+        }
+        inboxCount.incrementAndGet();
+        inboxBytes.addAndGet(bytes);
+        offer(new Inbound(from, in.tunneled(), e, false, bytes));
+        return true;
+    }
+
+    /** Overflow markers are headers only; their number is bounded by the peer's S2C rate, each a few dozen bytes. */
+    private void offer(Inbound i) {
+        inbox.add(i);
+    }
+
+    /** An envelope of a later version that has an id to answer (REQUEST, STREAM_OPEN): its header, for UNSUPPORTED. */
+    private static Envelope laterVersion(byte[] d) {
+        if (d.length < Envelope.HEADER_BYTES || (d[0] & 0xFF) == Envelope.MAGIC || (d[2] & 0xFF) != 0) {
+            return null;
+        }
+        int kind = d[1] & 0xFF;
+        if (kind != Envelope.REQUEST && kind != Envelope.STREAM_OPEN) {
+            return null;
+        }
+        long id = ((d[3] & 0xFFL) << 24) | ((d[4] & 0xFFL) << 16) | ((d[5] & 0xFFL) << 8) | (d[6] & 0xFFL);
+        return new Envelope(Envelope.ERROR, 0, id, "", Envelope.RAW, null); // marker: answer UNSUPPORTED to id
+    }
+
+    // ---- dispatch (one thread) ----
+
+    private void dispatchLoop() {
+        while (true) {
+            Inbound i;
+            try {
+                i = inbox.take();
+            } catch (InterruptedException e) {
+                return; // closed
+            }
+            if (!i.overflow()) {
+                inboxCount.decrementAndGet();
+                inboxBytes.addAndGet(-i.bytes());
+            }
+            try {
+                dispatch(i);
+            } catch (RuntimeException e) {
+                LOG.warn("The messenger failed to dispatch an envelope from {}", i.from(), e);
+            }
+        }
+    }
+
+    private void dispatch(Inbound i) {
+        Envelope e = i.envelope();
+        Vip from = i.from();
+        if (i.overflow()) {
+            overflow(i);
+            return;
+        }
+        if (options.secure() && !i.tunneled()) {
+            refusePlain(i);
+            return;
+        }
+        switch (e.kind()) {
+            case Envelope.MESSAGE -> onMessage(from, e);
+            case Envelope.REQUEST -> onRequest(from, i.tunneled(), e);
+            case Envelope.RESPONSE, Envelope.ERROR -> {
+                if (!e.isReply() || !answer(from, e)) {
+                    streams.onEnvelope(from, i.tunneled(), e);
+                }
+            }
+            case Envelope.CANCEL -> {
+                Served s = e.isReply() ? null : served.get(new CallKey(from, e.id()));
+                if (s != null) {
+                    s.cancelled = true;
+                } else {
+                    streams.onEnvelope(from, i.tunneled(), e);
+                }
+            }
+            default -> streams.onEnvelope(from, i.tunneled(), e);
+        }
+    }
+
+    private void overflow(Inbound i) {
+        Envelope e = i.envelope();
+        if (e.kind() == Envelope.ERROR && e.flags() == 0) { // the marker of a later version's envelope
+            sendQuietly(i.from(), WireError.of(ErrorCode.UNSUPPORTED, "envelope version not supported (this peer reads 1)")
+                    .envelope(e.id()), i.tunneled());
+        } else if (e.kind() == Envelope.REQUEST) {
+            counters.callsRefusedBusy.incrementAndGet();
+            sendQuietly(i.from(), WireError.of(ErrorCode.TOO_MANY_CALLS, "the callee's inbox is full").envelope(e.id()),
+                    i.tunneled());
+        } else if (e.kind() == Envelope.RESPONSE || e.kind() == Envelope.ERROR) {
+            Call c = e.isReply() ? take(new CallKey(i.from(), e.id())) : null;
+            if (c != null) {
+                c.raw.completeExceptionally(new RpcException(ErrorCode.TOO_LARGE, null, "the answer of " + c.method
+                        + " from " + i.from() + " was dropped: this messenger's inbox is full", null, i.from(), null));
+            } else {
+                streams.overflow(i.from(), i.tunneled(), e);
+            }
+        } else {
+            streams.overflow(i.from(), i.tunneled(), e);
+        }
+    }
+
+    private void refusePlain(Inbound i) {
+        Envelope e = i.envelope();
+        if (e.kind() == Envelope.REQUEST || e.kind() == Envelope.STREAM_OPEN) {
+            sendQuietly(i.from(), WireError.of(ErrorCode.UNSUPPORTED, "this peer takes envelopes through a tunnel only")
+                    .envelope(e.id()), true);
+        } else {
+            counters.unhandled.incrementAndGet();
+        }
+        LOG.debug("Refused a plain envelope (kind {}) from {}: the messenger is secure", e.kind(), i.from());
+    }
+
+    // ---- messages ----
+
+    private void onMessage(Vip from, Envelope e) {
+        Services.HandlerEntry h = services.handler(e.name());
+        if (h == null) {
+            counters.messagesDropped.incrementAndGet();
+            LOG.debug("Dropped a message '{}' from {}: no handler of that name", LogText.of(e.name()), from);
+            return;
+        }
+        if (queuedMessages.incrementAndGet() > options.maxQueuedMessages()) {
+            queuedMessages.decrementAndGet();
+            counters.messagesDropped.incrementAndGet();
+            LOG.warn("Dropped a message '{}' from {}: {} messages wait for their handlers already",
+                    LogText.of(e.name()), from, options.maxQueuedMessages());
+            return;
+        }
+        messageQueues.computeIfAbsent(from, v -> new PeerMessages(v)).add(() -> handle(from, h, e));
+    }
+
+    private void handle(Vip from, Services.HandlerEntry h, Envelope e) {
+        Object payload;
+        try {
+            Codec c = Codecs.forContentType(e.contentType(), codec);
+            if (c == null) {
+                throw new IllegalArgumentException("content type " + e.contentType() + " is not one this build reads");
+            }
+            payload = c.decode(e.bodyBytes(), h.payloadType());
+            var bad = Checks.firstNull("payload", payload, h.nullable());
+            if (bad.isPresent()) {
+                throw new IllegalArgumentException(bad.get() + " is null");
+            }
+        } catch (IllegalArgumentException x) {
+            counters.messagesDropped.incrementAndGet();
+            LOG.warn("Dropped a message '{}' from {}: {}", LogText.of(h.name()), from, LogText.of(x.getMessage()));
+            return;
+        }
+        try {
+            h.handler().handle(from, payload);
+            counters.messagesHandled.incrementAndGet();
+        } catch (Exception x) {
+            counters.messagesHandled.incrementAndGet();
+            LOG.warn("The handler of '{}' failed on a message from {}", LogText.of(h.name()), from, x);
+        }
+    }
+
+    /** The messages of one sender, run one at a time in arrival order on the handler pool. */
+    private final class PeerMessages {
+        private final Vip peer;
+        private final Queue<Runnable> tasks = new ArrayDeque<>();
+        private boolean running;
+
+        PeerMessages(Vip peer) {
+            this.peer = peer;
+        }
+
+        void add(Runnable task) {
+            synchronized (this) {
+                tasks.add(task);
+                if (running) {
+                    return;
+                }
+                running = true;
+            }
+            handlerPool.execute(this::drain);
+        }
+
+        private void drain() {
+            while (true) {
+                Runnable r;
+                synchronized (this) {
+                    r = tasks.poll();
+                    if (r == null) {
+                        running = false;
+                        messageQueues.remove(peer, this); // idle senders hold nothing
+                        return;
+                    }
+                }
+                queuedMessages.decrementAndGet();
+                r.run();
+            }
+        }
+    }
+
+    // ---- calls from peers ----
+
+    private void onRequest(Vip from, boolean tunneled, Envelope e) {
+        if (e.isReply()) {
+            counters.unhandled.incrementAndGet();
+            return;
+        }
+        boolean secure = secureFor(tunneled);
+        Codecs.JacksonCodec c = switch (e.contentType()) {
+            case Envelope.JSON -> codec.contentType() == Envelope.JSON ? codec : Codecs.JSON;
+            case Envelope.MSGPACK -> Codecs.MSGPACK;
+            default -> null;
+        };
+        if (c == null) {
+            sendQuietly(from, WireError.of(ErrorCode.UNSUPPORTED, "a call's arguments are JSON or MessagePack, not content"
+                    + " type " + e.contentType()).envelope(e.id()), secure);
+            return;
+        }
+        Services.MethodEntry m = null;
+        if (!e.name().equals(DISCOVER)) {
+            m = services.method(e.name());
+            if (m == null) {
+                counters.callsServed.incrementAndGet();
+                sendQuietly(from, WireError.of(ErrorCode.NO_SUCH_METHOD, "no method named " + e.name()).envelope(e.id()),
+                        secure);
+                return;
+            }
+        }
+        CallKey key = new CallKey(from, e.id());
+        AtomicInteger perPeer = servedPerPeer.computeIfAbsent(from, v -> new AtomicInteger());
+        if (perPeer.incrementAndGet() > options.maxIncomingCallsPerPeer() || served.size() >= options.maxIncomingCalls()
+                || served.putIfAbsent(key, new Served()) != null) {
+            release(from, perPeer);
+            counters.callsRefusedBusy.incrementAndGet();
+            sendQuietly(from, WireError.of(ErrorCode.TOO_MANY_CALLS, "too many calls in flight from " + from
+                    + " (at most " + options.maxIncomingCallsPerPeer() + ")").envelope(e.id()), secure);
+            return;
+        }
+        Services.MethodEntry method = m;
+        handlerPool.execute(() -> serve(from, tunneled, secure, e, c, method, key, perPeer));
+    }
+
+    private void release(Vip from, AtomicInteger perPeer) {
+        if (perPeer.decrementAndGet() <= 0) {
+            servedPerPeer.remove(from, perPeer);
+        }
+    }
+
+    private void serve(Vip from, boolean tunneled, boolean secure, Envelope e, Codecs.JacksonCodec c,
+            Services.MethodEntry m, CallKey key, AtomicInteger perPeer) {
+        CompletableFuture<Object> result;
+        if (m == null) {
+            result = CompletableFuture.completedFuture(services.schema(streams.handlerNames()));
+        } else {
+            try {
+                Object[] args = m.decodeArgs(c, e.bodyBytes());
+                result = m.invoke(new CallContext(from, e.name(), tunneled), args).toCompletableFuture();
+            } catch (RpcException x) {
+                result = CompletableFuture.failedFuture(x);
+            }
+        }
+        result.whenComplete((v, t) -> {
+            Served s = served.remove(key);
+            release(from, perPeer);
+            counters.callsServed.incrementAndGet();
+            if (s != null && s.cancelled) {
+                return; // the caller cancelled: it expects nothing more
+            }
+            Envelope answer;
+            if (t == null) {
+                try {
+                    answer = new Envelope(Envelope.RESPONSE, Envelope.FLAG_REPLY, e.id(), "", c.contentType(), c.encode(v));
+                } catch (IllegalArgumentException x) {
+                    LOG.warn("The result of {} for {} cannot be written: {}", LogText.of(e.name()), from, x.getMessage());
+                    answer = WireError.of(ErrorCode.HANDLER_FAILED, "the result cannot be written as " + c.name())
+                            .envelope(e.id());
+                }
+            } else {
+                Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+                        ? t.getCause() : t;
+                if (!(cause instanceof RpcException)) {
+                    LOG.debug("Method {} failed for {}", LogText.of(e.name()), from, cause);
+                }
+                answer = WireError.ofFailure(cause).envelope(e.id());
+            }
+            sendQuietly(from, answer, secure);
+        });
+    }
+
+    // ---- calls of ours ----
+
+    /**
+     * Calls {@code method} at {@code peer} with {@code args}; the future completes with the result as
+     * {@code resultType} on the handler pool, or with an {@link RpcException}. {@code blocking}: the raw future is
+     * returned (completed on the dispatch thread) for a caller that only waits on it.
+     */
+    public CompletableFuture<Object> call(Vip peer, String method, Object[] args, Type resultType, Duration timeout,
+            boolean blocking) {
+        if (!method.equals(DISCOVER)) {
+            Services.checkName(method);
+        }
+        if (closed.get() || !client.isConnected()) {
+            return CompletableFuture.failedFuture(new RpcException(ErrorCode.DISCONNECTED, null, "cannot call "
+                    + method + " at " + peer + ": " + (closed.get() ? "the messenger is closed" : "not connected"),
+                    null, peer, null));
+        }
+        byte[] body = codec.encodeArray(args); // IllegalArgumentException: the caller's own bad value
+        AtomicInteger perPeer = callsPerPeer.computeIfAbsent(peer, v -> new AtomicInteger());
+        if (perPeer.incrementAndGet() > options.maxCallsInFlightPerPeer() || calls.size() >= options.maxCallsInFlight()) {
+            releaseCall(peer, perPeer);
+            return CompletableFuture.failedFuture(new RpcException(ErrorCode.TOO_MANY_CALLS, null, "too many calls in"
+                    + " flight to " + peer + " (at most " + options.maxCallsInFlightPerPeer() + " per peer, "
+                    + options.maxCallsInFlight() + " in all)", null, peer, null));
+        }
+        Call c = new Call(method, resultType);
+        CallKey key;
+        do {
+            key = new CallKey(peer, nextId());
+        } while (calls.putIfAbsent(key, c) != null);
+        CallKey k = key;
+        c.raw.whenComplete((v, t) -> releaseCall(peer, perPeer));
+        c.timeout = TIMER.schedule(() -> {
+            Call t = take(k);
+            if (t != null) {
+                t.raw.completeExceptionally(new RpcException(ErrorCode.TIMEOUT, null, "no answer to " + method
+                        + " from " + peer + " within " + timeout, null, peer, null));
+            }
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        counters.callsMade.incrementAndGet();
+        Envelope req = new Envelope(Envelope.REQUEST, 0, k.id(), method, codec.contentType(), body);
+        if (options.secure() && !client.hasTunnel(peer)) {
+            client.openTunnelAsync(peer).whenComplete((v, t) -> {
+                if (t != null) {
+                    fail(k, new RpcException(ErrorCode.SEND_FAILED, null, "cannot call " + method + " at " + peer
+                            + ": no tunnel: " + t.getMessage(), null, peer, t));
+                } else {
+                    handlerPool.execute(() -> sendCall(k, req));
+                }
+            });
+        } else {
+            sendCall(k, req);
+        }
+        if (blocking) {
+            return c.raw;
+        }
+        CompletableFuture<Object> user = new CompletableFuture<>();
+        c.raw.whenComplete((v, t) -> handlerPool.execute(() -> {
+            if (t != null) {
+                user.completeExceptionally(t);
+            } else {
+                user.complete(v);
+            }
+        }));
+        return user;
+    }
+
+    private void sendCall(CallKey k, Envelope req) {
+        try {
+            send(k.peer(), req, options.secure());
+        } catch (RpcException e) {
+            fail(k, e);
+        }
+    }
+
+    private void fail(CallKey k, RpcException e) {
+        Call c = take(k);
+        if (c != null) {
+            c.raw.completeExceptionally(e);
+        }
+    }
+
+    private void releaseCall(Vip peer, AtomicInteger perPeer) {
+        if (perPeer.decrementAndGet() <= 0) {
+            callsPerPeer.remove(peer, perPeer);
+        }
+    }
+
+    private Call take(CallKey k) {
+        Call c = calls.remove(k);
+        if (c != null && c.timeout != null) {
+            c.timeout.cancel(false);
+        }
+        return c;
+    }
+
+    /** Dispatch thread: completes the call {@code e} answers; false when no call of ours has its id. */
+    private boolean answer(Vip from, Envelope e) {
+        Call c = take(new CallKey(from, e.id()));
+        if (c == null) {
+            return false;
+        }
+        if (e.kind() == Envelope.ERROR) {
+            c.raw.completeExceptionally(WireError.parse(e).toException(from, c.method));
+            return true;
+        }
+        Codec dec = Codecs.forContentType(e.contentType(), codec);
+        try {
+            if (dec == null) {
+                throw new IllegalArgumentException("content type " + e.contentType() + " is not one this build reads");
+            }
+            Object v = dec instanceof Codecs.JacksonCodec j && c.resultType == JsonNode.class ? j.tree(e.bodyBytes())
+                    : dec.decode(e.bodyBytes(), c.resultType);
+            c.raw.complete(v);
+        } catch (IllegalArgumentException | java.io.IOException x) {
+            c.raw.completeExceptionally(new RpcException(ErrorCode.BAD_ARGUMENTS, null, "the result of " + c.method
+                    + " from " + from + " does not read as " + c.resultType.getTypeName() + ": " + x.getMessage(),
+                    "result", from, x));
+        }
+        return true;
+    }
+
+    /** Cancels our call to {@code peer} with {@code id}: it fails {@code CANCELLED} and the callee is told. */
+    public boolean cancel(Vip peer, long id) {
+        Call c = take(new CallKey(peer, id));
+        if (c == null) {
+            return false;
+        }
+        c.raw.completeExceptionally(new RpcException(ErrorCode.CANCELLED, null, c.method + " at " + peer
+                + " was cancelled", null, peer, null));
+        sendQuietly(peer, new Envelope(Envelope.CANCEL, 0, id, "", Envelope.TEXT, "cancelled by the caller".getBytes(
+                java.nio.charset.StandardCharsets.UTF_8)), options.secure());
+        return true;
+    }
+
+    // ---- failing fast ----
+
+    private void peerGone(Vip peer, String reason) {
+        List<CallKey> gone = new ArrayList<>();
+        for (CallKey k : calls.keySet()) {
+            if (k.peer().equals(peer)) {
+                gone.add(k);
+            }
+        }
+        for (CallKey k : gone) {
+            Call c = take(k);
+            if (c != null) {
+                c.raw.completeExceptionally(new RpcException(ErrorCode.PEER_GONE, null, c.method + " at " + peer
+                        + " failed: " + reason, null, peer, null));
+            }
+        }
+        served.forEach((k, s) -> {
+            if (k.peer().equals(peer)) {
+                s.cancelled = true; // nobody to answer
+            }
+        });
+        streams.peerGone(peer, reason);
+    }
+
+    private void disconnected(String reason) {
+        for (CallKey k : List.copyOf(calls.keySet())) {
+            Call c = take(k);
+            if (c != null) {
+                c.raw.completeExceptionally(new RpcException(ErrorCode.DISCONNECTED, null, c.method + " at " + k.peer()
+                        + " failed: " + reason, null, k.peer(), null));
+            }
+        }
+        served.values().forEach(s -> s.cancelled = true);
+        streams.disconnected(reason);
+    }
+
+    // ---- sending ----
+
+    @Override
+    public void send(Vip to, Envelope e, boolean secure) {
+        if (!client.isConnected()) {
+            throw new RpcException(ErrorCode.DISCONNECTED, null, "not connected: nothing sent to " + to, null, to, null);
+        }
+        try {
+            if (secure) {
+                client.sendSecure(to, e.encode());
+            } else {
+                client.send(to, e.encode());
+            }
+        } catch (TunnelFailedException x) {
+            throw new RpcException(ErrorCode.SEND_FAILED, null, "nothing sent to " + to + ": " + x.getMessage(), null,
+                    to, x);
+        }
+    }
+
+    private void sendQuietly(Vip to, Envelope e, boolean secure) {
+        try {
+            send(to, e, secure);
+        } catch (RuntimeException x) {
+            LOG.debug("Could not answer {}: {}", to, x.getMessage());
+        }
+    }
+
+    @Override
+    public boolean secureFor(boolean tunneled) {
+        return options.secure() || tunneled;
+    }
+
+    @Override
+    public long nextId() {
+        while (true) {
+            long id = ids.incrementAndGet() & 0xFFFF_FFFFL;
+            if (id != 0) {
+                return id;
+            }
+        }
+    }
+
+    @Override
+    public Executor executor() {
+        return handlerPool;
+    }
+
+    /** The counts now. */
+    public MessengerStats stats() {
+        return new MessengerStats(calls.size(), served.size(), counters.callsMade.get(), counters.callsServed.get(),
+                counters.callsRefusedBusy.get(), counters.messagesHandled.get(), counters.messagesDropped.get(),
+                counters.malformed.get(), counters.unhandled.get(), counters.inboxOverflows.get());
+    }
+
+    /** Detaches from the client, fails what waits ({@code DISCONNECTED}) and stops the threads. Idempotent. */
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        client.removeInterceptor(interceptor);
+        client.removeListener(listener);
+        disconnected("the messenger was closed");
+        streams.close();
+        dispatchThread.interrupt();
+        handlerPool.shutdown();
+    }
+}
