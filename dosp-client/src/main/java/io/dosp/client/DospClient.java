@@ -147,6 +147,11 @@ public final class DospClient implements AutoCloseable {
         return client;
     }
 
+    /** The options this client was connected with. */
+    public ClientOptions options() {
+        return options;
+    }
+
     /** The vIP the server assigned (or granted after RQIP). */
     public Vip vip() {
         return connection.vip();

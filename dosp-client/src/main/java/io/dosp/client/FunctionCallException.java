@@ -17,6 +17,7 @@ public class FunctionCallException extends DospClientException {
     private final ErrCode code;
     private final String errorCode;
     private final String field;
+    private final String serverMessage;
 
     /** {@code function} failed with {@code code} (null for the reference's text form). */
     public FunctionCallException(String server, String function, ErrCode code, String detail) {
@@ -26,6 +27,7 @@ public class FunctionCallException extends DospClientException {
         this.code = code;
         this.errorCode = code == ErrCode.FNF ? "NO_SUCH_METHOD" : "HANDLER_FAILED";
         this.field = null;
+        this.serverMessage = code == ErrCode.FNF ? "no such function" : detail;
     }
 
     /**
@@ -39,6 +41,7 @@ public class FunctionCallException extends DospClientException {
         this.code = null;
         this.errorCode = errorCode;
         this.field = field;
+        this.serverMessage = message;
     }
 
     /** The function name. */
@@ -57,6 +60,11 @@ public class FunctionCallException extends DospClientException {
      */
     public String errorCode() {
         return errorCode;
+    }
+
+    /** What the server said (an ERROR's message, or a bare FN's ERR text), without this exception's prefix. */
+    public String serverMessage() {
+        return serverMessage;
     }
 
     /** The bad argument a {@code BAD_ARGUMENTS} names, or null. */
