@@ -12,7 +12,9 @@ import io.dosp.protocol.internal.FlatJson;
 import io.dosp.protocol.internal.LogText;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +42,8 @@ public final class TypedCalls {
 
     private final Map<Long, Pending> pending = new HashMap<>();
     private long nextId;
+    /** The connection whose close fails its calls (one hook per connection, not one per call). */
+    private ClientConnection watched;
 
     /**
      * Calls {@code function} with {@code args} (an array encoded as {@code contentType}) on {@code k}; {@code bare}
@@ -68,6 +72,10 @@ public final class TypedCalls {
             } while (nextId == 0 || pending.containsKey(nextId));
             id = nextId;
             pending.put(id, new Pending(k, function, f));
+            if (watched != k) {
+                watched = k;
+                k.whenClosed(() -> failAll(k));
+            }
         }
         Envelope request;
         try {
@@ -78,7 +86,6 @@ public final class TypedCalls {
                     + e.getMessage()));
         }
         f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, e) -> forget(id));
-        k.whenClosed(() -> f.completeExceptionally(new DisconnectedException(k.server(), null)));
         try {
             k.write(Ext.frame(Ext.FN_CALL, request.encode()));
         } catch (RuntimeException e) {
@@ -135,5 +142,14 @@ public final class TypedCalls {
         String field = fields.get("field");
         return new FunctionCallException(server, function, LogText.of(fields.getOrDefault("code", "UNKNOWN"), 64),
                 LogText.of(fields.getOrDefault("message", ""), 1000), field == null ? null : LogText.of(field, 200));
+    }
+
+    /** Fails every call still waiting on {@code k}, whose connection closed. */
+    private void failAll(ClientConnection k) {
+        List<Pending> gone = new ArrayList<>();
+        synchronized (this) {
+            pending.values().removeIf(p -> p.connection() == k && gone.add(p));
+        }
+        gone.forEach(p -> p.future().completeExceptionally(new DisconnectedException(k.server(), null)));
     }
 }

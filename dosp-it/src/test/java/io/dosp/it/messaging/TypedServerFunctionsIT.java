@@ -372,6 +372,28 @@ class TypedServerFunctionsIT {
     }
 
     @Test
+    void callsInFlightFailAtOnceWhenTheConnectionEnds() throws Exception {
+        CountDownLatch running = new CountDownLatch(2);
+        try (DospServer server = start(tmp);
+             DospClient c = DospClient.connect(TestServers.options(server).requestTimeout(Duration.ofMinutes(5)).build())) {
+            server.registerTypedFunction("hang", (caller, args) -> {
+                running.countDown();
+                new CountDownLatch(1).await();
+                return TypedFunction.Result.json("null");
+            });
+            CompletableFuture<Envelope> one = c.callAsync("hang", Envelope.JSON, "[]".getBytes(StandardCharsets.UTF_8));
+            CompletableFuture<Envelope> two = c.callAsync("hang", Envelope.JSON, "[]".getBytes(StandardCharsets.UTF_8));
+            assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
+            server.kick(c.vip());
+            // Long before the 5-minute request timeout: the connection's end fails both.
+            for (CompletableFuture<Envelope> f : List.of(one, two)) {
+                assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(
+                        io.dosp.client.DisconnectedException.class);
+            }
+        }
+    }
+
+    @Test
     void withTheExtensionOffACallWithoutArgumentsFallsBackToBareFnAndOneWithArgumentsFailsClearly() {
         try (DospServer server = start(tmp, c -> c.functions(f -> f.typedCalls(false)));
              DospClient c = TestServers.client(server)) {
