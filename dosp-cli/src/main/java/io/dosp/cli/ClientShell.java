@@ -1,5 +1,6 @@
 package io.dosp.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.dosp.cli.config.Suggest;
 import io.dosp.client.ClientListener;
 import io.dosp.client.DisconnectedException;
@@ -9,6 +10,9 @@ import io.dosp.client.Incoming;
 import io.dosp.client.TunnelIdentityException;
 import io.dosp.client.TunnelInfo;
 import io.dosp.crypto.Fingerprint;
+import io.dosp.messaging.Messenger;
+import io.dosp.messaging.RpcException;
+import io.dosp.messaging.Schema;
 import io.dosp.protocol.Envelope;
 import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.ErrorReply;
@@ -53,15 +57,21 @@ final class ClientShell {
             + "                   call (servers of this project)\n"
             + "  /functions       the server's functions and their parameters (JSON)\n"
             + "  /info            what the server knows about this client (JSON)\n"
+            + "  /rpc VIP NAME [JSON]\n"
+            + "                   call method NAME of the client holding VIP (messaging\n"
+            + "                   layer); JSON is the argument array, or one argument\n"
+            + "  /discover VIP    what the client holding VIP offers (methods, handlers)\n"
             + "  /exit            disconnect and leave (also Ctrl+D)\n"
             + "  /help            this list\n"
             + "Incoming messages print as '[from VIP] TEXT', or as\n"
             + "'[from VIP via tunnel] TEXT' when they came through a tunnel.\n"
             + "Lines starting with # are ignored.";
     private static final List<String> COMMANDS = List.of("/send", "/tunnel", "/id", "/fingerprint", "/trust", "/list",
-            "/ping", "/call", "/functions", "/info", "/exit", "/quit", "/help");
+            "/ping", "/call", "/functions", "/info", "/rpc", "/discover", "/exit", "/quit", "/help");
 
     private final DospClient client;
+    /** The messaging layer: /rpc and /discover, and this client's $discover answer (it offers nothing). */
+    private Messenger messenger;
     private final PrintStream out;
     private final PrintStream err;
     private final boolean interactive;
@@ -83,6 +93,7 @@ final class ClientShell {
     /** Runs until /exit, the end of input, or the server ending the connection; returns the exit code. */
     int run(InputStream in) {
         client.addListener(new Listener());
+        messenger = Messenger.attach(client);
         Thread printer = new Thread(this::printIncoming, "dosp-printer");
         printer.setDaemon(true);
         printer.start();
@@ -149,6 +160,8 @@ final class ClientShell {
                 case "/call" -> call(arg);
                 case "/functions" -> out.println(IncomingFormatter.safe(client.discoverFunctions()));
                 case "/info" -> out.println(IncomingFormatter.safe(client.selfInfo()));
+                case "/rpc" -> rpc(arg);
+                case "/discover" -> discover(arg);
                 case "/exit", "/quit" -> {
                     return false;
                 }
@@ -248,6 +261,90 @@ final class ClientShell {
         out.println(name + ": " + IncomingFormatter.safe(new String(answer.bodyBytes(), StandardCharsets.UTF_8)));
     }
 
+    /** {@code /rpc VIP NAME [JSON]}: a typed call through the messaging layer; prints the result or the error. */
+    private void rpc(String arg) {
+        String[] parts = arg.isEmpty() ? new String[0] : arg.split("\\s+", 3);
+        if (parts.length < 2) {
+            fail("usage: /rpc VIP NAME [JSON], e.g. /rpc 7.10.0.3 add [2,3]");
+            return;
+        }
+        Vip peer = Vip.parse(parts[0]);
+        Object[] args;
+        try {
+            args = RPC_JSON.rpcArgs(parts.length > 2 ? parts[2] : "[]");
+        } catch (IllegalArgumentException e) {
+            fail("the arguments are not JSON: " + e.getMessage());
+            return;
+        }
+        try {
+            JsonNode result = messenger.call(peer, parts[1], args, JsonNode.class);
+            out.println(parts[1] + " at " + peer + ": " + IncomingFormatter.safe(result.toString()));
+        } catch (RpcException e) {
+            fail(e.code() + ": " + e.getMessage());
+        }
+    }
+
+    /** {@code /discover VIP}: prints the peer's methods, message handlers and streams. */
+    private void discover(String arg) {
+        if (arg.isEmpty()) {
+            fail("usage: /discover VIP, e.g. /discover 7.10.0.3");
+            return;
+        }
+        Vip peer = Vip.parse(arg.split("\\s+")[0]);
+        Schema s;
+        try {
+            s = messenger.discover(peer);
+        } catch (RpcException e) {
+            fail(e.code() + ": " + e.getMessage());
+            return;
+        }
+        out.println(peer + " offers " + s.methods().size() + " method(s), " + s.handlers().size() + " handler(s), "
+                + s.streams().size() + " stream handler(s)");
+        for (Schema.Method m : s.methods()) {
+            StringBuilder b = new StringBuilder("  method ").append(m.name()).append('(');
+            for (int i = 0; i < m.params().size(); i++) {
+                Schema.Param p = m.params().get(i);
+                b.append(i == 0 ? "" : ", ").append(p.name()).append(": ").append(p.type().path("type").asText("?"));
+            }
+            b.append(") -> ").append(m.result().path("type").asText("?"));
+            out.println(IncomingFormatter.safe(b.toString()));
+        }
+        for (Schema.MessageType h : s.handlers()) {
+            out.println(IncomingFormatter.safe("  handler " + h.name() + ": " + h.type().path("type").asText("?")));
+        }
+        for (String st : s.streams()) {
+            out.println(IncomingFormatter.safe("  stream " + st));
+        }
+    }
+
+    /** Reads /rpc's JSON: an array is the argument list, any other value the one argument. */
+    private static final class RpcJson {
+        private final com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+
+        Object[] rpcArgs(String json) {
+            JsonNode n;
+            try {
+                n = mapper.readTree(json);
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException(e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                        ? j.getOriginalMessage() : e.getMessage());
+            }
+            if (n == null || n.isMissingNode()) {
+                return new Object[0];
+            }
+            if (!n.isArray()) {
+                return new Object[] {n};
+            }
+            Object[] out = new Object[n.size()];
+            for (int i = 0; i < n.size(); i++) {
+                out[i] = n.get(i);
+            }
+            return out;
+        }
+    }
+
+    private static final RpcJson RPC_JSON = new RpcJson();
+
     private void fail(String message) {
         failures.incrementAndGet();
         err.println("error: " + IncomingFormatter.safe(message)); // client errors may quote the server
@@ -268,6 +365,7 @@ final class ClientShell {
             // the connection is gone or slow; what arrived is still printed below
         }
         leaving = true;
+        messenger.close();
         client.close();
         join(printer);
         return !interactive && failures.get() > 0 ? Main.EXIT_FAILURE : Main.EXIT_OK;

@@ -116,6 +116,34 @@ class ServeIT {
         assertThat(sender.stderr()).contains("[server error] S2CF", "7.10.0.200", "unknown command /nope");
     }
 
+    /** The service a library client offers the CLI's /rpc. */
+    public static final class Adder {
+        @io.dosp.messaging.Rpc
+        public int add(int a, int b) {
+            return a + b;
+        }
+    }
+
+    @Test
+    @Order(5)
+    void rpcAndDiscoverReachALibraryClientsMessenger() throws Exception {
+        try (DospClient lib = DospClient.connect(address);
+             io.dosp.messaging.Messenger m = io.dosp.messaging.Messenger.attach(lib).register(new Adder())) {
+            String vip = lib.vip().toString();
+            CliProcess cli = CliProcess.run(dir, Map.of(), "/discover " + vip + "\n/rpc " + vip + " add [2,3]\n"
+                    + "/rpc " + vip + " add [2]\n", "client", address);
+            assertThat(cli.stdout()).contains(vip + " offers 1 method(s), 0 handler(s), 0 stream handler(s)")
+                    .contains("  method add(a: integer, b: integer) -> integer")
+                    .contains("add at " + vip + ": 5");
+            assertThat(cli.stderr()).contains("BAD_ARGUMENTS", "(field b)");
+            assertThat(cli.exitCode()).isEqualTo(Main.EXIT_FAILURE); // a piped client fails on an error
+            // the CLI client answers $discover itself: it offers nothing
+            io.dosp.messaging.Schema s = m.discover(io.dosp.protocol.Vip.parse(receiverVip));
+            assertThat(s.methods()).isEmpty();
+            assertThat(s.handlers()).isEmpty();
+        }
+    }
+
     @Test
     @Order(6)
     void adminExecListsTheClients() throws Exception {

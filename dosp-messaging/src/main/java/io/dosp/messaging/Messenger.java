@@ -3,8 +3,6 @@ package io.dosp.messaging;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dosp.client.DospClient;
 import io.dosp.client.DospClientException;
-import io.dosp.messaging.internal.Checks;
-import io.dosp.messaging.internal.Codecs;
 import io.dosp.messaging.internal.MessengerCore;
 import io.dosp.protocol.Envelope;
 import io.dosp.protocol.Vip;
@@ -136,7 +134,8 @@ public final class Messenger implements AutoCloseable {
      * Calls {@code method} at {@code peer} with positional {@code args} (an empty array for none) and the
      * {@linkplain MessengerOptions#callTimeout() default timeout}; the future completes with the result read as
      * {@code resultType} ({@code Void.class} to ignore it, {@code JsonNode.class} for the tree), or fails with an
-     * {@link RpcException}. Sending never blocks (a secure call opens its tunnel asynchronously).
+     * {@link RpcException}. Sending never blocks (a secure call opens its tunnel asynchronously). Cancelling the
+     * future ({@code cancel(true)}) sends CANCEL: the callee answers nothing more.
      *
      * @throws IllegalArgumentException when an argument cannot be written or the name is bad
      */
@@ -180,7 +179,7 @@ public final class Messenger implements AutoCloseable {
         return Schema.of((JsonNode) await(core.call(peer, MessengerCore.DISCOVER, new Object[0], JsonNode.class, t, true), t));
     }
 
-    // ---- server functions (docs/messaging.md section 5) ----
+    // ---- server functions (docs/messaging.md section 6) ----
 
     /**
      * Calls the <em>server's</em> function {@code function} with positional {@code args} (the {@code functions}
@@ -241,11 +240,6 @@ public final class Messenger implements AutoCloseable {
         return core.stats();
     }
 
-    /** Whether {@code value} would pass the argument checks; the path of the first null that would not. */
-    static java.util.Optional<String> check(String name, Object value) {
-        return Checks.firstNull(name, value, false);
-    }
-
     /** The internals (for the stream engine and server adapters in this module). */
     MessengerCore core() {
         return core;
@@ -261,9 +255,5 @@ public final class Messenger implements AutoCloseable {
     @Override
     public String toString() {
         return "Messenger[" + core.client() + "]";
-    }
-
-    static {
-        Objects.requireNonNull(Codecs.JSON); // the codecs load with the API
     }
 }

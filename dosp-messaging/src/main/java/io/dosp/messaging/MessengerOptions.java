@@ -20,7 +20,7 @@ import java.util.Objects;
  * @param maxCallsInFlight        this side's calls waiting for any peer
  * @param maxIncomingCallsPerPeer calls from one peer running here; one more is answered {@code TOO_MANY_CALLS}
  * @param maxIncomingCalls        calls from all peers running here
- * @param maxQueuedMessages       messages waiting for their handler; more are dropped and counted
+ * @param maxQueuedMessages       messages held (waiting for or in their handler); more are dropped and counted
  * @param maxInboxEnvelopes       envelopes waiting for the dispatch thread
  * @param maxInboxBytes           their bytes
  * @param handlerThreads          threads running handlers and methods (and completing calls' futures)

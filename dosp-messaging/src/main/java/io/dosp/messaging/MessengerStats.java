@@ -9,6 +9,7 @@ package io.dosp.messaging;
  * @param callsMade          calls this side sent
  * @param callsServed        calls from peers answered (with a result or an error)
  * @param callsRefusedBusy   calls from peers answered {@code TOO_MANY_CALLS}
+ * @param callsCancelled     calls from peers that their caller cancelled (answered nothing more)
  * @param messagesHandled    messages given to a handler
  * @param messagesDropped    messages dropped: no handler, undecodable, or too many queued
  * @param malformed          S2C data that looked like an envelope and was not one
@@ -17,6 +18,6 @@ package io.dosp.messaging;
  *                           {@code TOO_MANY_CALLS}, messages dropped, stream envelopes failing their stream)
  */
 public record MessengerStats(int callsInFlight, int incomingCalls, long callsMade, long callsServed,
-        long callsRefusedBusy, long messagesHandled, long messagesDropped, long malformed, long unhandled,
+        long callsRefusedBusy, long callsCancelled, long messagesHandled, long messagesDropped, long malformed, long unhandled,
         long inboxOverflows) {
 }

@@ -19,7 +19,7 @@ import java.util.concurrent.ExecutionException;
 /**
  * An annotated service object served as <em>server</em> functions: each {@link Rpc} method becomes a
  * {@link TypedFunction} that clients call with the {@code functions} extension ({@code Messenger.callServer},
- * {@code DospClient.call(name, contentType, args)}; {@code docs/messaging.md} section 5) and find with
+ * {@code DospClient.call(name, contentType, args)}; {@code docs/messaging.md} section 6) and find with
  * {@code $discover}. The same annotations, argument checks and schema as a {@link Messenger}'s services: arguments
  * decoded by the call's content type (JSON or MessagePack), a bad one answered {@code BAD_ARGUMENTS} naming it, an
  * exception answered {@code HANDLER_FAILED} with its message, the result written in the arguments' content type.

@@ -195,23 +195,39 @@ class MessengerTest {
     }
 
     @Test
-    void callsInFlightAreBoundedOnBothSides() throws Exception {
+    void theCalleeBoundsCallsInFlightPerPeer() throws Exception {
         Calculator calc = new Calculator();
         try (Messenger callee = Messenger.attach(a, MessengerOptions.builder().maxIncomingCallsPerPeer(1).build())
                 .register(calc);
-             Messenger caller = Messenger.attach(b, MessengerOptions.builder().maxCallsInFlightPerPeer(2).build())) {
+             Messenger caller = Messenger.attach(b)) {
             CompletableFuture<Integer> first = caller.callAsync(a.vip(), "slow", new Object[0], Integer.class);
             await().atMost(Duration.ofSeconds(30)).until(() -> callee.stats().incomingCalls() == 1);
             RpcException busy = (RpcException) catchIt(() -> caller.call(a.vip(), "slow", new Object[0], Integer.class));
             assertThat(busy.code()).isEqualTo(ErrorCode.TOO_MANY_CALLS);
+            assertThat(busy.getMessage()).contains("at most 1");
+            assertThat(callee.stats().callsRefusedBusy()).isEqualTo(1);
+            calc.release.countDown();
+            assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(caller.call(a.vip(), "add", new Object[] {1, 2}, Sum.class)).isEqualTo(new Sum(3)); // room again
+        }
+    }
+
+    @Test
+    void theCallerBoundsCallsInFlightPerPeerAndFailsAtOnce() throws Exception {
+        Calculator calc = new Calculator();
+        try (Messenger callee = Messenger.attach(a).register(calc);
+             Messenger caller = Messenger.attach(b, MessengerOptions.builder().maxCallsInFlightPerPeer(2).build())) {
+            CompletableFuture<Integer> first = caller.callAsync(a.vip(), "slow", new Object[0], Integer.class);
             CompletableFuture<Integer> second = caller.callAsync(a.vip(), "slow", new Object[0], Integer.class);
             CompletableFuture<Integer> third = caller.callAsync(a.vip(), "slow", new Object[0], Integer.class);
             assertThat(third).isCompletedExceptionally(); // refused locally, at once: two already wait
-            assertThatThrownBy(third::get).hasCauseInstanceOf(RpcException.class);
+            assertThatThrownBy(third::get).cause().isInstanceOfSatisfying(RpcException.class,
+                    e -> assertThat(e.code()).isEqualTo(ErrorCode.TOO_MANY_CALLS));
+            assertThat(caller.stats().callsInFlight()).isEqualTo(2);
             calc.release.countDown();
             assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(1);
-            assertThatThrownBy(() -> second.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
-            assertThat(callee.stats().callsRefusedBusy()).isEqualTo(2);
+            assertThat(second.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(callee.stats().callsRefusedBusy()).isZero();
         }
     }
 
@@ -256,6 +272,156 @@ class MessengerTest {
             assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(RpcException.class,
                     e -> assertThat(e.code()).isEqualTo(ErrorCode.DISCONNECTED));
             calc.release.countDown();
+        }
+    }
+
+    @Test
+    void aCancelledCallIsNotAnswered() throws Exception {
+        Calculator calc = new Calculator();
+        try (Messenger callee = Messenger.attach(a).register(calc); Messenger caller = Messenger.attach(b)) {
+            CompletableFuture<Integer> f = caller.callAsync(a.vip(), "slow", new Object[0], Integer.class);
+            await().atMost(Duration.ofSeconds(30)).until(() -> callee.stats().incomingCalls() == 1);
+            assertThat(f.cancel(true)).isTrue();
+            assertThat(caller.stats().callsInFlight()).isZero();
+            await().atMost(Duration.ofSeconds(30)).until(() -> callee.stats().callsCancelled() == 1);
+            calc.release.countDown();
+            await().atMost(Duration.ofSeconds(30)).until(() -> callee.stats().incomingCalls() == 0);
+            // a later call and its answer come after whatever the callee sent for the cancelled one: nothing
+            assertThat(caller.call(a.vip(), "add", new Object[] {1, 1}, Sum.class)).isEqualTo(new Sum(2));
+            assertThat(caller.stats().unhandled()).isZero();
+        }
+    }
+
+    @Test
+    void badEnvelopesAreCountedAndALaterVersionIsAnsweredUnsupported() {
+        try (Messenger callee = Messenger.attach(a).register(new Calculator())) {
+            b.send(a.vip(), new byte[] {(byte) 0xD1, 0x42, 0}); // cut short
+            b.send(a.vip(), new Envelope(Envelope.MESSAGE, 0, 0, "nobody-handles-this", Envelope.JSON,
+                    "1".getBytes(java.nio.charset.StandardCharsets.UTF_8)).encode());
+            b.send(a.vip(), new Envelope(Envelope.MESSAGE, 0, 0, "chat", Envelope.JSON,
+                    "{\"wrong\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8)).encode());
+            byte[] v2 = new Envelope(Envelope.REQUEST, 0, 77, "add", Envelope.JSON, "[1,2]".getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8)).encode();
+            v2[0] = (byte) 0xD2;
+            b.send(a.vip(), v2);
+            Incoming answer = b.receive(Duration.ofSeconds(30));
+            Envelope e = decode(answer.data());
+            assertThat(e.kind()).isEqualTo(Envelope.ERROR);
+            assertThat(e.id()).isEqualTo(77);
+            assertThat(e.isReply()).isTrue();
+            assertThat(new String(e.body(), java.nio.charset.StandardCharsets.UTF_8)).contains("\"code\":\"UNSUPPORTED\"");
+            await().atMost(Duration.ofSeconds(30)).until(() -> callee.stats().messagesDropped() == 2);
+            assertThat(callee.stats().malformed()).isEqualTo(2);
+            assertThat(callee.stats().messagesHandled()).isZero();
+        }
+    }
+
+    @Test
+    void aCallAnsweredByAPeerSpeakingTheEnvelopeByHand() {
+        // b is a peer without the library: it reads the REQUEST and writes the RESPONSE bytes of docs/messaging.md
+        try (Messenger caller = Messenger.attach(a)) {
+            CompletableFuture<Sum> f = caller.callAsync(b.vip(), "add", new Object[] {1, 2}, Sum.class);
+            Envelope req = decode(b.receive(Duration.ofSeconds(30)).data());
+            assertThat(req.kind()).isEqualTo(Envelope.REQUEST);
+            assertThat(req.name()).isEqualTo("add");
+            assertThat(new String(req.body(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("[1,2]");
+            b.send(a.vip(), new Envelope(Envelope.RESPONSE, Envelope.FLAG_REPLY, req.id(), "", Envelope.JSON,
+                    "{\"value\":3}".getBytes(java.nio.charset.StandardCharsets.UTF_8)).encode());
+            assertThat(f.join()).isEqualTo(new Sum(3));
+        }
+    }
+
+    @Test
+    void handlersByNameTakeJsonRawAndTextPayloads() {
+        List<String> got = new CopyOnWriteArrayList<>();
+        try (Messenger callee = Messenger.attach(a)
+                .on("chat", Chat.class, (from, c) -> got.add("chat " + c.text()))
+                .on("blob", byte[].class, (from, bytes) -> got.add("blob " + bytes.length))
+                .on("line", String.class, (from, text) -> got.add("line " + text));
+             Messenger caller = Messenger.attach(b)) {
+            caller.send(a.vip(), "chat", new Chat("json"));
+            caller.send(a.vip(), "blob", new byte[] {(byte) 0xD1, 2, 3}); // raw, even starting like an envelope
+            caller.send(a.vip(), "line", "as text", Codec.text());
+            caller.send(a.vip(), "line", "as json");
+            await().atMost(Duration.ofSeconds(30)).until(() -> got.size() == 4);
+            assertThat(got).containsExactly("chat json", "blob 3", "line as text", "line as json");
+            assertThat(callee.off("chat")).isTrue();
+            caller.send(a.vip(), "chat", new Chat("unheard"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> callee.stats().messagesDropped() == 1);
+        }
+    }
+
+    @Test
+    void queuedMessagesAreBoundedAndDropsCounted() throws Exception {
+        CountDownLatch hold = new CountDownLatch(1);
+        List<String> got = new CopyOnWriteArrayList<>();
+        try (Messenger callee = Messenger.attach(a, MessengerOptions.builder().maxQueuedMessages(2).build())
+                .on("m", String.class, (from, s) -> {
+                    hold.await(60, TimeUnit.SECONDS);
+                    got.add(s);
+                });
+             Messenger caller = Messenger.attach(b)) {
+            for (int i = 0; i < 10; i++) {
+                caller.send(a.vip(), "m", "n" + i);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> callee.stats().messagesDropped() == 8);
+            hold.countDown();
+            await().atMost(Duration.ofSeconds(30)).until(() -> got.size() == 2);
+            assertThat(got).containsExactly("n0", "n1");
+        }
+    }
+
+    @Test
+    void closingTheMessengerFailsCallsDisconnectedAndHandsDataBack() throws Exception {
+        Calculator calc = new Calculator();
+        try (Messenger callee = Messenger.attach(a).register(calc)) {
+            Messenger caller = Messenger.attach(b);
+            CompletableFuture<Integer> f = caller.callAsync(a.vip(), "slow", new Object[0], Integer.class);
+            await().atMost(Duration.ofSeconds(30)).until(() -> callee.stats().incomingCalls() == 1);
+            caller.close();
+            assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(RpcException.class,
+                    e -> assertThat(e.code()).isEqualTo(ErrorCode.DISCONNECTED));
+            assertThat(((RpcException) catchIt(() -> caller.call(a.vip(), "add", new Object[] {1, 2}, Sum.class))).code())
+                    .isEqualTo(ErrorCode.DISCONNECTED);
+            calc.release.countDown();
+            // the answer to the failed call now reaches b's receive queue as data: nothing of b's takes envelopes
+            Incoming late = b.receive(Duration.ofSeconds(30));
+            assertThat(decode(late.data()).kind()).isEqualTo(Envelope.RESPONSE);
+        }
+    }
+
+    @Test
+    void aLostConnectionFailsCallsAtOnceWhileTheClientReconnects() throws Exception {
+        Calculator calc = new Calculator();
+        try (DospClient c = DospClient.connect(io.dosp.client.ClientOptions.builder().server("127.0.0.1", server.port())
+                .reconnect(r -> r.enabled(true).backoff(Duration.ofMillis(50), Duration.ofMillis(200))).build());
+             Messenger callee = Messenger.attach(a).register(calc);
+             Messenger caller = Messenger.attach(c, MessengerOptions.builder().callTimeout(Duration.ofSeconds(300)).build())) {
+            CompletableFuture<Integer> f = caller.callAsync(a.vip(), "slow", new Object[0], Integer.class);
+            await().atMost(Duration.ofSeconds(30)).until(() -> callee.stats().incomingCalls() == 1);
+            server.close();
+            assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(RpcException.class, e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.DISCONNECTED);
+                assertThat(e.getMessage()).contains("was lost");
+            });
+            calc.release.countDown();
+        }
+    }
+
+    @Test
+    void aSecureCallToAVipNobodyHoldsFailsPeerGone() {
+        try (Messenger caller = Messenger.attach(b, MessengerOptions.builder().secure(true).build())) {
+            RpcException e = (RpcException) catchIt(() -> caller.call(Vip.parse("10.9.9.9"), "add", new Object[] {1, 2},
+                    Sum.class, Duration.ofSeconds(120)));
+            assertThat(e.code()).isEqualTo(ErrorCode.PEER_GONE);
+        }
+    }
+
+    private static Envelope decode(byte[] data) {
+        try {
+            return Envelope.decode(data);
+        } catch (Envelope.MalformedEnvelopeException e) {
+            throw new AssertionError(e);
         }
     }
 

@@ -437,7 +437,7 @@ public final class Settings {
             .flag("--typed-functions", "").section(LIMITS)
             .sets(functions("typedCalls", Functions.Builder::typedCalls))
             .help("Offer server functions with arguments and $discover to clients of this project (the 'functions'"
-                    + " extension, docs/messaging.md section 5). Bare FN is the same either way."));
+                    + " extension, docs/messaging.md section 6). Bare FN is the same either way."));
     /** Largest arguments of a typed call. */
     public static final Setting<Integer> FUNCTION_MAX_ARGUMENT_BYTES = add(Setting.builder("function_max_argument_bytes",
                     ValueTypes.size(1, MAX_INT), Functions.DEFAULT_MAX_ARGUMENT_BYTES)

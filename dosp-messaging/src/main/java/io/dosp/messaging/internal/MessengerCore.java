@@ -75,6 +75,8 @@ public final class MessengerCore implements EnvelopeSender {
     private final LinkedBlockingQueue<Inbound> inbox = new LinkedBlockingQueue<>();
     private final AtomicInteger inboxCount = new AtomicInteger();
     private final AtomicLong inboxBytes = new AtomicLong();
+    /** Header-only entries (refusals, overflows) in the inbox: bounded like the envelopes. */
+    private final AtomicInteger inboxMarkers = new AtomicInteger();
     private final Map<CallKey, Call> calls = new ConcurrentHashMap<>();
     private final Map<Vip, AtomicInteger> callsPerPeer = new ConcurrentHashMap<>();
     private final Map<CallKey, Served> served = new ConcurrentHashMap<>();
@@ -112,6 +114,7 @@ public final class MessengerCore implements EnvelopeSender {
         final AtomicLong callsMade = new AtomicLong();
         final AtomicLong callsServed = new AtomicLong();
         final AtomicLong callsRefusedBusy = new AtomicLong();
+        final AtomicLong callsCancelled = new AtomicLong();
         final AtomicLong messagesHandled = new AtomicLong();
         final AtomicLong messagesDropped = new AtomicLong();
         final AtomicLong malformed = new AtomicLong();
@@ -244,8 +247,15 @@ public final class MessengerCore implements EnvelopeSender {
         return true;
     }
 
-    /** Overflow markers are headers only; their number is bounded by the peer's S2C rate, each a few dozen bytes. */
+    /** Queues {@code i}; a header-only entry over {@code maxInboxEnvelopes} of them is dropped and counted. */
     private void offer(Inbound i) {
+        if (i.overflow() && inboxMarkers.incrementAndGet() > options.maxInboxEnvelopes()) {
+            inboxMarkers.decrementAndGet();
+            counters.unhandled.incrementAndGet();
+            LOG.warn("Dropped an envelope (kind {}) from {}: the messenger's inbox is full, and so are its refusals",
+                    i.envelope().kind(), i.from());
+            return;
+        }
         inbox.add(i);
     }
 
@@ -272,7 +282,9 @@ public final class MessengerCore implements EnvelopeSender {
             } catch (InterruptedException e) {
                 return; // closed
             }
-            if (!i.overflow()) {
+            if (i.overflow()) {
+                inboxMarkers.decrementAndGet();
+            } else {
                 inboxCount.decrementAndGet();
                 inboxBytes.addAndGet(-i.bytes());
             }
@@ -307,6 +319,7 @@ public final class MessengerCore implements EnvelopeSender {
                 Served s = e.isReply() ? null : served.get(new CallKey(from, e.id()));
                 if (s != null) {
                     s.cancelled = true;
+                    counters.callsCancelled.incrementAndGet();
                 } else {
                     streams.onEnvelope(from, i.tunneled(), e);
                 }
@@ -425,8 +438,11 @@ public final class MessengerCore implements EnvelopeSender {
                         return;
                     }
                 }
-                queuedMessages.decrementAndGet();
-                r.run();
+                try {
+                    r.run();
+                } finally {
+                    queuedMessages.decrementAndGet(); // counts the one running too: the bound is what is held
+                }
             }
         }
     }
@@ -564,8 +580,12 @@ public final class MessengerCore implements EnvelopeSender {
         if (options.secure() && !client.hasTunnel(peer)) {
             client.openTunnelAsync(peer).whenComplete((v, t) -> {
                 if (t != null) {
-                    fail(k, new RpcException(ErrorCode.SEND_FAILED, null, "cannot call " + method + " at " + peer
-                            + ": no tunnel: " + t.getMessage(), null, peer, t));
+                    Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+                            ? t.getCause() : t;
+                    // The open failed because the server could not deliver to the vIP: nobody holds it.
+                    boolean gone = String.valueOf(cause.getMessage()).contains("ERR S2CF");
+                    fail(k, new RpcException(gone ? ErrorCode.PEER_GONE : ErrorCode.SEND_FAILED, null, "cannot call "
+                            + method + " at " + peer + ": no tunnel: " + cause.getMessage(), null, peer, cause));
                 } else {
                     handlerPool.execute(() -> sendCall(k, req));
                 }
@@ -577,6 +597,11 @@ public final class MessengerCore implements EnvelopeSender {
             return c.raw;
         }
         CompletableFuture<Object> user = new CompletableFuture<>();
+        user.whenComplete((v, t) -> {
+            if (user.isCancelled()) {
+                cancel(k.peer(), k.id()); // the application cancelled its future: tell the callee, answer nothing more
+            }
+        });
         c.raw.whenComplete((v, t) -> handlerPool.execute(() -> {
             if (t != null) {
                 user.completeExceptionally(t);
@@ -741,7 +766,7 @@ public final class MessengerCore implements EnvelopeSender {
     /** The counts now. */
     public MessengerStats stats() {
         return new MessengerStats(calls.size(), served.size(), counters.callsMade.get(), counters.callsServed.get(),
-                counters.callsRefusedBusy.get(), counters.messagesHandled.get(), counters.messagesDropped.get(),
+                counters.callsRefusedBusy.get(), counters.callsCancelled.get(), counters.messagesHandled.get(), counters.messagesDropped.get(),
                 counters.malformed.get(), counters.unhandled.get(), counters.inboxOverflows.get());
     }
 
