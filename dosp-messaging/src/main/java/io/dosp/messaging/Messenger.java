@@ -1,5 +1,6 @@
 package io.dosp.messaging;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dosp.client.DospClient;
 import io.dosp.client.DospClientException;
@@ -150,6 +151,23 @@ public final class Messenger implements AutoCloseable {
     }
 
     /**
+     * {@link #callAsync(Vip, String, Object[], Class)} for a generic result type, e.g.
+     * {@code new TypeReference<List<Sum>>() { }}.
+     */
+    @SuppressWarnings("unchecked")
+    public <R> CompletableFuture<R> callAsync(Vip peer, String method, Object[] args, TypeReference<R> resultType,
+            Duration timeout) {
+        return (CompletableFuture<R>) core.call(peer, method, args, resultType.getType(), timeout, false);
+    }
+
+    /** {@link #callAsync(Vip, String, Object[], TypeReference, Duration)}, waiting for the answer. */
+    @SuppressWarnings("unchecked")
+    public <R> R call(Vip peer, String method, Object[] args, TypeReference<R> resultType) {
+        Duration t = core.options().callTimeout();
+        return (R) await(core.call(peer, method, args, resultType.getType(), t, true), t);
+    }
+
+    /**
      * {@link #callAsync(Vip, String, Object[], Class)}, waiting for the answer.
      *
      * @throws RpcException why it failed ({@link RpcException#code()})
@@ -160,7 +178,11 @@ public final class Messenger implements AutoCloseable {
 
     /** {@link #call(Vip, String, Object[], Class)} with its own {@code timeout}. */
     public <R> R call(Vip peer, String method, Object[] args, Class<R> resultType, Duration timeout) {
-        return resultType.cast(await(core.call(peer, method, args, resultType, timeout, true), timeout));
+        Class<?> boxed = resultType.isPrimitive() ? java.lang.invoke.MethodType.methodType(resultType).wrap().returnType()
+                : resultType; // int.class reads as an Integer
+        @SuppressWarnings("unchecked")
+        R r = (R) boxed.cast(await(core.call(peer, method, args, boxed, timeout, true), timeout));
+        return r;
     }
 
     /** Asks {@code peer} what it offers ({@code $discover}). */

@@ -78,6 +78,11 @@ class MessengerTest {
         }
 
         @Rpc
+        public List<Sum> sums(List<Integer> values) {
+            return values.stream().map(Sum::new).toList();
+        }
+
+        @Rpc
         public CompletableFuture<Integer> later(int v) {
             return CompletableFuture.supplyAsync(() -> v * 2);
         }
@@ -114,13 +119,18 @@ class MessengerTest {
             assertThat(caller.callAsync(a.vip(), "len", new Object[] {new Point(3, 4)}, Integer.class)
                     .get(30, TimeUnit.SECONDS)).isEqualTo(7);
             assertThat(caller.call(a.vip(), "later", new Object[] {21}, Integer.class)).isEqualTo(42);
+            int primitive = caller.call(a.vip(), "later", new Object[] {1}, int.class);
+            assertThat(primitive).isEqualTo(2);
+            List<Sum> sums = caller.call(a.vip(), "sums", new Object[] {List.of(1, 2)},
+                    new com.fasterxml.jackson.core.type.TypeReference<List<Sum>>() { });
+            assertThat(sums).containsExactly(new Sum(1), new Sum(2));
             assertThat(caller.call(a.vip(), "greet", new Object[] {new Named("bo", null)}, String.class)).isEqualTo("hi bo");
             assertThat(caller.call(a.vip(), "who", new Object[0], String.class)).isEqualTo(b.vip() + " plain");
             caller.send(a.vip(), "chat", new Chat("one"));
             caller.send(a.vip(), "chat", new Chat("two"));
             await().atMost(Duration.ofSeconds(30)).until(() -> calc.chats.size() == 2);
             assertThat(calc.chats).containsExactly(b.vip() + ":one", b.vip() + ":two");
-            assertThat(callee.stats().callsServed()).isEqualTo(5);
+            assertThat(callee.stats().callsServed()).isEqualTo(7);
             assertThat(callee.stats().messagesHandled()).isEqualTo(2);
             assertThat(caller.stats().callsInFlight()).isZero();
         }
@@ -405,6 +415,74 @@ class MessengerTest {
                 assertThat(e.getMessage()).contains("was lost");
             });
             calc.release.countDown();
+        }
+    }
+
+    @Test
+    void randomEnvelopesFromAPeerHurtNoOne() {
+        java.util.Random random = new java.util.Random(15);
+        // the noise comes from a third client: its ids are its own (b's messenger allocates b's)
+        try (DospClient noisy = DospClient.connect("127.0.0.1:" + server.port());
+             Messenger callee = Messenger.attach(a).register(new Calculator());
+             Messenger caller = Messenger.attach(b)) {
+            for (int i = 0; i < 300; i++) {
+                byte[] body = new byte[random.nextInt(40)];
+                random.nextBytes(body);
+                String name = List.of("add", "len", "greet", "chat", "$discover", "", "x").get(random.nextInt(7));
+                byte[] e = new Envelope(1 + random.nextInt(9), random.nextInt(2), random.nextInt(5), name,
+                        random.nextInt(4), body).encode();
+                if (random.nextInt(5) == 0) {
+                    e[random.nextInt(e.length)] = (byte) random.nextInt(256); // and some that are not envelopes at all
+                }
+                noisy.send(a.vip(), e);
+            }
+            // the callee still answers
+            assertThat(caller.call(a.vip(), "add", new Object[] {2, 3}, Sum.class)).isEqualTo(new Sum(5));
+            await().atMost(Duration.ofSeconds(30)).until(() -> callee.stats().incomingCalls() == 0); // none stuck
+        }
+    }
+
+    @Test
+    void anEnvelopeOverTheInboxBoundIsRefusedNotQueued() {
+        List<String> got = new CopyOnWriteArrayList<>();
+        try (Messenger callee = Messenger.attach(a, MessengerOptions.builder().maxInboxBytes(200).build())
+                .register(new Calculator()).on("big", String.class, (from, t) -> got.add(t));
+             Messenger caller = Messenger.attach(b)) {
+            String big = "x".repeat(500);
+            RpcException e = (RpcException) catchIt(() -> caller.call(a.vip(), "greet", new Object[] {new Named(big, null)},
+                    String.class));
+            assertThat(e.code()).isEqualTo(ErrorCode.TOO_MANY_CALLS);
+            assertThat(e.getMessage()).contains("inbox is full");
+            caller.send(a.vip(), "big", big);
+            await().atMost(Duration.ofSeconds(30)).until(() -> callee.stats().messagesDropped() == 1);
+            assertThat(callee.stats().inboxOverflows()).isEqualTo(2);
+            assertThat(caller.call(a.vip(), "greet", new Object[] {new Named("small", null)}, String.class))
+                    .isEqualTo("hi small"); // what fits still goes through
+            assertThat(got).isEmpty();
+        }
+    }
+
+    @Test
+    void aCallInAContentTypeCallsDoNotUseIsAnsweredUnsupported() {
+        try (Messenger callee = Messenger.attach(a).register(new Calculator())) {
+            b.send(a.vip(), new Envelope(Envelope.REQUEST, 0, 5, "add", Envelope.TEXT,
+                    "1,2".getBytes(java.nio.charset.StandardCharsets.UTF_8)).encode());
+            Envelope answer = decode(b.receive(Duration.ofSeconds(30)).data());
+            assertThat(answer.kind()).isEqualTo(Envelope.ERROR);
+            assertThat(answer.id()).isEqualTo(5);
+            assertThat(new String(answer.body(), java.nio.charset.StandardCharsets.UTF_8)).contains("UNSUPPORTED");
+        }
+    }
+
+    @Test
+    void sendingWithoutAConnectionFailsDisconnected() {
+        DospClient c = DospClient.connect("127.0.0.1:" + server.port());
+        try (Messenger m = Messenger.attach(c)) {
+            c.close();
+            RpcException e = (RpcException) catchIt(() -> m.send(a.vip(), "chat", new Chat("x")));
+            assertThat(e.code()).isEqualTo(ErrorCode.DISCONNECTED);
+            assertThat(((RpcException) catchIt(() -> m.call(a.vip(), "add", new Object[] {1, 2}, Sum.class))).code())
+                    .isEqualTo(ErrorCode.DISCONNECTED);
         }
     }
 

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Java to Java messaging over two federated servers: typed calls, handlers and discovery through an end-to-end
  * tunnel (the servers see only sealed frames), every error code reaching the caller across the peer link, and
- * calls in flight failing fast when the callee goes.
+ * calls in flight failing fast when the callee goes; and between a WebSocket and a TCP client through a tunnel.
  */
 class MessagingFederationIT {
     @TempDir
@@ -150,6 +150,22 @@ class MessagingFederationIT {
                 shop.hold.countDown();
                 callee.close();
             }
+        }
+    }
+
+    @Test
+    void callsBetweenAWebSocketClientAndATcpClientThroughATunnel() {
+        try (io.dosp.server.DospServer server = io.dosp.server.DospServer.start(
+                io.dosp.testkit.TestServers.webSocketConfig(tmp).build());
+             DospClient ws = DospClient.connect(io.dosp.testkit.TestServers.webSocketOptions(server).build());
+             DospClient tcp = io.dosp.testkit.TestServers.client(server);
+             Messenger overWs = Messenger.attach(ws, secure()).register(new Shop());
+             Messenger overTcp = Messenger.attach(tcp, secure()).register(new Shop())) {
+            assertThat(overTcp.call(ws.vip(), "buy", new Object[] {new Order("tea", 2)}, Receipt.class).total())
+                    .isEqualTo(500);
+            assertThat(overWs.call(tcp.vip(), "buy", new Object[] {new Order("pot", 1)}, Receipt.class).total())
+                    .isEqualTo(250);
+            assertThat(ws.hasTunnel(tcp.vip())).isTrue();
         }
     }
 

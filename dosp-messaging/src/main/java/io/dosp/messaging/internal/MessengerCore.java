@@ -16,6 +16,7 @@ import io.dosp.messaging.RpcException;
 import io.dosp.protocol.Envelope;
 import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.ErrorReply;
+import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.Vip;
 import io.dosp.protocol.internal.LogText;
 import java.lang.reflect.Type;
@@ -207,10 +208,12 @@ public final class MessengerCore implements EnvelopeSender {
 
     /** I/O thread: takes envelopes (decoded, bounded, queued); everything else goes on to the receive queue. */
     private boolean intercept(Incoming in) {
-        byte[] data = in.data();
-        if (!Envelope.isEnvelope(data)) {
+        // The first byte decides, before any copy: other data costs nothing here.
+        if (!(in.packet() instanceof S2cPacket s) || s.dataLength() == 0
+                || (s.dataByte(0) & 0xF0) != Envelope.MAGIC_NIBBLE) {
             return false;
         }
+        byte[] data = s.data();
         Vip from = in.source().orElse(null);
         if (from == null || closed.get()) {
             return from != null; // a closed messenger drops its envelopes rather than flood the receive queue
@@ -587,7 +590,7 @@ public final class MessengerCore implements EnvelopeSender {
                     fail(k, new RpcException(gone ? ErrorCode.PEER_GONE : ErrorCode.SEND_FAILED, null, "cannot call "
                             + method + " at " + peer + ": no tunnel: " + cause.getMessage(), null, peer, cause));
                 } else {
-                    handlerPool.execute(() -> sendCall(k, req));
+                    onHandlers(() -> sendCall(k, req));
                 }
             });
         } else {
@@ -602,7 +605,7 @@ public final class MessengerCore implements EnvelopeSender {
                 cancel(k.peer(), k.id()); // the application cancelled its future: tell the callee, answer nothing more
             }
         });
-        c.raw.whenComplete((v, t) -> handlerPool.execute(() -> {
+        c.raw.whenComplete((v, t) -> onHandlers(() -> {
             if (t != null) {
                 user.completeExceptionally(t);
             } else {
@@ -760,7 +763,16 @@ public final class MessengerCore implements EnvelopeSender {
 
     @Override
     public Executor executor() {
-        return handlerPool;
+        return this::onHandlers;
+    }
+
+    /** Runs {@code task} on the handler pool, or here once the pool is shut down (a completion is never lost). */
+    private void onHandlers(Runnable task) {
+        try {
+            handlerPool.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            task.run();
+        }
     }
 
     /** The counts now. */

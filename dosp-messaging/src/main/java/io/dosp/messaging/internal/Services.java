@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dosp.messaging.CallContext;
-import io.dosp.messaging.ErrorCode;
 import io.dosp.messaging.Handler;
 import io.dosp.messaging.MessageHandler;
 import io.dosp.messaging.Rpc;
@@ -328,11 +327,6 @@ public final class Services {
             } catch (Exception e) {
                 return CompletableFuture.failedFuture(e);
             }
-        }
-
-        /** For errors: the method and its error code when {@code t} is not an {@link RpcException}. */
-        static ErrorCode codeOf(Throwable t) {
-            return t instanceof RpcException r ? r.code() : ErrorCode.HANDLER_FAILED;
         }
     }
 }
