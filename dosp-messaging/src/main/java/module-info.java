@@ -8,6 +8,8 @@ module io.dosp.messaging {
     requires transitive com.fasterxml.jackson.databind;
     requires jackson.dataformat.msgpack;
     requires org.slf4j;
+    // Optional: ServerServices turns annotated services into server functions; a client user never needs the server.
+    requires static io.dosp.server;
 
     exports io.dosp.messaging;
     // Jackson reads and writes the application's records and the layer's own wire objects reflectively.

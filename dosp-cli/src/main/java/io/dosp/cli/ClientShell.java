@@ -13,6 +13,7 @@ import io.dosp.crypto.Fingerprint;
 import io.dosp.messaging.Messenger;
 import io.dosp.messaging.RpcException;
 import io.dosp.messaging.Schema;
+import io.dosp.protocol.Envelope;
 import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.ErrorReply;
 import io.dosp.protocol.PacketType;
@@ -20,6 +21,7 @@ import io.dosp.protocol.Vip;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -50,7 +52,11 @@ final class ClientShell {
             + "                   pin VIP's identity on this server (in the known peers file)\n"
             + "  /list            list the clients connected to the server\n"
             + "  /ping            measure the round trip to the server\n"
-            + "  /call NAME       call the server function NAME, print its answer\n"
+            + "  /call NAME [JSON]\n"
+            + "                   call the server function NAME, print its answer; with\n"
+            + "                   JSON (an array of arguments: /call add [1,2]) as a typed\n"
+            + "                   call (servers of this project)\n"
+            + "  /functions       the server's functions and their parameters (JSON)\n"
             + "  /info            what the server knows about this client (JSON)\n"
             + "  /sendfile VIP PATH\n"
             + "                   send the file PATH to VIP (a client started with --files\n"
@@ -66,7 +72,7 @@ final class ClientShell {
             + "'[from VIP via tunnel] TEXT' when they came through a tunnel.\n"
             + "Lines starting with # are ignored.";
     private static final List<String> COMMANDS = List.of("/send", "/tunnel", "/id", "/fingerprint", "/trust", "/list",
-            "/ping", "/call", "/info", "/sendfile", "/rpc", "/discover", "/exit", "/quit", "/help");
+            "/ping", "/call", "/functions", "/info", "/sendfile", "/rpc", "/discover", "/exit", "/quit", "/help");
 
     private final DospClient client;
     /** The messaging layer: /rpc, /discover, /sendfile, --files, and this client's $discover answer. */
@@ -158,6 +164,7 @@ final class ClientShell {
                 case "/ping" -> out.printf(Locale.ROOT, "pong from %s in %.2f ms%n", client.server(),
                         client.ping().toNanos() / 1e6);
                 case "/call" -> call(arg);
+                case "/functions" -> out.println(IncomingFormatter.safe(client.discoverFunctions()));
                 case "/info" -> out.println(IncomingFormatter.safe(client.selfInfo()));
                 case "/sendfile" -> sendFile(arg);
                 case "/rpc" -> rpc(arg);
@@ -241,12 +248,24 @@ final class ClientShell {
         }
     }
 
-    private void call(String name) {
-        if (name.isEmpty()) {
-            fail("usage: /call NAME, e.g. /call get_time");
+    private void call(String arg) {
+        if (arg.isEmpty()) {
+            fail("usage: /call NAME [JSON], e.g. /call get_time or /call add [1,2]");
             return;
         }
-        out.println(name + ": " + IncomingFormatter.safe(client.call(name)));
+        int space = arg.indexOf(' ');
+        if (space < 0) {
+            out.println(arg + ": " + IncomingFormatter.safe(client.call(arg))); // a bare FN, as always
+            return;
+        }
+        String name = arg.substring(0, space);
+        String json = arg.substring(space + 1).strip();
+        if (!json.startsWith("[")) {
+            fail("the arguments of /call are a JSON array, e.g. /call " + name + " [1,2]");
+            return;
+        }
+        Envelope answer = client.call(name, Envelope.JSON, json.getBytes(StandardCharsets.UTF_8));
+        out.println(name + ": " + IncomingFormatter.safe(new String(answer.bodyBytes(), StandardCharsets.UTF_8)));
     }
 
     /** The messaging layer on this client (files; one per shell), attached when the shell starts. */

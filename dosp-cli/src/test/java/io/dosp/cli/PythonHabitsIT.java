@@ -67,6 +67,17 @@ class PythonHabitsIT {
     }
 
     @Test
+    void clientCallsFunctionsBareAndWithArgumentsAndListsThem() throws Exception {
+        CliProcess c = CliProcess.run(dir, Map.of(), "/call version\n/call version []\n/call version [1]\n"
+                + "/call nope [1]\n/call version 1\n/functions\n", "client", "--host", "127.0.0.1", "--port", port);
+        assertThat(c.stdout()).as(c.output()).contains("version: dosp ") // bare FN, as always
+                .containsPattern("version: \"dosp [^\"]+\"") // typed call of a bare function: a JSON string
+                .contains("\"name\":\"get_time\",\"params\":[],\"result\":{\"type\":\"string\"}");
+        assertThat(c.stderr()).contains("BAD_ARGUMENTS").contains("takes no arguments")
+                .contains("NO_SUCH_METHOD").contains("the arguments of /call are a JSON array");
+    }
+
+    @Test
     void pythonClientForm() throws Exception {
         CliProcess c = CliProcess.run(dir, Map.of(), "", "--client", "--host", "127.0.0.1", "--port", port);
         assertThat(c.exitCode()).as(c.output()).isZero();

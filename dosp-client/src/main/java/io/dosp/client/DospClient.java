@@ -4,6 +4,8 @@ import io.dosp.client.internal.ClientConnection;
 import io.dosp.client.internal.ClientExtensions;
 import io.dosp.client.internal.ClientThreads;
 import io.dosp.client.internal.FunctionError;
+import io.dosp.client.internal.TypedCalls;
+import io.dosp.protocol.Envelope;
 import io.dosp.client.internal.ListenerNotifier;
 import io.dosp.client.internal.ReceiveQueue;
 import io.dosp.client.internal.Reconnector;
@@ -67,6 +69,7 @@ public final class DospClient implements AutoCloseable {
     private final ClientExtensions extensions = new ClientExtensions();
     private final TunnelIdentity tunnelIdentity;
     private final VouchRequests vouches = new VouchRequests();
+    private final TypedCalls typedCalls = new TypedCalls();
     private final Reconnector reconnector;
     private volatile ClientConnection connection;
     private final AtomicLong pingIds = new AtomicLong();
@@ -86,6 +89,7 @@ public final class DospClient implements AutoCloseable {
                         : v.flatMap(Vouch::identityKey).map(k -> IdentityKey.of(k).fingerprint())));
         this.extensions.offer(Ext.FEATURE_PEER_GONE, this::onPeerGoneFrame);
         extensions.offer(Ext.FEATURE_VOUCH, vouches::onFrame);
+        extensions.offer(Ext.FEATURE_FUNCTIONS, typedCalls::onFrame);
         if (options.loginUser().isPresent()) {
             // Login answers are taken by the connection's login while it waits; anything else of the feature is dropped.
             extensions.offer(Ext.FEATURE_AUTH, (server, kind, frame) -> { });
@@ -146,6 +150,11 @@ public final class DospClient implements AutoCloseable {
         client.connection = ClientConnection.open(options, client.queue, client.listeners, client.tunnelGuard,
                 client.extensions, client.tunnelIdentity, client.reconnector);
         return client;
+    }
+
+    /** The options this client was connected with. */
+    public ClientOptions options() {
+        return options;
     }
 
     /** The vIP the server assigned (or granted after RQIP). */
@@ -396,6 +405,46 @@ public final class DospClient implements AutoCloseable {
                 throw new FunctionCallException(server(), function, e.reply().code(), e.reply().text());
             }
         }
+    }
+
+    /**
+     * Calls the server function {@code function} with arguments (the {@code functions} extension;
+     * {@code docs/messaging.md}, "Server functions"): {@code args} is the array of positional arguments encoded as
+     * {@code contentType} ({@code Envelope.JSON} or {@code Envelope.MSGPACK}); the future completes with the RESPONSE
+     * envelope (its content type and body are the result), or fails with {@link FunctionCallException} carrying the
+     * ERROR's code ({@link FunctionCallException#errorCode()}) and the bad argument ({@link FunctionCallException#field()}),
+     * with {@link RequestTimeoutException} after the request timeout, or {@link DisconnectedException}. Many calls may be
+     * in flight. Against a server without the extension (a reference server, or ours with it off) a call with no
+     * arguments ({@code []}) is made as a bare FN and answered as a {@code Envelope.TEXT} envelope of the SA text; one
+     * with arguments fails with code {@code UNSUPPORTED} ("server does not support function arguments").
+     */
+    public CompletableFuture<Envelope> callAsync(String function, int contentType, byte[] args) {
+        return typedCalls.call(connection, function, contentType, args, options.requestTimeout(), this::call);
+    }
+
+    /**
+     * {@link #callAsync(String, int, byte[])}, waiting for the answer.
+     *
+     * @throws FunctionCallException   when the server answers ERROR (or FNF/FF for the bare fallback)
+     * @throws RequestTimeoutException when no answer comes within the request timeout
+     */
+    public Envelope call(String function, int contentType, byte[] args) {
+        return await(callAsync(function, contentType, args), "function " + function);
+    }
+
+    /**
+     * {@code $discover}: the schema of the server's functions, JSON as in {@code docs/messaging.md} section 3
+     * ({@code {"methods":[{"name","params","result"}...],"handlers":[],"streams":[]}}); fails with
+     * {@link FunctionCallException} {@code UNSUPPORTED} when the server has no {@code functions} extension.
+     */
+    public CompletableFuture<String> discoverFunctionsAsync() {
+        return typedCalls.call(connection, TypedCalls.DISCOVER, Envelope.JSON, "[]".getBytes(StandardCharsets.UTF_8),
+                options.requestTimeout(), this::call).thenApply(e -> new String(e.bodyBytes(), StandardCharsets.UTF_8));
+    }
+
+    /** {@link #discoverFunctionsAsync()}, waiting for the answer. */
+    public String discoverFunctions() {
+        return await(discoverFunctionsAsync(), "function discovery");
     }
 
     /** GSI: the server's JSON description of this client. */

@@ -43,6 +43,19 @@ public final class Ext {
     public static final int PRESENCE_FIRST = 0x70;
     /** First kind of the network views feature ({@link #FEATURE_NETWORK}); its kinds are {@code 0x80..0x8F} (docs/network.md). */
     public static final int NETWORK_FIRST = 0x80;
+    /** First kind of the functions feature ({@link #FEATURE_FUNCTIONS}); its kinds are {@code 0x40..0x4F}. */
+    public static final int FUNCTIONS_FIRST = 0x40;
+    /**
+     * Client to server, feature {@link #FEATURE_FUNCTIONS}: a call of a server function with arguments. Payload: one
+     * messaging envelope ({@link Envelope}) of kind REQUEST: the function's name, the caller's call id, the positional
+     * arguments as a JSON or MessagePack array ({@code docs/messaging.md}, "Server functions").
+     */
+    public static final int FN_CALL = 0x40;
+    /**
+     * Server to client, feature {@link #FEATURE_FUNCTIONS}: the answer to an {@link #FN_CALL}. Payload: one envelope of
+     * kind RESPONSE or ERROR, flag REPLY, the call's id.
+     */
+    public static final int FN_REPLY = 0x41;
     /**
      * Server to client, feature {@link #FEATURE_PEER_GONE}: a vIP the client exchanged S2C with recently changed
      * hands. Payload {@code vip(4) reason(1) [text UTF-8]}, see {@link PeerGone}.
@@ -55,6 +68,8 @@ public final class Ext {
     public static final String FEATURE_PEER_GONE = "peer-gone";
     /** The server says which user and identity hold a vIP (kinds {@code 0x30..0x3F}). */
     public static final String FEATURE_VOUCH = "vouch";
+    /** Server functions with arguments, typed and discoverable (kinds {@code 0x40..0x4F}). */
+    public static final String FEATURE_FUNCTIONS = "functions";
 
     /** Groups across the federation: join, leave, send to a group, members (kinds {@code 0x50..0x5F}). */
     public static final String FEATURE_GROUPS = "groups";
@@ -227,6 +242,7 @@ public final class Ext {
             case 6 -> FEATURE_NAMES;
             case 7 -> FEATURE_PRESENCE;
             case 8 -> FEATURE_NETWORK;
+            case 4 -> FEATURE_FUNCTIONS;
             default -> null;
         };
     }

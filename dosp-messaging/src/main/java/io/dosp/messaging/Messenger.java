@@ -201,6 +201,44 @@ public final class Messenger implements AutoCloseable {
         return Schema.of((JsonNode) await(core.call(peer, MessengerCore.DISCOVER, new Object[0], JsonNode.class, t, true), t));
     }
 
+    // ---- server functions (docs/messaging.md section 6) ----
+
+    /**
+     * Calls the <em>server's</em> function {@code function} with positional {@code args} (the {@code functions}
+     * extension; a server serves annotated services with {@link ServerServices}); the future completes with the result
+     * read as {@code resultType}, or fails with an {@link RpcException}: the server's code ({@code NO_SUCH_METHOD},
+     * {@code BAD_ARGUMENTS} with the field, {@code HANDLER_FAILED}, {@code TOO_MANY_CALLS}, {@code TOO_LARGE},
+     * {@code TIMEOUT} for the server's own call timeout or ours), {@code UNSUPPORTED} "server does not support
+     * function arguments" against a server without the extension (a call with no arguments then falls back to a bare
+     * FN, its text read as the result), {@code DISCONNECTED}. The client's request timeout applies.
+     */
+    public <R> CompletableFuture<R> callServerAsync(String function, Object[] args, Class<R> resultType) {
+        return io.dosp.messaging.internal.ServerCalls.call(core.client(), core.options().codec(), function,
+                args == null ? new Object[0] : args, resultType).thenApply(resultType::cast);
+    }
+
+    /**
+     * {@link #callServerAsync}, waiting for the answer.
+     *
+     * @throws RpcException why it failed
+     */
+    public <R> R callServer(String function, Object[] args, Class<R> resultType) {
+        Duration t = core.client().options().requestTimeout();
+        return resultType.cast(await(callServerAsync(function, args, resultType).thenApply(r -> (Object) r), t));
+    }
+
+    /**
+     * What the server offers ({@code $discover} over the {@code functions} extension): its functions, bare ones with
+     * no parameters and a string result.
+     *
+     * @throws RpcException {@code UNSUPPORTED} when the server has no {@code functions} extension
+     */
+    public Schema discoverServer() {
+        Duration t = core.client().options().requestTimeout();
+        return Schema.of((JsonNode) await(io.dosp.messaging.internal.ServerCalls.call(core.client(), Codec.json(),
+                "$discover", new Object[0], JsonNode.class), t));
+    }
+
     private static Object await(CompletableFuture<Object> f, Duration timeout) {
         try {
             // The call's own timer fails it at its timeout; the extra second only guards against a lost completion.

@@ -387,7 +387,24 @@ public final class DospServer implements AutoCloseable {
         return this;
     }
 
-    /** Removes a function; later calls get ERR FNF. */
+    /**
+     * Registers (or replaces) a function with arguments, called with the {@code functions} client extension
+     * ({@code docs/messaging.md}, "Server functions") and listed by {@code $discover}; it replaces a bare function of
+     * the same name (one namespace). A bare FN of {@code name} is answered ERR FNF, as for any name FN does not know.
+     *
+     * @throws IllegalArgumentException when {@code name} is empty, starts with {@code $} (reserved) or is longer than
+     *                                  255 UTF-8 bytes
+     */
+    public DospServer registerTypedFunction(String name, TypedFunction function) {
+        if (name == null || name.isEmpty() || name.startsWith("$")
+                || name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > io.dosp.protocol.Envelope.MAX_NAME_BYTES) {
+            throw new IllegalArgumentException("typed function name must be 1 to 255 UTF-8 bytes, not starting with $");
+        }
+        runtime.hooks().typedFunction(name, Objects.requireNonNull(function, "function"));
+        return this;
+    }
+
+    /** Removes a function (bare or typed); later calls get ERR FNF (or ERROR {@code NO_SUCH_METHOD}). */
     public DospServer unregisterFunction(String name) {
         runtime.hooks().function(name, null);
         return this;

@@ -25,13 +25,26 @@ public final class Functions {
     public static final int DEFAULT_MAX_CALLS_PER_CLIENT = 8;
     /** How long a call may run before it is answered ERR FF ({@code timed out}) and its thread interrupted. */
     public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
+    /** The largest encoded arguments of one typed call, in bytes; larger ones are answered ERROR {@code TOO_LARGE}. */
+    public static final int DEFAULT_MAX_ARGUMENT_BYTES = 64 << 10;
+    /** The largest encoded result of a typed call (and the {@code $discover} schema), in bytes. */
+    public static final int DEFAULT_MAX_RESULT_BYTES = 512 << 10;
+
+    /** The most {@link #maxResultBytes()} may be: a reply must fit a client's default frame limit (1 MiB). */
+    public static final int MAX_RESULT_LIMIT = (1 << 20) - 64 - 255;
 
     private final int threads;
     private final int queue;
     private final int maxCallsPerClient;
     private final Duration callTimeout;
+    private final boolean typedCalls;
+    private final int maxArgumentBytes;
+    private final int maxResultBytes;
 
     private Functions(Builder b) {
+        typedCalls = b.typedCalls;
+        maxArgumentBytes = b.maxArgumentBytes;
+        maxResultBytes = b.maxResultBytes;
         threads = b.threads;
         queue = b.queue;
         maxCallsPerClient = b.maxCallsPerClient;
@@ -76,9 +89,32 @@ public final class Functions {
         return callTimeout;
     }
 
+    /**
+     * Whether the server offers the {@code functions} client extension (typed calls with arguments and
+     * {@code $discover}, {@link TypedFunction}); on by default. Off, a client of ours falls back to bare FN for calls
+     * without arguments. Bare FN is the same either way.
+     */
+    public boolean typedCalls() {
+        return typedCalls;
+    }
+
+    /** The largest encoded arguments of one typed call; a larger call is answered ERROR {@code TOO_LARGE} unrun. */
+    public int maxArgumentBytes() {
+        return maxArgumentBytes;
+    }
+
+    /**
+     * The largest encoded result of one typed call, and of the {@code $discover} schema; a larger one is answered ERROR
+     * {@code TOO_LARGE} instead.
+     */
+    public int maxResultBytes() {
+        return maxResultBytes;
+    }
+
     /** A builder preset with these settings. */
     public Builder toBuilder() {
-        return new Builder().threads(threads).queue(queue).maxCallsPerClient(maxCallsPerClient).callTimeout(callTimeout);
+        return new Builder().threads(threads).queue(queue).maxCallsPerClient(maxCallsPerClient).callTimeout(callTimeout)
+                .typedCalls(typedCalls).maxArgumentBytes(maxArgumentBytes).maxResultBytes(maxResultBytes);
     }
 
     /** Builds {@link Functions}; not thread-safe. */
@@ -87,8 +123,29 @@ public final class Functions {
         private int queue = DEFAULT_QUEUE;
         private int maxCallsPerClient = DEFAULT_MAX_CALLS_PER_CLIENT;
         private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+        private boolean typedCalls = true;
+        private int maxArgumentBytes = DEFAULT_MAX_ARGUMENT_BYTES;
+        private int maxResultBytes = DEFAULT_MAX_RESULT_BYTES;
 
         private Builder() {
+        }
+
+        /** Offers the {@code functions} client extension (typed calls, discovery); on by default. */
+        public Builder typedCalls(boolean on) {
+            this.typedCalls = on;
+            return this;
+        }
+
+        /** The largest encoded arguments of one typed call, in bytes (1 or more). */
+        public Builder maxArgumentBytes(int bytes) {
+            this.maxArgumentBytes = bytes;
+            return this;
+        }
+
+        /** The largest encoded result of one typed call or the schema, in bytes (1 to 1 MiB less 64 bytes). */
+        public Builder maxResultBytes(int bytes) {
+            this.maxResultBytes = bytes;
+            return this;
         }
 
         /** Threads that run FN functions (at least 1). */
@@ -119,13 +176,17 @@ public final class Functions {
          * Validates and builds.
          *
          * @throws InvalidConfigException naming {@code functions.threads}, {@code functions.queue},
-         *                                {@code functions.maxCallsPerClient} or {@code functions.callTimeout} and why
+         *                                {@code functions.maxCallsPerClient}, {@code functions.callTimeout},
+         *                                {@code functions.maxArgumentBytes} or {@code functions.maxResultBytes} and why
          */
         public Functions build() {
             require(threads >= 1, "functions.threads", "must be at least 1");
             require(queue >= 0, "functions.queue", "must be 0 or positive");
             require(maxCallsPerClient >= 1, "functions.maxCallsPerClient", "must be at least 1, got " + maxCallsPerClient);
             require(isPositive(callTimeout), "functions.callTimeout", "must be positive");
+            require(maxArgumentBytes >= 1, "functions.maxArgumentBytes", "must be at least 1, got " + maxArgumentBytes);
+            require(maxResultBytes >= 1 && maxResultBytes <= MAX_RESULT_LIMIT, "functions.maxResultBytes",
+                    "must be 1 to " + MAX_RESULT_LIMIT + " (a client's frame limit), got " + maxResultBytes);
             return new Functions(this);
         }
     }

@@ -446,6 +446,26 @@ public final class Settings {
             .sets(functions("callTimeout", Functions.Builder::callTimeout))
             .help("How long an FN call may run; then it is answered ERR FF 'timed out' and its thread interrupted."));
 
+    /** The functions client extension (typed calls with arguments, discovery). */
+    public static final Setting<Boolean> TYPED_FUNCTIONS = add(Setting.builder("typed_functions", ValueTypes.bool(), true)
+            .flag("--typed-functions", "").section(LIMITS)
+            .sets(functions("typedCalls", Functions.Builder::typedCalls))
+            .help("Offer server functions with arguments and $discover to clients of this project (the 'functions'"
+                    + " extension, docs/messaging.md section 6). Bare FN is the same either way."));
+    /** Largest arguments of a typed call. */
+    public static final Setting<Integer> FUNCTION_MAX_ARGUMENT_BYTES = add(Setting.builder("function_max_argument_bytes",
+                    ValueTypes.size(1, MAX_INT), Functions.DEFAULT_MAX_ARGUMENT_BYTES)
+            .flag("--function-max-argument-bytes", "BYTES").section(LIMITS)
+            .sets(functions("maxArgumentBytes", Functions.Builder::maxArgumentBytes))
+            .help("Largest encoded arguments of one typed function call; a larger call is answered ERROR TOO_LARGE."));
+    /** Largest result of a typed call. */
+    public static final Setting<Integer> FUNCTION_MAX_RESULT_BYTES = add(Setting.builder("function_max_result_bytes",
+                    ValueTypes.size(1, Functions.MAX_RESULT_LIMIT), Functions.DEFAULT_MAX_RESULT_BYTES)
+            .flag("--function-max-result-bytes", "BYTES").section(LIMITS)
+            .sets(functions("maxResultBytes", Functions.Builder::maxResultBytes))
+            .help("Largest encoded result of one typed function call (and of the $discover schema); a larger one is"
+                    + " answered ERROR TOO_LARGE."));
+
     private Settings() {
     }
 

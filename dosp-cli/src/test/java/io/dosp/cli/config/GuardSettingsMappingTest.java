@@ -31,6 +31,9 @@ class GuardSettingsMappingTest {
                 "reply_rate_limit: 8KiB",
                 "function_calls_per_client: 3",
                 "function_timeout: 1500ms",
+                "typed_functions: false",
+                "function_max_argument_bytes: 4KiB",
+                "function_max_result_bytes: 128KiB",
                 ""));
         ServerConfig c = ServeConfigLoader.load(new ConfigLayer(), Optional.of(f), Map.of(), dir).settings().config();
         assertThat(c.limits().logTextLength()).isEqualTo(64);
@@ -40,6 +43,9 @@ class GuardSettingsMappingTest {
         assertThat(c.limits().replyRateLimit()).isEqualTo(8L << 10);
         assertThat(c.functions().maxCallsPerClient()).isEqualTo(3);
         assertThat(c.functions().callTimeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(c.functions().typedCalls()).isFalse();
+        assertThat(c.functions().maxArgumentBytes()).isEqualTo(4 << 10);
+        assertThat(c.functions().maxResultBytes()).isEqualTo(128 << 10);
     }
 
     @Test

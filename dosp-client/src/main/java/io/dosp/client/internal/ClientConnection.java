@@ -488,6 +488,16 @@ public final class ClientConnection {
         requests.forget(type, f);
     }
 
+    /** Runs {@code r} once this connection's channel has closed (at once when it already has, or never opened). */
+    public void whenClosed(Runnable r) {
+        Channel c = channel;
+        if (c == null) {
+            r.run();
+        } else {
+            c.closeFuture().addListener(f -> r.run());
+        }
+    }
+
     // ---- lifecycle ----
 
     /** Sends {@code exit}, then closes the channel, waiting up to 3 seconds. Not a loss: no reconnect follows. */

@@ -64,8 +64,8 @@ class ExtensionNegotiationIT {
     @Test
     void ourClientSaysHelloToOurServer() {
         try (DospServer server = TestServers.start(tmp); DospClient c = TestServers.client(server)) {
-            // The client offers peer-gone, which this server has on.
-            assertThat(c.extensions()).containsExactly(Ext.FEATURE_PEER_GONE);
+            // The client offers peer-gone and functions, which this server has on.
+            assertThat(c.extensions()).containsExactly(Ext.FEATURE_PEER_GONE, Ext.FEATURE_FUNCTIONS);
             assertThat(c.ping()).isPositive();
         }
     }

@@ -48,6 +48,60 @@ final class FunctionCalls {
     private static final Logger LOG = LoggerFactory.getLogger(FunctionCalls.class);
     static final String BUSY = "Server busy";
 
+    /**
+     * What one call runs and how each of its outcomes is answered: a bare FN ({@link #bare}) answers SA or ERR FF, a
+     * typed call ({@code TypedCalls}) an envelope RESPONSE or ERROR. The answers are built on the function thread (or
+     * the timer, or the submitting thread for a refusal) and delivered to the caller.
+     */
+    interface Job {
+        /** Runs the function: the answer to deliver. */
+        Packet run(ClientSession caller) throws Exception;
+
+        /** The function threw {@code e} (an {@code Exception}): the answer. */
+        Packet failed(Exception e);
+
+        /** The function threw an {@code Error}: the answer (no detail). */
+        Packet internalError();
+
+        /** The call ran longer than the timeout ({@code after}, e.g. {@code 30 s}): the answer. */
+        Packet timedOut(String after);
+
+        /** The call was refused unrun: {@code tooMany} for the caller's own limit of {@code perClient}, else busy. */
+        Packet refused(boolean tooMany, int perClient);
+    }
+
+    /** The job of a bare FN: SA with the text, ERR FF otherwise (spec 5.4), exactly as FN has always been answered. */
+    static Job bare(String name, ServerFunction fn) {
+        return new Job() {
+            @Override
+            public Packet run(ClientSession caller) throws Exception {
+                String result = fn.call(caller);
+                return Packets.sa(result == null ? "" : result);
+            }
+
+            @Override
+            public Packet failed(Exception e) {
+                return Packets.err(ErrCode.FF, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            }
+
+            @Override
+            public Packet internalError() {
+                return Packets.err(ErrCode.FF, "internal error");
+            }
+
+            @Override
+            public Packet timedOut(String after) {
+                return Packets.err(ErrCode.FF, "Function '" + LogText.of(name, 64) + "' timed out after " + after);
+            }
+
+            @Override
+            public Packet refused(boolean tooMany, int perClient) {
+                return tooMany ? Packets.err(ErrCode.FF, "Too many FN calls in flight: at most " + perClient
+                        + " per client (wait for their answers)") : Packets.err(ErrCode.FF, BUSY);
+            }
+        };
+    }
+
     private final Counters counters;
     private final PeerLog log;
     private final int threads;
@@ -86,6 +140,11 @@ final class FunctionCalls {
 
     /** Queues {@code fn} for {@code caller}, or answers ERR FF at once when over a limit. Any thread. */
     void submit(ClientSession caller, String name, ServerFunction fn) {
+        submit(caller, name, bare(name, fn));
+    }
+
+    /** Queues {@code job} for {@code caller}, or answers its refusal at once when over a limit. Any thread. */
+    void submit(ClientSession caller, String name, Job fn) {
         DropReason refused = null;
         lock.lock();
         try {
@@ -110,7 +169,11 @@ final class FunctionCalls {
                 counters.functionCallAdmitted();
                 if (idle > 0) {
                     work.signal();
-                } else if (workers.size() < threads) {
+                }
+                // A thread signalled but not yet awake still counts as idle and takes one waiting call: start
+                // another thread when the waiting calls outnumber the idle ones (signalling alone would leave a call
+                // waiting behind a thread that is about to run a long one).
+                if (waiting > idle && workers.size() < threads) {
                     Thread t = daemon(this::serve, "dosp-fn-" + threadIds.incrementAndGet());
                     workers.add(t);
                     t.start();
@@ -120,21 +183,20 @@ final class FunctionCalls {
             lock.unlock();
         }
         if (refused != null) {
-            refuse(caller, refused);
+            refuse(caller, refused, fn);
         }
     }
 
-    private void refuse(ClientSession caller, DropReason reason) {
+    private void refuse(ClientSession caller, DropReason reason, Job job) {
         counters.drop(reason);
         if (reason == DropReason.FUNCTION_CLIENT_LIMIT) {
             if (overLimitLog.allow()) {
                 LOG.warn("{} has {} FN calls in flight, the most allowed; refusing more{}",
                         caller, perClient, overLimitLog.heldBackNote());
             }
-            caller.deliver(Packets.err(ErrCode.FF, "Too many FN calls in flight: at most " + perClient
-                    + " per client (wait for their answers)"));
+            caller.deliver(job.refused(true, perClient));
         } else {
-            caller.deliver(Packets.err(ErrCode.FF, BUSY));
+            caller.deliver(job.refused(false, perClient));
         }
     }
 
@@ -205,17 +267,16 @@ final class FunctionCalls {
 
     private Packet call(Call call, ClientSession s) {
         try {
-            String result = call.fn.call(s);
-            return Packets.sa(result == null ? "" : result);
+            return call.fn.run(s);
         } catch (Exception e) {
             LOG.debug("Function {} failed for {}", log.text(call.name), s, e);
-            return Packets.err(ErrCode.FF, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            return call.fn.failed(e);
         } catch (Throwable t) {
             if (errorLog.allow()) {
                 LOG.error("Function {} failed for {}{}", log.text(call.name), s,
                         errorLog.heldBackNote(), t);
             }
-            return Packets.err(ErrCode.FF, "internal error");
+            return call.fn.internalError();
         }
     }
 
@@ -226,11 +287,10 @@ final class FunctionCalls {
         ClientSession s = call.caller.session;
         counters.drop(DropReason.FUNCTION_TIMEOUT);
         if (timeoutLog.allow()) {
-            LOG.warn("Function {} for {} ran longer than {}; answered ERR FF and interrupted it{}",
+            LOG.warn("Function {} for {} ran longer than {}; answered it timed out and interrupted it{}",
                     log.text(call.name), s, describe(timeout), timeoutLog.heldBackNote());
         }
-        s.deliver(Packets.err(ErrCode.FF, "Function '" + LogText.of(call.name, 64) + "' timed out after "
-                + describe(timeout)));
+        s.deliver(call.fn.timedOut(describe(timeout)));
         synchronized (call) {
             if (call.runner != null) {
                 call.runner.interrupt();
@@ -290,11 +350,11 @@ final class FunctionCalls {
     private static final class Call {
         final Caller caller;
         final String name;
-        final ServerFunction fn;
+        final Job fn;
         final AtomicBoolean answered = new AtomicBoolean();
         Thread runner;
 
-        Call(Caller caller, String name, ServerFunction fn) {
+        Call(Caller caller, String name, Job fn) {
             this.caller = caller;
             this.name = name;
             this.fn = fn;

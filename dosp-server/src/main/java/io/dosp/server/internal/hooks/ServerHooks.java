@@ -8,6 +8,12 @@ import io.dosp.server.CustomPacketHandler;
 import io.dosp.server.Disconnect;
 import io.dosp.server.ServerFunction;
 import io.dosp.server.ServerListener;
+import io.dosp.server.TypedFunction;
+import io.dosp.protocol.internal.FlatJson;
+import io.dosp.server.internal.ext.ClientExtensions;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
 import io.dosp.server.internal.Counters;
 import io.dosp.server.internal.session.ClientSession;
 import io.dosp.server.Functions;
@@ -30,15 +36,25 @@ public final class ServerHooks {
     private static final Logger LOG = LoggerFactory.getLogger(ServerHooks.class);
 
     private final List<ServerListener> listeners = new CopyOnWriteArrayList<>();
-    private final ConcurrentHashMap<String, ServerFunction> functions = new ConcurrentHashMap<>();
+    /** Every function by name: a {@link ServerFunction} or a {@link TypedFunction} (one namespace). */
+    private final ConcurrentHashMap<String, Object> functions = new ConcurrentHashMap<>();
+    /** The {@code $discover} schema, built again after a change. */
+    private volatile byte[] schema;
     private final AtomicReferenceArray<CustomPacketHandler> customHandlers = new AtomicReferenceArray<>(256);
     private final FunctionCalls calls;
+    private final TypedCalls typedCalls;
     private final LogLimiter hookLog;
 
     /** Functions run as {@code functions} says; counted in {@code counters}; peers' strings logged through {@code log}. */
     public ServerHooks(Counters counters, Functions functions, PeerLog log) {
         this.calls = new FunctionCalls(functions, counters, log);
+        this.typedCalls = functions.typedCalls() ? new TypedCalls(this, calls, functions, log) : null;
         this.hookLog = log.limiter("hook.failed");
+    }
+
+    /** The client extension feature {@code functions} (typed calls, {@code $discover}), or none when it is off. */
+    public List<ClientExtensions.Feature> features() {
+        return typedCalls == null ? List.of() : List.of(typedCalls);
     }
 
     // ---- listeners ----
@@ -99,13 +115,53 @@ public final class ServerHooks {
 
     // ---- functions ----
 
-    /** Registers (or with null removes) a function. */
+    /** Registers (or with null removes) a function; it replaces a typed function of that name. */
     public void function(String name, ServerFunction fn) {
+        put(name, fn);
+    }
+
+    /** Registers (or with null removes) a typed function; it replaces a bare function of that name. */
+    public void typedFunction(String name, TypedFunction fn) {
+        put(name, fn);
+    }
+
+    private void put(String name, Object fn) {
         if (fn == null) {
             functions.remove(name);
         } else {
             functions.put(name, fn);
         }
+        schema = null;
+    }
+
+    /** The function called {@code name}: a {@link ServerFunction}, a {@link TypedFunction}, or null. */
+    Object lookup(String name) {
+        return functions.get(name);
+    }
+
+    /**
+     * The {@code $discover} answer (JSON, docs/messaging.md section 3): every function by name, a bare one with no
+     * parameters and a string result, a typed one as it describes itself; no handlers, no streams.
+     */
+    byte[] schema() {
+        byte[] s = schema;
+        if (s == null) {
+            StringBuilder sb = new StringBuilder("{\"methods\":[");
+            boolean first = true;
+            for (Map.Entry<String, Object> e : new TreeMap<>(functions).entrySet()) {
+                sb.append(first ? "" : ",").append("{\"name\":").append(FlatJson.quote(e.getKey()));
+                if (e.getValue() instanceof TypedFunction t) {
+                    sb.append(",\"params\":").append(t.paramsSchema()).append(",\"result\":").append(t.resultSchema());
+                } else {
+                    sb.append(",\"params\":[],\"result\":{\"type\":\"string\"}");
+                }
+                sb.append('}');
+                first = false;
+            }
+            s = sb.append("],\"handlers\":[],\"streams\":[]}").toString().getBytes(StandardCharsets.UTF_8);
+            schema = s;
+        }
+        return s;
     }
 
     /**
@@ -113,7 +169,8 @@ public final class ServerHooks {
      * or FF when it throws, times out, or {@code s} or the server is over its call limits).
      */
     public void callFunction(ClientSession s, String name) {
-        ServerFunction fn = functions.get(name);
+        // Bare FN reaches bare functions only, exactly as before typed functions (a typed one is FNF here).
+        ServerFunction fn = functions.get(name) instanceof ServerFunction f ? f : null;
         if (fn == null) {
             s.deliver(Packets.err(ErrCode.FNF, name));
             return;

@@ -235,6 +235,10 @@ public final class Reconfigurer {
         restart("functions.maxCallsPerClient", s.functions().maxCallsPerClient(), next.functions().maxCallsPerClient(),
                 refused);
         restart("functions.callTimeout", s.functions().callTimeout(), next.functions().callTimeout(), refused);
+        restart("functions.typedCalls", s.functions().typedCalls(), next.functions().typedCalls(), refused);
+        restart("functions.maxArgumentBytes", s.functions().maxArgumentBytes(), next.functions().maxArgumentBytes(),
+                refused);
+        restart("functions.maxResultBytes", s.functions().maxResultBytes(), next.functions().maxResultBytes(), refused);
         Limits o = s.limits();
         Limits n = next.limits();
         restart("limits.outboundLowWaterMark", o.outboundLowWaterMark(), n.outboundLowWaterMark(), refused);

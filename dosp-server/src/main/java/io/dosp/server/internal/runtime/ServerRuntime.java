@@ -95,6 +95,7 @@ public final class ServerRuntime {
         List<ClientExtensions.Feature> features = new ArrayList<>(List.of(new PeerGoneNotices(vips, counters)));
         features.addAll(clientAdmission.features());
         features.addAll(network.features());
+        features.addAll(hooks.features());
         ClientExtensions extensions = new ClientExtensions(features, log);
         PacketDispatcher dispatcher = new PacketDispatcher(hooks, access, router, vips, admin, counters, links,
                 config.federation().maxHops(), extensions, clientAdmission, log);
