@@ -3,7 +3,12 @@ package io.dosp.it.network;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.dosp.protocol.Packet;
+import io.dosp.protocol.PacketType;
+import io.dosp.protocol.Packets;
+import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
+import io.dosp.testkit.RawClient;
 import io.dosp.testkit.Mesh;
 import io.dosp.testkit.NetClient;
 import java.nio.charset.StandardCharsets;
@@ -113,6 +118,10 @@ class NetworkIT {
                 await().atMost(LONG).until(() -> probe.members("team").size() == total);
             }
             sendBatch(sender, "team", "a", 30, total);
+            // In a line a cut leaves no other path: what is still on its way over the cut link is lost with it.
+            for (NetClient m : members) {
+                await().atMost(LONG).until(() -> counts(m).keySet().containsAll(texts("a", 30)));
+            }
 
             // Cut a link: in a ring or a mesh every server stays reachable; in a line the far side is cut off.
             mesh.unlink(1, 2);
@@ -276,6 +285,7 @@ class NetworkIT {
         try (Mesh mesh = new Mesh(tmp, 3)) {
             link(mesh, "ring", 3);
             mesh.awaitFullRoutes();
+            RawClient plain = RawClient.connect(mesh.server(0).port()); // no HELLO: must never see a network frame
             List<NetClient> cs = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 NetClient c = client(mesh, i % 3);
@@ -301,6 +311,13 @@ class NetworkIT {
             for (NetClient c : cs) {
                 assertThat(c.isClosed()).isFalse();
             }
+            assertThat(cs.get(0).watch(plain.vip()).status()).isEqualTo(OK); // watched, it still gets nothing
+            // Its PING is answered after everything queued to it before: the echo is the first packet it gets.
+            plain.send(Packets.ping("probe".getBytes(StandardCharsets.UTF_8)));
+            Packet first = plain.receive();
+            assertThat(first.type()).isEqualTo(PacketType.PING);
+            assertThat(((SimplePacket) first).bodyText()).isEqualTo("probe");
+            plain.close();
             closeClients();
         }
     }
