@@ -321,4 +321,35 @@ class NetworkIT {
             closeClients();
         }
     }
+
+    @Test
+    void aNameIsHeldForItsClientsReconnectAndReclaimedWithItsToken() {
+        try (Mesh mesh = new Mesh(tmp, 2)) {
+            link(mesh, "line", 2);
+            mesh.awaitFullRoutes();
+            NetClient first = client(mesh, 0);
+            NetClient.Result reg = first.register("carl", null);
+            assertThat(reg.status()).isEqualTo(OK);
+            byte[] token = reg.payload();
+            assertThat(token).hasSize(16);
+            NetClient watcher = client(mesh, 1);
+            await().atMost(LONG).until(() -> watcher.resolve("carl").status() == OK);
+            assertThat(watcher.watch(2, "carl").status()).isEqualTo(OK);
+            first.close();
+            await().atMost(LONG).until(() -> has(watcher, 2, "carl", 2, first.vip(), 1)); // left
+            assertThat(watcher.resolve("carl").status()).isEqualTo(NOT_FOUND); // held, nobody to reach
+            assertThat(watcher.register("carl", null).status()).isEqualTo(TAKEN); // held for its holder
+            NetClient again = client(mesh, 0);
+            assertThat(again.register("carl", null).status()).isEqualTo(TAKEN); // no token: not its holder
+            NetClient.Result back = again.register("carl", token);
+            assertThat(back.status()).isEqualTo(OK);
+            assertThat(back.payload()).isEqualTo(token);
+            await().atMost(LONG).until(() -> watcher.resolve("carl").status() == OK
+                    && watcher.resolve("carl").vip().equals(again.vip()));
+            await().atMost(LONG).until(() -> has(watcher, 2, "carl", 1, again.vip(), 0));
+            assertThat(again.unregister("carl").status()).isEqualTo(OK);
+            await().atMost(LONG).until(() -> watcher.register("carl", null).status() == OK);
+            closeClients();
+        }
+    }
 }
