@@ -35,6 +35,14 @@ public final class Ext {
     public static final int PEER_GONE_FIRST = 0x20;
     /** First kind of the vouch feature ({@link #FEATURE_VOUCH}); its kinds are {@code 0x30..0x3F}. */
     public static final int VOUCH_FIRST = 0x30;
+    /** First kind of the groups feature ({@link #FEATURE_GROUPS}); its kinds are {@code 0x50..0x5F} (docs/network.md). */
+    public static final int GROUPS_FIRST = 0x50;
+    /** First kind of the names feature ({@link #FEATURE_NAMES}); its kinds are {@code 0x60..0x6F} (docs/network.md). */
+    public static final int NAMES_FIRST = 0x60;
+    /** First kind of the presence feature ({@link #FEATURE_PRESENCE}); its kinds are {@code 0x70..0x7F} (docs/network.md). */
+    public static final int PRESENCE_FIRST = 0x70;
+    /** First kind of the network views feature ({@link #FEATURE_NETWORK}); its kinds are {@code 0x80..0x8F} (docs/network.md). */
+    public static final int NETWORK_FIRST = 0x80;
     /**
      * Server to client, feature {@link #FEATURE_PEER_GONE}: a vIP the client exchanged S2C with recently changed
      * hands. Payload {@code vip(4) reason(1) [text UTF-8]}, see {@link PeerGone}.
@@ -47,6 +55,15 @@ public final class Ext {
     public static final String FEATURE_PEER_GONE = "peer-gone";
     /** The server says which user and identity hold a vIP (kinds {@code 0x30..0x3F}). */
     public static final String FEATURE_VOUCH = "vouch";
+
+    /** Groups across the federation: join, leave, send to a group, members (kinds {@code 0x50..0x5F}). */
+    public static final String FEATURE_GROUPS = "groups";
+    /** Names unique across the federation: register, unregister, resolve (kinds {@code 0x60..0x6F}). */
+    public static final String FEATURE_NAMES = "names";
+    /** Presence: watch a vIP, a name or a group, joined/left events (kinds {@code 0x70..0x7F}). */
+    public static final String FEATURE_PRESENCE = "presence";
+    /** Network-wide views: clients, groups, names of every server (kinds {@code 0x80..0x8F}). */
+    public static final String FEATURE_NETWORK = "network";
 
     /** The version byte of HELLO and WELCOME. */
     public static final int VERSION = 1;
@@ -206,6 +223,10 @@ public final class Ext {
             case 1 -> FEATURE_AUTH;
             case 2 -> FEATURE_PEER_GONE;
             case 3 -> FEATURE_VOUCH;
+            case 5 -> FEATURE_GROUPS;
+            case 6 -> FEATURE_NAMES;
+            case 7 -> FEATURE_PRESENCE;
+            case 8 -> FEATURE_NETWORK;
             default -> null;
         };
     }
