@@ -62,6 +62,10 @@ public enum ServerExitReason {
     PEER_AUTH_FAILED("Peer authentication failed", false),
     /** A federation peer's HELLO spoke a peer link protocol version this server does not (an older build). */
     PEER_LINK_VERSION("Peer link protocol version not supported (this server needs link protocol v2)", false),
+    /** A federation peer linked while the server already had its most links from peers ({@code federation.maxIncomingLinks}). */
+    PEER_LINKS_FULL("Too many peer links", true),
+    /** A federation peer's link was replaced by a newer link from the same server. */
+    PEER_REPLACED("Peer link replaced by a newer link from the same server", true),
     /** The client's address (an IPv6 /64) already had the most connections the server allows one address. */
     ADDRESS_LIMIT("Too many connections from your address", true),
     /** The client sent no complete packet within the server's first-packet timeout after connecting. */

@@ -159,7 +159,9 @@ public final class AdmissionConfig {
 
     /**
      * One grant: every principal of {@code from} may send S2C to every principal of {@code to}. A principal is
-     * {@code user:NAME}, {@code group:NAME}, {@code anonymous}, {@code *}, and (in {@code to}) {@code remote}.
+     * {@code user:NAME}, {@code group:NAME}, {@code anonymous}, {@code *}, and (in {@code to}) {@code remote}; a
+     * {@code to} may also be {@code join:GROUP}, {@code send:GROUP} or {@code name:NAME} (what a client may do with
+     * groups and names, docs/network.md: exact, {@code *}, or a prefix ending in {@code *}).
      */
     public record Grant(List<String> from, List<String> to) {
         /** Validates the principals. */
@@ -214,8 +216,12 @@ public final class AdmissionConfig {
             if ((kind.equals("user") || kind.equals("group")) && Login.validUser(p.substring(colon + 1))) {
                 return;
             }
+            if (target && (kind.equals("join") || kind.equals("send") || kind.equals("name"))
+                    && p.substring(colon + 1).matches("\\*|[a-z0-9][a-z0-9._-]{0,63}\\*?")) {
+                return;
+            }
             throw new IllegalArgumentException("grant principal '" + p + "' must be user:NAME, group:NAME, anonymous, *"
-                    + (target ? " or remote" : ""));
+                    + (target ? ", remote, join:GROUP, send:GROUP or name:NAME" : ""));
         }
     }
 

@@ -41,6 +41,10 @@ public final class FederationConfig {
     public static final boolean DEFAULT_LINK_TLS = false;
     /** Whether a TLS link's peer certificate must match the host it was dialed at. */
     public static final boolean DEFAULT_LINK_TLS_VERIFY_HOSTNAME = true;
+    /** Whether peers can dial this server (then an older build of ours it links to links back). */
+    public static final boolean DEFAULT_REACHABLE = true;
+    /** Links from peers (handshakes under way included) a server accepts at once; more are refused with EXIT. */
+    public static final int DEFAULT_MAX_INCOMING_LINKS = 64;
 
     private final List<PeerSpec> peers;
     private final String meshKey;
@@ -54,6 +58,8 @@ public final class FederationConfig {
     private final boolean linkTls;
     private final SSLContext linkTlsContext;
     private final boolean linkTlsVerifyHostname;
+    private final boolean reachable;
+    private final int maxIncomingLinks;
 
     private FederationConfig(Builder b, Backoff peerReconnect) {
         peers = List.copyOf(b.peers);
@@ -68,6 +74,8 @@ public final class FederationConfig {
         linkTls = b.linkTls;
         linkTlsContext = b.linkTlsContext;
         linkTlsVerifyHostname = b.linkTlsVerifyHostname;
+        reachable = b.reachable;
+        maxIncomingLinks = b.maxIncomingLinks;
     }
 
     /** A builder with every default (no peers, no mesh key: federation off). */
@@ -80,7 +88,7 @@ public final class FederationConfig {
         return builder().build();
     }
 
-    /** Whether federation frames (custom types 0xF0..0xF4) are reserved for peer links: peers or a mesh key are set. */
+    /** Whether federation frames (custom types 0xF0..0xF7) are reserved for peer links: peers or a mesh key are set. */
     public boolean enabled() {
         return !peers.isEmpty() || meshKey != null;
     }
@@ -159,6 +167,24 @@ public final class FederationConfig {
         return linkTlsVerifyHostname;
     }
 
+    /**
+     * Whether peers can dial this server at its advertised host and port. When false (behind NAT or a
+     * firewall) it only dials out: its HELLO says so (empty host, port 0), peers of this project use the
+     * link it dialed both ways and never link back, and it is known to them by its server id and address.
+     */
+    public boolean reachable() {
+        return reachable;
+    }
+
+    /**
+     * How many links from peers this server takes at once, handshakes under way included: any server that
+     * proves the mesh key may link (it needs no entry here), up to this many; more are refused with EXIT
+     * {@code Too many peer links}.
+     */
+    public int maxIncomingLinks() {
+        return maxIncomingLinks;
+    }
+
     /** A builder preset with this configuration. */
     public Builder toBuilder() {
         return new Builder()
@@ -172,7 +198,9 @@ public final class FederationConfig {
                 .peerQueueBytes(peerQueueBytes)
                 .linkTls(linkTls)
                 .linkTlsContext(linkTlsContext)
-                .linkTlsVerifyHostname(linkTlsVerifyHostname);
+                .linkTlsVerifyHostname(linkTlsVerifyHostname)
+                .reachable(reachable)
+                .maxIncomingLinks(maxIncomingLinks);
     }
 
     /** Builds a {@link FederationConfig}; not thread-safe. */
@@ -190,6 +218,8 @@ public final class FederationConfig {
         private boolean linkTls = DEFAULT_LINK_TLS;
         private SSLContext linkTlsContext;
         private boolean linkTlsVerifyHostname = DEFAULT_LINK_TLS_VERIFY_HOSTNAME;
+        private boolean reachable = DEFAULT_REACHABLE;
+        private int maxIncomingLinks = DEFAULT_MAX_INCOMING_LINKS;
 
         private Builder() {
         }
@@ -287,6 +317,18 @@ public final class FederationConfig {
             return this;
         }
 
+        /** {@code false}: peers cannot dial this server, it links only by dialing out (see {@link FederationConfig#reachable()}). */
+        public Builder reachable(boolean reachable) {
+            this.reachable = reachable;
+            return this;
+        }
+
+        /** Links from peers taken at once (default {@value FederationConfig#DEFAULT_MAX_INCOMING_LINKS}). */
+        public Builder maxIncomingLinks(int max) {
+            this.maxIncomingLinks = max;
+            return this;
+        }
+
         /**
          * Validates and builds.
          *
@@ -296,6 +338,7 @@ public final class FederationConfig {
             require(meshKey == null || meshKey.length() >= 16, "federation.meshKey", "must be at least 16 characters");
             require(maxHops >= 1 && maxHops <= 255, "federation.maxHops", "must be 1..255, got " + maxHops);
             require(maxRoutes >= 1, "federation.maxRoutes", "must be at least 1");
+            require(maxIncomingLinks >= 0, "federation.maxIncomingLinks", "must be at least 0");
             require(isPositive(peerHeartbeat), "federation.peerHeartbeat", "must be positive");
             require(peerHeartbeatMisses >= 1, "federation.peerHeartbeatMisses", "must be at least 1");
             require(isPositive(peerReconnectInitial), "federation.peerReconnect", "the initial delay must be positive");

@@ -157,6 +157,20 @@ public final class Settings {
             .flag("--link-tls-verify-hostname", "").section(FEDERATION)
             .sets(federation("linkTlsVerifyHostname", FederationConfig.Builder::linkTlsVerifyHostname))
             .help("A TLS peer link accepts a trusted certificate only if it names the host the link dials."));
+    /** Whether peers can dial this server. */
+    public static final Setting<Boolean> REACHABLE = add(Setting.builder("reachable", ValueTypes.bool(),
+                    FederationConfig.DEFAULT_REACHABLE)
+            .flag("--reachable", "").section(FEDERATION)
+            .sets(federation("reachable", FederationConfig.Builder::reachable))
+            .help("Whether peers can dial this server. false (behind NAT or a firewall): it only dials its peers, whose"
+                    + " links then carry traffic both ways; peers never try to link back."));
+    /** Links from peers taken at once. */
+    public static final Setting<Integer> MAX_INCOMING_LINKS = add(Setting.builder("max_incoming_links",
+                    ValueTypes.integer(0, 100_000), FederationConfig.DEFAULT_MAX_INCOMING_LINKS)
+            .flag("--max-incoming-links", "N").section(FEDERATION)
+            .sets(federation("maxIncomingLinks", FederationConfig.Builder::maxIncomingLinks))
+            .help("Links from peers (any server proving the mesh key) taken at once, handshakes included; more are"
+                    + " refused with EXIT 'Too many peer links'."));
 
     // ---- the monitoring listener (dosp-monitor) ----
 

@@ -189,6 +189,8 @@ public final class Views {
             n.put("state", p.state());
             n.put("extended", p.extended());
             n.put("mode", p.mode());
+            n.put("direction", p.direction());
+            n.put("twoWay", p.twoWay());
             n.put("routesVia", p.routesVia());
             n.put("forwarded", p.forwarded());
             n.put("dropped", p.dropped());

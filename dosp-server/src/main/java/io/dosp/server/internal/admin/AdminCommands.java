@@ -17,6 +17,7 @@ import io.dosp.server.internal.routing.ServerRouter;
 import io.dosp.server.internal.routing.VipTable;
 import io.dosp.server.internal.session.ClientSession;
 import java.util.Comparator;
+import io.dosp.server.internal.network.Network;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -40,6 +41,11 @@ public final class AdminCommands {
             "unblock <vip>             allow it again",
             "stats                     server counters",
             "broadcast <message>       send MSG to every other client",
+            "broadcast --network <message>  send MSG to every client of every server of ours",
+            "clients --network         every client of the network directory, with its server",
+            "groups                    groups of the network and their member counts",
+            "names                     names of the network, holders and claims",
+            "network                   the network directory: counters, origins",
             "peers                     federation links: state, routes, counters",
             "routes                    federation routing table",
             "peer-add <host:port[:template]>  link to a peer",
@@ -58,6 +64,7 @@ public final class AdminCommands {
     private final ServerRouter router;
     private final Admission admission;
     private final Counters counters;
+    private volatile Network network;
     private final Optional<Federation> federation;
     private volatile Lifecycle lifecycle = Lifecycle.NONE;
     private final ClientAdmission clientAdmission;
@@ -97,7 +104,10 @@ public final class AdminCommands {
             case "users" -> clientAdmission.usersText();
             case "revoke" -> arg.isEmpty() ? "ERR:Usage: revoke <user>" : clientAdmission.revoke(arg);
             case "unrevoke" -> arg.isEmpty() ? "ERR:Usage: unrevoke <user>" : clientAdmission.unrevoke(arg);
-            case "clients" -> clients();
+            case "clients" -> arg.equals("--network") ? network.clientsText() : clients();
+            case "groups" -> network.groupsText();
+            case "names" -> network.namesText();
+            case "network" -> network.statusText();
             case "client" -> withVip(arg, "client <vip>", this::client);
             case "kick" -> withVip(arg, "kick <vip>", this::kick);
             case "ban" -> withVip(arg, "ban <vip>", this::ban);
@@ -120,7 +130,9 @@ public final class AdminCommands {
             case "unblock" -> withVip(arg, "unblock <vip>",
                     v -> vips.unblock(v) ? "Unblocked " + v : "ERR:" + v + " is not blocked");
             case "stats" -> stats();
-            case "broadcast" -> arg.isEmpty() ? "ERR:Usage: broadcast <message>"
+            case "broadcast" -> arg.startsWith("--network ") && !arg.substring(10).isBlank()
+                    ? broadcastNetwork(arg.substring(10).strip())
+                    : arg.isEmpty() ? "ERR:Usage: broadcast <message>"
                     : "Broadcast sent to " + router.broadcast(arg, caller) + " clients"; // the reference's words
             case "peers" -> peers();
             case "routes" -> routes();
@@ -210,6 +222,16 @@ public final class AdminCommands {
         return n + " " + (n == 1 ? one : many);
     }
 
+    private String broadcastNetwork(String text) {
+        network.broadcastNetwork(text);
+        return "Broadcast sent to the network";
+    }
+
+    /** The network's views for {@code groups}, {@code names}, {@code network}, {@code clients --network}. */
+    public void network(Network n) {
+        this.network = n;
+    }
+
     private String clients() {
         StringBuilder sb = new StringBuilder();
         int listed = vips.size();
@@ -296,7 +318,8 @@ public final class AdminCommands {
             StringBuilder sb = new StringBuilder(plural(f.peers().size(), "peer link", "peer links"));
             for (PeerStatus p : f.peers()) {
                 sb.append('\n').append(p.address()).append("  ").append(p.state())
-                        .append(p.extended() ? "  mesh" : "  plain").append("  routes=").append(p.routesVia())
+                        .append(p.extended() ? "  mesh" : "  plain").append("  direction=").append(p.direction())
+                        .append(p.twoWay() ? "  two-way" : "  one-way").append("  routes=").append(p.routesVia())
                         .append("  forwarded=").append(p.forwarded()).append("  dropped=").append(p.dropped())
                         .append("  reconnects=").append(p.reconnects()).append("  mode=\"").append(p.mode()).append('"')
                         .append(p.lastError().isEmpty() ? "" : "  last_error=" + p.lastError());

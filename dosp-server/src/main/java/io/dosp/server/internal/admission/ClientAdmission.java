@@ -191,6 +191,19 @@ public final class ClientAdmission {
     // ---- routing ----
 
     /**
+     * Whether {@code s} may join ({@code use} JOIN) or send to ({@code SEND}) the group, or register ({@code NAME})
+     * the name, {@code object}, by the grants' {@code join:}/{@code send:}/{@code name:} targets; always with
+     * admission off.
+     */
+    public boolean mayUse(ClientSession s, String use, String object) {
+        if (!enabled) {
+            return true;
+        }
+        Principal p = s.principal();
+        return p != null && policy.allowsUse(p, GrantPolicy.Use.valueOf(use), object);
+    }
+
+    /**
      * Why an S2C from client {@code from} to {@code dst} (held by {@code target}, or null) may not be delivered, or
      * null when it may (always null with admission off). A DST nobody holds inside the template is left to the router
      * (ERR S2CF as ever); outside the template it needs a grant to {@code remote}.

@@ -13,7 +13,7 @@ import java.util.List;
 final class GrantPolicy {
     /** One principal of a grant, parsed once: the check on every S2C then compares without making strings. */
     private record Spec(Kind kind, String name) {
-        enum Kind { ANY, ANONYMOUS, USER, GROUP, REMOTE, NONE }
+        enum Kind { ANY, ANONYMOUS, USER, GROUP, REMOTE, JOIN, SEND, NAME, NONE }
 
         static Spec parse(String p) {
             if (p.equals("*")) {
@@ -31,6 +31,15 @@ final class GrantPolicy {
             if (p.startsWith("group:")) {
                 return new Spec(Kind.GROUP, p.substring(6));
             }
+            if (p.startsWith("join:")) {
+                return new Spec(Kind.JOIN, p.substring(5));
+            }
+            if (p.startsWith("send:")) {
+                return new Spec(Kind.SEND, p.substring(5));
+            }
+            if (p.startsWith("name:")) {
+                return new Spec(Kind.NAME, p.substring(5));
+            }
             return new Spec(Kind.NONE, p);
         }
 
@@ -40,7 +49,7 @@ final class GrantPolicy {
                 case ANONYMOUS -> who.anonymous();
                 case USER -> !who.anonymous() && who.user().equals(name);
                 case GROUP -> !who.anonymous() && who.groups().contains(name);
-                case REMOTE, NONE -> false; // "remote" names no client
+                case REMOTE, JOIN, SEND, NAME, NONE -> false; // these name no client
             };
         }
     }
@@ -55,14 +64,50 @@ final class GrantPolicy {
     }
 
     private final List<Rule> rules;
+    private final List<Rule> all;
 
     GrantPolicy(List<AdmissionConfig.Grant> grants) {
-        this.rules = grants.stream().map(Rule::of).toList();
+        this.all = grants.stream().map(Rule::of).toList();
+        // S2C grants are those naming clients; join:/send:/name: grants alone leave S2C as open as before.
+        this.rules = all.stream().filter(r -> r.to().stream().anyMatch(t -> t.kind() != Spec.Kind.JOIN
+                && t.kind() != Spec.Kind.SEND && t.kind() != Spec.Kind.NAME)).toList();
     }
 
     /** Whether no grant is configured (everyone admitted reaches everyone admitted). */
     boolean open() {
         return rules.isEmpty();
+    }
+
+    /** What a network grant ({@code join:}, {@code send:}, {@code name:}) is about. */
+    enum Use { JOIN, SEND, NAME }
+
+    /**
+     * Whether {@code from} may join or send to the group, or register the name, {@code object} (docs/network.md
+     * "Client admission"): allowed while no grant of that kind exists; otherwise only what one allows. A pattern is
+     * exact, {@code *}, or a prefix ending in {@code *}.
+     */
+    boolean allowsUse(Principal from, Use use, String object) {
+        Spec.Kind kind = Spec.Kind.valueOf(use.name());
+        boolean any = false;
+        for (Rule r : all) {
+            for (Spec t : r.to()) {
+                if (t.kind() != kind) {
+                    continue;
+                }
+                any = true;
+                if (matchesAny(r.from(), from) && patternMatches(t.name(), object)) {
+                    return true;
+                }
+            }
+        }
+        return !any;
+    }
+
+    private static boolean patternMatches(String pattern, String object) {
+        if (pattern.endsWith("*")) {
+            return object.startsWith(pattern.substring(0, pattern.length() - 1));
+        }
+        return pattern.equals(object);
     }
 
     /** Whether {@code from} may send to {@code to}. */

@@ -115,7 +115,10 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
         }
         switch (type) {
             case MSG -> LOG.debug("MSG from {}: {} bytes", session.vip(), p.bodyLength());
-            case PING -> session.deliver(Packets.ping(p.body()));
+            case PING -> {
+                session.deliver(Packets.ping(p.body()));
+                links.ifPresent(l -> l.onPing(session));
+            }
             case GCL -> session.replyMetered(PacketType.GCL, ErrCode.GCLF, true,
                     () -> Packets.gclReply(admission.visibleVips(session)));
             case FN -> hooks.callFunction(session, p.bodyText());

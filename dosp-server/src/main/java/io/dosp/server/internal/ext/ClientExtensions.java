@@ -46,6 +46,10 @@ public final class ClientExtensions {
         /** An EXT frame of this feature's kinds from a session that has it enabled. */
         void onFrame(ClientSession session, int kind, SimplePacket frame);
 
+        /** {@code session} (any client, with or without HELLO) connected; on its event loop, after AIP and HSK. */
+        default void opened(ClientSession session) {
+        }
+
         /**
          * The connection of {@code session} (any client, with or without HELLO), which held {@code vip}, ended as
          * {@code how} says; called before the vIP is freed, on the session's event loop.
@@ -80,6 +84,13 @@ public final class ClientExtensions {
     /** The names of the features this server has on. */
     public Set<String> available() {
         return Set.copyOf(features.keySet());
+    }
+
+    /** {@code session} connected: tells every feature. */
+    public void opened(ClientSession session) {
+        for (Feature f : features.values()) {
+            f.opened(session);
+        }
     }
 
     /** The connection of {@code session}, which held {@code vip}, ended: tells every feature (before the vIP is freed). */

@@ -42,7 +42,10 @@ public final class Federation {
     private final Router router;
     private final Forwarder forwarder;
     private final RoutingTable routes;
-    private final byte[] serverId = LinkFrames.random(LinkFrames.ID_LENGTH);
+    private final PeerLinks peerLinks;
+    /** Handles what peers send back over our two-way links (set when the server wires its parts). */
+    private volatile IncomingLinks inbound;
+    private final io.dosp.server.internal.LogLimiter backLog;
     /** Static reference peers' IPs, each with the templates configured for peers at that IP. */
     private final ConcurrentHashMap<String, Set<VipTemplate>> referenceIps = new ConcurrentHashMap<>();
     private final PeerLink.Owner linkEvents = new LinkEvents();
@@ -61,10 +64,25 @@ public final class Federation {
         this.router = router;
         this.forwarder = forwarder;
         this.routes = forwarder.routes();
+        this.peerLinks = new PeerLinks(forwarder::twoWayChannel);
+        this.backLog = log.limiter("link.back");
     }
 
     byte[] serverId() {
-        return serverId;
+        return forwarder.serverId();
+    }
+
+    /**
+     * The peer links as federation extensions use them: send LINK_EXT frames to every peer with a
+     * two-way link up, whichever side dialed it, and receive theirs (see {@link PeerLinks}).
+     */
+    public PeerLinks peerLinks() {
+        return peerLinks;
+    }
+
+    /** Where frames peers send back over our two-way links are handled (the links that arrive here are handled the same way). */
+    void attach(IncomingLinks links) {
+        this.inbound = links;
     }
 
     boolean stopping() {
@@ -189,8 +207,8 @@ public final class Federation {
         }
         RoutingTable.Route r = routes.lookupAny(dst);
         if (r != null) {
-            PeerLink l = forwarder.link(r.via());
-            if (l == null || l.state() != PeerLink.State.UP) {
+            if (forwarder.channel(r.via()) == null) {
+                PeerLink l = forwarder.link(r.via());
                 return "the peer link to " + log.text(r.via()) + " that routes " + r.template() + " is "
                         + (l == null ? "gone" : l.state().name().toLowerCase(java.util.Locale.ROOT))
                         + (l == null || l.lastError().isEmpty() ? "" : " (" + l.lastError() + ")");
@@ -242,6 +260,49 @@ public final class Federation {
         }
     }
 
+    /**
+     * A peer of this build linked to us two-way: we advertise and forward over it as over our own
+     * links. A link from the same peer that was already there is replaced (EXIT to it).
+     */
+    void incomingUp(IncomingLink l) {
+        IncomingLink old = forwarder.addIncoming(l);
+        if (old != null) {
+            LOG.info("Peer {} linked to us again: its older link is closed", log.text(l.address));
+            old.session.disconnect(io.dosp.protocol.ServerExitReason.PEER_REPLACED);
+        }
+        if (stopping) {
+            l.session.disconnect(io.dosp.protocol.ServerExitReason.SHUTTING_DOWN);
+            return;
+        }
+        if (routes.refresh()) {
+            advertiseAll();
+        } else {
+            advertiseTo(l);
+        }
+        peerLinks.changed(l.address);
+    }
+
+    /** A two-way link a peer opened to us closed: unless another link to that peer is up, the routes it taught us go. */
+    void incomingDown(IncomingLink l) {
+        if (!forwarder.removeIncoming(l)) {
+            return; // replaced by a newer link from the same peer
+        }
+        boolean changed = forwarder.channel(l.address) == null ? routes.dropVia(l.address, false) : routes.refresh();
+        LOG.atInfo().setMessage("Peer {} link to us closed{}").addArgument(log.text(l.address))
+                .addArgument(changed ? ": its routes withdrawn" : "")
+                .addKeyValue("event", "peer_link_down").addKeyValue("peer", log.text(l.address))
+                .addKeyValue("direction", "incoming").log();
+        if (changed) {
+            advertiseAll();
+        }
+        peerLinks.changed(l.address);
+    }
+
+    /** A PING over a two-way link a peer opened to us: the peer's heartbeat, our re-advertisement to it. */
+    void incomingHeartbeat(IncomingLink l) {
+        advertiseTo(l);
+    }
+
     /** The authenticated link from {@code via} to us closed: its routes go. */
     void incomingClosed(String via) {
         if (routes.dropVia(via, false)) {
@@ -251,14 +312,15 @@ public final class Federation {
         }
     }
 
-    private void advertiseTo(PeerLink l) {
-        if (l.extended() && l.state() == PeerLink.State.UP) {
-            l.send(Packets.sd(routes.advertisementFor(l.address, config.advertisedHost(), port)));
+    private void advertiseTo(LinkChannel l) {
+        if (l.extended() && l.usable()) {
+            l.send(Packets.sd(routes.advertisementFor(l.peer(), config.advertisedHost(), port)));
         }
     }
 
+    /** Our table to every peer, over every link (both, when two join us to the same peer: either may carry traffic). */
     private void advertiseAll() {
-        forwarder.links().forEach(this::advertiseTo);
+        forwarder.channels().forEach(this::advertiseTo);
     }
 
     // ---- status ----
@@ -269,9 +331,14 @@ public final class Federation {
         for (PeerLink l : forwarder.links()) {
             int via = (int) routes.routes().stream().filter(r -> r.via().equals(l.address)).count();
             out.add(new PeerStatus(l.address, l.state().name(), l.extended(), via, l.forwarded.get(), l.dropped.get(),
-                    l.reconnects.get(), l.lastError(), l.mode()));
+                    l.reconnects.get(), l.lastError(), l.mode(), PeerStatus.OUTGOING, l.twoWay()));
         }
-        out.sort(Comparator.comparing(PeerStatus::address));
+        for (IncomingLink l : forwarder.incomingLinks()) {
+            int via = (int) routes.routes().stream().filter(r -> r.via().equals(l.address)).count();
+            out.add(new PeerStatus(l.address, l.usable() ? "UP" : "DOWN", true, via, l.forwarded.get(), l.dropped.get(), 0,
+                    "", l.session.tls() ? "mesh key proven, over TLS" : "mesh key proven", PeerStatus.INCOMING, true));
+        }
+        out.sort(Comparator.comparing(PeerStatus::address).thenComparing(PeerStatus::direction, Comparator.reverseOrder()));
         return out;
     }
 
@@ -294,7 +361,7 @@ public final class Federation {
     private final class LinkEvents implements PeerLink.Owner {
         @Override
         public byte[] serverId() {
-            return serverId;
+            return forwarder.serverId();
         }
 
         @Override
@@ -319,11 +386,17 @@ public final class Federation {
             } else {
                 advertiseTo(l);
             }
+            peerLinks.changed(l.address);
         }
 
         @Override
         public void down(PeerLink l) {
-            if (routes.refresh()) {
+            // A two-way link taught us its routes itself: they go with it unless another link to the peer is up.
+            // A one-way link's routes came over the peer's link to us and stay while that one does.
+            boolean changed = l.twoWay() && forwarder.channel(l.address) == null ? routes.dropVia(l.address, false)
+                    : routes.refresh();
+            peerLinks.changed(l.address);
+            if (changed) {
                 LOG.atInfo().setMessage("Peer link to {} down: routes through it withdrawn").addArgument(log.text(l.address))
                         .addKeyValue("event", "peer_link_down").addKeyValue("peer", log.text(l.address))
                         .addKeyValue("routes", routes.routes().size()).log();
@@ -342,9 +415,28 @@ public final class Federation {
         }
 
         @Override
-        public void linkFrameBack(String address, SimplePacket p) {
-            LOG.debug("Peer {} sent link frame 0x{} back over our link; links are one-way, ignoring it", log.text(address),
-                    Integer.toHexString(p.typeCode()));
+        public void linkFrameBack(PeerLink l, SimplePacket p) {
+            IncomingLinks.LinkPeer back = l.back();
+            IncomingLinks in = inbound;
+            if (back == null || in == null) {
+                LOG.debug("Peer {} sent frame 0x{} back over our one-way link; ignoring it", log.text(l.address),
+                        Integer.toHexString(p.typeCode()));
+                return;
+            }
+            try {
+                switch (p.typeCode()) {
+                    case LinkFrames.FWD -> in.onForwarded(back, LinkFrames.parseFwd(p));
+                    case LinkFrames.FWD_FAIL -> in.onFailure(LinkFrames.parseFwdFail(p));
+                    case LinkFrames.EXT -> peerLinks.dispatch(l.address, p);
+                    default -> in.advertisedOn(back, Advertisement.decode(p.body())); // SD
+                }
+            } catch (io.dosp.protocol.ProtocolException e) {
+                // Not answered: an ERR over our link would only be answered with another by the peer.
+                if (backLog.allow()) {
+                    LOG.warn("Peer {} sent a malformed frame 0x{} over our two-way link: {}{}", log.text(l.address),
+                            Integer.toHexString(p.typeCode()), log.text(e.getMessage()), backLog.heldBackNote());
+                }
+            }
         }
     }
 }

@@ -54,18 +54,31 @@ public final class IncomingLinks {
     }
 
     /**
-     * A session that is a peer server's link; {@code authenticated} when it proved the mesh key.
-     * {@code advertised}: the templates its last SD on this session offered (ours excluded); kept
-     * with the session, so frames still in flight when the peer is removed are judged by what it said.
+     * A peer server's link, as what it may send us: {@code authenticated} when it proved the mesh key.
+     * {@code advertised}: the templates its last SD on this link offered (ours excluded); kept with the
+     * link, so frames still in flight when the peer is removed are judged by what it said. For a link
+     * that arrived here: the handshake transcript (to check the linker's CAPS), whether its first frame
+     * after ACCEPT has said which kind of link it is, and its {@link IncomingLink} once two-way.
      */
-    private static final class Peer {
+    static final class LinkPeer {
         final String address;
         final boolean authenticated;
         volatile List<VipTemplate> advertised = List.of();
+        /** Incoming links: HELLO as the linker sent it, our nonce; null otherwise. */
+        final PendingAuth transcript;
+        /** Incoming links: the linker's first frame after ACCEPT came (CAPS: two-way; anything else: one-way). */
+        boolean decided;
+        volatile IncomingLink link;
 
-        Peer(String address, boolean authenticated) {
+        LinkPeer(String address, boolean authenticated) {
+            this(address, authenticated, null);
+        }
+
+        private LinkPeer(String address, boolean authenticated, PendingAuth transcript) {
             this.address = address;
             this.authenticated = authenticated;
+            this.transcript = transcript;
+            this.decided = transcript == null;
         }
 
         String address() {
@@ -81,7 +94,7 @@ public final class IncomingLinks {
     private final Router router;
     private final Federation federation;
     private final ConcurrentHashMap<ClientSession, PendingAuth> pending = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<ClientSession, Peer> peers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ClientSession, LinkPeer> peers = new ConcurrentHashMap<>();
     private final PeerLog log;
     private final LogLimiter refusedLog;
     private final LogLimiter forgedLog;
@@ -101,6 +114,19 @@ public final class IncomingLinks {
         this.forgedLog = log.limiter("link.forged-src");
         this.router = router;
         this.federation = federation;
+        federation.attach(this);
+    }
+
+    /** A PING from {@code session}: when it is a peer's two-way link, the peer's heartbeat (we re-advertise to it). */
+    public void onPing(ClientSession session) {
+        if (peers.isEmpty()) {
+            return;
+        }
+        LinkPeer p = peers.get(session);
+        IncomingLink l = p == null ? null : p.link;
+        if (l != null) {
+            federation.incomingHeartbeat(l);
+        }
     }
 
     /**
@@ -112,7 +138,7 @@ public final class IncomingLinks {
      */
     public String sourcePeer(ClientSession session, S2cPacket s) {
         if (!peers.isEmpty()) {
-            Peer p = peers.get(session);
+            LinkPeer p = peers.get(session);
             if (p != null) {
                 if (!p.authenticated() && (s.src().isZero() || s.src().equals(session.vip()))) {
                     return null; // a reference peer's link speaking for itself, as a client
@@ -133,11 +159,11 @@ public final class IncomingLinks {
         if (!federation.referenceCarries(ip, s.src())) {
             return refused(address, s);
         }
-        peers.put(session, new Peer(address, false));
+        peers.put(session, new LinkPeer(address, false));
         return address;
     }
 
-    private boolean mayCarry(Peer p, Vip src) {
+    private boolean mayCarry(LinkPeer p, Vip src) {
         if (config.template().contains(src)) {
             return false;
         }
@@ -192,7 +218,7 @@ public final class IncomingLinks {
         if (peers.isEmpty()) {
             return false;
         }
-        Peer p = peers.get(session);
+        LinkPeer p = peers.get(session);
         return p != null && p.authenticated();
     }
 
@@ -204,18 +230,28 @@ public final class IncomingLinks {
     /** Handles a link frame ({@link LinkFrames#isLinkFrame}) that arrived on a session; always consumes it. */
     public void onFrame(ClientSession session, SimplePacket p) {
         try {
+            LinkPeer peer = authenticated(session);
+            if (peer != null && !peer.decided && decide(session, peer, p)) {
+                return; // it was the linker's CAPS
+            }
             switch (p.typeCode()) {
                 case LinkFrames.HELLO -> onHello(session, LinkFrames.parseHello(p.body()));
                 case LinkFrames.PROOF -> onProof(session, p.body());
                 case LinkFrames.FWD -> {
-                    Peer peer = authenticated(session);
                     if (peer != null) {
                         onForwarded(peer, LinkFrames.parseFwd(p));
                     }
                 }
                 case LinkFrames.FWD_FAIL -> {
-                    if (authenticated(session) != null) {
+                    if (peer != null) {
                         onFailure(LinkFrames.parseFwdFail(p));
+                    }
+                }
+                case LinkFrames.EXT -> {
+                    if (peer != null && peer.link != null) {
+                        federation.peerLinks().dispatch(peer.address(), p);
+                    } else {
+                        session.send(Packets.err(ErrCode.UKNP));
                     }
                 }
                 default -> session.send(Packets.err(ErrCode.UKNP));
@@ -225,8 +261,8 @@ public final class IncomingLinks {
         }
     }
 
-    private Peer authenticated(ClientSession session) {
-        Peer p = peers.get(session);
+    private LinkPeer authenticated(ClientSession session) {
+        LinkPeer p = peers.get(session);
         return p != null && p.authenticated() ? p : null;
     }
 
@@ -271,6 +307,16 @@ public final class IncomingLinks {
             session.disconnect(ServerExitReason.PEER_AUTH_FAILED);
             return;
         }
+        int max = config.federation().maxIncomingLinks();
+        if (incomingCount() >= max) {
+            if (refusedLog.allow()) {
+                LOG.warn("Peer link from {} ({}) refused: this server already has {} links from peers"
+                        + " (federation.maxIncomingLinks){}", session.remoteAddress(),
+                        log.text(hello.host() + ":" + hello.port()), max, refusedLog.heldBackNote());
+            }
+            session.disconnect(ServerExitReason.PEER_LINKS_FULL);
+            return;
+        }
         byte[] nonce = LinkFrames.random(LinkFrames.NONCE_LENGTH);
         pending.put(session, new PendingAuth(hello, nonce));
         session.send(LinkFrames.challenge(serverId, nonce,
@@ -295,17 +341,83 @@ public final class IncomingLinks {
             session.disconnect(ServerExitReason.PEER_AUTH_FAILED);
             return;
         }
-        String address = Federation.key(pa.hello().host(), pa.hello().port());
-        peers.put(session, new Peer(address, true));
+        String address = reachable(pa.hello()) ? Federation.key(pa.hello().host(), pa.hello().port())
+                : unreachableKey(pa.hello().serverId(), session.remoteAddress());
+        peers.put(session, new LinkPeer(address, true, pa));
         router.detach(session);
+        // CAPS before ACCEPT: an older build of ours ignores it; ours answers it first thing after ACCEPT.
+        session.send(LinkFrames.caps(key, LinkFrames.Step.CAPS, LinkFrames.CAP_TWO_WAY, pa.hello().body(), serverId,
+                pa.nonce()));
         session.send(LinkFrames.accept(LinkFrames.mac(key, LinkFrames.Step.ACCEPT, pa.hello().body(), serverId, pa.nonce())));
-        LOG.atInfo().setMessage("Peer {} linked to us (mesh key proven)").addArgument(log.text(address))
-                .addKeyValue("event", "peer_link_up").addKeyValue("peer", log.text(address))
-                .addKeyValue("direction", "incoming").log();
-        federation.peerJoined(address, pa.hello().host(), pa.hello().port());
     }
 
-    private void onForwarded(Peer peer, LinkFrames.Forwarded f) {
+    /** Whether the linker's HELLO says where it can be dialed (host empty and port 0: it cannot). */
+    private static boolean reachable(LinkFrames.Hello h) {
+        return !h.host().isEmpty() || h.port() != 0;
+    }
+
+    /** The key of a peer that cannot be dialed: its server id (first 8 bytes, hex) and the IP it came from. */
+    static String unreachableKey(byte[] serverId, SocketAddress remote) {
+        StringBuilder sb = new StringBuilder("id-");
+        for (int i = 0; i < 8; i++) {
+            sb.append(String.format("%02x", serverId[i] & 0xff));
+        }
+        String ip = ip(remote);
+        return sb.append('@').append(ip == null ? "?" : ip).toString();
+    }
+
+    /** Links from peers now: handshakes under way and links up (what {@code federation.maxIncomingLinks} bounds). */
+    private int incomingCount() {
+        int n = pending.size();
+        for (LinkPeer p : peers.values()) {
+            if (p.authenticated()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The linker's first frame after ACCEPT says what it is: CAPS (this build: the link is two-way) or
+     * anything else (an older build of ours: one-way, we link back). Returns true when {@code p} was
+     * that CAPS (consumed). {@code p} null: an SD came first.
+     */
+    private boolean decide(ClientSession session, LinkPeer peer, SimplePacket p) {
+        peer.decided = true;
+        PendingAuth pa = peer.transcript;
+        LinkFrames.Hello hello = pa.hello();
+        if (p != null && p.typeCode() == LinkFrames.CAPS) {
+            int caps = LinkFrames.parseCaps(p.body(), config.federation().meshKey(), LinkFrames.Step.CAPS_REPLY,
+                    hello.body(), federation.serverId(), pa.nonce());
+            if (caps < 0) {
+                if (keyLog.allow()) {
+                    LOG.warn("Peer link from {} ({}) sent a CAPS that does not prove the mesh key; refused{}",
+                            session.remoteAddress(), log.text(peer.address()), keyLog.heldBackNote());
+                }
+                session.disconnect(ServerExitReason.PEER_AUTH_FAILED);
+                return true;
+            }
+            if ((caps & LinkFrames.CAP_TWO_WAY) != 0) {
+                IncomingLink l = new IncomingLink(peer.address(), session, hello.serverId(),
+                        config.federation().peerQueueBytes(), federation::failed);
+                peer.link = l;
+                LOG.atInfo().setMessage("Peer {} linked to us (mesh key proven, two-way)").addArgument(log.text(peer.address()))
+                        .addKeyValue("event", "peer_link_up").addKeyValue("peer", log.text(peer.address()))
+                        .addKeyValue("direction", "incoming").addKeyValue("two_way", true).log();
+                federation.incomingUp(l);
+                return true;
+            }
+        }
+        LOG.atInfo().setMessage("Peer {} linked to us (mesh key proven, one-way: an older build)")
+                .addArgument(log.text(peer.address())).addKeyValue("event", "peer_link_up")
+                .addKeyValue("peer", log.text(peer.address())).addKeyValue("direction", "incoming").log();
+        if (reachable(hello)) {
+            federation.peerJoined(peer.address(), hello.host(), hello.port());
+        }
+        return p != null && p.typeCode() == LinkFrames.CAPS;
+    }
+
+    void onForwarded(LinkPeer peer, LinkFrames.Forwarded f) {
         S2cPacket p = f.packet();
         if (!mayCarry(peer, p.src())) {
             refused(peer.address(), p);
@@ -327,7 +439,7 @@ public final class IncomingLinks {
         }
     }
 
-    private void onFailure(LinkFrames.Failure f) {
+    void onFailure(LinkFrames.Failure f) {
         Optional<ClientSession> local = router.localClient(f.src());
         if (local.isPresent()) {
             local.get().send(Packets.errS2cFailed(f.dst()));
@@ -338,11 +450,19 @@ public final class IncomingLinks {
 
     /** An SD from a session: routes from authenticated peers, ignored from anyone else. */
     public void onAdvertisement(ClientSession session, Advertisement ad) {
-        Peer peer = authenticated(session);
+        LinkPeer peer = authenticated(session);
         if (peer == null) {
             LOG.debug("SD from {} ignored: not an authenticated peer", session);
             return;
         }
+        if (!peer.decided) {
+            decide(session, peer, null);
+        }
+        advertisedOn(peer, ad);
+    }
+
+    /** An SD over a link from {@code peer} (either direction): what it may carry, and its routes. */
+    void advertisedOn(LinkPeer peer, Advertisement ad) {
         List<VipTemplate> offered = new ArrayList<>();
         for (Advertisement.Entry e : ad.entries()) {
             if (!e.template().equals(config.template()) && !e.template().contains(config.template().base())
@@ -362,9 +482,14 @@ public final class IncomingLinks {
                     + " mismatch?){}", session.remoteAddress(), log.text(pa.hello().host() + ":" + pa.hello().port()),
                     keyLog.heldBackNote());
         }
-        Peer p = peers.remove(session);
+        LinkPeer p = peers.remove(session);
         if (p != null && p.authenticated()) {
-            federation.incomingClosed(p.address());
+            IncomingLink l = p.link;
+            if (l != null) {
+                federation.incomingDown(l);
+            } else {
+                federation.incomingClosed(p.address());
+            }
         }
     }
 

@@ -19,7 +19,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The extension frames servers of this project exchange over a peer link (custom types
- * {@code 0xF0..0xF5}, reserved while federation is on). Reference peers never see them: a
+ * {@code 0xF0..0xF7}, reserved while federation is on). Reference peers never see them: a
  * reference peer answers HELLO with ERR UKNP and the link falls back to plain S2C. Link protocol
  * version 2 (byte by byte, with an example, in README "Peer link frames"):
  *
@@ -31,7 +31,16 @@ import javax.crypto.spec.SecretKeySpec;
  * ACCEPT    F3  mac(32)                                                             listener -> linker
  * FWD       F4  hop_limit(1) dst(4) src(4) data                                     forwarded S2C
  * FWD_FAIL  F5  hop_limit(1) dst(4) src(4)                                          "dst unreachable", routed to src
+ * CAPS      F6  caps(1) mac(32)                     listener -> linker before ACCEPT; linker -> listener after it
+ * LINK_EXT  F7  kind(1) payload                     a federation extension's frame ({@link PeerLinks}), either way
  * </pre>
+ *
+ * <p>CAPS makes a link two-way: the listener offers {@link #CAP_TWO_WAY} just before ACCEPT (an
+ * older build of ours ignores the frame), and a linker that takes it answers with its own CAPS as
+ * its first frame after ACCEPT; the listener's mac has label {@code "dosp-link-v2 caps"}, the
+ * linker's {@code "dosp-link-v2 caps reply"}, both over the transcript followed by the caps byte.
+ * A listener that sees any other first frame treats the linker as an older build (one-way link, it
+ * links back). LINK_EXT travels only over two-way links.
  *
  * Each mac is HMAC-SHA256(mesh_key, label | transcript) with transcript = the whole HELLO body
  * as sent (the linker's id and nonce, the host and port it advertises and the
@@ -56,6 +65,12 @@ public final class LinkFrames {
     public static final int FWD = 0xF4;
     /** "DST unreachable", routed back to SRC's server. */
     public static final int FWD_FAIL = 0xF5;
+    /** Capabilities, both ways: the listener's offer before ACCEPT, the linker's answer after it. */
+    public static final int CAPS = 0xF6;
+    /** A federation extension's frame: kind(1) payload; only over two-way links. */
+    public static final int EXT = 0xF7;
+    /** CAPS bit: the link forwards, advertises and carries LINK_EXT frames in both directions. */
+    static final int CAP_TWO_WAY = 0x01;
     /** The link protocol version this build speaks (HELLO's first byte). */
     static final int VERSION = 2;
     static final int ID_LENGTH = 16;
@@ -65,7 +80,8 @@ public final class LinkFrames {
 
     /** What a mac stands for. */
     enum Step {
-        CHALLENGE("dosp-link-v2 challenge"), PROOF("dosp-link-v2 proof"), ACCEPT("dosp-link-v2 accept");
+        CHALLENGE("dosp-link-v2 challenge"), PROOF("dosp-link-v2 proof"), ACCEPT("dosp-link-v2 accept"),
+        CAPS("dosp-link-v2 caps"), CAPS_REPLY("dosp-link-v2 caps reply");
 
         private final byte[] label;
 
@@ -79,7 +95,7 @@ public final class LinkFrames {
 
     /** True for the reserved link frame types. */
     public static boolean isLinkFrame(int type) {
-        return type >= HELLO && type <= FWD_FAIL;
+        return type >= HELLO && type <= EXT;
     }
 
     static byte[] random(int n) {
@@ -156,6 +172,29 @@ public final class LinkFrames {
 
     /** HMAC-SHA256 with the mesh key over {@code step}'s label and the transcript. */
     static byte[] mac(String meshKey, Step step, byte[] helloBody, byte[] listenerId, byte[] listenerNonce) {
+        return mac(meshKey, step, helloBody, listenerId, listenerNonce, new byte[0]);
+    }
+
+    /** CAPS: {@code caps(1) mac(32)}, the mac over {@code step}'s label, the transcript and the caps byte. */
+    static SimplePacket caps(String meshKey, Step step, int caps, byte[] helloBody, byte[] listenerId,
+            byte[] listenerNonce) {
+        byte[] c = {(byte) caps};
+        return Packets.custom(CAPS, ByteBuffer.allocate(1 + PROOF_LENGTH).put(c)
+                .put(mac(meshKey, step, helloBody, listenerId, listenerNonce, c)).array());
+    }
+
+    /** The caps byte of a CAPS body whose mac checks (constant time), or -1. */
+    static int parseCaps(byte[] body, String meshKey, Step step, byte[] helloBody, byte[] listenerId,
+            byte[] listenerNonce) {
+        if (body.length != 1 + PROOF_LENGTH) {
+            return -1;
+        }
+        byte[] expected = mac(meshKey, step, helloBody, listenerId, listenerNonce, new byte[] {body[0]});
+        return same(expected, java.util.Arrays.copyOfRange(body, 1, body.length)) ? body[0] & 0xff : -1;
+    }
+
+    private static byte[] mac(String meshKey, Step step, byte[] helloBody, byte[] listenerId, byte[] listenerNonce,
+            byte[] extra) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(meshKey.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
@@ -163,6 +202,7 @@ public final class LinkFrames {
             mac.update(helloBody);
             mac.update(listenerId);
             mac.update(listenerNonce);
+            mac.update(extra);
             return mac.doFinal();
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
@@ -207,6 +247,14 @@ public final class LinkFrames {
         require(p.bodyLength() == 9, FWD_FAIL, "FWD_FAIL must be 9 bytes");
         byte[] b = p.body();
         return new Failure(Vip.fromBytes(b, 1), Vip.fromBytes(b, 5), b[0] & 0xff);
+    }
+
+    /** A LINK_EXT frame of {@code kind} carrying {@code payload}. */
+    static SimplePacket ext(int kind, byte[] payload) {
+        if (kind < 0 || kind > 255) {
+            throw new IllegalArgumentException("link extension kind must be 0..255: " + kind);
+        }
+        return Packets.custom(EXT, ByteBuffer.allocate(1 + payload.length).put((byte) kind).put(payload).array());
     }
 
     private static void require(boolean ok, int type, String message) {

@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * backoff and jitter, a bounded queue. Thread-safe; its channel work runs on one event loop.
  * It reports to its {@link Owner} (the federation).
  */
-final class PeerLink {
+final class PeerLink implements LinkChannel {
     private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
 
     enum State { CONNECTING, AUTHENTICATING, UP, DOWN, REMOVED }
@@ -77,8 +77,11 @@ final class PeerLink {
         /** A forwarded S2C was lost with the link before it was written. */
         void lost(S2cPacket original);
 
-        /** The peer sent a link frame back over our (one-way) link. */
-        void linkFrameBack(String address, SimplePacket frame);
+        /**
+         * The peer sent a frame the other way over our link: SD, FWD, FWD_FAIL or LINK_EXT. Handled when the
+         * link is two-way ({@link PeerLink#twoWay()}), ignored otherwise. On the link's event loop.
+         */
+        void linkFrameBack(PeerLink link, SimplePacket frame);
     }
 
     /** The start of {@link #lastError} when a TLS link's handshake failed. */
@@ -96,6 +99,13 @@ final class PeerLink {
     private volatile Channel channel;
     private volatile State state = State.DOWN;
     private volatile boolean extended;
+    private volatile boolean twoWay;
+    /** The listener's CAPS of this attempt (0 when it sent none: an older build, one-way). */
+    private int listenerCaps;
+    /** The peer's server id while the link is up, else null. */
+    private volatile byte[] linkedId;
+    /** What the peer may send us back over a two-way link (its SRCs judged by its advertisement); new per link up. */
+    private volatile IncomingLinks.LinkPeer back;
     private volatile String lastError = "";
     private volatile String mode = "not linked yet";
     private int attempt;
@@ -127,8 +137,47 @@ final class PeerLink {
         return state;
     }
 
+    @Override
+    public String peer() {
+        return address;
+    }
+
+    @Override
+    public boolean outgoing() {
+        return true;
+    }
+
+    @Override
+    public boolean usable() {
+        Channel c = channel;
+        return state == State.UP && c != null && c.isActive();
+    }
+
+    /** Whether the link carries traffic both ways (the peer is of this build and offered CAPS two-way). */
+    @Override
+    public boolean twoWay() {
+        return twoWay;
+    }
+
+    @Override
+    public byte[] peerId() {
+        byte[] id = linkedId;
+        return id == null ? null : id.clone();
+    }
+
+    @Override
+    public void countForwarded() {
+        forwarded.incrementAndGet();
+    }
+
+    /** The peer's standing for frames it sends back over this two-way link, or null when the link is not two-way and up. */
+    IncomingLinks.LinkPeer back() {
+        return back;
+    }
+
     /** Whether the peer proved the mesh key and takes our extension frames. */
-    boolean extended() {
+    @Override
+    public boolean extended() {
         return extended;
     }
 
@@ -221,7 +270,8 @@ final class PeerLink {
      * Queues a forwarded S2C; false when the link is not up or its queue is full. If the link dies
      * before the frame is written, the sender is told (ERR S2CF, or FWD_FAIL towards its server).
      */
-    boolean forward(Packet frame, S2cPacket original) {
+    @Override
+    public boolean forward(Packet frame, S2cPacket original) {
         return send(frame, f -> {
             if (!f.isSuccess()) {
                 dropped.incrementAndGet();
@@ -231,7 +281,8 @@ final class PeerLink {
     }
 
     /** Queues a frame to the peer; false when the link is not up or its queue is full. */
-    boolean send(Packet p) {
+    @Override
+    public boolean send(Packet p) {
         return send(p, null);
     }
 
@@ -325,13 +376,17 @@ final class PeerLink {
         if (state != State.REMOVED) {
             state = State.DOWN;
         }
+        if (wasUp) {
+            owner.down(this); // before the link's fields are reset: the federation reads twoWay()
+        }
         extended = false;
+        twoWay = false;
+        back = null;
+        linkedId = null;
+        listenerCaps = 0;
         helloBody = null;
         peerId = null;
         peerNonce = null;
-        if (wasUp) {
-            owner.down(this);
-        }
         if (state == State.REMOVED || owner.stopping()) {
             return;
         }
@@ -362,8 +417,10 @@ final class PeerLink {
             if (t == PacketType.HSK.code()) {
                 if (config.federation().meshKey() != null) {
                     state = State.AUTHENTICATING;
+                    // host "" and port 0: this server cannot be dialed (federation.reachable off), never link back
+                    boolean reachable = config.federation().reachable();
                     helloBody = LinkFrames.helloBody(owner.serverId(), LinkFrames.random(LinkFrames.NONCE_LENGTH),
-                            config.advertisedHost(), owner.port(), host, port);
+                            reachable ? config.advertisedHost() : "", reachable ? owner.port() : 0, host, port);
                     ctx.writeAndFlush(Packets.custom(LinkFrames.HELLO, helloBody));
                 } else {
                     up(false, "reference mode: this server has no mesh key");
@@ -377,7 +434,23 @@ final class PeerLink {
                     refuse(ctx, "ACCEPT not authenticated (a relay, or an older build speaking link protocol v1)");
                     return;
                 }
+                linkedId = peerId.clone();
+                if ((listenerCaps & LinkFrames.CAP_TWO_WAY) != 0) {
+                    // Our first frame after ACCEPT: it tells the listener we are of this build (two-way).
+                    ctx.writeAndFlush(LinkFrames.caps(config.federation().meshKey(), LinkFrames.Step.CAPS_REPLY,
+                            LinkFrames.CAP_TWO_WAY, helloBody, peerId, peerNonce));
+                    back = new IncomingLinks.LinkPeer(address, true);
+                    twoWay = true;
+                }
                 up(true, "mesh key proven");
+            } else if (t == LinkFrames.CAPS && state == State.AUTHENTICATING && peerId != null) {
+                int caps = LinkFrames.parseCaps(p.body(), config.federation().meshKey(), LinkFrames.Step.CAPS, helloBody,
+                        peerId, peerNonce);
+                if (caps < 0) {
+                    refuse(ctx, "CAPS not authenticated (a relay changed the handshake?)");
+                    return;
+                }
+                listenerCaps = caps;
             } else if (t == PacketType.ERR.code()) {
                 ErrorReply e = ErrorReply.parse(p.body());
                 if (state == State.AUTHENTICATING && e.code() == ErrCode.UKNP && peerId == null) {
@@ -401,8 +474,9 @@ final class PeerLink {
                 if (ServerExitReason.of(p.bodyText()) == ServerExitReason.PEER_SELF) {
                     state = State.REMOVED; // never retry a link to ourselves
                 }
-            } else if (t == LinkFrames.FWD_FAIL || t == LinkFrames.FWD) {
-                owner.linkFrameBack(address, p);
+            } else if (t == LinkFrames.FWD_FAIL || t == LinkFrames.FWD || t == LinkFrames.EXT
+                    || t == PacketType.SD.code()) {
+                owner.linkFrameBack(PeerLink.this, p);
             }
         }
 

@@ -265,6 +265,8 @@ public final class Reconfigurer {
             refused.add("federation.linkTlsContext: changed (needs a restart)");
         }
         restart("federation.linkTlsVerifyHostname", f.linkTlsVerifyHostname(), g.linkTlsVerifyHostname(), refused);
+        restart("federation.reachable", f.reachable(), g.reachable(), refused);
+        restart("federation.maxIncomingLinks", f.maxIncomingLinks(), g.maxIncomingLinks(), refused);
         // Client admission is built at start (users, their reserved vIPs, grants): every setting of it needs a restart.
         // The users file is read at start too; a reload compares its path, not its contents.
         AdmissionConfig am = s.admission();

@@ -21,6 +21,9 @@ import io.dosp.server.internal.ext.PeerGoneNotices;
 import io.dosp.server.internal.federation.Federation;
 import io.dosp.server.internal.federation.Forwarder;
 import io.dosp.server.internal.federation.IncomingLinks;
+import io.dosp.server.internal.federation.NetworkLinks;
+import io.dosp.server.internal.network.NetLinks;
+import io.dosp.server.internal.network.Network;
 import io.dosp.server.internal.hooks.ServerHooks;
 import io.dosp.server.internal.routing.RemoteRoute;
 import io.dosp.server.internal.routing.ServerRouter;
@@ -58,6 +61,7 @@ public final class ServerRuntime {
     private final Connections connections;
     private final ServerInitializer initializer;
     private final AdminCommands commands;
+    private final Network network;
     private final Reconfigurer reconfigurer;
     private final WebSocketInitializer webSocketInitializer;
 
@@ -81,10 +85,18 @@ public final class ServerRuntime {
         this.hooks = new ServerHooks(counters, config.functions(), log);
         ClientAdmission clientAdmission = new ClientAdmission(config.admission(), config.limits(), vips, counters,
                 s -> links.map(l -> l.isAuthenticatedPeer(s)).orElse(false), log);
+        NetLinks netLinks = federation.isPresent() ? NetworkLinks.of(federation.get(), links.get()) : NetLinks.NONE;
+        this.network = new Network(vips, netLinks, clientAdmission, Network.Settings.DEFAULTS,
+                config.federation().maxHops(), log);
+        if (netLinks instanceof NetworkLinks nl) {
+            nl.attach(network);
+        }
         this.commands = new AdminCommands(access, vips, router, admission, counters, federation, clientAdmission);
+        commands.network(network);
         AdminPackets admin = new AdminPackets(tokens, commands, router, counters, config.limits(), log);
         List<ClientExtensions.Feature> features = new ArrayList<>(List.of(new PeerGoneNotices(vips, counters)));
         features.addAll(clientAdmission.features());
+        features.addAll(network.features());
         ClientExtensions extensions = new ClientExtensions(features, log);
         PacketDispatcher dispatcher = new PacketDispatcher(hooks, access, router, vips, admin, counters, links,
                 config.federation().maxHops(), extensions, clientAdmission, log);
@@ -166,6 +178,11 @@ public final class ServerRuntime {
     /** Federation, when configured (peers or a mesh key). */
     public Optional<Federation> federation() {
         return federation;
+    }
+
+    /** Groups, names, presence and network views. */
+    public Network network() {
+        return network;
     }
 
     /** Server counters now. */

@@ -79,6 +79,10 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
 
     private final Channel channel;
     private final EventLoop loop;
+    /** Peer link frames handed to {@link #writeLinkFrame} and not yet in Netty's buffer (bytes). */
+    private final AtomicLong linkFramesPending = new AtomicLong();
+    /** A flush of link frames is scheduled (event loop only). */
+    private boolean linkFlushPending;
     private final SessionSettings settings;
     private final Counters counters;
     private final PacketHandler handler;
@@ -354,6 +358,47 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     /** Sends EXIT with the text of {@code reason} and closes the connection. */
     public void disconnect(ServerExitReason reason) {
         disconnect(reason.text());
+    }
+
+    /**
+     * Writes a peer link frame past the client queue and its flow control (a two-way peer link carries
+     * many senders' traffic and is bounded by its own limit): false, and nothing written, when the
+     * connection is ending or more than {@code maxPendingBytes} would wait in its outbound buffer.
+     * {@code onWritten} (null: none) hears whether the frame reached the socket; a frame accepted
+     * here and lost with the connection fails it. Flushes are coalesced. Any thread.
+     */
+    public boolean writeLinkFrame(Packet p, long maxPendingBytes, ChannelFutureListener onWritten) {
+        if (closing || !channel.isActive()) {
+            return false;
+        }
+        io.netty.channel.ChannelOutboundBuffer ob = channel.unsafe().outboundBuffer();
+        long pending = (ob == null ? 0 : ob.totalPendingWriteBytes()) + linkFramesPending.get();
+        long size = PacketCodec.HEADER_BYTES + p.bodyLength();
+        if (pending + size > maxPendingBytes) {
+            return false;
+        }
+        linkFramesPending.addAndGet(size);
+        loop.execute(() -> {
+            linkFramesPending.addAndGet(-size);
+            if (onWritten == null) {
+                channel.write(p, channel.voidPromise());
+            } else {
+                channel.write(p).addListener(onWritten);
+            }
+            if (!linkFlushPending) {
+                linkFlushPending = true;
+                loop.execute(() -> {
+                    linkFlushPending = false;
+                    channel.flush();
+                });
+            }
+        });
+        return true;
+    }
+
+    /** Whether the connection runs over TLS. */
+    public boolean tls() {
+        return channel.pipeline().get("tls") != null;
     }
 
     /** Whether the connection is ending (EXIT sent or received, or closed). */

@@ -107,6 +107,7 @@ public final class Connections {
         s.deliver(Packets.aip(vip.get()));
         s.deliver(Packets.hsk(Handshake.standard(settings.compression())));
         clientAdmission.opened(s);
+        extensions.opened(s);
         if (connectedLog.allow()) {
             LOG.atInfo().setMessage("Client connected: vip={} remote={}{}").addArgument(vip.get())
                     .addArgument(channel.remoteAddress()).addArgument(connectedLog.heldBackNote())
