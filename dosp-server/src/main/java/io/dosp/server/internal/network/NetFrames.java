@@ -38,6 +38,7 @@ public final class NetFrames {
     static final int GROUP_MSG = 0xE5;
     static final int BROADCAST = 0xE6;
     static final int HEADS = 0xE7;
+    static final int ID = 0xE8;
 
     // UPDATE ops
     static final int OP_CLIENT_UP = 1;

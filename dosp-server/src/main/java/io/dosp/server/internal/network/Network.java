@@ -68,6 +68,8 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
     private final PeerLog log;
     private final LogLimiter badLog;
     private final Map<ClientSession, Local> locals = new HashMap<>();
+    /** Our clients in the directory, by vIP. */
+    private final Map<Integer, ClientSession> announced = new HashMap<>();
     private final Map<String, Set<ClientSession>> watchers = new HashMap<>();
     /** Our names' tokens (the REGISTER OK), kept through the grace period. */
     private final Map<String, byte[]> tokens = new HashMap<>();
@@ -95,6 +97,7 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
             return t;
         });
         links.listener(this);
+        timers.scheduleWithFixedDelay(this::tick, 5, 5, TimeUnit.SECONDS);
     }
 
     /** The four client extension features. */
@@ -107,14 +110,32 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
 
     /** A client connected (on its event loop): it is in the directory from now on. */
     public void opened(ClientSession s) {
-        dir.ownClientUp(s.vip().value(), user(s));
+        synchronized (dir) {
+            announced.put(s.vip().value(), s);
+            dir.ownClientUp(s.vip().value(), user(s));
+        }
     }
 
-    /** A session turned out to be a peer server's link: it is no client. */
-    public void notClient(ClientSession s) {
-        synchronized (dir) {
-            forget(s);
-            dir.ownClientDown(s.vip().value(), NetWire.LEFT);
+    /**
+     * Every few seconds: the directory's HEADS to each up link (repairs what a full link queue lost), and sessions
+     * that turned out to be peer links (the router let go of their vIP) taken out of the directory.
+     */
+    private void tick() {
+        try {
+            for (String peer : links.up()) {
+                dir.heartbeat(peer);
+            }
+            synchronized (dir) {
+                for (Map.Entry<Integer, ClientSession> e : new ArrayList<>(announced.entrySet())) {
+                    if (vips.holder(e.getKey()) != e.getValue() && !e.getValue().isClosing()) {
+                        announced.remove(e.getKey());
+                        forget(e.getValue());
+                        dir.ownClientDown(e.getKey(), NetWire.LEFT);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Network directory tick failed", e);
         }
     }
 
@@ -128,6 +149,9 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
                 : KICKS.contains(d.reason()) ? NetWire.KICKED : NetWire.DROPPED;
         synchronized (dir) {
             forget(s);
+            if (!announced.remove(vip.value(), s)) {
+                return; // a peer link's session, already taken out, or its vIP is someone else's now
+            }
             for (String name : dir.ownClientDown(vip.value(), reason)) {
                 Directory.Held h = dir.ownHeld(name);
                 if (h == null) {
@@ -216,7 +240,12 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
         @Override
         public void moved(ClientSession session, Vip from) {
             if (lifecycle) {
-                dir.ownClientMoved(from.value(), session.vip().value());
+                synchronized (dir) {
+                    if (announced.remove(from.value(), session)) {
+                        announced.put(session.vip().value(), session);
+                        dir.ownClientMoved(from.value(), session.vip().value());
+                    }
+                }
             }
         }
 

@@ -21,9 +21,9 @@ import io.dosp.server.internal.ext.PeerGoneNotices;
 import io.dosp.server.internal.federation.Federation;
 import io.dosp.server.internal.federation.Forwarder;
 import io.dosp.server.internal.federation.IncomingLinks;
-import io.dosp.server.internal.federation.NetworkLinks;
 import io.dosp.server.internal.network.NetLinks;
 import io.dosp.server.internal.network.Network;
+import io.dosp.server.internal.network.NetworkLinks;
 import io.dosp.server.internal.hooks.ServerHooks;
 import io.dosp.server.internal.routing.RemoteRoute;
 import io.dosp.server.internal.routing.ServerRouter;
@@ -85,12 +85,10 @@ public final class ServerRuntime {
         this.hooks = new ServerHooks(counters, config.functions(), log);
         ClientAdmission clientAdmission = new ClientAdmission(config.admission(), config.limits(), vips, counters,
                 s -> links.map(l -> l.isAuthenticatedPeer(s)).orElse(false), log);
-        NetLinks netLinks = federation.isPresent() ? NetworkLinks.of(federation.get(), links.get()) : NetLinks.NONE;
+        NetLinks netLinks = federation.<NetLinks>map(f -> new NetworkLinks(f.peerLinks(), NetLinks.randomId()))
+                .orElse(NetLinks.NONE);
         this.network = new Network(vips, netLinks, clientAdmission, Network.Settings.DEFAULTS,
                 config.federation().maxHops(), log);
-        if (netLinks instanceof NetworkLinks nl) {
-            nl.attach(network);
-        }
         this.commands = new AdminCommands(access, vips, router, admission, counters, federation, clientAdmission);
         commands.network(network);
         AdminPackets admin = new AdminPackets(tokens, commands, router, counters, config.limits(), log);
