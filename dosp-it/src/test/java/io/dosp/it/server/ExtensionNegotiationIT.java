@@ -52,7 +52,9 @@ class ExtensionNegotiationIT {
             c.send(Ext.frame(Ext.PEER_GONE_FIRST, new byte[4]));
             assertThat(Expect.nextErr(c, ErrCode.UKNP).text()).contains("peer-gone").contains("not enabled");
             c.send(Ext.frame(0x7E, new byte[0]));
-            assertThat(Expect.nextErr(c, ErrCode.UKNP).text()).contains("0x7E").contains("not defined");
+            assertThat(Expect.nextErr(c, ErrCode.UKNP).text()).contains("0x7E").contains("presence").contains("not enabled");
+            c.send(Ext.frame(0xEE, new byte[0]));
+            assertThat(Expect.nextErr(c, ErrCode.UKNP).text()).contains("0xEE").contains("not defined");
             c.send(Ext.hello(List.of()));
             assertThat(Ext.kind(Expect.next(c, PacketType.EXT))).isEqualTo(Ext.WELCOME);
             c.send(Ext.hello(List.of()));
@@ -64,8 +66,9 @@ class ExtensionNegotiationIT {
     @Test
     void ourClientSaysHelloToOurServer() {
         try (DospServer server = TestServers.start(tmp); DospClient c = TestServers.client(server)) {
-            // The client offers peer-gone, which this server has on.
-            assertThat(c.extensions()).containsExactly(Ext.FEATURE_PEER_GONE);
+            // The client offers peer-gone and the network features, which this server has on.
+            assertThat(c.extensions()).containsExactly(Ext.FEATURE_PEER_GONE, Ext.FEATURE_GROUPS, Ext.FEATURE_NAMES,
+                    Ext.FEATURE_PRESENCE, Ext.FEATURE_NETWORK);
             assertThat(c.ping()).isPositive();
         }
     }
