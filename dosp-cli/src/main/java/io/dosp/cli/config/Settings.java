@@ -171,8 +171,8 @@ public final class Settings {
                     ValueTypes.integer(0, 100_000), FederationConfig.DEFAULT_MAX_INCOMING_LINKS)
             .flag("--max-incoming-links", "N").section(FEDERATION)
             .sets(federation("maxIncomingLinks", FederationConfig.Builder::maxIncomingLinks))
-            .help("Links from peers (any server proving the mesh key) taken at once, handshakes included; more are"
-                    + " refused with EXIT 'Too many peer links'."));
+            .help("Links from peers (any server proving the mesh key) taken at once, and as many handshakes under way;"
+                    + " more are refused with EXIT 'Too many peer links'."));
 
     // ---- the monitoring listener (dosp-monitor) ----
 
