@@ -264,6 +264,13 @@ class FederationTrustIT {
         byte[] listenerNonce = Arrays.copyOfRange(b, 16, 32);
         assertThat(Arrays.copyOfRange(b, 32, 64)).isEqualTo(mac(key, "dosp-link-v2 challenge", hello, listenerId, listenerNonce));
         c.send(Packets.custom(0xF2, mac(key, "dosp-link-v2 proof", hello, listenerId, listenerNonce)));
+        // The listener offers a two-way link first (CAPS, README "Peer link frames"); this linker plays an older
+        // build of ours: it ignores the offer, so the link stays one-way and the listener links back.
+        SimplePacket caps = (SimplePacket) c.receive();
+        assertThat(caps.typeCode()).as("CAPS").isEqualTo(0xF6);
+        assertThat(caps.body()[0]).as("two-way offered").isEqualTo((byte) 1);
+        assertThat(Arrays.copyOfRange(caps.body(), 1, 33)).isEqualTo(mac(key, "dosp-link-v2 caps",
+                concat(hello, listenerId), listenerNonce, new byte[] {1}));
         SimplePacket accept = (SimplePacket) c.receive();
         assertThat(accept.typeCode()).as("ACCEPT").isEqualTo(0xF3);
         assertThat(accept.body()).isEqualTo(mac(key, "dosp-link-v2 accept", hello, listenerId, listenerNonce));
@@ -286,6 +293,10 @@ class FederationTrustIT {
         m.update(listenerId);
         m.update(listenerNonce);
         return m.doFinal();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        return ByteBuffer.allocate(a.length + b.length).put(a).put(b).array();
     }
 
     /** HELLO with the linker's id and nonce kept, its host and port the attacker's, the dialed address the real server's. */

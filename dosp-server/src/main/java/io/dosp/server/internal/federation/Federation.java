@@ -428,7 +428,11 @@ public final class Federation {
                     case LinkFrames.FWD -> in.onForwarded(back, LinkFrames.parseFwd(p));
                     case LinkFrames.FWD_FAIL -> in.onFailure(LinkFrames.parseFwdFail(p));
                     case LinkFrames.EXT -> peerLinks.dispatch(l.address, p);
-                    default -> in.advertisedOn(back, Advertisement.decode(p.body())); // SD
+                    default -> { // SD; a removed link's routes are gone for good, whatever is still in flight
+                        if (l.state() != PeerLink.State.REMOVED) {
+                            in.advertisedOn(back, Advertisement.decode(p.body()));
+                        }
+                    }
                 }
             } catch (io.dosp.protocol.ProtocolException e) {
                 // Not answered: an ERR over our link would only be answered with another by the peer.

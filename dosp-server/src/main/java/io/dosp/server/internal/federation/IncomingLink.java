@@ -21,6 +21,8 @@ final class IncomingLink implements LinkChannel {
     private final Consumer<S2cPacket> lost;
     final AtomicLong forwarded = new AtomicLong();
     final AtomicLong dropped = new AtomicLong();
+    /** When the peer last sent anything over the link ({@link System#nanoTime}). */
+    private volatile long lastHeard = System.nanoTime();
 
     IncomingLink(String address, ClientSession session, byte[] peerId, long queueBytes, Consumer<S2cPacket> lost) {
         this.address = address;
@@ -82,6 +84,28 @@ final class IncomingLink implements LinkChannel {
     @Override
     public void countForwarded() {
         forwarded.incrementAndGet();
+    }
+
+    /** The peer sent something (its heartbeat PING, a frame): it is alive. */
+    void heard() {
+        lastHeard = System.nanoTime();
+    }
+
+    /**
+     * Watches the peer's heartbeat: a link the peer sent nothing over for {@code silence} is closed (a
+     * half-open connection would take our frames and deliver none). Rechecks every {@code every}.
+     */
+    void watch(java.time.Duration every, java.time.Duration silence, Runnable onSilent) {
+        session.schedule(() -> {
+            if (session.isClosing()) {
+                return;
+            }
+            if (System.nanoTime() - lastHeard > silence.toNanos()) {
+                onSilent.run();
+            } else {
+                watch(every, silence, onSilent);
+            }
+        }, every);
     }
 
     @Override

@@ -125,6 +125,7 @@ public final class IncomingLinks {
         LinkPeer p = peers.get(session);
         IncomingLink l = p == null ? null : p.link;
         if (l != null) {
+            l.heard();
             federation.incomingHeartbeat(l);
         }
     }
@@ -233,6 +234,9 @@ public final class IncomingLinks {
             LinkPeer peer = authenticated(session);
             if (peer != null && !peer.decided && decide(session, peer, p)) {
                 return; // it was the linker's CAPS
+            }
+            if (peer != null && peer.link != null) {
+                peer.link.heard();
             }
             switch (p.typeCode()) {
                 case LinkFrames.HELLO -> onHello(session, LinkFrames.parseHello(p.body()));
@@ -401,6 +405,14 @@ public final class IncomingLinks {
                 IncomingLink l = new IncomingLink(peer.address(), session, hello.serverId(),
                         config.federation().peerQueueBytes(), federation::failed);
                 peer.link = l;
+                // The dialer PINGs every heartbeat; twice its misses of ours without a word and the link is dead.
+                java.time.Duration beat = config.federation().peerHeartbeat();
+                l.watch(beat, beat.multipliedBy(2L * config.federation().peerHeartbeatMisses()), () -> {
+                    LOG.atWarn().setMessage("Peer {} link to us: nothing heard for {} heartbeats; closing it")
+                            .addArgument(log.text(l.address)).addArgument(2 * config.federation().peerHeartbeatMisses())
+                            .addKeyValue("event", "peer_link_down").addKeyValue("peer", log.text(l.address)).log();
+                    session.disconnect(ServerExitReason.IDLE_TIMEOUT);
+                });
                 LOG.atInfo().setMessage("Peer {} linked to us (mesh key proven, two-way)").addArgument(log.text(peer.address()))
                         .addKeyValue("event", "peer_link_up").addKeyValue("peer", log.text(peer.address()))
                         .addKeyValue("direction", "incoming").addKeyValue("two_way", true).log();
@@ -457,6 +469,9 @@ public final class IncomingLinks {
         }
         if (!peer.decided) {
             decide(session, peer, null);
+        }
+        if (peer.link != null) {
+            peer.link.heard();
         }
         advertisedOn(peer, ad);
     }

@@ -109,6 +109,8 @@ final class PeerLink implements LinkChannel {
     private volatile String lastError = "";
     private volatile String mode = "not linked yet";
     private int attempt;
+    /** Up since the last connect: down() then tells the owner (event loop only). */
+    private boolean wasUp;
     private int missed;
     private byte[] helloBody;
     private byte[] peerId;
@@ -315,9 +317,21 @@ final class PeerLink implements LinkChannel {
 
     /** Closes for good (peer removed or server stopping). */
     void remove() {
-        state = State.REMOVED;
+        boolean drain = twoWay && state == State.UP && !owner.stopping();
+        state = State.REMOVED; // nothing new is queued from here on
         Channel c = channel;
-        if (c != null) {
+        if (c == null) {
+            return;
+        }
+        if (drain && c.isActive()) {
+            // The peer may have frames on their way to us over this two-way link: closing now would lose them
+            // unseen. Say we leave (EXIT CC), keep reading until the peer closes, for at most a heartbeat timeout.
+            c.writeAndFlush(Packets.exit(ExitCode.CC, "peer link removed"));
+            long bound = config.federation().peerHeartbeat().toNanos() * config.federation().peerHeartbeatMisses();
+            c.eventLoop().schedule(() -> {
+                c.close();
+            }, bound, TimeUnit.NANOSECONDS);
+        } else {
             c.close();
         }
     }
@@ -325,6 +339,7 @@ final class PeerLink implements LinkChannel {
     private void up(boolean ext, String why) {
         extended = ext;
         state = State.UP;
+        wasUp = true;
         attempt = 0;
         missed = 0;
         lastError = "";
@@ -372,7 +387,8 @@ final class PeerLink implements LinkChannel {
             heartbeat.cancel(false);
             heartbeat = null;
         }
-        boolean wasUp = state == State.UP;
+        boolean wasUp = this.wasUp; // also when removed while up
+        this.wasUp = false;
         if (state != State.REMOVED) {
             state = State.DOWN;
         }

@@ -35,6 +35,54 @@ class LinkFramesTest {
     }
 
     @Test
+    void theReadmeCapsExampleIsWhatTheServerSendsAndChecks() {
+        byte[] hello = LinkFrames.helloBody(fill(0x11), fill(0x22), "10.0.0.1", 7744, "10.0.0.2", 7744);
+        String key = "a long shared secret";
+        io.dosp.protocol.SimplePacket offer = LinkFrames.caps(key, LinkFrames.Step.CAPS, LinkFrames.CAP_TWO_WAY, hello,
+                fill(0x33), fill(0x44));
+        assertThat(offer.typeCode()).isEqualTo(0xF6);
+        assertThat(HEX.formatHex(offer.body()))
+                .isEqualTo("01" + "6c2b4c926289b478d253fe5f6196936d804c4ab89d1a16e76dfba6f994cd62de");
+        io.dosp.protocol.SimplePacket reply = LinkFrames.caps(key, LinkFrames.Step.CAPS_REPLY, LinkFrames.CAP_TWO_WAY,
+                hello, fill(0x33), fill(0x44));
+        assertThat(HEX.formatHex(reply.body()))
+                .isEqualTo("01" + "03caeea78ac5870e27562831d8da76b7907da17fc6f324d0849d599a424da480");
+        assertThat(LinkFrames.parseCaps(offer.body(), key, LinkFrames.Step.CAPS, hello, fill(0x33), fill(0x44))).isEqualTo(1);
+        assertThat(LinkFrames.parseCaps(offer.body(), key, LinkFrames.Step.CAPS_REPLY, hello, fill(0x33), fill(0x44)))
+                .as("an offer replayed as the reply").isEqualTo(-1);
+        byte[] forged = offer.body().clone();
+        forged[0] = 3; // another caps byte under the same mac
+        assertThat(LinkFrames.parseCaps(forged, key, LinkFrames.Step.CAPS, hello, fill(0x33), fill(0x44))).isEqualTo(-1);
+        assertThat(LinkFrames.parseCaps(new byte[5], key, LinkFrames.Step.CAPS, hello, fill(0x33), fill(0x44))).isEqualTo(-1);
+        assertThat(LinkFrames.parseCaps(offer.body(), "another key, long enough", LinkFrames.Step.CAPS, hello, fill(0x33),
+                fill(0x44))).isEqualTo(-1);
+    }
+
+    @Test
+    void aLinkExtensionFrameIsItsKindThenItsPayload() {
+        io.dosp.protocol.SimplePacket p = LinkFrames.ext(0x2a, new byte[] {1, 2, 3});
+        assertThat(p.typeCode()).isEqualTo(0xF7);
+        assertThat(HEX.formatHex(p.body())).isEqualTo("2a010203");
+        assertThat(LinkFrames.isLinkFrame(0xF6)).isTrue();
+        assertThat(LinkFrames.isLinkFrame(0xF7)).isTrue();
+        assertThat(LinkFrames.isLinkFrame(0xF8)).isFalse();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LinkFrames.ext(256, new byte[0]))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aServerThatCannotBeDialedSaysSoInItsHelloAndIsKnownByItsIdAndAddress() {
+        byte[] hello = LinkFrames.helloBody(fill(0x11), fill(0x22), "", 0, "10.0.0.2", 7744);
+        assertThat(HEX.formatHex(hello)).isEqualTo("02" + "11".repeat(16) + "22".repeat(16) + "00" + "0000"
+                + "08" + "31302e302e302e32" + "1e40");
+        LinkFrames.Hello h = LinkFrames.parseHello(hello);
+        assertThat(h.host()).isEmpty();
+        assertThat(h.port()).isZero();
+        assertThat(IncomingLinks.unreachableKey(fill(0xab), new java.net.InetSocketAddress("192.0.2.7", 40000)))
+                .isEqualTo("id-abababababababab@192.0.2.7");
+    }
+
+    @Test
     void anotherVersionIsReadAsNothingButItsVersion() {
         LinkFrames.Hello h = LinkFrames.parseHello(new byte[] {1, 0, 0});
         assertThat(h.version()).isEqualTo(1);
