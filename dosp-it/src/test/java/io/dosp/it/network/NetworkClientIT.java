@@ -156,6 +156,32 @@ class NetworkClientIT {
     }
 
     @Test
+    void aNameRegisteredOnTwoServersBeforeTheyLinkStaysWithOneAndTheOtherHearsWhoWon() {
+        try (Mesh mesh = new Mesh(tmp, 2)) {
+            DospClient a = mesh.client(0);
+            DospClient b = mesh.client(1);
+            Heard ha = listen(a);
+            Heard hb = listen(b);
+            a.network().register("solo"); // two partitions: each server accepts it
+            b.network().register("solo");
+            mesh.link(0, 1);
+            mesh.awaitFullRoutes();
+            await().atMost(WAIT).until(() -> ha.namesLost.size() + hb.namesLost.size() == 1);
+            boolean aLost = ha.namesLost.size() == 1;
+            DospClient winner = aLost ? b : a;
+            DospClient loser = aLost ? a : b;
+            assertThat((aLost ? ha : hb).namesLost).containsExactly("solo conflict " + winner.vip());
+            assertThat(loser.network().registeredNames()).isEmpty();
+            assertThat(winner.network().registeredNames()).containsExactly("solo");
+            for (DospClient x : List.of(a, b)) {
+                await().atMost(WAIT).until(() -> x.network().resolve("solo").equals(Optional.of(winner.vip())));
+            }
+            assertThatThrownBy(() -> loser.network().register("solo")).isInstanceOf(NetworkRequestException.class)
+                    .satisfies(e -> assertThat(((NetworkRequestException) e).status()).isEqualTo("TAKEN"));
+        }
+    }
+
+    @Test
     void groupsNamesAndWatchesComeBackAfterAReconnect() {
         DospServer first = TestServers.start(tmp);
         int port = first.port();
