@@ -288,6 +288,12 @@ class NetworkClientIT {
                 await().atMost(WAIT).until(() -> hb.events(keeper, vip, true, null) == 2);
                 assertThat(ha.namesLost).isEmpty();
                 assertThat(a.network().registeredNames()).containsExactly("keeper");
+                try (DospClient deaf = TestServers.client(server)) { // no listener: counted, not kept
+                    deaf.network().join("ops");
+                    assertThat(b.network().sendToGroup("ops", "anyone?")).isEqualTo(2);
+                    await().atMost(WAIT).until(() -> deaf.network().unheardGroupMessages() == 1);
+                    await().atMost(WAIT).until(() -> ha.messages.size() == 1);
+                }
             }
         }
     }
