@@ -79,6 +79,8 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
     private final AtomicLong missed = new AtomicLong();
     private final AtomicLong events = new AtomicLong();
     private volatile boolean stopping;
+    /** The local sender of the group message being delivered (under the directory's monitor), null for a remote one. */
+    private ClientSession sending;
 
     /** The network of this server: its clients in {@code vips}, links {@code links} (NONE without federation). */
     public Network(VipTable<ClientSession> vips, NetLinks links, ClientAdmission admission, Settings settings, int maxHops,
@@ -349,7 +351,13 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
             fail(s, rk, req, NetWire.NOT_ALLOWED, "sending to group '" + g + "' is not allowed by the admission policy");
         } else {
             int[] count = new int[1];
-            byte[] id = dir.sendGroup(s.vip().value(), g, data, count);
+            sending = s; // local members behind slow down this sender, as an S2C's target does
+            byte[] id;
+            try {
+                id = dir.sendGroup(s.vip().value(), g, data, count);
+            } finally {
+                sending = null;
+            }
             ok(s, rk, req, new NetWire.Writer(20).bytes(id).i32(count[0]).toBytes());
         }
     }
@@ -644,7 +652,7 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
                 .bytes(msgId).i32(sender).str(group).bytes(data).toBytes());
         for (int v : to) {
             ClientSession s = vips.holder(v);
-            if (s != null && s.extensions().contains(Ext.FEATURE_GROUPS) && s.deliver(f, null) == RouteResult.DELIVERED) {
+            if (s != null && s.extensions().contains(Ext.FEATURE_GROUPS) && s.deliver(f, sending) == RouteResult.DELIVERED) {
                 delivered.incrementAndGet();
             } else {
                 missed.incrementAndGet();

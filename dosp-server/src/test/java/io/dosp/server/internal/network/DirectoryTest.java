@@ -309,4 +309,39 @@ class DirectoryTest {
         net.pump();
         assertThat(b.dir.winner("alice")).isNull();
     }
+
+    @Test
+    void badFramesFromAPeerAreRefusedWithAClearErrorAndChangeNothing() {
+        Net net = new Net();
+        net.add();
+        net.add();
+        net.link(0, 1);
+        Node a = net.nodes.get(0);
+        Node b = net.nodes.get(1);
+        b.dir.ownClientUp(201, "");
+        b.dir.ownJoin(201, "team");
+        net.pump();
+        java.util.Random random = new java.util.Random(16);
+        int refused = 0;
+        for (int k = 0; k < 20_000; k++) {
+            int type = 0xE0 + random.nextInt(9);
+            byte[] body = new byte[random.nextInt(64)];
+            random.nextBytes(body);
+            if (body.length > 16 && random.nextBoolean()) {
+                System.arraycopy(b.idBytes, 0, body, 0, 16); // b's own origin, so the rest is read
+            }
+            try {
+                a.dir.frame(b.id, io.dosp.protocol.Packets.custom(type, body));
+            } catch (io.dosp.protocol.MalformedPacketException e) {
+                refused++;
+            }
+        }
+        assertThat(refused).isPositive();
+        net.queue.clear(); // whatever the noise made a answer (SYNC_REQUESTs) is dropped
+        // The directory still works and still knows b's member.
+        b.dir.ownClientUp(202, "");
+        b.dir.ownJoin(202, "team");
+        net.pump();
+        assertThat(a.dir.members("team")).contains(202);
+    }
 }
