@@ -12,22 +12,23 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A TCP relay on loopback that counts the bytes it forwards: put between two federated servers (the dialing one's
+ * A TCP relay that counts the bytes it forwards: put between two federated servers (the dialing one's
  * peer address is the relay), it measures the traffic of their peer link whatever the link protocol sends. Each
  * accepted connection is forwarded to the target by two threads (one per direction). Closed with its connections.
  */
 final class CountingRelay implements AutoCloseable {
     private final ServerSocket listener;
-    private final int targetPort;
+    private final InetSocketAddress target;
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong connections = new AtomicLong();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
+    private volatile boolean refusing;
 
-    /** Listens on a free loopback port and forwards to {@code 127.0.0.1:targetPort}. */
-    CountingRelay(int targetPort) throws IOException {
-        this.targetPort = targetPort;
-        this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    /** Listens on {@code bindHost:bindPort} (0: any free port) and forwards to {@code targetHost:targetPort}. */
+    CountingRelay(String bindHost, int bindPort, String targetHost, int targetPort) throws IOException {
+        this.target = new InetSocketAddress(InetAddress.getByName(targetHost), targetPort);
+        this.listener = new ServerSocket(bindPort, 50, InetAddress.getByName(bindHost));
         Thread t = new Thread(this::accept, "relay-accept-" + listener.getLocalPort());
         t.setDaemon(true);
         t.start();
@@ -56,10 +57,14 @@ final class CountingRelay implements AutoCloseable {
             } catch (IOException e) {
                 return; // closed
             }
+            if (refusing) {
+                closeQuietly(in);
+                continue;
+            }
             connections.incrementAndGet();
             try {
                 Socket out = new Socket();
-                out.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 5_000);
+                out.connect(target, 5_000);
                 in.setTcpNoDelay(true);
                 out.setTcpNoDelay(true);
                 sockets.add(in);
@@ -98,6 +103,18 @@ final class CountingRelay implements AutoCloseable {
         } catch (IOException e) {
             // closing anyway
         }
+    }
+
+    /** Cuts the link: closes the connections and refuses new ones until {@link #restore}. */
+    void cut() {
+        refusing = true;
+        sockets.forEach(CountingRelay::closeQuietly);
+        sockets.clear();
+    }
+
+    /** Accepts connections again. */
+    void restore() {
+        refusing = false;
     }
 
     @Override

@@ -46,6 +46,12 @@ class NetworkShellIT {
                 receiver.awaitOut("^\\[ops from " + Pattern.quote(senderVip) + "\\] <8 bytes> 1b5b33316d726564$");
                 receiver.awaitOut("^\\[presence\\] group ops: " + Pattern.quote(senderVip) + " left \\(left\\)$");
                 assertThat(receiver.stdout()).doesNotContain("\u001b");
+
+                // The admin views of the network (the token from the file 'dosp serve' wrote).
+                CliProcess admin = CliProcess.run(dir, Map.of(), "", "admin", address, "--exec", "groups", "--exec",
+                        "clients --network");
+                assertThat(admin.exitCode()).as(admin.output()).isZero();
+                assertThat(admin.stdout()).contains("ops").contains(receiverVip);
             }
         }
     }

@@ -97,6 +97,14 @@ public final class DospNetwork {
         return requests.members(group);
     }
 
+    /**
+     * Group messages that arrived while the client had no listener: they are counted here and not kept (add a
+     * {@link ClientListener} before joining).
+     */
+    public long unheardGroupMessages() {
+        return feature.unheardGroupMessages();
+    }
+
     /** The groups this client joined (and restores after a reconnect). */
     public Set<String> joinedGroups() {
         return feature.groups();

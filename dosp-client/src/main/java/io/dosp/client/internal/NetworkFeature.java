@@ -47,6 +47,7 @@ public final class NetworkFeature {
 
     private final ListenerNotifier listeners;
     private final AtomicInteger ids = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong unheard = new java.util.concurrent.atomic.AtomicLong();
     private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
     /** Groups joined, names held (with their tokens), watches: restored on a new connection. Guarded by this. */
     private final Set<String> groups = new LinkedHashSet<>();
@@ -153,6 +154,11 @@ public final class NetworkFeature {
         watches.remove(t);
     }
 
+    /** Group messages that arrived while no listener was registered (not kept). */
+    public long unheardGroupMessages() {
+        return unheard.get();
+    }
+
     /** The groups this client joined (in the order it joined them). */
     public synchronized Set<String> groups() {
         return Set.copyOf(groups);
@@ -229,7 +235,12 @@ public final class NetworkFeature {
             } else if (kind == NetworkFrames.GROUP_MESSAGE) {
                 NetworkFrames.GroupMessageFrame m = NetworkFrames.groupMessage(frame);
                 GroupMessage msg = new GroupMessage(m.group(), m.sender(), HEX.formatHex(m.messageId()), m.data());
-                listeners.emit(l -> l.onGroupMessage(msg));
+                if (listeners.isEmpty()) {
+                    unheard.incrementAndGet(); // nobody listens: counted, not kept
+                    LOG.debug("A message to group {} from {} arrived with no listener", m.group(), m.sender());
+                } else {
+                    listeners.emit(l -> l.onGroupMessage(msg));
+                }
             } else if (kind == NetworkFrames.NAME_LOST) {
                 NetworkFrames.NameLost n = NetworkFrames.nameLost(frame);
                 unregistered(n.name());

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -156,6 +157,32 @@ class NetworkClientIT {
     }
 
     @Test
+    void aNameRegisteredOnTwoServersBeforeTheyLinkStaysWithOneAndTheOtherHearsWhoWon() {
+        try (Mesh mesh = new Mesh(tmp, 2)) {
+            DospClient a = mesh.client(0);
+            DospClient b = mesh.client(1);
+            Heard ha = listen(a);
+            Heard hb = listen(b);
+            a.network().register("solo"); // two partitions: each server accepts it
+            b.network().register("solo");
+            mesh.link(0, 1);
+            mesh.awaitFullRoutes();
+            await().atMost(WAIT).until(() -> ha.namesLost.size() + hb.namesLost.size() == 1);
+            boolean aLost = ha.namesLost.size() == 1;
+            DospClient winner = aLost ? b : a;
+            DospClient loser = aLost ? a : b;
+            assertThat((aLost ? ha : hb).namesLost).containsExactly("solo conflict " + winner.vip());
+            assertThat(loser.network().registeredNames()).isEmpty();
+            assertThat(winner.network().registeredNames()).containsExactly("solo");
+            for (DospClient x : List.of(a, b)) {
+                await().atMost(WAIT).until(() -> x.network().resolve("solo").equals(Optional.of(winner.vip())));
+            }
+            assertThatThrownBy(() -> loser.network().register("solo")).isInstanceOf(NetworkRequestException.class)
+                    .satisfies(e -> assertThat(((NetworkRequestException) e).status()).isEqualTo("TAKEN"));
+        }
+    }
+
+    @Test
     void groupsNamesAndWatchesComeBackAfterAReconnect() {
         DospServer first = TestServers.start(tmp);
         int port = first.port();
@@ -188,6 +215,151 @@ class NetworkClientIT {
             if (second != null) {
                 second.close();
             }
+        }
+    }
+
+    @Test
+    void aClientSentToAnotherServerByADrainTakesItsGroupsAndWatchesAlongButNotItsName() {
+        try (Mesh mesh = new Mesh(tmp, 2)) {
+            mesh.link(0, 1);
+            mesh.awaitFullRoutes();
+            String backup = "127.0.0.1:" + mesh.server(1).port();
+            try (DospClient a = DospClient.connect(ClientOptions.builder().server("127.0.0.1", mesh.server(0).port())
+                    .machineHash("ab".repeat(32)).fallbackServers(List.of(backup))
+                    .reconnect(r -> r.enabled(true).backoff(Duration.ofMillis(50), Duration.ofMillis(400))).build())) {
+                DospClient b = mesh.client(1);
+                Heard ha = listen(a);
+                Heard hb = listen(b);
+                a.network().join("ops");
+                a.network().register("mover");
+                PresenceTarget bWatched = PresenceTarget.vip(b.vip());
+                a.network().watch(bWatched);
+                await().atMost(WAIT).until(() -> ha.events(bWatched, b.vip(), true, null) == 1);
+
+                mesh.server(0).drain(Duration.ofMillis(200)); // EXIT with the hint: reconnect to the backup
+                await().atMost(WAIT).until(() -> a.isConnected() && a.server().equals(backup));
+                Vip after = a.vip();
+                assertThat(after.toString()).startsWith("10.2.");
+                await().atMost(WAIT).until(() -> b.network().members("ops").equals(List.of(after)));
+                await().atMost(WAIT).until(() -> ha.events(bWatched, b.vip(), true, null) == 2); // watched again
+                b.network().join("ops");
+                assertThat(b.network().sendToGroup("ops", "hello mover")).isEqualTo(1);
+                await().atMost(WAIT).until(() -> ha.messages.size() == 1);
+                assertThat(ha.messages.get(0).text()).isEqualTo("hello mover");
+                // The name is held for a reconnect at the server that drained; its token is only good there
+                // (docs/network.md keeps tokens with the holder's server): the client hears that it lost it.
+                await().atMost(WAIT).until(() -> ha.namesLost.size() == 1);
+                assertThat(ha.namesLost.get(0)).startsWith("mover not re-registered after a reconnect: TAKEN");
+                assertThat(a.network().registeredNames()).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void aNameComesBackWithItsTokenWhenTheConnectionIsCutAndTheClientReconnectsWithinTheGrace() throws Exception {
+        try (DospServer server = TestServers.start(tmp);
+             Relay relay = new Relay(server.port())) {
+            try (DospClient a = DospClient.connect(ClientOptions.builder().server("127.0.0.1", relay.port())
+                    .machineHash("ac".repeat(32))
+                    .reconnect(r -> r.enabled(true).backoff(Duration.ofMillis(50), Duration.ofMillis(400))).build());
+                 DospClient b = TestServers.client(server)) {
+                Heard ha = listen(a);
+                Heard hb = listen(b);
+                a.network().register("keeper");
+                a.network().join("ops");
+                PresenceTarget keeper = PresenceTarget.name("keeper");
+                b.network().watch(keeper);
+                Vip vip = a.vip();
+                await().atMost(WAIT).until(() -> hb.events(keeper, vip, true, null) == 1);
+                CountDownLatch reconnected = new CountDownLatch(1);
+                a.addListener(new ClientListener() {
+                    @Override
+                    public void onReconnected(Vip v) {
+                        reconnected.countDown();
+                    }
+                });
+                relay.cut(); // the connection is lost, not closed: the server holds the name for the grace period
+                await().atMost(WAIT).until(() -> hb.events(keeper, vip, false, null) == 1);
+                // (held for the reconnect meanwhile: the client is back within its backoff, too soon to look)
+                assertThat(reconnected.await(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                await().atMost(WAIT).until(() -> b.network().resolve("keeper").equals(Optional.of(a.vip())));
+                assertThat(a.vip()).isEqualTo(vip); // the previous vIP asked for again
+                await().atMost(WAIT).until(() -> b.network().members("ops").equals(List.of(a.vip())));
+                await().atMost(WAIT).until(() -> hb.events(keeper, vip, true, null) == 2);
+                assertThat(ha.namesLost).isEmpty();
+                assertThat(a.network().registeredNames()).containsExactly("keeper");
+                try (DospClient deaf = TestServers.client(server)) { // no listener: counted, not kept
+                    deaf.network().join("ops");
+                    assertThat(b.network().sendToGroup("ops", "anyone?")).isEqualTo(2);
+                    await().atMost(WAIT).until(() -> deaf.network().unheardGroupMessages() == 1);
+                    await().atMost(WAIT).until(() -> ha.messages.size() == 1);
+                }
+            }
+        }
+    }
+
+    /** A TCP relay in front of a server whose connections can be cut (the client sees a lost connection). */
+    static final class Relay implements AutoCloseable {
+        private final java.net.ServerSocket listener;
+        private final List<java.net.Socket> sockets = new CopyOnWriteArrayList<>();
+
+        Relay(int target) throws java.io.IOException {
+            listener = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+            Thread t = new Thread(() -> {
+                while (true) {
+                    try {
+                        java.net.Socket in = listener.accept();
+                        java.net.Socket out = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), target);
+                        sockets.add(in);
+                        sockets.add(out);
+                        pump(in, out);
+                        pump(out, in);
+                    } catch (java.io.IOException e) {
+                        return; // closed
+                    }
+                }
+            }, "relay-accept");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        private static void pump(java.net.Socket from, java.net.Socket to) {
+            Thread t = new Thread(() -> {
+                try {
+                    from.getInputStream().transferTo(to.getOutputStream());
+                } catch (java.io.IOException e) {
+                    // cut
+                } finally {
+                    quietly(from);
+                    quietly(to);
+                }
+            }, "relay-pump");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private static void quietly(java.net.Socket s) {
+            try {
+                s.close();
+            } catch (java.io.IOException e) {
+                // closing anyway
+            }
+        }
+
+        /** Closes every relayed connection (new ones are still accepted). */
+        void cut() {
+            sockets.forEach(Relay::quietly);
+            sockets.clear();
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            listener.close();
+            cut();
         }
     }
 
