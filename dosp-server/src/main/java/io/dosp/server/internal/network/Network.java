@@ -204,7 +204,7 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
         timers.shutdownNow();
     }
 
-    /** Sends {@code text} as MSG to every client of every server of ours; returns this server's count. */
+    /** Sends {@code text} as MSG to every client of every server of ours (BROADCAST over the links). */
     public void broadcastNetwork(String text) {
         dir.broadcast(text);
     }
