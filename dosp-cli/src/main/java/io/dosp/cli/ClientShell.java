@@ -6,6 +6,11 @@ import io.dosp.client.ClientListener;
 import io.dosp.client.DisconnectedException;
 import io.dosp.client.DospClient;
 import io.dosp.client.DospClientException;
+import io.dosp.client.DospNetwork;
+import io.dosp.client.GroupMessage;
+import io.dosp.client.NetworkClient;
+import io.dosp.client.PresenceEvent;
+import io.dosp.client.PresenceTarget;
 import io.dosp.client.Incoming;
 import io.dosp.client.TunnelIdentityException;
 import io.dosp.client.TunnelInfo;
@@ -25,6 +30,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,6 +48,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (a PING round trip), prints what came back, and leaves.
  */
 final class ClientShell {
+    /** The network commands (groups, names, presence; servers of this project with the network extensions). */
+    static final String NETWORK_HELP = ""
+            + "  /join GROUP      join GROUP on the whole network\n"
+            + "  /leave GROUP     leave it\n"
+            + "  /group GROUP TEXT\n"
+            + "                   send TEXT to every other member of GROUP, once each\n"
+            + "  /members GROUP   the members of GROUP on the network\n"
+            + "  /groups          every group on the network and its member count\n"
+            + "  /name NAME       register NAME for this client (unique on the network)\n"
+            + "  /unname NAME     give NAME up\n"
+            + "  /resolve NAME    the vIP holding NAME, wherever it is connected\n"
+            + "  /names           every registered name on the network\n"
+            + "  /watch VIP|NAME|#GROUP\n"
+            + "                   print when it joins or leaves (#GROUP or group:GROUP: its members)\n"
+            + "  /unwatch VIP|NAME|#GROUP\n"
+            + "                   stop watching\n"
+            + "  /who             every client on the network\n";
     static final String HELP = "Commands:\n"
             + "  /send VIP TEXT   send TEXT to the client holding VIP\n"
             + "                   (end-to-end encrypted when a tunnel with VIP exists)\n"
@@ -66,13 +90,17 @@ final class ClientShell {
             + "                   call method NAME of the client holding VIP (messaging\n"
             + "                   layer); JSON is the argument array, or one argument\n"
             + "  /discover VIP    what the client holding VIP offers (methods, handlers)\n"
+            + NETWORK_HELP
             + "  /exit            disconnect and leave (also Ctrl+D)\n"
             + "  /help            this list\n"
             + "Incoming messages print as '[from VIP] TEXT', or as\n"
-            + "'[from VIP via tunnel] TEXT' when they came through a tunnel.\n"
+            + "'[from VIP via tunnel] TEXT' when they came through a tunnel, group messages\n"
+            + "as '[GROUP from VIP] TEXT'.\n"
             + "Lines starting with # are ignored.";
     private static final List<String> COMMANDS = List.of("/send", "/tunnel", "/id", "/fingerprint", "/trust", "/list",
-            "/ping", "/call", "/functions", "/info", "/sendfile", "/rpc", "/discover", "/exit", "/quit", "/help");
+            "/ping", "/call", "/functions", "/info", "/sendfile", "/rpc", "/discover", "/exit", "/quit", "/help",
+            "/join", "/leave", "/group", "/members", "/groups", "/name", "/unname", "/resolve", "/names", "/watch",
+            "/unwatch", "/who");
 
     private final DospClient client;
     /** The messaging layer: /rpc, /discover, /sendfile, --files, and this client's $discover answer. */
@@ -173,6 +201,8 @@ final class ClientShell {
                     return false;
                 }
                 case "/help" -> out.println(HELP);
+                case "/join", "/leave", "/group", "/members", "/groups", "/name", "/unname", "/resolve", "/names",
+                        "/watch", "/unwatch", "/who" -> network(cmd, arg);
                 default -> fail("unknown command " + cmd + suggestion(cmd) + " (/help lists the commands)");
             }
         } catch (DisconnectedException e) {
@@ -384,6 +414,86 @@ final class ClientShell {
 
     private static final RpcJson RPC_JSON = new RpcJson();
 
+    /** The network commands: groups, names, presence, network views ({@link io.dosp.client.DospNetwork}). */
+    private void network(String cmd, String arg) {
+        DospNetwork net = client.network();
+        String first = arg.isEmpty() ? "" : arg.split("\\s+", 2)[0];
+        if (arg.isEmpty() && !List.of("/groups", "/names", "/who").contains(cmd)) {
+            fail("usage: " + cmd + switch (cmd) {
+                case "/group" -> " GROUP TEXT, e.g. /group ops deploy done";
+                case "/watch", "/unwatch" -> " VIP|NAME|#GROUP, e.g. " + cmd + " 10.1.0.3, " + cmd + " bot, " + cmd
+                        + " #ops";
+                case "/name", "/unname", "/resolve" -> " NAME, e.g. " + cmd + " build-bot";
+                default -> " GROUP, e.g. " + cmd + " ops";
+            });
+            return;
+        }
+        switch (cmd) {
+            case "/join" -> {
+                net.join(first);
+                out.println("joined group " + first + " (/group " + first + " TEXT sends to its other members)");
+            }
+            case "/leave" -> {
+                net.leave(first);
+                out.println("left group " + first);
+            }
+            case "/group" -> {
+                int sp = arg.indexOf(' ');
+                if (sp < 0) {
+                    fail("usage: /group GROUP TEXT, e.g. /group ops deploy done");
+                    return;
+                }
+                long n = net.sendToGroup(first, arg.substring(sp + 1));
+                out.println("sent to group " + first + " (" + n + (n == 1 ? " other member)" : " other members)"));
+            }
+            case "/members" -> {
+                List<Vip> members = net.members(first);
+                out.println(members.size() + (members.size() == 1 ? " member" : " members") + " of group " + first
+                        + (members.isEmpty() ? "" : ":"));
+                members.forEach(v -> out.println("  " + v + (v.equals(client.vip()) ? "  (you)" : "")));
+            }
+            case "/groups" -> {
+                Map<String, Long> groups = net.groups();
+                out.println(groups.size() + (groups.size() == 1 ? " group" : " groups") + " on the network"
+                        + (groups.isEmpty() ? "" : ":"));
+                groups.forEach((g, n) -> out.println("  " + g + "  " + n + (n == 1 ? " member" : " members")));
+            }
+            case "/name" -> {
+                net.register(first);
+                out.println("registered name " + first + " for " + client.vip());
+            }
+            case "/unname" -> {
+                net.unregister(first);
+                out.println("gave up name " + first);
+            }
+            case "/resolve" -> out.println(net.resolve(first).map(v -> first + " is " + v)
+                    .orElse("nobody holds the name " + first));
+            case "/names" -> {
+                Map<String, Vip> names = net.names();
+                out.println(names.size() + (names.size() == 1 ? " name" : " names") + " on the network"
+                        + (names.isEmpty() ? "" : ":"));
+                names.forEach((n, v) -> out.println("  " + n + "  " + v));
+            }
+            case "/watch" -> {
+                PresenceTarget t = PresenceTarget.parse(first);
+                net.watch(t);
+                out.println("watching " + t);
+            }
+            case "/unwatch" -> {
+                PresenceTarget t = PresenceTarget.parse(first);
+                net.unwatch(t);
+                out.println("stopped watching " + t);
+            }
+            case "/who" -> {
+                List<NetworkClient> clients = net.clients();
+                out.println(clients.size() + (clients.size() == 1 ? " client" : " clients") + " on the network:");
+                clients.forEach(c -> out.println("  " + c.vip() + c.user().map(u -> "  user " + IncomingFormatter.safe(u))
+                        .orElse("") + (c.vip().equals(client.vip()) ? "  (you)" : "")));
+            }
+            default -> throw new IllegalStateException(cmd);
+        }
+    }
+
     private void fail(String message) {
         failures.incrementAndGet();
         err.println("error: " + IncomingFormatter.safe(message)); // client errors may quote the server
@@ -478,6 +588,23 @@ final class ClientShell {
             // reason is escaped by the client already (the server's text)
             notices.notice("peer gone", out, "[peer]", "[peer] " + peer + " is gone (" + reason
                     + "): whoever holds it next is someone else");
+        }
+
+        @Override
+        public void onGroupMessage(GroupMessage m) {
+            out.println("[" + m.group() + " from " + m.sender() + "] " + IncomingFormatter.data(m.data()));
+        }
+
+        @Override
+        public void onPresence(PresenceEvent e) {
+            out.println("[presence] " + e.target() + ": " + e.vip() + (e.joined() ? " joined" : " left (" + e.reason()
+                    + ")"));
+        }
+
+        @Override
+        public void onNameLost(String name, String reason, Optional<Vip> winner) {
+            err.println("[name] you no longer hold " + name + ": " + IncomingFormatter.safe(reason)
+                    + winner.map(w -> " (now held by " + w + ")").orElse(""));
         }
 
         @Override

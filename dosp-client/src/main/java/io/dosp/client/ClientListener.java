@@ -3,6 +3,7 @@ package io.dosp.client;
 import io.dosp.protocol.ErrorReply;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.Vip;
+import java.util.Optional;
 
 /**
  * Callbacks from a {@link DospClient}. Every method has a default that does nothing.
@@ -73,6 +74,25 @@ public interface ClientListener {
      * it re-opens one first, so whoever holds the vIP next never gets what was meant for the one who left.
      */
     default void onPeerGone(Vip peer, String reason) {
+    }
+
+    /**
+     * A message to a group this client joined ({@link DospNetwork#join}), from a client anywhere in the federation;
+     * each message once. Only from a server of this project with the {@code groups} extension.
+     */
+    default void onGroupMessage(GroupMessage message) {
+    }
+
+    /** Something this client watches ({@link DospNetwork#watch}) joined or left; see {@link PresenceEvent}. */
+    default void onPresence(PresenceEvent event) {
+    }
+
+    /**
+     * This client no longer holds {@code name} ({@link DospNetwork#register}): {@code reason} is {@code conflict}
+     * (an earlier concurrent registration elsewhere won: {@code winner} holds it), {@code revoked}, or why it could
+     * not be re-registered after a reconnect (then it starts with {@code not re-registered}).
+     */
+    default void onNameLost(String name, String reason, Optional<Vip> winner) {
     }
 
     /** A frame from {@code peer} failed tunnel verification; it was dropped, never delivered. */

@@ -7,6 +7,8 @@ import io.dosp.client.internal.FunctionError;
 import io.dosp.client.internal.TypedCalls;
 import io.dosp.protocol.Envelope;
 import io.dosp.client.internal.ListenerNotifier;
+import io.dosp.client.internal.NetworkFeature;
+import io.dosp.client.internal.NetworkRequests;
 import io.dosp.client.internal.ReceiveQueue;
 import io.dosp.client.internal.Reconnector;
 import io.dosp.client.internal.Replies;
@@ -75,6 +77,8 @@ public final class DospClient implements AutoCloseable {
     private final AtomicLong pingIds = new AtomicLong();
     private final Object fnLock = new Object();
     private final Admin admin = new Admin();
+    private final NetworkFeature networkFeature = new NetworkFeature(listeners);
+    private final DospNetwork network;
 
     private DospClient(ClientOptions options) {
         this.options = options;
@@ -90,13 +94,23 @@ public final class DospClient implements AutoCloseable {
         this.extensions.offer(Ext.FEATURE_PEER_GONE, this::onPeerGoneFrame);
         extensions.offer(Ext.FEATURE_VOUCH, vouches::onFrame);
         extensions.offer(Ext.FEATURE_FUNCTIONS, typedCalls::onFrame);
+        networkFeature.offerTo(extensions);
+        this.network = new DospNetwork(new NetworkRequests(() -> connection, networkFeature, options.requestTimeout()),
+                networkFeature);
         if (options.loginUser().isPresent()) {
             // Login answers are taken by the connection's login while it waits; anything else of the feature is dropped.
             extensions.offer(Ext.FEATURE_AUTH, (server, kind, frame) -> { });
         }
         this.reconnector = new Reconnector(options, queue, listeners, tunnelGuard, extensions, tunnelIdentity,
                 ClientThreads.scheduler(),
-                k -> connection = k);
+                this::replaced);
+    }
+
+    /** A new connection after a reconnect: it takes over, and gets back the groups, names and watches. */
+    private void replaced(ClientConnection k) {
+        connection = k;
+        k.whenClosed(() -> networkFeature.connectionClosed(k));
+        networkFeature.restore(k, options.requestTimeout());
     }
 
     /** EXT PEER_GONE from the server (I/O thread): the current connection ends its tunnel with the vIP. */
@@ -149,6 +163,8 @@ public final class DospClient implements AutoCloseable {
         DospClient client = new DospClient(options);
         client.connection = ClientConnection.open(options, client.queue, client.listeners, client.tunnelGuard,
                 client.extensions, client.tunnelIdentity, client.reconnector);
+        ClientConnection k = client.connection;
+        k.whenClosed(() -> client.networkFeature.connectionClosed(k));
         return client;
     }
 
@@ -459,6 +475,14 @@ public final class DospClient implements AutoCloseable {
      */
     public Vip requestVip(Vip wanted) {
         return connection.requestVip(wanted);
+    }
+
+    /**
+     * Groups, names, presence and network-wide views across the federation (this project's extensions
+     * {@code groups}, {@code names}, {@code presence}, {@code network}; none with a reference server).
+     */
+    public DospNetwork network() {
+        return network;
     }
 
     /** Admin requests (AUTH, ADMIN, BCST). */

@@ -500,6 +500,11 @@ public final class ClientConnection {
 
     // ---- lifecycle ----
 
+    /** Runs {@code task} once the channel has closed (at once when it has); on the I/O thread, must not block. */
+    public void whenClosed(Runnable task) {
+        channel.closeFuture().addListener(f -> task.run());
+    }
+
     /** Sends {@code exit}, then closes the channel, waiting up to 3 seconds. Not a loss: no reconnect follows. */
     public void close(Packet exit) {
         state.closing = true;

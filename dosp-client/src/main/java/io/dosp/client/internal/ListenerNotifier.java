@@ -80,6 +80,11 @@ public final class ListenerNotifier {
         }
     }
 
+    /** Whether no listener is registered (an event emitted now reaches nobody). */
+    public boolean isEmpty() {
+        return listeners.isEmpty();
+    }
+
     /** Runs {@code event} for every listener on the callback executor; returns at once. */
     public void emit(Consumer<ClientListener> event) {
         if (listeners.isEmpty()) {

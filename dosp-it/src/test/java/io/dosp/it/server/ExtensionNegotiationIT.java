@@ -1,9 +1,11 @@
 package io.dosp.it.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dosp.client.ClientOptions;
 import io.dosp.client.DospClient;
+import io.dosp.client.FeatureNotOfferedException;
 import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.Ext;
 import io.dosp.protocol.Packet;
@@ -52,7 +54,9 @@ class ExtensionNegotiationIT {
             c.send(Ext.frame(Ext.PEER_GONE_FIRST, new byte[4]));
             assertThat(Expect.nextErr(c, ErrCode.UKNP).text()).contains("peer-gone").contains("not enabled");
             c.send(Ext.frame(0x7E, new byte[0]));
-            assertThat(Expect.nextErr(c, ErrCode.UKNP).text()).contains("0x7E").contains("not defined");
+            assertThat(Expect.nextErr(c, ErrCode.UKNP).text()).contains("0x7E").contains("presence").contains("not enabled");
+            c.send(Ext.frame(0x9E, new byte[0])); // no feature owns 0x9_ (0x7_ is presence now)
+            assertThat(Expect.nextErr(c, ErrCode.UKNP).text()).contains("0x9E").contains("not defined");
             c.send(Ext.hello(List.of()));
             assertThat(Ext.kind(Expect.next(c, PacketType.EXT))).isEqualTo(Ext.WELCOME);
             c.send(Ext.hello(List.of()));
@@ -64,8 +68,10 @@ class ExtensionNegotiationIT {
     @Test
     void ourClientSaysHelloToOurServer() {
         try (DospServer server = TestServers.start(tmp); DospClient c = TestServers.client(server)) {
-            // The client offers peer-gone and functions, which this server has on.
-            assertThat(c.extensions()).containsExactly(Ext.FEATURE_PEER_GONE, Ext.FEATURE_FUNCTIONS);
+            // The client offers peer-gone, functions and the network features, which this server has on (vouch needs
+            // admission).
+            assertThat(c.extensions()).containsExactlyInAnyOrder(Ext.FEATURE_PEER_GONE, Ext.FEATURE_FUNCTIONS,
+                    Ext.FEATURE_GROUPS, Ext.FEATURE_NAMES, Ext.FEATURE_PRESENCE, Ext.FEATURE_NETWORK);
             assertThat(c.ping()).isPositive();
         }
     }
@@ -76,6 +82,10 @@ class ExtensionNegotiationIT {
             try (DospClient c = DospClient.connect(ClientOptions.builder().server("127.0.0.1", peer.port())
                     .machineHash(TestServers.hash('e')).build())) {
                 assertThat(c.extensions()).isEmpty();
+                // Groups, names, presence: not there, said at once, nothing sent to the reference.
+                assertThatThrownBy(() -> c.network().join("ops")).isInstanceOf(FeatureNotOfferedException.class)
+                        .hasMessageContaining("a reference server offers none");
+                assertThatThrownBy(() -> c.network().resolve("bot")).isInstanceOf(FeatureNotOfferedException.class);
                 assertThat(c.ping()).isPositive();
                 peer.awaitReached(PeerScript.CLIENT_INFO);
             }
@@ -85,6 +95,9 @@ class ExtensionNegotiationIT {
             assertThat(Ext.features((SimplePacket) got.get(0))).contains(Ext.FEATURE_PEER_GONE, Ext.FEATURE_VOUCH)
                     .doesNotContain(Ext.FEATURE_AUTH);
             assertThat(got.get(1).type()).isEqualTo(PacketType.CLIENT_INFO);
+            assertThat(got.stream().filter(p -> p.type() == PacketType.EXT)).hasSize(1); // the HELLO only
+            assertThat(Ext.features((SimplePacket) got.get(0))).contains(Ext.FEATURE_GROUPS, Ext.FEATURE_NAMES,
+                    Ext.FEATURE_PRESENCE, Ext.FEATURE_NETWORK);
             assertThat(peer.failures()).isEmpty();
         }
     }

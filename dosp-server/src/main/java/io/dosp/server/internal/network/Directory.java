@@ -524,49 +524,60 @@ final class Directory {
             return;
         }
         boolean reach = false;
+        Runnable apply; // every field read (and the end checked) before anything changes
         switch (op) {
             case NetFrames.OP_CLIENT_UP -> {
                 int vip = r.i32();
-                addClient(o, vip, r.str0());
+                String user = r.str0();
+                apply = () -> addClient(o, vip, user);
             }
             case NetFrames.OP_CLIENT_DOWN -> {
                 int vip = r.i32();
-                removeClient(o, vip, r.u8());
+                int reason = r.u8();
+                apply = () -> removeClient(o, vip, reason);
             }
             case NetFrames.OP_CLIENT_MOVED -> {
                 int from = r.i32();
-                moveClient(o, from, r.i32());
+                int to = r.i32();
+                apply = () -> moveClient(o, from, to);
             }
             case NetFrames.OP_JOIN -> {
                 int vip = r.i32();
-                join(o, vip, r.str());
+                String g = r.str();
+                apply = () -> join(o, vip, g);
             }
             case NetFrames.OP_LEAVE -> {
                 int vip = r.i32();
                 String g = r.str();
                 int reason = r.u8();
-                Client c = o.clients.get(vip);
-                if (c != null && c.groups.contains(g)) {
-                    unjoin(o, c, g, reason);
-                }
+                apply = () -> {
+                    Client c = o.clients.get(vip);
+                    if (c != null && c.groups.contains(g)) {
+                        unjoin(o, c, g, reason);
+                    }
+                };
             }
             case NetFrames.OP_NAME_CLAIM -> {
                 int vip = r.i32();
                 long at = r.i64();
                 String name = r.str();
-                claim(o, vip, at, name, r.str0());
+                String user = r.str0();
+                apply = () -> claim(o, vip, at, name, user);
             }
             case NetFrames.OP_NAME_DROP -> {
                 String name = r.str();
-                dropName(o, name, r.u8());
+                int reason = r.u8();
+                apply = () -> dropName(o, name, reason);
             }
             case NetFrames.OP_NEIGHBOURS -> {
-                o.neighbours = readIds(r, r.u8());
+                Set<String> ids = readIds(r, r.u8());
+                apply = () -> o.neighbours = ids;
                 reach = true;
             }
             default -> throw NetWire.bad("UPDATE op " + op + " is not defined");
         }
         r.end();
+        apply.run();
         o.seq = seq;
         o.lamport = lamport;
         clock = Math.max(clock, lamport);
@@ -659,8 +670,9 @@ final class Directory {
         }
     }
 
-    private static NetWire.Writer addRecord(List<byte[]> parts, NetWire.Writer part, byte[] rec) {
-        if (part.size() + rec.length > NetFrames.SNAP_PART_BYTES && part.size() > 0) {
+    private NetWire.Writer addRecord(List<byte[]> parts, NetWire.Writer part, byte[] rec) {
+        int limit = Math.max(1024, Math.min(NetFrames.SNAP_PART_BYTES, links.maxBody() - 24)); // 24: origin seq
+        if (part.size() + rec.length > limit && part.size() > 0) {
             parts.add(part.toBytes());
             part = new NetWire.Writer(1024);
         }

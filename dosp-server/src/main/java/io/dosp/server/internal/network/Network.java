@@ -51,8 +51,13 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
     public record Settings(int groupsPerClient, int maxGroupMembers, int namesPerClient, int watchesPerClient,
             int maxGroupMessage, Duration nameGrace, int maxDirectoryEntries, int dedupEntries) {
         /** The documented defaults. */
-        public static final Settings DEFAULTS = new Settings(64, 65_536, 8, 256, 65_536, Duration.ofSeconds(30),
-                1_000_000, 65_536);
+        public static final Settings DEFAULTS = of(io.dosp.server.NetworkConfig.defaults());
+
+        /** The bounds of {@code c}. */
+        public static Settings of(io.dosp.server.NetworkConfig c) {
+            return new Settings(c.groupsPerClient(), c.maxGroupMembers(), c.namesPerClient(), c.watchesPerClient(),
+                    c.maxGroupMessage(), c.nameGrace(), c.maxDirectoryEntries(), c.dedupEntries());
+        }
     }
 
     /** What a local session did with the features. */
@@ -79,6 +84,8 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
     private final AtomicLong missed = new AtomicLong();
     private final AtomicLong events = new AtomicLong();
     private volatile boolean stopping;
+    /** The local sender of the group message being delivered (under the directory's monitor), null for a remote one. */
+    private ClientSession sending;
 
     /** The network of this server: its clients in {@code vips}, links {@code links} (NONE without federation). */
     public Network(VipTable<ClientSession> vips, NetLinks links, ClientAdmission admission, Settings settings, int maxHops,
@@ -197,7 +204,7 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
         timers.shutdownNow();
     }
 
-    /** Sends {@code text} as MSG to every client of every server of ours; returns this server's count. */
+    /** Sends {@code text} as MSG to every client of every server of ours (BROADCAST over the links). */
     public void broadcastNetwork(String text) {
         dir.broadcast(text);
     }
@@ -345,11 +352,20 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
         if (data.length > settings.maxGroupMessage()) {
             fail(s, rk, req, NetWire.TOO_LARGE, "a group message carries at most " + settings.maxGroupMessage()
                     + " bytes, this one " + data.length);
+        } else if ((long) data.length + 23 + g.length() > links.maxBody()) {
+            fail(s, rk, req, NetWire.TOO_LARGE, "a group message of " + data.length
+                    + " bytes is more than the peer links carry (limits.maxFrameSize)");
         } else if (!admission.mayUse(s, "SEND", g)) {
             fail(s, rk, req, NetWire.NOT_ALLOWED, "sending to group '" + g + "' is not allowed by the admission policy");
         } else {
             int[] count = new int[1];
-            byte[] id = dir.sendGroup(s.vip().value(), g, data, count);
+            sending = s; // local members behind slow down this sender, as an S2C's target does
+            byte[] id;
+            try {
+                id = dir.sendGroup(s.vip().value(), g, data, count);
+            } finally {
+                sending = null;
+            }
             ok(s, rk, req, new NetWire.Writer(20).bytes(id).i32(count[0]).toBytes());
         }
     }
@@ -644,7 +660,7 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
                 .bytes(msgId).i32(sender).str(group).bytes(data).toBytes());
         for (int v : to) {
             ClientSession s = vips.holder(v);
-            if (s != null && s.extensions().contains(Ext.FEATURE_GROUPS) && s.deliver(f, null) == RouteResult.DELIVERED) {
+            if (s != null && s.extensions().contains(Ext.FEATURE_GROUPS) && s.deliver(f, sending) == RouteResult.DELIVERED) {
                 delivered.incrementAndGet();
             } else {
                 missed.incrementAndGet();

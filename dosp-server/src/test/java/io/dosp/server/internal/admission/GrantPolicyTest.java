@@ -1,6 +1,7 @@
 package io.dosp.server.internal.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dosp.server.AdmissionConfig;
 import io.dosp.server.internal.session.Principal;
@@ -46,5 +47,28 @@ class GrantPolicyTest {
         assertThat(p.allowsRemote(BOB)).isTrue();
         assertThat(p.allowsRemote(CAROL)).isTrue();
         assertThat(p.allows(CAROL, BOB)).isFalse();
+    }
+
+    @Test
+    void networkGrantsGovernJoinSendAndNamesOnlyOnceOneOfTheirKindExists() {
+        GrantPolicy p = new GrantPolicy(List.of(AdmissionConfig.Grant.parseLine("grant group:ops -> join:alerts,send:team-*"),
+                AdmissionConfig.Grant.parseLine("grant user:carol -> name:carol")));
+        assertThat(p.allowsUse(ALICE, GrantPolicy.Use.JOIN, "alerts")).isTrue();
+        assertThat(p.allowsUse(BOB, GrantPolicy.Use.JOIN, "alerts")).isFalse();
+        assertThat(p.allowsUse(ALICE, GrantPolicy.Use.JOIN, "other")).isFalse();
+        assertThat(p.allowsUse(ALICE, GrantPolicy.Use.SEND, "team-red")).isTrue();
+        assertThat(p.allowsUse(ALICE, GrantPolicy.Use.SEND, "teams")).isFalse();
+        assertThat(p.allowsUse(CAROL, GrantPolicy.Use.NAME, "carol")).isTrue();
+        assertThat(p.allowsUse(BOB, GrantPolicy.Use.NAME, "carol")).isFalse();
+        // Network grants alone leave S2C open, as with no grant at all.
+        assertThat(p.open()).isTrue();
+        assertThat(p.allows(BOB, CAROL)).isTrue();
+        GrantPolicy onlyJoin = new GrantPolicy(List.of(AdmissionConfig.Grant.parseLine("grant * -> join:*")));
+        assertThat(onlyJoin.allowsUse(BOB, GrantPolicy.Use.NAME, "anything")).isTrue(); // no name: grant at all
+        assertThat(onlyJoin.allowsUse(BOB, GrantPolicy.Use.JOIN, "anything")).isTrue();
+        assertThatThrownBy(() -> AdmissionConfig.Grant.parseLine("grant * -> join:Bad!"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> AdmissionConfig.Grant.parseLine("grant join:x -> *"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }
