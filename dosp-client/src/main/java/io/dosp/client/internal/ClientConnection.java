@@ -488,7 +488,10 @@ public final class ClientConnection {
         requests.forget(type, f);
     }
 
-    /** Runs {@code r} once this connection's channel has closed (at once when it already has, or never opened). */
+    /**
+     * Runs {@code r} once this connection's channel has closed (at once when it already has, or never opened); on the
+     * I/O thread, must not block.
+     */
     public void whenClosed(Runnable r) {
         Channel c = channel;
         if (c == null) {
@@ -499,11 +502,6 @@ public final class ClientConnection {
     }
 
     // ---- lifecycle ----
-
-    /** Runs {@code task} once the channel has closed (at once when it has); on the I/O thread, must not block. */
-    public void whenClosed(Runnable task) {
-        channel.closeFuture().addListener(f -> task.run());
-    }
 
     /** Sends {@code exit}, then closes the channel, waiting up to 3 seconds. Not a loss: no reconnect follows. */
     public void close(Packet exit) {
