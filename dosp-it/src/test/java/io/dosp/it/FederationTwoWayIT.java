@@ -187,6 +187,17 @@ class FederationTwoWayIT {
             // Each message over one of the two links: together they forwarded exactly what was sent to 1 and 2.
             long forwarded = mesh.server(0).peers().stream().mapToLong(PeerStatus::forwarded).sum();
             assertThat(forwarded).isEqualTo(60);
+            // ... and both servers used the same connection: 0's busy link is the one 1 sees the other way round.
+            PeerStatus busy0 = mesh.server(0).peers().stream().filter(p -> p.forwarded() > 0).collect(
+                    java.util.stream.Collectors.collectingAndThen(java.util.stream.Collectors.toList(), l -> {
+                        assertThat(l).hasSize(1);
+                        return l.get(0);
+                    }));
+            assertThat(busy0.forwarded()).isEqualTo(60);
+            String other = busy0.direction().equals(PeerStatus.OUTGOING) ? PeerStatus.INCOMING : PeerStatus.OUTGOING;
+            assertThat(mesh.server(1).peers()).filteredOn(p -> p.address().equals(key(mesh.server(0))))
+                    .hasSize(2).allSatisfy(p -> assertThat(p.forwarded())
+                            .isEqualTo(p.direction().equals(other) ? 60 : 0)); // b to a and c to a
             // One link goes: the other carries on, and the routes stay.
             assertThat(mesh.server(0).removePeer(key(mesh.server(1)))).isTrue();
             await().atMost(AWAIT).until(() -> mesh.server(0).peers().size() == 1);
@@ -300,12 +311,160 @@ class FederationTwoWayIT {
             assertThat(atNat).containsExactly(key(hub) + " to everyone");
             assertThat(atHub).containsExactly(natKey + " to the hub");
             assertThat(hubLinks.sendTo("127.0.0.1:1", 7, new byte[0])).as("no such peer").isFalse();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> hubLinks.sendTo(natKey, 7,
+                    new byte[hubLinks.maxPayload() + 1])).isInstanceOf(IllegalArgumentException.class);
+            // A handler that throws costs its frame, not the link.
+            natLinks.handle(9, (peer, payload) -> {
+                throw new IllegalStateException("a handler's bug");
+            });
+            assertThat(hubLinks.sendTo(natKey, 9, new byte[] {1})).isTrue();
+            assertThat(hubLinks.sendTo(natKey, 7, "after the bug".getBytes(StandardCharsets.UTF_8))).isTrue();
+            await().atMost(AWAIT).until(() -> atNat.size() == 2);
+            assertThat(atNat).last().isEqualTo(key(hub) + " after the bug");
             nat.removePeer(key(hub));
             await().atMost(AWAIT).until(() -> hubEvents.contains("down " + natKey));
             assertThat(hubEvents).containsExactly("up " + natKey, "down " + natKey);
             assertThat(hubLinks.peers()).isEmpty();
             assertThat(hubLinks.sendToAll(7, new byte[0])).isZero();
         }
+    }
+
+    @Test
+    void aTwoWayLinkDoneByHandAsTheReadmeSaysCarriesTrafficBackAndIsClosedWhenItsDialerFallsSilent() throws Exception {
+        try (DospServer hub = DospServer.start(Mesh.config(tmp, 0).build());
+             RawClient target = RawClient.connect(hub.port());
+             RawClient dialer = RawClient.connect(hub.port())) {
+            byte[] id = new byte[16];
+            java.util.Arrays.fill(id, (byte) 0x5a);
+            byte[] hello = FederationTrustIT.helloBody(id, new byte[16], "", 0, "127.0.0.1", hub.port());
+            dialer.send(Packets.custom(0xF0, hello));
+            io.dosp.protocol.SimplePacket challenge = (io.dosp.protocol.SimplePacket) dialer.receive();
+            assertThat(challenge.typeCode()).isEqualTo(0xF1);
+            byte[] lid = java.util.Arrays.copyOfRange(challenge.body(), 0, 16);
+            byte[] lnonce = java.util.Arrays.copyOfRange(challenge.body(), 16, 32);
+            dialer.send(Packets.custom(0xF2, mac("dosp-link-v2 proof", hello, lid, lnonce, new byte[0])));
+            io.dosp.protocol.SimplePacket caps = (io.dosp.protocol.SimplePacket) dialer.receive();
+            assertThat(caps.typeCode()).as("CAPS before ACCEPT").isEqualTo(0xF6);
+            assertThat(caps.body()).isEqualTo(concat(new byte[] {1}, mac("dosp-link-v2 caps", hello, lid, lnonce,
+                    new byte[] {1})));
+            assertThat(((io.dosp.protocol.SimplePacket) dialer.receive()).typeCode()).as("ACCEPT").isEqualTo(0xF3);
+            dialer.send(Packets.custom(0xF6, concat(new byte[] {1}, mac("dosp-link-v2 caps reply", hello, lid, lnonce,
+                    new byte[] {1}))));
+            // Two-way now: the listener advertises to us over our own link, without dialing anyone.
+            Packet sd = dialer.receive(PacketType.SD);
+            assertThat(io.dosp.protocol.Advertisement.decode(((io.dosp.protocol.SimplePacket) sd).body()).entries())
+                    .anySatisfy(e -> assertThat(e.template().toString()).isEqualTo(Mesh.template(0)));
+            dialer.send(Packets.sd(io.dosp.protocol.Advertisement.of(
+                    new io.dosp.protocol.Advertisement.Entry("192.0.2.9", 7744, "10.9.0.x", 0))));
+            await().atMost(AWAIT).until(() -> hub.routes().stream().anyMatch(r -> r.template().equals("10.9.0.x")));
+            assertThat(hub.peers()).singleElement().satisfies(p -> {
+                assertThat(p.address()).isEqualTo("id-5a5a5a5a5a5a5a5a@127.0.0.1");
+                assertThat(p.direction()).isEqualTo(PeerStatus.INCOMING);
+            });
+            // The hub's client reaches 10.9.0.x through the link we dialed: a FWD comes back to us.
+            target.send(Packets.s2c(Vip.parse("10.9.0.4"), Vip.ZERO, "over your link".getBytes(StandardCharsets.UTF_8)));
+            Packet fwd;
+            do {
+                fwd = dialer.receive();
+            } while (fwd.typeCode() != 0xF4);
+            byte[] body = ((io.dosp.protocol.SimplePacket) fwd).body();
+            assertThat(Vip.fromBytes(body, 1)).isEqualTo(Vip.parse("10.9.0.4"));
+            assertThat(Vip.fromBytes(body, 5)).isEqualTo(target.vip());
+            // We fall silent (no PING): the listener closes the link and withdraws its routes.
+            assertThat(receive(dialer, PacketType.EXIT)).satisfies(p -> assertThat(
+                    ((io.dosp.protocol.SimplePacket) p).bodyText()).isEqualTo(ServerExitReason.IDLE_TIMEOUT.text()));
+            await().atMost(AWAIT).until(() -> hub.peers().isEmpty() && hub.routes().isEmpty());
+        }
+    }
+
+    @Test
+    void aHandshakeThatNeverProvesTheKeyIsEndedAndGivesItsPlaceBack() {
+        try (DospServer hub = DospServer.start(Mesh.config(tmp, 0).federation(f -> f.maxIncomingLinks(1)).build());
+             RawClient stalled = RawClient.connect(hub.port());
+             RawClient second = RawClient.connect(hub.port())) {
+            stalled.send(Packets.custom(0xF0, FederationTrustIT.helloBody(new byte[16], new byte[16], "", 0, "127.0.0.1",
+                    hub.port())));
+            assertThat(stalled.receive().typeCode()).as("CHALLENGE").isEqualTo(0xF1);
+            second.send(Packets.custom(0xF0, FederationTrustIT.helloBody(new byte[16], new byte[16], "", 0, "127.0.0.1",
+                    hub.port())));
+            assertThat(second.expectExit()).isEqualTo(ServerExitReason.PEER_LINKS_FULL.text());
+            assertThat(receive(stalled, PacketType.EXIT)).satisfies(p -> assertThat(
+                    ((io.dosp.protocol.SimplePacket) p).bodyText()).isEqualTo(ServerExitReason.PEER_AUTH_FAILED.text()));
+            try (DospServer nat = dialOutOnly(1)) {
+                nat.addPeer(at(hub));
+                awaitRoute(hub, 1, 1);
+            }
+        }
+    }
+
+    @Test
+    void aLinkToAnOlderListenerThatOffersNoCapsStaysOneWay() {
+        // The scripted listener speaks link protocol v2 as the previous build did: no CAPS before ACCEPT.
+        byte[] lid = new byte[16];
+        java.util.Arrays.fill(lid, (byte) 0x33);
+        byte[] lnonce = new byte[16];
+        java.util.Arrays.fill(lnonce, (byte) 0x44);
+        try (ScriptedPeer older = ScriptedPeer.start(PeerScript.create().greet(Vip.parse("10.5.0.1"))
+                     .step("v2 handshake without CAPS", c -> {
+                         io.dosp.protocol.SimplePacket hello = (io.dosp.protocol.SimplePacket) c.readFrame();
+                         try {
+                             c.send(Packets.custom(0xF1, concat(concat(lid, lnonce),
+                                     mac("dosp-link-v2 challenge", hello.body(), lid, lnonce, new byte[0]))));
+                             c.readFrame(); // PROOF
+                             c.send(Packets.custom(0xF3, mac("dosp-link-v2 accept", hello.body(), lid, lnonce, new byte[0])));
+                         } catch (java.security.GeneralSecurityException e) {
+                             throw new java.io.IOException(e);
+                         }
+                     })
+                     .step("advertise, and forward back over the dialer's link as no older build would", c -> {
+                         c.send(Packets.sd(io.dosp.protocol.Advertisement.of(
+                                 new io.dosp.protocol.Advertisement.Entry("127.0.0.1", 1, "10.5.0.x", 0))));
+                     })
+                     .hold());
+             DospServer ours = DospServer.start(Mesh.config(tmp, 0).build());
+             RawClient local = RawClient.connect(ours.port())) {
+            ours.addPeer(PeerSpec.of("127.0.0.1", older.port()));
+            await().atMost(AWAIT).until(() -> ours.peers().stream().anyMatch(p -> p.state().equals("UP")));
+            assertThat(ours.peers()).singleElement().satisfies(p -> {
+                assertThat(p.extended()).isTrue();
+                assertThat(p.twoWay()).isFalse();
+                assertThat(p.direction()).isEqualTo(PeerStatus.OUTGOING);
+            });
+            // It never sees CAPS or LINK_EXT from us (our SDs come on up and every heartbeat) ...
+            older.awaitReached(PeerScript.HOLD);
+            await().atMost(AWAIT).until(() -> older.received().stream().filter(p -> p.type() == PacketType.SD).count() >= 2);
+            assertThat(older.received()).noneMatch(p -> p.typeCode() == 0xF6 || p.typeCode() == 0xF7);
+            // ... and what it sent over the link it did not dial (its SD, a heartbeat before our second SD) is not
+            // taken as routes: the link is one-way.
+            assertThat(ours.routes()).noneMatch(r -> r.template().equals("10.5.0.x"));
+        }
+    }
+
+    private static byte[] mac(String label, byte[] hello, byte[] lid, byte[] lnonce, byte[] extra)
+            throws java.security.GeneralSecurityException {
+        javax.crypto.Mac m = javax.crypto.Mac.getInstance("HmacSHA256");
+        m.init(new javax.crypto.spec.SecretKeySpec(Mesh.KEY.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        m.update(label.getBytes(StandardCharsets.US_ASCII));
+        m.update(hello);
+        m.update(lid);
+        m.update(lnonce);
+        m.update(extra);
+        return m.doFinal();
+    }
+
+    /** The next packet of {@code type} within {@link #AWAIT}, skipping others (PINGs answered, SDs, ...). */
+    private static Packet receive(RawClient c, PacketType type) {
+        long deadline = System.nanoTime() + AWAIT.toNanos();
+        while (true) {
+            Packet p = c.receive(Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
+            if (p.type() == type) {
+                return p;
+            }
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        return java.nio.ByteBuffer.allocate(a.length + b.length).put(a).put(b).array();
     }
 
     private static PeerLinks peerLinks(DospServer s) throws ReflectiveOperationException {

@@ -43,7 +43,7 @@ public final class FederationConfig {
     public static final boolean DEFAULT_LINK_TLS_VERIFY_HOSTNAME = true;
     /** Whether peers can dial this server (then an older build of ours it links to links back). */
     public static final boolean DEFAULT_REACHABLE = true;
-    /** Links from peers (handshakes under way included) a server accepts at once; more are refused with EXIT. */
+    /** Links from peers a server accepts at once (and as many handshakes under way); more are refused with EXIT. */
     public static final int DEFAULT_MAX_INCOMING_LINKS = 64;
 
     private final List<PeerSpec> peers;
@@ -177,9 +177,9 @@ public final class FederationConfig {
     }
 
     /**
-     * How many links from peers this server takes at once, handshakes under way included: any server that
-     * proves the mesh key may link (it needs no entry here), up to this many; more are refused with EXIT
-     * {@code Too many peer links}.
+     * How many links from peers this server takes at once: any server that proves the mesh key may link (it
+     * needs no entry here), up to this many, and up to as many handshakes under way besides (each given a
+     * heartbeat timeout to finish); more are refused with EXIT {@code Too many peer links}.
      */
     public int maxIncomingLinks() {
         return maxIncomingLinks;
@@ -339,6 +339,8 @@ public final class FederationConfig {
             require(maxHops >= 1 && maxHops <= 255, "federation.maxHops", "must be 1..255, got " + maxHops);
             require(maxRoutes >= 1, "federation.maxRoutes", "must be at least 1");
             require(maxIncomingLinks >= 0, "federation.maxIncomingLinks", "must be at least 0");
+            require(reachable || meshKey != null, "federation.reachable",
+                    "false needs a mesh key: only peers of this project use the links it dials both ways");
             require(isPositive(peerHeartbeat), "federation.peerHeartbeat", "must be positive");
             require(peerHeartbeatMisses >= 1, "federation.peerHeartbeatMisses", "must be at least 1");
             require(isPositive(peerReconnectInitial), "federation.peerReconnect", "the initial delay must be positive");

@@ -71,9 +71,10 @@ public final class ServerConfig {
     private final List<String> drainRedirect;
     private final Duration drainTimeout;
     private final AdmissionConfig admission;
+    private final NetworkConfig network;
 
     private ServerConfig(Builder b, Limits limits, AccessPolicy access, FederationConfig federation, Tls tls,
-            WebSocketConfig webSocket, Functions functions, AdmissionConfig admission) {
+            WebSocketConfig webSocket, Functions functions, AdmissionConfig admission, NetworkConfig network) {
         host = b.host;
         port = b.port;
         template = b.template;
@@ -92,6 +93,7 @@ public final class ServerConfig {
         drainRedirect = List.copyOf(b.drainRedirect);
         drainTimeout = b.drainTimeout;
         this.admission = admission;
+        this.network = network;
     }
 
     /** A builder with every default. */
@@ -199,6 +201,11 @@ public final class ServerConfig {
         return functions;
     }
 
+    /** The bounds of groups, names, presence and the network directory (docs/network.md). */
+    public NetworkConfig network() {
+        return network;
+    }
+
     /**
      * Where clients should reconnect when this server drains or shuts down ({@code host:port} each, in
      * order; empty: no hint). Sent in the EXIT text as {@code ; reconnect to a:1,b:2}
@@ -244,7 +251,8 @@ public final class ServerConfig {
                 .functions(functions)
                 .drainRedirect(drainRedirect)
                 .drainTimeout(drainTimeout)
-                .admission(admission);
+                .admission(admission)
+                .network(network);
     }
 
     /**
@@ -271,6 +279,7 @@ public final class ServerConfig {
         private List<String> drainRedirect = List.of();
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
         private AdmissionConfig.Builder admission = AdmissionConfig.builder();
+        private NetworkConfig.Builder network = NetworkConfig.builder();
 
         private Builder() {
         }
@@ -450,6 +459,18 @@ public final class ServerConfig {
             return this;
         }
 
+        /** Edits the bounds of groups, names and the network directory in place: {@code .network(n -> n.nameGrace(d))}. */
+        public Builder network(Consumer<NetworkConfig.Builder> edit) {
+            edit.accept(network);
+            return this;
+        }
+
+        /** Replaces the bounds of groups, names and the network directory. */
+        public Builder network(NetworkConfig network) {
+            this.network = network.toBuilder();
+            return this;
+        }
+
         /**
          * Validates the listen settings, builds every group (each validates its own fields), then
          * checks the rules across groups.
@@ -491,8 +512,9 @@ public final class ServerConfig {
             }
             AdmissionConfig builtAdmission = admission.build();
             builtAdmission.check(template, builtAccess.blockedVips());
+            NetworkConfig builtNetwork = network.build();
             return new ServerConfig(this, builtLimits, builtAccess, builtFederation, tls.build(), builtWebSocket,
-                    builtFunctions, builtAdmission);
+                    builtFunctions, builtAdmission, builtNetwork);
         }
     }
 }

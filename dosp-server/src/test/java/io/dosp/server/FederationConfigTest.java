@@ -26,6 +26,8 @@ class FederationConfigTest {
         assertThat(f.peerReconnect()).isEqualTo(FederationConfig.DEFAULT_PEER_RECONNECT)
                 .isEqualTo(new Backoff(Duration.ofMillis(200), Duration.ofSeconds(30)));
         assertThat(f.peerQueueBytes()).isEqualTo(FederationConfig.DEFAULT_PEER_QUEUE_BYTES).isEqualTo(16 << 20);
+        assertThat(f.reachable()).isEqualTo(FederationConfig.DEFAULT_REACHABLE).isTrue();
+        assertThat(f.maxIncomingLinks()).isEqualTo(FederationConfig.DEFAULT_MAX_INCOMING_LINKS).isEqualTo(64);
     }
 
     @Test
@@ -50,6 +52,10 @@ class FederationConfigTest {
                 .isEqualTo("federation.peerReconnect");
         assertThat(fieldOf(() -> FederationConfig.builder().peerReconnect(Duration.ofSeconds(2), null).build()))
                 .isEqualTo("federation.peerReconnect");
+        assertThat(fieldOf(() -> FederationConfig.builder().maxIncomingLinks(-1).build()))
+                .isEqualTo("federation.maxIncomingLinks");
+        assertThat(fieldOf(() -> FederationConfig.builder().reachable(false).build())).isEqualTo("federation.reachable");
+        assertThat(FederationConfig.builder().reachable(false).meshKey(KEY).build().reachable()).isFalse();
     }
 
     @Test
@@ -63,7 +69,8 @@ class FederationConfigTest {
     void toBuilderRoundTrips() {
         FederationConfig f = FederationConfig.builder().peer(PeerSpec.parse("[::1]:7745")).meshKey(KEY).advertisedHost("me")
                 .maxHops(3).maxRoutes(9).peerHeartbeat(Duration.ofSeconds(1), 5)
-                .peerReconnect(new Backoff(Duration.ofMillis(50), Duration.ofMillis(500))).peerQueueBytes(1 << 21).build();
+                .peerReconnect(new Backoff(Duration.ofMillis(50), Duration.ofMillis(500))).peerQueueBytes(1 << 21)
+                .reachable(false).maxIncomingLinks(7).build();
         assertThat(f.toBuilder().build()).usingRecursiveComparison().isEqualTo(f);
         assertThat(f.toBuilder().peer(PeerSpec.of("b", 2)).build().peers()).hasSize(2);
         assertThat(f.peers()).hasSize(1);

@@ -49,7 +49,7 @@ public final class Mesh implements AutoCloseable {
         return servers.get(i);
     }
 
-    /** Server i links to server j (j links back automatically once i proves the key). */
+    /** Server i links to server j (a two-way link once i proves the key: j needs no entry for i and does not link back). */
     public void link(int i, int j) {
         servers.get(i).addPeer(PeerSpec.of("127.0.0.1", servers.get(j).port()));
     }

@@ -65,10 +65,12 @@ public final class NetClient implements AutoCloseable {
     private final List<String> broadcasts = new CopyOnWriteArrayList<>();
     private final Thread reader;
     private volatile boolean closed;
+    private volatile Vip current;
 
     private NetClient(RawClient raw, Set<String> enabled) {
         this.raw = raw;
         this.enabled = enabled;
+        this.current = raw.vip();
         this.reader = new Thread(this::read, "net-client-" + raw.vip());
         reader.setDaemon(true);
         reader.start();
@@ -93,7 +95,7 @@ public final class NetClient implements AutoCloseable {
 
     /** This client's vIP. */
     public Vip vip() {
-        return raw.vip();
+        return current;
     }
 
     private void read() {
@@ -107,6 +109,9 @@ public final class NetClient implements AutoCloseable {
                 closed = true;
                 pending.values().forEach(f -> f.completeExceptionally(eof));
                 return;
+            }
+            if (p instanceof SimplePacket s && s.typeCode() == PacketType.AIP.code()) {
+                current = Packets.parseAip(s.body()); // after an RQIP
             }
             if (p instanceof SimplePacket s && s.typeCode() == PacketType.MSG.code()) {
                 broadcasts.add(s.bodyText());
@@ -174,6 +179,13 @@ public final class NetClient implements AutoCloseable {
             return f.get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new AssertionError("no RESULT for EXT kind 0x" + Integer.toHexString(kind) + " (req " + req + ")", e);
+        }
+    }
+
+    /** Asks for {@code vip} (RQIP); the new AIP updates {@link #vip()}. */
+    public void rqip(Vip vip) {
+        synchronized (raw) {
+            raw.send(Packets.rqip(vip));
         }
     }
 

@@ -6,6 +6,7 @@ import io.dosp.server.AdmissionConfig;
 import io.dosp.server.FederationConfig;
 import io.dosp.server.Functions;
 import io.dosp.server.Limits;
+import io.dosp.server.NetworkConfig;
 import io.dosp.server.ServerConfig;
 import io.dosp.server.WebSocketConfig;
 import java.util.function.BiConsumer;
@@ -64,6 +65,11 @@ record ConfigTarget<T>(String field, BiConsumer<ServerConfig.Builder, T> apply) 
     /** A field of {@link Functions}: {@code functions.<name>}. */
     static <T> ConfigTarget<T> functions(String name, BiConsumer<Functions.Builder, T> set) {
         return new ConfigTarget<>("functions." + name, (b, v) -> b.functions(f -> set.accept(f, v)));
+    }
+
+    /** A field of {@link NetworkConfig}: {@code network.<name>}. */
+    static <T> ConfigTarget<T> network(String name, BiConsumer<NetworkConfig.Builder, T> set) {
+        return new ConfigTarget<>("network." + name, (b, v) -> b.network(n -> set.accept(n, v)));
     }
 
     /** A field of {@link AdmissionConfig}: {@code admission.<name>}. */

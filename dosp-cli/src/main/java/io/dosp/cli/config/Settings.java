@@ -6,6 +6,7 @@ import static io.dosp.cli.config.ConfigTarget.federation;
 import static io.dosp.cli.config.ConfigTarget.functions;
 import static io.dosp.cli.config.ConfigTarget.limits;
 import static io.dosp.cli.config.ConfigTarget.monitor;
+import static io.dosp.cli.config.ConfigTarget.network;
 import static io.dosp.cli.config.ConfigTarget.server;
 import static io.dosp.cli.config.ConfigTarget.webSocket;
 import static io.dosp.cli.config.Setting.Section.ACCESS;
@@ -23,6 +24,7 @@ import io.dosp.server.AdmissionConfig;
 import io.dosp.server.FederationConfig;
 import io.dosp.server.Functions;
 import io.dosp.server.Limits;
+import io.dosp.server.NetworkConfig;
 import io.dosp.server.ServerConfig;
 import io.dosp.server.SlowConsumerPolicy;
 import io.dosp.server.WebSocketConfig;
@@ -169,8 +171,8 @@ public final class Settings {
                     ValueTypes.integer(0, 100_000), FederationConfig.DEFAULT_MAX_INCOMING_LINKS)
             .flag("--max-incoming-links", "N").section(FEDERATION)
             .sets(federation("maxIncomingLinks", FederationConfig.Builder::maxIncomingLinks))
-            .help("Links from peers (any server proving the mesh key) taken at once, handshakes included; more are"
-                    + " refused with EXIT 'Too many peer links'."));
+            .help("Links from peers (any server proving the mesh key) taken at once, and as many handshakes under way;"
+                    + " more are refused with EXIT 'Too many peer links'."));
 
     // ---- the monitoring listener (dosp-monitor) ----
 
@@ -445,6 +447,55 @@ public final class Settings {
             .flag("--function-timeout", "DURATION").section(LIMITS)
             .sets(functions("callTimeout", Functions.Builder::callTimeout))
             .help("How long an FN call may run; then it is answered ERR FF 'timed out' and its thread interrupted."));
+
+    /** docs/network.md bound groupsPerClient. */
+    public static final Setting<Integer> NETWORK_GROUPS_PER_CLIENT = add(Setting.builder("network_groups_per_client",
+                    ValueTypes.integer(1, MAX_INT), NetworkConfig.DEFAULT_GROUPS_PER_CLIENT)
+            .flag("--network-groups-per-client", "N").section(LIMITS)
+            .sets(network("groupsPerClient", NetworkConfig.Builder::groupsPerClient))
+            .help("Groups one client may be in (docs/network.md); a JOIN beyond it is answered LIMIT."));
+    /** docs/network.md bound maxGroupMembers. */
+    public static final Setting<Integer> NETWORK_MAX_GROUP_MEMBERS = add(Setting.builder("network_max_group_members",
+                    ValueTypes.integer(1, MAX_INT), NetworkConfig.DEFAULT_MAX_GROUP_MEMBERS)
+            .flag("--network-max-group-members", "N").section(LIMITS)
+            .sets(network("maxGroupMembers", NetworkConfig.Builder::maxGroupMembers))
+            .help("Members of one group on the network, as this server knows them at JOIN; beyond it LIMIT."));
+    /** docs/network.md bound namesPerClient. */
+    public static final Setting<Integer> NETWORK_NAMES_PER_CLIENT = add(Setting.builder("network_names_per_client",
+                    ValueTypes.integer(0, MAX_INT), NetworkConfig.DEFAULT_NAMES_PER_CLIENT)
+            .flag("--network-names-per-client", "N").section(LIMITS)
+            .sets(network("namesPerClient", NetworkConfig.Builder::namesPerClient))
+            .help("Names one client may hold; a REGISTER beyond it is answered LIMIT."));
+    /** docs/network.md bound watchesPerClient. */
+    public static final Setting<Integer> NETWORK_WATCHES_PER_CLIENT = add(Setting.builder("network_watches_per_client",
+                    ValueTypes.integer(0, MAX_INT), NetworkConfig.DEFAULT_WATCHES_PER_CLIENT)
+            .flag("--network-watches-per-client", "N").section(LIMITS)
+            .sets(network("watchesPerClient", NetworkConfig.Builder::watchesPerClient))
+            .help("Presence watches one client may have; beyond it LIMIT."));
+    /** docs/network.md bound maxGroupMessage. */
+    public static final Setting<Integer> NETWORK_MAX_GROUP_MESSAGE = add(Setting.builder("network_max_group_message",
+                    ValueTypes.integer(0, 1 << 20), NetworkConfig.DEFAULT_MAX_GROUP_MESSAGE)
+            .flag("--network-max-group-message", "BYTES").section(LIMITS)
+            .sets(network("maxGroupMessage", NetworkConfig.Builder::maxGroupMessage))
+            .help("Bytes of data in one group message; a larger SEND is answered TOO_LARGE."));
+    /** docs/network.md bound nameGrace. */
+    public static final Setting<Duration> NETWORK_NAME_GRACE = add(Setting.builder("network_name_grace",
+                    ValueTypes.duration(true), NetworkConfig.DEFAULT_NAME_GRACE)
+            .flag("--network-name-grace", "DURATION").section(LIMITS)
+            .sets(network("nameGrace", NetworkConfig.Builder::nameGrace))
+            .help("How long a gone client's names are held for its reconnect (its token, or the same user with admission on). 0 releases them at once."));
+    /** docs/network.md bound maxDirectoryEntries. */
+    public static final Setting<Integer> NETWORK_MAX_DIRECTORY_ENTRIES = add(Setting.builder("network_max_directory_entries",
+                    ValueTypes.integer(1000, MAX_INT), NetworkConfig.DEFAULT_MAX_DIRECTORY_ENTRIES)
+            .flag("--network-max-directory-entries", "N").section(LIMITS)
+            .sets(network("maxDirectoryEntries", NetworkConfig.Builder::maxDirectoryEntries))
+            .help("Clients, memberships and names in this server's network directory, all servers together; changes beyond it are refused and counted."));
+    /** docs/network.md bound dedupEntries. */
+    public static final Setting<Integer> NETWORK_DEDUP_ENTRIES = add(Setting.builder("network_dedup_entries",
+                    ValueTypes.integer(1024, MAX_INT), NetworkConfig.DEFAULT_DEDUP_ENTRIES)
+            .flag("--network-dedup-entries", "N").section(LIMITS)
+            .sets(network("dedupEntries", NetworkConfig.Builder::dedupEntries))
+            .help("Group message and network broadcast ids remembered to drop the copies that arrive over a second path."));
 
     private Settings() {
     }

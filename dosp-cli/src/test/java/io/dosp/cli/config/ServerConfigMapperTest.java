@@ -12,7 +12,7 @@ class ServerConfigMapperTest {
     @Test
     void everySettingNamesTheBuilderFieldItSets() {
         assertThat(Settings.all()).allSatisfy(s -> assertThat(s.configField())
-                .matches("(limits|access|federation|functions|monitor|webSocket|cli|admission)\\.[a-z][A-Za-z]+|[a-z][A-Za-z]+"));
+                .matches("(limits|access|federation|functions|monitor|webSocket|cli|admission|network)\\.[a-z][A-Za-z]+|[a-z][A-Za-z]+"));
         assertThat(Settings.LOG_LEVEL.configField()).as("read by 'dosp serve' itself").isEqualTo("cli.logLevel");
         assertThat(Settings.MAX_CLIENTS.configField()).isEqualTo("limits.maxClients");
         assertThat(Settings.MESH_KEY.configField()).isEqualTo("federation.meshKey");

@@ -354,4 +354,27 @@ class NetworkIT {
             closeClients();
         }
     }
+
+    @Test
+    void rqipKeepsNamesAndMembershipsUnderTheNewVip() {
+        try (Mesh mesh = new Mesh(tmp, 2)) {
+            link(mesh, "line", 2);
+            mesh.awaitFullRoutes();
+            NetClient mover = client(mesh, 0);
+            NetClient far = client(mesh, 1);
+            assertThat(mover.join("crew").status()).isEqualTo(OK);
+            assertThat(mover.register("mover", null).status()).isEqualTo(OK);
+            Vip before = mover.vip();
+            await().atMost(LONG).until(() -> far.resolve("mover").status() == OK);
+            assertThat(far.watch(before).status()).isEqualTo(OK);
+            Vip wanted = Vip.parse("10.1.0.200");
+            mover.rqip(wanted);
+            await().atMost(LONG).until(() -> mover.vip().equals(wanted));
+            await().atMost(LONG).until(() -> far.resolve("mover").status() == OK
+                    && far.resolve("mover").vip().equals(wanted));
+            await().atMost(LONG).until(() -> far.members("crew").equals(List.of(wanted)));
+            await().atMost(LONG).until(() -> has(far, 1, before.toString(), 2, before, 2)); // left: moved
+            closeClients();
+        }
+    }
 }

@@ -11,14 +11,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * The federation link frames ({@link LinkFrames}: HELLO, FWD, FWD_FAIL) on hostile bodies, as a
+ * The federation link frames ({@link LinkFrames}: HELLO, FWD, CAPS, FWD_FAIL) on hostile bodies, as a
  * peer server (or anyone who connects to the client port while federation is on) can send them.
  * In this package because the parsers are package-private.
  *
  * <p>Asserts: only {@link MalformedPacketException} escapes; a parsed HELLO (link protocol v2)
  * re-encodes to exactly its body (a host or dialed host that is not valid UTF-8 is read with replacement
  * characters: then it must only parse); a parsed FWD carries the body's DST, SRC, DATA and hop limit and re-encodes to exactly
- * its body; a parsed FWD_FAIL re-encodes to exactly its body.
+ * its body; a parsed FWD_FAIL re-encodes to exactly its body; a CAPS is taken only with its mac (so it re-encodes to its body).
  */
 class LinkFramesFuzzTest {
     /** version, server id, nonce, host length (the dialed host follows the host and port). */
@@ -26,12 +26,13 @@ class LinkFramesFuzzTest {
 
     @FuzzTest(maxDuration = "10s")
     void parse(FuzzedDataProvider data) {
-        int which = data.consumeInt(0, 2);
+        int which = data.consumeInt(0, 3);
         byte[] body = data.consumeRemainingAsBytes();
         try {
             switch (which) {
                 case 0 -> hello(body);
                 case 1 -> fwd(body);
+                case 2 -> caps(body);
                 default -> fwdFail(body);
             }
         } catch (MalformedPacketException expected) {
@@ -69,6 +70,17 @@ class LinkFramesFuzzTest {
         SimplePacket again = LinkFrames.fwd(f.packet(), f.hopLimit());
         assertThat(again.body()).isEqualTo(body);
         assertThat(f.packet().dataLength()).isEqualTo(body.length - 9);
+    }
+
+    /** A CAPS body is never thrown at: its caps byte is taken only when its mac is the one for this handshake. */
+    private static void caps(byte[] body) {
+        byte[] hello = LinkFrames.helloBody(new byte[16], new byte[16], "10.0.0.1", 7744, "10.0.0.2", 7744);
+        String key = "fuzzing mesh key 0123";
+        int caps = LinkFrames.parseCaps(body, key, LinkFrames.Step.CAPS, hello, new byte[16], new byte[16]);
+        if (caps >= 0) {
+            assertThat(LinkFrames.caps(key, LinkFrames.Step.CAPS, caps, hello, new byte[16], new byte[16]).body())
+                    .isEqualTo(body);
+        }
     }
 
     private static void fwdFail(byte[] body) {

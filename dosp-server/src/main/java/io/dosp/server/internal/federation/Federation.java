@@ -64,7 +64,7 @@ public final class Federation {
         this.router = router;
         this.forwarder = forwarder;
         this.routes = forwarder.routes();
-        this.peerLinks = new PeerLinks(forwarder::twoWayChannel);
+        this.peerLinks = new PeerLinks(forwarder::twoWayChannel, config.limits().maxFrameSize() - 1);
         this.backLog = log.limiter("link.back");
     }
 

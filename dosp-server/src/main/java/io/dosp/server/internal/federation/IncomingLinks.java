@@ -311,18 +311,22 @@ public final class IncomingLinks {
             session.disconnect(ServerExitReason.PEER_AUTH_FAILED);
             return;
         }
-        int max = config.federation().maxIncomingLinks();
-        if (incomingCount() >= max) {
-            if (refusedLog.allow()) {
-                LOG.warn("Peer link from {} ({}) refused: this server already has {} links from peers"
-                        + " (federation.maxIncomingLinks){}", session.remoteAddress(),
-                        log.text(hello.host() + ":" + hello.port()), max, refusedLog.heldBackNote());
-            }
-            session.disconnect(ServerExitReason.PEER_LINKS_FULL);
+        if (full(session, hello, true)) {
             return;
         }
         byte[] nonce = LinkFrames.random(LinkFrames.NONCE_LENGTH);
-        pending.put(session, new PendingAuth(hello, nonce));
+        PendingAuth started = new PendingAuth(hello, nonce);
+        pending.put(session, started);
+        // A handshake is bounded in time too: one that never proves anything gives its place back.
+        session.schedule(() -> {
+            if (pending.remove(session, started)) {
+                if (refusedLog.allow()) {
+                    LOG.warn("Peer link from {} sent no PROOF in time; refused{}", session.remoteAddress(),
+                            refusedLog.heldBackNote());
+                }
+                session.disconnect(ServerExitReason.PEER_AUTH_FAILED);
+            }
+        }, handshakeTimeout());
         session.send(LinkFrames.challenge(serverId, nonce,
                 LinkFrames.mac(key, LinkFrames.Step.CHALLENGE, hello.body(), serverId, nonce)));
     }
@@ -343,6 +347,9 @@ public final class IncomingLinks {
                         keyLog.heldBackNote());
             }
             session.disconnect(ServerExitReason.PEER_AUTH_FAILED);
+            return;
+        }
+        if (full(session, pa.hello(), false)) {
             return;
         }
         String address = reachable(pa.hello()) ? Federation.key(pa.hello().host(), pa.hello().port())
@@ -370,15 +377,33 @@ public final class IncomingLinks {
         return sb.append('@').append(ip == null ? "?" : ip).toString();
     }
 
-    /** Links from peers now: handshakes under way and links up (what {@code federation.maxIncomingLinks} bounds). */
-    private int incomingCount() {
-        int n = pending.size();
+    /**
+     * Whether {@code session}'s link must be refused (then it is, with EXIT): {@code federation.maxIncomingLinks}
+     * bounds the links up, and, separately, the handshakes under way ({@code handshake}: this one is starting).
+     */
+    private boolean full(ClientSession session, LinkFrames.Hello hello, boolean handshake) {
+        int max = config.federation().maxIncomingLinks();
+        int up = 0;
         for (LinkPeer p : peers.values()) {
             if (p.authenticated()) {
-                n++;
+                up++;
             }
         }
-        return n;
+        if (up < max && (!handshake || pending.size() < max)) {
+            return false;
+        }
+        if (refusedLog.allow()) {
+            LOG.warn("Peer link from {} ({}) refused: this server already has {} {} from peers"
+                    + " (federation.maxIncomingLinks){}", session.remoteAddress(), log.text(hello.host() + ":" + hello.port()),
+                    max, up >= max ? "links" : "handshakes under way", refusedLog.heldBackNote());
+        }
+        session.disconnect(ServerExitReason.PEER_LINKS_FULL);
+        return true;
+    }
+
+    /** How long a linker has from HELLO to PROOF: a heartbeat timeout. */
+    private java.time.Duration handshakeTimeout() {
+        return config.federation().peerHeartbeat().multipliedBy(config.federation().peerHeartbeatMisses());
     }
 
     /**

@@ -53,11 +53,18 @@ public final class PeerLinks {
     private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Set<String> up = ConcurrentHashMap.newKeySet();
     private final Function<String, LinkChannel> channelOf;
+    private final int maxPayload;
     private final AtomicLong unhandled = new AtomicLong();
 
-    /** {@code channelOf}: the usable two-way link to a peer, or null. */
-    PeerLinks(Function<String, LinkChannel> channelOf) {
+    /** {@code channelOf}: the usable two-way link to a peer, or null; payloads of at most {@code maxPayload} bytes. */
+    PeerLinks(Function<String, LinkChannel> channelOf, int maxPayload) {
         this.channelOf = channelOf;
+        this.maxPayload = maxPayload;
+    }
+
+    /** The largest payload a frame may carry: the server's {@code limits.maxFrameSize} less the kind byte. */
+    public int maxPayload() {
+        return maxPayload;
     }
 
     /**
@@ -88,16 +95,24 @@ public final class PeerLinks {
         return List.copyOf(up);
     }
 
-    /** Queues {@code kind}'s frame to {@code peer}; false when it has no two-way link up or the link's queue is full. */
+    /**
+     * Queues {@code kind}'s frame to {@code peer}; false when it has no two-way link up or the link's queue is full.
+     *
+     * @throws IllegalArgumentException when {@code kind} is not 0..255 or {@code payload} is over {@link #maxPayload()}
+     */
     public boolean sendTo(String peer, int kind, byte[] payload) {
-        checkKind(kind);
+        check(kind, payload);
         LinkChannel c = channelOf.apply(peer);
         return c != null && c.send(LinkFrames.ext(kind, payload));
     }
 
-    /** Queues {@code kind}'s frame to every peer with a two-way link up (once each); returns to how many it was queued. */
+    /**
+     * Queues {@code kind}'s frame to every peer with a two-way link up (once each); returns to how many it was queued.
+     *
+     * @throws IllegalArgumentException when {@code kind} is not 0..255 or {@code payload} is over {@link #maxPayload()}
+     */
     public int sendToAll(int kind, byte[] payload) {
-        checkKind(kind);
+        check(kind, payload);
         SimplePacket p = LinkFrames.ext(kind, payload);
         int n = 0;
         for (String peer : up) {
@@ -112,6 +127,14 @@ public final class PeerLinks {
     /** LINK_EXT frames that arrived for a kind nobody handles (ignored: a newer build may send kinds we do not know). */
     public long unhandled() {
         return unhandled.get();
+    }
+
+    private void check(int kind, byte[] payload) {
+        checkKind(kind);
+        if (payload.length > maxPayload) {
+            throw new IllegalArgumentException("link extension payload of " + payload.length + " bytes is over "
+                    + maxPayload);
+        }
     }
 
     private static void checkKind(int kind) {
@@ -131,10 +154,15 @@ public final class PeerLinks {
         Handler h = handlers.get(kind);
         if (h == null) {
             unhandled.incrementAndGet();
-            LOG.debug("LINK_EXT kind {} from {}: no handler, ignored", kind, peer);
+            LOG.debug("LINK_EXT kind {} from {}: no handler, ignored", kind, io.dosp.protocol.internal.LogText.of(peer));
             return;
         }
-        h.onFrame(peer, java.util.Arrays.copyOfRange(body, 1, body.length));
+        try {
+            h.onFrame(peer, java.util.Arrays.copyOfRange(body, 1, body.length));
+        } catch (RuntimeException e) {
+            // A handler's bug must not take the link down with it.
+            LOG.warn("LINK_EXT handler of kind {} failed on a frame from {}", kind, io.dosp.protocol.internal.LogText.of(peer), e);
+        }
     }
 
     /** A link to {@code peer} came up or went down: tells the listeners when the peer's set of two-way links turns empty or not. */

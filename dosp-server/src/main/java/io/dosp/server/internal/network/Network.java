@@ -51,8 +51,13 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
     public record Settings(int groupsPerClient, int maxGroupMembers, int namesPerClient, int watchesPerClient,
             int maxGroupMessage, Duration nameGrace, int maxDirectoryEntries, int dedupEntries) {
         /** The documented defaults. */
-        public static final Settings DEFAULTS = new Settings(64, 65_536, 8, 256, 65_536, Duration.ofSeconds(30),
-                1_000_000, 65_536);
+        public static final Settings DEFAULTS = of(io.dosp.server.NetworkConfig.defaults());
+
+        /** The bounds of {@code c}. */
+        public static Settings of(io.dosp.server.NetworkConfig c) {
+            return new Settings(c.groupsPerClient(), c.maxGroupMembers(), c.namesPerClient(), c.watchesPerClient(),
+                    c.maxGroupMessage(), c.nameGrace(), c.maxDirectoryEntries(), c.dedupEntries());
+        }
     }
 
     /** What a local session did with the features. */

@@ -5,6 +5,7 @@ import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.Vip;
 import io.dosp.server.AdmissionConfig;
 import io.dosp.server.Limits;
+import io.dosp.server.NetworkConfig;
 import io.dosp.server.Reconfiguration;
 import io.dosp.server.ServerConfig;
 import io.dosp.server.WebSocketConfig;
@@ -235,6 +236,16 @@ public final class Reconfigurer {
         restart("functions.maxCallsPerClient", s.functions().maxCallsPerClient(), next.functions().maxCallsPerClient(),
                 refused);
         restart("functions.callTimeout", s.functions().callTimeout(), next.functions().callTimeout(), refused);
+        NetworkConfig sn = s.network();
+        NetworkConfig nn = next.network();
+        restart("network.groupsPerClient", sn.groupsPerClient(), nn.groupsPerClient(), refused);
+        restart("network.maxGroupMembers", sn.maxGroupMembers(), nn.maxGroupMembers(), refused);
+        restart("network.namesPerClient", sn.namesPerClient(), nn.namesPerClient(), refused);
+        restart("network.watchesPerClient", sn.watchesPerClient(), nn.watchesPerClient(), refused);
+        restart("network.maxGroupMessage", sn.maxGroupMessage(), nn.maxGroupMessage(), refused);
+        restart("network.nameGrace", sn.nameGrace(), nn.nameGrace(), refused);
+        restart("network.maxDirectoryEntries", sn.maxDirectoryEntries(), nn.maxDirectoryEntries(), refused);
+        restart("network.dedupEntries", sn.dedupEntries(), nn.dedupEntries(), refused);
         Limits o = s.limits();
         Limits n = next.limits();
         restart("limits.outboundLowWaterMark", o.outboundLowWaterMark(), n.outboundLowWaterMark(), refused);

@@ -87,7 +87,7 @@ public final class ServerRuntime {
                 s -> links.map(l -> l.isAuthenticatedPeer(s)).orElse(false), log);
         NetLinks netLinks = federation.<NetLinks>map(f -> new NetworkLinks(f.peerLinks(), NetLinks.randomId()))
                 .orElse(NetLinks.NONE);
-        this.network = new Network(vips, netLinks, clientAdmission, Network.Settings.DEFAULTS,
+        this.network = new Network(vips, netLinks, clientAdmission, Network.Settings.of(config.network()),
                 config.federation().maxHops(), log);
         this.commands = new AdminCommands(access, vips, router, admission, counters, federation, clientAdmission);
         commands.network(network);

@@ -24,6 +24,8 @@ class DirectoryTest {
         final List<Node> nodes = new ArrayList<>();
         final Set<String> edges = new HashSet<>();
         final ArrayDeque<Object[]> queue = new ArrayDeque<>();
+        /** Frames still to refuse (a full link queue): send answers false. */
+        int refuse;
 
         Node add() {
             Node n = new Node(this, nodes.size());
@@ -105,6 +107,10 @@ class DirectoryTest {
         public boolean send(String peer, SimplePacket frame) {
             for (Node n : net.nodes) {
                 if (n.id.equals(peer) && net.edges.contains(Net.edge(index, n.index))) {
+                    if (net.refuse > 0) {
+                        net.refuse--;
+                        return false;
+                    }
                     net.queue.add(new Object[] {index, n.index, frame});
                     return true;
                 }
@@ -343,5 +349,31 @@ class DirectoryTest {
         b.dir.ownJoin(202, "team");
         net.pump();
         assertThat(a.dir.members("team")).contains(202);
+    }
+
+    @Test
+    void updatesLostToAFullLinkQueueAreRepairedByHeads() {
+        Net net = new Net();
+        net.add();
+        net.add();
+        net.link(0, 1);
+        Node a = net.nodes.get(0);
+        Node b = net.nodes.get(1);
+        a.dir.ownClientUp(101, "");
+        net.refuse = 1; // the JOIN's UPDATE is lost
+        a.dir.ownJoin(101, "team");
+        a.dir.ownClaim(101, "late", "", 0); // the next one arrives: a gap, b asks for a snapshot
+        net.pump();
+        assertThat(b.dir.stats().gaps.get()).isEqualTo(1);
+        assertThat(b.dir.members("team")).containsExactly(101);
+        net.refuse = 1; // the last UPDATE is lost: nothing follows it, only HEADS tells
+        a.dir.ownLeave(101, "team", NetWire.REQUESTED);
+        net.pump();
+        assertThat(b.dir.members("team")).containsExactly(101);
+        a.dir.heartbeat(b.id);
+        net.pump();
+        assertThat(b.dir.members("team")).isEmpty();
+        assertThat(b.dir.winner("late").vip()).isEqualTo(101);
+        assertThat(a.dir.stats().linkDrops.get()).isEqualTo(2);
     }
 }

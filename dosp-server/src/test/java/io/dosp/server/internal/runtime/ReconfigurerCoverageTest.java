@@ -7,6 +7,7 @@ import io.dosp.server.AdmissionConfig;
 import io.dosp.server.FederationConfig;
 import io.dosp.server.Functions;
 import io.dosp.server.Limits;
+import io.dosp.server.NetworkConfig;
 import io.dosp.server.ServerConfig;
 import io.dosp.server.WebSocketConfig;
 import java.lang.reflect.Method;
@@ -25,13 +26,13 @@ import org.junit.jupiter.api.Test;
 class ReconfigurerCoverageTest {
     /** Accessors that are not settings of their own (derived from others, or builders). */
     private static final Set<String> NOT_SETTINGS = Set.of("toBuilder", "effectiveWorkerThreads", "advertisedHost",
-            "limits", "access", "federation", "functions", "tls", "webSocket", "admission", "hashCode", "toString", "getClass");
+            "limits", "access", "federation", "functions", "tls", "webSocket", "admission", "network", "hashCode", "toString", "getClass");
 
     @Test
     void everySettingIsComparedByTheReconfigurer() throws Exception {
         String source = Files.readString(Path.of("src/main/java/io/dosp/server/internal/runtime/Reconfigurer.java"));
         for (Class<?> group : List.of(ServerConfig.class, Limits.class, AccessPolicy.class, FederationConfig.class,
-                Functions.class, WebSocketConfig.class, AdmissionConfig.class)) {
+                Functions.class, WebSocketConfig.class, AdmissionConfig.class, NetworkConfig.class)) {
             for (Method m : group.getDeclaredMethods()) {
                 if (!Modifier.isPublic(m.getModifiers()) || Modifier.isStatic(m.getModifiers()) || m.getParameterCount() > 0
                         || NOT_SETTINGS.contains(m.getName())) {
