@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
 public final class NetworkFeature {
     private static final Logger LOG = LoggerFactory.getLogger(NetworkFeature.class);
     static final int MAX_PENDING = 1024;
-    /** How long after a reconnect a name still taken is asked for again (the servers' grace is 30 s). */
-    static final Duration RECLAIM_WINDOW = Duration.ofSeconds(45);
+    /** How long after a reconnect a name still taken is asked for again (a server's grace is 30 s by default). */
+    static final Duration RECLAIM_WINDOW = Duration.ofMinutes(2);
     /** How often it is asked for again meanwhile. */
     static final Duration RECLAIM_RETRY = Duration.ofSeconds(2);
     private static final HexFormat HEX = HexFormat.of();
