@@ -313,6 +313,24 @@ class NetworkIT {
             for (NetClient c : cs) {
                 assertThat(c.isClosed()).isFalse();
             }
+            // Admin: the network views, and a broadcast to every client of every server (MSG, once each).
+            try (RawClient admin = RawClient.connect(mesh.server(1).port())) {
+                admin.send(Packets.auth("admin-token-for-tests-0123"));
+                assertThat(((SimplePacket) admin.receive(PacketType.AUTH)).bodyText()).isEqualTo("OK");
+                admin.send(Packets.admin("groups"));
+                assertThat(((SimplePacket) admin.receive(PacketType.ADMIN)).bodyText()).startsWith("2 group(s)")
+                        .contains("g0  members=3", "g1  members=3");
+                admin.send(Packets.admin("names"));
+                assertThat(((SimplePacket) admin.receive(PacketType.ADMIN)).bodyText()).startsWith("6 name(s)");
+                admin.send(Packets.admin("broadcast --network all hands"));
+                assertThat(((SimplePacket) admin.receive(PacketType.ADMIN)).bodyText())
+                        .isEqualTo("Broadcast sent to the network");
+            }
+            for (NetClient c : cs) {
+                await().atMost(LONG).until(() -> c.broadcasts().contains("all hands"));
+            }
+            assertThat(plain.receive(PacketType.MSG)).satisfies(m -> assertThat(((SimplePacket) m).bodyText())
+                    .isEqualTo("all hands")); // MSG is plain DoSP: the reference-style client gets it too
             assertThat(cs.get(0).watch(plain.vip()).status()).isEqualTo(OK); // watched, it still gets nothing
             // Its PING is answered after everything queued to it before: the echo is the first packet it gets.
             plain.send(Packets.ping("probe".getBytes(StandardCharsets.UTF_8)));

@@ -670,8 +670,9 @@ final class Directory {
         }
     }
 
-    private static NetWire.Writer addRecord(List<byte[]> parts, NetWire.Writer part, byte[] rec) {
-        if (part.size() + rec.length > NetFrames.SNAP_PART_BYTES && part.size() > 0) {
+    private NetWire.Writer addRecord(List<byte[]> parts, NetWire.Writer part, byte[] rec) {
+        int limit = Math.max(1024, Math.min(NetFrames.SNAP_PART_BYTES, links.maxBody() - 24)); // 24: origin seq
+        if (part.size() + rec.length > limit && part.size() > 0) {
             parts.add(part.toBytes());
             part = new NetWire.Writer(1024);
         }

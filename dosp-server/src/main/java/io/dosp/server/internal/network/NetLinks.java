@@ -34,6 +34,11 @@ public interface NetLinks {
     /** The servers with an up link that takes our frames. */
     Set<String> up();
 
+    /** The largest frame body (after the type) a link takes. */
+    default int maxBody() {
+        return Integer.MAX_VALUE;
+    }
+
     /** Queues {@code frame} to server {@code peer}; false when that link is not up or its queue is full. */
     boolean send(String peer, SimplePacket frame);
 

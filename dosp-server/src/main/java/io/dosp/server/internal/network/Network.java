@@ -204,7 +204,7 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
         timers.shutdownNow();
     }
 
-    /** Sends {@code text} as MSG to every client of every server of ours; returns this server's count. */
+    /** Sends {@code text} as MSG to every client of every server of ours (BROADCAST over the links). */
     public void broadcastNetwork(String text) {
         dir.broadcast(text);
     }
@@ -352,6 +352,9 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
         if (data.length > settings.maxGroupMessage()) {
             fail(s, rk, req, NetWire.TOO_LARGE, "a group message carries at most " + settings.maxGroupMessage()
                     + " bytes, this one " + data.length);
+        } else if ((long) data.length + 23 + g.length() > links.maxBody()) {
+            fail(s, rk, req, NetWire.TOO_LARGE, "a group message of " + data.length
+                    + " bytes is more than the peer links carry (limits.maxFrameSize)");
         } else if (!admission.mayUse(s, "SEND", g)) {
             fail(s, rk, req, NetWire.NOT_ALLOWED, "sending to group '" + g + "' is not allowed by the admission policy");
         } else {

@@ -105,8 +105,16 @@ public final class NetworkLinks implements NetLinks {
     }
 
     @Override
+    public int maxBody() {
+        return peers.maxPayload() - 1; // the type byte
+    }
+
+    @Override
     public boolean send(String peer, SimplePacket frame) {
         String key = keyOf.get(peer);
-        return key != null && send(key, frame.typeCode(), frame.body());
+        if (key == null || frame.bodyLength() > maxBody()) {
+            return false; // (a group message over the links' frame size: counted as a link drop by the directory)
+        }
+        return send(key, frame.typeCode(), frame.body());
     }
 }
