@@ -43,6 +43,10 @@ import org.slf4j.LoggerFactory;
 public final class NetworkFeature {
     private static final Logger LOG = LoggerFactory.getLogger(NetworkFeature.class);
     static final int MAX_PENDING = 1024;
+    /** How long after a reconnect a name still taken is asked for again (a server's grace is 30 s by default). */
+    static final Duration RECLAIM_WINDOW = Duration.ofMinutes(2);
+    /** How often it is asked for again meanwhile. */
+    static final Duration RECLAIM_RETRY = Duration.ofSeconds(2);
     private static final HexFormat HEX = HexFormat.of();
 
     private final ListenerNotifier listeners;
@@ -176,8 +180,9 @@ public final class NetworkFeature {
 
     /**
      * On a new connection {@code k} (after a reconnect): joins the groups again, re-registers the names with their
-     * tokens (so the server gives them back within its grace period), watches again. Never blocks. A name that cannot
-     * be had back is lost ({@code onNameLost}); a group or a watch that is refused is forgotten and logged. When the
+     * tokens (so the server gives them back within its grace period; on another server, once its grace ends: see
+     * {@link #reclaim}), watches again. Never blocks. A name that cannot be had back is lost ({@code onNameLost}); a
+     * group or a watch that is refused is forgotten and logged. When the
      * server does not offer a feature, what belongs to it is kept for a later connection.
      */
     public void restore(ClientConnection k, Duration timeout) {
@@ -193,23 +198,47 @@ public final class NetworkFeature {
             restoreOne(k, Ext.FEATURE_GROUPS, "JOIN " + group, NetworkFrames.JOIN,
                     req -> NetworkFrames.join(req, group), timeout, () -> left(group));
         }
-        n.forEach((name, token) -> request(k, Ext.FEATURE_NAMES, "REGISTER " + name, NetworkFrames.REGISTER,
-                req -> NetworkFrames.register(req, name, token), timeout).whenComplete((r, e) -> {
-                    if (e != null) {
-                        LOG.info("Name {} not re-registered on {} yet: {}", name, k.server(), LogText.of(e.getMessage()));
-                    } else if (r.status() == NetworkFrames.OK) {
-                        registered(name, NetworkFrames.token(r.payload()));
-                    } else {
-                        unregistered(name);
-                        String why = "not re-registered after a reconnect: "
-                                + NetworkFrames.statusName(r.status()) + " " + LogText.of(r.text());
-                        listeners.emit(l -> l.onNameLost(name, why, Optional.empty()));
-                    }
-                }));
+        long deadline = System.nanoTime() + RECLAIM_WINDOW.toNanos();
+        n.forEach((name, token) -> reclaim(k, name, token, deadline, timeout));
         for (PresenceTarget t : w) {
             restoreOne(k, Ext.FEATURE_PRESENCE, "WATCH " + t, NetworkFrames.WATCH,
                     req -> NetworkFrames.watch(req, t), timeout, () -> unwatched(t));
         }
+    }
+
+    /**
+     * REGISTER of a name this client held, with its token. TAKEN is tried again every {@link #RECLAIM_RETRY} until
+     * {@link #RECLAIM_WINDOW} after the reconnect: on another server than the one that held it the token is unknown,
+     * and the name is held there for the old connection until the grace period ends. Then the name is lost
+     * ({@code onNameLost}). A failure (the connection went too) keeps the name for the next connection.
+     */
+    private void reclaim(ClientConnection k, String name, byte[] token, long deadline, Duration timeout) {
+        request(k, Ext.FEATURE_NAMES, "REGISTER " + name, NetworkFrames.REGISTER,
+                req -> NetworkFrames.register(req, name, token), timeout).whenComplete((r, e) -> {
+                    if (e != null) {
+                        LOG.info("Name {} not re-registered on {} yet: {}", name, k.server(), LogText.of(e.getMessage()));
+                        return;
+                    }
+                    if (r.status() == NetworkFrames.OK) {
+                        registered(name, NetworkFrames.token(r.payload()));
+                        return;
+                    }
+                    synchronized (this) {
+                        if (!names.containsKey(name)) {
+                            return; // given up meanwhile
+                        }
+                    }
+                    if (r.status() == NetworkFrames.TAKEN && System.nanoTime() < deadline && k.isConnected()) {
+                        LOG.debug("Name {} still taken on {} ({}); trying again", name, k.server(), LogText.of(r.text()));
+                        ClientThreads.scheduler().schedule(() -> reclaim(k, name, token, deadline, timeout),
+                                RECLAIM_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                        return;
+                    }
+                    unregistered(name);
+                    String why = "not re-registered after a reconnect: " + NetworkFrames.statusName(r.status()) + " "
+                            + LogText.of(r.text());
+                    listeners.emit(l -> l.onNameLost(name, why, Optional.empty()));
+                });
     }
 
     private void restoreOne(ClientConnection k, String feature, String what, int kind, IntFunction<SimplePacket> frame,
