@@ -238,11 +238,11 @@ public final class Ext {
             case 1 -> FEATURE_AUTH;
             case 2 -> FEATURE_PEER_GONE;
             case 3 -> FEATURE_VOUCH;
+            case 4 -> FEATURE_FUNCTIONS;
             case 5 -> FEATURE_GROUPS;
             case 6 -> FEATURE_NAMES;
             case 7 -> FEATURE_PRESENCE;
             case 8 -> FEATURE_NETWORK;
-            case 4 -> FEATURE_FUNCTIONS;
             default -> null;
         };
     }

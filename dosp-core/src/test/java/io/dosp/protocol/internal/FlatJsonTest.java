@@ -59,6 +59,7 @@ class FlatJsonTest {
         assertThat(Ext.featureOf(Ext.FN_CALL)).isEqualTo(Ext.FEATURE_FUNCTIONS);
         assertThat(Ext.featureOf(Ext.FN_REPLY)).isEqualTo(Ext.FEATURE_FUNCTIONS);
         assertThat(Ext.featureOf(0x4F)).isEqualTo(Ext.FEATURE_FUNCTIONS);
-        assertThat(Ext.featureOf(0x50)).isNull();
+        assertThat(Ext.featureOf(0x3F)).isEqualTo(Ext.FEATURE_VOUCH);
+        assertThat(Ext.featureOf(0x50)).isEqualTo(Ext.FEATURE_GROUPS); // the next range is the network's
     }
 }
