@@ -95,6 +95,11 @@ public final class DospFrameDecoder extends ByteToMessageDecoder {
         return held;
     }
 
+    /** Bytes read and not yet decoded: an unfinished frame, or frames waiting while decoding is held. Event loop only. */
+    public int bufferedBytes() {
+        return actualReadableBytes();
+    }
+
     /** The body limit in force. */
     public int maxFrameSize() {
         return maxFrameSize;

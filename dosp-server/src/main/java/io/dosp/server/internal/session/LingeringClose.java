@@ -1,5 +1,6 @@
 package io.dosp.server.internal.session;
 
+import io.dosp.codec.DospCodec;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
@@ -14,13 +15,16 @@ import java.util.concurrent.TimeUnit;
  * How the server closes a TCP connection after its EXIT: a lingering close. Closing a socket with the client's bytes
  * still unread makes the kernel answer with a reset, and a reset can destroy the EXIT before the client reads it: a
  * client refused while it is still writing (a frame over the memory share, a flood) would then see "connection reset"
- * instead of why. So, once the EXIT is written, the server half-closes (TLS close_notify first, then
+ * instead of why. So, when the client may still be writing — the decoder holds bytes of an unfinished frame (or frames
+ * it was told to hold), or reading is paused with the client's bytes waiting in the kernel — then once the EXIT is
+ * written the server half-closes (TLS close_notify first, then
  * {@code shutdownOutput}), reads and discards what still arrives, and closes when the client closes its side or after
  * {@value #LINGER_MILLIS} ms, whichever is first. Nothing read while lingering is decoded or buffered (a handler at the
  * head of the pipeline releases it), so it costs no memory. The technique is the one web servers use (Apache's
  * {@code lingering_close}); Netty has no handler for it, hence these few lines.
  *
- * <p>WebSocket connections keep their Close-frame handshake (their adapter sends Close 1000 on close) and in-process
+ * <p>Any other connection (the client sent whole frames and waits, e.g. a refused hash or a kick) is closed as soon
+ * as the EXIT is written, as before: it frees its connection slot at once. WebSocket connections keep their Close-frame handshake (their adapter sends Close 1000 on close) and in-process
  * channels have no half-close: both are closed at once. Event loop only.
  */
 final class LingeringClose {
@@ -34,7 +38,7 @@ final class LingeringClose {
     /** After {@code exitWritten}: half-close, discard input, close on the client's close or the linger timeout. */
     static void afterExit(Channel channel, ChannelFuture exitWritten) {
         if (!exitWritten.isSuccess() || !(channel instanceof DuplexChannel duplex) || channel.pipeline().get("ws") != null
-                || !channel.isActive()) {
+                || !channel.isActive() || !mayHaveUnreadInput(channel)) {
             channel.close();
             return;
         }
@@ -59,6 +63,15 @@ final class LingeringClose {
                 });
             }
         });
+    }
+
+    /** Whether closing now could reset the connection: input buffered undecoded, or reading paused. */
+    private static boolean mayHaveUnreadInput(Channel channel) {
+        if (!channel.config().isAutoRead()) {
+            return true;
+        }
+        DospCodec codec = channel.pipeline().get(DospCodec.class);
+        return codec != null && codec.decoder().bufferedBytes() > 0;
     }
 
     /** Releases everything read; the client's close (end of stream) closes the channel as usual. */
