@@ -142,7 +142,7 @@ public final class NatsServers implements AutoCloseable {
                 String line;
                 while ((line = r.readLine()) != null) {
                     up |= line.contains("Server is ready");
-                    leader |= line.contains("JetStream cluster new metadata leader") || line.contains("meta leader");
+                    leader |= line.contains("metadata leader"); // "JetStream cluster new metadata leader: ..." or "Self is new ..."
                     if (up && leader) {
                         ready.complete(null);
                     }
