@@ -236,4 +236,25 @@ class ClusterIT {
         assertThat(err.body()[0]).isEqualTo((byte) ErrCode.S2CF.code());
         assertThat(Vip.fromBytes(err.body(), 1)).isEqualTo(dst);
     }
+
+    @Test
+    void s2cToAVipWhoseOwnerNodeHasNoHolderIsAnsweredByTheOwnerOverNats() throws Exception {
+        startNodes(2);
+        RawClient a = client(0);
+        // A claim of node 1 with nobody behind it (as in the moment after its holder left, before the release is
+        // seen): written straight into the registry, so node 0 routes to node 1, which must answer for it.
+        Vip orphan = Vip.parse("10.7.250.1");
+        String bucket = "dosp_" + clusters.get(1).name() + "_vip";
+        try (io.nats.client.Connection nc = io.nats.client.Nats.connect(nats.url(0))) {
+            nc.keyValue(bucket).create("ip." + orphan, ("{\"node\":\"" + clusters.get(1).nodeId() + "\"}")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        await().atMost(AWAIT).untilAsserted(() -> assertThat(gcl(a)).contains(orphan));
+        a.send(Packets.s2c(orphan, new byte[] {7}));
+        assertS2cf(a, orphan);
+        assertThat(clusters.get(0).stats().framesSent()).isEqualTo(1);
+        assertThat(clusters.get(1).stats().framesReceived()).isEqualTo(1);
+        assertThat(clusters.get(1).stats().failuresReturned()).isEqualTo(1);
+        assertThat(clusters.get(0).stats().failuresReceived()).isEqualTo(1);
+    }
 }
