@@ -15,8 +15,11 @@ package io.dosp.cluster;
  * @param framesDiscarded frames NATS did not take (each answered with ERR S2CF to its local sender)
  * @param failuresReturned received frames this node could not deliver, reported back to their sender's node
  * @param failuresReceived failures other nodes reported back, delivered as ERR S2CF to local senders
+ * @param incomingDropped NATS messages from other nodes this node's subscription dropped as a slow consumer (more than
+ *                        65,536 messages or 64 MiB waiting): their frames are lost and their senders are not told
  * @param liveNodes nodes whose liveness key this node saw at its last poll (itself included)
  */
 public record ClusterStats(long claims, long claimConflicts, long releases, long framesSent, long batchesSent,
-        long framesReceived, long framesDiscarded, long failuresReturned, long failuresReceived, int liveNodes) {
+        long framesReceived, long framesDiscarded, long failuresReturned, long failuresReceived, long incomingDropped,
+        int liveNodes) {
 }

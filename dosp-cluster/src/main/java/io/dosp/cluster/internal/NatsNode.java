@@ -223,7 +223,8 @@ public final class NatsNode implements ClusterNode {
     public ClusterStats stats() {
         S2cBus.ClusterCounts c = bus.counts();
         return new ClusterStats(registry.claims(), registry.conflicts(), registry.releases(), c.framesSent(), c.batchesSent(),
-                c.framesReceived(), c.framesDiscarded(), c.failuresReturned(), c.failuresReceived(), liveness.liveCount());
+                c.framesReceived(), c.framesDiscarded(), c.failuresReturned(), c.failuresReceived(), c.incomingDropped(),
+                liveness.liveCount());
     }
 
     @Override

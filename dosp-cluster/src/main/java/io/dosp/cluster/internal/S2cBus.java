@@ -48,13 +48,17 @@ import java.util.function.Predicate;
 final class S2cBus {
     /** A batch is published once it holds this many bytes. */
     static final int BATCH_BYTES = 64 * 1024;
-    private static final int PENDING_MESSAGES = 100_000;
-    private static final long PENDING_BYTES = 256L << 20;
+    /** Messages from other nodes waiting for the dispatcher at most; past it NATS drops them (slow consumer). */
+    static final int PENDING_MESSAGES = 65_536;
+    /** Bytes of those messages at most. */
+    static final long PENDING_BYTES = 64L << 20;
 
     private final Connection nc;
     private final String s2cPrefix;
     private final String ctlPrefix;
     private final String myCtl;
+    /** This node's id: the S2C subject it subscribes to ends with it. */
+    private final String subscribedAs;
     private final VipTable<ClientSession> vips;
     private final Predicate<ClientSession> routable;
     private final Counters counters;
@@ -67,7 +71,7 @@ final class S2cBus {
     private final LongAdder framesDiscarded = new LongAdder();
     private final LongAdder failuresReturned = new LongAdder();
     private final LongAdder failuresReceived = new LongAdder();
-    private Dispatcher dispatcher;
+    private volatile Dispatcher dispatcher;
 
     S2cBus(Connection nc, String cluster, String nodeId, VipTable<ClientSession> vips, Predicate<ClientSession> routable,
             Counters counters, int maxFrameSize) {
@@ -82,8 +86,6 @@ final class S2cBus {
         this.encoder = new DospFrameEncoder(maxFrameSize, Compression.fixed(false, 0)); // stateless uncompressed
         this.subscribedAs = nodeId;
     }
-
-    private final String subscribedAs;
 
     /** Subscribes to this node's subjects. */
     void start() {
@@ -257,13 +259,14 @@ final class S2cBus {
     }
 
     ClusterCounts counts() {
+        Dispatcher d = dispatcher;
         return new ClusterCounts(framesSent.sum(), batchesSent.sum(), framesReceived.sum(), framesDiscarded.sum(),
-                failuresReturned.sum(), failuresReceived.sum());
+                failuresReturned.sum(), failuresReceived.sum(), d == null ? 0 : d.getDroppedCount());
     }
 
     /** The bus's counts. */
     record ClusterCounts(long framesSent, long batchesSent, long framesReceived, long framesDiscarded,
-            long failuresReturned, long failuresReceived) {
+            long failuresReturned, long failuresReceived, long incomingDropped) {
     }
 
     /** Unsubscribes. */

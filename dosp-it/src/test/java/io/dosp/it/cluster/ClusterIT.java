@@ -193,6 +193,7 @@ class ClusterIT {
         assertThat(clusters.get(0).stats().framesReceived()).isEqualTo(n);
         assertThat(clusters.get(0).stats().batchesSent()).isLessThan(n); // batched
         assertThat(clusters.get(0).stats().framesDiscarded()).isZero();
+        assertThat(clusters.get(1).stats().incomingDropped()).isZero();
     }
 
     private static byte[] numbered(Vip dst, int n) {
