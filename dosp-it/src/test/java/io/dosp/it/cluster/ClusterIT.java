@@ -258,4 +258,27 @@ class ClusterIT {
         assertThat(clusters.get(1).stats().failuresReturned()).isEqualTo(1);
         assertThat(clusters.get(0).stats().failuresReceived()).isEqualTo(1);
     }
+
+    @Test
+    void s2cToAVipOfANodeWhoseLivenessKeyIsGoneIsAnsweredAtOnce() throws Exception {
+        startNodes(1);
+        RawClient a = client(0);
+        String cluster = clusters.get(0).name();
+        String ghost = "ghost-1-abcd";
+        Vip held = Vip.parse("10.7.250.2");
+        try (io.nats.client.Connection nc = io.nats.client.Nats.connect(nats.url(0))) {
+            // A node that registered and claimed a vIP, then vanished without leaving (its key expires, or goes).
+            io.nats.client.KeyValue nodes = nc.keyValue("dosp_" + cluster + "_nodes");
+            nodes.put("node." + ghost, "{}".getBytes(StandardCharsets.UTF_8));
+            nc.keyValue("dosp_" + cluster + "_vip").create("ip." + held,
+                    ("{\"node\":\"" + ghost + "\"}").getBytes(StandardCharsets.UTF_8));
+            await().atMost(AWAIT).untilAsserted(() -> assertThat(clusters.get(0).stats().liveNodes()).isEqualTo(2));
+            nodes.delete("node." + ghost);
+            await().atMost(AWAIT).untilAsserted(() -> assertThat(clusters.get(0).stats().liveNodes()).isEqualTo(1));
+        }
+        assertThat(gcl(a)).contains(held); // still claimed: nobody reclaims it yet (no janitor)
+        a.send(Packets.s2c(held, new byte[] {9}));
+        assertS2cf(a, held);
+        assertThat(clusters.get(0).stats().framesSent()).isZero();
+    }
 }
