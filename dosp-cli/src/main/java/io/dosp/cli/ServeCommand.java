@@ -260,8 +260,18 @@ public final class ServeCommand implements Callable<Integer> {
         });
         DospServer server;
         try {
-            server = DospServer.start(config);
-        } catch (ServerStartException e) {
+            server = settings.cluster().isPresent() ? new DospServer(config, settings.cluster().get()).start()
+                    : DospServer.start(config);
+        } catch (RuntimeException e) {
+            if (!(e instanceof ServerStartException) && settings.cluster().isPresent()) {
+                // joining the cluster failed (NATS unreachable, no JetStream, max_payload too small)
+                System.err.println("dosp serve: cannot join cluster " + settings.cluster().get().name() + " on "
+                        + settings.cluster().get().servers() + ": " + e.getMessage());
+                return Main.EXIT_FAILURE;
+            }
+            if (!(e instanceof ServerStartException)) {
+                throw e;
+            }
             System.err.println("dosp serve: " + e.getMessage());
             if (e.getMessage().startsWith("cannot listen")) {
                 Origin o = settings.resolved().origin(Settings.PORT);

@@ -36,6 +36,24 @@ class ServeFailureIT {
     }
 
     @Test
+    void clusterModeWithoutNatsFailsWithAClearMessage() throws Exception {
+        int free;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            free = probe.getLocalPort(); // nothing listens there once it is closed
+        }
+        CliProcess p = CliProcess.run(dir, Map.of(), "", "serve", "--port", "0", "--cluster", "nats://127.0.0.1:" + free,
+                "--cluster-name", "lonely");
+        assertThat(p.exitCode()).as(p.output()).isEqualTo(Main.EXIT_FAILURE);
+        assertThat(p.stderr()).contains("cannot join cluster lonely on [nats://127.0.0.1:" + free + "]",
+                "cannot connect to NATS");
+        assertThat(p.stdout()).doesNotContain("listening");
+        CliProcess badName = CliProcess.run(dir, Map.of(), "", "serve", "--cluster", "nats://127.0.0.1:4222",
+                "--cluster-name", "a.b");
+        assertThat(badName.exitCode()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(badName.stderr()).contains("flag --cluster-name (cluster_name = a.b)");
+    }
+
+    @Test
     void badPeersAreRefusedWithTheirOrigin() throws Exception {
         CliProcess bad = CliProcess.run(dir, Map.of(), "", "serve", "--peers", "10.0.0.5");
         assertThat(bad.exitCode()).isEqualTo(Main.EXIT_USAGE);

@@ -86,6 +86,23 @@ public final class DospServer implements AutoCloseable {
         this.runtime.lifecycle(new AdminLifecycle());
     }
 
+    /**
+     * A server for {@code config} that is one node of {@code cluster} (see the {@code dosp-cluster} module), not
+     * yet listening: it joins the cluster now (and throws when it cannot), so its clients share one vIP space with
+     * the other nodes' once it listens.
+     *
+     * @throws IllegalArgumentException when {@code cluster} is not an implementation this server knows
+     */
+    public DospServer(ServerConfig config, ClusterMode cluster) {
+        this.config = Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(cluster, "cluster");
+        if (!(cluster instanceof io.dosp.server.internal.cluster.ClusterPlugin plugin)) {
+            throw new IllegalArgumentException("not a cluster implementation: " + cluster.getClass().getName());
+        }
+        this.runtime = new ServerRuntime(config, java.util.Optional.of(plugin));
+        this.runtime.lifecycle(new AdminLifecycle());
+    }
+
     /** The admin commands {@code reload} and {@code drain}. */
     private final class AdminLifecycle implements Lifecycle {
         @Override
@@ -561,6 +578,7 @@ public final class DospServer implements AutoCloseable {
             g.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         runtime.shutdownFunctions();
+        runtime.leaveCluster();
         LOG.info("DoSP server stopped");
     }
 }

@@ -57,6 +57,14 @@ record ConfigTarget<T>(String field, BiConsumer<ServerConfig.Builder, T> apply) 
         return new ConfigTarget<>("monitor." + name, (b, v) -> { });
     }
 
+    /**
+     * A setting of cluster mode ({@code cluster.<name>}, the dosp-cluster module's {@code NatsCluster}). It sets
+     * nothing on the server's builder: {@link ServerConfigMapper} reads the value and builds the cluster.
+     */
+    static <T> ConfigTarget<T> cluster(String name) {
+        return new ConfigTarget<>("cluster." + name, (b, v) -> { });
+    }
+
     /** A field of {@link WebSocketConfig}: {@code webSocket.<name>}. */
     static <T> ConfigTarget<T> webSocket(String name, BiConsumer<WebSocketConfig.Builder, T> set) {
         return new ConfigTarget<>("webSocket." + name, (b, v) -> b.webSocket(w -> set.accept(w, v)));

@@ -1,5 +1,6 @@
 package io.dosp.cli.config;
 
+import io.dosp.cluster.NatsCluster;
 import io.dosp.monitor.MonitorConfig;
 import io.dosp.protocol.PeerSpec;
 import io.dosp.server.ServerConfig;
@@ -16,7 +17,14 @@ import java.util.Optional;
  * @param resolved   every setting and where it came from
  * @param configFile the file read, if any
  * @param monitor    the monitoring listener's configuration, when {@code http_port} turns it on
+ * @param cluster    cluster mode's settings, when {@code cluster} names NATS servers
  */
 public record ServeSettings(ServerConfig config, List<PeerSpec> peers, ResolvedSettings resolved, Optional<Path> configFile,
-        Optional<MonitorConfig> monitor) {
+        Optional<MonitorConfig> monitor, Optional<NatsCluster> cluster) {
+
+    /** Without cluster mode. */
+    public ServeSettings(ServerConfig config, List<PeerSpec> peers, ResolvedSettings resolved, Optional<Path> configFile,
+            Optional<MonitorConfig> monitor) {
+        this(config, peers, resolved, configFile, monitor, Optional.empty());
+    }
 }

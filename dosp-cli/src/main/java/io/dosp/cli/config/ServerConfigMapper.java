@@ -2,6 +2,7 @@ package io.dosp.cli.config;
 
 import static io.dosp.cli.config.Settings.PEERS;
 
+import io.dosp.cluster.NatsCluster;
 import io.dosp.monitor.MonitorConfig;
 import io.dosp.protocol.InvalidConfigException;
 import io.dosp.server.ServerConfig;
@@ -44,7 +45,15 @@ public final class ServerConfigMapper {
         } catch (InvalidConfigException e) {
             throw explain(r, e);
         }
-        return new ServeSettings(config, r.value(PEERS), r, configFile, monitor);
+        Optional<NatsCluster> cluster;
+        try {
+            List<String> nats = r.value(Settings.CLUSTER_SERVERS).stream().map(String::trim).filter(u -> !u.isEmpty()).toList();
+            cluster = nats.isEmpty() ? Optional.empty() : Optional.of(NatsCluster.builder().servers(nats)
+                    .name(r.value(Settings.CLUSTER_NAME).trim()).nodeName(r.value(Settings.CLUSTER_NODE).trim()).build());
+        } catch (InvalidConfigException e) {
+            throw explain(r, e);
+        }
+        return new ServeSettings(config, r.value(PEERS), r, configFile, monitor, cluster);
     }
 
     private static <T> void apply(ServerConfig.Builder b, Setting<T> s, ResolvedSettings r) {

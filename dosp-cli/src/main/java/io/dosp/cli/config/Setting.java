@@ -29,6 +29,8 @@ public final class Setting<T> {
         FEDERATION("Federation"),
         /** The monitoring listener (HTTP: health, metrics, JSON API, dashboard). */
         MONITORING("Monitoring"),
+        /** Cluster mode on NATS (dosp-cluster). */
+        CLUSTER("Cluster"),
         /** Client admission: users, logins, grants. */
         ADMISSION("Client admission");
 

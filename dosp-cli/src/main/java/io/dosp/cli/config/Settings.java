@@ -14,6 +14,7 @@ import static io.dosp.cli.config.Setting.Section.ADMISSION;
 import static io.dosp.cli.config.Setting.Section.FEDERATION;
 import static io.dosp.cli.config.Setting.Section.LIMITS;
 import static io.dosp.cli.config.Setting.Section.MONITORING;
+import static io.dosp.cli.config.Setting.Section.CLUSTER;
 
 import io.dosp.monitor.MonitorConfig;
 import io.dosp.protocol.PeerSpec;
@@ -187,6 +188,24 @@ public final class Settings {
             .flag("--http-host", "HOST").section(MONITORING).sets(monitor("host"))
             .help("Address of the monitoring listener. On loopback its views need no token; on any other address every"
                     + " view but /healthz needs the admin token (Authorization: Bearer). Kick and ban always need it."));
+
+    // ---- cluster mode (dosp-cluster) ----
+
+    /** The NATS servers of cluster mode. */
+    public static final Setting<List<String>> CLUSTER_SERVERS = add(Setting.builder("cluster",
+                    ValueTypes.list(ValueTypes.text()), List.<String>of())
+            .flag("--cluster", "nats://HOST:PORT").section(CLUSTER).sets(ConfigTarget.cluster("servers"))
+            .help("Run as one node of a cluster: the NATS servers (with JetStream, max_payload at least max_packet_size"
+                    + " + 9) the nodes share. Every node with the same cluster_name, template and NATS is one server: one"
+                    + " vIP space, S2C between any two clients. Empty: a single server."));
+    /** The cluster's name. */
+    public static final Setting<String> CLUSTER_NAME = add(Setting.builder("cluster_name", ValueTypes.text(), "dosp")
+            .flag("--cluster-name", "NAME").section(CLUSTER).sets(ConfigTarget.cluster("name"))
+            .help("Name of the cluster (letters, digits, '_', '-'; at most 32): its NATS subjects and KV buckets."));
+    /** This node's name in the cluster. */
+    public static final Setting<String> CLUSTER_NODE = add(Setting.builder("cluster_node", ValueTypes.text(), "node")
+            .flag("--cluster-node", "NAME").section(CLUSTER).sets(ConfigTarget.cluster("node"))
+            .help("This node's name, the first part of its id in the cluster (the id adds the start time)."));
 
     // ---- this implementation only ----
 

@@ -12,13 +12,14 @@ class ServerConfigMapperTest {
     @Test
     void everySettingNamesTheBuilderFieldItSets() {
         assertThat(Settings.all()).allSatisfy(s -> assertThat(s.configField())
-                .matches("(limits|access|federation|functions|monitor|webSocket|cli|admission|network)\\.[a-z][A-Za-z]+|[a-z][A-Za-z]+"));
+                .matches("(limits|access|federation|functions|monitor|webSocket|cli|admission|network|cluster)\\.[a-z][A-Za-z]+|[a-z][A-Za-z]+"));
         assertThat(Settings.LOG_LEVEL.configField()).as("read by 'dosp serve' itself").isEqualTo("cli.logLevel");
         assertThat(Settings.MAX_CLIENTS.configField()).isEqualTo("limits.maxClients");
         assertThat(Settings.MESH_KEY.configField()).isEqualTo("federation.meshKey");
         assertThat(Settings.PORT.configField()).isEqualTo("port");
         assertThat(Settings.HTTP_PORT.configField()).isEqualTo("monitor.port");
         assertThat(Settings.WS_PORT.configField()).isEqualTo("webSocket.port");
+        assertThat(Settings.CLUSTER_NAME.configField()).isEqualTo("cluster.name");
         assertThat(Settings.OUTBOUND_LOW_WATER_MARK.configField()).isEqualTo(Settings.OUTBOUND_HIGH_WATER_MARK.configField());
     }
 
@@ -70,5 +71,21 @@ class ServerConfigMapperTest {
         flags.putText(Settings.HTTP_HOST, "no-such-host.invalid", Origin.flag("--http-host"));
         assertThatThrownBy(() -> ServerConfigMapper.map(List.of(flags), Optional.empty()))
                 .hasMessageStartingWith("flag --http-host (http_host = no-such-host.invalid): cannot resolve");
+    }
+
+    @Test
+    void clusterModeIsOffWithoutNatsServersAndABadClusterNameNamesWhereItCameFrom() throws Exception {
+        assertThat(ServerConfigMapper.map(List.of(new ConfigLayer()), Optional.empty()).cluster()).isEmpty();
+        ConfigLayer flags = new ConfigLayer();
+        flags.putText(Settings.CLUSTER_SERVERS, "nats://127.0.0.1:4222,nats://127.0.0.1:4223", Origin.flag("--cluster"));
+        flags.putText(Settings.CLUSTER_NAME, "east", Origin.flag("--cluster-name"));
+        ServeSettings on = ServerConfigMapper.map(List.of(flags), Optional.empty());
+        assertThat(on.cluster()).hasValueSatisfying(c -> {
+            assertThat(c.servers()).containsExactly("nats://127.0.0.1:4222", "nats://127.0.0.1:4223");
+            assertThat(c.name()).isEqualTo("east");
+        });
+        flags.putText(Settings.CLUSTER_NAME, "a.b", Origin.flag("--cluster-name"));
+        assertThatThrownBy(() -> ServerConfigMapper.map(List.of(flags), Optional.empty()))
+                .hasMessageStartingWith("flag --cluster-name (cluster_name = a.b): 1 to 32 letters");
     }
 }

@@ -71,43 +71,61 @@ public final class Admission {
      * after refusing the connection (EXIT sent, the channel closes once it is written).
      */
     public Optional<Vip> admit(Channel channel) {
+        if (!admitSlot(channel)) {
+            return Optional.empty();
+        }
+        Optional<Vip> vip = vips.allocate();
+        if (vip.isEmpty()) {
+            refuseAdmitted(channel, ServerExitReason.SERVER_FULL.text());
+        }
+        return vip;
+    }
+
+    /**
+     * Every check of {@link #admit} but the vIP (cluster mode: the cluster's registry gives it): true when the
+     * connection holds a slot now (given back by {@link #left} or {@link #refuseAdmitted}), false after refusing it.
+     */
+    public boolean admitSlot(Channel channel) {
         if (shuttingDown) {
             refuse(channel, ServerExitReason.SHUTTING_DOWN, null);
-            return Optional.empty();
+            return false;
         }
         String drain = drainText;
         if (drain != null) {
             refuse(channel, ServerExitReason.DRAINING, drain, DropReason.DRAINING);
-            return Optional.empty();
+            return false;
         }
         if (channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
                 && access.isAddressBanned(a.getAddress().getHostAddress())) {
             refuse(channel, ServerExitReason.ADDRESS_BANNED, DropReason.BANNED);
-            return Optional.empty();
+            return false;
         }
         TokenBucket bucket = acceptBucket;
         if (bucket != null && overAcceptRate(bucket)) {
             refuse(channel, ServerExitReason.ACCEPT_RATE, DropReason.ACCEPT_RATE);
-            return Optional.empty();
+            return false;
         }
         InetAddress key = AddressKey.of(channel.remoteAddress());
         if (!perAddress.tryAcquire(key)) {
             refuse(channel, ServerExitReason.ADDRESS_LIMIT, DropReason.ADDRESS_LIMIT);
-            return Optional.empty();
+            return false;
         }
         if (connected.incrementAndGet() > maxClients) {
             connected.decrementAndGet();
             perAddress.release(key);
             refuse(channel, ServerExitReason.SERVER_FULL, DropReason.SERVER_FULL);
-            return Optional.empty();
+            return false;
         }
-        Optional<Vip> vip = vips.allocate();
-        if (vip.isEmpty()) {
-            connected.decrementAndGet();
-            perAddress.release(key);
-            refuse(channel, ServerExitReason.SERVER_FULL, DropReason.SERVER_FULL);
-        }
-        return vip;
+        return true;
+    }
+
+    /**
+     * Refuses a connection that {@link #admitSlot} admitted but that gets no vIP (template full, cluster
+     * unavailable): its slot is given back, it reads EXIT {@code exitText}; counted as {@code SERVER_FULL}.
+     */
+    public void refuseAdmitted(Channel channel, String exitText) {
+        left(channel.remoteAddress());
+        refuse(channel, ServerExitReason.SERVER_FULL, exitText, DropReason.SERVER_FULL);
     }
 
     private static boolean overAcceptRate(TokenBucket bucket) {

@@ -21,6 +21,7 @@ import io.dosp.server.internal.RouteResult;
 import io.dosp.server.internal.access.AccessControl;
 import io.dosp.server.internal.admission.ClientAdmission;
 import io.dosp.server.internal.admin.AdminPackets;
+import io.dosp.server.internal.cluster.ClusterNode;
 import io.dosp.server.internal.ext.ClientExtensions;
 import io.dosp.server.internal.federation.IncomingLinks;
 import io.dosp.server.internal.federation.LinkFrames;
@@ -55,6 +56,8 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
     private final ClientAdmission admission;
     private final LogLimiter moveLog;
     private final LogLimiter bannedLog;
+    /** Cluster mode: RQIP claims cluster-wide, GCL lists the cluster. */
+    private final Optional<ClusterNode> cluster;
 
     /**
      * A dispatcher over these parts of the server; {@code links} is present when federation is
@@ -64,6 +67,17 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
     public PacketDispatcher(ServerHooks hooks, AccessControl access, Router router, VipTable<ClientSession> vips,
             AdminPackets admin, Counters counters, Optional<IncomingLinks> links, int maxHops, ClientExtensions extensions,
             ClientAdmission admission, PeerLog log) {
+        this(hooks, access, router, vips, admin, counters, links, maxHops, extensions, admission, log, Optional.empty());
+    }
+
+    /**
+     * As above, as a node of {@code cluster} when present: RQIP claims the vIP cluster-wide, GCL lists every vIP
+     * claimed in the cluster.
+     */
+    public PacketDispatcher(ServerHooks hooks, AccessControl access, Router router, VipTable<ClientSession> vips,
+            AdminPackets admin, Counters counters, Optional<IncomingLinks> links, int maxHops, ClientExtensions extensions,
+            ClientAdmission admission, PeerLog log, Optional<ClusterNode> cluster) {
+        this.cluster = cluster;
         this.hooks = hooks;
         this.access = access;
         this.router = router;
@@ -120,7 +134,8 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
                 links.ifPresent(l -> l.onPing(session));
             }
             case GCL -> session.replyMetered(PacketType.GCL, ErrCode.GCLF, true,
-                    () -> Packets.gclReply(admission.visibleVips(session)));
+                    () -> Packets.gclReply(cluster.isPresent() && !admission.enabled() ? cluster.get().vips()
+                            : admission.visibleVips(session)));
             case FN -> hooks.callFunction(session, p.bodyText());
             case SD -> onAdvertisement(session, p);
             case RQIP -> onRequestVip(session, p);
@@ -222,9 +237,44 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
         }
         Vip from = session.vip();
         String refusal = admission.rqipRefusal(session, wanted);
+        if (refusal == null && cluster.isPresent() && !from.equals(wanted)) {
+            refusal = vips.moveRefusal(wanted);
+            if (refusal == null) {
+                ClusterNode node = cluster.get();
+                node.claim(wanted).whenComplete((why, error) -> {
+                    String r = error != null ? "cluster unavailable" : why;
+                    try {
+                        session.eventLoop().execute(() -> afterClaim(session, from, wanted, r, node));
+                    } catch (java.util.concurrent.RejectedExecutionException e) {
+                        if (r == null) {
+                            node.released(wanted);
+                        }
+                    }
+                });
+                return;
+            }
+        }
         if (refusal == null) {
             refusal = vips.move(session, from, wanted);
         }
+        moved(session, from, wanted, refusal);
+    }
+
+    /** Cluster mode, on the session's loop: {@code wanted} was claimed cluster-wide (refusal null) or not. */
+    private void afterClaim(ClientSession session, Vip from, Vip wanted, String refusal, ClusterNode node) {
+        if (refusal == null) {
+            if (session.isClosing() || !session.vip().equals(from)) {
+                node.released(wanted); // gone (or moved) meanwhile: the claim is not needed
+                return;
+            }
+            refusal = vips.move(session, from, wanted);
+            node.released(refusal == null ? from : wanted);
+        }
+        moved(session, from, wanted, refusal);
+    }
+
+    /** The RQIP reply, and the move's consequences when it was granted ({@code refusal} null). */
+    private void moved(ClientSession session, Vip from, Vip wanted, String refusal) {
         if (refusal != null) {
             session.deliver(Packets.rqipRefused(refusal));
             return;

@@ -5,6 +5,7 @@ import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
 import io.dosp.server.internal.RouteResult;
+import io.dosp.server.internal.cluster.ClusterNode;
 import io.dosp.server.internal.session.ClientSession;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -18,6 +19,8 @@ public final class ServerRouter implements Router {
     private final VipTable<ClientSession> vips;
     private final Optional<RemoteRoute> remote;
     private final Predicate<ClientSession> routable;
+    /** Cluster mode: the other nodes' holders of the template's vIPs. */
+    private final Optional<ClusterNode> cluster;
 
     /** Routes to the holders in {@code vips}, and through {@code remote} (when present) outside its template. */
     public ServerRouter(VipTable<ClientSession> vips, Optional<RemoteRoute> remote) {
@@ -29,6 +32,16 @@ public final class ServerRouter implements Router {
      * anything for another holder is {@link RouteResult#NOT_ALLOWED}, whoever sent it (a client, a peer link).
      */
     public ServerRouter(VipTable<ClientSession> vips, Optional<RemoteRoute> remote, Predicate<ClientSession> routable) {
+        this(vips, remote, routable, Optional.empty());
+    }
+
+    /**
+     * As above, as a node of {@code cluster} when present: a DST of the template with no holder here goes to the
+     * node that holds it.
+     */
+    public ServerRouter(VipTable<ClientSession> vips, Optional<RemoteRoute> remote, Predicate<ClientSession> routable,
+            Optional<ClusterNode> cluster) {
+        this.cluster = cluster;
         this.vips = vips;
         this.remote = remote;
         this.routable = routable;
@@ -51,6 +64,9 @@ public final class ServerRouter implements Router {
                 ClientSession.exchanged(sender, target); // for peer-gone notices
             }
             return r;
+        }
+        if (cluster.isPresent() && vips.contains(packet.dstValue())) {
+            return cluster.get().forward(packet, sender);
         }
         if (remote.isPresent() && !vips.contains(packet.dstValue())) {
             return remote.get().forward(packet, hopLimit, fromPeer);

@@ -235,11 +235,11 @@ public final class VipTable<S> {
     }
 
     /**
-     * Moves {@code holder} from {@code from} to {@code wanted} atomically (spec 5.5): the old vIP is
-     * freed and no longer routes to it. Returns null on success (the caller then sets the holder's
-     * vIP), else the {@code E:} reason of the RQIP reply.
+     * Why nobody may move to {@code wanted} whoever holds it (blocked, outside the template, not assignable, a
+     * user's fixed vIP), or null: the checks of {@link #move} that need no claim (a cluster node makes them before
+     * its cluster-wide claim).
      */
-    public String move(S holder, Vip from, Vip wanted) {
+    public String moveRefusal(Vip wanted) {
         if (isBlocked(wanted)) {
             return RqipReply.CANNOT_BE_USED;
         }
@@ -248,6 +248,19 @@ public final class VipTable<S> {
         }
         if (!template.isAssignable(wanted)) {
             return RqipReply.CANNOT_BE_USED; // network, server or broadcast address, or .0/.255
+        }
+        return null;
+    }
+
+    /**
+     * Moves {@code holder} from {@code from} to {@code wanted} atomically (spec 5.5): the old vIP is
+     * freed and no longer routes to it. Returns null on success (the caller then sets the holder's
+     * vIP), else the {@code E:} reason of the RQIP reply.
+     */
+    public String move(S holder, Vip from, Vip wanted) {
+        String refused = moveRefusal(wanted);
+        if (refused != null) {
+            return refused;
         }
         synchronized (lock) {
             if (from.equals(wanted)) {
@@ -272,6 +285,28 @@ public final class VipTable<S> {
             freeLocked(from);
         }
         return null;
+    }
+
+    /**
+     * Whether {@code vip} may be claimed for a client on this node (cluster mode, before its cluster-wide claim):
+     * assignable, not blocked, not a user's fixed vIP, nobody holding it here.
+     */
+    public boolean claimable(Vip vip) {
+        return template.isAssignable(vip) && !isBlocked(vip) && !reservedForUser.contains(vip) && holder(vip.value()) == null;
+    }
+
+    /**
+     * Binds {@code vip}, which the cluster's registry gave this node, to {@code holder} (cluster mode: the
+     * registry, not this table's allocator, decides who may have it; a local quarantine is ended). The caller
+     * checked it {@link #claimable} first.
+     */
+    public void bindClaimed(Vip vip, S holder) {
+        synchronized (lock) {
+            if (freed.remove(vip) == null) {
+                allocator.reserve(vip); // false when a local release left it reserved: it is ours again either way
+            }
+            put(vip, holder);
+        }
     }
 
     /**

@@ -14,6 +14,9 @@ import io.dosp.server.internal.admin.AdminPackets;
 import io.dosp.server.internal.admin.AdminTokens;
 import io.dosp.server.internal.admin.Lifecycle;
 import io.dosp.server.internal.admission.ClientAdmission;
+import io.dosp.server.internal.cluster.ClusterContext;
+import io.dosp.server.internal.cluster.ClusterNode;
+import io.dosp.server.internal.cluster.ClusterPlugin;
 import io.dosp.server.internal.dispatch.PacketDispatcher;
 import io.dosp.server.internal.dispatch.S2cFailures;
 import io.dosp.server.internal.ext.ClientExtensions;
@@ -64,9 +67,19 @@ public final class ServerRuntime {
     private final Network network;
     private final Reconfigurer reconfigurer;
     private final WebSocketInitializer webSocketInitializer;
+    private final Optional<ClusterNode> cluster;
 
     /** Builds every part for {@code config}; loads or generates the admin token. */
     public ServerRuntime(ServerConfig config) {
+        this(config, Optional.empty());
+    }
+
+    /**
+     * Builds every part for {@code config}, as a node of the cluster {@code plugin} joins when present (joined
+     * after the vIP table and counters exist, before the router, which takes the node as its route to the other
+     * nodes' holders).
+     */
+    public ServerRuntime(ServerConfig config, Optional<ClusterPlugin> plugin) {
         MemoryBudget budget = new MemoryBudget(config.limits().memoryBudget());
         FrameMemory frameMemory = new FrameMemory(budget, config.limits().partialFrameMemory());
         this.counters = new Counters(budget, frameMemory);
@@ -78,8 +91,10 @@ public final class ServerRuntime {
         this.admission = new Admission(access, vips, counters, config.limits().maxClients(), config.limits().maxAcceptRate(),
                 config.limits().maxConnectionsPerAddress(), log);
         Optional<Forwarder> forwarder = config.federation().enabled() ? Optional.of(new Forwarder(config, log)) : Optional.empty();
+        this.cluster = plugin.map(p -> p.join(new ClusterContext(config, vips, counters,
+                ClientAdmission.routable(config.admission()), log)));
         this.router = new ServerRouter(vips, forwarder.map(RemoteRoute.class::cast),
-                ClientAdmission.routable(config.admission()));
+                ClientAdmission.routable(config.admission()), cluster);
         this.federation = forwarder.map(f -> new Federation(config, router, f, log));
         Optional<IncomingLinks> links = federation.map(f -> new IncomingLinks(config, router, f, log, counters));
         this.hooks = new ServerHooks(counters, config.functions(), log);
@@ -98,10 +113,10 @@ public final class ServerRuntime {
         features.addAll(hooks.features());
         ClientExtensions extensions = new ClientExtensions(features, log);
         PacketDispatcher dispatcher = new PacketDispatcher(hooks, access, router, vips, admin, counters, links,
-                config.federation().maxHops(), extensions, clientAdmission, log);
+                config.federation().maxHops(), extensions, clientAdmission, log, cluster);
         this.connections = new Connections(admission, clientAdmission, vips, SessionSettings.of(config), counters,
                 dispatcher, hooks, links, budget, new S2cFailures(router, links),
-                InboundGuard.Settings.of(config.limits(), frameMemory), extensions, log);
+                InboundGuard.Settings.of(config.limits(), frameMemory), extensions, log, cluster);
         this.initializer = new ServerInitializer(config, connections);
         this.webSocketInitializer = config.webSocket().enabled()
                 ? new WebSocketInitializer(config, initializer, counters, log, frameMemory) : null;
@@ -207,6 +222,11 @@ public final class ServerRuntime {
     /** Every accepted channel still open. */
     public ChannelGroup channels() {
         return connections.channels();
+    }
+
+    /** Leaves the cluster (cluster mode): this node's claims given back, its connection closed. */
+    public void leaveCluster() {
+        cluster.ifPresent(ClusterNode::close);
     }
 
     /** Stops the function threads. */

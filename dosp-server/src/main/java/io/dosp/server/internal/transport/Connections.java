@@ -13,6 +13,8 @@ import io.dosp.server.internal.PeerLog;
 import io.dosp.server.internal.access.Admission;
 import io.dosp.server.internal.ext.ClientExtensions;
 import io.dosp.server.internal.admission.ClientAdmission;
+import io.dosp.server.internal.cluster.ClusterNode;
+import io.dosp.server.internal.cluster.ClusterUnavailableException;
 import io.dosp.server.internal.federation.IncomingLinks;
 import io.dosp.server.internal.hooks.ServerHooks;
 import io.dosp.server.internal.routing.VipTable;
@@ -28,6 +30,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -54,6 +58,8 @@ public final class Connections {
     private volatile InboundGuard.Settings guard;
     private final ClientExtensions extensions;
     private final PeerLog log;
+    /** This server as a cluster node: vIPs are claimed cluster-wide before a session opens. */
+    private final Optional<ClusterNode> cluster;
     private final LogLimiter connectedLog;
     private final LogLimiter disconnectedLog;
     private volatile CompletableFuture<Void> drained = CompletableFuture.completedFuture(null);
@@ -71,6 +77,19 @@ public final class Connections {
     public Connections(Admission admission, ClientAdmission clientAdmission, VipTable<ClientSession> vips, SessionSettings settings, Counters counters,
             ClientSession.PacketHandler handler, ServerHooks hooks, Optional<IncomingLinks> links, MemoryBudget budget,
             UndeliveredS2c undelivered, InboundGuard.Settings guard, ClientExtensions extensions, PeerLog log) {
+        this(admission, clientAdmission, vips, settings, counters, handler, hooks, links, budget, undelivered, guard, extensions,
+                log, Optional.empty());
+    }
+
+    /**
+     * As above, as a node of {@code cluster} when present: a new connection's vIP is claimed in the cluster's
+     * registry ({@link #openLater}) and given back to it when the session ends.
+     */
+    public Connections(Admission admission, ClientAdmission clientAdmission, VipTable<ClientSession> vips, SessionSettings settings, Counters counters,
+            ClientSession.PacketHandler handler, ServerHooks hooks, Optional<IncomingLinks> links, MemoryBudget budget,
+            UndeliveredS2c undelivered, InboundGuard.Settings guard, ClientExtensions extensions, PeerLog log,
+            Optional<ClusterNode> cluster) {
+        this.cluster = cluster;
         this.admission = admission;
         this.clientAdmission = clientAdmission;
         this.vips = vips;
@@ -96,10 +115,74 @@ public final class Connections {
         if (vip.isEmpty()) {
             return null;
         }
+        return openWith(channel, vip.get());
+    }
+
+    /** Whether new connections open through {@link #openLater} (cluster mode) rather than {@link #open}. */
+    public boolean clustered() {
+        return cluster.isPresent();
+    }
+
+    /**
+     * A new connection of a cluster node (called on its event loop, its reading off): admitted, then its vIP
+     * claimed in the cluster's registry without blocking the loop; back on the loop, {@code opened} gets its
+     * session with AIP and HSK sent (the caller turns reading on), or null after refusing it (EXIT: cluster
+     * unavailable) or when it closed meanwhile (its claim and slot given back).
+     */
+    public void openLater(Channel channel, Consumer<ClientSession> opened) {
+        counters.accepted();
+        channels.add(channel);
+        if (!admission.admitSlot(channel)) {
+            opened.accept(null);
+            return;
+        }
+        ClusterNode node = cluster.orElseThrow();
+        node.allocate().whenComplete((vip, error) -> {
+            try {
+                channel.eventLoop().execute(() -> opened.accept(claimed(channel, node, vip, error)));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                if (vip != null) {
+                    node.released(vip); // the server is stopping: its loops take no more tasks
+                }
+            }
+        });
+    }
+
+    /** On the connection's loop: the outcome of its cluster-wide vIP claim. */
+    private ClientSession claimed(Channel channel, ClusterNode node, Vip vip, Throwable error) {
+        if (error != null) {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            String text = cause instanceof ClusterUnavailableException ? cause.getMessage() : "cluster unavailable";
+            if (!(cause instanceof ClusterUnavailableException)) {
+                LOG.warn("Could not claim a vIP in the cluster for {}: {}", channel.remoteAddress(), cause.toString());
+            }
+            admission.refuseAdmitted(channel, text);
+            return null;
+        }
+        if (!channel.isActive()) {
+            node.released(vip);
+            admission.left(channel.remoteAddress());
+            return null;
+        }
+        if (!vips.claimable(vip)) {
+            node.released(vip); // blocked or taken here meanwhile
+            admission.refuseAdmitted(channel, "cluster unavailable: try again");
+            return null;
+        }
+        return openWith(channel, vip);
+    }
+
+    /** Opens the session of an admitted {@code channel} holding {@code vip}. */
+    private ClientSession openWith(Channel channel, Vip vip0) {
+        Optional<Vip> vip = Optional.of(vip0);
         SessionSettings settings = this.settings;
         ClientSession s = new ClientSession(channel, vip.get(), settings, counters, handler, budget, undelivered, log);
         InboundGuard.attach(s, channel, guard, counters);
-        vips.bind(vip.get(), s);
+        if (cluster.isPresent()) {
+            vips.bindClaimed(vip.get(), s);
+        } else {
+            vips.bind(vip.get(), s);
+        }
         DospCodec codec = channel.pipeline().get(DospCodec.class);
         if (codec != null) {
             codec.decoder().interceptor(handler.frameInterceptor(s));
@@ -126,7 +209,9 @@ public final class Connections {
         Vip vip = s.vip();
         Disconnect d = s.disconnectInfo();
         extensions.left(s, vip, d);
-        vips.release(vip, s);
+        if (vips.release(vip, s)) {
+            cluster.ifPresent(c -> c.released(vip));
+        }
         admission.left(s.remoteAddress());
         clientAdmission.closed(s);
         links.ifPresent(l -> l.closed(s));

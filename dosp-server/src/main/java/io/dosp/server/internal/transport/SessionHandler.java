@@ -28,7 +28,18 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        session = connections.open(ctx.channel());
+        if (connections.clustered()) {
+            // The vIP is claimed cluster-wide first: nothing is read until the session exists.
+            ctx.channel().config().setAutoRead(false);
+            connections.openLater(ctx.channel(), s -> {
+                session = s;
+                if (s != null) {
+                    ctx.channel().config().setAutoRead(true);
+                }
+            });
+        } else {
+            session = connections.open(ctx.channel());
+        }
         ctx.fireChannelActive();
     }
 

@@ -1,0 +1,25 @@
+package io.dosp.cluster;
+
+/**
+ * What one cluster node has done since it joined: vIP claims in the registry and S2C between nodes. Every frame
+ * this node sent to another node is in {@code framesSent}; one that NATS refused or discarded (outgoing queue full,
+ * connection lost) is in {@code framesDiscarded} and its sender got ERR S2CF. Frames that reached this node for a
+ * vIP it no longer holds are in {@code failuresReturned}, each answered to its sender's node.
+ *
+ * @param claims vIPs claimed in the registry (connects and RQIP)
+ * @param claimConflicts candidates another node had claimed first (tried the next one)
+ * @param releases claims given back
+ * @param framesSent S2C frames published to other nodes
+ * @param batchesSent NATS messages those frames went in
+ * @param framesReceived S2C frames received from other nodes
+ * @param framesDiscarded frames NATS did not take (each answered with ERR S2CF to its local sender)
+ * @param failuresReturned received frames this node could not deliver, reported back to their sender's node
+ * @param failuresReceived failures other nodes reported back, delivered as ERR S2CF to local senders
+ * @param incomingDropped NATS messages from other nodes this node's subscription dropped as a slow consumer (more than
+ *                        65,536 messages or 64 MiB waiting): their frames are lost and their senders are not told
+ * @param liveNodes nodes whose liveness key this node saw at its last poll (itself included)
+ */
+public record ClusterStats(long claims, long claimConflicts, long releases, long framesSent, long batchesSent,
+        long framesReceived, long framesDiscarded, long failuresReturned, long failuresReceived, long incomingDropped,
+        int liveNodes) {
+}

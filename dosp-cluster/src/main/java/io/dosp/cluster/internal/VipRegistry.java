@@ -1,0 +1,321 @@
+package io.dosp.cluster.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dosp.protocol.RqipReply;
+import io.dosp.protocol.Vip;
+import io.dosp.protocol.VipTemplate;
+import io.dosp.server.internal.cluster.ClusterUnavailableException;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
+import io.nats.client.api.KeyValueWatcher;
+import io.nats.client.impl.NatsKeyValueWatchSubscription;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster's vIP registry in a JetStream KV bucket ({@code dosp_<cluster>_vip}, history 1): key
+ * {@code ip.<a.b.c.d>}, value a small JSON object naming the node that holds it. Claims are create-if-absent
+ * ({@code KeyValue.create}: "wrong last sequence" means another node has it), releases compare-and-set
+ * ({@code delete(key, revision)}: a node never deletes a newer owner's claim). Every node watches the whole bucket
+ * into its {@link #owner mirror}, which routing and GCL read.
+ *
+ * <p>Threading: the blocking KV calls run on {@code executor} (bounded; never an event loop), the watch on a jnats
+ * thread; the mirror is a concurrent map in which an entry only ever gives way to a higher revision.
+ */
+final class VipRegistry {
+    private static final Logger LOG = LoggerFactory.getLogger(VipRegistry.class);
+    /** JetStream's API error code for "wrong last sequence" (the key exists). */
+    static final int WRONG_LAST_SEQUENCE = 10071;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Candidates one allocation tries before it gives up (each a conflict with another node). */
+    private static final int MAX_ATTEMPTS = 64;
+
+    /** Who holds a vIP, at which revision of its key. */
+    record Claim(String node, long revision) {
+    }
+
+    private final KeyValue kv;
+    private final VipTemplate template;
+    private final String nodeId;
+    private final long epoch;
+    private final ExecutorService executor;
+    private final Predicate<Vip> claimableHere;
+    private final Map<Integer, Claim> mirror = new ConcurrentHashMap<>();
+    /** This node's claims and their revisions (what it may delete). */
+    private final Map<Integer, Long> mine = new ConcurrentHashMap<>();
+    /** Candidates an allocation of this node is trying now (two never try the same). */
+    private final Set<Integer> trying = ConcurrentHashMap.newKeySet();
+    private final Object cursorLock = new Object();
+    private int cursor;
+    private final LongAdder claims = new LongAdder();
+    private final LongAdder conflicts = new LongAdder();
+    private final LongAdder releases = new LongAdder();
+    private volatile NatsKeyValueWatchSubscription watch;
+
+    VipRegistry(KeyValue kv, VipTemplate template, String nodeId, long epoch, ExecutorService executor,
+            Predicate<Vip> claimableHere) {
+        this.kv = kv;
+        this.template = template;
+        this.nodeId = nodeId;
+        this.epoch = epoch;
+        this.executor = executor;
+        this.claimableHere = claimableHere;
+        // Spread the nodes over the template so that their first candidates rarely collide.
+        this.cursor = Math.floorMod(nodeId.hashCode() * 0x9E3779B9, template.size());
+    }
+
+    /** Starts the watch and returns once the mirror holds every claim that existed (or throws after {@code timeout}). */
+    void start(Duration timeout) throws Exception {
+        CountDownLatch loaded = new CountDownLatch(1);
+        watch = kv.watchAll(new KeyValueWatcher() {
+            @Override
+            public void watch(KeyValueEntry e) {
+                onEntry(e);
+            }
+
+            @Override
+            public void endOfData() {
+                loaded.countDown();
+            }
+        });
+        if (!loaded.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new ClusterUnavailableException("the vIP registry did not load within " + timeout.toMillis() + " ms");
+        }
+    }
+
+    private void onEntry(KeyValueEntry e) {
+        Integer vip = vipOfKey(e.getKey());
+        if (vip == null) {
+            return;
+        }
+        long rev = e.getRevision();
+        if (e.getOperation() == KeyValueOperation.PUT) {
+            Claim c = new Claim(nodeOf(e.getValue()), rev);
+            mirror.merge(vip, c, (old, neu) -> old.revision() >= neu.revision() ? old : neu);
+        } else {
+            // A delete (or purge) removes the claim it follows, never a newer one this node already knows of.
+            mirror.computeIfPresent(vip, (k, old) -> old.revision() < rev ? null : old);
+        }
+    }
+
+    /** The node holding the vIP with 32-bit value {@code vip} in the mirror, or null. */
+    String owner(int vip) {
+        Claim c = mirror.get(vip);
+        return c == null ? null : c.node();
+    }
+
+    /** Every vIP claimed in the mirror, ascending. */
+    List<Vip> vips() {
+        List<Vip> out = new ArrayList<>(mirror.size());
+        for (Map.Entry<Integer, Claim> e : mirror.entrySet()) {
+            if (e.getValue().node() != null) {
+                out.add(new Vip(e.getKey()));
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /** Claims a free vIP for a new connection (see {@code ClusterNode.allocate}). */
+    CompletableFuture<Vip> allocate() {
+        CompletableFuture<Vip> f = new CompletableFuture<>();
+        try {
+            executor.execute(() -> {
+                try {
+                    f.complete(allocateNow());
+                } catch (RuntimeException e) {
+                    f.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            f.completeExceptionally(new ClusterUnavailableException("cluster busy: try again"));
+        }
+        return f;
+    }
+
+    private Vip allocateNow() {
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            Vip candidate = nextCandidate();
+            if (candidate == null) {
+                throw new ClusterUnavailableException("Server full");
+            }
+            try {
+                if (createNow(candidate)) {
+                    return candidate;
+                }
+            } finally {
+                trying.remove(candidate.value());
+            }
+        }
+        throw new ClusterUnavailableException("cluster busy: try again");
+    }
+
+    /** The next vIP that no claim in the mirror, no allocation of ours and nothing on this node holds; null: none. */
+    private Vip nextCandidate() {
+        int size = template.size();
+        int base = template.base().value();
+        synchronized (cursorLock) {
+            for (int i = 0; i < size; i++) {
+                int offset = cursor;
+                cursor = cursor + 1 == size ? 0 : cursor + 1;
+                Vip v = new Vip(base + offset);
+                if (!mirror.containsKey(v.value()) && claimableHere.test(v) && trying.add(v.value())) {
+                    return v;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Creates the claim of {@code vip} for this node now (on the executor): true when it is ours, false when another
+     * node holds it; throws {@link ClusterUnavailableException} when the registry cannot be reached.
+     */
+    private boolean createNow(Vip vip) {
+        try {
+            long rev = kv.create(key(vip), value());
+            mine.put(vip.value(), rev);
+            mirror.merge(vip.value(), new Claim(nodeId, rev), (old, neu) -> old.revision() >= neu.revision() ? old : neu);
+            claims.increment();
+            return true;
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
+                conflicts.increment();
+                // Held elsewhere; the watch brings its owner (the cursor has moved past it meanwhile).
+                return false;
+            }
+            throw new ClusterUnavailableException("cluster unavailable", e);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new ClusterUnavailableException("cluster unavailable", e);
+        }
+    }
+
+    /** Claims {@code wanted} for an RQIP: null when claimed, else the RQIP refusal. */
+    CompletableFuture<String> claim(Vip wanted) {
+        CompletableFuture<String> f = new CompletableFuture<>();
+        try {
+            executor.execute(() -> {
+                if (!trying.add(wanted.value())) {
+                    f.complete(RqipReply.IN_USE); // another client of this node is claiming it now
+                    return;
+                }
+                try {
+                    f.complete(createNow(wanted) ? null : RqipReply.IN_USE);
+                } catch (ClusterUnavailableException e) {
+                    f.complete("cluster unavailable");
+                } finally {
+                    trying.remove(wanted.value());
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            f.complete("cluster busy: try again");
+        }
+        return f;
+    }
+
+    /** Gives this node's claim of {@code vip} back (compare-and-set on its revision), on the executor. */
+    void release(Vip vip) {
+        Long rev = mine.remove(vip.value());
+        if (rev == null) {
+            return;
+        }
+        mirror.remove(vip.value(), new Claim(nodeId, rev));
+        Runnable delete = () -> deleteNow(vip, rev);
+        try {
+            executor.execute(delete);
+        } catch (RejectedExecutionException e) {
+            delete.run(); // closing: the executor takes no more tasks
+        }
+    }
+
+    private void deleteNow(Vip vip, long rev) {
+        try {
+            kv.delete(key(vip), rev);
+            releases.increment();
+        } catch (JetStreamApiException e) {
+            // Wrong last sequence: someone else's claim by now (a reclaim); nothing of ours to delete.
+            LOG.warn("Could not release vIP {} (revision {}) in the registry: {}", vip, rev, e.getMessage());
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.warn("Could not release vIP {} in the registry (it stays claimed until reclaimed): {}", vip, e.toString());
+        }
+    }
+
+    /** Gives back every claim of this node (leaving), then stops the watch. */
+    void close() {
+        for (Integer v : List.copyOf(mine.keySet())) {
+            Long rev = mine.remove(v);
+            if (rev != null) {
+                deleteNow(new Vip(v), rev);
+            }
+        }
+        NatsKeyValueWatchSubscription w = watch;
+        if (w != null) {
+            try {
+                w.unsubscribe();
+            } catch (RuntimeException e) {
+                LOG.debug("Watch unsubscribe: {}", e.toString());
+            }
+        }
+    }
+
+    long claims() {
+        return claims.sum();
+    }
+
+    long conflicts() {
+        return conflicts.sum();
+    }
+
+    long releases() {
+        return releases.sum();
+    }
+
+    static String key(Vip vip) {
+        return "ip." + vip;
+    }
+
+    private byte[] value() {
+        // node ids are [A-Za-z0-9_-] only: nothing to escape
+        return ("{\"node\":\"" + nodeId + "\",\"epoch\":" + epoch + ",\"since\":" + System.currentTimeMillis()
+                + ",\"state\":\"held\"}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The vIP of a registry key, or null for another key. */
+    static Integer vipOfKey(String key) {
+        if (key == null || !key.startsWith("ip.")) {
+            return null;
+        }
+        try {
+            return Vip.parse(key.substring(3)).value();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String nodeOf(byte[] value) {
+        try {
+            JsonNode n = JSON.readTree(value);
+            JsonNode node = n == null ? null : n.get("node");
+            return node == null || !node.isTextual() ? null : node.asText();
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+}
