@@ -6,6 +6,7 @@ import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
 import io.dosp.server.internal.RouteResult;
 import io.dosp.server.internal.session.ClientSession;
+import io.dosp.server.internal.session.RemoteContacts;
 import java.util.Optional;
 import java.util.function.Predicate;
 
@@ -18,20 +19,25 @@ public final class ServerRouter implements Router {
     private final VipTable<ClientSession> vips;
     private final Optional<RemoteRoute> remote;
     private final Predicate<ClientSession> routable;
+    private final RemoteContacts remoteContacts;
 
     /** Routes to the holders in {@code vips}, and through {@code remote} (when present) outside its template. */
     public ServerRouter(VipTable<ClientSession> vips, Optional<RemoteRoute> remote) {
-        this(vips, remote, s -> true);
+        this(vips, remote, s -> true, new RemoteContacts());
     }
 
     /**
      * A router that delivers only to holders {@code routable} accepts (client admission: those that logged in);
-     * anything for another holder is {@link RouteResult#NOT_ALLOWED}, whoever sent it (a client, a peer link).
+     * anything for another holder is {@link RouteResult#NOT_ALLOWED}, whoever sent it (a client, a peer link). S2C
+     * exchanged between a local client and a remote vIP is recorded in {@code remoteContacts} (peer-gone across
+     * federation).
      */
-    public ServerRouter(VipTable<ClientSession> vips, Optional<RemoteRoute> remote, Predicate<ClientSession> routable) {
+    public ServerRouter(VipTable<ClientSession> vips, Optional<RemoteRoute> remote, Predicate<ClientSession> routable,
+            RemoteContacts remoteContacts) {
         this.vips = vips;
         this.remote = remote;
         this.routable = routable;
+        this.remoteContacts = remoteContacts;
     }
 
     @Override
@@ -47,13 +53,21 @@ public final class ServerRouter implements Router {
                 return RouteResult.NOT_ALLOWED;
             }
             RouteResult r = target.deliver(packet, sender);
-            if (sender != null && r == RouteResult.DELIVERED) {
-                ClientSession.exchanged(sender, target); // for peer-gone notices
+            if (r == RouteResult.DELIVERED) {
+                if (sender != null) {
+                    ClientSession.exchanged(sender, target); // for peer-gone notices
+                } else if (fromPeer != null) {
+                    ClientSession.exchangedRemote(target, packet.srcValue(), remoteContacts); // across federation
+                }
             }
             return r;
         }
         if (remote.isPresent() && !vips.contains(packet.dstValue())) {
-            return remote.get().forward(packet, hopLimit, fromPeer);
+            RouteResult r = remote.get().forward(packet, hopLimit, fromPeer);
+            if (sender != null && r == RouteResult.DELIVERED) {
+                ClientSession.exchangedRemote(sender, packet.dstValue(), remoteContacts);
+            }
+            return r;
         }
         return RouteResult.NO_ROUTE;
     }
