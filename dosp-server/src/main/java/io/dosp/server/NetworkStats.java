@@ -2,7 +2,8 @@ package io.dosp.server;
 
 /**
  * What the network directory (groups, names, presence across a federation: docs/network.md) holds and did, at a
- * moment. All zero but {@code origins} (this server) and {@code clients} (its own clients) without federation.
+ * moment. Without federation only {@code origins} and {@code reachableOrigins} (1: this server), {@code clients},
+ * {@code entries} and the group and presence counters of its own clients move.
  *
  * @param entries                 directory entries held (clients, memberships, name claims), against the bound
  *                                {@code network.maxDirectoryEntries}
