@@ -26,8 +26,8 @@ package io.dosp.server;
  *                                queue refused it)
  * @param presenceEvents          presence events sent to local watchers
  * @param remoteContacts          remote vIPs whose local contacts are kept for peer-gone notices across federation
- * @param remoteContactsUntracked new remote contacts not kept because the bound of remote vIPs was reached (those
- *                                local clients learn of a departure from ERR S2CF)
+ * @param remoteContactsUntracked remote contacts not kept because a bound (16384 remote vIPs, 65536 contacts) was
+ *                                reached (those local clients learn of a departure from ERR S2CF)
  */
 public record NetworkStats(long entries, int origins, int reachableOrigins, long clients, long updates, long duplicates,
         long gaps, long snapshots, long refused, long malformed, long linkDrops, long groupMessages,

@@ -10,9 +10,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Indexed by the remote vIP; each remote vIP keeps its local contacts in a {@link Contacts} (keys of
  * {@link ClientSession#contactKey()}, so a session that left or moved since is never mistaken for the contact; at
- * most {@value Contacts#MAX} per remote vIP, the oldest replaced first). At most {@link #MAX_REMOTE} remote vIPs are
- * tracked at once; an entry goes when the directory reports its vIP gone. A new remote vIP over the bound is not
- * tracked, and counted ({@link #untracked()}): its local contacts then learn of its departure from ERR S2CF, as
+ * most {@value Contacts#MAX} per remote vIP, the oldest replaced first). At most {@link #MAX_REMOTE} remote vIPs and
+ * {@link #MAX_TOTAL} contacts in all are kept at once (a peer link controls the source vIPs it sends from, so both
+ * are global bounds: about 3 MB at most); an entry goes when the directory reports its vIP gone. A contact over
+ * either bound is not kept, and counted ({@link #untracked()}): it then learns of the departure from ERR S2CF, as
  * without the feature. The hot path is in {@link ClientSession#exchangedRemote}: a session's repeat of its last
  * remote contact is one field comparison.
  *
@@ -22,12 +23,20 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RemoteContacts {
     /** The most remote vIPs tracked at once. */
     public static final int MAX_REMOTE = 16_384;
+    /** The most contacts kept at once, over all remote vIPs. */
+    public static final int MAX_TOTAL = 65_536;
 
     private final ConcurrentHashMap<Integer, Contacts> byVip = new ConcurrentHashMap<>();
     private final AtomicLong untracked = new AtomicLong();
+    /** Contacts kept now (approximate under races: only a bound). */
+    private final java.util.concurrent.atomic.AtomicInteger total = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Records the local session of contact key {@code local} as a contact of the remote {@code remoteVip}. */
     void record(int remoteVip, long local) {
+        if (total.get() >= MAX_TOTAL) {
+            untracked.incrementAndGet();
+            return;
+        }
         Contacts c = byVip.get(remoteVip);
         if (c == null) {
             if (byVip.size() >= MAX_REMOTE) {
@@ -36,13 +45,20 @@ public final class RemoteContacts {
             }
             c = byVip.computeIfAbsent(remoteVip, v -> new Contacts());
         }
+        int before = c.size();
         c.record(local, System::nanoTime);
+        total.addAndGet(c.size() - before);
     }
 
     /** The local contacts of the remote {@code remoteVip} (whatever their age); then forgets them. */
     public long[] take(int remoteVip) {
         Contacts c = byVip.remove(remoteVip);
-        return c == null ? new long[0] : c.takeAll();
+        if (c == null) {
+            return new long[0];
+        }
+        long[] keys = c.takeAll();
+        total.addAndGet(-keys.length);
+        return keys;
     }
 
     /** How many remote vIPs are tracked now. */
@@ -50,7 +66,12 @@ public final class RemoteContacts {
         return byVip.size();
     }
 
-    /** How many new remote contacts were not tracked because {@link #MAX_REMOTE} remote vIPs were. */
+    /** How many contacts are kept now, over all remote vIPs. */
+    public int contacts() {
+        return total.get();
+    }
+
+    /** How many contacts were not kept because {@link #MAX_REMOTE} remote vIPs or {@link #MAX_TOTAL} contacts were. */
     public long untracked() {
         return untracked.get();
     }

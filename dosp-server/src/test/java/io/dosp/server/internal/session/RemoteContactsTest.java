@@ -49,4 +49,24 @@ class RemoteContactsTest {
         assertThat(r.take(RemoteContacts.MAX_REMOTE + 1)).containsExactly(key(1));
         assertThat(r.untracked()).isEqualTo(5);
     }
+
+    @Test
+    void atMostMaxTotalContactsInAllAndTakingMakesRoom() {
+        RemoteContacts r = new RemoteContacts();
+        int perVip = Contacts.MAX;
+        int vips = RemoteContacts.MAX_TOTAL / perVip;
+        for (int v = 1; v <= vips; v++) {
+            for (int i = 1; i <= perVip; i++) {
+                r.record(v, key(i));
+            }
+        }
+        assertThat(r.contacts()).isEqualTo(RemoteContacts.MAX_TOTAL);
+        r.record(vips + 1, key(1));
+        r.record(1, key(perVip + 1));
+        assertThat(r.untracked()).isEqualTo(2);
+        assertThat(r.take(1)).hasSize(perVip);
+        assertThat(r.contacts()).isEqualTo(RemoteContacts.MAX_TOTAL - perVip);
+        r.record(vips + 1, key(1));
+        assertThat(r.take(vips + 1)).containsExactly(key(1));
+    }
 }
