@@ -113,6 +113,11 @@ public final class Ext {
         public static final int REVOKED = 4;
         /** The server closed the holder's connection for its own reasons: idle, too slow, a protocol error. */
         public static final int DROPPED = 5;
+        /**
+         * The holder was on another server of the federation, and that server is no longer reachable from here (the
+         * network directory withdrew its clients); the holder may still be connected there.
+         */
+        public static final int UNREACHABLE = 6;
 
         /** Checks the fields. */
         public PeerGone {
@@ -122,7 +127,8 @@ public final class Ext {
             text = text == null ? "" : text;
         }
 
-        /** The reason as a word: {@code left}, {@code moved}, {@code kicked}, {@code revoked}, {@code dropped}. */
+        /** The reason as a word: {@code left}, {@code moved}, {@code kicked}, {@code revoked}, {@code dropped},
+         * {@code unreachable}. */
         public String reasonName() {
             return switch (reason) {
                 case LEFT -> "left";
@@ -130,6 +136,7 @@ public final class Ext {
                 case KICKED -> "kicked";
                 case REVOKED -> "revoked";
                 case DROPPED -> "dropped";
+                case UNREACHABLE -> "unreachable";
                 default -> "gone (reason " + reason + ")";
             };
         }

@@ -21,10 +21,11 @@ import java.util.Map;
  *                            frames, AUTH attempts checked and refused, log lines held back, FN calls,
  *                            inflate work, metered replies)
  * @param extensions          what the server did for this project's client extensions (peer-gone notices)
+ * @param network             the network directory's size and counters (groups, names, presence)
  */
 public record ServerStats(Instant startedAt, int clientsConnected, long connectionsAccepted, long packetsIn,
         long packetsOut, long bytesIn, long bytesOut, Map<DropReason, Long> drops, FlowStats flow, GuardStats guard,
-        ExtensionStats extensions) {
+        ExtensionStats extensions, NetworkStats network) {
 
     /** Copies the map. */
     public ServerStats {

@@ -75,6 +75,39 @@ class MonitorIT {
     }
 
     @Test
+    void networkMetricsFollowTheDirectoryAndGroupMessages() {
+        io.dosp.testkit.Mesh mesh = keep(new io.dosp.testkit.Mesh(tmp, 2));
+        mesh.link(0, 1);
+        mesh.awaitFullRoutes();
+        MonitorHttp http = new MonitorHttp(loopbackMonitor(mesh.server(0)));
+        DospClient a = mesh.client(0);
+        DospClient b = mesh.client(1);
+        a.network().join("ops");
+        b.network().join("ops");
+        await().atMost(Duration.ofSeconds(60)).until(() -> a.network().members("ops").size() == 2);
+        assertThat(a.network().sendToGroup("ops", "deploy done")).isEqualTo(1);
+        assertThat(b.network().sendToGroup("ops", "ack")).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            String page = http.get("/metrics").body();
+            return sample(page, "dosp_network_group_messages_total") == 2
+                    && sample(page, "dosp_network_group_delivered_total") == 1;
+        });
+        String page = http.get("/metrics").body();
+        io.dosp.server.NetworkStats net = mesh.server(0).stats().network();
+        assertThat(sample(page, "dosp_network_origins")).isEqualTo(2).isEqualTo(net.origins());
+        assertThat(sample(page, "dosp_network_origins_reachable")).isEqualTo(2);
+        assertThat(sample(page, "dosp_network_clients")).isGreaterThanOrEqualTo(2);
+        assertThat(sample(page, "dosp_network_entries")).isGreaterThanOrEqualTo(4); // two clients, two memberships
+        assertThat(sample(page, "dosp_network_updates_total")).isGreaterThanOrEqualTo(1).isEqualTo(net.updates());
+        assertThat(sample(page, "dosp_network_group_missed_total")).isZero();
+        assertThat(sample(page, "dosp_network_malformed_total")).isZero();
+        assertThat(sample(page, "dosp_network_remote_contacts")).isZero();
+        assertThat(sample(page, "dosp_ext_peer_gone_sent_total")).isZero();
+        assertThat(net.groupMessages()).isEqualTo(2);
+        assertThat(net.groupDelivered()).isEqualTo(1);
+    }
+
+    @Test
     void metricsCountTrafficDropsAndTheJvm() {
         DospServer server = server();
         MonitorHttp http = new MonitorHttp(loopbackMonitor(server));

@@ -4,6 +4,7 @@ import io.dosp.server.DospServer;
 import io.dosp.server.DropReason;
 import io.dosp.server.FlowStats;
 import io.dosp.server.GuardStats;
+import io.dosp.server.NetworkStats;
 import io.dosp.server.PeerStatus;
 import io.dosp.server.ServerStats;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -86,6 +87,33 @@ public final class ServerMetrics {
                     .register(registry);
         }
         gauge("dosp.routes", "Federation routes in the routing table", s -> s.routes);
+        gauge("dosp.network.entries", "Network directory entries held (clients, memberships, name claims)",
+                s -> net(s).entries());
+        gauge("dosp.network.origins", "Servers known to the network directory, this one included", s -> net(s).origins());
+        gauge("dosp.network.origins.reachable", "Of those, the ones reachable now", s -> net(s).reachableOrigins());
+        gauge("dosp.network.clients", "Clients in the network directory of reachable servers", s -> net(s).clients());
+        counter("dosp.network.updates", "Directory updates applied from peer links", s -> net(s).updates());
+        counter("dosp.network.duplicates", "Directory updates received again, ignored", s -> net(s).duplicates());
+        counter("dosp.network.gaps", "Gaps in an origin's directory sequence", s -> net(s).gaps());
+        counter("dosp.network.snapshots", "Directory snapshots applied", s -> net(s).snapshots());
+        counter("dosp.network.refused", "Directory updates refused over a bound", s -> net(s).refused());
+        counter("dosp.network.malformed", "Malformed directory frames from peer links", s -> net(s).malformed());
+        counter("dosp.network.link.drops", "Directory frames a full link queue did not take", s -> net(s).linkDrops());
+        counter("dosp.network.group.messages", "Group messages handled (first copies)", s -> net(s).groupMessages());
+        counter("dosp.network.group.duplicates", "Copies of group messages suppressed", s -> net(s).groupDuplicates());
+        counter("dosp.network.hop.limit", "Group messages and updates stopped by the hop limit", s -> net(s).hopLimit());
+        counter("dosp.network.dedup.evicted.young", "Message ids evicted early from the duplicate filter",
+                s -> net(s).dedupEvictedYoung());
+        counter("dosp.network.group.delivered", "Group messages delivered to local members", s -> net(s).groupDelivered());
+        counter("dosp.network.group.missed", "Group messages a local member did not get", s -> net(s).groupMissed());
+        counter("dosp.network.presence.events", "Presence events sent to local watchers", s -> net(s).presenceEvents());
+        gauge("dosp.network.remote.contacts", "Remote vIPs whose local contacts are kept for peer-gone notices",
+                s -> net(s).remoteContacts());
+        counter("dosp.network.remote.contacts.untracked", "Remote contacts not kept (bound of remote vIPs reached)",
+                s -> net(s).remoteContactsUntracked());
+        counter("dosp.ext.peer.gone.sent", "PEER_GONE notices queued to clients", s -> s.stats.extensions().peerGoneSent());
+        counter("dosp.ext.peer.gone.refused", "PEER_GONE notices a client's queue refused",
+                s -> s.stats.extensions().peerGoneRefused());
         refreshPeerMeters(now.peers);
     }
 
@@ -102,6 +130,10 @@ public final class ServerMetrics {
 
     private static FlowStats flow(Snapshot s) {
         return s.stats.flow();
+    }
+
+    private static NetworkStats net(Snapshot s) {
+        return s.stats.network();
     }
 
     private static GuardStats guard(Snapshot s) {

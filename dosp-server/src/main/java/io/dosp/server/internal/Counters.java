@@ -149,6 +149,14 @@ public final class Counters {
         (delivered ? peerGoneSent : peerGoneRefused).increment();
     }
 
+    /** Where the network directory's counters come from (set once the network is built). */
+    private volatile java.util.function.Supplier<io.dosp.server.NetworkStats> network = () -> io.dosp.server.NetworkStats.NONE;
+
+    /** Takes the network directory's counters from {@code source} in every snapshot. */
+    public void network(java.util.function.Supplier<io.dosp.server.NetworkStats> source) {
+        this.network = source;
+    }
+
     /** The counters now, with {@code connected} connections open. */
     public ServerStats snapshot(int connected) {
         Map<DropReason, Long> d = new EnumMap<>(DropReason.class);
@@ -159,6 +167,6 @@ public final class Counters {
                         authThrottled.sum(), authBans.sum(), logLinesSuppressed.sum(), functionCallsAdmitted.sum(),
                         functionCallsInFlight.get(), inflatedBytes.sum(), inflateDeferrals.sum(), meteredReplies.sum(),
                         meteredReplyBytes.sum()),
-                new ExtensionStats(peerGoneSent.sum(), peerGoneRefused.sum()));
+                new ExtensionStats(peerGoneSent.sum(), peerGoneRefused.sum()), network.get());
     }
 }

@@ -12,6 +12,7 @@ import io.dosp.server.internal.RouteResult;
 import io.dosp.server.internal.routing.VipTable;
 import io.dosp.server.internal.session.ClientSession;
 import io.dosp.server.internal.session.Contacts;
+import io.dosp.server.internal.session.RemoteContacts;
 import java.util.Set;
 
 /**
@@ -24,8 +25,11 @@ import java.util.Set;
  * {@link ClientSession#exchanged}); at most {@value Contacts#MAX} notices per departure, each through the contact's
  * normal {@code deliver} (its flow control and hard limits apply; a refusal is counted). A contact is told only when
  * it still holds the vIP it had when it was recorded (same session), so a newcomer on a reused vIP learns nothing of
- * its predecessor's peers. Nothing is sent while the server shuts down (everyone is leaving). Contacts across
- * federation are not told: a remote sender learns of a departure from ERR S2CF on its next send.
+ * its predecessor's peers. Nothing is sent while the server shuts down (everyone is leaving).
+ *
+ * <p>Across federation: the local contacts of a client of another server are in {@link RemoteContacts} (recorded by
+ * the router); when the network directory reports that remote client gone ({@link #remoteGone}), each gets the
+ * notice, with the directory's reason (no text).
  *
  * <p>Thread-safe; called on the leaving session's event loop.
  */
@@ -36,12 +40,14 @@ public final class PeerGoneNotices implements ClientExtensions.Feature {
 
     private final VipTable<ClientSession> vips;
     private final Counters counters;
+    private final RemoteContacts remote;
     private volatile boolean stopping;
 
-    /** Notices to the holders in {@code vips}, counted in {@code counters}. */
-    public PeerGoneNotices(VipTable<ClientSession> vips, Counters counters) {
+    /** Notices to the holders in {@code vips}, counted in {@code counters}; remote contacts from {@code remote}. */
+    public PeerGoneNotices(VipTable<ClientSession> vips, Counters counters, RemoteContacts remote) {
         this.vips = vips;
         this.counters = counters;
+        this.remote = remote;
     }
 
     @Override
@@ -96,6 +102,33 @@ public final class PeerGoneNotices implements ClientExtensions.Feature {
             if (h == null || h == s || h.contactKey() != key || !h.peerGone()) {
                 continue; // left too, moved, or its vIP is someone else's now
             }
+            boolean ok = h.deliver(notice, null) == RouteResult.DELIVERED;
+            counters.peerGone(ok);
+            if (ok) {
+                sent++;
+            }
+        }
+        return sent;
+    }
+
+    /**
+     * The network directory reports that the client of {@code vip} on another server is gone, for {@code reason}
+     * (an {@code Ext.PeerGone} reason code: the directory's codes 1 to 6 are the same): one notice to each local
+     * contact of it that still holds its vIP and wants notices. Returns how many notices were queued.
+     */
+    public int remoteGone(int vip, int reason) {
+        long[] keys = remote.take(vip);
+        if (keys.length == 0 || stopping) {
+            return 0;
+        }
+        SimplePacket notice = new Ext.PeerGone(new Vip(vip), reason, "").toFrame();
+        int sent = 0;
+        for (long key : keys) {
+            ClientSession h = vips.holder(ClientSession.contactVip(key));
+            if (h == null || h.contactKey() != key || !h.peerGone()) {
+                continue; // left, moved, or its vIP is someone else's now
+            }
+            h.remoteGone(vip);
             boolean ok = h.deliver(notice, null) == RouteResult.DELIVERED;
             counters.peerGone(ok);
             if (ok) {

@@ -86,6 +86,9 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
     private volatile boolean stopping;
     /** The local sender of the group message being delivered (under the directory's monitor), null for a remote one. */
     private ClientSession sending;
+    /** Tells the local contacts of a remote client that left (peer-gone across federation); null until wired. */
+    private volatile java.util.function.IntBinaryOperator remoteGone;
+    private volatile io.dosp.server.internal.session.RemoteContacts remoteContacts;
 
     /** The network of this server: its clients in {@code vips}, links {@code links} (NONE without federation). */
     public Network(VipTable<ClientSession> vips, NetLinks links, ClientAdmission admission, Settings settings, int maxHops,
@@ -196,6 +199,17 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
                 }
             }
         }
+    }
+
+    /**
+     * Wires the peer-gone notices across federation: {@code notices} is called with a vIP and an {@code Ext.PeerGone}
+     * reason when the directory reports a client of another server gone; {@code contacts} are counted in
+     * {@link #stats()}.
+     */
+    public void remoteGone(java.util.function.IntBinaryOperator notices,
+            io.dosp.server.internal.session.RemoteContacts contacts) {
+        this.remoteContacts = contacts;
+        this.remoteGone = notices;
     }
 
     /** The server stops: no more timers, held names are not kept. */
@@ -611,9 +625,18 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
 
     @Override
     public void clientDown(int vip, int reason) {
+        java.util.function.IntBinaryOperator g = remoteGone;
+        if (g != null) { // only remote vIPs have remote contacts: a local client's are told by PeerGoneNotices
+            g.applyAsInt(vip, peerGoneReason(reason));
+        }
         if (!watchers.isEmpty()) {
             notify("v" + vip, vipTarget(vip), NetFrames.LEFT, vip, reason);
         }
+    }
+
+    /** A directory reason as a PEER_GONE reason: left, moved, kicked, revoked, dropped, unreachable are the same codes. */
+    static int peerGoneReason(int reason) {
+        return reason >= NetWire.LEFT && reason <= NetWire.UNREACHABLE ? reason : Ext.PeerGone.LEFT;
     }
 
     @Override
@@ -761,6 +784,26 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
         dir.origins().forEach((id, v) -> b.append("origin ").append(id).append(" seq=").append(v[0])
                 .append(v[1] == 1 ? " reachable" : " unreachable").append(" clients=").append(v[2]).append('\n'));
         return b.toString().stripTrailing();
+    }
+
+    /** The directory's size and counters ({@code ServerStats.network()}). */
+    public io.dosp.server.NetworkStats stats() {
+        Directory.Stats st = dir.stats();
+        Map<String, long[]> origins = dir.origins();
+        int reachable = 0;
+        long clients = 0;
+        for (long[] v : origins.values()) {
+            if (v[1] == 1) {
+                reachable++;
+                clients += v[2];
+            }
+        }
+        io.dosp.server.internal.session.RemoteContacts rc = remoteContacts;
+        return new io.dosp.server.NetworkStats(dir.size(), origins.size(), reachable, clients, st.updates.get(),
+                st.duplicates.get(), st.gaps.get(), st.snapshots.get(), st.refused.get(), st.malformed.get(),
+                st.linkDrops.get(), st.groupMessages.get(), st.groupDuplicates.get(), st.hopLimit.get(),
+                st.evictedYoung.get(), delivered.get(), missed.get(), events.get(), rc == null ? 0 : rc.size(),
+                rc == null ? 0 : rc.untracked());
     }
 
     /** Counters for tests and the monitor: {group messages, duplicates suppressed, delivered, missed}. */

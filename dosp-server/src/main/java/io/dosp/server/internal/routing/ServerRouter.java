@@ -7,6 +7,7 @@ import io.dosp.protocol.Vip;
 import io.dosp.server.internal.RouteResult;
 import io.dosp.server.internal.cluster.ClusterNode;
 import io.dosp.server.internal.session.ClientSession;
+import io.dosp.server.internal.session.RemoteContacts;
 import java.util.Optional;
 import java.util.function.Predicate;
 
@@ -21,18 +22,22 @@ public final class ServerRouter implements Router {
     private final Predicate<ClientSession> routable;
     /** Cluster mode: the other nodes' holders of the template's vIPs. */
     private final Optional<ClusterNode> cluster;
+    private final RemoteContacts remoteContacts;
 
     /** Routes to the holders in {@code vips}, and through {@code remote} (when present) outside its template. */
     public ServerRouter(VipTable<ClientSession> vips, Optional<RemoteRoute> remote) {
-        this(vips, remote, s -> true);
+        this(vips, remote, s -> true, new RemoteContacts(), Optional.empty());
     }
 
     /**
      * A router that delivers only to holders {@code routable} accepts (client admission: those that logged in);
-     * anything for another holder is {@link RouteResult#NOT_ALLOWED}, whoever sent it (a client, a peer link).
+     * anything for another holder is {@link RouteResult#NOT_ALLOWED}, whoever sent it (a client, a peer link). S2C
+     * exchanged between a local client and a remote vIP is recorded in {@code remoteContacts} (peer-gone across
+     * federation).
      */
-    public ServerRouter(VipTable<ClientSession> vips, Optional<RemoteRoute> remote, Predicate<ClientSession> routable) {
-        this(vips, remote, routable, Optional.empty());
+    public ServerRouter(VipTable<ClientSession> vips, Optional<RemoteRoute> remote, Predicate<ClientSession> routable,
+            RemoteContacts remoteContacts) {
+        this(vips, remote, routable, remoteContacts, Optional.empty());
     }
 
     /**
@@ -40,11 +45,12 @@ public final class ServerRouter implements Router {
      * node that holds it.
      */
     public ServerRouter(VipTable<ClientSession> vips, Optional<RemoteRoute> remote, Predicate<ClientSession> routable,
-            Optional<ClusterNode> cluster) {
+            RemoteContacts remoteContacts, Optional<ClusterNode> cluster) {
         this.cluster = cluster;
         this.vips = vips;
         this.remote = remote;
         this.routable = routable;
+        this.remoteContacts = remoteContacts;
     }
 
     @Override
@@ -60,8 +66,12 @@ public final class ServerRouter implements Router {
                 return RouteResult.NOT_ALLOWED;
             }
             RouteResult r = target.deliver(packet, sender);
-            if (sender != null && r == RouteResult.DELIVERED) {
-                ClientSession.exchanged(sender, target); // for peer-gone notices
+            if (r == RouteResult.DELIVERED) {
+                if (sender != null) {
+                    ClientSession.exchanged(sender, target); // for peer-gone notices
+                } else if (fromPeer != null) {
+                    ClientSession.exchangedRemote(target, packet.srcValue(), remoteContacts); // across federation
+                }
             }
             return r;
         }
@@ -69,7 +79,11 @@ public final class ServerRouter implements Router {
             return cluster.get().forward(packet, sender);
         }
         if (remote.isPresent() && !vips.contains(packet.dstValue())) {
-            return remote.get().forward(packet, hopLimit, fromPeer);
+            RouteResult r = remote.get().forward(packet, hopLimit, fromPeer);
+            if (sender != null && r == RouteResult.DELIVERED) {
+                ClientSession.exchangedRemote(sender, packet.dstValue(), remoteContacts);
+            }
+            return r;
         }
         return RouteResult.NO_ROUTE;
     }

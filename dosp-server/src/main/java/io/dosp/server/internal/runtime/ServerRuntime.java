@@ -33,6 +33,7 @@ import io.dosp.server.internal.routing.ServerRouter;
 import io.dosp.server.internal.routing.VipTable;
 import io.dosp.server.internal.session.ClientSession;
 import io.dosp.server.internal.session.InboundGuard;
+import io.dosp.server.internal.session.RemoteContacts;
 import io.dosp.server.internal.session.SessionSettings;
 import io.dosp.server.internal.transport.Connections;
 import io.dosp.server.internal.transport.ServerInitializer;
@@ -93,8 +94,9 @@ public final class ServerRuntime {
         Optional<Forwarder> forwarder = config.federation().enabled() ? Optional.of(new Forwarder(config, log)) : Optional.empty();
         this.cluster = plugin.map(p -> p.join(new ClusterContext(config, vips, counters,
                 ClientAdmission.routable(config.admission()), log)));
+        RemoteContacts remoteContacts = new RemoteContacts();
         this.router = new ServerRouter(vips, forwarder.map(RemoteRoute.class::cast),
-                ClientAdmission.routable(config.admission()), cluster);
+                ClientAdmission.routable(config.admission()), remoteContacts, cluster);
         this.federation = forwarder.map(f -> new Federation(config, router, f, log));
         Optional<IncomingLinks> links = federation.map(f -> new IncomingLinks(config, router, f, log, counters));
         this.hooks = new ServerHooks(counters, config.functions(), log);
@@ -107,7 +109,10 @@ public final class ServerRuntime {
         this.commands = new AdminCommands(access, vips, router, admission, counters, federation, clientAdmission);
         commands.network(network);
         AdminPackets admin = new AdminPackets(tokens, commands, router, counters, config.limits(), log);
-        List<ClientExtensions.Feature> features = new ArrayList<>(List.of(new PeerGoneNotices(vips, counters)));
+        PeerGoneNotices peerGone = new PeerGoneNotices(vips, counters, remoteContacts);
+        network.remoteGone(peerGone::remoteGone, remoteContacts);
+        counters.network(network::stats);
+        List<ClientExtensions.Feature> features = new ArrayList<>(List.of(peerGone));
         features.addAll(clientAdmission.features());
         features.addAll(network.features());
         features.addAll(hooks.features());

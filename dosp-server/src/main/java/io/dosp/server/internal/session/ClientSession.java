@@ -108,6 +108,8 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     private volatile long contactKey;
     /** Whom it exchanged S2C with recently (those with the peer-gone notice on). */
     private final Contacts contacts = new Contacts();
+    /** The remote vIP it exchanged S2C with last (peer-gone across federation), 0 for none. */
+    private volatile int lastRemote;
     /** Who it is under client admission; null until it logs in (or is admitted anonymously). */
     private volatile Principal principal;
     /** Its user's own rate limits (client admission), or null; event loop only. */
@@ -180,6 +182,7 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
     public void vip(Vip newVip) {
         vip = newVip;
         contactKey = contactKey(newVip, serial);
+        lastRemote = 0; // recorded again under the new key
     }
 
     @Override
@@ -281,6 +284,26 @@ public final class ClientSession implements ConnectedClient, OutboundFlow.Owner 
         }
         if (sender.peerGone) {
             target.contacts.record(sender.contactKey, System::nanoTime);
+        }
+    }
+
+    /**
+     * Records that {@code local} exchanged an S2C with {@code remoteVip}, a client of another server (forwarded over
+     * a peer link, or delivered from one), when {@code local} wants peer-gone notices. The repeat of its last remote
+     * contact is two volatile reads and one comparison.
+     */
+    public static void exchangedRemote(ClientSession local, int remoteVip, RemoteContacts remote) {
+        if (!local.peerGone || local.lastRemote == remoteVip) {
+            return;
+        }
+        local.lastRemote = remoteVip;
+        remote.record(remoteVip, local.contactKey);
+    }
+
+    /** The remote {@code remoteVip} is gone and this session was told: the next exchange with it records it again. */
+    public void remoteGone(int remoteVip) {
+        if (lastRemote == remoteVip) {
+            lastRemote = 0;
         }
     }
 

@@ -72,6 +72,19 @@ public final class Contacts {
         return n == out.length ? out : Arrays.copyOf(out, n);
     }
 
+    /** All the contacts kept, whatever their age; then forgets them all. */
+    public synchronized long[] takeAll() {
+        if (count == 0) {
+            return NONE;
+        }
+        long[] out = new long[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = keys[(head + i) & (keys.length - 1)];
+        }
+        clear();
+        return out;
+    }
+
     /** How many contacts are kept now. */
     public synchronized int size() {
         return count;

@@ -92,4 +92,17 @@ class ContactsTest {
         }
         assertThat(Arrays.stream(c.takeRecent(clock.get())).distinct().count()).isEqualTo(model.size());
     }
+
+    @Test
+    void takeAllTakesEveryContactWhateverItsAgeAndForgetsThem() {
+        Contacts c = new Contacts();
+        c.record(key(1), clock::get);
+        clock.addAndGet(Contacts.WINDOW_NANOS + 1);
+        c.record(key(2), clock::get);
+        clock.addAndGet(Contacts.WINDOW_NANOS + 1);
+        c.record(key(3), clock::get);
+        assertThat(set(c.takeAll())).containsExactlyInAnyOrder(key(1), key(2), key(3));
+        assertThat(c.size()).isZero();
+        assertThat(c.takeAll()).isEmpty();
+    }
 }
