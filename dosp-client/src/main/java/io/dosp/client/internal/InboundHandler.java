@@ -5,6 +5,7 @@ import io.dosp.client.DisconnectedException;
 import io.dosp.client.DospClientException;
 import io.dosp.client.HandshakeException;
 import io.dosp.client.Incoming;
+import io.dosp.client.TunnelFailedException;
 import io.dosp.codec.InvalidFrame;
 import io.dosp.crypto.TunnelCipher;
 import io.dosp.crypto.TunnelException;
@@ -197,7 +198,7 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
         if (e.code() == ErrCode.S2CF) {
             e.failedDst().ifPresent(dst -> {
                 String why = e.failureReason();
-                tunnels.failOpen(dst, "the server could not deliver to it (ERR S2CF"
+                tunnels.failOpen(dst, TunnelFailedException.Reason.PEER_UNREACHABLE, "the server could not deliver to it (ERR S2CF"
                         + (why == null || why.isEmpty() ? "" : ": " + LogText.of(why)) + ")");
                 // Its holder left: the vIP may be someone else's next. Never seal to it again without a new handshake.
                 tunnels.end(dst, "the server could not deliver to " + dst + " (ERR S2CF): its holder left");
