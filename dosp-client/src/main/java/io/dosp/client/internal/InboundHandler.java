@@ -24,6 +24,8 @@ import io.dosp.protocol.Vip;
 import io.dosp.protocol.internal.LogText;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,6 +75,10 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
         });
     }
 
+    /** Packets of an MPAK not handled yet because reading was paused in the middle of it (event loop only). */
+    private final java.util.ArrayDeque<Packet> held = new java.util.ArrayDeque<>();
+    private volatile BooleanSupplier readPaused = () -> false;
+
     /** Hands a decoded packet (each packet of an MPAK in turn) to whoever waits for it. */
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
@@ -86,10 +92,42 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
         Packet p = (Packet) msg;
         listeners.emitPacket(l -> l.onPacket(p));
         if (p instanceof MpakPacket m) {
-            m.packets().forEach(this::handle);
+            List<Packet> packets = m.packets();
+            for (int i = 0; i < packets.size(); i++) {
+                handle(packets.get(i));
+                if (i + 1 < packets.size() && readPaused.getAsBoolean()) {
+                    // Reading was paused (ReadPauses) by what this packet did: the rest of the batch waits here
+                    // like the frames held in the decoder, and goes first on resume.
+                    held.addAll(packets.subList(i + 1, packets.size()));
+                    return;
+                }
+            }
         } else {
             handle(p);
         }
+    }
+
+    /** Whether packets of an MPAK wait for reading to resume. Event loop only. */
+    boolean holdsPackets() {
+        return !held.isEmpty();
+    }
+
+    /**
+     * Reading resumed: handles the packets of an MPAK that waited, in order, until none is left or reading is paused
+     * again. Event loop only.
+     */
+    void resumeHeld() {
+        while (!held.isEmpty()) {
+            handle(held.poll());
+            if (!held.isEmpty() && readPaused.getAsBoolean()) {
+                return;
+            }
+        }
+    }
+
+    /** Where the handler asks whether reading is paused (the client's {@link ReadPauses}). */
+    void readPaused(BooleanSupplier paused) {
+        this.readPaused = paused;
     }
 
     private void handle(Packet p) {

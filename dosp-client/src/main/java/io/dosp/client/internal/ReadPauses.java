@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The read pauses of one client ({@link ReadPause} handles, one per reason) and the channel they apply to (replaced
  * on reconnect). Reading of the channel is off while any handle is paused: auto-read off and the frame decoder held
- * ({@link DospFrameDecoder#hold}), so nothing more is decoded either; on resume what waited in the decoder is
- * decoded first, then auto-read is turned back on. The channel is changed on its event loop only: at once when the
+ * ({@link DospFrameDecoder#hold}), so nothing more is decoded either, and the rest of an MPAK being handled waits
+ * in the {@link InboundHandler}; on resume what waited (the MPAK's rest, then the decoder's frames) is handled first,
+ * then auto-read is turned back on. The channel is changed on its event loop only: at once when the
  * change comes from that loop (so a pause from an interceptor stops the decoding of the frames after it), else in a
  * task; each application reads the current state, so the last one wins whatever the order of the tasks.
  */
@@ -54,6 +55,10 @@ public final class ReadPauses {
 
     /** From now on the pauses apply to {@code c} (the client's new connection), paused at once if they say so. */
     public void attach(Channel c) {
+        InboundHandler in = c.pipeline().get(InboundHandler.class);
+        if (in != null) {
+            in.readPaused(this::paused);
+        }
         channel = c;
         apply(c);
     }
@@ -86,7 +91,16 @@ public final class ReadPauses {
                 d.hold(true); // the rest of this read waits undecoded
             }
             c.config().setAutoRead(false);
-        } else if (d != null && d.held()) {
+            return;
+        }
+        InboundHandler in = c.pipeline().get(InboundHandler.class);
+        if (in != null && in.holdsPackets()) {
+            in.resumeHeld(); // the rest of an MPAK first, in order
+            if (paused()) {
+                return; // paused again by one of them (and applied at once: auto-read off, decoder held)
+            }
+        }
+        if (d != null && d.held()) {
             d.hold(false);
             d.resumeDecoding(); // what waited first: no read may come to decode it
             if (!paused()) { // what waited may have paused it again (then that pause applied itself)

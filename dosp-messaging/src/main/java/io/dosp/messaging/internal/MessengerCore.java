@@ -278,15 +278,22 @@ public final class MessengerCore implements EnvelopeSender {
         inboxCount.incrementAndGet();
         inboxBytes.addAndGet(bytes);
         offer(new Inbound(from, in.tunneled(), e, false, bytes));
-        pressure();
+        pressure(true);
         return true;
     }
 
-    /**
-     * Any thread, after what is held changed: pauses the client's reading past the high water mark, resumes it under
-     * the low one. Under a lock, so the last change always decides with the counts as they are.
-     */
+    /** After what is held fell (any thread): resumes the client's reading under the low water mark. */
     private void pressure() {
+        pressure(false);
+    }
+
+    /**
+     * After what is held changed: pauses the client's reading past the high water mark (only {@code rose}: on the
+     * I/O thread, after it queued an envelope, where the pause takes effect before the next frame is decoded; held
+     * rises only there, so that is always in time), resumes it under the low one. Under a lock, so the last change
+     * decides with the counts as they are.
+     */
+    private void pressure(boolean rose) {
         synchronized (pressureLock) {
             long held = (long) inboxCount.get() + queuedMessages.get();
             long heldBytes = inboxBytes.get() + queuedBytes.get();
@@ -297,7 +304,7 @@ public final class MessengerCore implements EnvelopeSender {
                     pausedNow = false;
                     readPause.resume();
                 }
-            } else if (!pausedNow && (held >= highCount || heldBytes >= highBytes)) {
+            } else if (rose && !pausedNow && (held >= highCount || heldBytes >= highBytes)) {
                 pausedNow = true;
                 readPause.pause();
             } else if (pausedNow && held <= lowCount && heldBytes <= lowBytes) {
@@ -376,9 +383,6 @@ public final class MessengerCore implements EnvelopeSender {
             }
             if (i.overflow()) {
                 inboxMarkers.decrementAndGet();
-            } else {
-                inboxCount.decrementAndGet();
-                inboxBytes.addAndGet(-i.bytes());
             }
             try {
                 dispatch(i);
@@ -386,7 +390,11 @@ public final class MessengerCore implements EnvelopeSender {
                 LOG.warn("The messenger failed to dispatch an envelope from {}", i.from(), e);
             }
             if (!i.overflow()) {
-                pressure(); // after dispatch: a message has moved to its handler's queue by now
+                // Out of the inbox only now that a message is in its handler's queue: what is held never dips while
+                // it moves, so only the I/O thread sees it rise to the high water mark, and pauses at once.
+                inboxCount.decrementAndGet();
+                inboxBytes.addAndGet(-i.bytes());
+                pressure();
             }
         }
     }
@@ -475,7 +483,7 @@ public final class MessengerCore implements EnvelopeSender {
             return;
         }
         queuedBytes.addAndGet(bytes);
-        messageQueues.computeIfAbsent(from, v -> new PeerMessages(v)).add(() -> {
+        PeerMessages.add(this, from, () -> {
             try {
                 handle(from, h, e);
             } finally {
@@ -510,7 +518,12 @@ public final class MessengerCore implements EnvelopeSender {
         }
     }
 
-    /** The messages of one sender, run one at a time in arrival order on the handler pool. */
+    /**
+     * The messages of one sender, run one at a time in arrival order on the handler pool. Its queue and its running
+     * flag change only inside {@code messageQueues.compute} for its sender (the map's lock for that key), so taking
+     * an idle queue out of the map and adding to it are atomic: a message never lands in a queue that was just taken
+     * out while a new one runs beside it (which would break the order).
+     */
     private final class PeerMessages {
         private final Vip peer;
         private final Queue<Runnable> tasks = new ArrayDeque<>();
@@ -520,30 +533,39 @@ public final class MessengerCore implements EnvelopeSender {
             this.peer = peer;
         }
 
-        void add(Runnable task) {
-            synchronized (this) {
-                tasks.add(task);
-                if (running) {
-                    return;
+        /** Queues {@code task} for {@code peer}, starting a drain when none runs. */
+        static void add(MessengerCore core, Vip peer, Runnable task) {
+            boolean[] start = {false};
+            PeerMessages q = core.messageQueues.compute(peer, (v, cur) -> {
+                PeerMessages m = cur != null ? cur : core.new PeerMessages(v);
+                m.tasks.add(task);
+                if (!m.running) {
+                    m.running = true;
+                    start[0] = true;
                 }
-                running = true;
+                return m;
+            });
+            if (start[0]) {
+                core.handlerPool.execute(q::drain);
             }
-            handlerPool.execute(this::drain);
         }
 
         private void drain() {
             while (true) {
-                Runnable r;
-                synchronized (this) {
-                    r = tasks.poll();
-                    if (r == null) {
+                Runnable[] next = {null};
+                messageQueues.compute(peer, (v, cur) -> {
+                    next[0] = tasks.poll();
+                    if (next[0] == null) {
                         running = false;
-                        messageQueues.remove(peer, this); // idle senders hold nothing
-                        return;
+                        return null; // idle senders hold nothing
                     }
+                    return cur;
+                });
+                if (next[0] == null) {
+                    return;
                 }
                 try {
-                    r.run();
+                    next[0].run();
                 } finally {
                     queuedMessages.decrementAndGet(); // counts the one running too: the bound is what is held
                     pressure();
