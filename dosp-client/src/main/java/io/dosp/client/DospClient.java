@@ -9,6 +9,7 @@ import io.dosp.protocol.Envelope;
 import io.dosp.client.internal.ListenerNotifier;
 import io.dosp.client.internal.NetworkFeature;
 import io.dosp.client.internal.NetworkRequests;
+import io.dosp.client.internal.ReadPauses;
 import io.dosp.client.internal.ReceiveQueue;
 import io.dosp.client.internal.Reconnector;
 import io.dosp.client.internal.Replies;
@@ -79,6 +80,7 @@ public final class DospClient implements AutoCloseable {
     private final Admin admin = new Admin();
     private final NetworkFeature networkFeature = new NetworkFeature(listeners);
     private final DospNetwork network;
+    private final ReadPauses readPauses = new ReadPauses();
 
     private DospClient(ClientOptions options) {
         this.options = options;
@@ -106,9 +108,10 @@ public final class DospClient implements AutoCloseable {
                 this::replaced);
     }
 
-    /** A new connection after a reconnect: it takes over, and gets back the groups, names and watches. */
+    /** A new connection after a reconnect: it takes over, keeps the read pauses, gets back groups, names and watches. */
     private void replaced(ClientConnection k) {
         connection = k;
+        k.applyReadPauses(readPauses);
         k.whenClosed(() -> networkFeature.connectionClosed(k));
         networkFeature.restore(k, options.requestTimeout());
     }
@@ -165,6 +168,7 @@ public final class DospClient implements AutoCloseable {
                 client.extensions, client.tunnelIdentity, client.reconnector);
         ClientConnection k = client.connection;
         k.whenClosed(() -> client.networkFeature.connectionClosed(k));
+        client.connection.applyReadPauses(client.readPauses);
         return client;
     }
 
@@ -237,6 +241,22 @@ public final class DospClient implements AutoCloseable {
         return this;
     }
 
+    /**
+     * A new {@link ReadPause} handle for {@code reason}: while it (or any other handle of this client) is paused,
+     * nothing is read from the connection, so the server slows whoever sends to this client (its flow control pauses
+     * the senders' connections). For a layer that queues what it takes (e.g. an interceptor's bounded inbox): pause
+     * past a high water mark, resume below a low one. See {@link ReadPause} for the heartbeat and the server's
+     * slow-consumer timeout while paused.
+     */
+    public ReadPause readPause(String reason) {
+        return readPauses.handle(reason);
+    }
+
+    /** The reasons of the {@link ReadPause} handles paused now (empty: the connection is read). */
+    public List<String> readPausedBy() {
+        return readPauses.pausedBy();
+    }
+
     /** Removes a {@link DataInterceptor}. */
     public DospClient removeInterceptor(DataInterceptor interceptor) {
         listeners.removeInterceptor(interceptor);
@@ -283,12 +303,58 @@ public final class DospClient implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #send} ({@code secure} false) or {@link #sendSecure} ({@code secure} true) without ever blocking the
+     * caller: when a tunnel must be opened (or re-opened) first, the open runs asynchronously, up to the tunnel
+     * timeout, and {@code data} is sealed once it is up. For threads that must not wait on the network (an
+     * interceptor's dispatch thread, an I/O thread).
+     *
+     * @return completes when {@code data} was written to the connection; fails with {@link TunnelFailedException}
+     *     (its {@link TunnelFailedException#reason()} says why) or {@link DisconnectedException}, and then nothing
+     *     was sent
+     */
+    public CompletableFuture<Void> sendAsync(Vip dst, byte[] data, boolean secure) {
+        ClientConnection k = connection;
+        try {
+            if (k.sendSealedData(dst, data)) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (!secure && !k.tunnels().wasLost(dst) && !reconnector.isFormerTunnelPeer(dst)) {
+                k.sendData(dst, data);
+                return CompletableFuture.completedFuture(null);
+            }
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Duration timeout = k.options().tunnelTimeout();
+        CompletableFuture<Void> open = k.tunnels().open(dst);
+        return open.copy().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).handle((v, t) -> {
+            if (t != null) {
+                Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+                        ? t.getCause() : t;
+                if (cause instanceof TimeoutException) {
+                    k.tunnels().failOpen(dst, TunnelFailedException.Reason.TIMEOUT, "no handshake answer within " + timeout);
+                    throw new TunnelFailedException(dst, TunnelFailedException.Reason.TIMEOUT,
+                            "no handshake answer within " + timeout);
+                }
+                throw cause instanceof RuntimeException r ? r : new TunnelFailedException(dst, cause.toString());
+            }
+            reconnector.tunnelReopened(dst);
+            if (!k.sendSealedData(dst, data)) {
+                throw new TunnelFailedException(dst, TunnelFailedException.Reason.DISCONNECTED,
+                        "the tunnel ended again before the message could be sealed; nothing was sent");
+            }
+            return null;
+        });
+    }
+
     /** Opens a tunnel with {@code dst} and seals {@code data} through it, or throws. */
     private void sealOrFail(ClientConnection k, Vip dst, byte[] data) {
         openTunnel(dst);
         reconnector.tunnelReopened(dst);
         if (!k.sendSealedData(dst, data)) {
-            throw new TunnelFailedException(dst, "the tunnel ended again before the message could be sealed;"
+            throw new TunnelFailedException(dst, TunnelFailedException.Reason.DISCONNECTED,
+                    "the tunnel ended again before the message could be sealed;"
                     + " nothing was sent");
         }
     }
@@ -506,14 +572,15 @@ public final class DospClient implements AutoCloseable {
         try {
             f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            k.tunnels().failOpen(peer, "no handshake answer within " + timeout);
-            throw new TunnelFailedException(peer, "no handshake answer within " + timeout
+            k.tunnels().failOpen(peer, TunnelFailedException.Reason.TIMEOUT, "no handshake answer within " + timeout);
+            throw new TunnelFailedException(peer, TunnelFailedException.Reason.TIMEOUT,
+                    "no handshake answer within " + timeout
                     + " (is a DoSP client at " + peer + " on " + server() + "?)");
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new TunnelFailedException(peer, e.getCause().toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new TunnelFailedException(peer, "interrupted");
+            throw new TunnelFailedException(peer, TunnelFailedException.Reason.INTERRUPTED, "interrupted");
         }
     }
 
@@ -534,13 +601,13 @@ public final class DospClient implements AutoCloseable {
         try {
             f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            k.tunnels().failOpen(peer, "no handshake answer within " + timeout);
-            throw new TunnelFailedException(peer, "no handshake answer within " + timeout);
+            k.tunnels().failOpen(peer, TunnelFailedException.Reason.TIMEOUT, "no handshake answer within " + timeout);
+            throw new TunnelFailedException(peer, TunnelFailedException.Reason.TIMEOUT, "no handshake answer within " + timeout);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new TunnelFailedException(peer, e.getCause().toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new TunnelFailedException(peer, "interrupted");
+            throw new TunnelFailedException(peer, TunnelFailedException.Reason.INTERRUPTED, "interrupted");
         }
     }
 

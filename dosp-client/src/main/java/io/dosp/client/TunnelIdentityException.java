@@ -40,7 +40,7 @@ public final class TunnelIdentityException extends TunnelFailedException {
      * @param detail why, for people
      */
     public TunnelIdentityException(Vip peer, Problem problem, Fingerprint expected, Fingerprint presented, String detail) {
-        super(peer, message(peer, problem, expected, presented, detail));
+        super(peer, Reason.IDENTITY, message(peer, problem, expected, presented, detail));
         this.problem = problem;
         this.expected = expected;
         this.presented = presented;

@@ -314,6 +314,21 @@ public final class Messenger implements AutoCloseable {
         return core.streams().engine();
     }
 
+    /**
+     * Tells {@code listener} of every message dropped from now on (no handler, undecodable, past a hard bound, plain
+     * to a secure messenger); each is counted in {@link MessengerStats#messagesDropped()} as well.
+     */
+    public Messenger onDropped(DropListener listener) {
+        core.onDropped(listener);
+        return this;
+    }
+
+    /** Stops telling {@code listener} of dropped messages. */
+    public Messenger offDropped(DropListener listener) {
+        core.offDropped(listener);
+        return this;
+    }
+
     /** What it did and holds now. */
     public MessengerStats stats() {
         return core.stats();

@@ -16,8 +16,14 @@ package io.dosp.messaging;
  * @param unhandled          envelopes nothing waited for (answers to calls that already failed, unknown stream ids)
  * @param inboxOverflows     envelopes refused because the inbox was over its bound (calls answered
  *                           {@code TOO_MANY_CALLS}, messages dropped, stream envelopes failing their stream)
+ * @param readPauses         times the messenger paused the client's reading (backpressure: what it held passed its
+ *                           high water mark)
+ * @param readPaused         whether it holds the client's reading paused now
+ * @param peakHeld           the most envelopes and messages it held at once (inbox plus messages waiting for or in
+ *                           their handlers)
+ * @param peakHeldBytes      their bytes at the most
  */
 public record MessengerStats(int callsInFlight, int incomingCalls, long callsMade, long callsServed,
         long callsRefusedBusy, long callsCancelled, long messagesHandled, long messagesDropped, long malformed, long unhandled,
-        long inboxOverflows) {
+        long inboxOverflows, long readPauses, boolean readPaused, long peakHeld, long peakHeldBytes) {
 }

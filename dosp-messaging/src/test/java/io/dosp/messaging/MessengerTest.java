@@ -362,7 +362,7 @@ class MessengerTest {
     }
 
     @Test
-    void queuedMessagesAreBoundedAndDropsCounted() throws Exception {
+    void aHeldBackHandlerPausesReadingInsteadOfDroppingAndEveryMessageArrivesInOrder() throws Exception {
         CountDownLatch hold = new CountDownLatch(1);
         List<String> got = new CopyOnWriteArrayList<>();
         try (Messenger callee = Messenger.attach(a, MessengerOptions.builder().maxQueuedMessages(2).build())
@@ -374,10 +374,37 @@ class MessengerTest {
             for (int i = 0; i < 10; i++) {
                 caller.send(a.vip(), "m", "n" + i);
             }
-            await().atMost(Duration.ofSeconds(30)).until(() -> callee.stats().messagesDropped() == 8);
+            // Past half the bound (1 of 2) the callee stops reading: the rest waits in TCP and the server.
+            await().atMost(Duration.ofSeconds(30)).until(() -> callee.stats().readPaused());
+            assertThat(a.readPausedBy()).containsExactly("messaging inbox");
+            assertThat(callee.stats().readPauses()).isGreaterThanOrEqualTo(1);
             hold.countDown();
-            await().atMost(Duration.ofSeconds(30)).until(() -> got.size() == 2);
-            assertThat(got).containsExactly("n0", "n1");
+            await().atMost(Duration.ofSeconds(30)).until(() -> got.size() == 10);
+            assertThat(got).containsExactly("n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9");
+            MessengerStats st = callee.stats();
+            assertThat(st.messagesDropped()).isZero();
+            assertThat(st.messagesHandled()).isEqualTo(10);
+            assertThat(st.peakHeld()).as("held within the bound").isLessThanOrEqualTo(2);
+            await().atMost(Duration.ofSeconds(30)).until(() -> !callee.stats().readPaused() && a.readPausedBy().isEmpty());
+        }
+    }
+
+    @Test
+    void pastAHardBoundAMessageIsDroppedCountedAndToldToTheDropListener() throws Exception {
+        List<String> drops = new CopyOnWriteArrayList<>();
+        List<String> got = new CopyOnWriteArrayList<>();
+        try (Messenger callee = Messenger.attach(a, MessengerOptions.builder().maxInboxBytes(1000).build())
+                .on("m", String.class, (from, s) -> got.add(s));
+             Messenger caller = Messenger.attach(b)) {
+            callee.onDropped((from, name, reason) -> drops.add(from + " " + name + " " + reason));
+            caller.send(a.vip(), "m", "x".repeat(2000)); // larger than the whole inbox: cannot be held at all
+            caller.send(a.vip(), "nobody", "y"); // no handler of that name
+            caller.send(a.vip(), "m", "small");
+            await().atMost(Duration.ofSeconds(30)).until(() -> got.size() == 1 && drops.size() == 2);
+            assertThat(got).containsExactly("small");
+            assertThat(drops).containsExactly(b.vip() + " m OVERFLOW", b.vip() + " nobody NO_HANDLER");
+            assertThat(callee.stats().messagesDropped()).isEqualTo(2);
+            assertThat(callee.stats().inboxOverflows()).isEqualTo(1);
         }
     }
 

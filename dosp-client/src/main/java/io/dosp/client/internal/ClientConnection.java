@@ -8,6 +8,7 @@ import io.dosp.client.HandshakeException;
 import io.dosp.client.LoginFailedException;
 import io.dosp.client.LoginRequiredException;
 import io.dosp.client.RequestTimeoutException;
+import io.dosp.client.TunnelFailedException;
 import io.dosp.client.TunnelIdentityException;
 import io.dosp.client.VipRefusedException;
 import io.dosp.protocol.ExitCode;
@@ -410,7 +411,7 @@ public final class ClientConnection {
     public void peerGone(Vip peer, String reason) {
         listeners.emit(l -> l.onPeerGone(peer, reason));
         String why = "the server says " + peer + " changed hands (" + reason + ")";
-        tunnels.failOpen(peer, why);
+        tunnels.failOpen(peer, TunnelFailedException.Reason.PEER_UNREACHABLE, why);
         tunnels.end(peer, why);
     }
 
@@ -463,6 +464,14 @@ public final class ClientConnection {
             return CompletableFuture.failedFuture(e);
         }
         return state.writability.when(c);
+    }
+
+    /** From now on {@code pauses} apply to this connection's channel (nothing before it has one). */
+    public void applyReadPauses(ReadPauses pauses) {
+        Channel c = channel;
+        if (c != null) {
+            pauses.attach(c);
+        }
     }
 
     /** S2C DATA to {@code dst} sealed through its tunnel; false (nothing sent) when there is none. */

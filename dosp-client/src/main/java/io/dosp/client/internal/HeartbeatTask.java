@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * The heartbeat of one connection: a PING every interval on the channel's event loop; after the
  * configured number of PINGs without an answer it closes the channel as dead (the inbound handler
  * then reports the loss, with reason {@code no answer to heartbeat PINGs}). The schedule ends with
- * the channel. Runs on the I/O thread and never blocks it.
+ * the channel. While reading is paused ({@link ReadPauses}: auto-read off) PINGs are still sent but not counted
+ * as missed. Runs on the I/O thread and never blocks it.
  */
 final class HeartbeatTask implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(HeartbeatTask.class);
@@ -50,7 +51,10 @@ final class HeartbeatTask implements Runnable {
             channel.close();
             throw new CancellationException("dead");
         }
-        missed.incrementAndGet();
+        if (channel.config().isAutoRead()) {
+            missed.incrementAndGet();
+        } // else reading is paused (ReadPauses): the PONG waits unread, it is not missing; the PING still keeps the
+          // server's idle timeout from closing us
         ping.get().thenRun(() -> missed.set(0));
     }
 }

@@ -5,6 +5,7 @@ import io.dosp.client.DisconnectedException;
 import io.dosp.client.DospClientException;
 import io.dosp.client.HandshakeException;
 import io.dosp.client.Incoming;
+import io.dosp.client.TunnelFailedException;
 import io.dosp.codec.InvalidFrame;
 import io.dosp.crypto.TunnelCipher;
 import io.dosp.crypto.TunnelException;
@@ -23,6 +24,8 @@ import io.dosp.protocol.Vip;
 import io.dosp.protocol.internal.LogText;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +75,10 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
         });
     }
 
+    /** Packets of an MPAK not handled yet because reading was paused in the middle of it (event loop only). */
+    private final java.util.ArrayDeque<Packet> held = new java.util.ArrayDeque<>();
+    private volatile BooleanSupplier readPaused = () -> false;
+
     /** Hands a decoded packet (each packet of an MPAK in turn) to whoever waits for it. */
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
@@ -85,10 +92,42 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
         Packet p = (Packet) msg;
         listeners.emitPacket(l -> l.onPacket(p));
         if (p instanceof MpakPacket m) {
-            m.packets().forEach(this::handle);
+            List<Packet> packets = m.packets();
+            for (int i = 0; i < packets.size(); i++) {
+                handle(packets.get(i));
+                if (i + 1 < packets.size() && readPaused.getAsBoolean()) {
+                    // Reading was paused (ReadPauses) by what this packet did: the rest of the batch waits here
+                    // like the frames held in the decoder, and goes first on resume.
+                    held.addAll(packets.subList(i + 1, packets.size()));
+                    return;
+                }
+            }
         } else {
             handle(p);
         }
+    }
+
+    /** Whether packets of an MPAK wait for reading to resume. Event loop only. */
+    boolean holdsPackets() {
+        return !held.isEmpty();
+    }
+
+    /**
+     * Reading resumed: handles the packets of an MPAK that waited, in order, until none is left or reading is paused
+     * again. Event loop only.
+     */
+    void resumeHeld() {
+        while (!held.isEmpty()) {
+            handle(held.poll());
+            if (!held.isEmpty() && readPaused.getAsBoolean()) {
+                return;
+            }
+        }
+    }
+
+    /** Where the handler asks whether reading is paused (the client's {@link ReadPauses}). */
+    void readPaused(BooleanSupplier paused) {
+        this.readPaused = paused;
     }
 
     private void handle(Packet p) {
@@ -197,7 +236,7 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
         if (e.code() == ErrCode.S2CF) {
             e.failedDst().ifPresent(dst -> {
                 String why = e.failureReason();
-                tunnels.failOpen(dst, "the server could not deliver to it (ERR S2CF"
+                tunnels.failOpen(dst, TunnelFailedException.Reason.PEER_UNREACHABLE, "the server could not deliver to it (ERR S2CF"
                         + (why == null || why.isEmpty() ? "" : ": " + LogText.of(why)) + ")");
                 // Its holder left: the vIP may be someone else's next. Never seal to it again without a new handshake.
                 tunnels.end(dst, "the server could not deliver to " + dst + " (ERR S2CF): its holder left");

@@ -224,7 +224,7 @@ public final class TunnelManager {
                             expected, existing.identity.fingerprint(), "the tunnel open now is with another identity"));
         }
         if (!pending.containsKey(peer.value()) && !roomFor(peer)) {
-            return CompletableFuture.failedFuture(new TunnelFailedException(peer, "the tunnel table is full ("
+            return CompletableFuture.failedFuture(new TunnelFailedException(peer, TunnelFailedException.Reason.LIMIT, "the tunnel table is full ("
                     + guard.options().maxTunnels() + " tunnels and pending opens, none of them droppable)"));
         }
         PendingOpen[] created = new PendingOpen[1];
@@ -245,17 +245,18 @@ public final class TunnelManager {
     }
 
     /** Fails a pending open to {@code peer} (timeout, S2CF) with a {@link TunnelFailedException}. */
-    public void failOpen(Vip peer, String reason) {
+    public void failOpen(Vip peer, TunnelFailedException.Reason why, String reason) {
         PendingOpen p = pending.get(peer.value());
         if (p != null) {
-            p.future.completeExceptionally(new TunnelFailedException(peer, reason));
+            p.future.completeExceptionally(new TunnelFailedException(peer, why, reason));
         }
     }
 
     /** Fails every pending open (disconnect). */
     void failAll(String reason) {
         for (var e : pending.entrySet()) {
-            e.getValue().future.completeExceptionally(new TunnelFailedException(new Vip(e.getKey()), reason));
+            e.getValue().future.completeExceptionally(new TunnelFailedException(new Vip(e.getKey()),
+                    TunnelFailedException.Reason.DISCONNECTED, reason));
         }
     }
 
@@ -304,7 +305,7 @@ public final class TunnelManager {
                 ? "the peer already has a tunnel with this vIP and refuses a new handshake (a reference client does "
                         + "this until it restarts): " + reason
                 : "the peer refused the handshake: " + reason;
-        p.future.completeExceptionally(new TunnelFailedException(from, message));
+        p.future.completeExceptionally(new TunnelFailedException(from, TunnelFailedException.Reason.REFUSED, message));
     }
 
     private void onHello(Vip from, byte[] data) {
@@ -384,7 +385,8 @@ public final class TunnelManager {
             keys = TunnelHandshake.deriveKeys(p.keyPair, p.hello, peerHello, true);
         } catch (TunnelException e) {
             guard.refused(from, "unusable public key in the answer");
-            p.future.completeExceptionally(new TunnelFailedException(from, "the peer's answer is unusable: " + e.getMessage()));
+            p.future.completeExceptionally(new TunnelFailedException(from, TunnelFailedException.Reason.BAD_HANDSHAKE,
+                    "the peer's answer is unusable: " + e.getMessage()));
             return;
         }
         Tunnel live = tunnels.get(from.value());
@@ -481,7 +483,8 @@ public final class TunnelManager {
         Tunnel previous = tunnels.get(from.value());
         if (!respond(from, peerHello, keyPair, ours != null, d)) {
             if (ours != null) {
-                ours.future.completeExceptionally(new TunnelFailedException(from, "the peer's hello is unusable"));
+                ours.future.completeExceptionally(new TunnelFailedException(from,
+                        TunnelFailedException.Reason.BAD_HANDSHAKE, "the peer's hello is unusable"));
             }
             return;
         }

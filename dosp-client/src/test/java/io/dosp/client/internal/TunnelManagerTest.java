@@ -219,14 +219,16 @@ class TunnelManagerTest {
         Vip c = Vip.parse("7.10.0.4");
         CompletableFuture<Void> toB = a.open(B);
         CompletableFuture<Void> toC = a.open(c);
-        a.failOpen(B, "the server could not deliver to it (ERR S2CF)");
+        a.failOpen(B, TunnelFailedException.Reason.PEER_UNREACHABLE, "the server could not deliver to it (ERR S2CF)");
         assertThatThrownBy(toB::get).cause().isInstanceOf(TunnelFailedException.class)
-                .hasMessageContaining("ERR S2CF");
+                .hasMessageContaining("ERR S2CF")
+                .extracting(t -> ((TunnelFailedException) t).reason()).isEqualTo(TunnelFailedException.Reason.PEER_UNREACHABLE);
         assertThat(toC).isNotDone();
         a.failAll("disconnected from 127.0.0.1:7744");
         assertThatThrownBy(toC::get).cause().isInstanceOf(TunnelFailedException.class)
-                .hasMessageContaining("7.10.0.4").hasMessageContaining("disconnected");
-        a.failOpen(Vip.parse("7.10.0.99"), "nothing pending: no effect");
+                .hasMessageContaining("7.10.0.4").hasMessageContaining("disconnected")
+                .extracting(t -> ((TunnelFailedException) t).reason()).isEqualTo(TunnelFailedException.Reason.DISCONNECTED);
+        a.failOpen(Vip.parse("7.10.0.99"), TunnelFailedException.Reason.PEER_UNREACHABLE, "nothing pending: no effect");
     }
 
     @Test

@@ -70,4 +70,42 @@ class HeartbeatIT {
             }
         }
     }
+
+    @Test
+    void aClientWhoseReadingIsPausedIsNotDeclaredDeadByItsOwnHeartbeat() {
+        Map<Vip, AtomicInteger> pings = new ConcurrentHashMap<>();
+        try (DospServer server = TestServers.start(tmp, b -> b.limits(l -> l.idleTimeout(IDLE)))) {
+            server.addListener(new ServerListener() {
+                @Override
+                public boolean onPacket(ConnectedClient client, Packet packet) {
+                    if (packet.type() == PacketType.PING) {
+                        pings.computeIfAbsent(client.vip(), v -> new AtomicInteger()).incrementAndGet();
+                    }
+                    return false;
+                }
+            });
+            // Two unanswered PINGs would close the connection as dead; while paused none is answered (read).
+            ClientOptions opts = TestServers.options(server).build().toBuilder()
+                    .heartbeat(h -> h.interval(INTERVAL).misses(2)).build();
+            try (DospClient paused = DospClient.connect(opts)) {
+                io.dosp.client.ReadPause p = paused.readPause("test");
+                p.pause();
+                int before = pings.getOrDefault(paused.vip(), new AtomicInteger()).get();
+                // 20 PINGs sent while nothing is read: ten times the misses, and over three idle timeouts.
+                await().atMost(TestServers.AWAIT).until(() -> pings.getOrDefault(paused.vip(), new AtomicInteger()).get()
+                        >= before + 20);
+                assertThat(paused.isConnected()).as("not closed by its heartbeat, nor by the server's idle timeout")
+                        .isTrue();
+                assertThat(TestServers.vipsOf(server.clients())).contains(paused.vip());
+                p.resume();
+                try (DospClient sender = TestServers.client(server)) {
+                    sender.send(paused.vip(), "read again");
+                    Incoming in = paused.receive(Duration.ofSeconds(30));
+                    assertThat(in).isNotNull();
+                    assertThat(in.text()).isEqualTo("read again");
+                }
+                assertThat(paused.ping()).isNotNull(); // the PONGs that waited were read: PINGs work again
+            }
+        }
+    }
 }

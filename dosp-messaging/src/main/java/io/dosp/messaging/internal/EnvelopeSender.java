@@ -2,6 +2,7 @@ package io.dosp.messaging.internal;
 
 import io.dosp.protocol.Envelope;
 import io.dosp.protocol.Vip;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /** What the messenger lends the parts plugged into it (the stream engine): sending, ids and its executor. */
@@ -15,6 +16,20 @@ public interface EnvelopeSender {
      *     when no tunnel could be opened for a secure send; nothing was sent
      */
     void send(Vip to, Envelope e, boolean secure);
+
+    /**
+     * {@link #send} without ever blocking the caller (for the dispatch thread): the future fails with the
+     * {@link io.dosp.messaging.RpcException} {@code send} would throw, and then nothing was sent. This default sends
+     * synchronously; the messenger opens a missing tunnel asynchronously.
+     */
+    default CompletableFuture<Void> sendAsync(Vip to, Envelope e, boolean secure) {
+        try {
+            send(to, e, secure);
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException x) {
+            return CompletableFuture.failedFuture(x);
+        }
+    }
 
     /** Whether envelopes to {@code peer} must go through a tunnel (the messenger is secure, or {@code tunneled}). */
     boolean secureFor(boolean tunneled);

@@ -6,9 +6,11 @@ import io.dosp.client.DataInterceptor;
 import io.dosp.client.DisconnectedException;
 import io.dosp.client.DospClient;
 import io.dosp.client.Incoming;
+import io.dosp.client.ReadPause;
 import io.dosp.client.TunnelFailedException;
 import io.dosp.messaging.CallContext;
 import io.dosp.messaging.Codec;
+import io.dosp.messaging.DropListener;
 import io.dosp.messaging.ErrorCode;
 import io.dosp.messaging.MessengerOptions;
 import io.dosp.messaging.MessengerStats;
@@ -54,6 +56,17 @@ import org.slf4j.LoggerFactory;
  * bound is refused with an answer where the protocol has one ({@code TOO_MANY_CALLS}) and counted otherwise. The
  * handler pool's queue holds only admitted work, so it is bounded by those counts.
  *
+ * <p>Backpressure: what it holds (envelopes in the inbox plus messages waiting for or in their handlers, and their
+ * bytes) is kept under a high water mark by pausing the client's reading ({@link ReadPause}, from the I/O thread, so
+ * the frame that crossed the mark is the last one decoded) and resuming it under the low water mark: half and a
+ * quarter of the bounds (the smaller of {@code maxInboxEnvelopes} and {@code maxQueuedMessages}, and
+ * {@code maxInboxBytes}). The server then pauses the senders. The bounds themselves are hard bounds, reached only when
+ * the pause cannot act in time; past them envelopes are refused or dropped as above, counted, and dropped messages
+ * told to the {@link DropListener}s.
+ *
+ * <p>The dispatch thread never waits on the network: its answers and refusals go out with
+ * {@code DospClient.sendAsync}, which opens a missing tunnel asynchronously.
+ *
  * <p>Threads: one dispatch thread and {@code handlerThreads} handler threads per messenger (daemons), one shared
  * timer for call timeouts.
  */
@@ -84,6 +97,20 @@ public final class MessengerCore implements EnvelopeSender {
     private final Map<Vip, AtomicInteger> servedPerPeer = new ConcurrentHashMap<>();
     private final Map<Vip, PeerMessages> messageQueues = new ConcurrentHashMap<>();
     private final AtomicInteger queuedMessages = new AtomicInteger();
+    /** The bytes of the queued messages. */
+    private final AtomicLong queuedBytes = new AtomicLong();
+    /** The client's reading, paused past the high water mark of what is held. */
+    private final ReadPause readPause;
+    private final Object pressureLock = new Object();
+    private final int highCount;
+    private final int lowCount;
+    private final long highBytes;
+    private final long lowBytes;
+    private boolean pausedNow; // under pressureLock
+    private long peakHeld; // under pressureLock
+    private long peakHeldBytes; // under pressureLock
+    private final List<DropListener> dropListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final AtomicInteger pendingDropNotices = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final DataInterceptor interceptor = this::intercept;
     private final ClientListener listener = new ClientListener() {
@@ -154,6 +181,11 @@ public final class MessengerCore implements EnvelopeSender {
         this.client = client;
         this.options = options;
         this.codec = (Codecs.JacksonCodec) options.codec();
+        this.highCount = Math.max(1, Math.min(options.maxInboxEnvelopes(), options.maxQueuedMessages()) / 2);
+        this.lowCount = highCount / 2;
+        this.highBytes = Math.max(1, options.maxInboxBytes() / 2);
+        this.lowBytes = highBytes / 2;
+        this.readPause = client.readPause("messaging inbox");
         this.streams = new MessengerStreams(client, this, options.streams(), counters.unhandled);
         this.handlerPool = new ThreadPoolExecutor(options.handlerThreads(), options.handlerThreads(), 0, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), daemon("dosp-messaging-handler"));
@@ -235,7 +267,7 @@ public final class MessengerCore implements EnvelopeSender {
             counters.inboxOverflows.incrementAndGet();
             // What can be answered is answered by the dispatch thread (a small header, no body); the rest is dropped.
             if (e.kind() == Envelope.MESSAGE) {
-                counters.messagesDropped.incrementAndGet();
+                dropped(from, e.name(), DropListener.Reason.OVERFLOW);
                 LOG.warn("Dropped a message '{}' from {}: the messenger's inbox is full", LogText.of(e.name()), from);
             } else {
                 offer(new Inbound(from, in.tunneled(), new Envelope(e.kind(), e.flags(), e.id(), e.name(),
@@ -246,7 +278,72 @@ public final class MessengerCore implements EnvelopeSender {
         inboxCount.incrementAndGet();
         inboxBytes.addAndGet(bytes);
         offer(new Inbound(from, in.tunneled(), e, false, bytes));
+        pressure(true);
         return true;
+    }
+
+    /** After what is held fell (any thread): resumes the client's reading under the low water mark. */
+    private void pressure() {
+        pressure(false);
+    }
+
+    /**
+     * After what is held changed: pauses the client's reading past the high water mark (only {@code rose}: on the
+     * I/O thread, after it queued an envelope, where the pause takes effect before the next frame is decoded; held
+     * rises only there, so that is always in time), resumes it under the low one. Under a lock, so the last change
+     * decides with the counts as they are.
+     */
+    private void pressure(boolean rose) {
+        synchronized (pressureLock) {
+            long held = (long) inboxCount.get() + queuedMessages.get();
+            long heldBytes = inboxBytes.get() + queuedBytes.get();
+            peakHeld = Math.max(peakHeld, held);
+            peakHeldBytes = Math.max(peakHeldBytes, heldBytes);
+            if (closed.get()) {
+                if (pausedNow) {
+                    pausedNow = false;
+                    readPause.resume();
+                }
+            } else if (rose && !pausedNow && (held >= highCount || heldBytes >= highBytes)) {
+                pausedNow = true;
+                readPause.pause();
+            } else if (pausedNow && held <= lowCount && heldBytes <= lowBytes) {
+                pausedNow = false;
+                readPause.resume();
+            }
+        }
+    }
+
+    /** Counts a dropped message and tells the listeners (on the handler pool, a bounded number of notices). */
+    private void dropped(Vip from, String name, DropListener.Reason reason) {
+        counters.messagesDropped.incrementAndGet();
+        if (dropListeners.isEmpty()) {
+            return;
+        }
+        if (pendingDropNotices.incrementAndGet() > DropListener.MAX_PENDING) {
+            pendingDropNotices.decrementAndGet();
+            return;
+        }
+        onHandlers(() -> {
+            pendingDropNotices.decrementAndGet();
+            for (DropListener l : dropListeners) {
+                try {
+                    l.dropped(from, name, reason);
+                } catch (RuntimeException x) {
+                    LOG.warn("A drop listener failed", x);
+                }
+            }
+        });
+    }
+
+    /** Adds a listener for dropped messages. */
+    public void onDropped(DropListener listener) {
+        dropListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Removes a listener for dropped messages. */
+    public void offDropped(DropListener listener) {
+        dropListeners.remove(listener);
     }
 
     /** Queues {@code i}; a header-only entry over {@code maxInboxEnvelopes} of them is dropped and counted. */
@@ -286,14 +383,18 @@ public final class MessengerCore implements EnvelopeSender {
             }
             if (i.overflow()) {
                 inboxMarkers.decrementAndGet();
-            } else {
-                inboxCount.decrementAndGet();
-                inboxBytes.addAndGet(-i.bytes());
             }
             try {
                 dispatch(i);
             } catch (RuntimeException e) {
                 LOG.warn("The messenger failed to dispatch an envelope from {}", i.from(), e);
+            }
+            if (!i.overflow()) {
+                // Out of the inbox only now that a message is in its handler's queue: what is held never dips while
+                // it moves, so only the I/O thread sees it rise to the high water mark, and pauses at once.
+                inboxCount.decrementAndGet();
+                inboxBytes.addAndGet(-i.bytes());
+                pressure();
             }
         }
     }
@@ -310,7 +411,7 @@ public final class MessengerCore implements EnvelopeSender {
             return;
         }
         switch (e.kind()) {
-            case Envelope.MESSAGE -> onMessage(from, e);
+            case Envelope.MESSAGE -> onMessage(from, e, i.bytes());
             case Envelope.REQUEST -> onRequest(from, i.tunneled(), e);
             case Envelope.RESPONSE, Envelope.ERROR -> {
                 if (!e.isReply() || !answer(from, e)) {
@@ -357,6 +458,8 @@ public final class MessengerCore implements EnvelopeSender {
         if (e.kind() == Envelope.REQUEST || e.kind() == Envelope.STREAM_OPEN) {
             sendQuietly(i.from(), WireError.of(ErrorCode.UNSUPPORTED, "this peer takes envelopes through a tunnel only")
                     .envelope(e.id()), true);
+        } else if (e.kind() == Envelope.MESSAGE) {
+            dropped(i.from(), e.name(), DropListener.Reason.NOT_TUNNELED);
         } else {
             counters.unhandled.incrementAndGet();
         }
@@ -365,21 +468,28 @@ public final class MessengerCore implements EnvelopeSender {
 
     // ---- messages ----
 
-    private void onMessage(Vip from, Envelope e) {
+    private void onMessage(Vip from, Envelope e, int bytes) {
         Services.HandlerEntry h = services.handler(e.name());
         if (h == null) {
-            counters.messagesDropped.incrementAndGet();
+            dropped(from, e.name(), DropListener.Reason.NO_HANDLER);
             LOG.debug("Dropped a message '{}' from {}: no handler of that name", LogText.of(e.name()), from);
             return;
         }
         if (queuedMessages.incrementAndGet() > options.maxQueuedMessages()) {
             queuedMessages.decrementAndGet();
-            counters.messagesDropped.incrementAndGet();
+            dropped(from, e.name(), DropListener.Reason.OVERFLOW);
             LOG.warn("Dropped a message '{}' from {}: {} messages wait for their handlers already",
                     LogText.of(e.name()), from, options.maxQueuedMessages());
             return;
         }
-        messageQueues.computeIfAbsent(from, v -> new PeerMessages(v)).add(() -> handle(from, h, e));
+        queuedBytes.addAndGet(bytes);
+        PeerMessages.add(this, from, () -> {
+            try {
+                handle(from, h, e);
+            } finally {
+                queuedBytes.addAndGet(-bytes);
+            }
+        });
     }
 
     private void handle(Vip from, Services.HandlerEntry h, Envelope e) {
@@ -395,7 +505,7 @@ public final class MessengerCore implements EnvelopeSender {
                 throw new IllegalArgumentException(bad.get() + " is null");
             }
         } catch (IllegalArgumentException x) {
-            counters.messagesDropped.incrementAndGet();
+            dropped(from, h.name(), DropListener.Reason.UNDECODABLE);
             LOG.warn("Dropped a message '{}' from {}: {}", LogText.of(h.name()), from, LogText.of(x.getMessage()));
             return;
         }
@@ -408,7 +518,12 @@ public final class MessengerCore implements EnvelopeSender {
         }
     }
 
-    /** The messages of one sender, run one at a time in arrival order on the handler pool. */
+    /**
+     * The messages of one sender, run one at a time in arrival order on the handler pool. Its queue and its running
+     * flag change only inside {@code messageQueues.compute} for its sender (the map's lock for that key), so taking
+     * an idle queue out of the map and adding to it are atomic: a message never lands in a queue that was just taken
+     * out while a new one runs beside it (which would break the order).
+     */
     private final class PeerMessages {
         private final Vip peer;
         private final Queue<Runnable> tasks = new ArrayDeque<>();
@@ -418,32 +533,42 @@ public final class MessengerCore implements EnvelopeSender {
             this.peer = peer;
         }
 
-        void add(Runnable task) {
-            synchronized (this) {
-                tasks.add(task);
-                if (running) {
-                    return;
+        /** Queues {@code task} for {@code peer}, starting a drain when none runs. */
+        static void add(MessengerCore core, Vip peer, Runnable task) {
+            boolean[] start = {false};
+            PeerMessages q = core.messageQueues.compute(peer, (v, cur) -> {
+                PeerMessages m = cur != null ? cur : core.new PeerMessages(v);
+                m.tasks.add(task);
+                if (!m.running) {
+                    m.running = true;
+                    start[0] = true;
                 }
-                running = true;
+                return m;
+            });
+            if (start[0]) {
+                core.handlerPool.execute(q::drain);
             }
-            handlerPool.execute(this::drain);
         }
 
         private void drain() {
             while (true) {
-                Runnable r;
-                synchronized (this) {
-                    r = tasks.poll();
-                    if (r == null) {
+                Runnable[] next = {null};
+                messageQueues.compute(peer, (v, cur) -> {
+                    next[0] = tasks.poll();
+                    if (next[0] == null) {
                         running = false;
-                        messageQueues.remove(peer, this); // idle senders hold nothing
-                        return;
+                        return null; // idle senders hold nothing
                     }
+                    return cur;
+                });
+                if (next[0] == null) {
+                    return;
                 }
                 try {
-                    r.run();
+                    next[0].run();
                 } finally {
                     queuedMessages.decrementAndGet(); // counts the one running too: the bound is what is held
+                    pressure();
                 }
             }
         }
@@ -585,7 +710,8 @@ public final class MessengerCore implements EnvelopeSender {
                     Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
                             ? t.getCause() : t;
                     // The open failed because the server could not deliver to the vIP: nobody holds it.
-                    boolean gone = String.valueOf(cause.getMessage()).contains("ERR S2CF");
+                    boolean gone = cause instanceof TunnelFailedException f
+                            && f.reason() == TunnelFailedException.Reason.PEER_UNREACHABLE;
                     fail(k, new RpcException(gone ? ErrorCode.PEER_GONE : ErrorCode.SEND_FAILED, null, "cannot call "
                             + method + " at " + peer + ": no tunnel: " + cause.getMessage(), null, peer, cause));
                 } else {
@@ -732,17 +858,53 @@ public final class MessengerCore implements EnvelopeSender {
                 client.send(to, e.encode());
             }
         } catch (TunnelFailedException x) {
-            throw new RpcException(ErrorCode.SEND_FAILED, null, "nothing sent to " + to + ": " + x.getMessage(), null,
+            throw new RpcException(x.reason() == TunnelFailedException.Reason.PEER_UNREACHABLE ? ErrorCode.PEER_GONE
+                    : ErrorCode.SEND_FAILED, null, "nothing sent to " + to + ": " + x.getMessage(), null,
                     to, x);
         }
     }
 
-    private void sendQuietly(Vip to, Envelope e, boolean secure) {
-        try {
-            send(to, e, secure);
-        } catch (RuntimeException x) {
-            LOG.debug("Could not answer {}: {}", to, x.getMessage());
+    /**
+     * Sends {@code e} without blocking ({@code DospClient.sendAsync}: a missing tunnel is opened asynchronously); the
+     * future fails with an {@link RpcException} ({@code DISCONNECTED}, {@code PEER_GONE} when the server cannot reach
+     * {@code to}, else {@code SEND_FAILED}) and then nothing was sent.
+     */
+    @Override
+    public CompletableFuture<Void> sendAsync(Vip to, Envelope e, boolean secure) {
+        if (!client.isConnected()) {
+            return CompletableFuture.failedFuture(new RpcException(ErrorCode.DISCONNECTED, null,
+                    "not connected: nothing sent to " + to, null, to, null));
         }
+        byte[] data;
+        try {
+            data = e.encode();
+        } catch (RuntimeException x) {
+            return CompletableFuture.failedFuture(x);
+        }
+        CompletableFuture<Void> out = new CompletableFuture<>();
+        client.sendAsync(to, data, secure).whenComplete((v, t) -> {
+            if (t == null) {
+                out.complete(null);
+                return;
+            }
+            Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+                    ? t.getCause() : t;
+            ErrorCode code = cause instanceof DisconnectedException ? ErrorCode.DISCONNECTED
+                    : cause instanceof TunnelFailedException f && f.reason() == TunnelFailedException.Reason.PEER_UNREACHABLE
+                            ? ErrorCode.PEER_GONE : ErrorCode.SEND_FAILED;
+            out.completeExceptionally(new RpcException(code, null, "nothing sent to " + to + ": " + cause.getMessage(),
+                    null, to, cause));
+        });
+        return out;
+    }
+
+    /** Sends an answer or refusal without blocking (any thread, the dispatch thread included); a failure is logged. */
+    private void sendQuietly(Vip to, Envelope e, boolean secure) {
+        sendAsync(to, e, secure).whenComplete((v, t) -> {
+            if (t != null) {
+                LOG.debug("Could not answer {}: {}", to, LogText.of(String.valueOf(t.getMessage())));
+            }
+        });
     }
 
     @Override
@@ -776,9 +938,14 @@ public final class MessengerCore implements EnvelopeSender {
 
     /** The counts now. */
     public MessengerStats stats() {
+        long[] held;
+        synchronized (pressureLock) {
+            held = new long[] {peakHeld, peakHeldBytes};
+        }
         return new MessengerStats(calls.size(), served.size(), counters.callsMade.get(), counters.callsServed.get(),
                 counters.callsRefusedBusy.get(), counters.callsCancelled.get(), counters.messagesHandled.get(), counters.messagesDropped.get(),
-                counters.malformed.get(), counters.unhandled.get(), counters.inboxOverflows.get());
+                counters.malformed.get(), counters.unhandled.get(), counters.inboxOverflows.get(), readPause.pauses(),
+                readPause.isPaused(), held[0], held[1]);
     }
 
     /** Detaches from the client, fails what waits ({@code DISCONNECTED}) and stops the threads. Idempotent. */
@@ -790,6 +957,7 @@ public final class MessengerCore implements EnvelopeSender {
         client.removeInterceptor(interceptor);
         client.removeListener(listener);
         disconnected("the messenger was closed");
+        pressure(); // closed: the client's reading is no longer held back by us
         dispatchThread.interrupt();
         handlerPool.shutdown();
     }

@@ -30,6 +30,11 @@ public final class MessengerStreams implements StreamDispatch {
             }
 
             @Override
+            public CompletableFuture<Void> sendAsync(Vip peer, Envelope envelope, boolean secure) {
+                return out.sendAsync(peer, envelope, secure);
+            }
+
+            @Override
             public boolean secureFor(boolean tunneled) {
                 return out.secureFor(tunneled);
             }

@@ -389,11 +389,12 @@ public final class StreamEngine implements AutoCloseable {
 
     /** Sends an envelope that ends or controls a stream; a failure to send is logged, the stream ends anyway. */
     void sendQuietly(Vip to, Envelope e, boolean secure) {
-        try {
-            wire.send(to, e, secure);
-        } catch (RuntimeException ex) {
-            LOG.debug("Could not send {} to {}: {}", e, to, ex.getMessage());
-        }
+        // Asynchronous: this runs on the dispatch thread too, which must not wait for a tunnel to open.
+        wire.sendAsync(to, e, secure).whenComplete((v, ex) -> {
+            if (ex != null) {
+                LOG.debug("Could not send {} to {}: {}", e, to, ex.getMessage());
+            }
+        });
     }
 
     /**

@@ -17,6 +17,19 @@ public interface StreamWire {
      */
     void send(Vip peer, Envelope envelope, boolean secure);
 
+    /**
+     * {@link #send} without ever waiting for a tunnel to open (for the dispatch thread): the future fails where
+     * {@code send} would throw, and then nothing was sent. This default sends synchronously.
+     */
+    default CompletableFuture<Void> sendAsync(Vip peer, Envelope envelope, boolean secure) {
+        try {
+            send(peer, envelope, secure);
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException x) {
+            return CompletableFuture.failedFuture(x);
+        }
+    }
+
     /** Whether answers to a stream that came {@code tunneled} (or not) must go through a tunnel. */
     boolean secureFor(boolean tunneled);
 
