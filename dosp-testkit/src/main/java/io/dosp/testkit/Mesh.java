@@ -26,8 +26,13 @@ public final class Mesh implements AutoCloseable {
 
     /** Starts {@code n} servers (not linked yet), their token files under {@code tmp}. */
     public Mesh(Path tmp, int n) {
+        this(tmp, n, b -> b);
+    }
+
+    /** Starts {@code n} servers like {@link #Mesh(Path, int)}, each configuration changed by {@code edit} first. */
+    public Mesh(Path tmp, int n, java.util.function.UnaryOperator<ServerConfig.Builder> edit) {
         for (int i = 0; i < n; i++) {
-            servers.add(DospServer.start(config(tmp, i).build()));
+            servers.add(DospServer.start(edit.apply(config(tmp, i)).build()));
         }
     }
 

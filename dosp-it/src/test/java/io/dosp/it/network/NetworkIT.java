@@ -374,6 +374,48 @@ class NetworkIT {
     }
 
     @Test
+    void aHeldNameFollowsItsTokenToAnotherServerAtOnceAndAnotherTokenIsRefused() {
+        // A grace period far longer than the test waits: the names can only move because their token keys flooded.
+        try (Mesh mesh = new Mesh(tmp, 3, c -> c.network(n -> n.nameGrace(Duration.ofMinutes(30))))) {
+            link(mesh, "line", 3);
+            mesh.awaitFullRoutes();
+            NetClient first = client(mesh, 0);
+            NetClient.Result dora = first.register("dora", null);
+            NetClient.Result dolly = first.register("dolly", null);
+            assertThat(dora.status()).isEqualTo(OK);
+            assertThat(dolly.status()).isEqualTo(OK);
+            NetClient watcher = client(mesh, 1);
+            await().atMost(LONG).until(() -> watcher.resolve("dolly").status() == OK);
+            assertThat(watcher.watch(2, "dora").status()).isEqualTo(OK);
+            first.close();
+            await().atMost(LONG).until(() -> has(watcher, 2, "dora", 2, first.vip(), 1)); // left: held
+            NetClient moved = client(mesh, 2);
+            // dolly's key travels after dora's on the same links: once dolly follows, server 2 knows dora's key too.
+            await().atMost(LONG).until(() -> moved.register("dolly", dolly.payload()).status() == OK);
+            byte[] wrong = dora.payload().clone();
+            wrong[0] ^= 1;
+            assertThat(moved.register("dora", wrong).status()).isEqualTo(TAKEN);
+            assertThat(moved.register("dora", dolly.payload()).status()).isEqualTo(TAKEN); // another name's token
+            assertThat(moved.register("dora", null).status()).isEqualTo(TAKEN);
+            NetClient.Result back = moved.register("dora", dora.payload());
+            assertThat(back.status()).isEqualTo(OK);
+            assertThat(back.payload()).isEqualTo(dora.payload());
+            // Every server agrees on the new holder; the origin let its held claim go.
+            NetClient home = client(mesh, 0);
+            for (NetClient c : List.of(home, watcher, moved)) {
+                await().atMost(LONG).until(() -> c.resolve("dora").status() == OK
+                        && c.resolve("dora").vip().equals(moved.vip()));
+                await().atMost(LONG).until(() -> c.resolve("dolly").status() == OK
+                        && c.resolve("dolly").vip().equals(moved.vip()));
+            }
+            assertThat(home.register("dora", null).status()).isEqualTo(TAKEN);
+            await().atMost(LONG).until(() -> has(watcher, 2, "dora", 1, moved.vip(), 0)); // joined
+            assertThat(moved.lost()).isEmpty();
+            closeClients();
+        }
+    }
+
+    @Test
     void rqipKeepsNamesAndMembershipsUnderTheNewVip() {
         try (Mesh mesh = new Mesh(tmp, 2)) {
             link(mesh, "line", 2);

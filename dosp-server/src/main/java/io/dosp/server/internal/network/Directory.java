@@ -69,7 +69,14 @@ final class Directory {
         }
     }
 
-    record Held(long claim, String user) {
+    /**
+     * A name held for a reconnect, at its claim time, bound to {@code user} ("" none); {@code key} is SHA-256 of the
+     * token its holder got (NAME_KEY; null until known), so a REGISTER with that token may take it on any server.
+     */
+    record Held(long claim, String user, byte[] key) {
+        Held(long claim, String user) {
+            this(claim, user, null);
+        }
     }
 
     static final class Origin {
@@ -96,6 +103,9 @@ final class Directory {
         boolean before(Claim o) {
             if (lamport != o.lamport) {
                 return Long.compareUnsigned(lamport, o.lamport) < 0;
+            }
+            if ((vip == 0) != (o.vip == 0)) {
+                return vip != 0; // at equal times a live claim beats a held one (a name that followed its client)
             }
             return Arrays.compareUnsigned(origin.idBytes, o.origin.idBytes) < 0;
         }
@@ -230,6 +240,34 @@ final class Directory {
     /** Our own held name and its claim time, or null. */
     synchronized Held ownHeld(String name) {
         return self.held.get(name);
+    }
+
+    /**
+     * The held claim of another origin that wins {@code name} now, if it carries a token key (NAME_KEY), else null.
+     */
+    synchronized Held heldElsewhere(String name) {
+        Claim w = winner(claims.get(name));
+        if (w == null || w.vip() != 0 || w.origin() == self) {
+            return null;
+        }
+        Held h = w.origin().held.get(name);
+        return h == null || h.key() == null || h.claim() != w.lamport() ? null : h;
+    }
+
+    /** Sets the token key of our held {@code name} and floods it (NAME_KEY); false when the name is not held. */
+    synchronized boolean ownHeldKey(String name, byte[] key) {
+        Held h = self.held.get(name);
+        if (h == null || key.length != NetFrames.KEY_BYTES) {
+            return false;
+        }
+        self.held.put(name, new Held(h.claim(), h.user(), key.clone()));
+        flood(nameKeyFrame(self, name, h.claim(), key), null);
+        return true;
+    }
+
+    private static SimplePacket nameKeyFrame(Origin o, String name, long claim, byte[] key) {
+        return Packets.custom(NetFrames.NAME_KEY, new NetWire.Writer(58 + name.length()).bytes(o.idBytes).i64(claim)
+                .bytes(key).str(name).toBytes());
     }
 
     /** The vIP of our client holding {@code name} (0: held), or null when we have no claim. */
@@ -481,6 +519,7 @@ final class Directory {
             case NetFrames.GROUP_MSG -> onGroupMsg(peer, r);
             case NetFrames.BROADCAST -> onBroadcast(peer, r);
             case NetFrames.HEADS -> onHeads(peer, r);
+            case NetFrames.NAME_KEY -> onNameKey(peer, r);
             default -> throw NetWire.bad("link frame type 0x" + Integer.toHexString(p.typeCode()) + " is not defined");
         }
     }
@@ -616,6 +655,23 @@ final class Directory {
         }
     }
 
+    /** NAME_KEY: the token key of an origin's held name; kept with that held claim and sent on once. */
+    private void onNameKey(String peer, NetWire.Reader r) {
+        byte[] id = r.bytes(16);
+        long claim = r.i64();
+        byte[] key = r.bytes(NetFrames.KEY_BYTES);
+        String name = r.str();
+        r.end();
+        Origin o = Arrays.equals(id, self.idBytes) ? null : origins.get(NetWire.hex(id));
+        Held h = o == null ? null : o.held.get(name);
+        if (h == null || h.claim() != claim || (h.key() != null && Arrays.equals(h.key(), key))) {
+            stats.duplicates.incrementAndGet(); // seen already, or for a held claim that is gone here
+            return;
+        }
+        o.held.put(name, new Held(claim, h.user(), key));
+        flood(nameKeyFrame(o, name, claim, key), peer);
+    }
+
     private void onHeads(String peer, NetWire.Reader r) {
         int n = r.u16();
         int asked = 0;
@@ -665,6 +721,11 @@ final class Directory {
         }
         ok &= links.send(peer, Packets.custom(NetFrames.SNAP_END, new NetWire.Writer(24).bytes(o.idBytes).i64(o.seq)
                 .toBytes()));
+        for (Map.Entry<String, Held> h : o.held.entrySet()) {
+            if (h.getValue().key() != null) { // after SNAP_END: the receiver has the held claims by then
+                ok &= links.send(peer, nameKeyFrame(o, h.getKey(), h.getValue().claim(), h.getValue().key()));
+            }
+        }
         if (!ok) {
             stats.linkDrops.incrementAndGet(); // the receiver discards it (records short) and asks again after HEADS
         }

@@ -39,6 +39,10 @@ public final class NetFrames {
     static final int BROADCAST = 0xE6;
     static final int HEADS = 0xE7;
     static final int ID = 0xE8;
+    /** Optional types from 0xF0 on: a server that does not know one ignores it (older builds ignore them all). */
+    static final int NAME_KEY = 0xF0;
+    /** The bytes of a token key (SHA-256). */
+    static final int KEY_BYTES = 32;
 
     // UPDATE ops
     static final int OP_CLIENT_UP = 1;
@@ -67,6 +71,6 @@ public final class NetFrames {
 
     /** Whether a custom packet type is one of the directory's link frames (reserved while federation is on). */
     public static boolean isNetFrame(int type) {
-        return type >= UPDATE && type <= 0xEF;
+        return type >= UPDATE && type <= NAME_KEY;
     }
 }

@@ -170,6 +170,10 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
                 if (settings.nameGrace().isZero() || stopping) {
                     expire(name, h.claim());
                 } else {
+                    byte[] t = tokens.get(name);
+                    if (t != null) {
+                        dir.ownHeldKey(name, tokenKey(t)); // NAME_KEY: the name may follow its client elsewhere
+                    }
                     try {
                         timers.schedule(() -> expire(name, h.claim()), settings.nameGrace().toMillis(),
                                 TimeUnit.MILLISECONDS);
@@ -183,9 +187,18 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
 
     private void expire(String name, long claim) {
         synchronized (dir) {
-            if (dir.expire(name, claim)) {
-                tokens.remove(name);
+            if (dir.expire(name, claim) || dir.ownOwner(name) == null) {
+                tokens.remove(name); // expired, or taken elsewhere with its token (the held claim went)
             }
+        }
+    }
+
+    /** SHA-256 of a name's token (NAME_KEY): what other servers keep to honour that token. */
+    static byte[] tokenKey(byte[] token) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(token);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing", e); // every Java platform has it
         }
     }
 
@@ -447,6 +460,23 @@ public final class Network implements Directory.Sink, NetLinks.Listener {
                 return;
             }
             fail(s, rk, req, NetWire.TAKEN, "name '" + name + "' is held for its holder's reconnect");
+            return;
+        }
+        Directory.Held elsewhere = own == null ? dir.heldElsewhere(name) : null;
+        if (elsewhere != null && token != null && MessageDigest.isEqual(tokenKey(token), elsewhere.key())) {
+            // Held by another server for a reconnect, and this is its token: the name follows its client here, claimed
+            // at the held claim's time (a live claim beats a held one at equal times, so every server agrees).
+            if (!elsewhere.user().isEmpty() && !elsewhere.user().equals(user)) {
+                fail(s, rk, req, NetWire.NOT_ALLOWED, "name '" + name + "' is bound to another user");
+                return;
+            }
+            if (c != null && c.names.size() >= settings.namesPerClient()) {
+                fail(s, rk, req, NetWire.LIMIT, "at most " + settings.namesPerClient() + " names per client");
+                return;
+            }
+            dir.ownClaim(vip, name, user, elsewhere.claim());
+            tokens.put(name, token);
+            ok(s, rk, req, token);
             return;
         }
         fail(s, rk, req, NetWire.TAKEN, "name '" + name + "' is held by "

@@ -10,7 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@link NetLinks} over federation's {@link PeerLinks}: every directory frame travels as one LINK_EXT frame of kind
- * {@value #KIND} whose payload is {@code type(1) body} (types {@code 0xE0..0xE8} of docs/network.md), so one link
+ * {@value #KIND} whose payload is {@code type(1) body} (types {@code 0xE0..0xE8}, and the optional {@code 0xF0} of docs/network.md; other
+ * types from {@code 0xF0} on are ignored), so one link
  * keeps them in order. PeerLinks names a peer by its address; the directory names servers by id, so each side's first
  * frame on a link that comes up is ID ({@code 0xE8 server_id(16)}), and a peer is up for the directory once its ID
  * arrived. Thread-safe.

@@ -376,4 +376,135 @@ class DirectoryTest {
         assertThat(b.dir.winner("late").vip()).isEqualTo(101);
         assertThat(a.dir.stats().linkDrops.get()).isEqualTo(2);
     }
+
+    /** A line of servers 0-1-2; server 0's client 101 held "mover" and left; its token key flooded. */
+    private static byte[] heldWithKey(Net net, byte[] token) {
+        Node a = net.nodes.get(0);
+        a.dir.ownClientUp(101, "");
+        a.dir.ownClaim(101, "mover", "", 0);
+        net.pump();
+        assertThat(a.dir.ownClientDown(101, NetWire.LEFT)).containsExactly("mover");
+        assertThat(a.dir.ownHeldKey("mover", Network.tokenKey(token))).isTrue();
+        net.pump();
+        return Network.tokenKey(token);
+    }
+
+    private static Net line(int n) {
+        Net net = new Net();
+        for (int i = 0; i < n; i++) {
+            net.add();
+        }
+        for (int i = 0; i + 1 < n; i++) {
+            net.link(i, i + 1);
+        }
+        return net;
+    }
+
+    @Test
+    void aHeldNamesTokenKeyReachesEveryServerAndTheNameFollowsItsClientAtTheHeldClaimsTime() {
+        Net net = line(3);
+        byte[] token = new byte[16];
+        token[0] = 7;
+        byte[] key = heldWithKey(net, token);
+        Node a = net.nodes.get(0);
+        Node c = net.nodes.get(2);
+        long at = a.dir.ownHeld("mover").claim();
+        Directory.Held there = c.dir.heldElsewhere("mover");
+        assertThat(there).isNotNull();
+        assertThat(there.claim()).isEqualTo(at);
+        assertThat(java.security.MessageDigest.isEqual(Network.tokenKey(token), there.key())).isTrue();
+        assertThat(a.dir.heldElsewhere("mover")).as("the origin's own held name is not 'elsewhere'").isNull();
+        // The client comes back on server 2 with its token: server 2 claims the name at the held claim's time.
+        c.dir.ownClientUp(301, "");
+        c.dir.ownClaim(301, "mover", "", there.claim());
+        net.pump();
+        for (Node n : net.nodes) {
+            Directory.Claim w = n.dir.winner("mover");
+            assertThat(w.vip()).as("server %d", n.index).isEqualTo(301);
+            assertThat(w.lamport()).isEqualTo(at);
+            assertThat(n.dir.allClaims().get("mover")).as("server %d", n.index).hasSize(1);
+        }
+        assertThat(a.dir.ownOwner("mover")).as("the origin dropped its held claim").isNull();
+        assertThat(a.dir.ownHeld("mover")).isNull();
+        assertThat(a.lost).isEmpty();
+        assertThat(c.lost).isEmpty();
+        assertThat(key).hasSize(NetFrames.KEY_BYTES);
+    }
+
+    @Test
+    void anotherTokensKeyDoesNotMatchAndAHeldNameWithoutAKeyIsNotOfferedElsewhere() {
+        Net net = line(2);
+        byte[] token = new byte[16];
+        token[3] = 1;
+        heldWithKey(net, token);
+        Node b = net.nodes.get(1);
+        byte[] wrong = token.clone();
+        wrong[15] ^= 1;
+        assertThat(java.security.MessageDigest.isEqual(Network.tokenKey(wrong), b.dir.heldElsewhere("mover").key()))
+                .isFalse();
+        // A held name whose origin sent no key (an older build, or no token) is not offered: TAKEN until the grace
+        // ends, as before.
+        Node a = net.nodes.get(0);
+        a.dir.ownClientUp(102, "");
+        a.dir.ownClaim(102, "keyless", "", 0);
+        a.dir.ownClientDown(102, NetWire.LEFT);
+        net.pump();
+        assertThat(b.dir.winner("keyless").vip()).isZero();
+        assertThat(b.dir.heldElsewhere("keyless")).isNull();
+    }
+
+    @Test
+    void atEqualClaimTimesALiveClaimBeatsAHeldOneWhateverTheServerIds() {
+        Net net = line(2);
+        Node a = net.nodes.get(0);
+        Node b = net.nodes.get(1);
+        // b (id ...02) claims at the time of a's (id ...01) held claim: b's live claim wins on both.
+        b.dir.ownClientUp(201, "");
+        a.dir.ownClientUp(101, "");
+        long at = a.dir.ownClaim(101, "tie", "", 0);
+        a.dir.ownClientDown(101, NetWire.LEFT);
+        net.pump();
+        b.dir.ownClaim(201, "tie", "", at);
+        net.pump();
+        assertThat(a.dir.winner("tie").vip()).isEqualTo(201);
+        assertThat(b.dir.winner("tie").vip()).isEqualTo(201);
+        assertThat(a.dir.ownOwner("tie")).isNull();
+    }
+
+    @Test
+    void aServerThatLinksLaterGetsTheTokenKeyWithTheSnapshot() {
+        Net net = line(2);
+        byte[] token = new byte[16];
+        token[9] = 42;
+        byte[] key = heldWithKey(net, token);
+        Node late = net.add();
+        net.link(2, 1); // late hears of server 0 only through server 1's snapshot of it
+        Directory.Held there = late.dir.heldElsewhere("mover");
+        assertThat(there).isNotNull();
+        assertThat(there.key()).isEqualTo(key);
+        assertThat(there.claim()).isEqualTo(net.nodes.get(0).dir.ownHeld("mover").claim());
+        // A repeated key (here: a second snapshot) changes nothing and is not sent on again.
+        long before = late.dir.stats().duplicates.get();
+        net.nodes.get(1).dir.linkDown(late.id);
+        net.nodes.get(1).dir.linkUp(late.id);
+        net.pump();
+        assertThat(late.dir.heldElsewhere("mover").key()).isEqualTo(key);
+        assertThat(late.dir.stats().duplicates.get()).isGreaterThan(before);
+    }
+
+    @Test
+    void aMalformedNameKeyIsRefusedAndOneForAnUnknownHeldClaimIsIgnored() {
+        Net net = line(2);
+        Node a = net.nodes.get(0);
+        Node b = net.nodes.get(1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> b.dir.frame(a.id,
+                io.dosp.protocol.Packets.custom(NetFrames.NAME_KEY, new byte[40])))
+                .isInstanceOf(io.dosp.protocol.MalformedPacketException.class);
+        byte[] body = new NetWire.Writer(64).bytes(a.idBytes).i64(5).bytes(new byte[32]).str("ghost").toBytes();
+        long before = b.dir.stats().duplicates.get();
+        b.dir.frame(a.id, io.dosp.protocol.Packets.custom(NetFrames.NAME_KEY, body));
+        assertThat(b.dir.heldElsewhere("ghost")).isNull();
+        assertThat(b.dir.stats().duplicates.get()).isEqualTo(before + 1);
+        assertThat(net.queue).isEmpty(); // not sent on
+    }
 }
