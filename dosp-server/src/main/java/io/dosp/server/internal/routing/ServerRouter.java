@@ -75,10 +75,14 @@ public final class ServerRouter implements Router {
             }
             return r;
         }
-        if (cluster.isPresent() && vips.contains(packet.dstValue())) {
-            return cluster.get().forward(packet, sender);
+        if (cluster.isEmpty() && remote.isEmpty()) {
+            return RouteResult.NO_ROUTE;
         }
-        if (remote.isPresent() && !vips.contains(packet.dstValue())) {
+        boolean inTemplate = vips.contains(packet.dstValue()); // once: the cluster owns the template, peers the rest
+        if (inTemplate) {
+            return cluster.isPresent() ? cluster.get().forward(packet, sender) : RouteResult.NO_ROUTE;
+        }
+        if (remote.isPresent()) {
             RouteResult r = remote.get().forward(packet, hopLimit, fromPeer);
             if (sender != null && r == RouteResult.DELIVERED) {
                 ClientSession.exchangedRemote(sender, packet.dstValue(), remoteContacts);
