@@ -29,6 +29,8 @@ public final class NatsCluster implements ClusterPlugin {
     private final String nodeName;
     private final Duration connectTimeout;
     private final int outgoingQueue;
+    private final Duration reclaimGrace;
+    private final boolean discoveredServers;
     private volatile NatsNode node;
 
     private NatsCluster(Builder b) {
@@ -37,6 +39,8 @@ public final class NatsCluster implements ClusterPlugin {
         this.nodeName = b.nodeName;
         this.connectTimeout = b.connectTimeout;
         this.outgoingQueue = b.outgoingQueue;
+        this.reclaimGrace = b.reclaimGrace;
+        this.discoveredServers = b.discoveredServers;
     }
 
     /** A builder; {@link Builder#servers} and {@link Builder#name} are required. */
@@ -63,7 +67,28 @@ public final class NatsCluster implements ClusterPlugin {
     /** What this node has done since it joined (zeros before). */
     public ClusterStats stats() {
         NatsNode n = node;
-        return n == null ? new ClusterStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) : n.stats();
+        return n == null ? new ClusterStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) : n.stats();
+    }
+
+    /**
+     * Whether this node can write to the cluster's KV now and so admits new clients: false before it joined, after
+     * it left, and while its liveness puts fail (for 2L/3 = 4 s: the minority side of a NATS partition, or this node
+     * cut off); its existing clients keep routing from its mirror meanwhile.
+     */
+    public boolean available() {
+        NatsNode n = node;
+        return n != null && n.available();
+    }
+
+    /** Whether this node is the cluster's janitor now (holds {@code lock.janitor}). */
+    public boolean janitor() {
+        NatsNode n = node;
+        return n != null && n.janitor();
+    }
+
+    /** How long an orphaned vIP entry waits for its client to come back before the janitor frees it. */
+    public Duration reclaimGrace() {
+        return reclaimGrace;
     }
 
     @Override
@@ -71,7 +96,8 @@ public final class NatsCluster implements ClusterPlugin {
         if (node != null) {
             throw new IllegalStateException("this NatsCluster already joined for a server; make one per server");
         }
-        node = NatsNode.join(context, servers, name, nodeName, connectTimeout, outgoingQueue);
+        node = NatsNode.join(context, servers, name, nodeName, connectTimeout, outgoingQueue, reclaimGrace,
+                discoveredServers);
         return node;
     }
 
@@ -82,8 +108,28 @@ public final class NatsCluster implements ClusterPlugin {
         private String nodeName = "node";
         private Duration connectTimeout = Duration.ofSeconds(5);
         private int outgoingQueue = 65_536;
+        private Duration reclaimGrace = Duration.ofSeconds(30);
+        private boolean discoveredServers = true;
 
         private Builder() {
+        }
+
+        /**
+         * The grace G (default 30 s): after the janitor marked a gone node's vIP entry orphan, it waits this long
+         * (for the client to come back with its resume secret) before it deletes the entry and so frees the vIP.
+         */
+        public Builder reclaimGrace(Duration grace) {
+            this.reclaimGrace = Objects.requireNonNull(grace, "grace");
+            return this;
+        }
+
+        /**
+         * Whether to use the NATS servers the connected server advertises, besides {@link #servers} (default true);
+         * false when the servers are reached through a proxy or load balancer whose addresses differ from theirs.
+         */
+        public Builder discoveredServers(boolean use) {
+            this.discoveredServers = use;
+            return this;
         }
 
         /** The NATS servers, {@code nats://host:port} each (at least one). */
@@ -142,6 +188,9 @@ public final class NatsCluster implements ClusterPlugin {
             }
             if (connectTimeout.isNegative() || connectTimeout.isZero()) {
                 throw new InvalidConfigException("cluster.connectTimeout", "must be positive");
+            }
+            if (reclaimGrace.isNegative()) {
+                throw new InvalidConfigException("cluster.reclaimGrace", "must not be negative");
             }
             if (outgoingQueue < 16) {
                 throw new InvalidConfigException("cluster.outgoingQueue", "at least 16 messages");

@@ -1,59 +1,167 @@
 package io.dosp.cluster.internal;
 
+import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
+import io.nats.client.api.KeyValueWatcher;
+import io.nats.client.impl.NatsKeyValueWatchSubscription;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Node liveness in a memory KV bucket ({@code dosp_<cluster>_nodes}, bucket TTL {@link #TTL}): this node re-puts
- * {@code node.<id>} every TTL/3 and polls the keys once a second (nats-server 2.9 delivers no expiry to watchers).
- * A node that was seen and is no longer listed is {@link #isGone gone}: S2C to its vIPs is answered at once.
- * A node never seen yet counts as alive (it may have joined after the last poll).
+ * Node liveness in a memory KV bucket ({@code dosp_<cluster>_nodes}, bucket TTL {@link #TTL} = L): this node
+ * re-puts {@code node.<id>} every L/3 (a compare-and-set on its last revision, so that it notices when its key
+ * expired meanwhile) and polls the keys once a second (nats-server 2.9 delivers no expiry to watchers).
+ *
+ * <p>What it tells the rest of the node:
+ * <ul>
+ * <li>{@link #available()}: whether this node's own puts succeed. Puts failing for {@link #SUSPECT_AFTER} (2L/3)
+ * make it unavailable: it admits no new clients (minority side of a partition, or cut off); the next good put makes
+ * it available again.</li>
+ * <li>{@link #isGone}: a node named in the registry mirror that a poll did not list. The mirror is
+ * read before the poll asks, and a node puts its key before it claims anything, so a node absent from a poll that
+ * started after its claim was seen is really gone.</li>
+ * <li>{@link #isSuspect}: a listed node whose last put this node saw (by watching the bucket) more than 2L/3 ago
+ * while it keeps seeing its own puts: probably dead, its key not expired yet. Routing treats it as gone (ERR S2CF)
+ * rather than publish to a subject nobody may read.</li>
+ * <li>{@link #absentSince}: for the janitor, since when each absent node has been missing from successful polls.</li>
+ * </ul>
+ * Blocking KV calls run on the timer thread given to {@link #start} (a thread of the cluster's, never an event loop).
  */
 final class NodeLiveness {
     private static final Logger LOG = LoggerFactory.getLogger(NodeLiveness.class);
-    /** The bucket's TTL: a node silent this long is gone. */
+    /** The bucket's TTL, L: a node silent this long is gone. */
     static final Duration TTL = Duration.ofSeconds(6);
+    /** 2L/3: puts failing this long make this node unavailable; a node silent this long is suspect. */
+    static final Duration SUSPECT_AFTER = TTL.multipliedBy(2).dividedBy(3);
     static final String PREFIX = "node.";
 
     private final KeyValue kv;
     private final String nodeId;
+    private final String addr;
+    private final LongSupplier nanos;
+    private final Supplier<Set<String>> mentioned;
     private volatile Set<String> live = Set.of();
-    private final Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Nodes missing from successful polls, since the first poll (System.nanoTime) that missed them. */
+    private final Map<String, Long> absent = new ConcurrentHashMap<>();
+    /** When this node last saw each node's put through the watch (System.nanoTime). */
+    private final Map<String, Long> lastPutSeen = new ConcurrentHashMap<>();
+    private volatile long epoch;
+    private volatile long revision;
+    private volatile long lastPutOk;
+    private volatile boolean available = true;
+    private volatile Runnable onReRegistered = () -> { };
+    private final LongAdder reRegistrations = new LongAdder();
+    private final LongAdder putFailures = new LongAdder();
+    private volatile NatsKeyValueWatchSubscription watch;
     private ScheduledFuture<?> beat;
     private ScheduledFuture<?> poll;
 
-    NodeLiveness(KeyValue kv, String nodeId) {
+    /**
+     * For {@code nodeId} in {@code kv}; {@code mentioned} lists the nodes the registry mirror names (read before each
+     * poll), {@code nanos} is the clock ({@code System::nanoTime}).
+     */
+    NodeLiveness(KeyValue kv, String nodeId, long epoch, String addr, Supplier<Set<String>> mentioned, LongSupplier nanos) {
         this.kv = kv;
         this.nodeId = nodeId;
+        this.epoch = epoch;
+        this.addr = addr;
+        this.mentioned = mentioned;
+        this.nanos = nanos;
+    }
+
+    NodeLiveness(KeyValue kv, String nodeId) {
+        this(kv, nodeId, System.currentTimeMillis(), null, Set::of, System::nanoTime);
+    }
+
+    /** Runs {@code r} (on the timer thread) after this node re-registered because its key had expired. */
+    void onReRegistered(Runnable r) {
+        this.onReRegistered = r;
     }
 
     /** Registers this node now (throws when it cannot), then keeps it registered and polls on {@code timer}. */
     void start(ScheduledExecutorService timer) throws Exception {
-        put();
+        revision = kv.put(PREFIX + nodeId, value());
+        lastPutOk = nanos.getAsLong();
+        watch = kv.watch(PREFIX + ">", new KeyValueWatcher() {
+            @Override
+            public void watch(KeyValueEntry e) {
+                if (e.getOperation() == KeyValueOperation.PUT && e.getKey().startsWith(PREFIX)) {
+                    lastPutSeen.put(e.getKey().substring(PREFIX.length()), nanos.getAsLong());
+                }
+            }
+
+            @Override
+            public void endOfData() {
+                // nothing to wait for: the polls are the authority on who is listed
+            }
+        });
         pollNow();
         long every = TTL.toMillis() / 3;
         beat = timer.scheduleWithFixedDelay(this::beat, every, every, TimeUnit.MILLISECONDS);
         poll = timer.scheduleWithFixedDelay(this::pollQuietly, 1000, 1000, TimeUnit.MILLISECONDS);
     }
 
-    private void put() throws Exception {
-        kv.put(PREFIX + nodeId, ("{\"at\":" + System.currentTimeMillis() + "}").getBytes(StandardCharsets.UTF_8));
+    private byte[] value() {
+        // node ids are [A-Za-z0-9_-] only; addr is this node's own configuration: host:port
+        return ("{\"epoch\":" + epoch + ",\"addr\":" + (addr == null ? "null" : "\"" + addr + "\"")
+                + ",\"draining\":false}").getBytes(StandardCharsets.UTF_8);
     }
 
-    private void beat() {
+    void beat() {
         try {
-            put();
+            try {
+                revision = kv.update(PREFIX + nodeId, value(), revision);
+            } catch (JetStreamApiException e) {
+                if (e.getApiErrorCode() != VipRegistry.WRONG_LAST_SEQUENCE) {
+                    throw e;
+                }
+                // Our key expired (or was removed) while our puts failed: the others may have declared us gone and
+                // orphaned our vIPs. Register again with a new epoch and let the registry re-validate our sessions.
+                epoch = Math.max(epoch + 1, System.currentTimeMillis());
+                revision = kv.put(PREFIX + nodeId, value());
+                reRegistrations.increment();
+                LOG.warn("Cluster node {}: its liveness key had expired; registered again with epoch {}", nodeId, epoch);
+                lastPutOk = nanos.getAsLong();
+                setAvailable(true);
+                onReRegistered.run();
+                return;
+            }
+            lastPutOk = nanos.getAsLong();
+            setAvailable(true);
         } catch (Exception e) {
-            LOG.warn("Could not renew this node's liveness key: {}", e.toString());
+            putFailures.increment();
+            if (nanos.getAsLong() - lastPutOk >= SUSPECT_AFTER.toNanos() - TimeUnit.MILLISECONDS.toNanos(100)) {
+                setAvailable(false);
+            }
+            LOG.debug("Cluster node {}: could not renew its liveness key: {}", nodeId, e.toString());
+        }
+    }
+
+    private void setAvailable(boolean on) {
+        if (available != on) {
+            available = on;
+            if (on) {
+                LOG.info("Cluster node {}: the cluster's KV is writable again: admitting clients", nodeId);
+            } else {
+                LOG.warn("Cluster node {}: liveness puts failing for {} ms: admitting no new clients", nodeId,
+                        SUSPECT_AFTER.toMillis());
+            }
         }
     }
 
@@ -65,19 +173,54 @@ final class NodeLiveness {
         }
     }
 
-    private void pollNow() throws Exception {
+    void pollNow() throws Exception {
+        Set<String> named = new HashSet<>(mentioned.get()); // before asking: see the class comment
+        long at = nanos.getAsLong();
         List<String> keys = kv.keys(PREFIX + ">");
         Set<String> now = new HashSet<>();
         for (String k : keys) {
             now.add(k.substring(PREFIX.length()));
         }
-        seen.addAll(now);
         live = Set.copyOf(now);
+        for (String n : named) {
+            if (n != null && !n.equals(nodeId) && !now.contains(n)) {
+                absent.putIfAbsent(n, at);
+            }
+        }
+        // listed again, or no longer named anywhere (its claims are gone): not absent any more
+        absent.keySet().removeIf(n -> now.contains(n) || !named.contains(n));
     }
 
-    /** Whether {@code node} was seen alive and has since gone (its key expired or was deleted). */
+    /** Whether {@code node} is known and absent from the last successful poll (its key expired or was deleted). */
     boolean isGone(String node) {
-        return !live.contains(node) && seen.contains(node) && !node.equals(nodeId);
+        return !node.equals(nodeId) && absent.containsKey(node);
+    }
+
+    /** Whether {@code node} is listed but silent for 2L/3 while this node keeps seeing its own puts (see the class). */
+    boolean isSuspect(String node) {
+        if (node.equals(nodeId)) {
+            return false;
+        }
+        Long last = lastPutSeen.get(node);
+        Long self = lastPutSeen.get(nodeId);
+        long now = nanos.getAsLong();
+        long limit = SUSPECT_AFTER.toNanos();
+        return last != null && self != null && now - last > limit && now - self <= limit;
+    }
+
+    /** Whether this node's liveness puts succeed (it admits clients): see the class comment. */
+    boolean available() {
+        return available;
+    }
+
+    /** A copy of the absent nodes and since when (System.nanoTime) each has been missing from successful polls. */
+    Map<String, Long> absentSince() {
+        return new HashMap<>(absent);
+    }
+
+    /** Whether the last successful poll listed {@code node}. */
+    boolean isListed(String node) {
+        return live.contains(node);
     }
 
     /** How many nodes the last poll listed. */
@@ -85,11 +228,28 @@ final class NodeLiveness {
         return live.size();
     }
 
+    /** This node's registration epoch (ms; a new one after each re-registration). */
+    long epoch() {
+        return epoch;
+    }
+
+    long reRegistrations() {
+        return reRegistrations.sum();
+    }
+
     /** Stops renewing and deletes this node's key (a clean leave). */
     void close() {
         if (beat != null) {
             beat.cancel(false);
             poll.cancel(false);
+        }
+        NatsKeyValueWatchSubscription w = watch;
+        if (w != null) {
+            try {
+                w.unsubscribe();
+            } catch (RuntimeException e) {
+                LOG.debug("Liveness watch unsubscribe: {}", e.toString());
+            }
         }
         try {
             kv.delete(PREFIX + nodeId);
