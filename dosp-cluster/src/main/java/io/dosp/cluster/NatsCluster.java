@@ -31,6 +31,7 @@ public final class NatsCluster implements ClusterPlugin {
     private final int outgoingQueue;
     private final Duration reclaimGrace;
     private final boolean discoveredServers;
+    private final int replicas;
     private volatile NatsNode node;
 
     private NatsCluster(Builder b) {
@@ -41,6 +42,7 @@ public final class NatsCluster implements ClusterPlugin {
         this.outgoingQueue = b.outgoingQueue;
         this.reclaimGrace = b.reclaimGrace;
         this.discoveredServers = b.discoveredServers;
+        this.replicas = b.replicas == 0 ? Math.min(3, servers.size()) : b.replicas;
     }
 
     /** A builder; {@link Builder#servers} and {@link Builder#name} are required. */
@@ -97,7 +99,7 @@ public final class NatsCluster implements ClusterPlugin {
             throw new IllegalStateException("this NatsCluster already joined for a server; make one per server");
         }
         node = NatsNode.join(context, servers, name, nodeName, connectTimeout, outgoingQueue, reclaimGrace,
-                discoveredServers);
+                discoveredServers, replicas);
         return node;
     }
 
@@ -110,6 +112,7 @@ public final class NatsCluster implements ClusterPlugin {
         private int outgoingQueue = 65_536;
         private Duration reclaimGrace = Duration.ofSeconds(30);
         private boolean discoveredServers = true;
+        private int replicas;
 
         private Builder() {
         }
@@ -120,6 +123,16 @@ public final class NatsCluster implements ClusterPlugin {
          */
         public Builder reclaimGrace(Duration grace) {
             this.reclaimGrace = Objects.requireNonNull(grace, "grace");
+            return this;
+        }
+
+        /**
+         * How many NATS servers keep a copy of the cluster's KV buckets when this node creates them (1 to 5; default
+         * the number of {@link #servers}, at most 3): set it when {@link #servers} names fewer servers than the NATS
+         * cluster has (the others found by discovery). Replicas of 3 survive one NATS server down.
+         */
+        public Builder replicas(int replicas) {
+            this.replicas = replicas;
             return this;
         }
 
@@ -188,6 +201,9 @@ public final class NatsCluster implements ClusterPlugin {
             }
             if (connectTimeout.isNegative() || connectTimeout.isZero()) {
                 throw new InvalidConfigException("cluster.connectTimeout", "must be positive");
+            }
+            if (replicas < 0 || replicas > 5) {
+                throw new InvalidConfigException("cluster.replicas", "1 to 5 (JetStream's limit)");
             }
             if (reclaimGrace.isNegative()) {
                 throw new InvalidConfigException("cluster.reclaimGrace", "must not be negative");

@@ -95,7 +95,7 @@ public final class NatsNode implements ClusterNode {
      * subscribes; throws {@link ClusterUnavailableException} when any of it fails within {@code timeout}.
      */
     public static NatsNode join(ClusterContext ctx, List<String> servers, String cluster, String nodeName, Duration timeout,
-            int outgoingQueue, Duration reclaimGrace, boolean discoveredServers) {
+            int outgoingQueue, Duration reclaimGrace, boolean discoveredServers, int replicas) {
         ServerConfig config = ctx.config();
         if (config.federation().enabled()) {
             throw new IllegalArgumentException("federation together with cluster mode is not supported yet");
@@ -149,7 +149,6 @@ public final class NatsNode implements ClusterNode {
                 throw new IllegalArgumentException("limits.maxFrameSize " + config.limits().maxFrameSize()
                         + " + 9 exceeds the NATS servers' max_payload " + maxPayload + ": lower it or raise max_payload");
             }
-            int replicas = Math.min(3, servers.size());
             KeyValueManagement kvm = nc.keyValueManagement();
             String vipBucket = "dosp_" + cluster + "_vip";
             String nodeBucket = "dosp_" + cluster + "_nodes";
