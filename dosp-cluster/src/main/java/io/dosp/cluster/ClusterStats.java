@@ -29,9 +29,12 @@ package io.dosp.cluster;
  * @param reRegistrations times this node found its liveness key expired and registered again with a new epoch
  * @param framesToGoneNode S2C frames answered with ERR S2CF at once because their DST's node is gone, silent for 2L/3,
  *                         or its entry orphan (instead of being published to a subject nobody may read)
+ * @param framesSentToDeadNode frames published to a node after the last liveness put this node saw from it, for nodes
+ *                             that then turned out dead (key expired): an upper bound of the frames lost with them
+ *                             without an ERR S2CF (the window is at most 2L/3 plus one poll, see docs/cluster.md)
  */
 public record ClusterStats(long claims, long claimConflicts, long releases, long framesSent, long batchesSent,
         long framesReceived, long framesDiscarded, long failuresReturned, long failuresReceived, long incomingDropped,
         int liveNodes, long orphaned, long reclaimed, long reclaimedOwn, long fenced, long refusedUnavailable,
-        long janitorRuns, long reRegistrations, long framesToGoneNode) {
+        long janitorRuns, long reRegistrations, long framesToGoneNode, long framesSentToDeadNode) {
 }

@@ -280,6 +280,7 @@ public final class NatsNode implements ClusterNode {
             framesToGoneNode.increment(); // its node is gone, or silent for 2L/3: ERR S2CF now rather than a lost frame
             return RouteResult.NO_ROUTE;
         }
+        liveness.sent(owner, 1);
         bus.send(owner, packet, sender);
         return RouteResult.DELIVERED;
     }
@@ -295,7 +296,7 @@ public final class NatsNode implements ClusterNode {
         return new ClusterStats(registry.claims(), registry.conflicts(), registry.releases(), c.framesSent(), c.batchesSent(),
                 c.framesReceived(), c.framesDiscarded(), c.failuresReturned(), c.failuresReceived(), c.incomingDropped(),
                 liveness.liveCount(), janitor.orphaned(), janitor.reclaimed(), registry.reclaimedOwn(), registry.fenced(),
-                refusedUnavailable.sum(), janitor.runs(), liveness.reRegistrations(), framesToGoneNode.sum());
+                refusedUnavailable.sum(), janitor.runs(), liveness.reRegistrations(), framesToGoneNode.sum(), liveness.sentToDeadNode());
     }
 
     @Override

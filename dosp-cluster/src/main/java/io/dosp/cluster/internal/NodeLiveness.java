@@ -61,6 +61,9 @@ final class NodeLiveness {
     private final Map<String, Long> absent = new ConcurrentHashMap<>();
     /** When this node last saw each node's put through the watch (System.nanoTime). */
     private final Map<String, Long> lastPutSeen = new ConcurrentHashMap<>();
+    /** Frames this node published to each node since it last saw that node's put (swapped for a new one on a put). */
+    private final Map<String, LongAdder> sentSincePut = new ConcurrentHashMap<>();
+    private final LongAdder sentToDeadNode = new LongAdder();
     private volatile long epoch;
     private volatile long revision;
     private volatile long lastPutOk;
@@ -101,8 +104,15 @@ final class NodeLiveness {
         watch = kv.watch(PREFIX + ">", new KeyValueWatcher() {
             @Override
             public void watch(KeyValueEntry e) {
-                if (e.getOperation() == KeyValueOperation.PUT && e.getKey().startsWith(PREFIX)) {
-                    lastPutSeen.put(e.getKey().substring(PREFIX.length()), nanos.getAsLong());
+                if (!e.getKey().startsWith(PREFIX)) {
+                    return;
+                }
+                String node = e.getKey().substring(PREFIX.length());
+                if (e.getOperation() == KeyValueOperation.PUT) {
+                    lastPutSeen.put(node, nanos.getAsLong());
+                    sentSincePut.put(node, new LongAdder()); // alive until here: what was sent before counts no more
+                } else {
+                    sentSincePut.remove(node); // a clean leave: it answered for what it got (S2CF) before it left
                 }
             }
 
@@ -183,12 +193,32 @@ final class NodeLiveness {
         }
         live = Set.copyOf(now);
         for (String n : named) {
-            if (n != null && !n.equals(nodeId) && !now.contains(n)) {
-                absent.putIfAbsent(n, at);
+            if (n != null && !n.equals(nodeId) && !now.contains(n) && absent.putIfAbsent(n, at) == null) {
+                LongAdder sent = sentSincePut.remove(n);
+                if (sent != null) {
+                    sentToDeadNode.add(sent.sum()); // published after its last sign of life: maybe lost with it
+                }
             }
         }
         // listed again, or no longer named anywhere (its claims are gone): not absent any more
         absent.keySet().removeIf(n -> now.contains(n) || !named.contains(n));
+    }
+
+    /** Counts a frame published to {@code node} (see {@link #sentToDeadNode}). */
+    void sent(String node, int frames) {
+        LongAdder a = sentSincePut.get(node);
+        if (a != null) {
+            a.add(frames);
+        }
+    }
+
+    /**
+     * Frames published to nodes after the last liveness put this node saw from them, for nodes that then turned out
+     * gone (key expired, not deleted by a clean leave): an upper bound of the frames lost with dead nodes, whose
+     * senders got no ERR S2CF.
+     */
+    long sentToDeadNode() {
+        return sentToDeadNode.sum();
     }
 
     /** Whether {@code node} is known and absent from the last successful poll (its key expired or was deleted). */
