@@ -2,6 +2,7 @@ package io.dosp.cluster;
 
 import io.dosp.cluster.internal.NatsNode;
 import io.dosp.protocol.InvalidConfigException;
+import io.dosp.protocol.ServerExitReason;
 import io.dosp.server.ClusterMode;
 import io.dosp.server.internal.cluster.ClusterContext;
 import io.dosp.server.internal.cluster.ClusterNode;
@@ -29,6 +30,8 @@ public final class NatsCluster implements ClusterPlugin {
     private final String nodeName;
     private final Duration connectTimeout;
     private final int outgoingQueue;
+    private final String advertise;
+    private final Duration handoverGrace;
     private volatile NatsNode node;
 
     private NatsCluster(Builder b) {
@@ -37,6 +40,8 @@ public final class NatsCluster implements ClusterPlugin {
         this.nodeName = b.nodeName;
         this.connectTimeout = b.connectTimeout;
         this.outgoingQueue = b.outgoingQueue;
+        this.advertise = b.advertise;
+        this.handoverGrace = b.handoverGrace;
     }
 
     /** A builder; {@link Builder#servers} and {@link Builder#name} are required. */
@@ -60,6 +65,22 @@ public final class NatsCluster implements ClusterPlugin {
         return n == null ? null : n.nodeId();
     }
 
+    /**
+     * The client address ({@code host:port}) this node advertises to the others, for the reconnect hint of their
+     * drains: the configured {@link Builder#advertise}, else the server's TCP listener once bound when its host is
+     * not a wildcard; null when none is known (or before it joined).
+     */
+    public String advertisedAddress() {
+        NatsNode n = node;
+        return n == null ? advertise : n.address();
+    }
+
+    /** Client vIPs this node marked {@code moving} in a drain that another node has taken over (0 before it joined). */
+    public long handedOver() {
+        NatsNode n = node;
+        return n == null ? 0 : n.handedOver();
+    }
+
     /** What this node has done since it joined (zeros before). */
     public ClusterStats stats() {
         NatsNode n = node;
@@ -71,7 +92,7 @@ public final class NatsCluster implements ClusterPlugin {
         if (node != null) {
             throw new IllegalStateException("this NatsCluster already joined for a server; make one per server");
         }
-        node = NatsNode.join(context, servers, name, nodeName, connectTimeout, outgoingQueue);
+        node = NatsNode.join(context, servers, name, nodeName, connectTimeout, outgoingQueue, advertise, handoverGrace);
         return node;
     }
 
@@ -82,8 +103,30 @@ public final class NatsCluster implements ClusterPlugin {
         private String nodeName = "node";
         private Duration connectTimeout = Duration.ofSeconds(5);
         private int outgoingQueue = 65_536;
+        private String advertise;
+        private Duration handoverGrace = Duration.ofSeconds(5);
 
         private Builder() {
+        }
+
+        /**
+         * The address ({@code host:port}, an IPv6 host in brackets) at which clients reach this node: what the other
+         * nodes put in their reconnect hint when they drain. Default (null): the server's TCP listener, when its host
+         * is not a wildcard (a node listening on {@code 0.0.0.0} or {@code ::} without one is never hinted to).
+         */
+        public Builder advertise(String hostPort) {
+            this.advertise = hostPort;
+            return this;
+        }
+
+        /**
+         * How long a node that drained waits, when it leaves, for the other nodes to take over the vIPs it marked
+         * {@code moving} (its clients claiming them back with their resume secret) before it deletes the rest (default
+         * 5 s; zero: no wait).
+         */
+        public Builder handoverGrace(Duration grace) {
+            this.handoverGrace = Objects.requireNonNull(grace, "grace");
+            return this;
         }
 
         /** The NATS servers, {@code nats://host:port} each (at least one). */
@@ -142,6 +185,14 @@ public final class NatsCluster implements ClusterPlugin {
             }
             if (connectTimeout.isNegative() || connectTimeout.isZero()) {
                 throw new InvalidConfigException("cluster.connectTimeout", "must be positive");
+            }
+            if (advertise != null && !ServerExitReason.redirects(ServerExitReason.DRAINING.withRedirect(List.of(advertise)))
+                    .equals(List.of(advertise))) {
+                throw new InvalidConfigException("cluster.advertise",
+                        "'" + advertise + "' is not host:port (port 1..65535, IPv6 in brackets)");
+            }
+            if (handoverGrace.isNegative()) {
+                throw new InvalidConfigException("cluster.handoverGrace", "must not be negative");
             }
             if (outgoingQueue < 16) {
                 throw new InvalidConfigException("cluster.outgoingQueue", "at least 16 messages");

@@ -50,10 +50,12 @@ public final class NatsNode implements ClusterNode {
     private final VipRegistry registry;
     private final NodeLiveness liveness;
     private final S2cBus bus;
+    private final Duration handoverGrace;
     private volatile boolean closed;
 
     private NatsNode(String nodeId, Connection nc, ThreadPoolExecutor kvExecutor, ScheduledExecutorService timer,
-            VipRegistry registry, NodeLiveness liveness, S2cBus bus) {
+            VipRegistry registry, NodeLiveness liveness, S2cBus bus, Duration handoverGrace) {
+        this.handoverGrace = handoverGrace;
         this.nodeId = nodeId;
         this.nc = nc;
         this.kvExecutor = kvExecutor;
@@ -65,10 +67,13 @@ public final class NatsNode implements ClusterNode {
 
     /**
      * Connects to {@code servers}, opens (or creates) the cluster's buckets, registers this node, loads the mirror and
-     * subscribes; throws {@link ClusterUnavailableException} when any of it fails within {@code timeout}.
+     * subscribes; throws {@link ClusterUnavailableException} when any of it fails within {@code timeout}. The node
+     * advertises {@code advertise} ({@code host:port}) as its client address, or, when null, the server's listener
+     * once it is bound ({@link #listening}); leaving after a drain waits up to {@code handoverGrace} for its moving
+     * claims to be taken over.
      */
     public static NatsNode join(ClusterContext ctx, List<String> servers, String cluster, String nodeName, Duration timeout,
-            int outgoingQueue) {
+            int outgoingQueue, String advertise, Duration handoverGrace) {
         ServerConfig config = ctx.config();
         if (config.federation().enabled()) {
             throw new IllegalArgumentException("federation together with cluster mode is not supported yet");
@@ -126,7 +131,7 @@ public final class NatsNode implements ClusterNode {
                     .storageType(StorageType.File).build());
             ensureBucket(kvm, KeyValueConfiguration.builder().name(nodeBucket).maxHistoryPerKey(1).replicas(replicas)
                     .storageType(StorageType.Memory).ttl(NodeLiveness.TTL).build());
-            NodeLiveness liveness = new NodeLiveness(nc.keyValue(nodeBucket), nodeId);
+            NodeLiveness liveness = new NodeLiveness(nc.keyValue(nodeBucket), nodeId, epoch, advertise);
             liveness.start(timer);
             VipRegistry registry = new VipRegistry(nc.keyValue(vipBucket), config.template(), nodeId, epoch, kv,
                     ctx.vips()::claimable);
@@ -137,7 +142,7 @@ public final class NatsNode implements ClusterNode {
             bus.start();
             LOG.info("Joined cluster {} as node {} (NATS {}, {} live nodes, {} vIPs claimed)", cluster, nodeId,
                     nc.getConnectedUrl(), liveness.liveCount(), registry.vips().size());
-            return new NatsNode(nodeId, nc, kv, timer, registry, liveness, bus);
+            return new NatsNode(nodeId, nc, kv, timer, registry, liveness, bus, handoverGrace);
         } catch (RuntimeException e) {
             shutdown(nc, kv, timer);
             throw e;
@@ -215,6 +220,39 @@ public final class NatsNode implements ClusterNode {
     }
 
     @Override
+    public void listening(String hostPort) {
+        liveness.addressIfUnset(hostPort);
+    }
+
+    @Override
+    public List<String> drainStarted() {
+        liveness.draining();
+        List<String> targets = liveness.drainTargets();
+        LOG.info("Cluster node {} drains: clients are sent to {}", nodeId, targets.isEmpty() ? "no other node (none known)" : targets);
+        return targets;
+    }
+
+    @Override
+    public CompletableFuture<Void> moving(Vip vip) {
+        return registry.markMoving(vip);
+    }
+
+    /** The client address this node advertises ({@code host:port}; null: none known). */
+    public String address() {
+        return liveness.address();
+    }
+
+    /** Claims this node marked moving in a drain that another node took over since it joined. */
+    public long handedOver() {
+        return registry.handedOver();
+    }
+
+    /** Claims this node marked moving in a drain that no other node took over yet. */
+    public int movingNow() {
+        return registry.movingNow();
+    }
+
+    @Override
     public List<Vip> vips() {
         return registry.vips();
     }
@@ -233,6 +271,11 @@ public final class NatsNode implements ClusterNode {
             return;
         }
         closed = true;
+        if (registry.movingNow() > 0) {
+            int left = registry.awaitHandover(handoverGrace);
+            LOG.info("Cluster node {} leaves: {} of its drained clients' vIPs not taken over within {} ms (deleted now)",
+                    nodeId, left, handoverGrace.toMillis());
+        }
         kvExecutor.shutdown(); // the releases already queued still run
         try {
             if (!kvExecutor.awaitTermination(5, TimeUnit.SECONDS)) {
