@@ -75,6 +75,15 @@ public final class NatsCluster implements ClusterPlugin {
         return n == null ? advertise : n.address();
     }
 
+    /**
+     * Where this node would send its clients if it drained now: the client addresses of the other live nodes that are
+     * not draining, from its last liveness poll (about once a second), ordered by node id; empty before it joined.
+     */
+    public List<String> drainTargets() {
+        NatsNode n = node;
+        return n == null ? List.of() : n.drainTargets();
+    }
+
     /** Client vIPs this node marked {@code moving} in a drain that another node has taken over (0 before it joined). */
     public long handedOver() {
         NatsNode n = node;

@@ -237,6 +237,11 @@ public final class NatsNode implements ClusterNode {
         return registry.markMoving(vip);
     }
 
+    /** The client addresses of the other live nodes that are not draining (the last poll's), ordered by node id. */
+    public List<String> drainTargets() {
+        return liveness.drainTargets();
+    }
+
     /** The client address this node advertises ({@code host:port}; null: none known). */
     public String address() {
         return liveness.address();
