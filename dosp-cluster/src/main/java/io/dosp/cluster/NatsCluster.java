@@ -2,6 +2,7 @@ package io.dosp.cluster;
 
 import io.dosp.cluster.internal.NatsNode;
 import io.dosp.protocol.InvalidConfigException;
+import io.dosp.protocol.ServerExitReason;
 import io.dosp.server.ClusterMode;
 import io.dosp.server.internal.cluster.ClusterContext;
 import io.dosp.server.internal.cluster.ClusterNode;
@@ -32,6 +33,8 @@ public final class NatsCluster implements ClusterPlugin {
     private final Duration reclaimGrace;
     private final boolean discoveredServers;
     private final int replicas;
+    private final String advertise;
+    private final Duration handoverGrace;
     private volatile NatsNode node;
 
     private NatsCluster(Builder b) {
@@ -43,6 +46,8 @@ public final class NatsCluster implements ClusterPlugin {
         this.reclaimGrace = b.reclaimGrace;
         this.discoveredServers = b.discoveredServers;
         this.replicas = b.replicas == 0 ? Math.min(3, servers.size()) : b.replicas;
+        this.advertise = b.advertise;
+        this.handoverGrace = b.handoverGrace;
     }
 
     /** A builder; {@link Builder#servers} and {@link Builder#name} are required. */
@@ -64,6 +69,31 @@ public final class NatsCluster implements ClusterPlugin {
     public String nodeId() {
         NatsNode n = node;
         return n == null ? null : n.nodeId();
+    }
+
+    /**
+     * The client address ({@code host:port}) this node advertises to the others, for the reconnect hint of their
+     * drains: the configured {@link Builder#advertise}, else the server's TCP listener once bound when its host is
+     * not a wildcard; null when none is known (or before it joined).
+     */
+    public String advertisedAddress() {
+        NatsNode n = node;
+        return n == null ? advertise : n.address();
+    }
+
+    /**
+     * Where this node would send its clients if it drained now: the client addresses of the other live nodes that are
+     * not draining, from its last liveness poll (about once a second), ordered by node id; empty before it joined.
+     */
+    public List<String> drainTargets() {
+        NatsNode n = node;
+        return n == null ? List.of() : n.drainTargets();
+    }
+
+    /** Client vIPs this node marked {@code moving} in a drain that another node has taken over (0 before it joined). */
+    public long handedOver() {
+        NatsNode n = node;
+        return n == null ? 0 : n.handedOver();
     }
 
     /** What this node has done since it joined (zeros before). */
@@ -99,7 +129,7 @@ public final class NatsCluster implements ClusterPlugin {
             throw new IllegalStateException("this NatsCluster already joined for a server; make one per server");
         }
         node = NatsNode.join(context, servers, name, nodeName, connectTimeout, outgoingQueue, reclaimGrace,
-                discoveredServers, replicas);
+                discoveredServers, replicas, advertise, handoverGrace);
         return node;
     }
 
@@ -113,6 +143,8 @@ public final class NatsCluster implements ClusterPlugin {
         private Duration reclaimGrace = Duration.ofSeconds(30);
         private boolean discoveredServers = true;
         private int replicas;
+        private String advertise;
+        private Duration handoverGrace = Duration.ofSeconds(5);
 
         private Builder() {
         }
@@ -123,6 +155,16 @@ public final class NatsCluster implements ClusterPlugin {
          */
         public Builder reclaimGrace(Duration grace) {
             this.reclaimGrace = Objects.requireNonNull(grace, "grace");
+            return this;
+        }
+
+        /**
+         * The address ({@code host:port}, an IPv6 host in brackets) at which clients reach this node: what the other
+         * nodes put in their reconnect hint when they drain. Default (null): the server's TCP listener, when its host
+         * is not a wildcard (a node listening on {@code 0.0.0.0} or {@code ::} without one is never hinted to).
+         */
+        public Builder advertise(String hostPort) {
+            this.advertise = hostPort;
             return this;
         }
 
@@ -142,6 +184,16 @@ public final class NatsCluster implements ClusterPlugin {
          */
         public Builder discoveredServers(boolean use) {
             this.discoveredServers = use;
+            return this;
+        }
+
+        /**
+         * How long a node that drained waits, when it leaves, for the other nodes to take over the vIPs it marked
+         * {@code moving} (its clients claiming them back with their resume secret) before it deletes the rest (default
+         * 5 s; zero: no wait).
+         */
+        public Builder handoverGrace(Duration grace) {
+            this.handoverGrace = Objects.requireNonNull(grace, "grace");
             return this;
         }
 
@@ -207,6 +259,14 @@ public final class NatsCluster implements ClusterPlugin {
             }
             if (reclaimGrace.isNegative()) {
                 throw new InvalidConfigException("cluster.reclaimGrace", "must not be negative");
+            }
+            if (advertise != null && !ServerExitReason.redirects(ServerExitReason.DRAINING.withRedirect(List.of(advertise)))
+                    .equals(List.of(advertise))) {
+                throw new InvalidConfigException("cluster.advertise",
+                        "'" + advertise + "' is not host:port (port 1..65535, IPv6 in brackets)");
+            }
+            if (handoverGrace.isNegative()) {
+                throw new InvalidConfigException("cluster.handoverGrace", "must not be negative");
             }
             if (outgoingQueue < 16) {
                 throw new InvalidConfigException("cluster.outgoingQueue", "at least 16 messages");

@@ -56,10 +56,12 @@ public final class NatsNode implements ClusterNode {
     private final java.util.concurrent.atomic.AtomicBoolean janitorBusy = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.atomic.LongAdder refusedUnavailable = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder framesToGoneNode = new java.util.concurrent.atomic.LongAdder();
+    private final Duration handoverGrace;
     private volatile boolean closed;
 
     private NatsNode(String nodeId, Connection nc, ThreadPoolExecutor kvExecutor, ScheduledExecutorService timer,
-            VipRegistry registry, NodeLiveness liveness, S2cBus bus, Janitor janitor) {
+            VipRegistry registry, NodeLiveness liveness, S2cBus bus, Janitor janitor, Duration handoverGrace) {
+        this.handoverGrace = handoverGrace;
         this.nodeId = nodeId;
         this.nc = nc;
         this.kvExecutor = kvExecutor;
@@ -92,10 +94,14 @@ public final class NatsNode implements ClusterNode {
 
     /**
      * Connects to {@code servers}, opens (or creates) the cluster's buckets, registers this node, loads the mirror and
-     * subscribes; throws {@link ClusterUnavailableException} when any of it fails within {@code timeout}.
+     * subscribes; throws {@link ClusterUnavailableException} when any of it fails within {@code timeout}. The node
+     * advertises {@code advertise} ({@code host:port}) as its client address, or, when null, the server's listener
+     * once it is bound ({@link #listening}); leaving after a drain waits up to {@code handoverGrace} for its moving
+     * claims to be taken over.
      */
     public static NatsNode join(ClusterContext ctx, List<String> servers, String cluster, String nodeName, Duration timeout,
-            int outgoingQueue, Duration reclaimGrace, boolean discoveredServers, int replicas) {
+            int outgoingQueue, Duration reclaimGrace, boolean discoveredServers, int replicas, String advertise,
+            Duration handoverGrace) {
         ServerConfig config = ctx.config();
         if (config.federation().enabled()) {
             throw new IllegalArgumentException("federation together with cluster mode is not supported yet");
@@ -157,7 +163,7 @@ public final class NatsNode implements ClusterNode {
             ensureBucket(kvm, KeyValueConfiguration.builder().name(nodeBucket).maxHistoryPerKey(1).replicas(replicas)
                     .storageType(StorageType.Memory).ttl(NodeLiveness.TTL).build());
             VipRegistry[] registryRef = new VipRegistry[1];
-            NodeLiveness liveness = new NodeLiveness(nc.keyValue(nodeBucket), nodeId, epoch, null,
+            NodeLiveness liveness = new NodeLiveness(nc.keyValue(nodeBucket), nodeId, epoch, advertise,
                     () -> registryRef[0] == null ? java.util.Set.of() : registryRef[0].nodes(), System::nanoTime);
             liveness.start(timer); // registered before it claims anything (see NodeLiveness)
             VipRegistry registry = new VipRegistry(nc.keyValue(vipBucket), config.template(), nodeId, epoch, kv,
@@ -182,7 +188,7 @@ public final class NatsNode implements ClusterNode {
             bus.start();
             LOG.info("Joined cluster {} as node {} (NATS {}, {} live nodes, {} vIPs claimed)", cluster, nodeId,
                     nc.getConnectedUrl(), liveness.liveCount(), registry.vips().size());
-            NatsNode node = new NatsNode(nodeId, nc, kv, timer, registry, liveness, bus, janitor);
+            NatsNode node = new NatsNode(nodeId, nc, kv, timer, registry, liveness, bus, janitor, handoverGrace);
             timer.scheduleWithFixedDelay(node::janitorTick, 1000, 1000, TimeUnit.MILLISECONDS);
             return node;
         } catch (RuntimeException e) {
@@ -286,6 +292,44 @@ public final class NatsNode implements ClusterNode {
     }
 
     @Override
+    public void listening(String hostPort) {
+        liveness.addressIfUnset(hostPort);
+    }
+
+    @Override
+    public List<String> drainStarted() {
+        liveness.draining();
+        List<String> targets = liveness.drainTargets();
+        LOG.info("Cluster node {} drains: clients are sent to {}", nodeId, targets.isEmpty() ? "no other node (none known)" : targets);
+        return targets;
+    }
+
+    @Override
+    public CompletableFuture<Void> moving(Vip vip) {
+        return registry.markMoving(vip);
+    }
+
+    /** The client addresses of the other live nodes that are not draining (the last poll's), ordered by node id. */
+    public List<String> drainTargets() {
+        return liveness.drainTargets();
+    }
+
+    /** The client address this node advertises ({@code host:port}; null: none known). */
+    public String address() {
+        return liveness.address();
+    }
+
+    /** Claims this node marked moving in a drain that another node took over since it joined. */
+    public long handedOver() {
+        return registry.handedOver();
+    }
+
+    /** Claims this node marked moving in a drain that no other node took over yet. */
+    public int movingNow() {
+        return registry.movingNow();
+    }
+
+    @Override
     public List<Vip> vips() {
         return registry.vips();
     }
@@ -305,6 +349,11 @@ public final class NatsNode implements ClusterNode {
             return;
         }
         closed = true;
+        if (registry.movingNow() > 0) {
+            int left = registry.awaitHandover(handoverGrace);
+            LOG.info("Cluster node {} leaves: {} of its drained clients' vIPs not taken over within {} ms (deleted now)",
+                    nodeId, left, handoverGrace.toMillis());
+        }
         kvExecutor.shutdown(); // the releases already queued still run
         try {
             if (!kvExecutor.awaitTermination(5, TimeUnit.SECONDS)) {

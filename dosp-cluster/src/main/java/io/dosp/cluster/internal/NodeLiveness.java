@@ -1,5 +1,8 @@
 package io.dosp.cluster.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
@@ -8,11 +11,13 @@ import io.nats.client.api.KeyValueWatcher;
 import io.nats.client.impl.NatsKeyValueWatchSubscription;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -42,6 +47,10 @@ import org.slf4j.LoggerFactory;
  * <li>{@link #absentSince}: for the janitor, since when each absent node has been missing from successful polls.</li>
  * </ul>
  * Blocking KV calls run on the timer thread given to {@link #start} (a thread of the cluster's, never an event loop).
+ *
+ * <p>The value is JSON {@code {"epoch":MS,"addr":"host:port"|null,"draining":bool}}: the node's registration epoch,
+ * the address its clients reach it at (null until known), and whether it drains (a planned shutdown). The watch keeps
+ * the other nodes' values, for the reconnect hint of a drain ({@link #drainTargets}). Readers ignore unknown fields.
  */
 final class NodeLiveness {
     private static final Logger LOG = LoggerFactory.getLogger(NodeLiveness.class);
@@ -50,10 +59,19 @@ final class NodeLiveness {
     /** 2L/3: puts failing this long make this node unavailable; a node silent this long is suspect. */
     static final Duration SUSPECT_AFTER = TTL.multipliedBy(2).dividedBy(3);
     static final String PREFIX = "node.";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What another node's liveness value says: its client address (null: unknown) and whether it drains. */
+    record NodeInfo(String addr, boolean draining) {
+    }
 
     private final KeyValue kv;
     private final String nodeId;
-    private final String addr;
+    private volatile String addr;
+    private volatile boolean draining;
+    /** The other nodes' values, from the watch. */
+    private final Map<String, NodeInfo> info = new ConcurrentHashMap<>();
+    private volatile ScheduledExecutorService timer;
     private final LongSupplier nanos;
     private final Supplier<Set<String>> mentioned;
     private volatile Set<String> live = Set.of();
@@ -88,8 +106,9 @@ final class NodeLiveness {
         this.nanos = nanos;
     }
 
-    NodeLiveness(KeyValue kv, String nodeId) {
-        this(kv, nodeId, System.currentTimeMillis(), null, Set::of, System::nanoTime);
+    /** For {@code nodeId} in {@code kv} with {@code epoch} and {@code addr} (null: none yet), naming no mirror. */
+    NodeLiveness(KeyValue kv, String nodeId, long epoch, String addr) {
+        this(kv, nodeId, epoch, addr, Set::of, System::nanoTime);
     }
 
     /** Runs {@code r} (on the timer thread) after this node re-registered because its key had expired. */
@@ -99,6 +118,7 @@ final class NodeLiveness {
 
     /** Registers this node now (throws when it cannot), then keeps it registered and polls on {@code timer}. */
     void start(ScheduledExecutorService timer) throws Exception {
+        this.timer = timer;
         revision = kv.put(PREFIX + nodeId, value());
         lastPutOk = nanos.getAsLong();
         watch = kv.watch(PREFIX + ">", new KeyValueWatcher() {
@@ -110,9 +130,14 @@ final class NodeLiveness {
                 String node = e.getKey().substring(PREFIX.length());
                 if (e.getOperation() == KeyValueOperation.PUT) {
                     lastPutSeen.put(node, nanos.getAsLong());
+                    NodeInfo i = node.equals(nodeId) || e.getValue() == null ? null : parse(e.getValue());
+                    if (i != null) {
+                        info.put(node, i);
+                    }
                     sentSincePut.put(node, new LongAdder()); // alive until here: what was sent before counts no more
                 } else {
                     sentSincePut.remove(node); // a clean leave: it answered for what it got (S2CF) before it left
+                    info.remove(node);
                 }
             }
 
@@ -127,10 +152,80 @@ final class NodeLiveness {
         poll = timer.scheduleWithFixedDelay(this::pollQuietly, 1000, 1000, TimeUnit.MILLISECONDS);
     }
 
-    private byte[] value() {
-        // node ids are [A-Za-z0-9_-] only; addr is this node's own configuration: host:port
-        return ("{\"epoch\":" + epoch + ",\"addr\":" + (addr == null ? "null" : "\"" + addr + "\"")
-                + ",\"draining\":false}").getBytes(StandardCharsets.UTF_8);
+    /** This node's liveness value now. */
+    byte[] value() {
+        ObjectNode v = JSON.createObjectNode();
+        v.put("epoch", epoch);
+        v.put("addr", addr); // a null address is written as JSON null
+        v.put("draining", draining);
+        return v.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The client address this node advertises, unless it has one already (a configured one wins); re-put soon. */
+    void addressIfUnset(String hostPort) {
+        if (addr == null) {
+            addr = hostPort;
+            putSoon();
+        }
+    }
+
+    /** The client address this node advertises (null: none known). */
+    String address() {
+        return addr;
+    }
+
+    /** Marks this node draining in its liveness value (re-put at once, on the timer); the others stop hinting to it. */
+    void draining() {
+        draining = true;
+        putSoon();
+    }
+
+    private void putSoon() {
+        ScheduledExecutorService t = timer;
+        if (t != null) {
+            try {
+                t.execute(this::beat);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                LOG.debug("Liveness timer stopped; not re-put");
+            }
+        }
+    }
+
+    /**
+     * The client addresses of the other nodes the last poll listed that are not draining and have one, ordered by
+     * node id: where a draining node sends its clients.
+     */
+    List<String> drainTargets() {
+        Set<String> now = live;
+        List<String> out = new ArrayList<>();
+        for (String node : new TreeSet<>(now)) {
+            NodeInfo i = info.get(node);
+            if (!node.equals(nodeId) && i != null && !i.draining() && i.addr() != null && !out.contains(i.addr())) {
+                out.add(i.addr());
+            }
+        }
+        return out;
+    }
+
+    /** Whether {@code node} was listed by the last poll as draining. */
+    boolean isDraining(String node) {
+        NodeInfo i = info.get(node);
+        return i != null && i.draining() && live.contains(node);
+    }
+
+    /** The address and draining flag of a liveness value; null when it is not JSON. */
+    static NodeInfo parse(byte[] value) {
+        try {
+            JsonNode n = JSON.readTree(value);
+            if (n == null || !n.isObject()) {
+                return null;
+            }
+            JsonNode a = n.get("addr");
+            JsonNode d = n.get("draining");
+            return new NodeInfo(a != null && a.isTextual() ? a.asText() : null, d != null && d.asBoolean(false));
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     void beat() {

@@ -2,6 +2,7 @@ package io.dosp.cluster.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dosp.protocol.RqipReply;
 import io.dosp.protocol.Vip;
 import io.dosp.protocol.VipTemplate;
@@ -64,6 +65,12 @@ final class VipRegistry {
     private final Map<Integer, Claim> mirror = new ConcurrentHashMap<>();
     /** This node's claims and their revisions (what it may delete). */
     private final Map<Integer, Long> mine = new ConcurrentHashMap<>();
+    /**
+     * This node's claims marked {@code moving} by a drain, and their revisions: no longer released when the session
+     * ends, taken over by another node (the watch removes them here) or deleted when this node leaves.
+     */
+    private final Map<Integer, Long> moving = new ConcurrentHashMap<>();
+    private final LongAdder moved = new LongAdder();
     /** Candidates an allocation of this node is trying now (two never try the same). */
     private final Set<Integer> trying = ConcurrentHashMap.newKeySet();
     private final Object cursorLock = new Object();
@@ -114,6 +121,16 @@ final class VipRegistry {
             return;
         }
         long rev = e.getRevision();
+        Long movingRev = moving.get(vip);
+        if (movingRev != null && rev > movingRev) {
+            // A moving claim of ours was taken over (or deleted): nothing of ours to delete on leave.
+            if (moving.remove(vip, movingRev)) {
+                moved.increment();
+                synchronized (moving) {
+                    moving.notifyAll();
+                }
+            }
+        }
         if (e.getOperation() == KeyValueOperation.PUT) {
             Claim c = new Claim(nodeOf(e.getValue()), rev, stateOf(e.getValue()));
             mirror.merge(vip, c, (old, neu) -> old.revision() >= neu.revision() ? old : neu);
@@ -401,6 +418,77 @@ final class VipRegistry {
         return f;
     }
 
+    /**
+     * Marks this node's claim of {@code vip} {@code moving} (its other fields kept, compare-and-set on its revision), on
+     * the executor: from then on it is not released when its session ends, but left for the client to take over on
+     * another node (with its resume secret), or deleted when this node {@link #close leaves}. Completes normally
+     * either way; a claim whose mark failed stays held and is released as usual.
+     */
+    CompletableFuture<Void> markMoving(Vip vip) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        Runnable mark = () -> {
+            try {
+                markMovingNow(vip);
+            } finally {
+                f.complete(null);
+            }
+        };
+        try {
+            executor.execute(mark);
+        } catch (RejectedExecutionException e) {
+            f.complete(null); // closing or busy: the claim is released as usual
+        }
+        return f;
+    }
+
+    private void markMovingNow(Vip vip) {
+        Long rev = mine.get(vip.value());
+        if (rev == null) {
+            return;
+        }
+        try {
+            KeyValueEntry e = kv.get(key(vip));
+            if (e == null || e.getRevision() != rev || e.getValue() == null) {
+                LOG.warn("vIP {} is not at this node's revision {} in the registry; not marked moving", vip, rev);
+                return;
+            }
+            JsonNode v = JSON.readTree(e.getValue());
+            ObjectNode value = v instanceof ObjectNode o ? o : JSON.createObjectNode().put("node", nodeId);
+            value.put("state", "moving");
+            long next = kv.update(key(vip), value.toString().getBytes(StandardCharsets.UTF_8), rev);
+            if (mine.remove(vip.value(), rev)) {
+                moving.put(vip.value(), next);
+            } else {
+                // released meanwhile (the client left first): give the moving claim back at once
+                deleteNow(vip, next);
+            }
+        } catch (JetStreamApiException e) {
+            LOG.warn("Could not mark vIP {} moving in the registry: {}", vip, e.getMessage());
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.warn("Could not mark vIP {} moving in the registry: {}", vip, e.toString());
+        }
+    }
+
+    /**
+     * Waits up to {@code grace} until every claim this node marked moving has been taken over (the watch shows a newer
+     * revision); returns how many are left.
+     */
+    int awaitHandover(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        synchronized (moving) {
+            long left;
+            while (!moving.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(moving, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        return moving.size();
+    }
+
     /** Gives this node's claim of {@code vip} back (compare-and-set on its revision), on the executor. */
     void release(Vip vip) {
         Long rev = mine.remove(vip.value());
@@ -428,10 +516,19 @@ final class VipRegistry {
         }
     }
 
-    /** Gives back every claim of this node (leaving), then stops the watch. */
+    /**
+     * Gives back every claim of this node (leaving), the moving ones no other node took over included (compare-and-set:
+     * a take-over is never deleted), then stops the watch.
+     */
     void close() {
         for (Integer v : List.copyOf(mine.keySet())) {
             Long rev = mine.remove(v);
+            if (rev != null) {
+                deleteNow(new Vip(v), rev);
+            }
+        }
+        for (Integer v : List.copyOf(moving.keySet())) {
+            Long rev = moving.remove(v);
             if (rev != null) {
                 deleteNow(new Vip(v), rev);
             }
@@ -456,6 +553,16 @@ final class VipRegistry {
 
     long releases() {
         return releases.sum();
+    }
+
+    /** Claims marked moving that another node took over. */
+    long handedOver() {
+        return moved.sum();
+    }
+
+    /** Claims marked moving, not taken over yet. */
+    int movingNow() {
+        return moving.size();
     }
 
     static String key(Vip vip) {

@@ -38,6 +38,34 @@ public interface ClusterNode extends AutoCloseable {
      */
     RouteResult forward(S2cPacket packet, ClientSession sender);
 
+    /**
+     * This server listens at {@code hostPort} ({@code host:port}, IPv6 hosts in brackets; called once it is bound, only
+     * when the host is not a wildcard): the client address the node advertises to the others unless one was
+     * configured. Never blocks.
+     */
+    default void listening(String hostPort) {
+    }
+
+    /**
+     * This node starts a planned shutdown (lame duck): it is marked draining cluster-wide, so the other nodes no longer
+     * send clients to it; returns the client addresses ({@code host:port}) of the other live nodes that are not
+     * draining, from the last poll, to put in the reconnect hint (empty: none known). Never blocks.
+     */
+    default List<String> drainStarted() {
+        return List.of();
+    }
+
+    /**
+     * The local holder of {@code vip} is about to be sent away by a drain: its registry entry is marked
+     * {@code moving} (compare-and-set), so that the client may claim it back on another node with its resume secret,
+     * and this node no longer releases it when the session ends (it stays until taken over, or until this node
+     * leaves). Completes when the mark is written or failed (never exceptionally: a failed mark leaves the entry
+     * held, released as usual).
+     */
+    default CompletableFuture<Void> moving(Vip vip) {
+        return CompletableFuture.completedFuture(null);
+    }
+
     /** Every vIP claimed in the cluster now (this node's mirror of the registry), in ascending order. */
     List<Vip> vips();
 

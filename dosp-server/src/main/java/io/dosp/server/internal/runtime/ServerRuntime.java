@@ -159,6 +159,52 @@ public final class ServerRuntime {
         return connections.drain(over, exitText);
     }
 
+    /**
+     * Lame duck with EXIT {@code reason} ({@code Server draining}) and a reconnect hint: {@code configured}
+     * ({@code drainRedirect}) when it is not empty, else, on a cluster node, the other live nodes that are not
+     * draining (rotated from client to client, so that the clients spread over them). A cluster node is marked
+     * draining cluster-wide first. Returns how many clients will be told; {@link #drainText()} is the refusal.
+     */
+    public int drain(java.time.Duration over, ServerExitReason reason, List<String> configured) {
+        Hint hint = hint(reason, configured);
+        return connections.drain(over, hint.text(0), hint::text);
+    }
+
+    /** The EXIT text a draining server refuses newcomers with; null when it is not draining. */
+    public String drainText() {
+        return admission.drainText();
+    }
+
+    /**
+     * Stops admitting and sends every client EXIT {@code reason} with the reconnect hint of
+     * {@link #drain(java.time.Duration, ServerExitReason, List)}, every peer link to us EXIT {@code reason}; a cluster
+     * node marks its clients' vIPs moving first, so that they can take them back on another node.
+     */
+    public void beginShutdown(ServerExitReason reason, List<String> configured) {
+        connections.shutdown(reason, hint(reason, configured)::text);
+    }
+
+    private Hint hint(ServerExitReason reason, List<String> configured) {
+        List<String> nodes = cluster.map(ClusterNode::drainStarted).orElse(List.of());
+        return configured.isEmpty() && !nodes.isEmpty() ? new Hint(reason, nodes) : new Hint(reason, configured, false);
+    }
+
+    /** A reconnect hint: {@code targets} in order, or rotated by the client's index. */
+    private record Hint(ServerExitReason reason, List<String> targets, boolean rotate) {
+        Hint(ServerExitReason reason, List<String> targets) {
+            this(reason, targets, true);
+        }
+
+        String text(int client) {
+            if (!rotate || targets.size() < 2) {
+                return reason.withRedirect(targets);
+            }
+            List<String> r = new ArrayList<>(targets);
+            java.util.Collections.rotate(r, -Math.floorMod(client, targets.size()));
+            return reason.withRedirect(r);
+        }
+    }
+
     /** The pipeline for every listener (TCP and in-process). */
     public ServerInitializer initializer() {
         return initializer;
@@ -227,6 +273,11 @@ public final class ServerRuntime {
     /** Every accepted channel still open. */
     public ChannelGroup channels() {
         return connections.channels();
+    }
+
+    /** The TCP listener is bound at {@code hostPort} (not a wildcard): a cluster node may advertise it. */
+    public void listening(String hostPort) {
+        cluster.ifPresent(c -> c.listening(hostPort));
     }
 
     /** Leaves the cluster (cluster mode): this node's claims given back, its connection closed. */
