@@ -123,6 +123,12 @@ public final class NatsCluster implements ClusterPlugin {
         return reclaimGrace;
     }
 
+    /** How many vIPs this node took over for clients that proved their resume secret (0 before it joined). */
+    public long takeOvers() {
+        NatsNode n = node;
+        return n == null ? 0 : n.takeOvers();
+    }
+
     @Override
     public synchronized ClusterNode join(ClusterContext context) {
         if (node != null) {

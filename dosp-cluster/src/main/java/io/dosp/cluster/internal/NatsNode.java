@@ -1,6 +1,7 @@
 package io.dosp.cluster.internal;
 
 import io.dosp.cluster.ClusterStats;
+import io.dosp.protocol.Resume;
 import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.Vip;
 import io.dosp.server.ServerConfig;
@@ -268,6 +269,31 @@ public final class NatsNode implements ClusterNode {
     /** Whether this node holds the janitor's lock. */
     public boolean janitor() {
         return janitor.holding();
+    }
+
+    @Override
+    public CompletableFuture<Boolean> resumable(Vip vip, String secretHashHex) {
+        if (closed) {
+            return CompletableFuture.completedFuture(false);
+        }
+        return registry.resumable(vip, secretHashHex);
+    }
+
+    @Override
+    public CompletableFuture<Resume.Failed> takeOver(Vip vip, byte[] secret, String newSecretHashHex) {
+        if (closed) {
+            return CompletableFuture.completedFuture(new Resume.Failed(vip, Resume.Failed.UNAVAILABLE, "Server shutting down"));
+        }
+        if (!liveness.available()) {
+            refusedUnavailable.increment(); // minority side or cut off: it takes nothing over
+            return CompletableFuture.completedFuture(new Resume.Failed(vip, Resume.Failed.UNAVAILABLE, UNAVAILABLE));
+        }
+        return registry.takeOver(vip, secret, newSecretHashHex, liveness::isLiveNow);
+    }
+
+    /** How many vIPs this node took over (or claimed afresh) for clients that proved their resume secret. */
+    public long takeOvers() {
+        return registry.takeOvers();
     }
 
     @Override

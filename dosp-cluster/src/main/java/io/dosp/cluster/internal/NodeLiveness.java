@@ -348,6 +348,23 @@ final class NodeLiveness {
         return live.contains(node);
     }
 
+    /**
+     * Whether {@code node} is live now: its key is in the bucket (asked of the bucket, blocking: on the cluster's
+     * executor only). This node is always live; a node whose key cannot be read counts as live (no take-over on doubt).
+     */
+    boolean isLiveNow(String node) {
+        if (node.equals(nodeId)) {
+            return true;
+        }
+        try {
+            io.nats.client.api.KeyValueEntry e = kv.get(PREFIX + node);
+            return e != null && e.getOperation() == io.nats.client.api.KeyValueOperation.PUT;
+        } catch (Exception e) {
+            LOG.debug("Liveness of {} unknown: {}", node, e.toString());
+            return true;
+        }
+    }
+
     /** How many nodes the last poll listed. */
     int liveCount() {
         return live.size();

@@ -3,6 +3,7 @@ package io.dosp.cluster.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dosp.protocol.Resume;
 import io.dosp.protocol.RqipReply;
 import io.dosp.protocol.Vip;
 import io.dosp.protocol.VipTemplate;
@@ -78,10 +79,13 @@ final class VipRegistry {
     private final LongAdder claims = new LongAdder();
     private final LongAdder conflicts = new LongAdder();
     private final LongAdder releases = new LongAdder();
+    private final LongAdder takeOvers = new LongAdder();
     private volatile NatsKeyValueWatchSubscription watch;
     /** Closes the local session of a vIP this node served and another node now holds (EXIT "moved"). */
     private volatile java.util.function.Consumer<Vip> fencer = v -> { };
     private final LongAdder fenced = new LongAdder();
+    /** The resume hash (hex) of each of this node's claims that has one: written again when a claim is re-created. */
+    private final Map<Integer, String> myResume = new ConcurrentHashMap<>();
     private final LongAdder reclaimedOwn = new LongAdder();
 
     VipRegistry(KeyValue kv, VipTemplate template, String nodeId, long epoch, ExecutorService executor,
@@ -172,6 +176,14 @@ final class VipRegistry {
         }
     }
 
+    private void rememberResume(int vip, String hex) {
+        if (hex == null) {
+            myResume.remove(vip);
+        } else {
+            myResume.put(vip, hex);
+        }
+    }
+
     /** Another node holds {@code vip}, which this node served at revision {@code my}: its local session goes. */
     private void fence(int vip, long my) {
         if (mine.remove(vip, my)) {
@@ -223,7 +235,7 @@ final class VipRegistry {
             return;
         }
         try {
-            long neu = kv.create(key(new Vip(vip)), value());
+            long neu = kv.create(key(new Vip(vip)), value(myResume.get(vip))); // its resume hash kept
             if (mine.replace(vip, my, neu)) {
                 reclaimedOwn.increment();
                 mirror.merge(vip, new Claim(nodeId, neu, "held"), (old, n) -> old.revision() >= n.revision() ? old : n);
@@ -377,9 +389,15 @@ final class VipRegistry {
      * node holds it; throws {@link ClusterUnavailableException} when the registry cannot be reached.
      */
     private boolean createNow(Vip vip) {
+        return createNow(vip, null);
+    }
+
+    /** As {@link #createNow(Vip)}, with {@code resumeHex} (or null) as the entry's resume hash. */
+    private boolean createNow(Vip vip, String resumeHex) {
         try {
-            long rev = kv.create(key(vip), value());
+            long rev = kv.create(key(vip), value(resumeHex));
             mine.put(vip.value(), rev);
+            rememberResume(vip.value(), resumeHex);
             mirror.merge(vip.value(), new Claim(nodeId, rev, "held"), (old, neu) -> old.revision() >= neu.revision() ? old : neu);
             claims.increment();
             return true;
@@ -416,6 +434,136 @@ final class VipRegistry {
             f.complete("cluster busy: try again");
         }
         return f;
+    }
+
+    /** Stores a resume hash in this node's entry of {@code vip} (see {@code ClusterNode.resumable}). */
+    CompletableFuture<Boolean> resumable(Vip vip, String hashHex) {
+        CompletableFuture<Boolean> f = new CompletableFuture<>();
+        try {
+            executor.execute(() -> f.complete(resumableNow(vip, hashHex)));
+        } catch (RejectedExecutionException e) {
+            f.complete(false);
+        }
+        return f;
+    }
+
+    private boolean resumableNow(Vip vip, String hashHex) {
+        Long rev = mine.get(vip.value());
+        if (rev == null) {
+            return false;
+        }
+        long updated;
+        try {
+            updated = kv.update(key(vip), value(hashHex), rev);
+        } catch (JetStreamApiException e) {
+            LOG.debug("Resume hash of {} not stored (revision {}): {}", vip, rev, e.getMessage());
+            return false;
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.warn("Resume hash of {} not stored: {}", vip, e.toString());
+            return false;
+        }
+        if (!mine.replace(vip.value(), rev, updated)) {
+            // Released (or moved) while the update ran: the release deleted the old revision in vain; delete ours.
+            deleteNow(vip, updated);
+            return false;
+        }
+        myResume.put(vip.value(), hashHex);
+        mirror.merge(vip.value(), new Claim(nodeId, updated, "held"), (old, neu) -> old.revision() >= neu.revision() ? old : neu);
+        return true;
+    }
+
+    /**
+     * Takes {@code vip} over for a client proving {@code secret} (see {@code ClusterNode.takeOver}); {@code nodeLive}
+     * answers, blocking, whether a node is live now.
+     */
+    CompletableFuture<Resume.Failed> takeOver(Vip vip, byte[] secret, String newHashHex, Predicate<String> nodeLive) {
+        CompletableFuture<Resume.Failed> f = new CompletableFuture<>();
+        byte[] s = secret.clone();
+        try {
+            executor.execute(() -> {
+                try {
+                    f.complete(takeOverNow(vip, s, newHashHex, nodeLive));
+                } catch (RuntimeException e) {
+                    f.complete(new Resume.Failed(vip, Resume.Failed.UNAVAILABLE, "cluster unavailable"));
+                } finally {
+                    java.util.Arrays.fill(s, (byte) 0);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            f.complete(new Resume.Failed(vip, Resume.Failed.UNAVAILABLE, "cluster busy: try again"));
+        }
+        return f;
+    }
+
+    private Resume.Failed takeOverNow(Vip vip, byte[] secret, String newHashHex, Predicate<String> nodeLive) {
+        if (!trying.add(vip.value())) {
+            return new Resume.Failed(vip, Resume.Failed.CONFLICT, "another client of this node is claiming it now");
+        }
+        try {
+            KeyValueEntry e;
+            try {
+                e = kv.get(key(vip));
+            } catch (JetStreamApiException | java.io.IOException | RuntimeException ex) {
+                return new Resume.Failed(vip, Resume.Failed.UNAVAILABLE, "cluster unavailable");
+            }
+            if (e == null || e.getOperation() != KeyValueOperation.PUT || e.getValue() == null) {
+                // Nobody holds it (its node released it): claimed as by RQIP.
+                try {
+                    return createNow(vip, newHashHex) ? taken(vip)
+                            : new Resume.Failed(vip, Resume.Failed.CONFLICT, "claimed by another node meanwhile");
+                } catch (ClusterUnavailableException ex) {
+                    return new Resume.Failed(vip, Resume.Failed.UNAVAILABLE, "cluster unavailable");
+                }
+            }
+            JsonNode entry;
+            try {
+                entry = JSON.readTree(e.getValue());
+            } catch (java.io.IOException ex) {
+                entry = null;
+            }
+            String holder = text(entry, "node");
+            String state = text(entry, "state");
+            if (!Resume.matches(secret, text(entry, "resume"))) {
+                return new Resume.Failed(vip, Resume.Failed.BAD_SECRET, "the secret does not match this vIP's");
+            }
+            if (nodeId.equals(holder) && mine.containsKey(vip.value())) {
+                return new Resume.Failed(vip, Resume.Failed.HELD, "held by a connection on this node");
+            }
+            boolean free = "orphan".equals(state) || "moving".equals(state) || holder == null || nodeId.equals(holder)
+                    || !nodeLive.test(holder);
+            if (!free) {
+                return new Resume.Failed(vip, Resume.Failed.HELD, "held by a live node");
+            }
+            long rev;
+            try {
+                rev = kv.update(key(vip), value(newHashHex), e.getRevision());
+            } catch (JetStreamApiException ex) {
+                if (ex.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
+                    conflicts.increment();
+                    return new Resume.Failed(vip, Resume.Failed.CONFLICT, "the entry changed meanwhile");
+                }
+                return new Resume.Failed(vip, Resume.Failed.UNAVAILABLE, "cluster unavailable");
+            } catch (java.io.IOException | RuntimeException ex) {
+                return new Resume.Failed(vip, Resume.Failed.UNAVAILABLE, "cluster unavailable");
+            }
+            mine.put(vip.value(), rev);
+            rememberResume(vip.value(), newHashHex);
+            mirror.merge(vip.value(), new Claim(nodeId, rev, "held"), (old, neu) -> old.revision() >= neu.revision() ? old : neu);
+            LOG.info("Took over vIP {} from node {} ({}) for a resuming client", vip, holder, state);
+            return taken(vip);
+        } finally {
+            trying.remove(vip.value());
+        }
+    }
+
+    private Resume.Failed taken(Vip vip) {
+        takeOvers.increment();
+        return null;
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n == null ? null : n.get(field);
+        return v == null || !v.isTextual() ? null : v.asText();
     }
 
     /**
@@ -491,6 +639,7 @@ final class VipRegistry {
 
     /** Gives this node's claim of {@code vip} back (compare-and-set on its revision), on the executor. */
     void release(Vip vip) {
+        myResume.remove(vip.value());
         Long rev = mine.remove(vip.value());
         if (rev == null) {
             return;
@@ -555,6 +704,11 @@ final class VipRegistry {
         return releases.sum();
     }
 
+    /** Resumes granted: entries taken over (or claimed afresh) for clients proving their secret. */
+    long takeOvers() {
+        return takeOvers.sum();
+    }
+
     /** Claims marked moving that another node took over. */
     long handedOver() {
         return moved.sum();
@@ -569,10 +723,12 @@ final class VipRegistry {
         return "ip." + vip;
     }
 
-    private byte[] value() {
-        // node ids are [A-Za-z0-9_-] only: nothing to escape
+    /** An entry held by this node, with {@code resumeHex} (64 hex digits, or null: none) as its resume hash. */
+    private byte[] value(String resumeHex) {
+        // node ids are [A-Za-z0-9_-] only, hashes hex: nothing to escape
         return ("{\"node\":\"" + nodeId + "\",\"epoch\":" + epoch + ",\"since\":" + System.currentTimeMillis()
-                + ",\"state\":\"held\"}").getBytes(StandardCharsets.UTF_8);
+                + ",\"state\":\"held\"" + (resumeHex == null ? "" : ",\"resume\":\"" + resumeHex + "\"") + "}")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     /** The vIP of a registry key, or null for another key. */

@@ -1,5 +1,6 @@
 package io.dosp.server.internal.cluster;
 
+import io.dosp.protocol.Resume;
 import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.Vip;
 import io.dosp.server.internal.RouteResult;
@@ -65,6 +66,22 @@ public interface ClusterNode extends AutoCloseable {
     default CompletableFuture<Void> moving(Vip vip) {
         return CompletableFuture.completedFuture(null);
     }
+
+    /**
+     * Stores {@code secretHashHex} (the lowercase hex SHA-256 of a resume secret) in the registry entry of
+     * {@code vip}, which this node holds (compare-and-set on the entry's revision). Completes true when stored,
+     * false when {@code vip} is not this node's claim (any more) or the registry cannot be reached.
+     */
+    CompletableFuture<Boolean> resumable(Vip vip, String secretHashHex);
+
+    /**
+     * Takes {@code vip} over for a client that proves its resume {@code secret} (checked in constant time against the
+     * hash in the entry): allowed when the entry is {@code orphan} or {@code moving}, or {@code held} by a node that is
+     * not live; done with a compare-and-set update of the entry, which then names this node, with
+     * {@code newSecretHashHex} as its resume hash. An absent entry is claimed as by RQIP. Completes with null when the
+     * vIP is this node's claim now (the caller binds it, or gives it back with {@link #released}), else with why not.
+     */
+    CompletableFuture<Resume.Failed> takeOver(Vip vip, byte[] secret, String newSecretHashHex);
 
     /** Every vIP claimed in the cluster now (this node's mirror of the registry), in ascending order. */
     List<Vip> vips();

@@ -21,6 +21,7 @@ import io.dosp.server.internal.dispatch.PacketDispatcher;
 import io.dosp.server.internal.dispatch.S2cFailures;
 import io.dosp.server.internal.ext.ClientExtensions;
 import io.dosp.server.internal.ext.PeerGoneNotices;
+import io.dosp.server.internal.ext.ResumeFeature;
 import io.dosp.server.internal.federation.Federation;
 import io.dosp.server.internal.federation.Forwarder;
 import io.dosp.server.internal.federation.IncomingLinks;
@@ -116,7 +117,11 @@ public final class ServerRuntime {
         features.addAll(clientAdmission.features());
         features.addAll(network.features());
         features.addAll(hooks.features());
+        // Cluster mode: resume secrets, and a lost node's clients taking their vIPs back on this node.
+        Optional<ResumeFeature> resume = cluster.map(n -> new ResumeFeature(n, vips, clientAdmission, log));
+        resume.ifPresent(features::add);
         ClientExtensions extensions = new ClientExtensions(features, log);
+        resume.ifPresent(r -> r.extensions(extensions));
         PacketDispatcher dispatcher = new PacketDispatcher(hooks, access, router, vips, admin, counters, links,
                 config.federation().maxHops(), extensions, clientAdmission, log, cluster);
         this.connections = new Connections(admission, clientAdmission, vips, SessionSettings.of(config), counters,
