@@ -51,6 +51,7 @@ public final class ServerConfigMapper {
             cluster = nats.isEmpty() ? Optional.empty() : Optional.of(NatsCluster.builder().servers(nats)
                     .name(r.value(Settings.CLUSTER_NAME).trim()).nodeName(r.value(Settings.CLUSTER_NODE).trim())
                     .advertise(r.value(Settings.CLUSTER_ADVERTISE).isBlank() ? null : r.value(Settings.CLUSTER_ADVERTISE).trim())
+                    .reclaimGrace(r.value(Settings.CLUSTER_RECLAIM_GRACE)).replicas(r.value(Settings.CLUSTER_REPLICAS))
                     .build());
         } catch (InvalidConfigException e) {
             throw explain(r, e);

@@ -211,6 +211,18 @@ public final class Settings {
             .flag("--cluster-advertise", "HOST:PORT").section(CLUSTER).sets(ConfigTarget.cluster("advertise"))
             .help("The address (host:port) at which clients reach this node: the other nodes name it in the reconnect"
                     + " hint when they drain. Empty: the listener's host:port when the host is not a wildcard."));
+    /** How long the janitor leaves a gone node's vIP orphan before it frees it. */
+    public static final Setting<Duration> CLUSTER_RECLAIM_GRACE = add(Setting.builder("cluster_reclaim_grace",
+                    ValueTypes.duration(true), Duration.ofSeconds(30))
+            .flag("--cluster-reclaim-grace", "DURATION").section(CLUSTER).sets(ConfigTarget.cluster("reclaimGrace"))
+            .help("How long a vIP of a node that is gone stays orphan (its client may come back with its resume"
+                    + " secret) before the cluster's janitor frees it."));
+    /** How many NATS servers keep the cluster's KV buckets. */
+    public static final Setting<Integer> CLUSTER_REPLICAS = add(Setting.builder("cluster_replicas",
+                    ValueTypes.integer(0, 5), 0)
+            .flag("--cluster-replicas", "N").section(CLUSTER).sets(ConfigTarget.cluster("replicas"))
+            .help("Copies of the cluster's KV buckets on the NATS servers when they are created (3 survives one NATS"
+                    + " server down). 0: as many as NATS servers are listed, at most 3."));
 
     // ---- this implementation only ----
 
