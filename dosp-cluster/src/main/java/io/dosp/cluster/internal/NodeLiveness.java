@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * <li>{@link #available()}: whether this node's own puts succeed. Puts failing for {@link #SUSPECT_AFTER} (2L/3)
  * make it unavailable: it admits no new clients (minority side of a partition, or cut off); the next good put makes
  * it available again.</li>
- * <li>{@link #isGone}: a node named in the registry mirror that a poll did not list. The mirror is
+ * <li>{@link #isGone}: a node named in the registry mirror, or listed by an earlier poll, that a poll did not list. The mirror is
  * read before the poll asks, and a node puts its key before it claims anything, so a node absent from a poll that
  * started after its claim was seen is really gone.</li>
  * <li>{@link #isSuspect}: a listed node whose last put this node saw (by watching the bucket) more than 2L/3 ago
@@ -59,6 +59,8 @@ final class NodeLiveness {
     /** 2L/3: puts failing this long make this node unavailable; a node silent this long is suspect. */
     static final Duration SUSPECT_AFTER = TTL.multipliedBy(2).dividedBy(3);
     static final String PREFIX = "node.";
+    /** A node gone this long that no claim names is forgotten (it counts as gone no more; ids are never reused). */
+    static final Duration FORGET_AFTER = Duration.ofMinutes(10);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What another node's liveness value says: its client address (null: unknown) and whether it drains. */
@@ -77,6 +79,8 @@ final class NodeLiveness {
     private volatile Set<String> live = Set.of();
     /** Nodes missing from successful polls, since the first poll (System.nanoTime) that missed them. */
     private final Map<String, Long> absent = new ConcurrentHashMap<>();
+    /** Nodes some successful poll listed (until gone for {@link #FORGET_AFTER} and named by no claim). */
+    private final Set<String> seen = ConcurrentHashMap.newKeySet();
     /** When this node last saw each node's put through the watch (System.nanoTime). */
     private final Map<String, Long> lastPutSeen = new ConcurrentHashMap<>();
     /** Frames this node published to each node since it last saw that node's put (swapped for a new one on a put). */
@@ -287,6 +291,8 @@ final class NodeLiveness {
             now.add(k.substring(PREFIX.length()));
         }
         live = Set.copyOf(now);
+        seen.addAll(now);
+        named.addAll(seen); // a node once listed and now missing is gone too, whether or not it holds vIPs
         for (String n : named) {
             if (n != null && !n.equals(nodeId) && !now.contains(n) && absent.putIfAbsent(n, at) == null) {
                 LongAdder sent = sentSincePut.remove(n);
@@ -297,6 +303,16 @@ final class NodeLiveness {
         }
         // listed again, or no longer named anywhere (its claims are gone): not absent any more
         absent.keySet().removeIf(n -> now.contains(n) || !named.contains(n));
+        // forget nodes gone long ago that the mirror no longer names (node ids are new on every start)
+        Set<String> inMirror = mentioned.get();
+        seen.removeIf(n -> {
+            Long since = absent.get(n);
+            if (since != null && at - since > FORGET_AFTER.toNanos() && !inMirror.contains(n)) {
+                absent.remove(n);
+                return true;
+            }
+            return false;
+        });
     }
 
     /** Counts a frame published to {@code node} (see {@link #sentToDeadNode}). */
