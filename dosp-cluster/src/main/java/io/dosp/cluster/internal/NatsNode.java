@@ -6,6 +6,7 @@ import io.dosp.protocol.Vip;
 import io.dosp.server.ServerConfig;
 import io.dosp.server.internal.RouteResult;
 import io.dosp.server.internal.cluster.ClusterContext;
+import io.dosp.server.internal.cluster.ClusterIdentity;
 import io.dosp.server.internal.cluster.ClusterNode;
 import io.dosp.server.internal.cluster.ClusterUnavailableException;
 import io.dosp.server.internal.session.ClientSession;
@@ -42,6 +43,8 @@ public final class NatsNode implements ClusterNode {
     private static final Logger LOG = LoggerFactory.getLogger(NatsNode.class);
     static final int KV_THREADS = 4;
     static final int KV_QUEUE = 8192;
+    /** The vIP bucket's key holding the cluster's random id (hex), never an {@code ip.} key. */
+    static final String CLUSTER_ID_KEY = "cluster.id";
 
     private final String nodeId;
     private final Connection nc;
@@ -50,10 +53,12 @@ public final class NatsNode implements ClusterNode {
     private final VipRegistry registry;
     private final NodeLiveness liveness;
     private final S2cBus bus;
+    private final ClusterIdentity identity;
     private volatile boolean closed;
 
     private NatsNode(String nodeId, Connection nc, ThreadPoolExecutor kvExecutor, ScheduledExecutorService timer,
-            VipRegistry registry, NodeLiveness liveness, S2cBus bus) {
+            VipRegistry registry, NodeLiveness liveness, S2cBus bus, ClusterIdentity identity) {
+        this.identity = identity;
         this.nodeId = nodeId;
         this.nc = nc;
         this.kvExecutor = kvExecutor;
@@ -70,9 +75,6 @@ public final class NatsNode implements ClusterNode {
     public static NatsNode join(ClusterContext ctx, List<String> servers, String cluster, String nodeName, Duration timeout,
             int outgoingQueue) {
         ServerConfig config = ctx.config();
-        if (config.federation().enabled()) {
-            throw new IllegalArgumentException("federation together with cluster mode is not supported yet");
-        }
         long epoch = System.currentTimeMillis();
         String nodeId = nodeName + "-" + epoch + "-" + Integer.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 16));
         S2cBus[] busRef = new S2cBus[1];
@@ -126,6 +128,7 @@ public final class NatsNode implements ClusterNode {
                     .storageType(StorageType.File).build());
             ensureBucket(kvm, KeyValueConfiguration.builder().name(nodeBucket).maxHistoryPerKey(1).replicas(replicas)
                     .storageType(StorageType.Memory).ttl(NodeLiveness.TTL).build());
+            ClusterIdentity identity = identity(nc.keyValue(vipBucket), cluster);
             NodeLiveness liveness = new NodeLiveness(nc.keyValue(nodeBucket), nodeId);
             liveness.start(timer);
             VipRegistry registry = new VipRegistry(nc.keyValue(vipBucket), config.template(), nodeId, epoch, kv,
@@ -137,7 +140,7 @@ public final class NatsNode implements ClusterNode {
             bus.start();
             LOG.info("Joined cluster {} as node {} (NATS {}, {} live nodes, {} vIPs claimed)", cluster, nodeId,
                     nc.getConnectedUrl(), liveness.liveCount(), registry.vips().size());
-            return new NatsNode(nodeId, nc, kv, timer, registry, liveness, bus);
+            return new NatsNode(nodeId, nc, kv, timer, registry, liveness, bus, identity);
         } catch (RuntimeException e) {
             shutdown(nc, kv, timer);
             throw e;
@@ -147,6 +150,31 @@ public final class NatsNode implements ClusterNode {
                 Thread.currentThread().interrupt();
             }
             throw new ClusterUnavailableException("cannot join cluster " + cluster + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The cluster's identity for peer links: its name and the random id under key {@value #CLUSTER_ID_KEY} of the vIP
+     * bucket, written by the first node that joins (create-if-absent) and read by every later one.
+     */
+    private static ClusterIdentity identity(io.nats.client.KeyValue kv, String cluster) throws Exception {
+        byte[] mine = new byte[ClusterIdentity.ID_LENGTH];
+        new java.security.SecureRandom().nextBytes(mine);
+        String hex = java.util.HexFormat.of().formatHex(mine);
+        try {
+            kv.create(CLUSTER_ID_KEY, hex.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new ClusterIdentity(mine, cluster);
+        } catch (JetStreamApiException e) {
+            io.nats.client.api.KeyValueEntry there = kv.get(CLUSTER_ID_KEY);
+            if (there == null || there.getValue() == null) {
+                throw e; // not "exists": a real failure
+            }
+            String v = new String(there.getValue(), java.nio.charset.StandardCharsets.US_ASCII).trim();
+            if (!v.matches("[0-9a-f]{" + 2 * ClusterIdentity.ID_LENGTH + "}")) {
+                throw new ClusterUnavailableException("key " + CLUSTER_ID_KEY + " of the cluster's vIP bucket is not "
+                        + 2 * ClusterIdentity.ID_LENGTH + " hex digits");
+            }
+            return new ClusterIdentity(java.util.HexFormat.of().parseHex(v), cluster);
         }
     }
 
@@ -212,6 +240,26 @@ public final class NatsNode implements ClusterNode {
         }
         bus.send(owner, packet, sender);
         return RouteResult.DELIVERED;
+    }
+
+    @Override
+    public ClusterIdentity identity() {
+        return identity;
+    }
+
+    @Override
+    public void failedRemotely(Vip dst, Vip src) {
+        String owner = registry.owner(src.value());
+        if (owner == null || owner.equals(nodeId) || liveness.isGone(owner)) {
+            LOG.debug("Failure for {} -> {} from a peer: no other live node holds {}", src, dst, src);
+            return;
+        }
+        bus.sendFailure(owner, src, dst);
+    }
+
+    @Override
+    public void remoteSenderFailures(java.util.function.BiConsumer<Vip, Vip> handler) {
+        bus.remoteSenderFailures(handler);
     }
 
     @Override

@@ -17,6 +17,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -72,6 +73,8 @@ final class S2cBus {
     private final LongAdder failuresReturned = new LongAdder();
     private final LongAdder failuresReceived = new LongAdder();
     private volatile Dispatcher dispatcher;
+    /** Failures of frames whose SRC is no local client (a peer server's, carried in from a peer link): federation's. */
+    private volatile java.util.function.BiConsumer<Vip, Vip> remoteSenders = (dst, src) -> { };
 
     S2cBus(Connection nc, String cluster, String nodeId, VipTable<ClientSession> vips, Predicate<ClientSession> routable,
             Counters counters, int maxFrameSize) {
@@ -136,8 +139,37 @@ final class S2cBus {
             ClientSession src = vips.holder(p.srcValue());
             if (src != null) {
                 src.deliver(Packets.errS2cFailed(p.dst(), "the cluster link to its node is overloaded"));
+            } else {
+                failedForNonLocal(p.srcValue(), p.dst());
             }
         });
+    }
+
+    /** Failures of frames with a SRC outside the template go to {@code handler} ({@code dst}, {@code src}). */
+    void remoteSenderFailures(java.util.function.BiConsumer<Vip, Vip> handler) {
+        this.remoteSenders = java.util.Objects.requireNonNull(handler, "handler");
+    }
+
+    /**
+     * Tells node {@code node} that {@code dst} could not be reached for its client {@code src} (a FWD_FAIL that
+     * arrived here from a peer): one 8-byte entry on its control subject. Never blocks; lost (counted as a discard)
+     * when NATS does not take it.
+     */
+    void sendFailure(String node, Vip src, Vip dst) {
+        byte[] entry = ByteBuffer.allocate(8).putInt(src.value()).putInt(dst.value()).array();
+        try {
+            nc.publish(ctlPrefix + node, entry);
+            failuresReturned.increment();
+        } catch (RuntimeException e) {
+            framesDiscarded.increment();
+        }
+    }
+
+    /** A failure for {@code src}, which has no holder here: a peer server's client is told through federation. */
+    private void failedForNonLocal(int src, Vip dst) {
+        if (!vips.contains(src)) {
+            remoteSenders.accept(dst, new Vip(src));
+        }
     }
 
     /** Whether {@code subject} is one of S2C batches (for the discard listener). */
@@ -234,6 +266,8 @@ final class S2cBus {
             ClientSession s = vips.holder(src);
             if (s != null) {
                 s.deliver(Packets.errS2cFailed(new Vip(dst)));
+            } else {
+                failedForNonLocal(src, new Vip(dst));
             }
         }
     }

@@ -38,6 +38,30 @@ public interface ClusterNode extends AutoCloseable {
      */
     RouteResult forward(S2cPacket packet, ClientSession sender);
 
+    /**
+     * The cluster's identity in peer links (docs/cluster.md "Federation with a cluster"): every node of one cluster
+     * returns the same; null when this implementation has none (then peers see each node as a server of its own).
+     */
+    default ClusterIdentity identity() {
+        return null;
+    }
+
+    /**
+     * A delivery failure for {@code src}, a vIP of the template, arrived from a peer server (FWD_FAIL) with no local
+     * holder of {@code src}: passes it to the node holding {@code src}, whose client gets ERR S2CF for {@code dst}.
+     * Never blocks; dropped (debug log) when no live node holds {@code src}.
+     */
+    default void failedRemotely(Vip dst, Vip src) {
+    }
+
+    /**
+     * Where this node sends the failures of frames it carried for a sender outside the template (a peer server's
+     * client whose S2C arrived over a peer link and could not be delivered on the node holding DST): federation
+     * passes each towards the sender's server ({@code dst}, {@code src}). Set once, before traffic flows.
+     */
+    default void remoteSenderFailures(java.util.function.BiConsumer<Vip, Vip> handler) {
+    }
+
     /** Every vIP claimed in the cluster now (this node's mirror of the registry), in ascending order. */
     List<Vip> vips();
 
