@@ -54,11 +54,13 @@ public final class NatsNode implements ClusterNode {
     private final NodeLiveness liveness;
     private final S2cBus bus;
     private final ClusterIdentity identity;
+    private final NodeRoutes nodeRoutes;
     private volatile boolean closed;
 
     private NatsNode(String nodeId, Connection nc, ThreadPoolExecutor kvExecutor, ScheduledExecutorService timer,
-            VipRegistry registry, NodeLiveness liveness, S2cBus bus, ClusterIdentity identity) {
+            VipRegistry registry, NodeLiveness liveness, S2cBus bus, ClusterIdentity identity, NodeRoutes nodeRoutes) {
         this.identity = identity;
+        this.nodeRoutes = nodeRoutes;
         this.nodeId = nodeId;
         this.nc = nc;
         this.kvExecutor = kvExecutor;
@@ -138,9 +140,11 @@ public final class NatsNode implements ClusterNode {
                     config.limits().maxFrameSize());
             busRef[0] = bus;
             bus.start();
+            NodeRoutes nodeRoutes = new NodeRoutes(nc, cluster, nodeId, liveness::isGone);
+            nodeRoutes.start(timer);
             LOG.info("Joined cluster {} as node {} (NATS {}, {} live nodes, {} vIPs claimed)", cluster, nodeId,
                     nc.getConnectedUrl(), liveness.liveCount(), registry.vips().size());
-            return new NatsNode(nodeId, nc, kv, timer, registry, liveness, bus, identity);
+            return new NatsNode(nodeId, nc, kv, timer, registry, liveness, bus, identity, nodeRoutes);
         } catch (RuntimeException e) {
             shutdown(nc, kv, timer);
             throw e;
@@ -258,6 +262,26 @@ public final class NatsNode implements ClusterNode {
     }
 
     @Override
+    public void routes(List<io.dosp.protocol.VipTemplate> templates) {
+        nodeRoutes.set(templates);
+    }
+
+    @Override
+    public RouteResult forwardOut(S2cPacket packet, ClientSession sender) {
+        String node = nodeRoutes.nodeFor(packet.dst());
+        if (node == null || closed) {
+            return RouteResult.NO_ROUTE;
+        }
+        bus.send(node, packet, sender);
+        return RouteResult.DELIVERED;
+    }
+
+    @Override
+    public void outboundRoute(java.util.function.Function<S2cPacket, RouteResult> route) {
+        bus.outboundRoute(route);
+    }
+
+    @Override
     public void remoteSenderFailures(java.util.function.BiConsumer<Vip, Vip> handler) {
         bus.remoteSenderFailures(handler);
     }
@@ -290,6 +314,7 @@ public final class NatsNode implements ClusterNode {
             Thread.currentThread().interrupt();
         }
         registry.close();
+        nodeRoutes.close();
         bus.close();
         liveness.close();
         timer.shutdownNow();

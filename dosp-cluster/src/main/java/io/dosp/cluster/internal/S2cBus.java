@@ -75,6 +75,8 @@ final class S2cBus {
     private volatile Dispatcher dispatcher;
     /** Failures of frames whose SRC is no local client (a peer server's, carried in from a peer link): federation's. */
     private volatile java.util.function.BiConsumer<Vip, Vip> remoteSenders = (dst, src) -> { };
+    /** Frames for a DST outside the template (another node had no route for it): sent on over federation. */
+    private volatile java.util.function.Function<S2cPacket, RouteResult> outbound = p -> RouteResult.NO_ROUTE;
 
     S2cBus(Connection nc, String cluster, String nodeId, VipTable<ClientSession> vips, Predicate<ClientSession> routable,
             Counters counters, int maxFrameSize) {
@@ -143,6 +145,11 @@ final class S2cBus {
                 failedForNonLocal(p.srcValue(), p.dst());
             }
         });
+    }
+
+    /** Frames for a DST outside the template go on through {@code route} (this node's federation links). */
+    void outboundRoute(java.util.function.Function<S2cPacket, RouteResult> route) {
+        this.outbound = java.util.Objects.requireNonNull(route, "route");
     }
 
     /** Failures of frames with a SRC outside the template go to {@code handler} ({@code dst}, {@code src}). */
@@ -235,8 +242,13 @@ final class S2cBus {
         List<int[]> failed = new ArrayList<>();
         forEachFrame(m.getData(), p -> {
             framesReceived.increment();
-            ClientSession h = vips.holder(p.dstValue());
-            RouteResult r = h == null ? RouteResult.NO_ROUTE : !routable.test(h) ? RouteResult.NOT_ALLOWED : h.deliver(p, null);
+            RouteResult r;
+            if (!vips.contains(p.dstValue())) {
+                r = outbound.apply(p); // another server's vIP: through this node's peer link, never back to NATS
+            } else {
+                ClientSession h = vips.holder(p.dstValue());
+                r = h == null ? RouteResult.NO_ROUTE : !routable.test(h) ? RouteResult.NOT_ALLOWED : h.deliver(p, null);
+            }
             if (r != RouteResult.DELIVERED) {
                 counters.drop(r.dropReason());
                 failed.add(new int[] {p.srcValue(), p.dstValue()});

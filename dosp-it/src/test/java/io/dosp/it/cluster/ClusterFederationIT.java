@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 10.1.0.x, one nats-server) and an independent server B of this project (10.2.0.x) linked to both nodes. B sees one
  * server behind two links: one route, no template clash; its clients reach the clients of both nodes by vIP both ways,
  * exactly once and in order, S2CF comes back across NATS and the links, and when one node's link goes the other node's
- * carries the cluster's template.
+ * carries the cluster's template both ways (the linkless node's frames for B cross NATS to it).
  */
 class ClusterFederationIT {
     private static final Duration AWAIT = Duration.ofSeconds(30);
@@ -229,7 +229,7 @@ class ClusterFederationIT {
     }
 
     @Test
-    void whenOneNodesLinkGoesTheOtherNodeCarriesTheClustersTemplate() {
+    void whenOneNodesLinkGoesTheOtherNodeCarriesTrafficBothWays() {
         startAndLink();
         DospClient onA1 = client(a1);
         DospClient onA2 = client(a2);
@@ -246,10 +246,15 @@ class ClusterFederationIT {
         exchange(onB, onA1, 50);
         exchange(onB, onA2, 50);
         exchange(onA2, onB, 50);
-        // A1 has no link to B now: its client hears S2CF for B's client (docs/cluster.md: no egress over NATS).
+        // A1 has no link to B now: its client's frames for B cross NATS to A2, which has one.
+        long atA2 = clusters.get(1).stats().framesReceived();
+        exchange(onA1, onB, 50);
+        assertThat(clusters.get(1).stats().framesReceived()).isGreaterThanOrEqualTo(atA2 + 50);
+        // A template no node has a route to: S2CF at once.
         List<ErrorReply> atA1 = errors(onA1);
-        onA1.send(onB.vip(), "no route from here");
-        awaitS2cf(atA1, onB.vip());
+        Vip nowhere = Vip.parse("10.9.0.1");
+        onA1.send(nowhere, "no route anywhere");
+        awaitS2cf(atA1, nowhere);
         assertThat(onA1.receive(AWAIT).type()).isEqualTo(PacketType.ERR); // the same S2CF, as received
         // The link comes back: both nodes route to B again, B keeps one route.
         b.addPeer(at(a1));

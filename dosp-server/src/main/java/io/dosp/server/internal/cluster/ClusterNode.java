@@ -62,6 +62,29 @@ public interface ClusterNode extends AutoCloseable {
     default void remoteSenderFailures(java.util.function.BiConsumer<Vip, Vip> handler) {
     }
 
+    /**
+     * The templates of other servers this node has federation routes to now (its best routes; called when they
+     * change): other nodes without a route of their own hand S2C for them to this node.
+     */
+    default void routes(List<io.dosp.protocol.VipTemplate> templates) {
+    }
+
+    /**
+     * Routes an S2C from local client {@code sender} whose DST lies outside the template and for which this node has
+     * no federation route to another node that has one (called on the sender's event loop; never blocks).
+     * {@link RouteResult#NO_ROUTE} when no live node announced a route to DST.
+     */
+    default RouteResult forwardOut(S2cPacket packet, ClientSession sender) {
+        return RouteResult.NO_ROUTE;
+    }
+
+    /**
+     * How this node sends on S2C another node handed it for a DST outside the template ({@link #forwardOut} there):
+     * over its own federation links only, never back over the cluster. Set once, before traffic flows.
+     */
+    default void outboundRoute(java.util.function.Function<S2cPacket, RouteResult> route) {
+    }
+
     /** Every vIP claimed in the cluster now (this node's mirror of the registry), in ascending order. */
     List<Vip> vips();
 

@@ -101,6 +101,8 @@ public final class Federation {
             clusters.own(id);
         }
         node.remoteSenderFailures((dst, src) -> relayFailure(dst, src, config.federation().maxHops()));
+        node.outboundRoute(p -> forwarder.forward(p, config.federation().maxHops(), null));
+        announceRoutes();
     }
 
     byte[] serverId() {
@@ -377,6 +379,15 @@ public final class Federation {
     /** Our table to every peer, over every link (both, when two join us to the same peer: either may carry traffic). */
     private void advertiseAll() {
         forwarder.channels().forEach(this::advertiseTo);
+        announceRoutes();
+    }
+
+    /** Cluster mode: tells the other nodes which templates this node's links reach now. */
+    private void announceRoutes() {
+        io.dosp.server.internal.cluster.ClusterNode c = cluster;
+        if (c != null) {
+            c.routes(routes.routes().stream().map(RoutingTable.Route::template).toList());
+        }
     }
 
     // ---- status ----
