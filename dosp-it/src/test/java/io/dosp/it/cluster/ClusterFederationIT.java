@@ -13,9 +13,11 @@ import io.dosp.protocol.ErrorReply;
 import io.dosp.protocol.PacketType;
 import io.dosp.protocol.PeerSpec;
 import io.dosp.protocol.Vip;
+import io.dosp.protocol.VipTemplate;
 import io.dosp.server.DospServer;
 import io.dosp.server.PeerStatus;
 import io.dosp.server.RouteInfo;
+import io.dosp.server.ServerConfig;
 import io.dosp.testkit.Mesh;
 import io.dosp.testkit.NatsServers;
 import java.nio.charset.StandardCharsets;
@@ -264,5 +266,50 @@ class ClusterFederationIT {
         });
         exchange(onA1, onB, 20);
         exchange(onB, onA1, 20);
+    }
+
+    @Test
+    void aReferenceStylePeerConfiguredWithOneNodeReachesTheWholeCluster() {
+        // B has no mesh key (as a reference server): it names one node with the cluster's template, and that node
+        // names B with B's template. Plain S2C both ways over those links; the other node reaches B through it.
+        clusterName = "ref" + CLUSTERS.incrementAndGet() + "x" + ProcessHandle.current().pid();
+        a1 = node(0);
+        a2 = node(1);
+        b = DospServer.start(ServerConfig.builder().host("127.0.0.1").port(0).template(B)
+                .access(x -> x.adminToken("admin-token-for-tests-0123").adminTokenFile(tmp.resolve("tb")))
+                .federation(f -> f.peer(PeerSpec.of("127.0.0.1", a1.port(), VipTemplate.parse(A)))
+                        .peerReconnect(Duration.ofMillis(50), Duration.ofMillis(500)))
+                .build());
+        open.add(b);
+        a1.addPeer(PeerSpec.of("127.0.0.1", b.port(), VipTemplate.parse(B)));
+        await().atMost(AWAIT).untilAsserted(() -> {
+            assertThat(b.peers()).singleElement().satisfies(p -> assertThat(p.state()).isEqualTo("UP"));
+            assertThat(a1.peers()).anySatisfy(p -> {
+                assertThat(p.state()).isEqualTo("UP");
+                assertThat(p.extended()).isFalse();
+            });
+        });
+        DospClient onA1 = client(a1);
+        DospClient onA2 = client(a2);
+        DospClient onB = client(b);
+        awaitListed(onA1, onA2.vip());
+        awaitListed(onA2, onA1.vip());
+        exchange(onB, onA1, 20);
+        exchange(onA1, onB, 20);
+        exchange(onB, onA2, 20); // into A1, then over NATS to A2
+        // A2 has no link: its frames for B cross NATS to A1 once A1's route list reached it.
+        await().atMost(AWAIT).untilAsserted(() -> {
+            onA2.send(onB.vip(), "probe");
+            Incoming in = onB.receive(Duration.ofSeconds(1));
+            assertThat(in).isNotNull();
+            assertThat(in.text()).isEqualTo("probe");
+        });
+        while (onA2.receive(Duration.ofMillis(200)) != null) {
+            // S2CF of probes sent before A1's list arrived
+        }
+        while (onB.receive(Duration.ofMillis(200)) != null) {
+            // probes that arrived after the await's last look
+        }
+        exchange(onA2, onB, 20);
     }
 }
