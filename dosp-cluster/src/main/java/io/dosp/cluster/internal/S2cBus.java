@@ -45,6 +45,13 @@ import java.util.function.Predicate;
  * <p>Receiving runs on one jnats dispatcher thread: each frame is handed to its holder's {@code deliver} (the
  * holder's MPSC inbox: the dispatcher never waits for a slow client; past its limits the frame is refused and
  * reported back).
+ *
+ * <p>With federation (docs/cluster.md "Federation with a cluster"): a received frame whose DST lies outside the
+ * template was handed here because this node has a peer link routing it; it goes out through
+ * {@link #outboundRoute} (federation's forwarder, never back onto NATS), and is reported back like any other when it
+ * cannot. A failure (reported back, or a discard) for a SRC outside the template is a peer server's client's: it goes
+ * to {@link #remoteSenderFailures} (FWD_FAIL towards that server). {@link #sendFailure} passes a FWD_FAIL that
+ * arrived here to the node holding its SRC, in the control subject's format.
  */
 final class S2cBus {
     /** A batch is published once it holds this many bytes. */
