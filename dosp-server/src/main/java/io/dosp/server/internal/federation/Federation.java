@@ -370,12 +370,6 @@ public final class Federation {
         }
     }
 
-    /** The cluster the peer {@code address} said it is a node of ({@code NAME/IDHEX}), or null. */
-    public String clusterOf(String address) {
-        io.dosp.server.internal.cluster.ClusterIdentity c = clusters.of(address);
-        return c == null ? null : c.toString();
-    }
-
     /** Our table to every peer, over every link (both, when two join us to the same peer: either may carry traffic). */
     private void advertiseAll() {
         forwarder.channels().forEach(this::advertiseTo);
