@@ -65,7 +65,7 @@ final class NodeRoutes {
     }
 
     /** This node's routes now (federation's best routes' templates): published at once when they changed. */
-    void set(List<VipTemplate> templates) {
+    synchronized void set(List<VipTemplate> templates) {
         List<VipTemplate> next = List.copyOf(templates);
         if (!next.equals(mine)) {
             mine = next;

@@ -57,6 +57,7 @@ public final class Federation {
     private final ClusterLinks clusters;
     /** Cluster mode: the node this server is (FWD_FAIL for a vIP held on another node goes there). */
     private volatile io.dosp.server.internal.cluster.ClusterNode cluster;
+    private final Object announceLock = new Object();
 
     /**
      * Federation of {@code config}, delivering what arrives through {@code router}; links start with
@@ -376,11 +377,16 @@ public final class Federation {
         announceRoutes();
     }
 
-    /** Cluster mode: tells the other nodes which templates this node's links reach now. */
+    /**
+     * Cluster mode: tells the other nodes which templates this node's links reach now. Serialized, and the routes read
+     * inside, so the last call after a change hands over the current routes (never an older list overtaking a newer).
+     */
     private void announceRoutes() {
         io.dosp.server.internal.cluster.ClusterNode c = cluster;
         if (c != null) {
-            c.routes(routes.routes().stream().map(RoutingTable.Route::template).toList());
+            synchronized (announceLock) {
+                c.routes(routes.routes().stream().map(RoutingTable.Route::template).toList());
+            }
         }
     }
 
