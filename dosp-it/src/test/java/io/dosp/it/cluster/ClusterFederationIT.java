@@ -38,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * 10.1.0.x, one nats-server) and an independent server B of this project (10.2.0.x) linked to both nodes. B sees one
  * server behind two links: one route, no template clash; its clients reach the clients of both nodes by vIP both ways,
  * exactly once and in order, S2CF comes back across NATS and the links, and when one node's link goes the other node's
- * carries the cluster's template both ways (the linkless node's frames for B cross NATS to it).
+ * carries the cluster's template both ways (the linkless node's frames for B cross NATS to it), as it does when the node
+ * B's route went through stops.
  */
 class ClusterFederationIT {
     private static final Duration AWAIT = Duration.ofSeconds(30);
@@ -311,5 +312,20 @@ class ClusterFederationIT {
             // probes that arrived after the await's last look
         }
         exchange(onA2, onB, 20);
+    }
+
+    @Test
+    void whenTheNodeBsRouteGoesThroughStopsTheOtherNodeCarriesTheTemplate() {
+        startAndLink();
+        DospServer first = routesTo(b, A).get(0).via().equals(key(a1)) ? a1 : a2;
+        DospServer other = first == a1 ? a2 : a1;
+        DospClient onOther = client(other);
+        DospClient onB = client(b);
+        exchange(onB, onOther, 10);
+        first.close(); // its links go with it
+        await().atMost(AWAIT).untilAsserted(() -> assertThat(routesTo(b, A)).singleElement()
+                .satisfies(r -> assertThat(r.via()).isEqualTo(key(other))));
+        exchange(onB, onOther, 50);
+        exchange(onOther, onB, 50);
     }
 }
