@@ -37,8 +37,9 @@ import java.util.function.Predicate;
  * <p>Batching: frames a client sends on its event loop go into one buffer per (event loop, destination node),
  * published when the loop ends its current round of work (a task queued on the loop after the read batch: the
  * frames of one read go in one message) or once the buffer reaches {@link #BATCH_BYTES}. One sender's frames
- * leave from one loop through one connection, so NATS keeps them in order per (SRC, DST). Frames from other threads
- * go one per message. Never blocks: the connection's outgoing queue is bounded and discards when full; a
+ * leave from one loop through one connection, so NATS keeps them in order per (SRC, DST). Frames with no local sender
+ * that arrive on an event loop (over a peer link) are batched on that loop the same way; frames from other threads go
+ * one per message. Never blocks: the connection's outgoing queue is bounded and discards when full; a
  * discarded batch (or one refused because the connection is gone) is answered frame by frame with ERR S2CF to
  * its senders, and counted.
  *
@@ -119,7 +120,7 @@ final class S2cBus {
 
     /** Sends {@code packet} to node {@code node}: batched on {@code sender}'s loop when called there. */
     void send(String node, S2cPacket packet, ClientSession sender) {
-        EventLoop loop = sender == null ? null : sender.eventLoop();
+        EventLoop loop = sender == null ? currentLoop() : sender.eventLoop();
         if (loop != null && loop.inEventLoop()) {
             loops.computeIfAbsent(loop, LoopBatches::new).append(node, packet);
             return;
@@ -127,6 +128,14 @@ final class S2cBus {
         ByteBuf one = Unpooled.buffer(packet.bodyLength() + 5);
         encoder.encode(packet, one);
         publish(node, ByteBufUtil.getBytes(one), 1);
+    }
+
+    /**
+     * The event loop running this thread, or null: frames with no local sender (arriving over a peer link) are
+     * batched on the link's loop like a client's on its own.
+     */
+    private static EventLoop currentLoop() {
+        return io.netty.util.internal.ThreadExecutorMap.currentExecutor() instanceof EventLoop l ? l : null;
     }
 
     private void publish(String node, byte[] batch, int frames) {
