@@ -16,7 +16,8 @@ package io.dosp.server;
  * @param lastError  the last failure, or empty
  * @param mode       what kind of link and why: {@code mesh key proven}, {@code reference mode: this server has
  *                   no mesh key}, {@code reference mode: peer has no mesh key (or is a reference server)},
- *                   {@code refused: mesh key mismatch ...}, or {@code not linked yet}
+ *                   {@code refused: mesh key mismatch ...}, or {@code not linked yet}; followed by
+ *                   {@code ; node of cluster NAME} when the peer said it is a node of cluster {@code NAME}
  * @param direction  {@link #OUTGOING} (we dialed) or {@link #INCOMING} (the peer dialed us)
  * @param twoWay     whether the link carries traffic both ways (both servers of this project)
  */

@@ -7,6 +7,7 @@ import io.dosp.protocol.Vip;
 import io.dosp.server.ServerConfig;
 import io.dosp.server.internal.RouteResult;
 import io.dosp.server.internal.cluster.ClusterContext;
+import io.dosp.server.internal.cluster.ClusterIdentity;
 import io.dosp.server.internal.cluster.ClusterNode;
 import io.dosp.server.internal.cluster.ClusterUnavailableException;
 import io.dosp.server.internal.session.ClientSession;
@@ -45,6 +46,8 @@ public final class NatsNode implements ClusterNode {
     static final int KV_QUEUE = 8192;
     /** The EXIT text (and RQIP {@code E:} reason) when this node cannot write to the cluster's KV. */
     static final String UNAVAILABLE = "cluster unavailable";
+    /** The vIP bucket's key holding the cluster's random id (hex), never an {@code ip.} key. */
+    static final String CLUSTER_ID_KEY = "cluster.id";
 
     private final String nodeId;
     private final Connection nc;
@@ -58,11 +61,16 @@ public final class NatsNode implements ClusterNode {
     private final java.util.concurrent.atomic.LongAdder refusedUnavailable = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder framesToGoneNode = new java.util.concurrent.atomic.LongAdder();
     private final Duration handoverGrace;
+    private final ClusterIdentity identity;
+    private final NodeRoutes nodeRoutes;
     private volatile boolean closed;
 
     private NatsNode(String nodeId, Connection nc, ThreadPoolExecutor kvExecutor, ScheduledExecutorService timer,
-            VipRegistry registry, NodeLiveness liveness, S2cBus bus, Janitor janitor, Duration handoverGrace) {
+            VipRegistry registry, NodeLiveness liveness, S2cBus bus, Janitor janitor, Duration handoverGrace,
+            ClusterIdentity identity, NodeRoutes nodeRoutes) {
         this.handoverGrace = handoverGrace;
+        this.identity = identity;
+        this.nodeRoutes = nodeRoutes;
         this.nodeId = nodeId;
         this.nc = nc;
         this.kvExecutor = kvExecutor;
@@ -104,9 +112,6 @@ public final class NatsNode implements ClusterNode {
             int outgoingQueue, Duration reclaimGrace, boolean discoveredServers, int replicas, String advertise,
             Duration handoverGrace) {
         ServerConfig config = ctx.config();
-        if (config.federation().enabled()) {
-            throw new IllegalArgumentException("federation together with cluster mode is not supported yet");
-        }
         long epoch = System.currentTimeMillis();
         String nodeId = nodeName + "-" + epoch + "-" + Integer.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 16));
         S2cBus[] busRef = new S2cBus[1];
@@ -163,6 +168,7 @@ public final class NatsNode implements ClusterNode {
                     .storageType(StorageType.File).build());
             ensureBucket(kvm, KeyValueConfiguration.builder().name(nodeBucket).maxHistoryPerKey(1).replicas(replicas)
                     .storageType(StorageType.Memory).ttl(NodeLiveness.TTL).build());
+            ClusterIdentity identity = identity(nc.keyValue(vipBucket), cluster);
             VipRegistry[] registryRef = new VipRegistry[1];
             NodeLiveness liveness = new NodeLiveness(nc.keyValue(nodeBucket), nodeId, epoch, advertise,
                     () -> registryRef[0] == null ? java.util.Set.of() : registryRef[0].nodes(), System::nanoTime);
@@ -187,9 +193,12 @@ public final class NatsNode implements ClusterNode {
                     config.limits().maxFrameSize());
             busRef[0] = bus;
             bus.start();
+            NodeRoutes nodeRoutes = new NodeRoutes(nc, cluster, nodeId, liveness::isGone);
+            nodeRoutes.start(timer);
             LOG.info("Joined cluster {} as node {} (NATS {}, {} live nodes, {} vIPs claimed)", cluster, nodeId,
                     nc.getConnectedUrl(), liveness.liveCount(), registry.vips().size());
-            NatsNode node = new NatsNode(nodeId, nc, kv, timer, registry, liveness, bus, janitor, handoverGrace);
+            NatsNode node = new NatsNode(nodeId, nc, kv, timer, registry, liveness, bus, janitor, handoverGrace, identity,
+                    nodeRoutes);
             timer.scheduleWithFixedDelay(node::janitorTick, 1000, 1000, TimeUnit.MILLISECONDS);
             return node;
         } catch (RuntimeException e) {
@@ -201,6 +210,31 @@ public final class NatsNode implements ClusterNode {
                 Thread.currentThread().interrupt();
             }
             throw new ClusterUnavailableException("cannot join cluster " + cluster + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The cluster's identity for peer links: its name and the random id under key {@value #CLUSTER_ID_KEY} of the vIP
+     * bucket, written by the first node that joins (create-if-absent) and read by every later one.
+     */
+    private static ClusterIdentity identity(io.nats.client.KeyValue kv, String cluster) throws Exception {
+        byte[] mine = new byte[ClusterIdentity.ID_LENGTH];
+        new java.security.SecureRandom().nextBytes(mine);
+        String hex = java.util.HexFormat.of().formatHex(mine);
+        try {
+            kv.create(CLUSTER_ID_KEY, hex.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new ClusterIdentity(mine, cluster);
+        } catch (JetStreamApiException e) {
+            io.nats.client.api.KeyValueEntry there = kv.get(CLUSTER_ID_KEY);
+            if (there == null || there.getValue() == null) {
+                throw e; // not "exists": a real failure
+            }
+            String v = new String(there.getValue(), java.nio.charset.StandardCharsets.US_ASCII).trim();
+            if (!v.matches("[0-9a-f]{" + 2 * ClusterIdentity.ID_LENGTH + "}")) {
+                throw new ClusterUnavailableException("key " + CLUSTER_ID_KEY + " of the cluster's vIP bucket is not "
+                        + 2 * ClusterIdentity.ID_LENGTH + " hex digits");
+            }
+            return new ClusterIdentity(java.util.HexFormat.of().parseHex(v), cluster);
         }
     }
 
@@ -356,6 +390,46 @@ public final class NatsNode implements ClusterNode {
     }
 
     @Override
+    public ClusterIdentity identity() {
+        return identity;
+    }
+
+    @Override
+    public void failedRemotely(Vip dst, Vip src) {
+        String owner = registry.owner(src.value());
+        if (owner == null || owner.equals(nodeId) || liveness.isGone(owner)) {
+            LOG.debug("Failure for {} -> {} from a peer: no other live node holds {}", src, dst, src);
+            return;
+        }
+        bus.sendFailure(owner, src, dst);
+    }
+
+    @Override
+    public void routes(List<io.dosp.protocol.VipTemplate> templates) {
+        nodeRoutes.set(templates);
+    }
+
+    @Override
+    public RouteResult forwardOut(S2cPacket packet, ClientSession sender) {
+        String node = nodeRoutes.nodeFor(packet.dst());
+        if (node == null || closed) {
+            return RouteResult.NO_ROUTE;
+        }
+        bus.send(node, packet, sender);
+        return RouteResult.DELIVERED;
+    }
+
+    @Override
+    public void outboundRoute(java.util.function.Function<S2cPacket, RouteResult> route) {
+        bus.outboundRoute(route);
+    }
+
+    @Override
+    public void remoteSenderFailures(java.util.function.BiConsumer<Vip, Vip> handler) {
+        bus.remoteSenderFailures(handler);
+    }
+
+    @Override
     public List<Vip> vips() {
         return registry.vips();
     }
@@ -390,6 +464,7 @@ public final class NatsNode implements ClusterNode {
         }
         janitor.close();
         registry.close();
+        nodeRoutes.close();
         bus.close();
         liveness.close();
         timer.shutdownNow();

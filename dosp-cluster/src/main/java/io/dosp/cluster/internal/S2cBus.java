@@ -17,6 +17,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -36,14 +37,22 @@ import java.util.function.Predicate;
  * <p>Batching: frames a client sends on its event loop go into one buffer per (event loop, destination node),
  * published when the loop ends its current round of work (a task queued on the loop after the read batch: the
  * frames of one read go in one message) or once the buffer reaches {@link #BATCH_BYTES}. One sender's frames
- * leave from one loop through one connection, so NATS keeps them in order per (SRC, DST). Frames from other threads
- * go one per message. Never blocks: the connection's outgoing queue is bounded and discards when full; a
+ * leave from one loop through one connection, so NATS keeps them in order per (SRC, DST). Frames with no local sender
+ * that arrive on an event loop (over a peer link) are batched on that loop the same way; frames from other threads go
+ * one per message. Never blocks: the connection's outgoing queue is bounded and discards when full; a
  * discarded batch (or one refused because the connection is gone) is answered frame by frame with ERR S2CF to
  * its senders, and counted.
  *
  * <p>Receiving runs on one jnats dispatcher thread: each frame is handed to its holder's {@code deliver} (the
  * holder's MPSC inbox: the dispatcher never waits for a slow client; past its limits the frame is refused and
  * reported back).
+ *
+ * <p>With federation (docs/cluster.md "Federation with a cluster"): a received frame whose DST lies outside the
+ * template was handed here because this node has a peer link routing it; it goes out through
+ * {@link #outboundRoute} (federation's forwarder, never back onto NATS), and is reported back like any other when it
+ * cannot. A failure (reported back, or a discard) for a SRC outside the template is a peer server's client's: it goes
+ * to {@link #remoteSenderFailures} (FWD_FAIL towards that server). {@link #sendFailure} passes a FWD_FAIL that
+ * arrived here to the node holding its SRC, in the control subject's format.
  */
 final class S2cBus {
     /** A batch is published once it holds this many bytes. */
@@ -72,6 +81,10 @@ final class S2cBus {
     private final LongAdder failuresReturned = new LongAdder();
     private final LongAdder failuresReceived = new LongAdder();
     private volatile Dispatcher dispatcher;
+    /** Failures of frames whose SRC is no local client (a peer server's, carried in from a peer link): federation's. */
+    private volatile java.util.function.BiConsumer<Vip, Vip> remoteSenders = (dst, src) -> { };
+    /** Frames for a DST outside the template (another node had no route for it): sent on over federation. */
+    private volatile java.util.function.Function<S2cPacket, RouteResult> outbound = p -> RouteResult.NO_ROUTE;
 
     S2cBus(Connection nc, String cluster, String nodeId, VipTable<ClientSession> vips, Predicate<ClientSession> routable,
             Counters counters, int maxFrameSize) {
@@ -107,7 +120,7 @@ final class S2cBus {
 
     /** Sends {@code packet} to node {@code node}: batched on {@code sender}'s loop when called there. */
     void send(String node, S2cPacket packet, ClientSession sender) {
-        EventLoop loop = sender == null ? null : sender.eventLoop();
+        EventLoop loop = sender == null ? currentLoop() : sender.eventLoop();
         if (loop != null && loop.inEventLoop()) {
             loops.computeIfAbsent(loop, LoopBatches::new).append(node, packet);
             return;
@@ -115,6 +128,14 @@ final class S2cBus {
         ByteBuf one = Unpooled.buffer(packet.bodyLength() + 5);
         encoder.encode(packet, one);
         publish(node, ByteBufUtil.getBytes(one), 1);
+    }
+
+    /**
+     * The event loop running this thread, or null: frames with no local sender (arriving over a peer link) are
+     * batched on the link's loop like a client's on its own.
+     */
+    private static EventLoop currentLoop() {
+        return io.netty.util.internal.ThreadExecutorMap.currentExecutor() instanceof EventLoop l ? l : null;
     }
 
     private void publish(String node, byte[] batch, int frames) {
@@ -136,8 +157,42 @@ final class S2cBus {
             ClientSession src = vips.holder(p.srcValue());
             if (src != null) {
                 src.deliver(Packets.errS2cFailed(p.dst(), "the cluster link to its node is overloaded"));
+            } else {
+                failedForNonLocal(p.srcValue(), p.dst());
             }
         });
+    }
+
+    /** Frames for a DST outside the template go on through {@code route} (this node's federation links). */
+    void outboundRoute(java.util.function.Function<S2cPacket, RouteResult> route) {
+        this.outbound = java.util.Objects.requireNonNull(route, "route");
+    }
+
+    /** Failures of frames with a SRC outside the template go to {@code handler} ({@code dst}, {@code src}). */
+    void remoteSenderFailures(java.util.function.BiConsumer<Vip, Vip> handler) {
+        this.remoteSenders = java.util.Objects.requireNonNull(handler, "handler");
+    }
+
+    /**
+     * Tells node {@code node} that {@code dst} could not be reached for its client {@code src} (a FWD_FAIL that
+     * arrived here from a peer): one 8-byte entry on its control subject. Never blocks; lost (counted as a discard)
+     * when NATS does not take it.
+     */
+    void sendFailure(String node, Vip src, Vip dst) {
+        byte[] entry = ByteBuffer.allocate(8).putInt(src.value()).putInt(dst.value()).array();
+        try {
+            nc.publish(ctlPrefix + node, entry);
+            failuresReturned.increment();
+        } catch (RuntimeException e) {
+            framesDiscarded.increment();
+        }
+    }
+
+    /** A failure for {@code src}, which has no holder here: a peer server's client is told through federation. */
+    private void failedForNonLocal(int src, Vip dst) {
+        if (!vips.contains(src)) {
+            remoteSenders.accept(dst, new Vip(src));
+        }
     }
 
     /** Whether {@code subject} is one of S2C batches (for the discard listener). */
@@ -203,8 +258,13 @@ final class S2cBus {
         List<int[]> failed = new ArrayList<>();
         forEachFrame(m.getData(), p -> {
             framesReceived.increment();
-            ClientSession h = vips.holder(p.dstValue());
-            RouteResult r = h == null ? RouteResult.NO_ROUTE : !routable.test(h) ? RouteResult.NOT_ALLOWED : h.deliver(p, null);
+            RouteResult r;
+            if (!vips.contains(p.dstValue())) {
+                r = outbound.apply(p); // another server's vIP: through this node's peer link, never back to NATS
+            } else {
+                ClientSession h = vips.holder(p.dstValue());
+                r = h == null ? RouteResult.NO_ROUTE : !routable.test(h) ? RouteResult.NOT_ALLOWED : h.deliver(p, null);
+            }
             if (r != RouteResult.DELIVERED) {
                 counters.drop(r.dropReason());
                 failed.add(new int[] {p.srcValue(), p.dstValue()});
@@ -234,6 +294,8 @@ final class S2cBus {
             ClientSession s = vips.holder(src);
             if (s != null) {
                 s.deliver(Packets.errS2cFailed(new Vip(dst)));
+            } else {
+                failedForNonLocal(src, new Vip(dst));
             }
         }
     }

@@ -83,6 +83,53 @@ public interface ClusterNode extends AutoCloseable {
      */
     CompletableFuture<Resume.Failed> takeOver(Vip vip, byte[] secret, String newSecretHashHex);
 
+    /**
+     * The cluster's identity in peer links (docs/cluster.md "Federation with a cluster"): every node of one cluster
+     * returns the same; null when this implementation has none (then peers see each node as a server of its own).
+     */
+    default ClusterIdentity identity() {
+        return null;
+    }
+
+    /**
+     * A delivery failure for {@code src}, a vIP of the template, arrived from a peer server (FWD_FAIL) with no local
+     * holder of {@code src}: passes it to the node holding {@code src}, whose client gets ERR S2CF for {@code dst}.
+     * Never blocks; dropped (debug log) when no live node holds {@code src}.
+     */
+    default void failedRemotely(Vip dst, Vip src) {
+    }
+
+    /**
+     * Where this node sends the failures of frames it carried for a sender outside the template (a peer server's
+     * client whose S2C arrived over a peer link and could not be delivered on the node holding DST): federation
+     * passes each towards the sender's server ({@code dst}, {@code src}). Set once, before traffic flows.
+     */
+    default void remoteSenderFailures(java.util.function.BiConsumer<Vip, Vip> handler) {
+    }
+
+    /**
+     * The templates of other servers this node has federation routes to now (its best routes; called when they
+     * change): other nodes without a route of their own hand S2C for them to this node.
+     */
+    default void routes(List<io.dosp.protocol.VipTemplate> templates) {
+    }
+
+    /**
+     * Routes an S2C from local client {@code sender} whose DST lies outside the template and for which this node has
+     * no federation route to another node that has one (called on the sender's event loop; never blocks).
+     * {@link RouteResult#NO_ROUTE} when no live node announced a route to DST.
+     */
+    default RouteResult forwardOut(S2cPacket packet, ClientSession sender) {
+        return RouteResult.NO_ROUTE;
+    }
+
+    /**
+     * How this node sends on S2C another node handed it for a DST outside the template ({@link #forwardOut} there):
+     * over its own federation links only, never back over the cluster. Set once, before traffic flows.
+     */
+    default void outboundRoute(java.util.function.Function<S2cPacket, RouteResult> route) {
+    }
+
     /** Every vIP claimed in the cluster now (this node's mirror of the registry), in ascending order. */
     List<Vip> vips();
 

@@ -53,6 +53,11 @@ public final class Federation {
     private volatile int port;
     private volatile boolean stopping;
     private final PeerLog log;
+    /** Which peers are nodes of one cluster (and ours, when this server is a node of one). */
+    private final ClusterLinks clusters;
+    /** Cluster mode: the node this server is (FWD_FAIL for a vIP held on another node goes there). */
+    private volatile io.dosp.server.internal.cluster.ClusterNode cluster;
+    private final Object announceLock = new Object();
 
     /**
      * Federation of {@code config}, delivering what arrives through {@code router}; links start with
@@ -66,6 +71,39 @@ public final class Federation {
         this.routes = forwarder.routes();
         this.peerLinks = new PeerLinks(forwarder::twoWayChannel, config.limits().maxFrameSize() - 1);
         this.backLog = log.limiter("link.back");
+        this.clusters = new ClusterLinks(() -> {
+            routes.refresh();
+            advertiseAll(); // split horizon across a cluster changed what each peer is told
+        }, log);
+        routes.serverOf(clusters::serverKey);
+        peerLinks.handle(ClusterLinks.KIND, clusters::onFrame);
+        peerLinks.listen(new PeerLinks.Listener() {
+            @Override
+            public void up(String peer) {
+                // the cluster frame goes with every SD (advertiseTo), on the link the SD takes
+            }
+
+            @Override
+            public void down(String peer) {
+                clusters.down(peer);
+            }
+        });
+    }
+
+    /**
+     * This server is {@code node} of a cluster (called once, before {@link #start}): every link announces the
+     * cluster (so a peer linked to several nodes sees one server), a FWD_FAIL for a vIP held on another node goes to
+     * that node, and failures of frames the cluster carried for a peer's client go back towards its server.
+     */
+    public void cluster(io.dosp.server.internal.cluster.ClusterNode node) {
+        this.cluster = node;
+        io.dosp.server.internal.cluster.ClusterIdentity id = node.identity();
+        if (id != null) {
+            clusters.own(id);
+        }
+        node.remoteSenderFailures((dst, src) -> relayFailure(dst, src, config.federation().maxHops()));
+        node.outboundRoute(p -> forwarder.forward(p, config.federation().maxHops(), null));
+        announceRoutes();
     }
 
     byte[] serverId() {
@@ -235,8 +273,16 @@ public final class Federation {
         relayFailure(p.dst(), p.src(), config.federation().maxHops());
     }
 
-    /** Passes a delivery failure on towards the server of {@code src}. */
+    /**
+     * Passes a delivery failure on towards the server of {@code src}; in cluster mode a {@code src} of the template
+     * with no holder here is another node's client: the failure crosses NATS to it (a hop not counted).
+     */
     void relayFailure(Vip dst, Vip src, int hopLimit) {
+        io.dosp.server.internal.cluster.ClusterNode c = cluster;
+        if (c != null && config.template().contains(src)) {
+            c.failedRemotely(dst, src);
+            return;
+        }
         forwarder.sendFailure(dst, src, hopLimit);
     }
 
@@ -314,6 +360,13 @@ public final class Federation {
 
     private void advertiseTo(LinkChannel l) {
         if (l.extended() && l.usable()) {
+            byte[] cf = clusters.frame();
+            if (cf != null && l.twoWay()) {
+                l.send(LinkFrames.ext(ClusterLinks.KIND, cf)); // before the SD on the same link: read first
+            }
+            if (clusters.isOwnNode(l.peer())) {
+                return; // another node of our cluster: it owns our template too and reaches our clients over NATS
+            }
             l.send(Packets.sd(routes.advertisementFor(l.peer(), config.advertisedHost(), port)));
         }
     }
@@ -321,6 +374,20 @@ public final class Federation {
     /** Our table to every peer, over every link (both, when two join us to the same peer: either may carry traffic). */
     private void advertiseAll() {
         forwarder.channels().forEach(this::advertiseTo);
+        announceRoutes();
+    }
+
+    /**
+     * Cluster mode: tells the other nodes which templates this node's links reach now. Serialized, and the routes read
+     * inside, so the last call after a change hands over the current routes (never an older list overtaking a newer).
+     */
+    private void announceRoutes() {
+        io.dosp.server.internal.cluster.ClusterNode c = cluster;
+        if (c != null) {
+            synchronized (announceLock) {
+                c.routes(routes.routes().stream().map(RoutingTable.Route::template).toList());
+            }
+        }
     }
 
     // ---- status ----
@@ -331,15 +398,21 @@ public final class Federation {
         for (PeerLink l : forwarder.links()) {
             int via = (int) routes.routes().stream().filter(r -> r.via().equals(l.address)).count();
             out.add(new PeerStatus(l.address, l.state().name(), l.extended(), via, l.forwarded.get(), l.dropped.get(),
-                    l.reconnects.get(), l.lastError(), l.mode(), PeerStatus.OUTGOING, l.twoWay()));
+                    l.reconnects.get(), l.lastError(), l.mode() + clusterNote(l.address), PeerStatus.OUTGOING, l.twoWay()));
         }
         for (IncomingLink l : forwarder.incomingLinks()) {
             int via = (int) routes.routes().stream().filter(r -> r.via().equals(l.address)).count();
             out.add(new PeerStatus(l.address, l.usable() ? "UP" : "DOWN", true, via, l.forwarded.get(), l.dropped.get(), 0,
-                    "", l.session.tls() ? "mesh key proven, over TLS" : "mesh key proven", PeerStatus.INCOMING, true));
+                    "", (l.session.tls() ? "mesh key proven, over TLS" : "mesh key proven") + clusterNote(l.address),
+                    PeerStatus.INCOMING, true));
         }
         out.sort(Comparator.comparing(PeerStatus::address).thenComparing(PeerStatus::direction, Comparator.reverseOrder()));
         return out;
+    }
+
+    private String clusterNote(String address) {
+        io.dosp.server.internal.cluster.ClusterIdentity c = clusters.of(address);
+        return c == null ? "" : "; node of cluster " + log.text(c.name());
     }
 
     /** Routes now. */

@@ -115,11 +115,11 @@ public final class Forwarder implements RemoteRoute {
         return links.remove(address);
     }
 
-    /** Forwards an S2C whose DST is not local; never back over {@code fromPeer}. */
+    /** Forwards an S2C whose DST is not local; never back over {@code fromPeer}, nor into the cluster it is a node of. */
     @Override
     public RouteResult forward(S2cPacket p, int hopLimit, String fromPeer) {
         RoutingTable.Route r = routes.lookup(p.dst());
-        if (r == null || r.via().equals(fromPeer)) {
+        if (r == null || r.via().equals(fromPeer) || routes.sameServer(r.via(), fromPeer)) {
             noRoute.incrementAndGet();
             return RouteResult.NO_ROUTE;
         }

@@ -44,6 +44,8 @@ final class RoutingTable {
 
     private final Predicate<String> usable;
     private final PeerLog log;
+    /** The server behind a peer: the peer itself, or its cluster when it is a node of one ({@link ClusterLinks}). */
+    private volatile java.util.function.UnaryOperator<String> serverOf = java.util.function.UnaryOperator.identity();
 
     RoutingTable(VipTemplate own, int maxHops, int maxRoutes, Predicate<String> usable) {
         this(own, maxHops, maxRoutes, usable, PeerLog.defaults());
@@ -56,6 +58,26 @@ final class RoutingTable {
         this.own = own;
         this.maxHops = maxHops;
         this.maxRoutes = maxRoutes;
+    }
+
+    /**
+     * Names the server behind each peer (the peers of one cluster name the same): those peers count as one server
+     * (no template clash between them, split horizon across them). Call {@link #refresh} after it changes.
+     */
+    void serverOf(java.util.function.UnaryOperator<String> serverOf) {
+        this.serverOf = serverOf;
+    }
+
+    /** Whether the peers {@code a} and {@code b} lead to one server (the same peer, or nodes of one cluster). */
+    boolean sameServer(String a, String b) {
+        if (a == null || b == null) {
+            return false;
+        }
+        if (a.equals(b)) {
+            return true;
+        }
+        java.util.function.UnaryOperator<String> f = serverOf;
+        return f.apply(a).equals(f.apply(b));
     }
 
     /** The best route for {@code dst}, or null. */
@@ -170,7 +192,7 @@ final class RoutingTable {
                 Route cur = chosen.get(r.template());
                 if (cur == null || r.hops() < cur.hops()) {
                     chosen.put(r.template(), r);
-                } else if (cur.hops() == 1 && r.hops() == 1 && !cur.via().equals(r.via())
+                } else if (cur.hops() == 1 && r.hops() == 1 && !sameServer(cur.via(), r.via())
                         && clashesLogged.add(r.template())) {
                     // Peers are kept in the order they were first heard from: the first owner wins.
                     LOG.warn("Template clash: {} is owned by both {} and {}; keeping {}", r.template(), log.text(cur.via()),
@@ -196,13 +218,14 @@ final class RoutingTable {
 
     /**
      * What to tell {@code peer}: our own template at hop 0, and every best route not learned from
-     * {@code peer} (split horizon) at its hop count.
+     * {@code peer} (split horizon) at its hop count. When {@code peer} is a node of a cluster, nothing learned from
+     * any node of that cluster goes back to it (split horizon for the cluster as one server).
      */
     Advertisement advertisementFor(String peer, String ownHost, int ownPort) {
         List<Advertisement.Entry> entries = new ArrayList<>();
         entries.add(new Advertisement.Entry(ownHost, ownPort, own, 0));
         for (Route r : best) {
-            if (!r.via().equals(peer) && r.hops() < maxHops && entries.size() < Advertisement.MAX_ENTRIES) {
+            if (!sameServer(r.via(), peer) && r.hops() < maxHops && entries.size() < Advertisement.MAX_ENTRIES) {
                 entries.add(new Advertisement.Entry(r.ownerHost(), r.ownerPort(), r.template(), r.hops()));
             }
         }

@@ -84,6 +84,9 @@ public final class ServerRouter implements Router {
         }
         if (remote.isPresent()) {
             RouteResult r = remote.get().forward(packet, hopLimit, fromPeer);
+            if (r == RouteResult.NO_ROUTE && sender != null && cluster.isPresent()) {
+                r = cluster.get().forwardOut(packet, sender); // no link of ours routes it: a node whose link does
+            }
             if (sender != null && r == RouteResult.DELIVERED) {
                 ClientSession.exchangedRemote(sender, packet.dstValue(), remoteContacts);
             }

@@ -99,6 +99,7 @@ public final class ServerRuntime {
         this.router = new ServerRouter(vips, forwarder.map(RemoteRoute.class::cast),
                 ClientAdmission.routable(config.admission()), remoteContacts, cluster);
         this.federation = forwarder.map(f -> new Federation(config, router, f, log));
+        cluster.ifPresent(node -> federation.ifPresent(f -> f.cluster(node))); // peers see the cluster as one server
         Optional<IncomingLinks> links = federation.map(f -> new IncomingLinks(config, router, f, log, counters));
         this.hooks = new ServerHooks(counters, config.functions(), log);
         ClientAdmission clientAdmission = new ClientAdmission(config.admission(), config.limits(), vips, counters,
