@@ -29,6 +29,7 @@ public final class NatsCluster implements ClusterPlugin {
     private final String nodeName;
     private final Duration connectTimeout;
     private final int outgoingQueue;
+    private final boolean batching;
     private volatile NatsNode node;
 
     private NatsCluster(Builder b) {
@@ -37,6 +38,7 @@ public final class NatsCluster implements ClusterPlugin {
         this.nodeName = b.nodeName;
         this.connectTimeout = b.connectTimeout;
         this.outgoingQueue = b.outgoingQueue;
+        this.batching = b.batching;
     }
 
     /** A builder; {@link Builder#servers} and {@link Builder#name} are required. */
@@ -60,6 +62,11 @@ public final class NatsCluster implements ClusterPlugin {
         return n == null ? null : n.nodeId();
     }
 
+    /** Whether S2C frames to other nodes go in batches (the default) or one NATS message each. */
+    public boolean batching() {
+        return batching;
+    }
+
     /** What this node has done since it joined (zeros before). */
     public ClusterStats stats() {
         NatsNode n = node;
@@ -71,7 +78,7 @@ public final class NatsCluster implements ClusterPlugin {
         if (node != null) {
             throw new IllegalStateException("this NatsCluster already joined for a server; make one per server");
         }
-        node = NatsNode.join(context, servers, name, nodeName, connectTimeout, outgoingQueue);
+        node = NatsNode.join(context, servers, name, nodeName, connectTimeout, outgoingQueue, batching);
         return node;
     }
 
@@ -82,6 +89,7 @@ public final class NatsCluster implements ClusterPlugin {
         private String nodeName = "node";
         private Duration connectTimeout = Duration.ofSeconds(5);
         private int outgoingQueue = 65_536;
+        private boolean batching = true;
 
         private Builder() {
         }
@@ -116,6 +124,17 @@ public final class NatsCluster implements ClusterPlugin {
          */
         public Builder outgoingQueue(int messages) {
             this.outgoingQueue = messages;
+            return this;
+        }
+
+        /**
+         * Whether S2C frames to other nodes are batched (default true): the frames a client's event loop routes to
+         * one node in one round of its work go in one NATS message (at most 64 KiB; order per (SRC, DST) kept).
+         * False sends one NATS message per frame: several times the CPU per frame (see BENCHMARKS.md, "Cluster");
+         * for measurements only.
+         */
+        public Builder batching(boolean on) {
+            this.batching = on;
             return this;
         }
 

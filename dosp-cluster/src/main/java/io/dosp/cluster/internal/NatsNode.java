@@ -68,7 +68,7 @@ public final class NatsNode implements ClusterNode {
      * subscribes; throws {@link ClusterUnavailableException} when any of it fails within {@code timeout}.
      */
     public static NatsNode join(ClusterContext ctx, List<String> servers, String cluster, String nodeName, Duration timeout,
-            int outgoingQueue) {
+            int outgoingQueue, boolean batching) {
         ServerConfig config = ctx.config();
         if (config.federation().enabled()) {
             throw new IllegalArgumentException("federation together with cluster mode is not supported yet");
@@ -132,7 +132,7 @@ public final class NatsNode implements ClusterNode {
                     ctx.vips()::claimable);
             registry.start(timeout);
             S2cBus bus = new S2cBus(nc, cluster, nodeId, ctx.vips(), ctx.routable(), ctx.counters(),
-                    config.limits().maxFrameSize());
+                    config.limits().maxFrameSize(), batching);
             busRef[0] = bus;
             bus.start();
             LOG.info("Joined cluster {} as node {} (NATS {}, {} live nodes, {} vIPs claimed)", cluster, nodeId,
