@@ -73,6 +73,12 @@ public final class NatsCluster implements ClusterPlugin {
         return n == null ? new ClusterStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) : n.stats();
     }
 
+    /** Every vIP claimed in the cluster now, as this node's mirror of the registry has it (empty before it joined). */
+    public List<io.dosp.protocol.Vip> claimedVips() {
+        NatsNode n = node;
+        return n == null ? List.of() : n.vips();
+    }
+
     @Override
     public synchronized ClusterNode join(ClusterContext context) {
         if (node != null) {

@@ -24,7 +24,7 @@ import java.util.function.Function;
  *
  * @param <V> what the mirror knows of a claim
  */
-final class VipMirror<V> extends ConcurrentHashMap<Integer, V> {
+public final class VipMirror<V> extends ConcurrentHashMap<Integer, V> {
     private static final long serialVersionUID = 1L;
     static final int FLAT_MAX_SLOTS = 1 << 16;
     private static final int PAGE_BITS = 8;
@@ -35,7 +35,8 @@ final class VipMirror<V> extends ConcurrentHashMap<Integer, V> {
     private final transient AtomicReferenceArray<V> flat;
     private final transient AtomicReferenceArray<AtomicReferenceArray<V>> pages;
 
-    VipMirror(VipTemplate template) {
+    /** An empty mirror for the vIPs of {@code template}. */
+    public VipMirror(VipTemplate template) {
         this.base = template.base().value();
         this.hostBits = 32 - template.prefixLength();
         int size = template.size();
@@ -49,7 +50,7 @@ final class VipMirror<V> extends ConcurrentHashMap<Integer, V> {
     }
 
     /** The entry of the vIP with 32-bit value {@code vip}, or null (also outside the template). Allocates nothing. */
-    V at(int vip) {
+    public V at(int vip) {
         int offset = vip - base;
         if (hostBits < 32 && offset >>> hostBits != 0) {
             return null;
