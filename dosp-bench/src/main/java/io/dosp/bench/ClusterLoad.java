@@ -123,6 +123,11 @@ final class ClusterLoad implements Callable<Integer> {
         return clean ? 0 : 1;
     }
 
+    /** Every run so far, in order. */
+    List<Run> runs() {
+        return List.copyOf(runs);
+    }
+
     private boolean add(Run r) {
         runs.add(r);
         System.out.printf(Locale.ROOT, "# rep %d %-10s %5d B: %,10.0f msgs/s  p99 %8.0f us  node CPU %.2f us/frame"
