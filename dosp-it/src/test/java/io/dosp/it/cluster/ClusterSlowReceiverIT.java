@@ -49,11 +49,30 @@ class ClusterSlowReceiverIT {
     private static final VipTemplate TEMPLATE = VipTemplate.parse("10.7.0.0/16");
     /** Node B's per-client cap: a client that does not read holds at most this much of B's memory. */
     private static final int MAX_OUTBOUND = 256 << 10;
-    /** Frames the flooder sends: 16,000 x ~1 KiB, far more than the cap plus the kernel's socket buffers. */
-    private static final int FLOOD = 16_000;
     private static final int FRAME_DATA = 1000;
+    /**
+     * Frames the flooder sends: at least 16,000 x ~1 KiB, and always more than twice what the kernel may buffer
+     * between node B and a client that does not read (B's send buffer can grow to {@code tcp_wmem}'s maximum, the
+     * client's receive buffer stays near {@code tcp_rmem}'s default when nothing is read) plus B's cap.
+     */
+    private static final int FLOOD = floodFrames();
     /** Frames the steady pair sends while the slow receiver is full. */
     private static final int STEADY = 2_000;
+
+    private static int floodFrames() {
+        long kernel = sysctl("/proc/sys/net/ipv4/tcp_wmem", 2, 4 << 20) + sysctl("/proc/sys/net/ipv4/tcp_rmem", 1, 128 << 10);
+        long bytes = 2 * kernel + 4L * MAX_OUTBOUND;
+        return (int) Math.max(16_000, bytes / FRAME_DATA);
+    }
+
+    /** Field {@code index} of a sysctl with three numbers, or {@code otherwise}. */
+    private static long sysctl(String file, int index, long otherwise) {
+        try {
+            return Long.parseLong(java.nio.file.Files.readString(Path.of(file)).trim().split("\\s+")[index]);
+        } catch (java.io.IOException | RuntimeException e) {
+            return otherwise;
+        }
+    }
 
     @TempDir
     Path tmp;
