@@ -69,7 +69,7 @@ final class ClusterLoad implements Callable<Integer> {
     /** What one run measured. */
     record Run(int rep, String label, int size, int nodes, double msgsPerS, double p99us, long frames,
             Map<String, Long> cpuNanos, List<Long> ioNanosByNode, double natsServerSeconds, long framesSent,
-            long batchesSent, long refused, long lost, boolean clean) {
+            long batchesSent, long refused, long lost, boolean clean, String drops) {
 
         double perFrameMicros(long nanos) {
             return frames == 0 ? Double.NaN : nanos / 1e3 / frames;
@@ -131,15 +131,16 @@ final class ClusterLoad implements Callable<Integer> {
     private boolean add(Run r) {
         runs.add(r);
         System.out.printf(Locale.ROOT, "# rep %d %-10s %5d B: %,10.0f msgs/s  p99 %8.0f us  node CPU %.2f us/frame"
-                + "  batch %.1f  refused %d  lost %d%s%n", r.rep(), r.label(), r.size(), r.msgsPerS(), r.p99us(),
-                r.nodeMicros(), r.batch(), r.refused(), r.lost(), r.clean() ? "" : "  NOT CLEAN");
+                + "  batch %.1f  refused %d  lost %d%s%s%n", r.rep(), r.label(), r.size(), r.msgsPerS(), r.p99us(),
+                r.nodeMicros(), r.batch(), r.refused(), r.lost(), r.clean() ? "" : "  NOT CLEAN",
+                r.drops().isEmpty() ? "" : "  drops: " + r.drops());
         if (json) {
             System.out.println("run " + Json.obj().put("rep", r.rep()).put("label", r.label()).put("size", r.size())
                     .put("nodes", r.nodes()).put("msgs_per_s", r.msgsPerS()).put("p99_us", r.p99us())
                     .put("frames", r.frames()).put("cpu_ns", r.cpuNanos().toString())
                     .put("io_ns_by_node", r.ioNanosByNode().toString()).put("nats_server_cpu_s", r.natsServerSeconds())
                     .put("frames_sent", r.framesSent()).put("batches_sent", r.batchesSent()).put("refused", r.refused())
-                    .put("lost", r.lost()).put("clean", r.clean()));
+                    .put("lost", r.lost()).put("clean", r.clean()).put("drops", r.drops()));
         }
         return r.clean();
     }
@@ -174,7 +175,7 @@ final class ClusterLoad implements Callable<Integer> {
             }
         });
         return new Run(rep, "direct", size, 0, r.msgsPerSecond(), r.latencyMicros(99), r.measuredDelivered(),
-                used[0] == null ? Map.of() : used[0], List.of(), 0, 0, 0, r.refused(), r.lost(), r.clean());
+                used[0] == null ? Map.of() : used[0], List.of(), 0, 0, 0, r.refused(), r.lost(), r.clean(), "");
     }
 
     @SuppressWarnings("unchecked")
@@ -267,13 +268,29 @@ final class ClusterLoad implements Callable<Integer> {
             for (long p : pools) {
                 io.add(byRole.get("io:" + p));
             }
+            StringBuilder drops = new StringBuilder();
+            for (int i = 0; i < servers.size(); i++) {
+                servers.get(i).stats().drops().forEach((reason, n) -> {
+                    if (n > 0) {
+                        drops.append(' ').append(reason).append('=').append(n);
+                    }
+                });
+                if (i < clusters.size()) {
+                    ClusterStats cs = clusters.get(i).stats();
+                    if (cs.framesDiscarded() + cs.failuresReturned() + cs.incomingDropped() > 0) {
+                        drops.append(" node").append(i).append(":discarded=").append(cs.framesDiscarded())
+                                .append(",returned=").append(cs.failuresReturned()).append(",dropped=")
+                                .append(cs.incomingDropped());
+                    }
+                }
+            }
             for (DospServer s : servers) {
                 s.close();
             }
             servers.clear();
             return new Run(rep, label, size, nodes, r.msgsPerSecond(), r.latencyMicros(99), r.measuredDelivered(),
                     byRole, io, nats == null ? 0 : ProcCpu.seconds(natsTicks[0], natsTicks[1]), sent[1] - sent[0],
-                    batches[1] - batches[0], r.refused(), r.lost(), r.clean());
+                    batches[1] - batches[0], r.refused(), r.lost(), r.clean(), drops.toString().trim());
         } finally {
             for (DospServer s : servers) {
                 s.close();
