@@ -24,7 +24,7 @@ class ClusterLoadIT {
                 .map(d -> Path.of(d, "nats-server")).anyMatch(Files::isExecutable), "nats-server is not on the PATH");
         ClusterLoad load = new ClusterLoad();
         load.repeat = 1;
-        load.duration = 0.3;
+        load.duration = 0.5;
         load.warmup = 0.1;
         load.sizes = new int[] {64};
         load.pairs = 4;
