@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
  * process. Run with {@code java -cp dosp-bench/target/benchmarks.jar io.dosp.bench.LoadGenerator idle --help}.
  */
 @Command(name = "dosp-bench", mixinStandardHelpOptions = true, description = "Load generator for DoSP servers.",
-        subcommands = {S2cLoad.class, MatrixLoad.class, IdleLoad.class, FanoutLoad.class, SoakLoad.class, RpcLoad.class, CommandLine.HelpCommand.class})
+        subcommands = {S2cLoad.class, MatrixLoad.class, IdleLoad.class, FanoutLoad.class, SoakLoad.class, RpcLoad.class, ClusterLoad.class, CommandLine.HelpCommand.class})
 public final class LoadGenerator implements Runnable {
 
     /** Runs and exits with the command's code. */

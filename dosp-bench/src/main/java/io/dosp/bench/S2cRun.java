@@ -32,15 +32,47 @@ final class S2cRun {
     private final S2cPair.Run run;
     private final List<S2cPair> pairs = new ArrayList<>();
     private final List<EventLoop> loops = new ArrayList<>();
+    private final Hooks hooks;
 
-    private S2cRun(S2cSpec spec) {
+    /**
+     * What a caller driving several servers at once (the cluster load) changes in a run: the server port of pair
+     * {@code i}'s sender and receiver, something to wait for once every endpoint has its vIP (the nodes' mirrors),
+     * and callbacks at the start and the end of the measured window (thread CPU readings).
+     */
+    interface Hooks {
+        /** The port pair {@code index}'s sender connects to. */
+        int senderPort(int index);
+
+        /** The port pair {@code index}'s receiver connects to. */
+        int receiverPort(int index);
+
+        /** Called once every endpoint has completed its handshake, before the partners are paired up. */
+        default void connected() throws InterruptedException {
+        }
+
+        /** Called at the start of the measured window. */
+        default void measureStart() {
+        }
+
+        /** Called at the end of the measured window. */
+        default void measureEnd() {
+        }
+    }
+
+    private S2cRun(S2cSpec spec, Hooks hooks) {
         this.spec = spec;
         this.run = new S2cPair.Run(spec);
+        this.hooks = hooks;
     }
 
     /** Runs {@code spec} and returns its result; throws if the pairs cannot be set up. */
     static S2cResult run(S2cSpec spec) throws InterruptedException {
-        return new S2cRun(spec).execute();
+        return run(spec, null);
+    }
+
+    /** Runs {@code spec} with {@code hooks} (null: every endpoint at the spec's port, no callbacks). */
+    static S2cResult run(S2cSpec spec, Hooks hooks) throws InterruptedException {
+        return new S2cRun(spec, hooks).execute();
     }
 
     private S2cResult execute() throws InterruptedException {
@@ -80,7 +112,13 @@ final class S2cRun {
             sleepUntil(run.measureStart);
             long targetStart = spec.cpuPid() == null ? -1 : ProcCpu.ticks(spec.cpuPid());
             long selfStart = ProcCpu.ticks(ProcCpu.self());
+            if (hooks != null) {
+                hooks.measureStart();
+            }
             sleepUntil(run.measureEnd);
+            if (hooks != null) {
+                hooks.measureEnd();
+            }
             long targetEnd = spec.cpuPid() == null ? -1 : ProcCpu.ticks(spec.cpuPid());
             long selfEnd = ProcCpu.ticks(ProcCpu.self());
             run.running = false;
@@ -114,10 +152,15 @@ final class S2cRun {
     /** Sender i on loop i, receiver i on the next loop; both handshake with the server (DoSP or NATS). */
     private void connectToServer() throws InterruptedException {
         for (S2cPair p : pairs) {
-            connect(p.sender, loops.get(p.index % loops.size()), spec.host(), spec.port());
-            connect(p.receiver, loops.get((p.index + 1) % loops.size()), spec.host(), spec.port());
+            connect(p.sender, loops.get(p.index % loops.size()), spec.host(),
+                    hooks == null ? spec.port() : hooks.senderPort(p.index));
+            connect(p.receiver, loops.get((p.index + 1) % loops.size()), spec.host(),
+                    hooks == null ? spec.port() : hooks.receiverPort(p.index));
         }
         await(run.connected, "handshakes with " + spec.host() + ":" + spec.port());
+        if (hooks != null) {
+            hooks.connected();
+        }
         for (S2cPair p : pairs) {
             p.pairUp();
         }

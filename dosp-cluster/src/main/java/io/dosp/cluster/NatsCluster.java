@@ -35,6 +35,7 @@ public final class NatsCluster implements ClusterPlugin {
     private final int replicas;
     private final String advertise;
     private final Duration handoverGrace;
+    private final boolean batching;
     private volatile NatsNode node;
 
     private NatsCluster(Builder b) {
@@ -48,6 +49,7 @@ public final class NatsCluster implements ClusterPlugin {
         this.replicas = b.replicas == 0 ? Math.min(3, servers.size()) : b.replicas;
         this.advertise = b.advertise;
         this.handoverGrace = b.handoverGrace;
+        this.batching = b.batching;
     }
 
     /** A builder; {@link Builder#servers} and {@link Builder#name} are required. */
@@ -96,6 +98,11 @@ public final class NatsCluster implements ClusterPlugin {
         return n == null ? 0 : n.handedOver();
     }
 
+    /** Whether S2C frames to other nodes go in batches (the default) or one NATS message each. */
+    public boolean batching() {
+        return batching;
+    }
+
     /** What this node has done since it joined (zeros before). */
     public ClusterStats stats() {
         NatsNode n = node;
@@ -129,13 +136,19 @@ public final class NatsCluster implements ClusterPlugin {
         return n == null ? 0 : n.takeOvers();
     }
 
+    /** Every vIP claimed in the cluster now, as this node's mirror of the registry has it (empty before it joined). */
+    public List<io.dosp.protocol.Vip> claimedVips() {
+        NatsNode n = node;
+        return n == null ? List.of() : n.vips();
+    }
+
     @Override
     public synchronized ClusterNode join(ClusterContext context) {
         if (node != null) {
             throw new IllegalStateException("this NatsCluster already joined for a server; make one per server");
         }
         node = NatsNode.join(context, servers, name, nodeName, connectTimeout, outgoingQueue, reclaimGrace,
-                discoveredServers, replicas, advertise, handoverGrace);
+                discoveredServers, replicas, advertise, handoverGrace, batching);
         return node;
     }
 
@@ -151,6 +164,7 @@ public final class NatsCluster implements ClusterPlugin {
         private int replicas;
         private String advertise;
         private Duration handoverGrace = Duration.ofSeconds(5);
+        private boolean batching = true;
 
         private Builder() {
         }
@@ -233,6 +247,17 @@ public final class NatsCluster implements ClusterPlugin {
          */
         public Builder outgoingQueue(int messages) {
             this.outgoingQueue = messages;
+            return this;
+        }
+
+        /**
+         * Whether S2C frames to other nodes are batched (default true): the frames a client's event loop routes to
+         * one node in one round of its work go in one NATS message (at most 64 KiB; order per (SRC, DST) kept).
+         * False sends one NATS message per frame: several times the CPU per frame (see BENCHMARKS.md, "Cluster");
+         * for measurements only.
+         */
+        public Builder batching(boolean on) {
+            this.batching = on;
             return this;
         }
 

@@ -110,7 +110,7 @@ public final class NatsNode implements ClusterNode {
      */
     public static NatsNode join(ClusterContext ctx, List<String> servers, String cluster, String nodeName, Duration timeout,
             int outgoingQueue, Duration reclaimGrace, boolean discoveredServers, int replicas, String advertise,
-            Duration handoverGrace) {
+            Duration handoverGrace, boolean batching) {
         ServerConfig config = ctx.config();
         long epoch = System.currentTimeMillis();
         String nodeId = nodeName + "-" + epoch + "-" + Integer.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 16));
@@ -190,7 +190,7 @@ public final class NatsNode implements ClusterNode {
             Janitor janitor = new Janitor(nc.keyValue(nodeBucket), nc.keyValue(vipBucket), nodeId, liveness,
                     registry::entries, NodeLiveness.TTL, reclaimGrace, System::nanoTime);
             S2cBus bus = new S2cBus(nc, cluster, nodeId, ctx.vips(), ctx.routable(), ctx.counters(),
-                    config.limits().maxFrameSize());
+                    config.limits().maxFrameSize(), batching);
             busRef[0] = bus;
             bus.start();
             NodeRoutes nodeRoutes = new NodeRoutes(nc, cluster, nodeId, liveness::isGone);

@@ -39,7 +39,10 @@ import java.util.function.Predicate;
  * frames of one read go in one message) or once the buffer reaches {@link #BATCH_BYTES}. One sender's frames
  * leave from one loop through one connection, so NATS keeps them in order per (SRC, DST). Frames with no local sender
  * that arrive on an event loop (over a peer link) are batched on that loop the same way; frames from other threads go
- * one per message. Never blocks: the connection's outgoing queue is bounded and discards when full; a
+ * one per message, and so does every frame when batching is off ({@code NatsCluster.Builder.batching(false)}: the
+ * baseline the benchmarks compare with). The "~1 ms" limit of the design is met by the end-of-round flush: a buffer
+ * never outlives the loop round that filled it (no timer needed). Never blocks: the connection's outgoing queue is
+ * bounded and discards when full; a
  * discarded batch (or one refused because the connection is gone) is answered frame by frame with ERR S2CF to
  * its senders, and counted.
  *
@@ -73,6 +76,8 @@ final class S2cBus {
     private final Counters counters;
     private final int maxFrameSize;
     private final DospFrameEncoder encoder;
+    /** Whether frames sent on an event loop are batched per (loop, destination node); false: one message each. */
+    private final boolean batching;
     private final Map<EventLoop, LoopBatches> loops = new ConcurrentHashMap<>();
     private final LongAdder framesSent = new LongAdder();
     private final LongAdder batchesSent = new LongAdder();
@@ -87,7 +92,8 @@ final class S2cBus {
     private volatile java.util.function.Function<S2cPacket, RouteResult> outbound = p -> RouteResult.NO_ROUTE;
 
     S2cBus(Connection nc, String cluster, String nodeId, VipTable<ClientSession> vips, Predicate<ClientSession> routable,
-            Counters counters, int maxFrameSize) {
+            Counters counters, int maxFrameSize, boolean batching) {
+        this.batching = batching;
         this.nc = nc;
         this.s2cPrefix = "dosp." + cluster + ".s2c.";
         this.ctlPrefix = "dosp." + cluster + ".ctl.";
@@ -121,7 +127,7 @@ final class S2cBus {
     /** Sends {@code packet} to node {@code node}: batched on {@code sender}'s loop when called there. */
     void send(String node, S2cPacket packet, ClientSession sender) {
         EventLoop loop = sender == null ? currentLoop() : sender.eventLoop();
-        if (loop != null && loop.inEventLoop()) {
+        if (batching && loop != null && loop.inEventLoop()) {
             loops.computeIfAbsent(loop, LoopBatches::new).append(node, packet);
             return;
         }

@@ -63,7 +63,8 @@ final class VipRegistry {
     private volatile long epoch;
     private final ExecutorService executor;
     private final Predicate<Vip> claimableHere;
-    private final Map<Integer, Claim> mirror = new ConcurrentHashMap<>();
+    /** The registry by vIP value; routing reads it through {@link VipMirror#at} (no boxing per frame). */
+    private final VipMirror<Claim> mirror;
     /** This node's claims and their revisions (what it may delete). */
     private final Map<Integer, Long> mine = new ConcurrentHashMap<>();
     /**
@@ -92,6 +93,7 @@ final class VipRegistry {
             Predicate<Vip> claimableHere) {
         this.kv = kv;
         this.template = template;
+        this.mirror = new VipMirror<>(template);
         this.nodeId = nodeId;
         this.epoch = epoch;
         this.executor = executor;
@@ -317,7 +319,7 @@ final class VipRegistry {
 
     /** The node holding the vIP with 32-bit value {@code vip} in the mirror, or null. */
     String owner(int vip) {
-        Claim c = mirror.get(vip);
+        Claim c = mirror.at(vip);
         return c == null ? null : c.node();
     }
 
