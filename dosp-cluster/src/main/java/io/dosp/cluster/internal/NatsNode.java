@@ -50,10 +50,14 @@ public final class NatsNode implements ClusterNode {
     private final VipRegistry registry;
     private final NodeLiveness liveness;
     private final S2cBus bus;
+    private final ClusterOps ops;
+    private final Duration timeout;
     private volatile boolean closed;
 
     private NatsNode(String nodeId, Connection nc, ThreadPoolExecutor kvExecutor, ScheduledExecutorService timer,
-            VipRegistry registry, NodeLiveness liveness, S2cBus bus) {
+            VipRegistry registry, NodeLiveness liveness, S2cBus bus, ClusterOps ops, Duration timeout) {
+        this.ops = ops;
+        this.timeout = timeout;
         this.nodeId = nodeId;
         this.nc = nc;
         this.kvExecutor = kvExecutor;
@@ -124,6 +128,9 @@ public final class NatsNode implements ClusterNode {
             String nodeBucket = "dosp_" + cluster + "_nodes";
             ensureBucket(kvm, KeyValueConfiguration.builder().name(vipBucket).maxHistoryPerKey(1).replicas(replicas)
                     .storageType(StorageType.File).build());
+            String aclBucket = "dosp_" + cluster + "_acl"; // ops: bans, whitelist, blocked vIPs
+            ensureBucket(kvm, KeyValueConfiguration.builder().name(aclBucket).maxHistoryPerKey(1).replicas(replicas)
+                    .storageType(StorageType.File).build());
             ensureBucket(kvm, KeyValueConfiguration.builder().name(nodeBucket).maxHistoryPerKey(1).replicas(replicas)
                     .storageType(StorageType.Memory).ttl(NodeLiveness.TTL).build());
             NodeLiveness liveness = new NodeLiveness(nc.keyValue(nodeBucket), nodeId);
@@ -137,7 +144,9 @@ public final class NatsNode implements ClusterNode {
             bus.start();
             LOG.info("Joined cluster {} as node {} (NATS {}, {} live nodes, {} vIPs claimed)", cluster, nodeId,
                     nc.getConnectedUrl(), liveness.liveCount(), registry.vips().size());
-            return new NatsNode(nodeId, nc, kv, timer, registry, liveness, bus);
+            ClusterOps ops = new ClusterOps(nc, nc.keyValue(aclBucket), cluster, nodeId, kv, timer, liveness::live, ctx.log());
+            bus.control(ops::onControl);
+            return new NatsNode(nodeId, nc, kv, timer, registry, liveness, bus, ops, timeout);
         } catch (RuntimeException e) {
             shutdown(nc, kv, timer);
             throw e;
@@ -219,6 +228,41 @@ public final class NatsNode implements ClusterNode {
         return registry.vips();
     }
 
+    // ---- cluster-wide admin, broadcast and access lists (helper ops) ----
+
+    @Override
+    public void serve(io.dosp.server.internal.cluster.ClusterServices services) {
+        ops.serve(services, timeout);
+    }
+
+    @Override
+    public String ownerOf(Vip vip) {
+        return registry.owner(vip.value());
+    }
+
+    @Override
+    public CompletableFuture<String> command(String node, String line) {
+        if (liveness.isGone(node)) {
+            return CompletableFuture.failedFuture(new ClusterUnavailableException("node " + node + " is gone"));
+        }
+        return ops.command(node, line);
+    }
+
+    @Override
+    public CompletableFuture<io.dosp.server.internal.cluster.NodeReplies> commandAll(String line) {
+        return ops.commandAll(line);
+    }
+
+    @Override
+    public CompletableFuture<io.dosp.server.internal.cluster.NodeReplies> broadcast(String text) {
+        return ops.broadcast(text);
+    }
+
+    @Override
+    public CompletableFuture<Void> acl(io.dosp.server.internal.cluster.AclChange change) {
+        return ops.acl(change);
+    }
+
     /** What this node has done since it joined. */
     public ClusterStats stats() {
         S2cBus.ClusterCounts c = bus.counts();
@@ -242,6 +286,7 @@ public final class NatsNode implements ClusterNode {
             Thread.currentThread().interrupt();
         }
         registry.close();
+        ops.close();
         bus.close();
         liveness.close();
         timer.shutdownNow();

@@ -80,6 +80,11 @@ final class NodeLiveness {
         return !live.contains(node) && seen.contains(node) && !node.equals(nodeId);
     }
 
+    /** The nodes the last poll listed (this one included). */
+    Set<String> live() {
+        return live;
+    }
+
     /** How many nodes the last poll listed. */
     int liveCount() {
         return live.size();

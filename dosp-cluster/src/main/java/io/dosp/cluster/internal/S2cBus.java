@@ -87,6 +87,14 @@ final class S2cBus {
         this.subscribedAs = nodeId;
     }
 
+    /** Handles control-subject requests (messages with a {@link ClusterOps#KIND} header); null: none yet. */
+    private volatile java.util.function.Consumer<Message> control;
+
+    /** Hands this node's control-subject requests to {@code handler} (called on the dispatcher: must not block). */
+    void control(java.util.function.Consumer<Message> handler) {
+        this.control = handler;
+    }
+
     /** Subscribes to this node's subjects. */
     void start() {
         dispatcher = nc.createDispatcher(this::onMessage);
@@ -97,6 +105,11 @@ final class S2cBus {
 
     private void onMessage(Message m) {
         if (m.getSubject().startsWith(ctlPrefix)) {
+            java.util.function.Consumer<Message> c = control;
+            if (c != null && m.hasHeaders() && m.getHeaders().getFirst(ClusterOps.KIND) != null) {
+                c.accept(m); // a request (helper ops), not an S2CF list
+                return;
+            }
             onFailures(m.getData());
         } else {
             onBatch(m);

@@ -108,6 +108,7 @@ public final class ServerRuntime {
                 config.federation().maxHops(), log);
         this.commands = new AdminCommands(access, vips, router, admission, counters, federation, clientAdmission);
         commands.network(network);
+        cluster.ifPresent(commands::cluster); // ops: admin commands, broadcasts and access lists cluster-wide
         AdminPackets admin = new AdminPackets(tokens, commands, router, counters, config.limits(), log);
         PeerGoneNotices peerGone = new PeerGoneNotices(vips, counters, remoteContacts);
         network.remoteGone(peerGone::remoteGone, remoteContacts);
@@ -125,6 +126,7 @@ public final class ServerRuntime {
         this.initializer = new ServerInitializer(config, connections);
         this.webSocketInitializer = config.webSocket().enabled()
                 ? new WebSocketInitializer(config, initializer, counters, log, frameMemory) : null;
+        cluster.ifPresent(c -> c.serve(commands.clusterServices())); // ops: loads the cluster's access lists
         this.reconfigurer = new Reconfigurer(config, access, vips, tokens, admission, connections, initializer, federation,
                 frameMemory);
     }
