@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * <li>broadcasts: one message on {@code dosp.<C>.bcst}, body {@code u8 n, n bytes origin node id, MSG text}, reply
  * subject an inbox; every other node sends the MSG to its routable clients and answers its count (decimal);</li>
  * <li>access lists: the KV bucket {@code dosp_<C>_acl} (history 1): {@code ban.<hex>}, {@code white.<hex>} (hex of
- * the normalised hash's UTF-8), {@code block.<a.b.c.d>}, {@code mode.whitelist}; present = put (value
+ * the normalised hash's UTF-8), {@code revoke.<hex>} (of the user name), {@code block.<a.b.c.d>},
+ * {@code mode.whitelist}; present = put (value
  * {@code {"node":ID,"at":MS}}), absent = delete. Every node watches it and applies each change locally.</li>
  * </ul>
  * Never blocks a jnats dispatcher or an event loop: commands run on {@code executor} (bounded: a full queue answers
@@ -328,6 +329,7 @@ final class ClusterOps {
             case BAN -> "ban." + HexFormat.of().formatHex(c.subject().getBytes(StandardCharsets.UTF_8));
             case WHITELIST -> "white." + HexFormat.of().formatHex(c.subject().getBytes(StandardCharsets.UTF_8));
             case BLOCK -> "block." + c.subject();
+            case REVOKE -> "revoke." + HexFormat.of().formatHex(c.subject().getBytes(StandardCharsets.UTF_8));
             case WHITELIST_MODE -> "mode.whitelist";
         };
     }
@@ -339,6 +341,8 @@ final class ClusterOps {
                 return new AclChange(AclChange.Kind.BAN, unhex(key.substring(4)), present);
             } else if (key.startsWith("white.")) {
                 return new AclChange(AclChange.Kind.WHITELIST, unhex(key.substring(6)), present);
+            } else if (key.startsWith("revoke.")) {
+                return new AclChange(AclChange.Kind.REVOKE, unhex(key.substring(7)), present);
             } else if (key.startsWith("block.")) {
                 return new AclChange(AclChange.Kind.BLOCK, key.substring(6), present);
             } else if (key.equals("mode.whitelist")) {

@@ -6,9 +6,20 @@ import static io.dosp.testkit.Expect.next;
 import static io.dosp.testkit.Expect.nextText;
 import static io.dosp.testkit.Expect.sync;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.dosp.client.ClientListener;
+import io.dosp.client.DisconnectedException;
+import io.dosp.client.DospClient;
+import io.dosp.client.LoginFailedException;
 import io.dosp.cluster.NatsCluster;
+import io.dosp.crypto.Scram;
+import io.dosp.protocol.Login;
+import io.dosp.server.AdmissionConfig;
+import java.nio.file.Files;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Packets;
 import io.dosp.protocol.ServerExitReason;
@@ -71,17 +82,26 @@ class ClusterOpsIT {
 
     /** Three nodes of a new cluster and an authenticated admin on node 0. */
     private void startNodes() {
+        startNodes(b -> b);
+        adm = client(0);
+        auth(adm, TestServers.TOKEN);
+        awaitThreeNodes(() -> admin(adm, "stats"));
+    }
+
+    /** Three nodes of a new cluster, their configurations edited by {@code edit}. */
+    private void startNodes(UnaryOperator<ServerConfig.Builder> edit) {
         name = "ops" + CLUSTERS.incrementAndGet() + "x" + ProcessHandle.current().pid();
         for (int i = 0; i < 3; i++) {
             NatsCluster c = NatsCluster.builder().servers(nats.urls()).name(name).nodeName("n" + i).build();
-            ServerConfig config = TestServers.config(tmp.resolve("n" + i)).template(TEMPLATE)
-                    .access(a -> a.adminToken(TestServers.TOKEN)).limits(l -> l.maxConnectionsPerAddress(1000)).build();
+            ServerConfig config = edit.apply(TestServers.config(tmp.resolve("n" + i)).template(TEMPLATE)
+                    .access(a -> a.adminToken(TestServers.TOKEN)).limits(l -> l.maxConnectionsPerAddress(1000))).build();
             servers.add(new DospServer(config, c).start());
         }
-        adm = client(0);
-        auth(adm, TestServers.TOKEN);
-        // every node's liveness poll has seen the others (they are asked by the gathers below)
-        await().atMost(AWAIT).untilAsserted(() -> assertThat(admin(adm, "stats")).contains("cluster.nodes: 3"));
+    }
+
+    private static void awaitThreeNodes(java.util.concurrent.Callable<String> stats) {
+        // node 0's liveness poll has seen the others (they are asked by the gathers)
+        await().atMost(AWAIT).untilAsserted(() -> assertThat(stats.call()).contains("cluster.nodes: 3"));
     }
 
     private RawClient client(int node) {
@@ -249,6 +269,51 @@ class ClusterOpsIT {
             assertThat(admin(adm, "kick " + ghostVip)).startsWith("ERR:node ghost-1 did not answer");
             ghostAlive.run();
             assertThat(admin(adm, "broadcast hello")).startsWith("Broadcast sent to 0 clients (partial: ghost-1 (no answer");
+        }
+    }
+
+    /** A users-file line; 4096 iterations keep the test fast. */
+    private static String user(String name, String password, String attributes) {
+        return AdmissionConfig.User.parseLine("user " + name + " "
+                + Scram.verifier(password.toCharArray(), "ops-it-salt".getBytes(StandardCharsets.US_ASCII), 4096).encode()
+                + " " + attributes).toLine();
+    }
+
+    @Test
+    void revokeAtOneNodeEndsTheUsersSessionsAndRefusesItsLoginsOnEveryNode() throws Exception {
+        Path users = tmp.resolve("users");
+        Files.createDirectories(tmp);
+        Files.write(users, List.of(user("alice", "alice-pw", "admin groups=ops"), user("dave", "dave-pw", "groups=ops")));
+        startNodes(b -> b.admission(a -> a.enabled(true).usersFile(users).loginTimeout(Duration.ofSeconds(10))));
+        try (DospClient alice = DospClient.connect(TestServers.options(servers.get(0)).login("alice", "alice-pw".toCharArray()).build())) {
+            awaitThreeNodes(() -> alice.admin().command("stats"));
+            List<DisconnectedException> ended = new CopyOnWriteArrayList<>();
+            DospClient dave = DospClient.connect(TestServers.options(servers.get(2)).login("dave", "dave-pw".toCharArray()).build());
+            try (dave) {
+                dave.addListener(new ClientListener() {
+                    @Override
+                    public void onDisconnected(DisconnectedException cause) {
+                        ended.add(cause);
+                    }
+                });
+                assertThat(alice.admin().command("revoke dave")).isEqualTo("Revoked dave; 0 session(s) ended");
+                await().atMost(AWAIT).until(() -> !ended.isEmpty());
+                assertThat(ended.get(0).serverReason()).isEqualTo(ServerExitReason.ACCESS_REVOKED.text());
+            }
+            for (int node = 0; node < 3; node++) {
+                int n = node;
+                await().atMost(AWAIT).untilAsserted(() -> assertThatThrownBy(() -> DospClient.connect(
+                        TestServers.options(servers.get(n)).login("dave", "dave-pw".toCharArray()).build()).close())
+                        .isInstanceOfSatisfying(LoginFailedException.class,
+                                e -> assertThat(e.code()).isEqualTo(Login.FailureCode.REVOKED)));
+            }
+            assertThat(alice.admin().command("unrevoke dave")).isEqualTo("Unrevoked dave");
+            await().atMost(AWAIT).untilAsserted(() -> {
+                try (DospClient again = DospClient.connect(
+                        TestServers.options(servers.get(1)).login("dave", "dave-pw".toCharArray()).build())) {
+                    assertThat(again.vip()).isNotNull();
+                }
+            });
         }
     }
 }

@@ -194,6 +194,7 @@ public final class AdminCommands {
                 Vip v = parseVipOrNull(arg);
                 yield v == null ? null : new AclChange(AclChange.Kind.BLOCK, v.toString(), cmd.equals("block"));
             }
+            case "revoke", "unrevoke" -> arg.isEmpty() ? null : new AclChange(AclChange.Kind.REVOKE, arg, cmd.equals("revoke"));
             default -> null;
         };
         String reply = execute(trimmed, caller);
@@ -332,6 +333,13 @@ public final class AdminCommands {
                 }
             }
             case WHITELIST_MODE -> access.whitelistEnabled(change.present());
+            case REVOKE -> {
+                if (change.present()) {
+                    clientAdmission.revoke(change.subject()); // ends the user's sessions on this node
+                } else {
+                    clientAdmission.unrevoke(change.subject());
+                }
+            }
             case BLOCK -> {
                 Vip v = parseVipOrNull(change.subject());
                 if (v != null) {

@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * One cluster-wide access-list entry: added ({@code present}) or removed. {@code subject} is a machine hash
  * (normalised: trimmed, lower case) for {@link Kind#BAN} and {@link Kind#WHITELIST}, a vIP in dotted form for
- * {@link Kind#BLOCK}, and {@code "on"} for {@link Kind#WHITELIST_MODE} (present = whitelist mode on).
+ * {@link Kind#BLOCK}, a user name of client admission for {@link Kind#REVOKE}, and {@code "on"} for
+ * {@link Kind#WHITELIST_MODE} (present = whitelist mode on).
  *
  * @param kind    which list
  * @param subject what the entry names
@@ -22,7 +23,9 @@ public record AclChange(Kind kind, String subject, boolean present) {
         /** {@code whitelist-on} / {@code whitelist-off}. */
         WHITELIST_MODE,
         /** {@code block <vip>} / {@code unblock <vip>}. */
-        BLOCK
+        BLOCK,
+        /** {@code revoke <user>} / {@code unrevoke <user>} (client admission). */
+        REVOKE
     }
 
     /** Checks the parts are there. */
