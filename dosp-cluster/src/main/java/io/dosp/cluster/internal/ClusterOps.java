@@ -57,6 +57,9 @@ final class ClusterOps {
     static final String KIND_ADMIN = "admin";
     /** How long a request or a gather waits for the other nodes. */
     static final Duration DEADLINE = Duration.ofSeconds(3);
+    /** Broadcasts and replies waiting for this node's ops dispatcher at most (messages, bytes). */
+    static final int PENDING_MESSAGES = 4096;
+    static final long PENDING_BYTES = 16L << 20;
     /** The longest command line or broadcast text sent to other nodes, in bytes. */
     static final int MAX_TEXT = 64 * 1024;
 
@@ -98,6 +101,7 @@ final class ClusterOps {
         }
         services = s;
         Dispatcher d = nc.createDispatcher(this::onBroadcast);
+        d.setPendingLimits(PENDING_MESSAGES, PENDING_BYTES); // past it NATS drops (slow consumer): the origin sees no answer
         d.subscribe(bcstSubject);
         dispatcher = d;
         CountDownLatch done = new CountDownLatch(1);
@@ -262,6 +266,7 @@ final class ClusterOps {
             return CompletableFuture.completedFuture(new NodeReplies(Map.of(), List.of()));
         }
         String inbox = nc.createInbox();
+        java.util.concurrent.atomic.AtomicReference<io.nats.client.Subscription> sub = new java.util.concurrent.atomic.AtomicReference<>();
         Runnable finish = () -> {
             List<String> missing = new ArrayList<>();
             for (String n : expected) {
@@ -270,14 +275,17 @@ final class ClusterOps {
                 }
             }
             if (out.complete(new NodeReplies(replies, missing))) {
+                io.nats.client.Subscription mine = sub.get();
                 try {
-                    d.unsubscribe(inbox);
+                    if (mine != null) {
+                        d.unsubscribe(mine);
+                    }
                 } catch (RuntimeException e) {
                     LOG.debug("Unsubscribing a broadcast inbox: {}", e.toString());
                 }
             }
         };
-        d.subscribe(inbox, m -> {
+        sub.set(d.subscribe(inbox, m -> {
             // reply body: "<node id> <count>"
             String r = new String(m.getData(), StandardCharsets.UTF_8);
             int sp = r.indexOf(' ');
@@ -287,7 +295,7 @@ final class ClusterOps {
             if (replies.keySet().containsAll(expected)) {
                 finish.run();
             }
-        });
+        }));
         try {
             nc.publish(bcstSubject, inbox, body);
         } catch (RuntimeException e) {
@@ -396,13 +404,10 @@ final class ClusterOps {
         }
     }
 
-    /** Requests answered, requests refused (busy, unknown kind), broadcasts received from other nodes. */
-    long[] counts() {
-        return new long[] {requestsServed.sum(), requestsRefused.sum(), broadcastsReceived.sum()};
-    }
-
     /** Stops the watch and the broadcast subscription. */
     void close() {
+        LOG.info("Cluster node {}: answered {} admin requests of other nodes, refused {}, received {} broadcasts", nodeId,
+                requestsServed.sum(), requestsRefused.sum(), broadcastsReceived.sum());
         NatsKeyValueWatchSubscription w = watch;
         if (w != null) {
             try {

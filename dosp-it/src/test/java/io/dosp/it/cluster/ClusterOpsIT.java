@@ -139,6 +139,12 @@ class ClusterOpsIT {
             sync(r);
         }
         sync(adm); // the sender got neither
+        // The Java API on node B: its own client counted, every node's clients reached (the admin too this time).
+        assertThat(servers.get(1).broadcast("third")).isEqualTo(1);
+        for (RawClient r : List.of(a, b, c, adm)) {
+            assertThat(msg(r)).isEqualTo("third");
+            sync(r);
+        }
     }
 
     @Test

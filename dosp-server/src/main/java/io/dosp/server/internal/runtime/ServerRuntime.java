@@ -216,9 +216,14 @@ public final class ServerRuntime {
         return counters.snapshot(admission.connectedCount());
     }
 
-    /** Sends MSG {@code text} to every client; returns how many it was queued to. */
+    /**
+     * Sends MSG {@code text} to every client; returns how many it was queued to. In cluster mode it is also published
+     * once to the other nodes, which send it to theirs (not waited for: the count is this node's).
+     */
     public int broadcast(String text) {
-        return router.broadcast(text, null);
+        int n = router.broadcast(text, null);
+        cluster.ifPresent(c -> c.broadcast(text));
+        return n;
     }
 
     /** Stops admitting and sends every client EXIT {@code clientText}, every peer link to us EXIT {@code reason}. */
