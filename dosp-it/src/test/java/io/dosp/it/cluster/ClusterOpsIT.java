@@ -302,6 +302,8 @@ class ClusterOpsIT {
                         ended.add(cause);
                     }
                 });
+                String usersList = alice.admin().command("users");
+                assertThat(usersList).contains("cluster.answered: 3", "== node ").contains("online=" + dave.vip());
                 assertThat(alice.admin().command("revoke dave")).isEqualTo("Revoked dave; 0 session(s) ended");
                 await().atMost(AWAIT).until(() -> !ended.isEmpty());
                 assertThat(ended.get(0).serverReason()).isEqualTo(ServerExitReason.ACCESS_REVOKED.text());

@@ -92,12 +92,13 @@ public final class AdminCommands {
     // ---- cluster mode (helper ops): commands that act on another node, scatter-gather, shared access lists ----
 
     /** The commands another node may ask this one to run on its own clients. */
-    private static final Set<String> REMOTE_COMMANDS = Set.of("client", "kick", "ban", "clients", "stats");
+    private static final Set<String> REMOTE_COMMANDS = Set.of("client", "kick", "ban", "clients", "stats", "users");
     private volatile ClusterNode cluster;
 
     /**
      * Makes this server's commands cluster-wide ({@link #executeAsync}): {@code client}/{@code kick}/{@code ban} of
-     * a vIP held on another node run there, {@code clients}/{@code stats}/{@code broadcast} gather every live node,
+     * a vIP held on another node run there, {@code clients}/{@code stats}/{@code users}/{@code broadcast} gather every
+     * live node,
      * the access lists go through the cluster's bucket.
      */
     public void cluster(ClusterNode node) {
@@ -134,8 +135,8 @@ public final class AdminCommands {
                 }
                 return executeHere(trimmed, caller);
             }
-            case "clients", "stats" -> {
-                if (!arg.isEmpty()) {
+            case "clients", "stats", "users" -> {
+                if (!arg.isEmpty() || (cmd.equals("users") && !clientAdmission.enabled())) {
                     return executeHere(trimmed, caller);
                 }
                 String mine = execute(cmd, caller);
@@ -283,8 +284,8 @@ public final class AdminCommands {
 
     /**
      * What this server does for the other nodes of its cluster: their admin requests (only {@code client},
-     * {@code kick}, {@code ban}, {@code clients}, {@code stats}, on this node's own clients), broadcasts, and the
-     * access-list changes of the cluster's bucket.
+     * {@code kick}, {@code ban}, {@code clients}, {@code stats}, {@code users}, on this node's own clients),
+     * broadcasts, and the access-list changes of the cluster's bucket.
      */
     public ClusterServices clusterServices() {
         return new ClusterServices() {
