@@ -55,6 +55,9 @@ final class ClusterOps {
     static final String KIND = "Dosp-Kind";
     /** The kind of an admin request. */
     static final String KIND_ADMIN = "admin";
+    /** The kind of a GCL request under client admission (body: the viewer's principal, JSON; reply: 4 bytes per vIP). */
+    static final String KIND_GCL = "gcl";
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     /** How long a request or a gather waits for the other nodes. */
     static final Duration DEADLINE = Duration.ofSeconds(3);
     /** Broadcasts and replies waiting for this node's ops dispatcher at most (messages, bytes). */
@@ -141,6 +144,10 @@ final class ClusterOps {
             return; // nobody to answer
         }
         ClusterServices s = services;
+        if (KIND_GCL.equals(kind) && s != null) {
+            onGcl(s, m.getData(), replyTo);
+            return;
+        }
         if (!KIND_ADMIN.equals(kind) || s == null) {
             requestsRefused.increment();
             reply(replyTo, "ERR:node " + nodeId + " does not serve '" + log.text(kind) + "' requests"
@@ -165,6 +172,88 @@ final class ClusterOps {
             requestsRefused.increment();
             reply(replyTo, "ERR:node " + nodeId + " is too busy to answer (cluster queue full)");
         }
+    }
+
+    private void onGcl(ClusterServices s, byte[] body, String replyTo) {
+        io.dosp.server.internal.session.Principal viewer;
+        try {
+            viewer = principal(body);
+        } catch (java.io.IOException | RuntimeException e) {
+            requestsRefused.increment();
+            LOG.debug("Malformed GCL request ignored: {}", e.toString());
+            return;
+        }
+        try {
+            executor.execute(() -> {
+                java.util.List<io.dosp.protocol.Vip> vips = s.visibleTo(viewer);
+                byte[] out = new byte[Math.min(vips.size(), MAX_TEXT / 4) * 4];
+                for (int i = 0; i < out.length / 4; i++) {
+                    int v = vips.get(i).value();
+                    out[4 * i] = (byte) (v >>> 24);
+                    out[4 * i + 1] = (byte) (v >>> 16);
+                    out[4 * i + 2] = (byte) (v >>> 8);
+                    out[4 * i + 3] = (byte) v;
+                }
+                requestsServed.increment();
+                try {
+                    nc.publish(replyTo, out);
+                } catch (RuntimeException e) {
+                    LOG.debug("Could not answer a GCL request: {}", e.toString());
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            requestsRefused.increment(); // no answer: the asking node lists none of ours this time
+        }
+    }
+
+    /** The principal of a GCL request: {@code {"user":U,"groups":[G,...],"admin":B}} ({@code ""}: anonymous). */
+    static byte[] principalJson(io.dosp.server.internal.session.Principal p) {
+        com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
+        o.put("user", p.user());
+        com.fasterxml.jackson.databind.node.ArrayNode g = o.putArray("groups");
+        p.groups().stream().sorted().forEach(g::add);
+        o.put("admin", p.admin());
+        try {
+            return JSON.writeValueAsBytes(o);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static io.dosp.server.internal.session.Principal principal(byte[] json) throws java.io.IOException {
+        com.fasterxml.jackson.databind.JsonNode o = JSON.readTree(json);
+        if (o == null || !o.path("user").isTextual()) {
+            throw new java.io.IOException("no user");
+        }
+        java.util.Set<String> groups = new java.util.HashSet<>();
+        o.path("groups").forEach(n -> groups.add(n.asText()));
+        return new io.dosp.server.internal.session.Principal(o.get("user").asText(), groups, o.path("admin").asBoolean(false), null);
+    }
+
+    /** The vIPs the other live nodes' admitted clients {@code viewer} may reach; completes normally by the deadline. */
+    CompletableFuture<java.util.List<io.dosp.protocol.Vip>> visibleTo(io.dosp.server.internal.session.Principal viewer) {
+        byte[] body = principalJson(viewer);
+        Headers h = new Headers().add(KIND, KIND_GCL);
+        java.util.Set<io.dosp.protocol.Vip> out = ConcurrentHashMap.newKeySet();
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (String n : others()) {
+            CompletableFuture<Message> f;
+            try {
+                f = nc.requestWithTimeout(ctlPrefix + n, h, body, DEADLINE);
+            } catch (RuntimeException e) {
+                continue;
+            }
+            all.add(f.handle((m, e) -> {
+                if (e == null && !m.isStatusMessage()) {
+                    byte[] b = m.getData();
+                    for (int i = 0; i + 4 <= b.length; i += 4) {
+                        out.add(io.dosp.protocol.Vip.fromBytes(b, i));
+                    }
+                }
+                return null;
+            }));
+        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(x -> List.copyOf(out));
     }
 
     private void reply(String subject, String text) {

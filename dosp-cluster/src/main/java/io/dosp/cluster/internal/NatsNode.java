@@ -259,6 +259,11 @@ public final class NatsNode implements ClusterNode {
     }
 
     @Override
+    public CompletableFuture<List<Vip>> visibleTo(io.dosp.server.internal.session.Principal viewer) {
+        return ops.visibleTo(viewer);
+    }
+
+    @Override
     public CompletableFuture<Void> acl(io.dosp.server.internal.cluster.AclChange change) {
         return ops.acl(change);
     }

@@ -32,4 +32,21 @@ class ClusterOpsTest {
         assertThat(ClusterOps.change("other.thing", true)).isNull();
         assertThat(ClusterOps.change("ban.zz", true)).as("not hex").isNull();
     }
+
+    @Test
+    void aGclRequestCarriesTheViewersUserGroupsAndAdminFlag() throws Exception {
+        io.dosp.server.internal.session.Principal p =
+                new io.dosp.server.internal.session.Principal("alice", java.util.Set.of("ops", "dev"), true, new byte[32]);
+        byte[] json = ClusterOps.principalJson(p);
+        assertThat(new String(json, java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("{\"user\":\"alice\",\"groups\":[\"dev\",\"ops\"],\"admin\":true}");
+        io.dosp.server.internal.session.Principal back = ClusterOps.principal(json);
+        assertThat(back.user()).isEqualTo("alice");
+        assertThat(back.groups()).containsExactlyInAnyOrder("ops", "dev");
+        assertThat(back.admin()).isTrue();
+        assertThat(ClusterOps.principal(ClusterOps.principalJson(io.dosp.server.internal.session.Principal.ANONYMOUS)).anonymous())
+                .isTrue();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ClusterOps.principal("{}".getBytes()))
+                .isInstanceOf(java.io.IOException.class);
+    }
 }

@@ -324,4 +324,30 @@ class ClusterOpsIT {
             });
         }
     }
+
+    @Test
+    void gclWithAdmissionListsWhatTheGrantsAllowOnEveryNode() throws Exception {
+        Path users = tmp.resolve("users");
+        Files.createDirectories(tmp);
+        Files.write(users, List.of(user("alice", "alice-pw", "groups=ops"), user("bob", "bob-pw", "groups=devices"),
+                user("carol", "carol-pw", "groups=other"), user("root", "root-pw", "admin groups=admins"),
+                "grant group:ops -> user:bob, group:ops", "grant user:bob -> group:ops"));
+        startNodes(b -> b.admission(a -> a.enabled(true).usersFile(users).loginTimeout(Duration.ofSeconds(10))));
+        try (DospClient root = login(0, "root");
+                DospClient alice = login(0, "alice");
+                DospClient bob = login(1, "bob");
+                DospClient carol = login(2, "carol");
+                DospClient alice2 = login(2, "alice")) {
+            awaitThreeNodes(() -> root.admin().command("stats"));
+            // alice (group ops) may reach bob and group ops on any node; carol nobody; bob group ops.
+            assertThat(alice.clients()).containsExactlyInAnyOrder(alice.vip(), alice2.vip(), bob.vip());
+            assertThat(alice2.clients()).containsExactlyInAnyOrder(alice.vip(), alice2.vip(), bob.vip());
+            assertThat(bob.clients()).containsExactlyInAnyOrder(bob.vip(), alice.vip(), alice2.vip());
+            assertThat(carol.clients()).containsExactly(carol.vip());
+        }
+    }
+
+    private DospClient login(int node, String user) {
+        return DospClient.connect(TestServers.options(servers.get(node)).login(user, (user + "-pw").toCharArray()).build());
+    }
 }

@@ -306,6 +306,11 @@ public final class AdminCommands {
             }
 
             @Override
+            public java.util.List<Vip> visibleTo(io.dosp.server.internal.session.Principal viewer) {
+                return clientAdmission.visibleTo(viewer);
+            }
+
+            @Override
             public void acl(AclChange change) {
                 applyAcl(change);
             }

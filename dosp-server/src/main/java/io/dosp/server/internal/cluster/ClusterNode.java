@@ -76,6 +76,13 @@ public interface ClusterNode extends AutoCloseable {
     CompletableFuture<NodeReplies> broadcast(String text);
 
     /**
+     * Client admission: the vIPs of the other nodes' admitted clients that {@code viewer} may reach under the grants
+     * (each node answers for its own; a node that does not answer in time adds none); completes normally by the
+     * deadline.
+     */
+    CompletableFuture<List<Vip>> visibleTo(io.dosp.server.internal.session.Principal viewer);
+
+    /**
      * Writes {@code change} to the cluster's access-list bucket; every node (this one too) applies it through
      * {@link ClusterServices#acl}. Completes when written, or exceptionally with a {@link ClusterUnavailableException}.
      */

@@ -1,5 +1,8 @@
 package io.dosp.server.internal.cluster;
 
+import io.dosp.protocol.Vip;
+import io.dosp.server.internal.session.Principal;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -17,6 +20,12 @@ public interface ClusterServices {
 
     /** Sends MSG {@code text} to every routable client of this node; returns how many got it. */
     int broadcast(String text);
+
+    /**
+     * Client admission: the vIPs of this node's admitted clients that {@code viewer} (a client logged in on another
+     * node) may reach under the grants, for its GCL.
+     */
+    List<Vip> visibleTo(Principal viewer);
 
     /**
      * An access-list entry changed in the cluster (by any node, this one included): applies it here, and a ban
