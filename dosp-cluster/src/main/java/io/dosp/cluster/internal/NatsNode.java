@@ -144,7 +144,8 @@ public final class NatsNode implements ClusterNode {
             bus.start();
             LOG.info("Joined cluster {} as node {} (NATS {}, {} live nodes, {} vIPs claimed)", cluster, nodeId,
                     nc.getConnectedUrl(), liveness.liveCount(), registry.vips().size());
-            ClusterOps ops = new ClusterOps(nc, nc.keyValue(aclBucket), cluster, nodeId, kv, timer, liveness::live, ctx.log());
+            ClusterOps ops = new ClusterOps(nc, nc.keyValue(aclBucket), cluster, nodeId, kv, timer,
+                    () -> nodes(liveness, registry), ctx.log());
             bus.control(ops::onControl);
             return new NatsNode(nodeId, nc, kv, timer, registry, liveness, bus, ops, timeout);
         } catch (RuntimeException e) {
@@ -229,6 +230,22 @@ public final class NatsNode implements ClusterNode {
     }
 
     // ---- cluster-wide admin, broadcast and access lists (helper ops) ----
+
+    /**
+     * The nodes a gather asks: those the last liveness poll listed and those holding a vIP in the mirror (a node that
+     * joined since the last poll already has its claims there), less the ones seen gone.
+     */
+    private static java.util.Set<String> nodes(NodeLiveness liveness, VipRegistry registry) {
+        java.util.Set<String> out = new java.util.HashSet<>(liveness.live());
+        for (Vip v : registry.vips()) {
+            String owner = registry.owner(v.value());
+            if (owner != null) {
+                out.add(owner);
+            }
+        }
+        out.removeIf(liveness::isGone);
+        return out;
+    }
 
     @Override
     public void serve(io.dosp.server.internal.cluster.ClusterServices services) {

@@ -105,9 +105,11 @@ final class S2cBus {
 
     private void onMessage(Message m) {
         if (m.getSubject().startsWith(ctlPrefix)) {
-            java.util.function.Consumer<Message> c = control;
-            if (c != null && m.hasHeaders() && m.getHeaders().getFirst(ClusterOps.KIND) != null) {
-                c.accept(m); // a request (helper ops), not an S2CF list
+            if (m.hasHeaders() && m.getHeaders().getFirst(ClusterOps.KIND) != null) {
+                java.util.function.Consumer<Message> c = control;
+                if (c != null) {
+                    c.accept(m); // a request (helper ops), not an S2CF list
+                } // else: still joining; the asking node times out
                 return;
             }
             onFailures(m.getData());

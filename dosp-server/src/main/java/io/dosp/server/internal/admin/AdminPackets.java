@@ -152,17 +152,20 @@ public final class AdminPackets {
 
     private void inOrder(ClientSession session, java.util.function.Supplier<java.util.concurrent.CompletableFuture<Void>> step) {
         java.util.concurrent.CompletableFuture<Void> next = pending.compute(session, (s, prev) -> {
-            java.util.concurrent.CompletableFuture<Void> start = prev == null
-                    ? java.util.concurrent.CompletableFuture.completedFuture(null) : prev;
-            return start.thenCompose(x -> {
+            java.util.function.Function<Object, java.util.concurrent.CompletableFuture<Void>> run = x -> {
                 try {
                     return step.get();
                 } catch (RuntimeException e) {
                     return java.util.concurrent.CompletableFuture.failedFuture(e);
                 }
-            }).exceptionally(e -> {
-                LOG.warn("Admin command of {} failed: {}", session.vip(), e.toString());
-                session.deliver(Packets.admin("ERR:" + e.getMessage()));
+            };
+            // the first runs here (the session's loop); a later one on the loop too, once the one before answered
+            java.util.concurrent.Executor loop = session.eventLoop() != null ? session.eventLoop() : Runnable::run;
+            java.util.concurrent.CompletableFuture<Void> f = prev == null ? run.apply(null) : prev.thenComposeAsync(run, loop);
+            return f.exceptionally(e -> {
+                Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+                LOG.warn("Admin command of {} failed: {}", session.vip(), c.toString());
+                session.deliver(Packets.admin("ERR:" + c.getMessage()));
                 return null;
             });
         });
