@@ -220,6 +220,7 @@ final class ClusterOps {
         }
     }
 
+    /** The principal {@link #principalJson} wrote (no identity key: the grants do not use it); throws when malformed. */
     static io.dosp.server.internal.session.Principal principal(byte[] json) throws java.io.IOException {
         com.fasterxml.jackson.databind.JsonNode o = JSON.readTree(json);
         if (o == null || !o.path("user").isTextual()) {
