@@ -561,7 +561,10 @@ public final class DospServer implements AutoCloseable {
                 "federation is off: configure peers or a mesh key (ServerConfig.Builder.federation(f -> f.peer(...)) or f.meshKey(...))"));
     }
 
-    /** Sends MSG {@code text} to every client; returns how many it was queued to. */
+    /**
+     * Sends MSG {@code text} to every client; returns how many it was queued to. A cluster node also sends it to
+     * every other node's clients (not waited for: the count is this node's).
+     */
     public int broadcast(String text) {
         return runtime.broadcast(text);
     }

@@ -63,11 +63,15 @@ public final class NatsNode implements ClusterNode {
     private final Duration handoverGrace;
     private final ClusterIdentity identity;
     private final NodeRoutes nodeRoutes;
+    private final ClusterOps ops;
+    private final Duration timeout;
     private volatile boolean closed;
 
     private NatsNode(String nodeId, Connection nc, ThreadPoolExecutor kvExecutor, ScheduledExecutorService timer,
             VipRegistry registry, NodeLiveness liveness, S2cBus bus, Janitor janitor, Duration handoverGrace,
-            ClusterIdentity identity, NodeRoutes nodeRoutes) {
+            ClusterIdentity identity, NodeRoutes nodeRoutes, ClusterOps ops, Duration timeout) {
+        this.ops = ops;
+        this.timeout = timeout;
         this.handoverGrace = handoverGrace;
         this.identity = identity;
         this.nodeRoutes = nodeRoutes;
@@ -166,6 +170,9 @@ public final class NatsNode implements ClusterNode {
             String nodeBucket = "dosp_" + cluster + "_nodes";
             ensureBucket(kvm, KeyValueConfiguration.builder().name(vipBucket).maxHistoryPerKey(1).replicas(replicas)
                     .storageType(StorageType.File).build());
+            String aclBucket = "dosp_" + cluster + "_acl"; // ops: bans, whitelist, blocked vIPs
+            ensureBucket(kvm, KeyValueConfiguration.builder().name(aclBucket).maxHistoryPerKey(1).replicas(replicas)
+                    .storageType(StorageType.File).build());
             ensureBucket(kvm, KeyValueConfiguration.builder().name(nodeBucket).maxHistoryPerKey(1).replicas(replicas)
                     .storageType(StorageType.Memory).ttl(NodeLiveness.TTL).build());
             ClusterIdentity identity = identity(nc.keyValue(vipBucket), cluster);
@@ -197,8 +204,11 @@ public final class NatsNode implements ClusterNode {
             nodeRoutes.start(timer);
             LOG.info("Joined cluster {} as node {} (NATS {}, {} live nodes, {} vIPs claimed)", cluster, nodeId,
                     nc.getConnectedUrl(), liveness.liveCount(), registry.vips().size());
+            ClusterOps ops = new ClusterOps(nc, nc.keyValue(aclBucket), cluster, nodeId, kv, timer,
+                    () -> nodes(liveness, registry), ctx.log());
+            bus.control(ops::onControl);
             NatsNode node = new NatsNode(nodeId, nc, kv, timer, registry, liveness, bus, janitor, handoverGrace, identity,
-                    nodeRoutes);
+                    nodeRoutes, ops, timeout);
             timer.scheduleWithFixedDelay(node::janitorTick, 1000, 1000, TimeUnit.MILLISECONDS);
             return node;
         } catch (RuntimeException e) {
@@ -434,6 +444,62 @@ public final class NatsNode implements ClusterNode {
         return registry.vips();
     }
 
+    // ---- cluster-wide admin, broadcast and access lists (helper ops) ----
+
+    /**
+     * The nodes a gather asks: those the last liveness poll listed and those holding a vIP in the mirror (a node that
+     * joined since the last poll already has its claims there), less the ones seen gone.
+     */
+    private static java.util.Set<String> nodes(NodeLiveness liveness, VipRegistry registry) {
+        java.util.Set<String> out = new java.util.HashSet<>(liveness.live());
+        for (Vip v : registry.vips()) {
+            String owner = registry.owner(v.value());
+            if (owner != null) {
+                out.add(owner);
+            }
+        }
+        out.removeIf(liveness::isGone);
+        return out;
+    }
+
+    @Override
+    public void serve(io.dosp.server.internal.cluster.ClusterServices services) {
+        ops.serve(services, timeout);
+    }
+
+    @Override
+    public String ownerOf(Vip vip) {
+        return registry.owner(vip.value());
+    }
+
+    @Override
+    public CompletableFuture<String> command(String node, String line) {
+        if (liveness.isGone(node)) {
+            return CompletableFuture.failedFuture(new ClusterUnavailableException("node " + node + " is gone"));
+        }
+        return ops.command(node, line);
+    }
+
+    @Override
+    public CompletableFuture<io.dosp.server.internal.cluster.NodeReplies> commandAll(String line) {
+        return ops.commandAll(line);
+    }
+
+    @Override
+    public CompletableFuture<io.dosp.server.internal.cluster.NodeReplies> broadcast(String text) {
+        return ops.broadcast(text);
+    }
+
+    @Override
+    public CompletableFuture<List<Vip>> visibleTo(io.dosp.server.internal.session.Principal viewer) {
+        return ops.visibleTo(viewer);
+    }
+
+    @Override
+    public CompletableFuture<Void> acl(io.dosp.server.internal.cluster.AclChange change) {
+        return ops.acl(change);
+    }
+
     /** What this node has done since it joined. */
     public ClusterStats stats() {
         S2cBus.ClusterCounts c = bus.counts();
@@ -465,6 +531,7 @@ public final class NatsNode implements ClusterNode {
         janitor.close();
         registry.close();
         nodeRoutes.close();
+        ops.close();
         bus.close();
         liveness.close();
         timer.shutdownNow();

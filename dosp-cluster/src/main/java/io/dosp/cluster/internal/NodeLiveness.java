@@ -381,6 +381,11 @@ final class NodeLiveness {
         }
     }
 
+    /** The nodes the last poll listed (this one included). */
+    Set<String> live() {
+        return live;
+    }
+
     /** How many nodes the last poll listed. */
     int liveCount() {
         return live.size();

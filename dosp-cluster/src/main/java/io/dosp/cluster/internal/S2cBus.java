@@ -106,6 +106,14 @@ final class S2cBus {
         this.subscribedAs = nodeId;
     }
 
+    /** Handles control-subject requests (messages with a {@link ClusterOps#KIND} header); null: none yet. */
+    private volatile java.util.function.Consumer<Message> control;
+
+    /** Hands this node's control-subject requests to {@code handler} (called on the dispatcher: must not block). */
+    void control(java.util.function.Consumer<Message> handler) {
+        this.control = handler;
+    }
+
     /** Subscribes to this node's subjects. */
     void start() {
         dispatcher = nc.createDispatcher(this::onMessage);
@@ -116,6 +124,13 @@ final class S2cBus {
 
     private void onMessage(Message m) {
         if (m.getSubject().startsWith(ctlPrefix)) {
+            if (m.hasHeaders() && m.getHeaders().getFirst(ClusterOps.KIND) != null) {
+                java.util.function.Consumer<Message> c = control;
+                if (c != null) {
+                    c.accept(m); // a request (helper ops), not an S2CF list
+                } // else: still joining; the asking node times out
+                return;
+            }
             onFailures(m.getData());
         } else {
             onBatch(m);

@@ -20,6 +20,14 @@ import java.util.Comparator;
 import io.dosp.server.internal.network.Network;
 import java.util.Locale;
 import java.util.Optional;
+import io.dosp.server.internal.cluster.AclChange;
+import io.dosp.server.internal.cluster.ClusterNode;
+import io.dosp.server.internal.cluster.ClusterServices;
+import io.dosp.server.internal.cluster.NodeReplies;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The ADMIN command language of the reference (spec 5.8): one line in, one text reply out;
@@ -79,6 +87,276 @@ public final class AdminCommands {
         this.admission = admission;
         this.counters = counters;
         this.federation = federation;
+    }
+
+    // ---- cluster mode (helper ops): commands that act on another node, scatter-gather, shared access lists ----
+
+    /** The commands another node may ask this one to run on its own clients. */
+    private static final Set<String> REMOTE_COMMANDS = Set.of("client", "kick", "ban", "clients", "stats", "users");
+    private volatile ClusterNode cluster;
+
+    /**
+     * Makes this server's commands cluster-wide ({@link #executeAsync}): {@code client}/{@code kick}/{@code ban} of
+     * a vIP held on another node run there, {@code clients}/{@code stats}/{@code users}/{@code broadcast} gather every
+     * live node,
+     * the access lists go through the cluster's bucket.
+     */
+    public void cluster(ClusterNode node) {
+        this.cluster = node;
+    }
+
+    /** Whether this server is a node of a cluster (its replies may come later: {@link #executeAsync}). */
+    public boolean clustered() {
+        return cluster != null;
+    }
+
+    /**
+     * Runs one command line from admin {@code caller} as {@link #execute} does, cluster-wide in cluster mode;
+     * completes with the reply text (never exceptionally). Without a cluster it completes at once. Never blocks:
+     * what another node answers completes it on a cluster thread.
+     */
+    public CompletableFuture<String> executeAsync(String line, ClientSession caller) {
+        ClusterNode c = cluster;
+        if (c == null) {
+            return CompletableFuture.completedFuture(execute(line, caller));
+        }
+        String trimmed = line.trim();
+        int sp = trimmed.indexOf(' ');
+        String cmd = (sp < 0 ? trimmed : trimmed.substring(0, sp)).toLowerCase(Locale.ROOT);
+        String arg = sp < 0 ? "" : trimmed.substring(sp + 1).trim();
+        switch (cmd) {
+            case "client", "kick", "ban" -> {
+                Vip v = parseVipOrNull(arg);
+                if (v != null && vips.holder(v).isEmpty()) {
+                    String owner = c.ownerOf(v);
+                    if (owner != null && !owner.equals(c.nodeId())) {
+                        return c.command(owner, cmd + " " + v).exceptionally(e -> "ERR:" + cause(e).getMessage());
+                    }
+                }
+                return executeHere(trimmed, caller);
+            }
+            case "clients", "stats", "users" -> {
+                if (!arg.isEmpty() || (cmd.equals("users") && !clientAdmission.enabled())) {
+                    return executeHere(trimmed, caller);
+                }
+                String mine = execute(cmd, caller);
+                return c.commandAll(cmd).thenApply(r -> gathered(cmd, c.nodeId(), mine, r));
+            }
+            case "broadcast" -> {
+                if (arg.isEmpty() || arg.startsWith("--network ")) {
+                    return executeHere(trimmed, caller);
+                }
+                return broadcastReply(arg, caller);
+            }
+            default -> {
+                return executeHere(trimmed, caller);
+            }
+        }
+    }
+
+    /**
+     * Broadcast {@code text} as MSG to every client but {@code sender} (admin {@code broadcast}, BCST): this node's
+     * clients now, the other nodes' through the cluster; completes with {@code Broadcast sent to N clients} (the
+     * reference's words; N over every node that answered, a note added when some did not).
+     */
+    public CompletableFuture<String> broadcastReply(String text, ClientSession sender) {
+        int here = router.broadcast(text, sender);
+        ClusterNode c = cluster;
+        if (c == null) {
+            return CompletableFuture.completedFuture("Broadcast sent to " + here + " clients");
+        }
+        return c.broadcast(text).thenApply(r -> {
+            long n = here;
+            for (String count : r.replies().values()) {
+                n += parseLongOr(count, 0);
+            }
+            return "Broadcast sent to " + n + " clients" + (r.partial() ? " (partial: " + String.join(", ", r.missing()) + ")" : "");
+        });
+    }
+
+    /** This node's part of a command, plus the cluster's access-list bucket for the commands that change a list. */
+    private CompletableFuture<String> executeHere(String line, ClientSession caller) {
+        String trimmed = line.trim();
+        int sp = trimmed.indexOf(' ');
+        String cmd = (sp < 0 ? trimmed : trimmed.substring(0, sp)).toLowerCase(Locale.ROOT);
+        String arg = sp < 0 ? "" : trimmed.substring(sp + 1).trim();
+        AclChange change = switch (cmd) {
+            case "ban" -> {
+                Vip v = parseVipOrNull(arg);
+                yield v == null ? null : vips.holder(v).flatMap(ClientSession::machineHash)
+                        .map(h -> new AclChange(AclChange.Kind.BAN, AccessControl.norm(h), true)).orElse(null);
+            }
+            case "unban" -> hashChange(AclChange.Kind.BAN, arg, false);
+            case "whitelist" -> hashChange(AclChange.Kind.WHITELIST, arg, true);
+            case "whitelist-remove" -> hashChange(AclChange.Kind.WHITELIST, arg, false);
+            case "whitelist-on" -> new AclChange(AclChange.Kind.WHITELIST_MODE, "on", true);
+            case "whitelist-off" -> new AclChange(AclChange.Kind.WHITELIST_MODE, "on", false);
+            case "block", "unblock" -> {
+                Vip v = parseVipOrNull(arg);
+                yield v == null ? null : new AclChange(AclChange.Kind.BLOCK, v.toString(), cmd.equals("block"));
+            }
+            case "revoke", "unrevoke" -> arg.isEmpty() ? null : new AclChange(AclChange.Kind.REVOKE, arg, cmd.equals("revoke"));
+            default -> null;
+        };
+        String reply = execute(trimmed, caller);
+        ClusterNode c = cluster;
+        if (c == null || change == null || reply.startsWith("ERR:")) {
+            return CompletableFuture.completedFuture(reply);
+        }
+        return c.acl(change).handle((ok, e) -> e == null ? reply
+                : reply + " (on this node only: the cluster's access list was not written: " + cause(e).getMessage() + ")");
+    }
+
+    private static AclChange hashChange(AclChange.Kind kind, String arg, boolean present) {
+        return arg.isEmpty() || arg.contains(" ") ? null : new AclChange(kind, AccessControl.norm(arg), present);
+    }
+
+    private static Vip parseVipOrNull(String arg) {
+        try {
+            return arg.isEmpty() ? null : Vip.parse(arg);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static Throwable cause(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    }
+
+    private static long parseLongOr(String s, long or) {
+        try {
+            return Long.parseLong(s.trim());
+        } catch (NumberFormatException e) {
+            return or;
+        }
+    }
+
+    /**
+     * {@code clients}/{@code stats} over the cluster: a header ({@code cluster.nodes}, {@code cluster.answered},
+     * {@code cluster.partial}), for {@code stats} the sum of every numeric line ({@code total.<key>}), for
+     * {@code clients} the total count, then each node's own reply under {@code == node <id>}.
+     */
+    static String gathered(String cmd, String self, String mine, NodeReplies r) {
+        Map<String, String> replies = new java.util.TreeMap<>(r.replies());
+        StringBuilder sb = new StringBuilder();
+        int nodes = 1 + replies.size() + r.missing().size();
+        if (cmd.equals("clients")) {
+            long listed = countListed(mine);
+            for (String text : replies.values()) {
+                listed += countListed(text);
+            }
+            sb.append(plural(listed, "connection", "connections")).append(" on ").append(plural(1 + replies.size(), "node", "nodes"));
+        }
+        if (sb.length() > 0) {
+            sb.append('\n');
+        }
+        sb.append("cluster.nodes: ").append(nodes)
+                .append("\ncluster.answered: ").append(1 + replies.size())
+                .append("\ncluster.partial: ").append(r.partial() ? "yes, no answer from " + String.join(", ", r.missing()) : "no");
+        if (cmd.equals("stats")) {
+            Map<String, Long> totals = new java.util.LinkedHashMap<>();
+            sumInto(totals, mine);
+            replies.values().forEach(t -> sumInto(totals, t));
+            totals.forEach((k, v) -> sb.append("\ntotal.").append(k).append(": ").append(v));
+        }
+        sb.append("\n== node ").append(self).append(" (this node)\n").append(mine);
+        replies.forEach((node, text) -> sb.append("\n== node ").append(node).append('\n').append(text));
+        return sb.toString();
+    }
+
+    private static long countListed(String clientsText) {
+        return clientsText.startsWith("ERR:") ? 0 : clientsText.lines().skip(1).count();
+    }
+
+    private static void sumInto(Map<String, Long> totals, String statsText) {
+        statsText.lines().forEach(l -> {
+            int colon = l.indexOf(": ");
+            if (colon > 0) {
+                try {
+                    long v = Long.parseLong(l.substring(colon + 2).trim());
+                    totals.merge(l.substring(0, colon), v, Long::sum);
+                } catch (NumberFormatException e) {
+                    // not a counter (a time, a template, a mode)
+                }
+            }
+        });
+    }
+
+    /**
+     * What this server does for the other nodes of its cluster: their admin requests (only {@code client},
+     * {@code kick}, {@code ban}, {@code clients}, {@code stats}, {@code users}, on this node's own clients),
+     * broadcasts, and the access-list changes of the cluster's bucket.
+     */
+    public ClusterServices clusterServices() {
+        return new ClusterServices() {
+            @Override
+            public CompletableFuture<String> command(String line) {
+                String trimmed = line.trim();
+                int sp = trimmed.indexOf(' ');
+                String cmd = (sp < 0 ? trimmed : trimmed.substring(0, sp)).toLowerCase(Locale.ROOT);
+                if (!REMOTE_COMMANDS.contains(cmd)) {
+                    return CompletableFuture.completedFuture("ERR:'" + cmd + "' is not a command for another node");
+                }
+                return executeHere(trimmed, null);
+            }
+
+            @Override
+            public int broadcast(String text) {
+                return router.broadcast(text, null);
+            }
+
+            @Override
+            public java.util.List<Vip> visibleTo(io.dosp.server.internal.session.Principal viewer) {
+                return clientAdmission.visibleTo(viewer);
+            }
+
+            @Override
+            public void acl(AclChange change) {
+                applyAcl(change);
+            }
+        };
+    }
+
+    private void applyAcl(AclChange change) {
+        switch (change.kind()) {
+            case BAN -> {
+                if (change.present()) {
+                    access.ban(change.subject());
+                    for (ClientSession s : vips.holders()) {
+                        if (!s.isClosing() && s.machineHash().map(h -> AccessControl.norm(h).equals(change.subject())).orElse(false)) {
+                            s.disconnect(ServerExitReason.HASH_BLOCKED);
+                        }
+                    }
+                } else {
+                    access.unban(change.subject());
+                }
+            }
+            case WHITELIST -> {
+                if (change.present()) {
+                    access.whitelistAdd(change.subject());
+                } else {
+                    access.whitelistRemove(change.subject());
+                }
+            }
+            case WHITELIST_MODE -> access.whitelistEnabled(change.present());
+            case REVOKE -> {
+                if (change.present()) {
+                    clientAdmission.revoke(change.subject()); // ends the user's sessions on this node
+                } else {
+                    clientAdmission.unrevoke(change.subject());
+                }
+            }
+            case BLOCK -> {
+                Vip v = parseVipOrNull(change.subject());
+                if (v != null) {
+                    if (change.present()) {
+                        vips.block(v);
+                    } else {
+                        vips.unblock(v);
+                    }
+                }
+            }
+        }
     }
 
     /** Wires {@code reload} and {@code drain} to the server's lifecycle. */

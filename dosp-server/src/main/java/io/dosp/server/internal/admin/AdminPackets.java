@@ -135,13 +135,51 @@ public final class AdminPackets {
             t.start();
             return;
         }
+        if (session.isAdmin() && commands.clustered()) {
+            inOrder(session, () -> commands.executeAsync(line, session)
+                    .thenAccept(reply -> session.deliver(Packets.admin(reply))));
+            return;
+        }
         session.deliver(Packets.admin(session.isAdmin() ? commands.execute(line, session) : NOT_ADMIN));
+    }
+
+    /**
+     * Cluster mode: an admin's commands (and BCSTs) of one session run one after the other, each once the one before
+     * has answered (a command that another node answers completes later), so the replies come in order.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<ClientSession, java.util.concurrent.CompletableFuture<Void>> pending =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void inOrder(ClientSession session, java.util.function.Supplier<java.util.concurrent.CompletableFuture<Void>> step) {
+        java.util.concurrent.CompletableFuture<Void> next = pending.compute(session, (s, prev) -> {
+            java.util.function.Function<Object, java.util.concurrent.CompletableFuture<Void>> run = x -> {
+                try {
+                    return step.get();
+                } catch (RuntimeException e) {
+                    return java.util.concurrent.CompletableFuture.failedFuture(e);
+                }
+            };
+            // the first runs here (the session's loop); a later one on the loop too, once the one before answered
+            java.util.concurrent.Executor loop = session.eventLoop() != null ? session.eventLoop() : Runnable::run;
+            java.util.concurrent.CompletableFuture<Void> f = prev == null ? run.apply(null) : prev.thenComposeAsync(run, loop);
+            return f.exceptionally(e -> {
+                Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+                LOG.warn("Admin command of {} failed: {}", session.vip(), c.toString());
+                session.deliver(Packets.admin("ERR:" + c.getMessage()));
+                return null;
+            });
+        });
+        next.whenComplete((x, e) -> pending.remove(session, next));
     }
 
     /** BCST {@code text} from {@code session}: MSG to every other client, for admins only. */
     public void onBroadcast(ClientSession session, String text) {
         if (!session.isAdmin()) {
             session.deliver(Packets.errText(ADMIN_ONLY));
+            return;
+        }
+        if (commands.clustered()) {
+            inOrder(session, () -> commands.broadcastReply(text, session).thenAccept(r -> session.deliver(Packets.bcst(r))));
             return;
         }
         int n = router.broadcast(text, session);

@@ -250,6 +250,24 @@ public final class ClientAdmission {
         return out;
     }
 
+    /**
+     * Cluster mode: the vIPs of this node's admitted clients that {@code viewer}, logged in on another node, may
+     * reach (its GCL there lists them with that node's own).
+     */
+    public List<Vip> visibleTo(Principal viewer) {
+        List<Vip> out = new ArrayList<>();
+        if (!enabled) {
+            return out;
+        }
+        for (Vip v : vips.vips()) {
+            ClientSession h = vips.holder(v.value());
+            if (h != null && h.principal() != null && policy.allows(viewer, h.principal())) {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
     /** Why RQIP of {@code wanted} is refused to {@code s} by admission (a user with a fixed vIP keeps it), or null. */
     public String rqipRefusal(ClientSession s, Vip wanted) {
         if (!enabled) {

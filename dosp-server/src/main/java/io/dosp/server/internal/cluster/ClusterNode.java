@@ -133,6 +133,53 @@ public interface ClusterNode extends AutoCloseable {
     /** Every vIP claimed in the cluster now (this node's mirror of the registry), in ascending order. */
     List<Vip> vips();
 
+    // ---- cluster-wide admin, broadcast and access lists (helper ops) ----
+
+    /**
+     * Starts answering the other nodes with {@code services} (their admin requests, broadcasts, the access-list
+     * bucket): called once, after the server is built and before it listens. Returns once this node's access
+     * lists hold every entry of the cluster's bucket (or throws {@link ClusterUnavailableException}).
+     */
+    void serve(ClusterServices services);
+
+    /** This node's id in the cluster. */
+    String nodeId();
+
+    /** The node holding {@code vip} in this node's mirror of the registry; null when none holds it. */
+    String ownerOf(Vip vip);
+
+    /**
+     * Runs the admin command {@code line} on node {@code node} (the owner of the vIP it names); completes with its
+     * reply, or exceptionally with a {@link ClusterUnavailableException} saying why not (no answer within the
+     * deadline, node gone). Never blocks.
+     */
+    CompletableFuture<String> command(String node, String line);
+
+    /**
+     * Runs the admin command {@code line} on every other live node, each on its own clients; completes (always
+     * normally, within the deadline) with what each answered and which did not answer.
+     */
+    CompletableFuture<NodeReplies> commandAll(String line);
+
+    /**
+     * Publishes MSG {@code text} once to every other node, which each send it to their routable clients;
+     * completes (always normally, within the deadline) with each answering node's count as decimal text.
+     */
+    CompletableFuture<NodeReplies> broadcast(String text);
+
+    /**
+     * Client admission: the vIPs of the other nodes' admitted clients that {@code viewer} may reach under the grants
+     * (each node answers for its own; a node that does not answer in time adds none); completes normally by the
+     * deadline.
+     */
+    CompletableFuture<List<Vip>> visibleTo(io.dosp.server.internal.session.Principal viewer);
+
+    /**
+     * Writes {@code change} to the cluster's access-list bucket; every node (this one too) applies it through
+     * {@link ClusterServices#acl}. Completes when written, or exceptionally with a {@link ClusterUnavailableException}.
+     */
+    CompletableFuture<Void> acl(AclChange change);
+
     /** Leaves the cluster: gives this node's claims back, stops its subscriptions, closes its connection. */
     @Override
     void close();

@@ -29,6 +29,7 @@ import io.dosp.server.internal.hooks.ServerHooks;
 import io.dosp.server.internal.routing.Router;
 import io.dosp.server.internal.routing.VipTable;
 import io.dosp.server.internal.session.ClientSession;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +59,30 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
     private final LogLimiter bannedLog;
     /** Cluster mode: RQIP claims cluster-wide, GCL lists the cluster. */
     private final Optional<ClusterNode> cluster;
+
+    /**
+     * Cluster mode with client admission (helper ops): the GCLs of a session waiting for the other nodes' answers.
+     * One gather per session at a time (GCLs sent meanwhile are answered by it), so a client cannot multiply requests
+     * to the other nodes. Touched on the session's event loop only.
+     */
+    private final java.util.Map<ClientSession, Integer> gclWaiting = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void clusterGcl(ClientSession session, ClusterNode node) {
+        if (gclWaiting.merge(session, 1, Integer::sum) > 1) {
+            return; // the running gather answers this one too
+        }
+        node.visibleTo(session.principal()).whenComplete((remote, e) -> session.eventLoop().execute(() -> {
+            Integer waiting = gclWaiting.remove(session);
+            java.util.TreeSet<Vip> all = new java.util.TreeSet<>(admission.visibleVips(session));
+            if (remote != null) {
+                all.addAll(remote);
+            }
+            List<Vip> list = List.copyOf(all);
+            for (int i = 0; i < (waiting == null ? 1 : waiting); i++) {
+                session.replyMetered(PacketType.GCL, ErrCode.GCLF, true, () -> Packets.gclReply(list));
+            }
+        }));
+    }
 
     /**
      * A dispatcher over these parts of the server; {@code links} is present when federation is
@@ -133,9 +158,15 @@ public final class PacketDispatcher implements ClientSession.PacketHandler {
                 session.deliver(Packets.ping(p.body()));
                 links.ifPresent(l -> l.onPing(session));
             }
-            case GCL -> session.replyMetered(PacketType.GCL, ErrCode.GCLF, true,
-                    () -> Packets.gclReply(cluster.isPresent() && !admission.enabled() ? cluster.get().vips()
-                            : admission.visibleVips(session)));
+            case GCL -> {
+                if (cluster.isPresent() && admission.enabled() && session.principal() != null) {
+                    clusterGcl(session, cluster.get());
+                } else {
+                    session.replyMetered(PacketType.GCL, ErrCode.GCLF, true,
+                            () -> Packets.gclReply(cluster.isPresent() && !admission.enabled() ? cluster.get().vips()
+                                    : admission.visibleVips(session)));
+                }
+            }
             case FN -> hooks.callFunction(session, p.bodyText());
             case SD -> onAdvertisement(session, p);
             case RQIP -> onRequestVip(session, p);

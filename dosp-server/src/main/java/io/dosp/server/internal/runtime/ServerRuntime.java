@@ -110,6 +110,7 @@ public final class ServerRuntime {
                 config.federation().maxHops(), log);
         this.commands = new AdminCommands(access, vips, router, admission, counters, federation, clientAdmission);
         commands.network(network);
+        cluster.ifPresent(commands::cluster); // ops: admin commands, broadcasts and access lists cluster-wide
         AdminPackets admin = new AdminPackets(tokens, commands, router, counters, config.limits(), log);
         PeerGoneNotices peerGone = new PeerGoneNotices(vips, counters, remoteContacts);
         network.remoteGone(peerGone::remoteGone, remoteContacts);
@@ -131,6 +132,7 @@ public final class ServerRuntime {
         this.initializer = new ServerInitializer(config, connections);
         this.webSocketInitializer = config.webSocket().enabled()
                 ? new WebSocketInitializer(config, initializer, counters, log, frameMemory) : null;
+        cluster.ifPresent(c -> c.serve(commands.clusterServices())); // ops: loads the cluster's access lists
         this.reconfigurer = new Reconfigurer(config, access, vips, tokens, admission, connections, initializer, federation,
                 frameMemory);
     }
@@ -266,9 +268,14 @@ public final class ServerRuntime {
         return counters.snapshot(admission.connectedCount());
     }
 
-    /** Sends MSG {@code text} to every client; returns how many it was queued to. */
+    /**
+     * Sends MSG {@code text} to every client; returns how many it was queued to. In cluster mode it is also published
+     * once to the other nodes, which send it to theirs (not waited for: the count is this node's).
+     */
     public int broadcast(String text) {
-        return router.broadcast(text, null);
+        int n = router.broadcast(text, null);
+        cluster.ifPresent(c -> c.broadcast(text));
+        return n;
     }
 
     /** Stops admitting and sends every client EXIT {@code clientText}, every peer link to us EXIT {@code reason}. */
