@@ -50,11 +50,16 @@ public final class NatsNode implements ClusterNode {
     private final VipRegistry registry;
     private final NodeLiveness liveness;
     private final S2cBus bus;
+    private final String cluster;
+    /** The network directory's links between the nodes (null until {@link #networkLinks}). */
+    private final NetBus[] netBus;
     private volatile boolean closed;
 
-    private NatsNode(String nodeId, Connection nc, ThreadPoolExecutor kvExecutor, ScheduledExecutorService timer,
-            VipRegistry registry, NodeLiveness liveness, S2cBus bus) {
+    private NatsNode(String nodeId, String cluster, Connection nc, ThreadPoolExecutor kvExecutor,
+            ScheduledExecutorService timer, VipRegistry registry, NodeLiveness liveness, S2cBus bus, NetBus[] netBus) {
         this.nodeId = nodeId;
+        this.cluster = cluster;
+        this.netBus = netBus;
         this.nc = nc;
         this.kvExecutor = kvExecutor;
         this.timer = timer;
@@ -76,12 +81,17 @@ public final class NatsNode implements ClusterNode {
         long epoch = System.currentTimeMillis();
         String nodeId = nodeName + "-" + epoch + "-" + Integer.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 16));
         S2cBus[] busRef = new S2cBus[1];
+        NetBus[] netRef = new NetBus[1];
         ErrorListener errors = new ErrorListener() {
             @Override
             public void messageDiscarded(Connection conn, Message msg) {
                 S2cBus b = busRef[0];
                 if (b != null && b.isS2cSubject(msg.getSubject())) {
                     b.discarded(msg.getData());
+                }
+                NetBus n = netRef[0];
+                if (n != null && n.isNetSubject(msg.getSubject())) {
+                    n.discarded(); // the directory's repair (HEADS, SYNC_REQUEST) fetches what an UPDATE lost
                 }
             }
 
@@ -137,7 +147,7 @@ public final class NatsNode implements ClusterNode {
             bus.start();
             LOG.info("Joined cluster {} as node {} (NATS {}, {} live nodes, {} vIPs claimed)", cluster, nodeId,
                     nc.getConnectedUrl(), liveness.liveCount(), registry.vips().size());
-            return new NatsNode(nodeId, nc, kv, timer, registry, liveness, bus);
+            return new NatsNode(nodeId, cluster, nc, kv, timer, registry, liveness, bus, netRef);
         } catch (RuntimeException e) {
             shutdown(nc, kv, timer);
             throw e;
@@ -215,6 +225,28 @@ public final class NatsNode implements ClusterNode {
     }
 
     @Override
+    public synchronized io.dosp.server.internal.network.NetLinks networkLinks(
+            io.dosp.server.internal.network.NetLinks federation) {
+        if (netBus[0] != null) {
+            throw new IllegalStateException("the network directory's links are made once");
+        }
+        netBus[0] = new NetBus(nc, cluster, nodeId, federation, liveness);
+        return netBus[0];
+    }
+
+    /** The directory's NATS messages {published, received, dropped before a link was up, discarded}; zeros before. */
+    public long[] networkCounts() {
+        NetBus n = netBus[0];
+        return n == null ? new long[4] : n.counts();
+    }
+
+    /** The node ids this node's network directory has a link to now. */
+    public java.util.Set<String> networkNodes() {
+        NetBus n = netBus[0];
+        return n == null ? java.util.Set.of() : n.linkedNodes();
+    }
+
+    @Override
     public List<Vip> vips() {
         return registry.vips();
     }
@@ -240,6 +272,10 @@ public final class NatsNode implements ClusterNode {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        NetBus n = netBus[0];
+        if (n != null) {
+            n.close(); // before the liveness key goes: the other nodes drop our directory origin at once
         }
         registry.close();
         bus.close();

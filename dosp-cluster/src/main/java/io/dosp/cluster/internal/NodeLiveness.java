@@ -28,6 +28,7 @@ final class NodeLiveness {
     private final String nodeId;
     private volatile Set<String> live = Set.of();
     private final Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.List<Runnable> pollListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private ScheduledFuture<?> beat;
     private ScheduledFuture<?> poll;
 
@@ -73,6 +74,21 @@ final class NodeLiveness {
         }
         seen.addAll(now);
         live = Set.copyOf(now);
+        for (Runnable r : pollListeners) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.warn("A liveness listener failed", e);
+            }
+        }
+    }
+
+    /**
+     * Runs {@code r} after every poll (on the timer thread; it must not block), so that users of {@link #isGone} hear
+     * a node leave within a poll (the network directory drops the origin of a gone node).
+     */
+    void onPoll(Runnable r) {
+        pollListeners.add(r);
     }
 
     /** Whether {@code node} was seen alive and has since gone (its key expired or was deleted). */
