@@ -230,14 +230,17 @@ public final class NatsNode implements ClusterNode {
         if (netBus[0] != null) {
             throw new IllegalStateException("the network directory's links are made once");
         }
-        netBus[0] = new NetBus(nc, cluster, nodeId, federation, liveness);
+        netBus[0] = new NetBus(nc, cluster, nodeId, federation, liveness::isListed, timer, NodeLiveness.TTL.multipliedBy(3));
         return netBus[0];
     }
 
-    /** The directory's NATS messages {published, received, dropped before a link was up, discarded}; zeros before. */
+    /**
+     * The directory's NATS messages {published, received, dropped before a link was up, discarded} and the links
+     * taken down because their node's liveness key was gone; zeros before.
+     */
     public long[] networkCounts() {
         NetBus n = netBus[0];
-        return n == null ? new long[4] : n.counts();
+        return n == null ? new long[5] : n.counts();
     }
 
     /** The node ids this node's network directory has a link to now. */

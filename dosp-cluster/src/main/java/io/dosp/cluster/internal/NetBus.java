@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * flag 2 = "I leave". A node publishes an ID with flag 1 on the shared subject when it starts; every node that hears
  * it answers with its own ID on the newcomer's subject; each side's link to the other is up from then on (the
  * directory sends its snapshots). A link is down when its node leaves (ID with flag 2), or when the node's liveness key
- * is gone ({@link NodeLiveness}): the directory then drops that origin's clients, memberships and names as it does for
- * an unreachable server. Frames from a node with no link up are dropped (counted) and answered with an ID with flag 1,
+ * is gone (listed by a {@link NodeLiveness} poll once, not by the last one; or never listed within a grace after its
+ * link came up): the directory then drops that origin's clients, memberships and names as it does for an unreachable
+ * server. Frames from a node with no link up are dropped (counted) and answered with an ID with flag 1,
  * so a link missed (a NATS reconnect) comes up again.
  *
  * <p>Never blocks: publishing goes to jnats' bounded outgoing queue (discards counted by {@link #discarded}); frames
@@ -54,7 +55,17 @@ final class NetBus implements NetLinks {
 
     private final Connection nc;
     private final NetLinks inner;
-    private final NodeLiveness liveness;
+    /** Whether the last successful liveness poll listed a node ({@link NodeLiveness#isListed}). */
+    private final java.util.function.Predicate<String> listed;
+    private final java.util.concurrent.ScheduledExecutorService timer;
+    private final long linkGraceNanos;
+    /** The linked nodes a liveness poll has listed at least once: absent from one since, they are gone. */
+    private final Set<String> listedOnce = ConcurrentHashMap.newKeySet();
+    /** When each link came up (System.nanoTime): a node never listed within the grace is gone too. */
+    private final Map<String, Long> linkedAt = new ConcurrentHashMap<>();
+    /** Directory id -> node id of the nodes counted as gone: asked for their ID once they are listed again. */
+    private final Map<String, String> goneNodes = new ConcurrentHashMap<>();
+    private volatile java.util.concurrent.ScheduledFuture<?> check;
     private final String nodeId;
     private final byte[] selfId;
     private final String selfHex;
@@ -68,14 +79,23 @@ final class NetBus implements NetLinks {
     private final LongAdder received = new LongAdder();
     private final LongAdder unlinked = new LongAdder();
     private final LongAdder discards = new LongAdder();
+    private final LongAdder gone = new LongAdder();
     private volatile Listener listener;
     private volatile Dispatcher dispatcher;
     private volatile boolean closed;
 
-    NetBus(Connection nc, String cluster, String nodeId, NetLinks inner, NodeLiveness liveness) {
+    /**
+     * The links of node {@code nodeId} of {@code cluster} over {@code nc}, besides {@code inner}'s; {@code listed}
+     * tells whether the last liveness poll listed a node, checked every second on {@code timer} (which must not be
+     * an event loop); a linked node never listed within {@code linkGrace} counts as gone.
+     */
+    NetBus(Connection nc, String cluster, String nodeId, NetLinks inner, java.util.function.Predicate<String> listed,
+            java.util.concurrent.ScheduledExecutorService timer, java.time.Duration linkGrace) {
         this.nc = nc;
         this.inner = inner;
-        this.liveness = liveness;
+        this.listed = listed;
+        this.timer = timer;
+        this.linkGraceNanos = linkGrace.toNanos();
         this.nodeId = nodeId;
         // NONE's id is one per JVM (in-process nodes would share it): a node without federation gets its own
         this.selfId = inner == NetLinks.NONE ? NetLinks.randomId() : inner.serverId();
@@ -108,7 +128,7 @@ final class NetBus implements NetLinks {
         d.subscribe(shared);
         d.subscribe(directPrefix + selfHex);
         dispatcher = d;
-        liveness.onPoll(this::pruneGone);
+        check = timer.scheduleWithFixedDelay(this::pruneGone, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
         publish(shared, ID, idBody(FLAG_ANSWER)); // hello: every node answers with its ID
     }
 
@@ -179,14 +199,20 @@ final class NetBus implements NetLinks {
         String node = new String(body, 2, body[1] & 0xff, StandardCharsets.UTF_8);
         if ((flags & FLAG_LEAVING) != 0) {
             if (nodes.remove(peer) != null) {
+                linkedAt.remove(peer);
                 l.linkDown(peer);
             }
             return;
         }
-        if (liveness.isGone(node)) {
-            return; // a node we count as gone (cut off): it comes back under a new liveness key
+        if (gone(node)) {
+            goneNodes.put(peer, node);
+            return; // a node we count as gone (cut off): its link comes up again once it is listed again
         }
+        goneNodes.remove(peer);
         boolean fresh = nodes.put(peer, node) == null;
+        if (fresh) {
+            linkedAt.put(peer, System.nanoTime());
+        }
         if ((flags & FLAG_ANSWER) != 0) {
             publish(directPrefix + peer, ID, idBody(0));
         }
@@ -196,16 +222,43 @@ final class NetBus implements NetLinks {
         }
     }
 
-    /** After each liveness poll: the links to nodes whose liveness key is gone go down. */
+    /** Listed once by a liveness poll and not by the last one. */
+    private boolean gone(String node) {
+        return listedOnce.contains(node) && !listed.test(node);
+    }
+
+    /** Every second: the links to nodes whose liveness key is gone go down. */
     private void pruneGone() {
-        asked.clear();
-        Listener l = listener;
-        for (Map.Entry<String, String> e : nodes.entrySet()) {
-            if (liveness.isGone(e.getValue()) && nodes.remove(e.getKey(), e.getValue()) && l != null) {
-                LOG.info("Cluster node {}: node {} is gone; its groups, names and clients leave the directory", nodeId,
-                        e.getValue());
-                l.linkDown(e.getKey());
+        try {
+            asked.clear();
+            Listener l = listener;
+            long now = System.nanoTime();
+            for (Map.Entry<String, String> e : nodes.entrySet()) {
+                String node = e.getValue();
+                if (listed.test(node)) {
+                    listedOnce.add(node);
+                    continue;
+                }
+                Long at = linkedAt.get(e.getKey());
+                boolean neverListed = !listedOnce.contains(node) && at != null && now - at > linkGraceNanos;
+                if ((listedOnce.contains(node) || neverListed) && nodes.remove(e.getKey(), node)) {
+                    linkedAt.remove(e.getKey());
+                    goneNodes.put(e.getKey(), node);
+                    gone.increment();
+                    LOG.info("Cluster node {}: node {} is gone; its clients, groups and names leave the directory",
+                            nodeId, node);
+                    if (l != null) {
+                        l.linkDown(e.getKey());
+                    }
+                }
             }
+            for (Map.Entry<String, String> e : goneNodes.entrySet()) {
+                if (listed.test(e.getValue()) && goneNodes.remove(e.getKey(), e.getValue())) {
+                    publish(directPrefix + e.getKey(), ID, idBody(FLAG_ANSWER)); // back (a healed partition)
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Cluster node {}: directory link check failed", nodeId, e);
         }
     }
 
@@ -247,9 +300,17 @@ final class NetBus implements NetLinks {
         return drops;
     }
 
-    /** {published, received, unlinked (dropped: no link up yet), discarded} NATS messages. */
+    /**
+     * {published, received, unlinked (dropped: no link up yet), discarded} NATS messages, and the links taken down
+     * because their node's liveness key was gone.
+     */
     long[] counts() {
-        return new long[] {published.sum(), received.sum(), unlinked.sum(), discards.sum()};
+        return new long[] {published.sum(), received.sum(), unlinked.sum(), discards.sum(), gone.sum()};
+    }
+
+    /** The nodes a liveness check has seen listed since their link came up (absent from a later one: gone). */
+    Set<String> confirmedNodes() {
+        return Set.copyOf(listedOnce);
     }
 
     /** The nodes with a link up now (their node ids). */
@@ -261,6 +322,10 @@ final class NetBus implements NetLinks {
     void close() {
         if (closed) {
             return;
+        }
+        java.util.concurrent.ScheduledFuture<?> c = check;
+        if (c != null) {
+            c.cancel(false);
         }
         publish(shared, ID, idBody(FLAG_LEAVING));
         closed = true;

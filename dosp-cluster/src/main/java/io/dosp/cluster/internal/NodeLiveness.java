@@ -96,6 +96,11 @@ final class NodeLiveness {
         return !live.contains(node) && seen.contains(node) && !node.equals(nodeId);
     }
 
+    /** Whether the last successful poll listed {@code node}. */
+    boolean isListed(String node) {
+        return live.contains(node);
+    }
+
     /** How many nodes the last poll listed. */
     int liveCount() {
         return live.size();
