@@ -234,13 +234,10 @@ public final class NatsNode implements ClusterNode {
         return netBus[0];
     }
 
-    /**
-     * The directory's NATS messages {published, received, dropped before a link was up, discarded} and the links
-     * taken down because their node's liveness key was gone; zeros before.
-     */
-    public long[] networkCounts() {
+    /** The network directory's traffic between the nodes ({@link io.dosp.cluster.ClusterNetworkStats#NONE} before). */
+    public io.dosp.cluster.ClusterNetworkStats networkStats() {
         NetBus n = netBus[0];
-        return n == null ? new long[5] : n.counts();
+        return n == null ? io.dosp.cluster.ClusterNetworkStats.NONE : n.counts();
     }
 
     /** The node ids this node's network directory has a link to now. */

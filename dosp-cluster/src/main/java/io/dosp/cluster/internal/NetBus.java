@@ -300,12 +300,11 @@ final class NetBus implements NetLinks {
         return drops;
     }
 
-    /**
-     * {published, received, unlinked (dropped: no link up yet), discarded} NATS messages, and the links taken down
-     * because their node's liveness key was gone.
-     */
-    long[] counts() {
-        return new long[] {published.sum(), received.sum(), unlinked.sum(), discards.sum(), gone.sum()};
+    /** What this bus has done (see {@link io.dosp.cluster.ClusterNetworkStats}). */
+    io.dosp.cluster.ClusterNetworkStats counts() {
+        Dispatcher d = dispatcher;
+        return new io.dosp.cluster.ClusterNetworkStats(published.sum(), received.sum(), unlinked.sum(), discards.sum(),
+                d == null ? 0 : d.getDroppedCount(), gone.sum(), nodes.size());
     }
 
     /** The nodes a liveness check has seen listed since their link came up (absent from a later one: gone). */

@@ -113,15 +113,15 @@ class NetBusTest {
         assertThat(ids).doesNotHaveDuplicates(); // each node an origin of its own
 
         // A flood from node 0: one NATS message, heard once by 1 and 2, not by 0.
-        long before = buses.get(0).counts()[0];
+        long before = buses.get(0).counts().published();
         assertThat(buses.get(0).flood(update("u1"), null)).isZero();
-        assertThat(buses.get(0).counts()[0]).isEqualTo(before + 1);
+        assertThat(buses.get(0).counts().published()).isEqualTo(before + 1);
         String u1 = "frame " + ids.get(0) + " e0 u1";
         await().atMost(WAIT).until(() -> heard.get(1).count(u1) == 1 && heard.get(2).count(u1) == 1);
         // Node 1 passes it on as the directory does (except: where it came from): nothing is published again.
-        long before1 = buses.get(1).counts()[0];
+        long before1 = buses.get(1).counts().published();
         assertThat(buses.get(1).flood(update("u1"), ids.get(0))).isZero();
-        assertThat(buses.get(1).counts()[0]).isEqualTo(before1);
+        assertThat(buses.get(1).counts().published()).isEqualTo(before1);
         // A frame for node 2 only, then a flood from node 1 behind it: node 2 hears both in order, node 0 the flood.
         assertThat(buses.get(1).send(ids.get(2), Packets.custom(0xE4, "sync".getBytes(StandardCharsets.UTF_8)))).isTrue();
         buses.get(1).flood(update("u2"), null);
@@ -141,11 +141,11 @@ class NetBusTest {
             await().atMost(WAIT).until(() -> heard.get(i).count("down " + ids.get(2)) == 1);
             assertThat(buses.get(i).up()).containsExactly(ids.get(1 - i));
         }
-        assertThat(buses.get(0).counts()[4]).isEqualTo(1);
+        assertThat(buses.get(0).counts().nodesGone()).isEqualTo(1);
         // Its frames are dropped (counted) while it is gone.
-        long unlinked = buses.get(0).counts()[2];
+        long unlinked = buses.get(0).counts().unlinked();
         buses.get(2).flood(update("while-gone"), null);
-        await().atMost(WAIT).until(() -> buses.get(0).counts()[2] > unlinked);
+        await().atMost(WAIT).until(() -> buses.get(0).counts().unlinked() > unlinked);
         assertThat(heard.get(0).events).noneMatch(e -> e.endsWith("while-gone"));
         // Listed again: the others ask for its ID, and the link comes back up.
         listed.add("n2");

@@ -187,8 +187,11 @@ class ClusterNetworkIT {
         assertThat(ha.namesLost).isEmpty();
 
         // Every directory frame crossed NATS once per node: the group messages counted once on each node.
-        for (DospServer s : servers) {
-            assertThat(s.stats().network().groupDuplicates()).isZero();
+        for (int i = 0; i < 3; i++) {
+            assertThat(servers.get(i).stats().network().groupDuplicates()).isZero();
+            assertThat(servers.get(i).stats().network().groupMessages()).isEqualTo(3); // each message once per node
+            assertThat(clusters.get(i).networkStats().discarded()).isZero();
+            assertThat(clusters.get(i).networkStats().incomingDropped()).isZero();
         }
     }
 
@@ -257,6 +260,8 @@ class ClusterNetworkIT {
         // The stopped node's origin went from the others' directories: two reachable origins left on each.
         for (int i : new int[] {0, 2}) {
             await().atMost(WAIT).until(() -> servers.get(i).stats().network().reachableOrigins() == 2);
+            assertThat(clusters.get(i).networkStats().linkedNodes()).isEqualTo(1);
+            assertThat(clusters.get(i).networkStats().nodesGone()).as("a clean leave, not a lost liveness key").isZero();
         }
         a.network().register("gone-soon"); // free again, for a client of another node
         await().atMost(WAIT).until(() -> c.network().resolve("gone-soon").equals(Optional.of(a.vip())));
