@@ -240,12 +240,6 @@ public final class NatsNode implements ClusterNode {
         return n == null ? io.dosp.cluster.ClusterNetworkStats.NONE : n.counts();
     }
 
-    /** The node ids this node's network directory has a link to now. */
-    public java.util.Set<String> networkNodes() {
-        NetBus n = netBus[0];
-        return n == null ? java.util.Set.of() : n.linkedNodes();
-    }
-
     @Override
     public List<Vip> vips() {
         return registry.vips();

@@ -1,5 +1,6 @@
 package io.dosp.cluster.internal;
 
+import io.dosp.cluster.ClusterNetworkStats;
 import io.dosp.protocol.Packets;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.server.internal.network.NetFrames;
@@ -8,13 +9,18 @@ import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,13 +57,13 @@ final class NetBus implements NetLinks {
     static final int FLAG_LEAVING = 2;
     private static final int ENVELOPE = 17;
     private static final int PENDING_MESSAGES = 65_536;
-    private static final long PENDING_BYTES = 256L * 1024 * 1024;
+    private static final long PENDING_BYTES = 64L * 1024 * 1024;
 
     private final Connection nc;
     private final NetLinks inner;
     /** Whether the last successful liveness poll listed a node ({@link NodeLiveness#isListed}). */
-    private final java.util.function.Predicate<String> listed;
-    private final java.util.concurrent.ScheduledExecutorService timer;
+    private final Predicate<String> listed;
+    private final ScheduledExecutorService timer;
     private final long linkGraceNanos;
     /** The linked nodes a liveness poll has listed at least once: absent from one since, they are gone. */
     private final Set<String> listedOnce = ConcurrentHashMap.newKeySet();
@@ -65,7 +71,7 @@ final class NetBus implements NetLinks {
     private final Map<String, Long> linkedAt = new ConcurrentHashMap<>();
     /** Directory id -> node id of the nodes counted as gone: asked for their ID once they are listed again. */
     private final Map<String, String> goneNodes = new ConcurrentHashMap<>();
-    private volatile java.util.concurrent.ScheduledFuture<?> check;
+    private volatile ScheduledFuture<?> check;
     private final String nodeId;
     private final byte[] selfId;
     private final String selfHex;
@@ -89,8 +95,8 @@ final class NetBus implements NetLinks {
      * tells whether the last liveness poll listed a node, checked every second on {@code timer} (which must not be
      * an event loop); a linked node never listed within {@code linkGrace} counts as gone.
      */
-    NetBus(Connection nc, String cluster, String nodeId, NetLinks inner, java.util.function.Predicate<String> listed,
-            java.util.concurrent.ScheduledExecutorService timer, java.time.Duration linkGrace) {
+    NetBus(Connection nc, String cluster, String nodeId, NetLinks inner, Predicate<String> listed,
+            ScheduledExecutorService timer, Duration linkGrace) {
         this.nc = nc;
         this.inner = inner;
         this.listed = listed;
@@ -128,7 +134,7 @@ final class NetBus implements NetLinks {
         d.subscribe(shared);
         d.subscribe(directPrefix + selfHex);
         dispatcher = d;
-        check = timer.scheduleWithFixedDelay(this::pruneGone, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+        check = timer.scheduleWithFixedDelay(this::pruneGone, 1, 1, TimeUnit.SECONDS);
         publish(shared, ID, idBody(FLAG_ANSWER)); // hello: every node answers with its ID
     }
 
@@ -300,10 +306,10 @@ final class NetBus implements NetLinks {
         return drops;
     }
 
-    /** What this bus has done (see {@link io.dosp.cluster.ClusterNetworkStats}). */
-    io.dosp.cluster.ClusterNetworkStats counts() {
+    /** What this bus has done (see {@link ClusterNetworkStats}). */
+    ClusterNetworkStats counts() {
         Dispatcher d = dispatcher;
-        return new io.dosp.cluster.ClusterNetworkStats(published.sum(), received.sum(), unlinked.sum(), discards.sum(),
+        return new ClusterNetworkStats(published.sum(), received.sum(), unlinked.sum(), discards.sum(),
                 d == null ? 0 : d.getDroppedCount(), gone.sum(), nodes.size());
     }
 
@@ -312,17 +318,12 @@ final class NetBus implements NetLinks {
         return Set.copyOf(listedOnce);
     }
 
-    /** The nodes with a link up now (their node ids). */
-    Set<String> linkedNodes() {
-        return Set.copyOf(nodes.values());
-    }
-
     /** Leaves: tells the other nodes (their links to us go down at once), unsubscribes. */
     void close() {
         if (closed) {
             return;
         }
-        java.util.concurrent.ScheduledFuture<?> c = check;
+        ScheduledFuture<?> c = check;
         if (c != null) {
             c.cancel(false);
         }
