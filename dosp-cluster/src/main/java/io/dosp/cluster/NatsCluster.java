@@ -2,6 +2,7 @@ package io.dosp.cluster;
 
 import io.dosp.cluster.internal.NatsNode;
 import io.dosp.protocol.InvalidConfigException;
+import io.dosp.protocol.ServerExitReason;
 import io.dosp.server.ClusterMode;
 import io.dosp.server.internal.cluster.ClusterContext;
 import io.dosp.server.internal.cluster.ClusterNode;
@@ -29,6 +30,11 @@ public final class NatsCluster implements ClusterPlugin {
     private final String nodeName;
     private final Duration connectTimeout;
     private final int outgoingQueue;
+    private final Duration reclaimGrace;
+    private final boolean discoveredServers;
+    private final int replicas;
+    private final String advertise;
+    private final Duration handoverGrace;
     private volatile NatsNode node;
 
     private NatsCluster(Builder b) {
@@ -37,6 +43,11 @@ public final class NatsCluster implements ClusterPlugin {
         this.nodeName = b.nodeName;
         this.connectTimeout = b.connectTimeout;
         this.outgoingQueue = b.outgoingQueue;
+        this.reclaimGrace = b.reclaimGrace;
+        this.discoveredServers = b.discoveredServers;
+        this.replicas = b.replicas == 0 ? Math.min(3, servers.size()) : b.replicas;
+        this.advertise = b.advertise;
+        this.handoverGrace = b.handoverGrace;
     }
 
     /** A builder; {@link Builder#servers} and {@link Builder#name} are required. */
@@ -60,10 +71,62 @@ public final class NatsCluster implements ClusterPlugin {
         return n == null ? null : n.nodeId();
     }
 
+    /**
+     * The client address ({@code host:port}) this node advertises to the others, for the reconnect hint of their
+     * drains: the configured {@link Builder#advertise}, else the server's TCP listener once bound when its host is
+     * not a wildcard; null when none is known (or before it joined).
+     */
+    public String advertisedAddress() {
+        NatsNode n = node;
+        return n == null ? advertise : n.address();
+    }
+
+    /**
+     * Where this node would send its clients if it drained now: the client addresses of the other live nodes that are
+     * not draining, from its last liveness poll (about once a second), ordered by node id; empty before it joined.
+     */
+    public List<String> drainTargets() {
+        NatsNode n = node;
+        return n == null ? List.of() : n.drainTargets();
+    }
+
+    /** Client vIPs this node marked {@code moving} in a drain that another node has taken over (0 before it joined). */
+    public long handedOver() {
+        NatsNode n = node;
+        return n == null ? 0 : n.handedOver();
+    }
+
     /** What this node has done since it joined (zeros before). */
     public ClusterStats stats() {
         NatsNode n = node;
-        return n == null ? new ClusterStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) : n.stats();
+        return n == null ? new ClusterStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) : n.stats();
+    }
+
+    /**
+     * Whether this node can write to the cluster's KV now and so admits new clients: false before it joined, after
+     * it left, and while its liveness puts fail (for 2L/3 = 4 s: the minority side of a NATS partition, or this node
+     * cut off); its existing clients keep routing from its mirror meanwhile.
+     */
+    public boolean available() {
+        NatsNode n = node;
+        return n != null && n.available();
+    }
+
+    /** Whether this node is the cluster's janitor now (holds {@code lock.janitor}). */
+    public boolean janitor() {
+        NatsNode n = node;
+        return n != null && n.janitor();
+    }
+
+    /** How long an orphaned vIP entry waits for its client to come back before the janitor frees it. */
+    public Duration reclaimGrace() {
+        return reclaimGrace;
+    }
+
+    /** How many vIPs this node took over for clients that proved their resume secret (0 before it joined). */
+    public long takeOvers() {
+        NatsNode n = node;
+        return n == null ? 0 : n.takeOvers();
     }
 
     /** The network directory's traffic between this node and the others (groups, names, presence); zeros before. */
@@ -77,7 +140,8 @@ public final class NatsCluster implements ClusterPlugin {
         if (node != null) {
             throw new IllegalStateException("this NatsCluster already joined for a server; make one per server");
         }
-        node = NatsNode.join(context, servers, name, nodeName, connectTimeout, outgoingQueue);
+        node = NatsNode.join(context, servers, name, nodeName, connectTimeout, outgoingQueue, reclaimGrace,
+                discoveredServers, replicas, advertise, handoverGrace);
         return node;
     }
 
@@ -88,8 +152,61 @@ public final class NatsCluster implements ClusterPlugin {
         private String nodeName = "node";
         private Duration connectTimeout = Duration.ofSeconds(5);
         private int outgoingQueue = 65_536;
+        private Duration reclaimGrace = Duration.ofSeconds(30);
+        private boolean discoveredServers = true;
+        private int replicas;
+        private String advertise;
+        private Duration handoverGrace = Duration.ofSeconds(5);
 
         private Builder() {
+        }
+
+        /**
+         * The grace G (default 30 s): after the janitor marked a gone node's vIP entry orphan, it waits this long
+         * (for the client to come back with its resume secret) before it deletes the entry and so frees the vIP.
+         */
+        public Builder reclaimGrace(Duration grace) {
+            this.reclaimGrace = Objects.requireNonNull(grace, "grace");
+            return this;
+        }
+
+        /**
+         * The address ({@code host:port}, an IPv6 host in brackets) at which clients reach this node: what the other
+         * nodes put in their reconnect hint when they drain. Default (null): the server's TCP listener, when its host
+         * is not a wildcard (a node listening on {@code 0.0.0.0} or {@code ::} without one is never hinted to).
+         */
+        public Builder advertise(String hostPort) {
+            this.advertise = hostPort;
+            return this;
+        }
+
+        /**
+         * How many NATS servers keep a copy of the cluster's KV buckets when this node creates them (1 to 5; default
+         * the number of {@link #servers}, at most 3): set it when {@link #servers} names fewer servers than the NATS
+         * cluster has (the others found by discovery). Replicas of 3 survive one NATS server down.
+         */
+        public Builder replicas(int replicas) {
+            this.replicas = replicas;
+            return this;
+        }
+
+        /**
+         * Whether to use the NATS servers the connected server advertises, besides {@link #servers} (default true);
+         * false when the servers are reached through a proxy or load balancer whose addresses differ from theirs.
+         */
+        public Builder discoveredServers(boolean use) {
+            this.discoveredServers = use;
+            return this;
+        }
+
+        /**
+         * How long a node that drained waits, when it leaves, for the other nodes to take over the vIPs it marked
+         * {@code moving} (its clients claiming them back with their resume secret) before it deletes the rest (default
+         * 5 s; zero: no wait).
+         */
+        public Builder handoverGrace(Duration grace) {
+            this.handoverGrace = Objects.requireNonNull(grace, "grace");
+            return this;
         }
 
         /** The NATS servers, {@code nats://host:port} each (at least one). */
@@ -148,6 +265,20 @@ public final class NatsCluster implements ClusterPlugin {
             }
             if (connectTimeout.isNegative() || connectTimeout.isZero()) {
                 throw new InvalidConfigException("cluster.connectTimeout", "must be positive");
+            }
+            if (replicas < 0 || replicas > 5) {
+                throw new InvalidConfigException("cluster.replicas", "1 to 5 (JetStream's limit)");
+            }
+            if (reclaimGrace.isNegative()) {
+                throw new InvalidConfigException("cluster.reclaimGrace", "must not be negative");
+            }
+            if (advertise != null && !ServerExitReason.redirects(ServerExitReason.DRAINING.withRedirect(List.of(advertise)))
+                    .equals(List.of(advertise))) {
+                throw new InvalidConfigException("cluster.advertise",
+                        "'" + advertise + "' is not host:port (port 1..65535, IPv6 in brackets)");
+            }
+            if (handoverGrace.isNegative()) {
+                throw new InvalidConfigException("cluster.handoverGrace", "must not be negative");
             }
             if (outgoingQueue < 16) {
                 throw new InvalidConfigException("cluster.outgoingQueue", "at least 16 messages");

@@ -28,4 +28,22 @@ class NatsClusterTest {
                 .isInstanceOfSatisfying(InvalidConfigException.class,
                         e -> assertThat(e.field()).isEqualTo("cluster.outgoingQueue"));
     }
+
+    @Test
+    void theAdvertisedAddressIsHostPortAndTheHandoverGraceNotNegative() {
+        NatsCluster.Builder b = NatsCluster.builder().servers(List.of("nats://h:1")).name("a");
+        assertThat(b.advertise("10.0.0.2:7744").build().advertisedAddress()).isEqualTo("10.0.0.2:7744");
+        assertThat(b.advertise("[2001:db8::2]:7744").build().advertisedAddress()).isEqualTo("[2001:db8::2]:7744");
+        assertThat(NatsCluster.builder().servers(List.of("nats://h:1")).name("a").build().advertisedAddress()).isNull();
+        assertThat(b.advertise(null).build().drainTargets()).as("not joined").isEmpty();
+        for (String bad : List.of("10.0.0.2", "10.0.0.2:0", "h:70000", "a b:1", "2001:db8::2:7744x")) {
+            assertThatThrownBy(() -> NatsCluster.builder().servers(List.of("nats://h:1")).name("a").advertise(bad).build())
+                    .as(bad).isInstanceOfSatisfying(InvalidConfigException.class,
+                            e -> assertThat(e.field()).isEqualTo("cluster.advertise"));
+        }
+        assertThatThrownBy(() -> NatsCluster.builder().servers(List.of("nats://h:1")).name("a")
+                .handoverGrace(java.time.Duration.ofSeconds(-1)).build())
+                .isInstanceOfSatisfying(InvalidConfigException.class,
+                        e -> assertThat(e.field()).isEqualTo("cluster.handoverGrace"));
+    }
 }

@@ -43,6 +43,8 @@ public final class Ext {
     public static final int PRESENCE_FIRST = 0x70;
     /** First kind of the network views feature ({@link #FEATURE_NETWORK}); its kinds are {@code 0x80..0x8F} (docs/network.md). */
     public static final int NETWORK_FIRST = 0x80;
+    /** First kind of the resume feature ({@link #FEATURE_RESUME}); its kinds are {@code 0x90..0x9F} ({@link Resume}). */
+    public static final int RESUME_FIRST = 0x90;
     /** First kind of the functions feature ({@link #FEATURE_FUNCTIONS}); its kinds are {@code 0x40..0x4F}. */
     public static final int FUNCTIONS_FIRST = 0x40;
     /**
@@ -79,6 +81,11 @@ public final class Ext {
     public static final String FEATURE_PRESENCE = "presence";
     /** Network-wide views: clients, groups, names of every server (kinds {@code 0x80..0x8F}). */
     public static final String FEATURE_NETWORK = "network";
+    /**
+     * Cluster mode: the node gives the client a resume secret for its vIP, and a client whose node was lost gets that
+     * vIP back on another node with it (kinds {@code 0x90..0x9F}, {@link Resume}; {@code docs/cluster.md}).
+     */
+    public static final String FEATURE_RESUME = "resume";
 
     /** The version byte of HELLO and WELCOME. */
     public static final int VERSION = 1;
@@ -250,6 +257,7 @@ public final class Ext {
             case 6 -> FEATURE_NAMES;
             case 7 -> FEATURE_PRESENCE;
             case 8 -> FEATURE_NETWORK;
+            case 9 -> FEATURE_RESUME;
             default -> null;
         };
     }

@@ -121,7 +121,7 @@ public final class DospServer implements AutoCloseable {
         public String drain(Duration over) {
             Duration d = over != null ? over : runtime.reconfigurer().current().drainTimeout();
             int n = DospServer.this.drain(d);
-            String text = ServerExitReason.DRAINING.withRedirect(runtime.reconfigurer().current().drainRedirect());
+            String text = runtime.drainText();
             return "Draining: " + n + (n == 1 ? " client" : " clients") + " sent away over " + d.toMillis()
                     + " ms; new connections get EXIT '" + text + "'";
         }
@@ -167,6 +167,10 @@ public final class DospServer implements AutoCloseable {
             close();
             throw e;
         }
+        if (tcpChannel != null && tcpChannel.localAddress() instanceof InetSocketAddress bound
+                && !bound.getAddress().isAnyLocalAddress()) {
+            runtime.listening(hostPort(bound));
+        }
         LOG.info("DoSP server listening on {}{}{} ({}; template {}, server vIP {}, compression {}, max frame {} bytes)",
                 tcpChannel != null ? tcpChannel.localAddress() : "-",
                 webSocketChannel != null ? " and " + webSocketUrl() : "",
@@ -174,6 +178,16 @@ public final class DospServer implements AutoCloseable {
                 workers == null ? "local only" : Epoll.isAvailable() ? "epoll" : "NIO", config.template(),
                 config.template().serverVip(), config.compression() ? "on" : "off", config.limits().maxFrameSize());
         return this;
+    }
+
+    /** {@code host:port} of {@code a} (an IPv6 host in brackets), the form of the reconnect hint. */
+    private static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        int zone = host.indexOf('%');
+        if (zone >= 0) {
+            host = host.substring(0, zone);
+        }
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     /** The accept loop and the I/O event loops TCP and WebSocket share (made once). */
@@ -358,6 +372,11 @@ public final class DospServer implements AutoCloseable {
      * once. Clients of this project with reconnect on go to the hinted servers (or their own list);
      * reference clients see the text. Peer links and admin sessions stay until {@link #close()}.
      * Returns how many clients will be sent away. Calling it again sends the ones still here again.
+     *
+     * <p>A cluster node is marked draining cluster-wide (the other nodes leave it out of their hints), its hint
+     * names the other live nodes that are not draining when no {@code drainRedirect} is configured (rotated from
+     * client to client), and each client's vIP is marked {@code moving} in the registry just before its EXIT, so
+     * that a client of this project can take it back on the node it reconnects to.
      */
     public int drain(Duration over) {
         if (over == null || over.isNegative() || over.isZero()) {
@@ -366,8 +385,7 @@ public final class DospServer implements AutoCloseable {
         if (closed || !started) {
             throw new IllegalStateException(closed ? "server closed" : "server not started");
         }
-        String text = ServerExitReason.DRAINING.withRedirect(runtime.reconfigurer().current().drainRedirect());
-        return runtime.drain(over, text);
+        return runtime.drain(over, ServerExitReason.DRAINING, runtime.reconfigurer().current().drainRedirect());
     }
 
     /**
@@ -565,8 +583,7 @@ public final class DospServer implements AutoCloseable {
         if (localChannel != null) {
             localChannel.close().syncUninterruptibly();
         }
-        runtime.beginShutdown(ServerExitReason.SHUTTING_DOWN,
-                ServerExitReason.SHUTTING_DOWN.withRedirect(runtime.reconfigurer().current().drainRedirect()));
+        runtime.beginShutdown(ServerExitReason.SHUTTING_DOWN, runtime.reconfigurer().current().drainRedirect());
         if (!runtime.channels().newCloseFuture().awaitUninterruptibly(CLOSE_WAIT_MILLIS)) {
             LOG.warn("Some clients did not close within {} ms; closing them now", CLOSE_WAIT_MILLIS);
         }

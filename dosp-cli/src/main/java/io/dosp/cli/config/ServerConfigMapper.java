@@ -49,7 +49,9 @@ public final class ServerConfigMapper {
         try {
             List<String> nats = r.value(Settings.CLUSTER_SERVERS).stream().map(String::trim).filter(u -> !u.isEmpty()).toList();
             cluster = nats.isEmpty() ? Optional.empty() : Optional.of(NatsCluster.builder().servers(nats)
-                    .name(r.value(Settings.CLUSTER_NAME).trim()).nodeName(r.value(Settings.CLUSTER_NODE).trim()).build());
+                    .name(r.value(Settings.CLUSTER_NAME).trim()).nodeName(r.value(Settings.CLUSTER_NODE).trim())
+                    .advertise(r.value(Settings.CLUSTER_ADVERTISE).isBlank() ? null : r.value(Settings.CLUSTER_ADVERTISE).trim())
+                    .build());
         } catch (InvalidConfigException e) {
             throw explain(r, e);
         }

@@ -206,6 +206,11 @@ public final class Settings {
     public static final Setting<String> CLUSTER_NODE = add(Setting.builder("cluster_node", ValueTypes.text(), "node")
             .flag("--cluster-node", "NAME").section(CLUSTER).sets(ConfigTarget.cluster("node"))
             .help("This node's name, the first part of its id in the cluster (the id adds the start time)."));
+    /** The client address this node advertises to the other nodes. */
+    public static final Setting<String> CLUSTER_ADVERTISE = add(Setting.builder("cluster_advertise", ValueTypes.optionalText(), "")
+            .flag("--cluster-advertise", "HOST:PORT").section(CLUSTER).sets(ConfigTarget.cluster("advertise"))
+            .help("The address (host:port) at which clients reach this node: the other nodes name it in the reconnect"
+                    + " hint when they drain. Empty: the listener's host:port when the host is not a wildcard."));
 
     // ---- this implementation only ----
 

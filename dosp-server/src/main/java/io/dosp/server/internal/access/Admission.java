@@ -183,7 +183,12 @@ public final class Admission {
         drainText = null;
     }
 
-    /** Whether new connections are refused for a drain. */
+    /** The EXIT text new connections are refused with while draining; null when not draining. */
+    public String drainText() {
+        return drainText;
+    }
+
+        /** Whether new connections are refused for a drain. */
     public boolean draining() {
         return drainText != null;
     }

@@ -1,5 +1,6 @@
 package io.dosp.server.internal.cluster;
 
+import io.dosp.protocol.Resume;
 import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.Vip;
 import io.dosp.server.internal.RouteResult;
@@ -37,6 +38,50 @@ public interface ClusterNode extends AutoCloseable {
      * {@link RouteResult#NO_ROUTE} when no live node holds DST.
      */
     RouteResult forward(S2cPacket packet, ClientSession sender);
+
+    /**
+     * This server listens at {@code hostPort} ({@code host:port}, IPv6 hosts in brackets; called once it is bound, only
+     * when the host is not a wildcard): the client address the node advertises to the others unless one was
+     * configured. Never blocks.
+     */
+    default void listening(String hostPort) {
+    }
+
+    /**
+     * This node starts a planned shutdown (lame duck): it is marked draining cluster-wide, so the other nodes no longer
+     * send clients to it; returns the client addresses ({@code host:port}) of the other live nodes that are not
+     * draining, from the last poll, to put in the reconnect hint (empty: none known). Never blocks.
+     */
+    default List<String> drainStarted() {
+        return List.of();
+    }
+
+    /**
+     * The local holder of {@code vip} is about to be sent away by a drain: its registry entry is marked
+     * {@code moving} (compare-and-set), so that the client may claim it back on another node with its resume secret,
+     * and this node no longer releases it when the session ends (it stays until taken over, or until this node
+     * leaves). Completes when the mark is written or failed (never exceptionally: a failed mark leaves the entry
+     * held, released as usual).
+     */
+    default CompletableFuture<Void> moving(Vip vip) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /**
+     * Stores {@code secretHashHex} (the lowercase hex SHA-256 of a resume secret) in the registry entry of
+     * {@code vip}, which this node holds (compare-and-set on the entry's revision). Completes true when stored,
+     * false when {@code vip} is not this node's claim (any more) or the registry cannot be reached.
+     */
+    CompletableFuture<Boolean> resumable(Vip vip, String secretHashHex);
+
+    /**
+     * Takes {@code vip} over for a client that proves its resume {@code secret} (checked in constant time against the
+     * hash in the entry): allowed when the entry is {@code orphan} or {@code moving}, or {@code held} by a node that is
+     * not live; done with a compare-and-set update of the entry, which then names this node, with
+     * {@code newSecretHashHex} as its resume hash. An absent entry is claimed as by RQIP. Completes with null when the
+     * vIP is this node's claim now (the caller binds it, or gives it back with {@link #released}), else with why not.
+     */
+    CompletableFuture<Resume.Failed> takeOver(Vip vip, byte[] secret, String newSecretHashHex);
 
     /** Every vIP claimed in the cluster now (this node's mirror of the registry), in ascending order. */
     List<Vip> vips();

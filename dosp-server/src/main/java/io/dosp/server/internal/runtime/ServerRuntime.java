@@ -21,6 +21,7 @@ import io.dosp.server.internal.dispatch.PacketDispatcher;
 import io.dosp.server.internal.dispatch.S2cFailures;
 import io.dosp.server.internal.ext.ClientExtensions;
 import io.dosp.server.internal.ext.PeerGoneNotices;
+import io.dosp.server.internal.ext.ResumeFeature;
 import io.dosp.server.internal.federation.Federation;
 import io.dosp.server.internal.federation.Forwarder;
 import io.dosp.server.internal.federation.IncomingLinks;
@@ -117,7 +118,11 @@ public final class ServerRuntime {
         features.addAll(clientAdmission.features());
         features.addAll(network.features());
         features.addAll(hooks.features());
+        // Cluster mode: resume secrets, and a lost node's clients taking their vIPs back on this node.
+        Optional<ResumeFeature> resume = cluster.map(n -> new ResumeFeature(n, vips, clientAdmission, log));
+        resume.ifPresent(features::add);
         ClientExtensions extensions = new ClientExtensions(features, log);
+        resume.ifPresent(r -> r.extensions(extensions));
         PacketDispatcher dispatcher = new PacketDispatcher(hooks, access, router, vips, admin, counters, links,
                 config.federation().maxHops(), extensions, clientAdmission, log, cluster);
         this.connections = new Connections(admission, clientAdmission, vips, SessionSettings.of(config), counters,
@@ -158,6 +163,52 @@ public final class ServerRuntime {
     /** Lame duck: refuse new connections, send the clients EXIT {@code exitText} spread over {@code over}. */
     public int drain(java.time.Duration over, String exitText) {
         return connections.drain(over, exitText);
+    }
+
+    /**
+     * Lame duck with EXIT {@code reason} ({@code Server draining}) and a reconnect hint: {@code configured}
+     * ({@code drainRedirect}) when it is not empty, else, on a cluster node, the other live nodes that are not
+     * draining (rotated from client to client, so that the clients spread over them). A cluster node is marked
+     * draining cluster-wide first. Returns how many clients will be told; {@link #drainText()} is the refusal.
+     */
+    public int drain(java.time.Duration over, ServerExitReason reason, List<String> configured) {
+        Hint hint = hint(reason, configured);
+        return connections.drain(over, hint.text(0), hint::text);
+    }
+
+    /** The EXIT text a draining server refuses newcomers with; null when it is not draining. */
+    public String drainText() {
+        return admission.drainText();
+    }
+
+    /**
+     * Stops admitting and sends every client EXIT {@code reason} with the reconnect hint of
+     * {@link #drain(java.time.Duration, ServerExitReason, List)}, every peer link to us EXIT {@code reason}; a cluster
+     * node marks its clients' vIPs moving first, so that they can take them back on another node.
+     */
+    public void beginShutdown(ServerExitReason reason, List<String> configured) {
+        connections.shutdown(reason, hint(reason, configured)::text);
+    }
+
+    private Hint hint(ServerExitReason reason, List<String> configured) {
+        List<String> nodes = cluster.map(ClusterNode::drainStarted).orElse(List.of());
+        return configured.isEmpty() && !nodes.isEmpty() ? new Hint(reason, nodes) : new Hint(reason, configured, false);
+    }
+
+    /** A reconnect hint: {@code targets} in order, or rotated by the client's index. */
+    private record Hint(ServerExitReason reason, List<String> targets, boolean rotate) {
+        Hint(ServerExitReason reason, List<String> targets) {
+            this(reason, targets, true);
+        }
+
+        String text(int client) {
+            if (!rotate || targets.size() < 2) {
+                return reason.withRedirect(targets);
+            }
+            List<String> r = new ArrayList<>(targets);
+            java.util.Collections.rotate(r, -Math.floorMod(client, targets.size()));
+            return reason.withRedirect(r);
+        }
     }
 
     /** The pipeline for every listener (TCP and in-process). */
@@ -228,6 +279,11 @@ public final class ServerRuntime {
     /** Every accepted channel still open. */
     public ChannelGroup channels() {
         return connections.channels();
+    }
+
+    /** The TCP listener is bound at {@code hostPort} (not a wildcard): a cluster node may advertise it. */
+    public void listening(String hostPort) {
+        cluster.ifPresent(c -> c.listening(hostPort));
     }
 
     /** Leaves the cluster (cluster mode): this node's claims given back, its connection closed. */

@@ -32,6 +32,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -233,12 +234,39 @@ public final class Connections {
      * reconnect hint when one is configured) and every peer link to us EXIT {@code reason}.
      */
     public void shutdown(ServerExitReason reason, String clientText) {
+        shutdown(reason, i -> clientText);
+    }
+
+    /**
+     * As {@link #shutdown(ServerExitReason, String)}, the {@code i}-th client getting EXIT {@code clientText(i)}; a
+     * cluster node first marks each client's vIP {@code moving} in the registry (see {@link ClusterNode#moving}), so
+     * that it can take it back on another node.
+     */
+    public void shutdown(ServerExitReason reason, IntFunction<String> clientText) {
         admission.stop();
         extensions.stop();
-        for (ClientSession s : vips.holders()) {
-            s.disconnect(clientText);
+        List<ClientSession> clients = List.copyOf(vips.holders());
+        for (int i = 0; i < clients.size(); i++) {
+            ClientSession s = clients.get(i);
+            String text = clientText.apply(i);
+            if (cluster.isPresent() && !s.isAdmin()) {
+                handOver(cluster.get(), s, text);
+            } else {
+                s.disconnect(text);
+            }
         }
         links.ifPresent(l -> l.disconnectAll(reason));
+    }
+
+    /** Marks the vIP of {@code s} moving in the cluster, then (on its loop) sends it EXIT {@code text}. */
+    private static void handOver(ClusterNode node, ClientSession s, String text) {
+        node.moving(s.vip()).whenComplete((ok, error) -> {
+            try {
+                s.eventLoop().execute(() -> s.disconnect(text));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                s.disconnect(text); // the server is stopping: its loops take no more tasks
+            }
+        });
     }
 
     /**
@@ -249,6 +277,16 @@ public final class Connections {
      * they have all gone.
      */
     public int drain(Duration over, String exitText) {
+        return drain(over, exitText, i -> exitText);
+    }
+
+    /**
+     * As {@link #drain(Duration, String)}, the {@code i}-th client getting EXIT {@code clientText(i)} (a cluster node
+     * rotates the other nodes' addresses in the hint, so that its clients spread over them); newcomers are refused
+     * with {@code exitText}. A cluster node marks each client's vIP {@code moving} just before its EXIT (see
+     * {@link ClusterNode#moving}).
+     */
+    public int drain(Duration over, String exitText, IntFunction<String> clientText) {
         admission.drain(exitText);
         List<ClientSession> clients = vips.holders().stream().filter(s -> !s.isAdmin()).toList();
         int n = clients.size();
@@ -269,14 +307,16 @@ public final class Connections {
         for (int i = 0; i < n; i++) {
             ClientSession s = clients.get(i);
             long delay = step * i;
+            String text = clientText.apply(i);
+            Runnable send = cluster.isPresent() ? () -> handOver(cluster.get(), s, text) : () -> s.disconnect(text);
             try {
                 if (delay == 0) {
-                    s.eventLoop().execute(() -> s.disconnect(exitText));
+                    s.eventLoop().execute(send);
                 } else {
-                    s.eventLoop().schedule(() -> s.disconnect(exitText), delay, TimeUnit.NANOSECONDS);
+                    s.eventLoop().schedule(send, delay, TimeUnit.NANOSECONDS);
                 }
             } catch (java.util.concurrent.RejectedExecutionException e) {
-                s.disconnect(exitText); // the server is stopping: its loops take no more tasks
+                s.disconnect(text); // the server is stopping: its loops take no more tasks
             }
         }
         LOG.atInfo().setMessage("Draining: refusing new connections, closing {} clients over {} ms")
