@@ -18,6 +18,7 @@ import io.dosp.protocol.VipTemplate;
 import io.dosp.server.DospServer;
 import io.dosp.server.ServerConfig;
 import io.dosp.testkit.NatsServers;
+import io.dosp.testkit.TcpProxy;
 import io.dosp.testkit.TestServers;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,9 +104,18 @@ class ClusterNetworkIT {
 
     /** Three nodes of one new cluster, each with the network features on (the default); waits until all are linked. */
     private void startNodes() {
+        startNodes(null);
+    }
+
+    /** As above, the third node's NATS connection through {@code proxy} when not null. */
+    private void startNodes(TcpProxy proxy) {
         String name = "net" + CLUSTERS.incrementAndGet() + "x" + ProcessHandle.current().pid();
         for (int i = 0; i < 3; i++) {
-            NatsCluster c = NatsCluster.builder().servers(nats.urls()).name(name).nodeName("n" + i).build();
+            NatsCluster.Builder b = i == 2 && proxy != null
+                    ? NatsCluster.builder().servers(List.of(proxy.natsUrl())).discoveredServers(false)
+                    : NatsCluster.builder().servers(nats.urls());
+            // a long reclaim grace: a node cut off for a while keeps its clients' vIPs (no fencing in these tests)
+            NatsCluster c = b.name(name).nodeName("n" + i).reclaimGrace(Duration.ofMinutes(5)).build();
             ServerConfig config = TestServers.config(tmp.resolve("n" + i)).template(TEMPLATE).build();
             servers.add(new DospServer(config, c).start());
             clusters.add(c);
@@ -265,5 +275,52 @@ class ClusterNetworkIT {
         }
         a.network().register("gone-soon"); // free again, for a client of another node
         await().atMost(WAIT).until(() -> c.network().resolve("gone-soon").equals(Optional.of(a.vip())));
+    }
+
+    @Test
+    void aNodeCutOffHasItsGroupsAndNamesDroppedByTheOthersAndBackWhenItHeals() {
+        TcpProxy proxy = TcpProxy.toUrl(nats.url(0));
+        try {
+            startNodes(proxy);
+            DospClient a = client(0);
+            DospClient b = client(1);
+            DospClient x = client(2);
+            Heard ha = listen(a);
+            Heard hx = listen(x);
+            x.network().join("cut-off");
+            x.network().register("cut-name");
+            PresenceTarget xVip = PresenceTarget.vip(x.vip());
+            a.network().watch(xVip);
+            for (DospClient y : List.of(a, b)) {
+                await().atMost(WAIT).until(() -> y.network().members("cut-off").equals(List.of(x.vip()))
+                        && y.network().resolve("cut-name").equals(Optional.of(x.vip())));
+            }
+
+            proxy.cut();
+            // Its liveness key expires (L = 6 s): the other nodes drop its origin as an unreachable server's.
+            for (DospClient y : List.of(a, b)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> y.network().members("cut-off").isEmpty()
+                        && y.network().resolve("cut-name").isEmpty());
+            }
+            await().atMost(WAIT).until(() -> ha.events(xVip, x.vip(), false, "unreachable") == 1);
+            for (int i : new int[] {0, 1}) {
+                assertThat(clusters.get(i).networkStats().nodesGone()).isEqualTo(1);
+                assertThat(servers.get(i).stats().network().reachableOrigins()).isEqualTo(2);
+            }
+
+            proxy.heal();
+            // Back: the links come up again and its snapshot brings its client, group and name back everywhere.
+            for (DospClient y : List.of(a, b)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> y.network().members("cut-off").equals(List.of(x.vip()))
+                        && y.network().resolve("cut-name").equals(Optional.of(x.vip())));
+            }
+            await().atMost(WAIT).until(() -> ha.events(xVip, x.vip(), true, null) == 2);
+            assertThat(x.network().registeredNames()).containsExactly("cut-name");
+            b.network().sendToGroup("cut-off", "after the heal");
+            await().atMost(WAIT).until(() -> hx.texts().contains("after the heal"));
+            assertThat(hx.texts()).containsExactly("after the heal");
+        } finally {
+            proxy.close();
+        }
     }
 }
