@@ -308,6 +308,11 @@ class ClusterNetworkIT {
                 assertThat(servers.get(i).stats().network().reachableOrigins()).isEqualTo(2);
             }
 
+            // Meanwhile the name looks free on this side, and a client of node B takes it.
+            Heard hb = listen(b);
+            b.network().register("cut-name");
+            await().atMost(WAIT).until(() -> a.network().resolve("cut-name").equals(Optional.of(b.vip())));
+
             proxy.heal();
             // Back: the links come up again and its snapshot brings its client, group and name back everywhere.
             for (DospClient y : List.of(a, b)) {
@@ -315,6 +320,12 @@ class ClusterNetworkIT {
                         && y.network().resolve("cut-name").equals(Optional.of(x.vip())));
             }
             await().atMost(WAIT).until(() -> ha.events(xVip, x.vip(), true, null) == 2);
+            // The earlier claim wins the name back: B's client is told, every node agrees.
+            await().atMost(WAIT).until(() -> hb.namesLost.contains("cut-name conflict " + x.vip()));
+            assertThat(b.network().registeredNames()).isEmpty();
+            for (DospClient y : List.of(a, b, x)) {
+                await().atMost(WAIT).until(() -> y.network().resolve("cut-name").equals(Optional.of(x.vip())));
+            }
             assertThat(x.network().registeredNames()).containsExactly("cut-name");
             b.network().sendToGroup("cut-off", "after the heal");
             await().atMost(WAIT).until(() -> hx.texts().contains("after the heal"));
