@@ -10,7 +10,8 @@ package io.dosp.cluster;
  *
  * @param published messages this node published (floods once, frames for one node, its ID and leave notices)
  * @param received directory frames from linked nodes handed to the directory
- * @param unlinked frames from a node with no link up yet (or counted as gone): dropped; the node is asked for its ID
+ * @param unlinked frames from a node with no link up yet (or counted as gone): dropped, the node asked for its ID;
+ *                 and malformed ID frames
  * @param discarded messages NATS did not take (outgoing queue full, connection lost)
  * @param incomingDropped messages this node's subscription dropped as a slow consumer
  * @param nodesGone links taken down because their node's liveness key was gone (not a clean leave)

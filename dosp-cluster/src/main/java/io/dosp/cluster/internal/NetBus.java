@@ -56,6 +56,10 @@ final class NetBus implements NetLinks {
     static final int FLAG_ANSWER = 1;
     static final int FLAG_LEAVING = 2;
     private static final int ENVELOPE = 17;
+    /** A node id: {@code <node name>-<epoch>-<hex>} (names of letters, digits, {@code _} and {@code -}). */
+    private static final java.util.regex.Pattern NODE_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,100}");
+    /** The most nodes linked at once (the directory keeps at most 4,096 origins, federation's included). */
+    static final int MAX_NODES = 1024;
     private static final int PENDING_MESSAGES = 65_536;
     private static final long PENDING_BYTES = 64L * 1024 * 1024;
 
@@ -199,10 +203,15 @@ final class NetBus implements NetLinks {
 
     private void onId(Listener l, String peer, byte[] body) {
         if (body.length < 2 || body.length != 2 + (body[1] & 0xff)) {
+            unlinked.increment(); // malformed: links nothing
             return;
         }
         int flags = body[0] & 0xff;
         String node = new String(body, 2, body[1] & 0xff, StandardCharsets.UTF_8);
+        if (!NODE_ID.matcher(node).matches()) {
+            unlinked.increment(); // not a node id of ours (they are logged: only safe characters get in)
+            return;
+        }
         if ((flags & FLAG_LEAVING) != 0) {
             if (nodes.remove(peer) != null) {
                 linkedAt.remove(peer);
@@ -215,6 +224,10 @@ final class NetBus implements NetLinks {
             return; // a node we count as gone (cut off): its link comes up again once it is listed again
         }
         goneNodes.remove(peer);
+        if (!nodes.containsKey(peer) && nodes.size() >= MAX_NODES) {
+            unlinked.increment();
+            return;
+        }
         boolean fresh = nodes.put(peer, node) == null;
         if (fresh) {
             linkedAt.put(peer, System.nanoTime());

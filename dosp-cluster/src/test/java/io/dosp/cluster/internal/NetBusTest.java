@@ -162,4 +162,34 @@ class NetBusTest {
         }
         assertThat(buses.get(0).up()).containsExactly(ids.get(2));
     }
+
+    @Test
+    void anIdWithABadNodeIdOrABadLengthLinksNothing() throws Exception {
+        start(1);
+        Connection raw = Nats.connect(new Options.Builder().server(nats.urls().get(0)).build());
+        connections.add(raw);
+        byte[] from = new byte[16];
+        from[0] = 7;
+        byte[] badName = "n\u001b[31m".getBytes(StandardCharsets.UTF_8);
+        raw.publish("dosp.t.net", message(from, NetBus.ID, 1, badName, badName.length));
+        raw.publish("dosp.t.net", message(from, NetBus.ID, 1, "n9".getBytes(StandardCharsets.UTF_8), 9)); // length lies
+        raw.publish("dosp.t.net", message(from, 0xE0, -1, "x".getBytes(StandardCharsets.UTF_8), -1)); // not linked
+        raw.flush(Duration.ofSeconds(5));
+        await().atMost(WAIT).until(() -> buses.get(0).counts().unlinked() == 3);
+        assertThat(buses.get(0).up()).isEmpty();
+        assertThat(heard.get(0).events).isEmpty();
+    }
+
+    /** {@code from type} then, for an ID ({@code flags} >= 0), {@code flags len name}; else {@code name} as the body. */
+    private static byte[] message(byte[] from, int type, int flags, byte[] name, int len) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(from);
+        out.write(type);
+        if (flags >= 0) {
+            out.write(flags);
+            out.write(len);
+        }
+        out.writeBytes(name);
+        return out.toByteArray();
+    }
 }
