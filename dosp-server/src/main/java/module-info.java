@@ -19,6 +19,7 @@ module io.dosp.server {
     // The cluster SPI and what it works with, for the dosp-cluster module only.
     exports io.dosp.server.internal to io.dosp.cluster;
     exports io.dosp.server.internal.cluster to io.dosp.cluster;
+    exports io.dosp.server.internal.network to io.dosp.cluster;
     exports io.dosp.server.internal.routing to io.dosp.cluster;
     exports io.dosp.server.internal.session to io.dosp.cluster;
 }

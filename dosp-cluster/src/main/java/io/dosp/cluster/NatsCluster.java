@@ -142,6 +142,12 @@ public final class NatsCluster implements ClusterPlugin {
         return n == null ? List.of() : n.vips();
     }
 
+    /** The network directory's traffic between this node and the others (groups, names, presence); zeros before. */
+    public ClusterNetworkStats networkStats() {
+        NatsNode n = node;
+        return n == null ? ClusterNetworkStats.NONE : n.networkStats();
+    }
+
     @Override
     public synchronized ClusterNode join(ClusterContext context) {
         if (node != null) {

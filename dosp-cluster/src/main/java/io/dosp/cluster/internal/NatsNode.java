@@ -65,17 +65,23 @@ public final class NatsNode implements ClusterNode {
     private final NodeRoutes nodeRoutes;
     private final ClusterOps ops;
     private final Duration timeout;
+    private final String cluster;
+    /** The network directory's links between the nodes (null until {@link #networkLinks}). */
+    private final NetBus[] netBus;
     private volatile boolean closed;
 
-    private NatsNode(String nodeId, Connection nc, ThreadPoolExecutor kvExecutor, ScheduledExecutorService timer,
-            VipRegistry registry, NodeLiveness liveness, S2cBus bus, Janitor janitor, Duration handoverGrace,
-            ClusterIdentity identity, NodeRoutes nodeRoutes, ClusterOps ops, Duration timeout) {
+    private NatsNode(String nodeId, String cluster, Connection nc, ThreadPoolExecutor kvExecutor,
+            ScheduledExecutorService timer, VipRegistry registry, NodeLiveness liveness, S2cBus bus, Janitor janitor,
+            Duration handoverGrace, ClusterIdentity identity, NodeRoutes nodeRoutes, ClusterOps ops, Duration timeout,
+            NetBus[] netBus) {
         this.ops = ops;
         this.timeout = timeout;
         this.handoverGrace = handoverGrace;
         this.identity = identity;
         this.nodeRoutes = nodeRoutes;
         this.nodeId = nodeId;
+        this.cluster = cluster;
+        this.netBus = netBus;
         this.nc = nc;
         this.kvExecutor = kvExecutor;
         this.timer = timer;
@@ -119,12 +125,17 @@ public final class NatsNode implements ClusterNode {
         long epoch = System.currentTimeMillis();
         String nodeId = nodeName + "-" + epoch + "-" + Integer.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 16));
         S2cBus[] busRef = new S2cBus[1];
+        NetBus[] netRef = new NetBus[1];
         ErrorListener errors = new ErrorListener() {
             @Override
             public void messageDiscarded(Connection conn, Message msg) {
                 S2cBus b = busRef[0];
                 if (b != null && b.isS2cSubject(msg.getSubject())) {
                     b.discarded(msg.getData());
+                }
+                NetBus n = netRef[0];
+                if (n != null && n.isNetSubject(msg.getSubject())) {
+                    n.discarded(); // the directory's repair (HEADS, SYNC_REQUEST) fetches what an UPDATE lost
                 }
             }
 
@@ -207,8 +218,8 @@ public final class NatsNode implements ClusterNode {
             ClusterOps ops = new ClusterOps(nc, nc.keyValue(aclBucket), cluster, nodeId, kv, timer,
                     () -> nodes(liveness, registry), ctx.log());
             bus.control(ops::onControl);
-            NatsNode node = new NatsNode(nodeId, nc, kv, timer, registry, liveness, bus, janitor, handoverGrace, identity,
-                    nodeRoutes, ops, timeout);
+            NatsNode node = new NatsNode(nodeId, cluster, nc, kv, timer, registry, liveness, bus, janitor, handoverGrace,
+                    identity, nodeRoutes, ops, timeout, netRef);
             timer.scheduleWithFixedDelay(node::janitorTick, 1000, 1000, TimeUnit.MILLISECONDS);
             return node;
         } catch (RuntimeException e) {
@@ -359,6 +370,22 @@ public final class NatsNode implements ClusterNode {
         liveness.sent(owner, 1);
         bus.send(owner, packet, sender);
         return RouteResult.DELIVERED;
+    }
+
+    @Override
+    public synchronized io.dosp.server.internal.network.NetLinks networkLinks(
+            io.dosp.server.internal.network.NetLinks federation) {
+        if (netBus[0] != null) {
+            throw new IllegalStateException("the network directory's links are made once");
+        }
+        netBus[0] = new NetBus(nc, cluster, nodeId, federation, liveness::isListed, timer, NodeLiveness.TTL.multipliedBy(3));
+        return netBus[0];
+    }
+
+    /** The network directory's traffic between the nodes ({@link io.dosp.cluster.ClusterNetworkStats#NONE} before). */
+    public io.dosp.cluster.ClusterNetworkStats networkStats() {
+        NetBus n = netBus[0];
+        return n == null ? io.dosp.cluster.ClusterNetworkStats.NONE : n.counts();
     }
 
     @Override
@@ -527,6 +554,10 @@ public final class NatsNode implements ClusterNode {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        NetBus n = netBus[0];
+        if (n != null) {
+            n.close(); // before the liveness key goes: the other nodes drop our directory origin at once
         }
         janitor.close();
         registry.close();

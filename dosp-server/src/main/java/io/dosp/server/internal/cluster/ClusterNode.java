@@ -180,6 +180,18 @@ public interface ClusterNode extends AutoCloseable {
      */
     CompletableFuture<Void> acl(AclChange change);
 
+    // ------------------------------------------------------------------ network directory (groups, names, presence)
+
+    /**
+     * The links the network directory uses on this node: {@code federation}'s (a server's peer links, or
+     * {@code NetLinks.NONE}) plus one to every other live node of the cluster, so that every node is an origin of
+     * the directory and the nodes share groups, names and presence (docs/cluster.md "Groups, names and presence").
+     * Called once, while the server is built. By default only {@code federation}'s.
+     */
+    default io.dosp.server.internal.network.NetLinks networkLinks(io.dosp.server.internal.network.NetLinks federation) {
+        return federation;
+    }
+
     /** Leaves the cluster: gives this node's claims back, stops its subscriptions, closes its connection. */
     @Override
     void close();

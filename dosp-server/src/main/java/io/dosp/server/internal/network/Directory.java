@@ -364,10 +364,9 @@ final class Directory {
     }
 
     private void flood(SimplePacket frame, String except) {
-        for (String peer : links.up()) {
-            if (!peer.equals(except) && !links.send(peer, frame)) {
-                stats.linkDrops.incrementAndGet(); // repaired by HEADS at the next heartbeat
-            }
+        int drops = links.flood(frame, except);
+        if (drops > 0) {
+            stats.linkDrops.addAndGet(drops); // repaired by HEADS at the next heartbeat
         }
     }
 

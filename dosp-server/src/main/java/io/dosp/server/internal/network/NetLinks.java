@@ -42,6 +42,21 @@ public interface NetLinks {
     /** Queues {@code frame} to server {@code peer}; false when that link is not up or its queue is full. */
     boolean send(String peer, SimplePacket frame);
 
+    /**
+     * Queues {@code frame} to every up server but {@code except} (null: none), the directory's flood; returns how
+     * many of them did not take it (counted as link drops). By default one {@link #send} per up link; a cluster's
+     * links publish it once for every node instead (docs/cluster.md "Groups, names and presence").
+     */
+    default int flood(SimplePacket frame, String except) {
+        int drops = 0;
+        for (String peer : up()) {
+            if (!peer.equals(except) && !send(peer, frame)) {
+                drops++;
+            }
+        }
+        return drops;
+    }
+
     /** No federation: no links, a random id. */
     NetLinks NONE = new NetLinks() {
         private final byte[] id = randomId();

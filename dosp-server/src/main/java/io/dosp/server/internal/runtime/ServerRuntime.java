@@ -104,8 +104,9 @@ public final class ServerRuntime {
         this.hooks = new ServerHooks(counters, config.functions(), log);
         ClientAdmission clientAdmission = new ClientAdmission(config.admission(), config.limits(), vips, counters,
                 s -> links.map(l -> l.isAuthenticatedPeer(s)).orElse(false), log);
-        NetLinks netLinks = federation.<NetLinks>map(f -> new NetworkLinks(f.peerLinks(), NetLinks.randomId()))
+        NetLinks fedLinks = federation.<NetLinks>map(f -> new NetworkLinks(f.peerLinks(), NetLinks.randomId()))
                 .orElse(NetLinks.NONE);
+        NetLinks netLinks = cluster.map(c -> c.networkLinks(fedLinks)).orElse(fedLinks); // every node an origin
         this.network = new Network(vips, netLinks, clientAdmission, Network.Settings.of(config.network()),
                 config.federation().maxHops(), log);
         this.commands = new AdminCommands(access, vips, router, admission, counters, federation, clientAdmission);
