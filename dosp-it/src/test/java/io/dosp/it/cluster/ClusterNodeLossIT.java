@@ -190,6 +190,11 @@ class ClusterNodeLossIT {
             public void onReconnected(Vip vip) {
                 reconnectedA2.add(vip);
             }
+
+            @Override
+            public void onResumeFailed(Vip previous, String reason) {
+                resumeFailures.add(previous + ": " + reason);
+            }
         });
         ClientListener countS2cf = new ClientListener() {
             @Override
