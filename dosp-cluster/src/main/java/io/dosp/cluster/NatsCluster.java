@@ -32,6 +32,9 @@ public final class NatsCluster implements ClusterPlugin {
     private final int outgoingQueue;
     private final String advertise;
     private final Duration handoverGrace;
+    private final Duration reclaimGrace;
+    private final boolean discoveredServers;
+    private final int replicas;
     private volatile NatsNode node;
 
     private NatsCluster(Builder b) {
@@ -42,6 +45,9 @@ public final class NatsCluster implements ClusterPlugin {
         this.outgoingQueue = b.outgoingQueue;
         this.advertise = b.advertise;
         this.handoverGrace = b.handoverGrace;
+        this.reclaimGrace = b.reclaimGrace;
+        this.discoveredServers = b.discoveredServers;
+        this.replicas = b.replicas == 0 ? Math.min(3, servers.size()) : b.replicas;
     }
 
     /** A builder; {@link Builder#servers} and {@link Builder#name} are required. */
@@ -93,7 +99,28 @@ public final class NatsCluster implements ClusterPlugin {
     /** What this node has done since it joined (zeros before). */
     public ClusterStats stats() {
         NatsNode n = node;
-        return n == null ? new ClusterStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) : n.stats();
+        return n == null ? new ClusterStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) : n.stats();
+    }
+
+    /**
+     * Whether this node can write to the cluster's KV now and so admits new clients: false before it joined, after
+     * it left, and while its liveness puts fail (for 2L/3 = 4 s: the minority side of a NATS partition, or this node
+     * cut off); its existing clients keep routing from its mirror meanwhile.
+     */
+    public boolean available() {
+        NatsNode n = node;
+        return n != null && n.available();
+    }
+
+    /** Whether this node is the cluster's janitor now (holds {@code lock.janitor}). */
+    public boolean janitor() {
+        NatsNode n = node;
+        return n != null && n.janitor();
+    }
+
+    /** How long an orphaned vIP entry waits for its client to come back before the janitor frees it. */
+    public Duration reclaimGrace() {
+        return reclaimGrace;
     }
 
     /** How many vIPs this node took over for clients that proved their resume secret (0 before it joined). */
@@ -107,7 +134,8 @@ public final class NatsCluster implements ClusterPlugin {
         if (node != null) {
             throw new IllegalStateException("this NatsCluster already joined for a server; make one per server");
         }
-        node = NatsNode.join(context, servers, name, nodeName, connectTimeout, outgoingQueue, advertise, handoverGrace);
+        node = NatsNode.join(context, servers, name, nodeName, connectTimeout, outgoingQueue, reclaimGrace,
+                discoveredServers, replicas, advertise, handoverGrace);
         return node;
     }
 
@@ -120,6 +148,9 @@ public final class NatsCluster implements ClusterPlugin {
         private int outgoingQueue = 65_536;
         private String advertise;
         private Duration handoverGrace = Duration.ofSeconds(5);
+        private Duration reclaimGrace = Duration.ofSeconds(30);
+        private boolean discoveredServers = true;
+        private int replicas;
 
         private Builder() {
         }
@@ -135,12 +166,40 @@ public final class NatsCluster implements ClusterPlugin {
         }
 
         /**
+         * The grace G (default 30 s): after the janitor marked a gone node's vIP entry orphan, it waits this long
+         * (for the client to come back with its resume secret) before it deletes the entry and so frees the vIP.
+         */
+        public Builder reclaimGrace(Duration grace) {
+            this.reclaimGrace = Objects.requireNonNull(grace, "grace");
+            return this;
+        }
+
+        /**
          * How long a node that drained waits, when it leaves, for the other nodes to take over the vIPs it marked
          * {@code moving} (its clients claiming them back with their resume secret) before it deletes the rest (default
          * 5 s; zero: no wait).
          */
         public Builder handoverGrace(Duration grace) {
             this.handoverGrace = Objects.requireNonNull(grace, "grace");
+            return this;
+        }
+
+        /**
+         * How many NATS servers keep a copy of the cluster's KV buckets when this node creates them (1 to 5; default
+         * the number of {@link #servers}, at most 3): set it when {@link #servers} names fewer servers than the NATS
+         * cluster has (the others found by discovery). Replicas of 3 survive one NATS server down.
+         */
+        public Builder replicas(int replicas) {
+            this.replicas = replicas;
+            return this;
+        }
+
+        /**
+         * Whether to use the NATS servers the connected server advertises, besides {@link #servers} (default true);
+         * false when the servers are reached through a proxy or load balancer whose addresses differ from theirs.
+         */
+        public Builder discoveredServers(boolean use) {
+            this.discoveredServers = use;
             return this;
         }
 
@@ -208,6 +267,12 @@ public final class NatsCluster implements ClusterPlugin {
             }
             if (handoverGrace.isNegative()) {
                 throw new InvalidConfigException("cluster.handoverGrace", "must not be negative");
+            }
+            if (replicas < 0 || replicas > 5) {
+                throw new InvalidConfigException("cluster.replicas", "1 to 5 (JetStream's limit)");
+            }
+            if (reclaimGrace.isNegative()) {
+                throw new InvalidConfigException("cluster.reclaimGrace", "must not be negative");
             }
             if (outgoingQueue < 16) {
                 throw new InvalidConfigException("cluster.outgoingQueue", "at least 16 messages");

@@ -43,6 +43,8 @@ public final class NatsNode implements ClusterNode {
     private static final Logger LOG = LoggerFactory.getLogger(NatsNode.class);
     static final int KV_THREADS = 4;
     static final int KV_QUEUE = 8192;
+    /** The EXIT text (and RQIP {@code E:} reason) when this node cannot write to the cluster's KV. */
+    static final String UNAVAILABLE = "cluster unavailable";
 
     private final String nodeId;
     private final Connection nc;
@@ -51,11 +53,15 @@ public final class NatsNode implements ClusterNode {
     private final VipRegistry registry;
     private final NodeLiveness liveness;
     private final S2cBus bus;
+    private final Janitor janitor;
+    private final java.util.concurrent.atomic.AtomicBoolean janitorBusy = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.LongAdder refusedUnavailable = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder framesToGoneNode = new java.util.concurrent.atomic.LongAdder();
     private final Duration handoverGrace;
     private volatile boolean closed;
 
     private NatsNode(String nodeId, Connection nc, ThreadPoolExecutor kvExecutor, ScheduledExecutorService timer,
-            VipRegistry registry, NodeLiveness liveness, S2cBus bus, Duration handoverGrace) {
+            VipRegistry registry, NodeLiveness liveness, S2cBus bus, Janitor janitor, Duration handoverGrace) {
         this.handoverGrace = handoverGrace;
         this.nodeId = nodeId;
         this.nc = nc;
@@ -64,6 +70,27 @@ public final class NatsNode implements ClusterNode {
         this.registry = registry;
         this.liveness = liveness;
         this.bus = bus;
+        this.janitor = janitor;
+    }
+
+    /** One janitor round on the KV executor, never two at once (called by the timer every second). */
+    private void janitorTick() {
+        if (closed || !janitorBusy.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            kvExecutor.execute(() -> {
+                try {
+                    janitor.tick();
+                } catch (RuntimeException e) {
+                    LOG.warn("Cluster node {}: janitor round failed: {}", nodeId, e.toString());
+                } finally {
+                    janitorBusy.set(false);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            janitorBusy.set(false);
+        }
     }
 
     /**
@@ -74,7 +101,8 @@ public final class NatsNode implements ClusterNode {
      * claims to be taken over.
      */
     public static NatsNode join(ClusterContext ctx, List<String> servers, String cluster, String nodeName, Duration timeout,
-            int outgoingQueue, String advertise, Duration handoverGrace) {
+            int outgoingQueue, Duration reclaimGrace, boolean discoveredServers, int replicas, String advertise,
+            Duration handoverGrace) {
         ServerConfig config = ctx.config();
         if (config.federation().enabled()) {
             throw new IllegalArgumentException("federation together with cluster mode is not supported yet");
@@ -102,9 +130,13 @@ public final class NatsNode implements ClusterNode {
                 LOG.warn("Cluster node {}: NATS error: {}", nodeId, error);
             }
         };
-        Options options = new Options.Builder().servers(servers.toArray(String[]::new)).connectionName("dosp-" + nodeId)
+        Options.Builder optionsBuilder = new Options.Builder().servers(servers.toArray(String[]::new)).connectionName("dosp-" + nodeId)
                 .connectionTimeout(timeout).maxReconnects(-1).maxMessagesInOutgoingQueue(outgoingQueue)
-                .discardMessagesWhenOutgoingQueueFull().errorListener(errors).build();
+                .discardMessagesWhenOutgoingQueueFull().errorListener(errors);
+        if (!discoveredServers) {
+            optionsBuilder.ignoreDiscoveredServers();
+        }
+        Options options = optionsBuilder.build();
         Connection nc;
         try {
             nc = Nats.connect(options);
@@ -124,7 +156,6 @@ public final class NatsNode implements ClusterNode {
                 throw new IllegalArgumentException("limits.maxFrameSize " + config.limits().maxFrameSize()
                         + " + 9 exceeds the NATS servers' max_payload " + maxPayload + ": lower it or raise max_payload");
             }
-            int replicas = Math.min(3, servers.size());
             KeyValueManagement kvm = nc.keyValueManagement();
             String vipBucket = "dosp_" + cluster + "_vip";
             String nodeBucket = "dosp_" + cluster + "_nodes";
@@ -132,18 +163,35 @@ public final class NatsNode implements ClusterNode {
                     .storageType(StorageType.File).build());
             ensureBucket(kvm, KeyValueConfiguration.builder().name(nodeBucket).maxHistoryPerKey(1).replicas(replicas)
                     .storageType(StorageType.Memory).ttl(NodeLiveness.TTL).build());
-            NodeLiveness liveness = new NodeLiveness(nc.keyValue(nodeBucket), nodeId, epoch, advertise);
-            liveness.start(timer);
+            VipRegistry[] registryRef = new VipRegistry[1];
+            NodeLiveness liveness = new NodeLiveness(nc.keyValue(nodeBucket), nodeId, epoch, advertise,
+                    () -> registryRef[0] == null ? java.util.Set.of() : registryRef[0].nodes(), System::nanoTime);
+            liveness.start(timer); // registered before it claims anything (see NodeLiveness)
             VipRegistry registry = new VipRegistry(nc.keyValue(vipBucket), config.template(), nodeId, epoch, kv,
                     ctx.vips()::claimable);
+            registry.fencing(vip -> {
+                ClientSession s = ctx.vips().holder(vip.value());
+                if (s != null) {
+                    s.eventLoop().execute(() -> s.disconnect("moved"));
+                }
+            });
             registry.start(timeout);
+            registryRef[0] = registry;
+            liveness.onReRegistered(() -> {
+                registry.epoch(liveness.epoch());
+                registry.revalidate();
+            });
+            Janitor janitor = new Janitor(nc.keyValue(nodeBucket), nc.keyValue(vipBucket), nodeId, liveness,
+                    registry::entries, NodeLiveness.TTL, reclaimGrace, System::nanoTime);
             S2cBus bus = new S2cBus(nc, cluster, nodeId, ctx.vips(), ctx.routable(), ctx.counters(),
                     config.limits().maxFrameSize());
             busRef[0] = bus;
             bus.start();
             LOG.info("Joined cluster {} as node {} (NATS {}, {} live nodes, {} vIPs claimed)", cluster, nodeId,
                     nc.getConnectedUrl(), liveness.liveCount(), registry.vips().size());
-            return new NatsNode(nodeId, nc, kv, timer, registry, liveness, bus, handoverGrace);
+            NatsNode node = new NatsNode(nodeId, nc, kv, timer, registry, liveness, bus, janitor, handoverGrace);
+            timer.scheduleWithFixedDelay(node::janitorTick, 1000, 1000, TimeUnit.MILLISECONDS);
+            return node;
         } catch (RuntimeException e) {
             shutdown(nc, kv, timer);
             throw e;
@@ -197,12 +245,30 @@ public final class NatsNode implements ClusterNode {
         if (closed) {
             return CompletableFuture.failedFuture(new ClusterUnavailableException("Server shutting down"));
         }
+        if (!liveness.available()) {
+            refusedUnavailable.increment(); // minority side or cut off: no new clients (existing ones keep routing)
+            return CompletableFuture.failedFuture(new ClusterUnavailableException(UNAVAILABLE));
+        }
         return registry.allocate();
     }
 
     @Override
     public CompletableFuture<String> claim(Vip wanted) {
+        if (!liveness.available()) {
+            refusedUnavailable.increment();
+            return CompletableFuture.completedFuture(UNAVAILABLE);
+        }
         return registry.claim(wanted);
+    }
+
+    /** Whether this node can write to the cluster's KV (its liveness puts succeed) and so admits new clients. */
+    public boolean available() {
+        return !closed && liveness.available();
+    }
+
+    /** Whether this node holds the janitor's lock. */
+    public boolean janitor() {
+        return janitor.holding();
     }
 
     @Override
@@ -233,10 +299,16 @@ public final class NatsNode implements ClusterNode {
 
     @Override
     public RouteResult forward(S2cPacket packet, ClientSession sender) {
-        String owner = registry.owner(packet.dstValue());
-        if (owner == null || owner.equals(nodeId) || liveness.isGone(owner)) {
+        VipRegistry.Claim claim = registry.claimOf(packet.dstValue());
+        String owner = claim == null ? null : claim.node();
+        if (owner == null || owner.equals(nodeId)) {
             return RouteResult.NO_ROUTE; // nobody, or ours but gone from this node already
         }
+        if (claim.orphan() || liveness.isGone(owner) || liveness.isSuspect(owner)) {
+            framesToGoneNode.increment(); // its node is gone, or silent for 2L/3: ERR S2CF now rather than a lost frame
+            return RouteResult.NO_ROUTE;
+        }
+        liveness.sent(owner, 1);
         bus.send(owner, packet, sender);
         return RouteResult.DELIVERED;
     }
@@ -289,7 +361,8 @@ public final class NatsNode implements ClusterNode {
         S2cBus.ClusterCounts c = bus.counts();
         return new ClusterStats(registry.claims(), registry.conflicts(), registry.releases(), c.framesSent(), c.batchesSent(),
                 c.framesReceived(), c.framesDiscarded(), c.failuresReturned(), c.failuresReceived(), c.incomingDropped(),
-                liveness.liveCount());
+                liveness.liveCount(), janitor.orphaned(), janitor.reclaimed(), registry.reclaimedOwn(), registry.fenced(),
+                refusedUnavailable.sum(), janitor.runs(), liveness.reRegistrations(), framesToGoneNode.sum(), liveness.sentToDeadNode());
     }
 
     @Override
@@ -311,6 +384,7 @@ public final class NatsNode implements ClusterNode {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        janitor.close();
         registry.close();
         bus.close();
         liveness.close();

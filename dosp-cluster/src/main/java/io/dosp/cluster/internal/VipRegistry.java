@@ -49,14 +49,18 @@ final class VipRegistry {
     /** Candidates one allocation tries before it gives up (each a conflict with another node). */
     private static final int MAX_ATTEMPTS = 64;
 
-    /** Who holds a vIP, at which revision of its key. */
-    record Claim(String node, long revision) {
+    /** Who holds a vIP, at which revision of its key, in which state ({@code held}, {@code orphan}, {@code moving}). */
+    record Claim(String node, long revision, String state) {
+        /** Whether the janitor marked it orphan (its node is gone). */
+        boolean orphan() {
+            return "orphan".equals(state);
+        }
     }
 
     private final KeyValue kv;
     private final VipTemplate template;
     private final String nodeId;
-    private final long epoch;
+    private volatile long epoch;
     private final ExecutorService executor;
     private final Predicate<Vip> claimableHere;
     private final Map<Integer, Claim> mirror = new ConcurrentHashMap<>();
@@ -77,6 +81,10 @@ final class VipRegistry {
     private final LongAdder releases = new LongAdder();
     private final LongAdder takeOvers = new LongAdder();
     private volatile NatsKeyValueWatchSubscription watch;
+    /** Closes the local session of a vIP this node served and another node now holds (EXIT "moved"). */
+    private volatile java.util.function.Consumer<Vip> fencer = v -> { };
+    private final LongAdder fenced = new LongAdder();
+    private final LongAdder reclaimedOwn = new LongAdder();
 
     VipRegistry(KeyValue kv, VipTemplate template, String nodeId, long epoch, ExecutorService executor,
             Predicate<Vip> claimableHere) {
@@ -126,12 +134,175 @@ final class VipRegistry {
             }
         }
         if (e.getOperation() == KeyValueOperation.PUT) {
-            Claim c = new Claim(nodeOf(e.getValue()), rev);
+            Claim c = new Claim(nodeOf(e.getValue()), rev, stateOf(e.getValue()));
             mirror.merge(vip, c, (old, neu) -> old.revision() >= neu.revision() ? old : neu);
+            Long my = mine.get(vip);
+            if (my != null && rev > my) {
+                if (!nodeId.equals(c.node())) {
+                    fence(vip, my); // another node holds what this node serves: it moved
+                } else if (c.orphan()) {
+                    later(() -> reclaimOwn(vip, rev)); // marked orphan while this node was cut off: ours again
+                }
+            }
         } else {
             // A delete (or purge) removes the claim it follows, never a newer one this node already knows of.
             mirror.computeIfPresent(vip, (k, old) -> old.revision() < rev ? null : old);
+            Long my = mine.get(vip);
+            if (my != null && rev > my) {
+                later(() -> recreate(vip, my)); // reclaimed by the janitor while this node was cut off
+            }
         }
+    }
+
+    // ---- fencing and re-validation (liveness, janitor and fencing; see docs/cluster.md) ----
+
+    /** Where fenced vIPs go: the node closes their local sessions with EXIT "moved". */
+    void fencing(java.util.function.Consumer<Vip> fence) {
+        this.fencer = fence;
+    }
+
+    /** The epoch this node's new claims carry (a new one after it re-registered). */
+    void epoch(long epoch) {
+        this.epoch = epoch;
+    }
+
+    private void later(Runnable r) {
+        try {
+            executor.execute(r);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("Registry re-validation not run (closing or busy): {}", e.toString());
+        }
+    }
+
+    /** Another node holds {@code vip}, which this node served at revision {@code my}: its local session goes. */
+    private void fence(int vip, long my) {
+        if (mine.remove(vip, my)) {
+            fenced.increment();
+            LOG.warn("Cluster node {}: vIP {} is held by another node now: its session here is closed (moved)", nodeId,
+                    new Vip(vip));
+            fencer.accept(new Vip(vip));
+        }
+    }
+
+    /** Our entry of {@code vip} was marked orphan (revision {@code rev}): claims it back (CAS), keeping its fields. */
+    private void reclaimOwn(int vip, long rev) {
+        Long my = mine.get(vip);
+        if (my == null || my >= rev) {
+            return;
+        }
+        String key = key(new Vip(vip));
+        try {
+            io.nats.client.api.KeyValueEntry now = kv.get(key);
+            if (now == null || now.getValue() == null || now.getRevision() != rev) {
+                return; // changed again: the watch brings it
+            }
+            JsonNode tree = JSON.readTree(now.getValue());
+            com.fasterxml.jackson.databind.node.ObjectNode o = tree instanceof com.fasterxml.jackson.databind.node.ObjectNode on
+                    ? on : JSON.createObjectNode();
+            if (!nodeId.equals(o.path("node").asText(null))) {
+                return;
+            }
+            o.put("state", "held");
+            o.put("epoch", epoch);
+            long neu = kv.update(key, JSON.writeValueAsBytes(o), rev);
+            if (mine.replace(vip, my, neu)) {
+                reclaimedOwn.increment();
+                LOG.info("Cluster node {}: vIP {} was orphaned while this node was cut off; claimed back", nodeId,
+                        new Vip(vip));
+            }
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() != WRONG_LAST_SEQUENCE) {
+                LOG.warn("Cluster node {}: could not claim orphaned vIP {} back: {}", nodeId, new Vip(vip), e.getMessage());
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.warn("Cluster node {}: could not claim orphaned vIP {} back: {}", nodeId, new Vip(vip), e.toString());
+        }
+    }
+
+    /** Our entry of {@code vip} (revision {@code my}) was deleted by the janitor: create it again, or fence. */
+    private void recreate(int vip, long my) {
+        if (!Long.valueOf(my).equals(mine.get(vip))) {
+            return;
+        }
+        try {
+            long neu = kv.create(key(new Vip(vip)), value(null));
+            if (mine.replace(vip, my, neu)) {
+                reclaimedOwn.increment();
+                mirror.merge(vip, new Claim(nodeId, neu, "held"), (old, n) -> old.revision() >= n.revision() ? old : n);
+                LOG.info("Cluster node {}: vIP {} was reclaimed while this node was cut off; claimed again", nodeId,
+                        new Vip(vip));
+            }
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
+                fence(vip, my); // somebody else has it
+            } else {
+                LOG.warn("Cluster node {}: could not claim reclaimed vIP {} again: {}", nodeId, new Vip(vip), e.getMessage());
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.warn("Cluster node {}: could not claim reclaimed vIP {} again: {}", nodeId, new Vip(vip), e.toString());
+        }
+    }
+
+    /**
+     * After this node re-registered (its liveness key had expired): checks each of its claims in the registry itself
+     * (not the mirror, which may lag): held by another node → fenced; orphan-marked for us → claimed back; gone →
+     * created again or fenced. On the executor.
+     */
+    void revalidate() {
+        for (Map.Entry<Integer, Long> m : List.copyOf(mine.entrySet())) {
+            int vip = m.getKey();
+            long my = m.getValue();
+            later(() -> {
+                try {
+                    io.nats.client.api.KeyValueEntry now = kv.get(key(new Vip(vip)));
+                    if (now == null || now.getOperation() != KeyValueOperation.PUT) {
+                        recreate(vip, my);
+                    } else if (!nodeId.equals(nodeOf(now.getValue()))) {
+                        if (now.getRevision() > my) {
+                            fence(vip, my);
+                        }
+                    } else if ("orphan".equals(stateOf(now.getValue()))) {
+                        reclaimOwn(vip, now.getRevision());
+                    }
+                } catch (JetStreamApiException | java.io.IOException | RuntimeException e) {
+                    LOG.warn("Cluster node {}: could not re-validate vIP {}: {}", nodeId, new Vip(vip), e.toString());
+                }
+            });
+        }
+    }
+
+    /** The claim of {@code vip} in the mirror, or null. */
+    Claim claimOf(int vip) {
+        return mirror.get(vip);
+    }
+
+    /** The mirror as the janitor sees it. */
+    List<Janitor.Entry> entries() {
+        List<Janitor.Entry> out = new ArrayList<>(mirror.size());
+        for (Map.Entry<Integer, Claim> e : mirror.entrySet()) {
+            Claim c = e.getValue();
+            out.add(new Janitor.Entry(e.getKey(), c.node(), c.state(), c.revision()));
+        }
+        return out;
+    }
+
+    /** The nodes the mirror names (for the liveness polls). */
+    Set<String> nodes() {
+        Set<String> out = new java.util.HashSet<>();
+        for (Claim c : mirror.values()) {
+            if (c.node() != null) {
+                out.add(c.node());
+            }
+        }
+        return out;
+    }
+
+    long fenced() {
+        return fenced.sum();
+    }
+
+    long reclaimedOwn() {
+        return reclaimedOwn.sum();
     }
 
     /** The node holding the vIP with 32-bit value {@code vip} in the mirror, or null. */
@@ -140,11 +311,11 @@ final class VipRegistry {
         return c == null ? null : c.node();
     }
 
-    /** Every vIP claimed in the mirror, ascending. */
+    /** Every vIP claimed in the mirror, ascending (not the orphaned ones: nobody is behind them). */
     List<Vip> vips() {
         List<Vip> out = new ArrayList<>(mirror.size());
         for (Map.Entry<Integer, Claim> e : mirror.entrySet()) {
-            if (e.getValue().node() != null) {
+            if (e.getValue().node() != null && !e.getValue().orphan()) {
                 out.add(new Vip(e.getKey()));
             }
         }
@@ -216,7 +387,7 @@ final class VipRegistry {
         try {
             long rev = kv.create(key(vip), value(resumeHex));
             mine.put(vip.value(), rev);
-            mirror.merge(vip.value(), new Claim(nodeId, rev), (old, neu) -> old.revision() >= neu.revision() ? old : neu);
+            mirror.merge(vip.value(), new Claim(nodeId, rev, "held"), (old, neu) -> old.revision() >= neu.revision() ? old : neu);
             claims.increment();
             return true;
         } catch (JetStreamApiException e) {
@@ -285,7 +456,7 @@ final class VipRegistry {
             deleteNow(vip, updated);
             return false;
         }
-        mirror.merge(vip.value(), new Claim(nodeId, updated), (old, neu) -> old.revision() >= neu.revision() ? old : neu);
+        mirror.merge(vip.value(), new Claim(nodeId, updated, "held"), (old, neu) -> old.revision() >= neu.revision() ? old : neu);
         return true;
     }
 
@@ -364,7 +535,7 @@ final class VipRegistry {
                 return new Resume.Failed(vip, Resume.Failed.UNAVAILABLE, "cluster unavailable");
             }
             mine.put(vip.value(), rev);
-            mirror.merge(vip.value(), new Claim(nodeId, rev), (old, neu) -> old.revision() >= neu.revision() ? old : neu);
+            mirror.merge(vip.value(), new Claim(nodeId, rev, "held"), (old, neu) -> old.revision() >= neu.revision() ? old : neu);
             LOG.info("Took over vIP {} from node {} ({}) for a resuming client", vip, holder, state);
             return taken(vip);
         } finally {
@@ -459,7 +630,7 @@ final class VipRegistry {
         if (rev == null) {
             return;
         }
-        mirror.remove(vip.value(), new Claim(nodeId, rev));
+        mirror.remove(vip.value(), new Claim(nodeId, rev, "held"));
         Runnable delete = () -> deleteNow(vip, rev);
         try {
             executor.execute(delete);
@@ -559,9 +730,19 @@ final class VipRegistry {
     }
 
     private static String nodeOf(byte[] value) {
+        return textField(value, "node");
+    }
+
+    /** The entry's {@code state}; {@code held} when absent (older writers). */
+    static String stateOf(byte[] value) {
+        String s = textField(value, "state");
+        return s == null ? "held" : s;
+    }
+
+    private static String textField(byte[] value, String field) {
         try {
-            JsonNode n = JSON.readTree(value);
-            JsonNode node = n == null ? null : n.get("node");
+            JsonNode n = value == null ? null : JSON.readTree(value);
+            JsonNode node = n == null ? null : n.get(field);
             return node == null || !node.isTextual() ? null : node.asText();
         } catch (java.io.IOException | RuntimeException e) {
             return null;
