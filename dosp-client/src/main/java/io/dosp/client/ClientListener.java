@@ -111,6 +111,14 @@ public interface ClientListener {
     }
 
     /**
+     * Cluster mode: after a reconnect the client could not get {@code previous} back with its resume secret
+     * ({@code reason} says why, e.g. {@code bad secret}); it keeps the new vIP, which the {@link #onReconnected}
+     * that follows carries. Peers that knew {@code previous} must learn the new vIP.
+     */
+    default void onResumeFailed(Vip previous, String reason) {
+    }
+
+    /**
      * The connection was lost and the client tries to reconnect (only with reconnect enabled; followed by
      * {@link #onReconnected} or, when it gives up, {@link #onDisconnected}). What was in flight on the lost
      * connection (answers other clients were sending to it) will not arrive.

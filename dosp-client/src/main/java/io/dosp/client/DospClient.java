@@ -12,6 +12,7 @@ import io.dosp.client.internal.NetworkRequests;
 import io.dosp.client.internal.ReadPauses;
 import io.dosp.client.internal.ReceiveQueue;
 import io.dosp.client.internal.Reconnector;
+import io.dosp.client.internal.ResumeTokens;
 import io.dosp.client.internal.Replies;
 import io.dosp.client.internal.TunnelGuard;
 import io.dosp.client.internal.TunnelIdentity;
@@ -81,6 +82,7 @@ public final class DospClient implements AutoCloseable {
     private final NetworkFeature networkFeature = new NetworkFeature(listeners);
     private final DospNetwork network;
     private final ReadPauses readPauses = new ReadPauses();
+    private final ResumeTokens resumeTokens = new ResumeTokens();
 
     private DospClient(ClientOptions options) {
         this.options = options;
@@ -97,6 +99,9 @@ public final class DospClient implements AutoCloseable {
         extensions.offer(Ext.FEATURE_VOUCH, vouches::onFrame);
         extensions.offer(Ext.FEATURE_FUNCTIONS, typedCalls::onFrame);
         networkFeature.offerTo(extensions);
+        if (options.reconnect().enabled()) {
+            extensions.offer(Ext.FEATURE_RESUME, resumeTokens::onFrame); // a secret is of use to a client that reconnects
+        }
         this.network = new DospNetwork(new NetworkRequests(() -> connection, networkFeature, options.requestTimeout()),
                 networkFeature);
         if (options.loginUser().isPresent()) {
@@ -105,7 +110,7 @@ public final class DospClient implements AutoCloseable {
         }
         this.reconnector = new Reconnector(options, queue, listeners, tunnelGuard, extensions, tunnelIdentity,
                 ClientThreads.scheduler(),
-                this::replaced);
+                this::replaced, resumeTokens);
     }
 
     /** A new connection after a reconnect: it takes over, keeps the read pauses, gets back groups, names and watches. */

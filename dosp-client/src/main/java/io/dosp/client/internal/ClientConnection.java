@@ -20,6 +20,7 @@ import io.dosp.protocol.MalformedPacketException;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Packets;
+import io.dosp.protocol.Resume;
 import io.dosp.protocol.RqipReply;
 import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.SimplePacket;
@@ -368,6 +369,37 @@ public final class ClientConnection {
             throw new VipRefusedException(server(), wanted, r.message());
         }
         return vip();
+    }
+
+    /**
+     * EXT RESUME (feature {@code resume}): asks the cluster node for {@code token}'s vIP back, without blocking. Completes
+     * with null when granted (the AIP before RESUME_OK applied the vIP; the new token is kept in {@code keep}), else with
+     * the node's refusal; exceptionally when no answer came within the request timeout or the connection ended.
+     */
+    public CompletableFuture<Resume.Failed> resume(Resume.Token token, ResumeTokens keep) {
+        CompletableFuture<SimplePacket> f;
+        try {
+            f = request(token.toFrame(Resume.RESUME), PacketType.EXT);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return f.orTimeout(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS).handle((reply, error) -> {
+            if (error != null) {
+                forgetRequest(PacketType.EXT, f);
+                throw error instanceof java.util.concurrent.CompletionException c ? c
+                        : new java.util.concurrent.CompletionException(error);
+            }
+            int kind = Ext.kind(reply);
+            if (kind == Resume.OK) {
+                Resume.Token next = Resume.Token.parse(reply);
+                keep.keep(next);
+                return null;
+            }
+            if (kind == Resume.FAILED) {
+                return Resume.Failed.parse(reply);
+            }
+            return new Resume.Failed(token.vip(), 0, "unexpected answer: EXT kind " + kind);
+        });
     }
 
     // ---- state ----

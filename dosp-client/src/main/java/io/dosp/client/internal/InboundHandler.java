@@ -18,6 +18,7 @@ import io.dosp.protocol.MpakPacket;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketType;
 import io.dosp.protocol.Packets;
+import io.dosp.protocol.Resume;
 import io.dosp.protocol.S2cPacket;
 import io.dosp.protocol.SimplePacket;
 import io.dosp.protocol.Vip;
@@ -218,8 +219,10 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
             return;
         }
         int kind = p.bodyByte(0) & 0xff;
-        if (kind == Ext.WELCOME || (Ext.FEATURE_AUTH.equals(Ext.featureOf(kind)) && requests.waiting(PacketType.EXT))) {
-            answer(PacketType.EXT, p); // WELCOME answers HELLO; a login answer answers the login frame we wait on
+        if (kind == Ext.WELCOME || (Ext.FEATURE_AUTH.equals(Ext.featureOf(kind)) && requests.waiting(PacketType.EXT))
+                || ((kind == Resume.OK || kind == Resume.FAILED) && requests.waiting(PacketType.EXT))) {
+            // WELCOME answers HELLO; a login answer the login frame we wait on; RESUME_OK/FAILED our RESUME
+            answer(PacketType.EXT, p);
         } else {
             extensions.onFrame(state.server, state.extensions, kind, p);
         }

@@ -9,6 +9,7 @@ import io.dosp.client.ReconnectOptions;
 import io.dosp.protocol.Backoff;
 import io.dosp.protocol.ExitCode;
 import io.dosp.protocol.Packets;
+import io.dosp.protocol.Resume;
 import io.dosp.protocol.ServerExitReason;
 import io.dosp.protocol.Vip;
 import io.dosp.protocol.internal.LogText;
@@ -37,6 +38,12 @@ import org.slf4j.LoggerFactory;
  * {@link ClientOptions#fallbackServers()}, then the server first configured. A server that drains
  * refuses new connections with the same hint, so an attempt that reaches it learns where to go.
  *
+ * <p>Cluster mode (feature {@code resume}): when the lost connection's node had given the client a resume secret for
+ * its vIP and the new connection did not get that vIP back by RQIP, the client sends RESUME with it (without blocking;
+ * a refusal that may pass, a node not yet known dead, is retried once a second for up to {@link #RESUME_WINDOW}).
+ * {@code onReconnected} follows the outcome: the old vIP, or the new one after {@code onResumeFailed}. Then each
+ * tunnel of the lost connection is re-opened (new keys), so a lost frame cannot break its sequence.
+ *
  * <p>One per client. Thread-safe: losses are reported on I/O threads and only schedule work;
  * attempts (which block while connecting) run on {@link ClientThreads#scheduler()}.
  */
@@ -50,7 +57,12 @@ public final class Reconnector implements ClientConnection.LossHandler {
     private final TunnelIdentity identity;
     private final ScheduledExecutorService scheduler;
     private final Consumer<ClientConnection> replace;
+    /** How long a resume that the node refuses for now ({@link Resume.Failed#retryable}) is retried. */
+    static final java.time.Duration RESUME_WINDOW = java.time.Duration.ofSeconds(30);
     private final Set<Vip> formerTunnels = ConcurrentHashMap.newKeySet();
+    private final ResumeTokens tokens;
+    /** The token of the vIP this client wants back (from the first lost connection that had one), or null. */
+    private volatile Resume.Token wanted;
     private volatile boolean stopped;
     /** The server of the current connection ({@code host:port}), null for the in-process transport. */
     private volatile String current;
@@ -64,10 +76,12 @@ public final class Reconnector implements ClientConnection.LossHandler {
      * @param identity  the client's tunnel identity and trust checks, handed to each new connection
      * @param scheduler runs the attempts
      * @param replace   takes each new connection in place of the lost one
+     * @param tokens    the client's latest resume secret
      */
     public Reconnector(ClientOptions options, ReceiveQueue queue, ListenerNotifier listeners, TunnelGuard guard,
             ClientExtensions extensions, TunnelIdentity identity, ScheduledExecutorService scheduler,
-            Consumer<ClientConnection> replace) {
+            Consumer<ClientConnection> replace, ResumeTokens tokens) {
+        this.tokens = tokens;
         this.extensions = extensions;
         this.identity = identity;
         this.options = options;
@@ -94,6 +108,10 @@ public final class Reconnector implements ClientConnection.LossHandler {
         listeners.emit(l -> l.onConnectionLost(cause));
         formerTunnels.addAll(lost.tunnels().peers());
         formerTunnels.addAll(lost.tunnels().lostPeers()); // ended on S2CF: still never plain
+        if (wanted == null) { // else an earlier loss's resume has not finished: that vIP is still the one wanted
+            Resume.Token t = tokens.latest();
+            wanted = t != null && t.vip().equals(lost.vip()) ? t : null;
+        }
         List<String> targets = targets(cause.serverReason());
         LOG.info("Connection to {} lost ({}); reconnecting{}", lost.server(), LogText.of(cause.getMessage()),
                 targets.size() > 1 ? " (servers: " + LogText.of(String.join(", ", targets)) + ")" : "");
@@ -145,7 +163,13 @@ public final class Reconnector implements ClientConnection.LossHandler {
                 current = target;
             }
             LOG.info("Reconnected to {} as {} after {} attempt(s)", k.server(), k.vip(), attempt + 1);
-            listeners.emit(l -> l.onReconnected(k.vip()));
+            Resume.Token t = wanted;
+            if (t == null || t.vip().equals(k.vip()) || !k.extensions().contains(io.dosp.protocol.Ext.FEATURE_RESUME)) {
+                wanted = null;
+                reconnected(k);
+            } else {
+                resume(k, t, System.nanoTime() + RESUME_WINDOW.toNanos());
+            }
         } catch (LoginFailedException | LoginRequiredException e) {
             // The same credentials cannot do better next time, and retrying would run into the server's login limits.
             LOG.warn("Reconnecting to {} stopped: {}", options.serverName(), LogText.of(e.getMessage()));
@@ -156,6 +180,55 @@ public final class Reconnector implements ClientConnection.LossHandler {
             LOG.debug("Reconnect attempt {} to {} failed: {}", attempt + 1, target != null ? LogText.of(target)
                     : options.serverName(), LogText.of(e.getMessage()));
             schedule(previous, attempt + 1, targets);
+        }
+    }
+
+    /** Sends RESUME for {@code t} on {@code k}; retries a refusal that may pass until {@code deadline}; never blocks. */
+    private void resume(ClientConnection k, Resume.Token t, long deadline) {
+        k.resume(t, tokens).whenComplete((failed, error) -> {
+            if (stopped || !k.isConnected()) {
+                return; // lost again: the next connection tries with the same token
+            }
+            if (error == null && failed == null) {
+                wanted = null;
+                // Tunnels opened under the interim vIP are keyed to it: re-opened below from the resumed one.
+                for (Vip peer : k.tunnels().peers()) {
+                    formerTunnels.add(peer);
+                    k.tunnels().remove(peer);
+                }
+                LOG.info("Resumed vIP {} on {}", k.vip(), k.server());
+                reconnected(k);
+                return;
+            }
+            if (error == null && failed.retryable() && System.nanoTime() < deadline) {
+                scheduler.schedule(() -> resume(k, t, deadline), 1, TimeUnit.SECONDS);
+                return;
+            }
+            wanted = null;
+            String why = error != null ? "no answer to RESUME (" + LogText.of(String.valueOf(error.getMessage())) + ")"
+                    : LogText.of(failed.describe()); // the text is the server's: escaped, cut
+            LOG.info("Could not resume vIP {} on {}: {}; keeping {}", t.vip(), k.server(), why, k.vip());
+            listeners.emit(l -> l.onResumeFailed(t.vip(), why));
+            reconnected(k);
+        });
+    }
+
+    /** The new connection is final: its tunnels with the former peers are re-opened (new keys), listeners told. */
+    private void reconnected(ClientConnection k) {
+        Vip vip = k.vip();
+        listeners.emit(l -> l.onReconnected(vip));
+        for (Vip peer : Set.copyOf(formerTunnels)) {
+            k.tunnels().open(peer).orTimeout(options.tunnelTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .whenComplete((v, e) -> {
+                        if (e == null) {
+                            tunnelReopened(peer);
+                        } else {
+                            // It stays a former tunnel peer: the next send to it re-opens it or fails visibly.
+                            k.tunnels().failOpen(peer, io.dosp.client.TunnelFailedException.Reason.TIMEOUT,
+                                    "no handshake answer after the reconnect");
+                            LOG.debug("Tunnel with {} not re-opened after the reconnect: {}", peer, e.toString());
+                        }
+                    });
         }
     }
 
