@@ -159,11 +159,14 @@ public final class Resume {
         public static final int NO_ENTRY = 1;
         /** The secret does not match the one the registry keeps for the vIP (or it keeps none). */
         public static final int BAD_SECRET = 2;
-        /** The vIP is held by a node that is alive: it may still have the client (try again after the node's TTL). */
+        /**
+         * The vIP is held by a node that is alive, or by another connection of this node: it may still have the
+         * client's old connection (try again after the node's TTL, or the connection's idle timeout).
+         */
         public static final int HELD = 3;
         /** The cluster's registry cannot be reached, or is busy: try again. */
         public static final int UNAVAILABLE = 4;
-        /** This node refuses the vIP for this client (blocked vIP, admission, a fixed vIP of another user). */
+        /** This node refuses the vIP for this client (blocked vIP, outside the template, a fixed vIP of another user). */
         public static final int REFUSED = 5;
         /** The entry changed while the take-over ran (another node took it over first). */
         public static final int CONFLICT = 6;

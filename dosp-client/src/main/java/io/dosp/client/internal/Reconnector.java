@@ -59,6 +59,8 @@ public final class Reconnector implements ClientConnection.LossHandler {
     private final Consumer<ClientConnection> replace;
     /** How long a resume that the node refuses for now ({@link Resume.Failed#retryable}) is retried. */
     static final java.time.Duration RESUME_WINDOW = java.time.Duration.ofSeconds(30);
+    /** How long the side with the higher vIP leaves a former tunnel peer to re-open first after a reconnect. */
+    static final java.time.Duration REOPEN_DELAY = java.time.Duration.ofSeconds(1);
     private final Set<Vip> formerTunnels = ConcurrentHashMap.newKeySet();
     private final ResumeTokens tokens;
     /** The token of the vIP this client wants back (from the first lost connection that had one), or null. */
@@ -207,7 +209,7 @@ public final class Reconnector implements ClientConnection.LossHandler {
             wanted = null;
             String why = error != null ? "no answer to RESUME (" + LogText.of(String.valueOf(error.getMessage())) + ")"
                     : LogText.of(failed.describe()); // the text is the server's: escaped, cut
-            LOG.info("Could not resume vIP {} on {}: {}; keeping {}", t.vip(), k.server(), why, k.vip());
+            LOG.warn("Could not resume vIP {} on {}: {}; keeping {}", t.vip(), k.server(), why, k.vip());
             listeners.emit(l -> l.onResumeFailed(t.vip(), why));
             reconnected(k);
         });
@@ -218,18 +220,32 @@ public final class Reconnector implements ClientConnection.LossHandler {
         Vip vip = k.vip();
         listeners.emit(l -> l.onReconnected(vip));
         for (Vip peer : Set.copyOf(formerTunnels)) {
-            k.tunnels().open(peer).orTimeout(options.tunnelTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                    .whenComplete((v, e) -> {
-                        if (e == null) {
-                            tunnelReopened(peer);
-                        } else {
-                            // It stays a former tunnel peer: the next send to it re-opens it or fails visibly.
-                            k.tunnels().failOpen(peer, io.dosp.client.TunnelFailedException.Reason.TIMEOUT,
-                                    "no handshake answer after the reconnect");
-                            LOG.debug("Tunnel with {} not re-opened after the reconnect: {}", peer, e.toString());
-                        }
-                    });
+            if (vip.compareTo(peer) < 0) {
+                reopen(k, peer);
+            } else {
+                // The peer may have lost its connection too and re-open from its side (the lower vIP first): give it
+                // a moment, so that two opens do not cross; open() joins a tunnel that is up by then.
+                scheduler.schedule(() -> reopen(k, peer), REOPEN_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+            }
         }
+    }
+
+    /** Re-opens the tunnel with the former peer {@code peer} on {@code k} (new keys), without blocking. */
+    private void reopen(ClientConnection k, Vip peer) {
+        if (stopped || !k.isConnected()) {
+            return;
+        }
+        k.tunnels().open(peer).orTimeout(options.tunnelTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((v, e) -> {
+                    if (e == null) {
+                        tunnelReopened(peer);
+                    } else {
+                        // It stays a former tunnel peer: the next send to it re-opens it or fails visibly.
+                        k.tunnels().failOpen(peer, io.dosp.client.TunnelFailedException.Reason.TIMEOUT,
+                                "no handshake answer after the reconnect");
+                        LOG.debug("Tunnel with {} not re-opened after the reconnect: {}", peer, e.toString());
+                    }
+                });
     }
 
     /** No more attempts: the client is closing. */

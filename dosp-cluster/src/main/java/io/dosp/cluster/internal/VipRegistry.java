@@ -48,6 +48,8 @@ final class VipRegistry {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Candidates one allocation tries before it gives up (each a conflict with another node). */
     private static final int MAX_ATTEMPTS = 64;
+    /** Attempts to store a resume hash when the registry does not answer. */
+    private static final int RESUMABLE_ATTEMPTS = 3;
 
     /** Who holds a vIP, at which revision of its key, in which state ({@code held}, {@code orphan}, {@code moving}). */
     record Claim(String node, long revision, String state) {
@@ -441,15 +443,21 @@ final class VipRegistry {
         if (rev == null) {
             return false;
         }
-        long updated;
-        try {
-            updated = kv.update(key(vip), value(hashHex), rev);
-        } catch (JetStreamApiException e) {
-            LOG.debug("Resume hash of {} not stored (revision {}): {}", vip, rev, e.getMessage());
-            return false;
-        } catch (java.io.IOException | RuntimeException e) {
-            LOG.warn("Resume hash of {} not stored: {}", vip, e.toString());
-            return false;
+        long updated = -1;
+        for (int attempt = 1; updated < 0; attempt++) {
+            try {
+                updated = kv.update(key(vip), value(hashHex), rev);
+            } catch (JetStreamApiException e) {
+                LOG.debug("Resume hash of {} not stored (revision {}): {}", vip, rev, e.getMessage());
+                return false; // not our revision any more (released, moved, taken over)
+            } catch (java.io.IOException | RuntimeException e) {
+                // A timeout on a loaded NATS, most likely: the update did not happen, or did (then the next attempt
+                // meets "wrong last sequence" and the client goes without a secret).
+                if (attempt == RESUMABLE_ATTEMPTS) {
+                    LOG.warn("Resume hash of {} not stored after {} attempts: {}", vip, attempt, e.toString());
+                    return false;
+                }
+            }
         }
         if (!mine.replace(vip.value(), rev, updated)) {
             // Released (or moved) while the update ran: the release deleted the old revision in vain; delete ours.

@@ -132,7 +132,9 @@ public final class ResumeFeature implements ClientExtensions.Feature {
             refusal = vips.moveRefusal(wanted);
         }
         if (refusal == null && vips.holder(wanted.value()) != null) {
-            refusal = "held by another connection of this node";
+            // Maybe this client's own old connection, not yet noticed as dead: worth asking again.
+            fail(session, new Resume.Failed(wanted, Resume.Failed.HELD, "held by another connection of this node"));
+            return;
         }
         if (refusal != null) {
             fail(session, new Resume.Failed(wanted, Resume.Failed.REFUSED, refusal));
