@@ -10,7 +10,7 @@ class NodeLivenessTest {
 
     @Test
     void theValueCarriesEpochAddressAndDrainingAndReadersIgnoreTheRest() {
-        NodeLiveness l = new NodeLiveness(null, "n-1-ab", 1764700000000L, null);
+        NodeLiveness l = new NodeLiveness(null, "n-1-ab", 1764700000000L, null, java.util.Set::of, System::nanoTime);
         assertThat(new String(l.value(), StandardCharsets.UTF_8))
                 .isEqualTo("{\"epoch\":1764700000000,\"addr\":null,\"draining\":false}");
         l.addressIfUnset("10.0.0.2:7744"); // no timer yet: only the value changes
@@ -31,7 +31,7 @@ class NodeLivenessTest {
 
     @Test
     void anAdvertisedAddressIsEscapedInTheJson() {
-        NodeLiveness l = new NodeLiveness(null, "n", 1, "we\"ird:1");
+        NodeLiveness l = new NodeLiveness(null, "n", 1, "we\"ird:1", java.util.Set::of, System::nanoTime);
         assertThat(NodeLiveness.parse(l.value()).addr()).isEqualTo("we\"ird:1");
     }
 
