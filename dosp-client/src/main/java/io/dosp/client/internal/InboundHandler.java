@@ -14,6 +14,7 @@ import io.dosp.protocol.ErrCode;
 import io.dosp.protocol.ErrorReply;
 import io.dosp.protocol.Ext;
 import io.dosp.protocol.Handshake;
+import io.dosp.protocol.MalformedPacketException;
 import io.dosp.protocol.MpakPacket;
 import io.dosp.protocol.Packet;
 import io.dosp.protocol.PacketType;
@@ -219,6 +220,15 @@ final class InboundHandler extends SimpleChannelInboundHandler<Object> {
             return;
         }
         int kind = p.bodyByte(0) & 0xff;
+        if (kind == Ext.WELCOME && requests.waiting(PacketType.EXT)) {
+            // Enabled from this frame on, on this thread: a feature's first frame may follow WELCOME at once (the
+            // resume feature's token), before the thread that said HELLO has read the answer.
+            try {
+                state.extensions = Ext.features(p);
+            } catch (MalformedPacketException e) {
+                LOG.debug("Unreadable WELCOME from {} (the HELLO reports it): {}", state.server, LogText.of(e.getMessage()));
+            }
+        }
         if (kind == Ext.WELCOME || (Ext.FEATURE_AUTH.equals(Ext.featureOf(kind)) && requests.waiting(PacketType.EXT))
                 || ((kind == Resume.OK || kind == Resume.FAILED) && requests.waiting(PacketType.EXT))) {
             // WELCOME answers HELLO; a login answer the login frame we wait on; RESUME_OK/FAILED our RESUME
