@@ -259,9 +259,25 @@ public final class NatsNode implements ClusterNode {
         }
     }
 
+    /** Attempts at creating a bucket whose request got no answer (see {@link #ensureBucket}). */
+    static final int BUCKET_ATTEMPTS = 3;
+
     private static void ensureBucket(KeyValueManagement kvm, KeyValueConfiguration cfg) throws Exception {
         try {
-            kvm.create(cfg); // idempotent for the same configuration: every node may create it
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    kvm.create(cfg); // idempotent for the same configuration: every node may create it
+                    return;
+                } catch (java.io.IOException e) {
+                    // No answer to the stream request: a NATS cluster that has just formed (its JetStream leaders
+                    // still being elected) answers its first replicated stream requests late. Ask again, a few times.
+                    if (attempt >= BUCKET_ATTEMPTS) {
+                        throw e;
+                    }
+                    LOG.info("Creating bucket {}: no answer from JetStream ({}); asking again", cfg.getBucketName(),
+                            e.getMessage());
+                }
+            }
         } catch (JetStreamApiException e) {
             if (!kvm.getBucketNames().contains(cfg.getBucketName())) {
                 throw e;
