@@ -175,12 +175,12 @@ public final class ClientCommand implements Callable<Integer> {
             System.out.println("Type /help for commands, /exit to leave.");
         }
         Runtime.getRuntime().addShutdownHook(new Thread(client::close, "dosp-client-exit"));
+        ClientShell shell = new ClientShell(client, System.out, System.err, interactive); // listens from here on
         if (options.reconnect().enabled()) {
             System.out.println("Reconnecting when the connection is lost"
                     + (options.fallbackServers().isEmpty() ? "" : " (then trying " + String.join(", ",
                     options.fallbackServers()) + ")") + ".");
         }
-        ClientShell shell = new ClientShell(client, System.out, System.err, interactive);
         if (files != null) {
             shell.saveFilesInto(files, maxFileSize);
             System.out.println("Saving files peers send into " + files.toAbsolutePath().normalize() + ".");

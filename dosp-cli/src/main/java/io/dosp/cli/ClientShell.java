@@ -122,11 +122,12 @@ final class ClientShell {
         this.out = out;
         this.err = err;
         this.interactive = interactive;
+        // now, not in run(): a connection lost before the first line is read is reported too
+        client.addListener(new Listener());
     }
 
     /** Runs until /exit, the end of input, or the server ending the connection; returns the exit code. */
     int run(InputStream in) {
-        client.addListener(new Listener());
         messenger(); // from the start: envelopes are the messaging layer's (answered: no such stream), never printed
         Thread printer = new Thread(this::printIncoming, "dosp-printer");
         printer.setDaemon(true);
