@@ -36,6 +36,8 @@ import picocli.CommandLine.Parameters;
             "  dosp client --user alice                log in (client admission); asks for the password",
             "  echo '/send 7.10.0.3 hello' | dosp client",
             "  dosp client --trust strict              tunnels only with pinned peers (/trust)",
+            "  dosp client 127.0.0.1:7744 --fallback 127.0.0.1:7745,127.0.0.1:7746",
+            "                                          reconnect to another cluster node when this one is lost",
             "",
             "Exit codes: 0 done; 1 could not connect, the server ended the",
             "connection, or (with piped input) a command failed or the server",
@@ -99,6 +101,17 @@ public final class ClientCommand implements Callable<Integer> {
             description = "The largest file --files saves (bytes, or with K/M/G; default: ${DEFAULT-VALUE}).")
     long maxFileSize;
 
+    @Option(names = "--reconnect", description = "When the connection is lost (the server stops, the network"
+            + " breaks), print a line on stderr and reconnect, with backoff, asking for the same vIP again; on a"
+            + " cluster a client of this project gets its vIP back with its resume secret. Without it a lost"
+            + " connection ends the client.")
+    boolean reconnect;
+
+    @Option(names = "--fallback", paramLabel = "HOST:PORT[,HOST:PORT...]", 
+            description = "Further servers to try, in turn, after the lost one when reconnecting: the other nodes of"
+                    + " a cluster, or other servers (implies --reconnect; IPv6 hosts in brackets). May be repeated.")
+    java.util.List<String> fallback = new java.util.ArrayList<>();
+
     @Mixin
     LoggingOptions logging;
 
@@ -113,6 +126,10 @@ public final class ClientCommand implements Callable<Integer> {
                     .identity(i -> i.identityFile(identity).knownPeers(pins).mode(trust));
             if (vip != null) {
                 b.requestVip(Vip.parse(vip), false);
+            }
+            java.util.List<String> fallbacks = fallbacks();
+            if (reconnect || !fallbacks.isEmpty()) {
+                b.reconnect(r -> r.enabled(true)).fallbackServers(fallbacks);
             }
             if (user != null) {
                 char[] password = Passwords.forLogin(user, passwordFile, System.getenv());
@@ -158,12 +175,62 @@ public final class ClientCommand implements Callable<Integer> {
             System.out.println("Type /help for commands, /exit to leave.");
         }
         Runtime.getRuntime().addShutdownHook(new Thread(client::close, "dosp-client-exit"));
-        ClientShell shell = new ClientShell(client, System.out, System.err, interactive);
+        ClientShell shell = new ClientShell(client, System.out, System.err, interactive); // listens from here on
+        if (options.reconnect().enabled()) {
+            System.out.println("Reconnecting when the connection is lost"
+                    + (options.fallbackServers().isEmpty() ? "" : " (then trying " + String.join(", ",
+                    options.fallbackServers()) + ")") + ".");
+        }
         if (files != null) {
             shell.saveFilesInto(files, maxFileSize);
             System.out.println("Saving files peers send into " + files.toAbsolutePath().normalize() + ".");
         }
         return shell.run(System.in);
+    }
+
+    /** The {@code --fallback} servers in the order given, each once; IllegalArgumentException names a bad one. */
+    java.util.List<String> fallbacks() {
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
+        fallback.forEach(v -> all.addAll(parseFallbacks(v)));
+        return java.util.List.copyOf(all);
+    }
+
+    /** Splits and checks one {@code --fallback} value ({@code HOST:PORT[,HOST:PORT...]}); throws naming the bad part. */
+    static java.util.List<String> parseFallbacks(String value) {
+        java.util.List<String> servers = new java.util.ArrayList<>();
+        for (String part : value.split(",", -1)) {
+            String s = part.strip();
+            if (s.isEmpty()) {
+                throw new IllegalArgumentException("--fallback: '" + IncomingFormatter.safe(value)
+                        + "' has an empty server: give HOST:PORT[,HOST:PORT...]");
+            }
+            if (!validHostPort(s)) {
+                throw new IllegalArgumentException("--fallback: '" + IncomingFormatter.safe(s)
+                        + "' is not HOST:PORT (port 1..65535, IPv6 hosts in brackets: [::1]:7744)");
+            }
+            servers.add(s);
+        }
+        return servers;
+    }
+
+    private static boolean validHostPort(String s) {
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0 || colon == s.length() - 1) {
+            return false;
+        }
+        String host = s.substring(0, colon);
+        String port = s.substring(colon + 1);
+        if (!port.chars().allMatch(c -> c >= '0' && c <= '9') || port.length() > 5) {
+            return false;
+        }
+        int p = Integer.parseInt(port);
+        if (p < 1 || p > 65535) {
+            return false;
+        }
+        if (host.startsWith("[")) {
+            return host.endsWith("]") && host.length() > 2 && host.substring(1, host.length() - 1).matches("[0-9A-Fa-f:.%a-zA-Z]+");
+        }
+        return host.matches("[A-Za-z0-9._-]+");
     }
 
     /** {@code tofu}, {@code strict} or {@code off}. */

@@ -122,11 +122,12 @@ final class ClientShell {
         this.out = out;
         this.err = err;
         this.interactive = interactive;
+        // now, not in run(): a connection lost before the first line is read is reported too
+        client.addListener(new Listener());
     }
 
     /** Runs until /exit, the end of input, or the server ending the connection; returns the exit code. */
     int run(InputStream in) {
-        client.addListener(new Listener());
         messenger(); // from the start: envelopes are the messaging layer's (answered: no such stream), never printed
         Thread printer = new Thread(this::printIncoming, "dosp-printer");
         printer.setDaemon(true);
@@ -555,6 +556,28 @@ final class ClientShell {
     }
 
     private final class Listener implements ClientListener {
+        /** The vIP before the latest loss, to say whether the reconnect kept it. */
+        private volatile Vip held = client.vip();
+
+        @Override
+        public void onConnectionLost(DisconnectedException cause) {
+            err.println("[connection] lost (" + IncomingFormatter.safe(cause.getMessage()) + "); reconnecting");
+        }
+
+        @Override
+        public void onResumeFailed(Vip previous, String reason) {
+            err.println("[connection] could not get " + previous + " back: " + IncomingFormatter.safe(reason)
+                    + "; peers that knew " + previous + " must learn the new vIP");
+        }
+
+        @Override
+        public void onReconnected(Vip vip) {
+            Vip before = held;
+            held = vip;
+            err.println("[connection] back on " + IncomingFormatter.safe(client.server()) + " as " + vip
+                    + (vip.equals(before) ? " (the same vIP as before)" : " (a new vIP: " + before + " was lost)"));
+        }
+
         @Override
         public void onTunnelEstablished(Vip peer) {
             if (!opening.contains(peer)) {
