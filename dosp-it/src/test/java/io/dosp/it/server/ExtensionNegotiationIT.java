@@ -55,8 +55,8 @@ class ExtensionNegotiationIT {
             assertThat(Expect.nextErr(c, ErrCode.UKNP).text()).contains("peer-gone").contains("not enabled");
             c.send(Ext.frame(0x7E, new byte[0]));
             assertThat(Expect.nextErr(c, ErrCode.UKNP).text()).contains("0x7E").contains("presence").contains("not enabled");
-            c.send(Ext.frame(0x9E, new byte[0])); // no feature owns 0x9_ (0x7_ is presence now)
-            assertThat(Expect.nextErr(c, ErrCode.UKNP).text()).contains("0x9E").contains("not defined");
+            c.send(Ext.frame(0xAE, new byte[0])); // no feature owns 0xA_ (0x7_ is presence, 0x9_ resume now)
+            assertThat(Expect.nextErr(c, ErrCode.UKNP).text()).contains("0xAE").contains("not defined");
             c.send(Ext.hello(List.of()));
             assertThat(Ext.kind(Expect.next(c, PacketType.EXT))).isEqualTo(Ext.WELCOME);
             c.send(Ext.hello(List.of()));
