@@ -123,6 +123,7 @@ public final class NatsNode implements ClusterNode {
             Duration handoverGrace, boolean batching) {
         ServerConfig config = ctx.config();
         long epoch = System.currentTimeMillis();
+        long joinDeadline = System.nanoTime() + timeout.toNanos();
         String nodeId = nodeName + "-" + epoch + "-" + Integer.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 16));
         S2cBus[] busRef = new S2cBus[1];
         NetBus[] netRef = new NetBus[1];
@@ -179,18 +180,22 @@ public final class NatsNode implements ClusterNode {
             KeyValueManagement kvm = nc.keyValueManagement();
             String vipBucket = "dosp_" + cluster + "_vip";
             String nodeBucket = "dosp_" + cluster + "_nodes";
-            ensureBucket(kvm, KeyValueConfiguration.builder().name(vipBucket).maxHistoryPerKey(1).replicas(replicas)
+            ensureBucket(kvm, joinDeadline, KeyValueConfiguration.builder().name(vipBucket).maxHistoryPerKey(1).replicas(replicas)
                     .storageType(StorageType.File).build());
             String aclBucket = "dosp_" + cluster + "_acl"; // ops: bans, whitelist, blocked vIPs
-            ensureBucket(kvm, KeyValueConfiguration.builder().name(aclBucket).maxHistoryPerKey(1).replicas(replicas)
+            ensureBucket(kvm, joinDeadline, KeyValueConfiguration.builder().name(aclBucket).maxHistoryPerKey(1).replicas(replicas)
                     .storageType(StorageType.File).build());
-            ensureBucket(kvm, KeyValueConfiguration.builder().name(nodeBucket).maxHistoryPerKey(1).replicas(replicas)
+            ensureBucket(kvm, joinDeadline, KeyValueConfiguration.builder().name(nodeBucket).maxHistoryPerKey(1).replicas(replicas)
                     .storageType(StorageType.Memory).ttl(NodeLiveness.TTL).build());
-            ClusterIdentity identity = identity(nc.keyValue(vipBucket), cluster);
+            ClusterIdentity identity = untilAnswered("the cluster id", joinDeadline,
+                    () -> identity(nc.keyValue(vipBucket), cluster));
             VipRegistry[] registryRef = new VipRegistry[1];
             NodeLiveness liveness = new NodeLiveness(nc.keyValue(nodeBucket), nodeId, epoch, advertise,
                     () -> registryRef[0] == null ? java.util.Set.of() : registryRef[0].nodes(), System::nanoTime);
-            liveness.start(timer); // registered before it claims anything (see NodeLiveness)
+            untilAnswered("this node's liveness key", joinDeadline, () -> {
+                liveness.start(timer); // registered before it claims anything (see NodeLiveness)
+                return null;
+            });
             VipRegistry registry = new VipRegistry(nc.keyValue(vipBucket), config.template(), nodeId, epoch, kv,
                     ctx.vips()::claimable);
             registry.fencing(vip -> {
@@ -259,25 +264,34 @@ public final class NatsNode implements ClusterNode {
         }
     }
 
-    /** Attempts at creating a bucket whose request got no answer (see {@link #ensureBucket}). */
-    static final int BUCKET_ATTEMPTS = 3;
+    /** The pause between two attempts of {@link #untilAnswered}. */
+    static final long RETRY_PAUSE_MS = 250;
 
-    private static void ensureBucket(KeyValueManagement kvm, KeyValueConfiguration cfg) throws Exception {
-        try {
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    kvm.create(cfg); // idempotent for the same configuration: every node may create it
-                    return;
-                } catch (java.io.IOException e) {
-                    // No answer to the stream request: a NATS cluster that has just formed (its JetStream leaders
-                    // still being elected) answers its first replicated stream requests late. Ask again, a few times.
-                    if (attempt >= BUCKET_ATTEMPTS) {
-                        throw e;
-                    }
-                    LOG.info("Creating bucket {}: no answer from JetStream ({}); asking again", cfg.getBucketName(),
-                            e.getMessage());
+    /**
+     * Runs {@code op} (a JetStream request made while joining) until it gets an answer or {@code deadline}
+     * (System.nanoTime) passes, at least twice: a NATS server or cluster that has just started answers its first
+     * JetStream requests with "no responders" or not at all while it elects its leaders (seen: "503 No Responders"
+     * from a node started with its 3-server NATS cluster). Only such {@link java.io.IOException}s are retried; an
+     * answer that is an error ({@link JetStreamApiException}) is not.
+     */
+    static <T> T untilAnswered(String what, long deadline, java.util.concurrent.Callable<T> op) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return op.call();
+            } catch (java.io.IOException e) {
+                if (attempt >= 2 && System.nanoTime() - deadline >= 0) {
+                    throw e;
                 }
+                LOG.info("Joining: no answer from JetStream for {} ({}); asking again", what, e.getMessage());
+                Thread.sleep(RETRY_PAUSE_MS); // the thread building the server, never an event loop
             }
+        }
+    }
+
+    private static void ensureBucket(KeyValueManagement kvm, long deadline, KeyValueConfiguration cfg) throws Exception {
+        try {
+            // idempotent for the same configuration: every node may create it
+            untilAnswered("bucket " + cfg.getBucketName(), deadline, () -> kvm.create(cfg));
         } catch (JetStreamApiException e) {
             if (!kvm.getBucketNames().contains(cfg.getBucketName())) {
                 throw e;
