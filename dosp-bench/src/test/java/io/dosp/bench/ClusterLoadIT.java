@@ -42,7 +42,11 @@ class ClusterLoadIT {
         assertThat(on.framesSent()).isPositive();
         assertThat(on.batchesSent()).isLessThan(on.framesSent()); // batched
         assertThat(off.framesSent()).isPositive();
-        assertThat(off.batchesSent()).isEqualTo(off.framesSent()); // one NATS message per frame
+        // One NATS message per frame. The two counters are read while traffic flows (the window's edges) and are two
+        // adders bumped one after the other, so each edge may catch frames counted whose batch is not yet: at most the
+        // frames in flight (CI saw 15,368 batches for 15,370 frames).
+        long inFlight = (long) load.pairs * load.window;
+        assertThat(off.batchesSent()).isBetween(off.framesSent() - inFlight, off.framesSent() + inFlight);
         assertThat(runs.get(4).framesSent()).isZero(); // one node: nothing crosses
         assertThat(on.ioNanosByNode()).hasSize(2);
         ClusterLoad.Steps s = load.steps(64, 1);
