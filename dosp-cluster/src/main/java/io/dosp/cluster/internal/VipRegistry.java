@@ -287,7 +287,7 @@ final class VipRegistry {
 
     /** The claim of {@code vip} in the mirror, or null. */
     Claim claimOf(int vip) {
-        return mirror.get(vip);
+        return mirror.at(vip); // per cross-node frame: the slot, not the map (no Integer, no hashing)
     }
 
     /** The mirror as the janitor sees it. */
